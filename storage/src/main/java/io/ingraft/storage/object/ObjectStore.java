@@ -1,5 +1,6 @@
 package io.ingraft.storage.object;
 
+import io.ingraft.storage.StorageConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,11 @@ import java.util.Optional;
  * {@link io.ingraft.storage.StorageIoException}.
  */
 public interface ObjectStore extends AutoCloseable {
+
+  /** Opens the store that {@code config} names: a local directory or an S3 bucket prefix. */
+  static ObjectStore open(StorageConfig config) {
+    return config.isS3() ? new S3ObjectStore(config) : new LocalObjectStore(config.localRoot());
+  }
 
   /** Reads a whole object. */
   byte[] read(String key) throws ObjectNotFoundException;

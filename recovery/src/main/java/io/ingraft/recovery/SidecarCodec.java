@@ -1,0 +1,59 @@
+package io.ingraft.recovery;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * JSON form of a {@link Sidecar}. The {@code format} field is checked first and any other value
+ * is refused: a sidecar decides whether data is rolled forward or back, so it is never guessed at.
+ */
+public final class SidecarCodec {
+  private final ObjectMapper mapper = JsonMapper.builder()
+      .addModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+      .build();
+
+  public byte[] encode(Sidecar sidecar) {
+    try {
+      return mapper.writeValueAsBytes(sidecar);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode sidecar " + sidecar.operationId(), e);
+    }
+  }
+
+  public Sidecar decode(String key, byte[] bytes) {
+    JsonNode tree;
+    try {
+      tree = mapper.readTree(bytes);
+    } catch (IOException e) {
+      throw new SidecarFormatException(key, "not valid JSON", e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new SidecarFormatException(key, "not a JSON object", null);
+    }
+    JsonNode format = tree.get("format");
+    if (format == null || !format.isInt() || format.intValue() != Sidecar.FORMAT) {
+      throw new SidecarFormatException(key, "unknown format "
+          + (format == null ? "(missing)" : format.toString()) + ", this reader knows format "
+          + Sidecar.FORMAT, null);
+    }
+    try {
+      return mapper.treeToValue(tree, Sidecar.class);
+    } catch (JacksonException e) {
+      throw new SidecarFormatException(key, "invalid content: " + e.getOriginalMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new SidecarFormatException(key, "invalid content: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.ingraft.storage.manifest;
+
+import java.util.Objects;
+
+/**
+ * The commit that produced a manifest version: its kind, the operation id (the same id the
+ * recovery sidecar and the Lance transaction properties carry), how many events it applied, the
+ * source offset range, who did it, and whether the recovery sweep published it.
+ */
+public record CommitInfo(
+    CommitKind kind,
+    String operationId,
+    long eventCount,
+    Long firstOffset,
+    Long lastOffset,
+    String actor,
+    boolean recovery) {
+
+  public CommitInfo {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(operationId, "operationId");
+    Objects.requireNonNull(actor, "actor");
+    if (eventCount < 0) {
+      throw new IllegalArgumentException("eventCount must be >= 0: " + eventCount);
+    }
+  }
+
+  public CommitInfo withOperationId(String id) {
+    return new CommitInfo(kind, id, eventCount, firstOffset, lastOffset, actor, recovery);
+  }
+
+  /** The same commit, marked as published by the recovery sweep. */
+  public CommitInfo asRecovery() {
+    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, true);
+  }
+
+  /** A commit that applied no events (create, epoch claim, maintenance). */
+  public static CommitInfo of(CommitKind kind, String operationId, String actor) {
+    return new CommitInfo(kind, operationId, 0, null, null, actor, false);
+  }
+}

@@ -1,0 +1,65 @@
+package io.ingraft.storage.manifest;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * JSON form of a {@link Manifest}. Decoding checks the {@code format} field before anything else:
+ * an unknown format is {@link UnsupportedManifestFormatException}, never a guess; unparsable or
+ * incomplete JSON is {@link CorruptManifestException}. Unknown fields are rejected too, because a
+ * field this reader would drop could carry state a writer relied on.
+ */
+public final class ManifestCodec {
+  private final ObjectMapper mapper = JsonMapper.builder()
+      .addModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+      .build();
+
+  public byte[] encode(Manifest manifest) {
+    try {
+      return mapper.writeValueAsBytes(manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode manifest " + manifest.version(), e);
+    }
+  }
+
+  /**
+   * Decodes the manifest stored under {@code key}.
+   *
+   * @param key the object key, used in errors
+   */
+  public Manifest decode(String key, byte[] bytes) {
+    JsonNode tree;
+    try {
+      tree = mapper.readTree(bytes);
+    } catch (IOException e) {
+      throw new CorruptManifestException(key, "not valid JSON", e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new CorruptManifestException(key, "not a JSON object", null);
+    }
+    JsonNode format = tree.get("format");
+    if (format == null || !format.isInt() || format.intValue() != Manifest.FORMAT) {
+      throw new UnsupportedManifestFormatException(key, format == null ? "missing" : format.toString());
+    }
+    try {
+      return mapper.treeToValue(tree, Manifest.class);
+    } catch (JacksonException e) {
+      throw new CorruptManifestException(key, e.getOriginalMessage(), e);
+    } catch (IllegalArgumentException e) {
+      // A record constructor refused a value (bad graph id, version, table key).
+      throw new CorruptManifestException(key, e.getMessage(), e);
+    }
+  }
+}

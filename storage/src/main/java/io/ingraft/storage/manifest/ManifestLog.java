@@ -1,0 +1,298 @@
+package io.ingraft.storage.manifest;
+
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.object.ObjectAlreadyExistsException;
+import io.ingraft.storage.object.ObjectStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The versioned manifest log of one graph: {@code graphs/<id>/_manifest/<20-digit version>.json},
+ * one immutable file per version, each created with the object store's atomic put-if-absent.
+ *
+ * <p>{@link #publish} is an optimistic compare-and-swap on the version number. On a lost race it
+ * re-reads the latest version and then either rebases (when the winner moved nothing this change
+ * touches and the epoch is unchanged), or fails with {@link FencedException} (a newer owner
+ * claimed the graph), {@link ExpectedVersionMismatchException} (a touched table moved) or
+ * {@link ConflictingManifestChangeException} (the schema or a touched source offset moved). It
+ * gives up with {@link CommitFailedException} after the retry budget.
+ *
+ * <p>Manifest times never go backwards and source offsets never decrease, so both time travel
+ * ({@link #asOf}) and offset travel ({@link #firstCovering}) are binary searches.
+ */
+public final class ManifestLog {
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestLog.class);
+
+  private final ObjectStore store;
+  private final GraphLayout layout;
+  private final ManifestCodec codec;
+  private final PublishRetryPolicy retry;
+  private final Clock clock;
+  /** Newest version seen; only lets {@link #latest()} list past it instead of from the start. */
+  private volatile Manifest newestSeen;
+
+  public ManifestLog(ObjectStore store, GraphId graph) {
+    this(store, graph, new ManifestCodec(), PublishRetryPolicy.DEFAULT, Clock.systemUTC());
+  }
+
+  public ManifestLog(ObjectStore store, GraphId graph, ManifestCodec codec,
+      PublishRetryPolicy retry, Clock clock) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.layout = new GraphLayout(Objects.requireNonNull(graph, "graph"));
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.retry = Objects.requireNonNull(retry, "retry");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public GraphId graph() {
+    return layout.graph();
+  }
+
+  /** The newest published version, or empty when the graph was never created. */
+  public Optional<Manifest> latest() {
+    Manifest known = newestSeen;
+    String startAfter = known == null ? null : layout.manifestKey(known.version());
+    long newest = -1;
+    for (String key : store.list(layout.manifestDir(), startAfter)) {
+      newest = Math.max(newest, layout.versionOf(key));
+    }
+    if (newest < 0) {
+      return Optional.ofNullable(known);
+    }
+    Manifest manifest = read(newest);
+    remember(manifest);
+    return Optional.of(manifest);
+  }
+
+  /** The newest version; the graph must exist. */
+  public Manifest require() {
+    return latest().orElseThrow(() -> new GraphNotFoundException(graph().value()));
+  }
+
+  /** One version. */
+  public Manifest read(long version) {
+    String key = layout.manifestKey(version);
+    byte[] bytes = store.readIfExists(key)
+        .orElseThrow(() -> new ManifestNotFoundException(graph().value(), version));
+    Manifest manifest = codec.decode(key, bytes);
+    if (manifest.version() != version || !manifest.graph().equals(graph().value())) {
+      throw new CorruptManifestException(key, "file holds graph " + manifest.graph() + " version "
+          + manifest.version(), null);
+    }
+    return manifest;
+  }
+
+  /** Every published version number, ascending. */
+  public List<Long> versions() {
+    List<Long> versions = new ArrayList<>();
+    for (String key : store.list(layout.manifestDir())) {
+      long version = layout.versionOf(key);
+      if (version >= 0) {
+        versions.add(version);
+      }
+    }
+    return versions;
+  }
+
+  /** The newest version published at or before {@code time}, or empty if the graph is younger. */
+  public Optional<Manifest> asOf(Instant time) {
+    return lastWhere(m -> !m.time().isAfter(time));
+  }
+
+  /**
+   * The first version in which the event at {@code offset} of {@code source} is applied (its
+   * recorded next offset is above it), or empty if no version covers it yet.
+   */
+  public Optional<Manifest> firstCovering(String source, long offset) {
+    List<Long> versions = versions();
+    int lo = 0;
+    int hi = versions.size();
+    Manifest found = null;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      Manifest m = read(versions.get(mid));
+      if (m.nextOffset(source) > offset) {
+        found = m;
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  private Optional<Manifest> lastWhere(Function<Manifest, Boolean> predicate) {
+    List<Long> versions = versions();
+    int lo = 0;
+    int hi = versions.size();
+    Manifest found = null;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      Manifest m = read(versions.get(mid));
+      if (predicate.apply(m)) {
+        found = m;
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  /**
+   * Creates the graph: publishes version 1 from {@code change} applied to an empty state.
+   *
+   * @throws GraphAlreadyExistsException if version 1 exists
+   */
+  public Manifest create(ManifestChange change) {
+    if (!change.removeTables().isEmpty()) {
+      throw new IllegalArgumentException("a new graph has no tables to remove");
+    }
+    // Version 0 is never stored: it is the empty graph every graph starts from.
+    Manifest first = new Manifest(Manifest.FORMAT, graph().value(), 1, 0, clock.instant(),
+        change.writer(), change.schema(), change.setTables(), change.sources(), change.commit());
+    try {
+      store.putIfAbsent(layout.manifestKey(1), codec.encode(first));
+    } catch (ObjectAlreadyExistsException e) {
+      throw new GraphAlreadyExistsException(graph().value());
+    }
+    remember(first);
+    return first;
+  }
+
+  /**
+   * Publishes {@code change} as the version after {@code base}, rebasing over versions that
+   * touched nothing this change touches.
+   *
+   * @return the published manifest
+   */
+  public Manifest publish(Manifest base, ManifestChange change) {
+    requireSameGraph(base);
+    long epoch = change.writer().epoch();
+    if (base.epoch() > epoch) {
+      throw new FencedException(graph().value(), epoch, base.epoch());
+    }
+    if (base.epoch() < epoch) {
+      throw new IllegalArgumentException("epoch " + epoch + " was never claimed: base version "
+          + base.version() + " has epoch " + base.epoch());
+    }
+    for (Map.Entry<String, Long> source : change.sources().entrySet()) {
+      if (source.getValue() < base.nextOffset(source.getKey())) {
+        throw new IllegalArgumentException("source " + source.getKey() + " would go back from "
+            + base.nextOffset(source.getKey()) + " to " + source.getValue());
+      }
+    }
+    Manifest current = base;
+    for (int attempt = 1; ; attempt++) {
+      Manifest next = change.applyTo(current, nextTime(current));
+      try {
+        store.putIfAbsent(layout.manifestKey(next.version()), codec.encode(next));
+        remember(next);
+        return next;
+      } catch (ObjectAlreadyExistsException lostRace) {
+        Manifest latest = require();
+        if (latest.epoch() != epoch) {
+          throw new FencedException(graph().value(), epoch, latest.epoch());
+        }
+        requireNoConflict(base, latest, change);
+        if (attempt >= retry.maxAttempts()) {
+          throw new CommitFailedException(graph().value(), base.version(), attempt);
+        }
+        LOG.debug("graph {}: version {} was taken, rebasing onto {} (attempt {})",
+            graph(), next.version(), latest.version(), attempt);
+        backoff(attempt);
+        current = latest;
+      }
+    }
+  }
+
+  /**
+   * Claims the graph for {@code writerId}: publishes a version that only raises the epoch by one.
+   * From then on, every publisher with an older epoch is fenced.
+   *
+   * @return the claim version; its {@link Manifest#writer()} is the new owner's epoch
+   */
+  public Manifest claimEpoch(String writerId, String operationId) {
+    for (int attempt = 1; ; attempt++) {
+      Manifest latest = require();
+      WriterEpoch owner = new WriterEpoch(writerId, latest.epoch() + 1);
+      ManifestChange claim = ManifestChange.builder(owner,
+          CommitInfo.of(CommitKind.EPOCH_CLAIM, operationId, writerId)).build();
+      Manifest next = claim.applyTo(latest, nextTime(latest));
+      try {
+        store.putIfAbsent(layout.manifestKey(next.version()), codec.encode(next));
+        remember(next);
+        LOG.info("graph {}: {} claimed epoch {} at version {}", graph(), writerId, owner.epoch(),
+            next.version());
+        return next;
+      } catch (ObjectAlreadyExistsException lostRace) {
+        if (attempt >= retry.maxAttempts()) {
+          throw new CommitFailedException(graph().value(), latest.version(), attempt);
+        }
+        backoff(attempt);
+      }
+    }
+  }
+
+  private void requireNoConflict(Manifest base, Manifest latest, ManifestChange change) {
+    for (String table : change.touchedTables()) {
+      TablePin before = base.tables().get(table);
+      TablePin now = latest.tables().get(table);
+      if (!Objects.equals(before, now)) {
+        throw new ExpectedVersionMismatchException(graph().value(), table,
+            before == null ? -1 : before.version(), now == null ? -1 : now.version());
+      }
+    }
+    for (String source : change.sources().keySet()) {
+      if (base.nextOffset(source) != latest.nextOffset(source)) {
+        throw new ConflictingManifestChangeException(graph().value(), "source " + source,
+            "next offset " + base.nextOffset(source), "next offset " + latest.nextOffset(source));
+      }
+    }
+    if (change.schema() != null && !Objects.equals(base.schema(), latest.schema())) {
+      throw new ConflictingManifestChangeException(graph().value(), "schema",
+          String.valueOf(base.schema()), String.valueOf(latest.schema()));
+    }
+  }
+
+  private Instant nextTime(Manifest parent) {
+    Instant now = clock.instant();
+    return now.isBefore(parent.time()) ? parent.time() : now;
+  }
+
+  private void requireSameGraph(Manifest base) {
+    if (!base.graph().equals(graph().value())) {
+      throw new IllegalArgumentException("base manifest is of graph " + base.graph()
+          + ", this log is graph " + graph());
+    }
+  }
+
+  private void remember(Manifest manifest) {
+    synchronized (this) {
+      if (newestSeen == null || newestSeen.version() < manifest.version()) {
+        newestSeen = manifest;
+      }
+    }
+  }
+
+  private void backoff(int attempt) {
+    long max = retry.backoffAfter(attempt).toMillis();
+    long millis = max <= 0 ? 0 : ThreadLocalRandom.current().nextLong(max / 2, max + 1);
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CommitFailedException(graph().value(), -1, attempt);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.ingraft.storage.table;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.lance.FragmentMetadata;
+
+/**
+ * A table change that is written to storage but not committed: new data files and/or deletion
+ * files that no table version references yet. It becomes visible only through
+ * {@link TableStore#commit}, which commits it as version {@code readVersion + 1} or not at all.
+ * Immutable; produced by {@link TableStore#stageAppend}, {@link TableStore#stageDelete} and
+ * {@link TableStore#stageUpsert}.
+ *
+ * <p>The canonical constructor checks the invariants whose violation Lance would commit silently
+ * (research/lance-upsert.md §2): a fragment id listed as both updated and removed, a fragment
+ * listed twice, a read version below 1.
+ *
+ * @param table the table path, relative to the storage root
+ * @param readVersion the pinned version the change was computed against (>= 1)
+ * @param kind what produced it
+ * @param newFragments staged data fragments (ids are assigned by Lance at commit)
+ * @param updatedFragments existing fragments with a new deletion file, each fragment at most once
+ * @param removedFragmentIds fragments all of whose rows are deleted, never also in
+ *     {@code updatedFragments}
+ * @param rowsAdded rows in {@code newFragments}
+ * @param rowsDeleted existing rows the change deletes
+ */
+public record StagedWrite(String table, long readVersion, Kind kind,
+    List<FragmentMetadata> newFragments, List<FragmentMetadata> updatedFragments,
+    List<Long> removedFragmentIds, long rowsAdded, long rowsDeleted) {
+
+  /** What produced a staged write; it decides the Lance operation used at commit. */
+  public enum Kind {
+    /** New rows only; committed as a Lance {@code Append}. */
+    APPEND,
+    /** Deletion of rows by key; committed as a Lance {@code Delete}. */
+    DELETE,
+    /** Deletion of the rows whose key reappears, plus the new rows; one Lance {@code Update}. */
+    UPSERT
+  }
+
+  public StagedWrite {
+    if (table == null || kind == null) {
+      throw new IllegalArgumentException("table and kind are required");
+    }
+    if (readVersion < 1) {
+      throw new InvalidStagedWriteException(table, "read version must be >= 1, was " + readVersion);
+    }
+    newFragments = List.copyOf(newFragments);
+    updatedFragments = List.copyOf(updatedFragments);
+    removedFragmentIds = List.copyOf(removedFragmentIds);
+    if (rowsAdded < 0 || rowsDeleted < 0) {
+      throw new InvalidStagedWriteException(table, "row counts must be >= 0");
+    }
+    Set<Long> updatedIds = new HashSet<>();
+    for (FragmentMetadata f : updatedFragments) {
+      if (!updatedIds.add((long) f.getId())) {
+        throw new InvalidStagedWriteException(table,
+            "fragment " + f.getId() + " is listed twice as updated");
+      }
+    }
+    Set<Long> removedIds = new HashSet<>();
+    for (Long id : removedFragmentIds) {
+      if (!removedIds.add(id)) {
+        throw new InvalidStagedWriteException(table, "fragment " + id + " is listed twice as removed");
+      }
+      if (updatedIds.contains(id)) {
+        throw new InvalidStagedWriteException(table,
+            "fragment " + id + " is listed both as updated and as removed");
+      }
+    }
+    if (kind == Kind.APPEND && (!updatedFragments.isEmpty() || !removedFragmentIds.isEmpty())) {
+      throw new InvalidStagedWriteException(table, "an append cannot delete rows");
+    }
+    if (kind == Kind.DELETE && !newFragments.isEmpty()) {
+      throw new InvalidStagedWriteException(table, "a delete cannot add rows");
+    }
+  }
+
+  /** Whether committing changes no rows (it still creates version {@code readVersion + 1}). */
+  public boolean isEmpty() {
+    return newFragments.isEmpty() && updatedFragments.isEmpty() && removedFragmentIds.isEmpty();
+  }
+
+  /** The row count change this write makes when committed. */
+  public long rowDelta() {
+    return rowsAdded - rowsDeleted;
+  }
+}

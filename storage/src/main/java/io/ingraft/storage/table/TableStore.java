@@ -1,0 +1,787 @@
+package io.ingraft.storage.table;
+
+import io.ingraft.storage.object.ObjectStore;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.lance.CommitBuilder;
+import org.lance.Dataset;
+import org.lance.Fragment;
+import org.lance.FragmentMetadata;
+import org.lance.ReadOptions;
+import org.lance.Transaction;
+import org.lance.WriteParams;
+import org.lance.ipc.LanceScanner;
+import org.lance.ipc.ScanOptions;
+import org.lance.operation.Append;
+import org.lance.operation.Delete;
+import org.lance.operation.Operation;
+import org.lance.operation.Restore;
+import org.lance.operation.Update;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Lance table store: the only code in Ingraft that calls Lance write APIs.
+ *
+ * <p>Tables are addressed by paths relative to the {@link ObjectStore}'s root, such as
+ * {@code graphs/g1/nodes/Person.lance} ({@link io.ingraft.storage.GraphLayout#tablePath}). Reads
+ * always name a pinned version; only {@link #headVersion} and the commit path look at HEAD.
+ *
+ * <p>Writes are two steps, like Iceberg's {@code apply()}/{@code commit()}:
+ * <ol>
+ *   <li><b>stage</b> ({@link #stageAppend}, {@link #stageDelete}, {@link #stageUpsert}) against a
+ *       pinned read version R: data files and deletion files are written, nothing is committed,
+ *       HEAD and every reader are unaffected, and an immutable {@link StagedWrite} comes back;
+ *   <li><b>commit</b> ({@link #commit}) creates exactly version R + 1 from it, with a
+ *       caller-chosen transaction uuid and properties that recovery can find again
+ *       ({@link #findVersionByTransaction}, {@link #transactionAt}).
+ * </ol>
+ * A commit whose table moved since R fails with {@link ConcurrentTableWriteException}. Commits
+ * are not idempotent in Lance; the HEAD check makes a second commit of the same staged write fail
+ * instead of duplicating rows.
+ *
+ * <p>The recipe and its traps are in research/lance-upsert.md: rows to delete are found with a
+ * Java semi-join over a {@code key,_rowaddr} projection of the pinned version, each touched
+ * fragment gets exactly one {@code deleteRows} call with all its offsets, a fragment whose rows
+ * are all deleted is listed as removed and never also as updated, and read version 0 (which
+ * aborts the JVM inside Lance for Update/Delete) is rejected up front.
+ *
+ * <p>Memory: one {@link RootAllocator} lives as long as the store; every scan and staging call
+ * uses a child allocator that is closed before the call returns. {@link #allocator()} is there
+ * for callers that build batches ({@link ArrowRows#toRoot}).
+ *
+ * <p>Thread safety: the store keeps no per-table state and may be shared by threads. Concurrent
+ * writers to one table are detected (never silently merged) but the design expects one writer per
+ * table.
+ *
+ * <p>Errors: every Lance failure is mapped by {@code LanceErrors} to
+ * {@link TableNotFoundException}, {@link TableAlreadyExistsException},
+ * {@link TableVersionNotFoundException}, {@link ConcurrentTableWriteException},
+ * {@link InvalidStagedWriteException}, {@link InvalidScanException} or
+ * {@link io.ingraft.storage.StorageIoException} (I/O faults and anything unexplained: outcome
+ * unknown).
+ */
+public final class TableStore implements AutoCloseable {
+
+  /** Field metadata key marking a table's key column (Lance's unenforced primary key). */
+  public static final String PRIMARY_KEY_METADATA = "lance-schema:unenforced-primary-key";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableStore.class);
+  private static final int KEY_SCAN_BATCH = 65_536;
+
+  private final ObjectStore store;
+  private final Map<String, String> storageOptions;
+  private final BufferAllocator allocator;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Test seam, package-private: runs with the table path after a commit's HEAD check and right
+   * before Lance commits, so tests can put a foreign commit into exactly that window.
+   */
+  volatile Consumer<String> beforeLanceCommit = table -> { };
+
+  /**
+   * A table store over {@code store}'s root. The store is used for URIs and storage options
+   * only; it is not closed by {@link #close()}.
+   */
+  public TableStore(ObjectStore store) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.storageOptions = Map.copyOf(store.lanceStorageOptions());
+    this.allocator = new RootAllocator(Long.MAX_VALUE);
+  }
+
+  /** The store's long-lived root allocator, for building Arrow batches to stage. */
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Tables and versions
+
+  /**
+   * Creates an empty table at version 1.
+   *
+   * @param schema the table's columns
+   * @param keyColumn the key column (non-nullable Utf8, Int32 or Int64), marked in the schema with
+   *     {@value #PRIMARY_KEY_METADATA}{@code =true}; null for a keyless table
+   * @return the new version, 1
+   * @throws TableAlreadyExistsException if a table exists at the path
+   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an
+   *     unsupported type
+   */
+  public long create(String table, Schema schema, String keyColumn) {
+    checkOpen();
+    Objects.requireNonNull(schema, "schema");
+    Schema annotated = keyColumn == null ? schema : withPrimaryKey(table, schema, keyColumn);
+    try (Dataset ds = Dataset.write()
+        .allocator(allocator)
+        .uri(uri(table))
+        .schema(annotated)
+        .mode(WriteParams.WriteMode.CREATE)
+        .storageOptions(storageOptions)
+        .execute()) {
+      long version = ds.version();
+      LOG.debug("created table {} at version {}", table, version);
+      return version;
+    } catch (Exception e) {
+      throw LanceErrors.onCreate(table, e);
+    }
+  }
+
+  private static Schema withPrimaryKey(String table, Schema schema, String keyColumn) {
+    List<Field> fields = new ArrayList<>();
+    boolean found = false;
+    for (Field f : schema.getFields()) {
+      if (f.getName().equals(keyColumn)) {
+        KeySet.checkKeyField(table, f);
+        if (f.isNullable()) {
+          // Lance refuses a nullable primary key with an untyped RuntimeException at create.
+          throw new InvalidStagedWriteException(table, "key column " + keyColumn
+              + " must not be nullable");
+        }
+        Map<String, String> metadata = new HashMap<>();
+        if (f.getMetadata() != null) {
+          metadata.putAll(f.getMetadata());
+        }
+        metadata.put(PRIMARY_KEY_METADATA, "true");
+        fields.add(new Field(f.getName(), new FieldType(f.isNullable(), f.getType(),
+            f.getDictionary(), metadata), f.getChildren()));
+        found = true;
+      } else {
+        fields.add(f);
+      }
+    }
+    if (!found) {
+      throw new InvalidStagedWriteException(table, "key column " + keyColumn
+          + " is not in the schema");
+    }
+    return new Schema(fields, schema.getCustomMetadata());
+  }
+
+  /** Whether a table exists at the path. */
+  public boolean exists(String table) {
+    checkOpen();
+    try (Dataset ignored = openLatest(table)) {
+      return true;
+    } catch (TableNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** The table's latest version (HEAD). Readers should use pinned versions instead. */
+  public long headVersion(String table) {
+    checkOpen();
+    try (Dataset ds = openLatest(table)) {
+      return ds.version();
+    }
+  }
+
+  /** The number of rows of the table at {@code version}. */
+  public long count(String table, long version) {
+    checkOpen();
+    try (Dataset ds = openAt(table, version)) {
+      return ds.countRows();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "count rows", e);
+    }
+  }
+
+  /** The table's schema at {@code version}, including field metadata. */
+  public Schema schema(String table, long version) {
+    checkOpen();
+    try (Dataset ds = openAt(table, version)) {
+      return ds.getSchema();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "read schema", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  /**
+   * Scans the table at the pinned {@code version} and hands each batch to {@code batchConsumer}.
+   * The batch is valid only during the call: copy what you need ({@link ArrowRows#toMaps}) and do
+   * not close it. Everything the scan allocated is released before this method returns.
+   *
+   * @throws InvalidScanException for an unknown column or an invalid filter
+   */
+  public void scan(String table, long version, ScanSpec spec,
+      Consumer<VectorSchemaRoot> batchConsumer) {
+    checkOpen();
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(batchConsumer, "batchConsumer");
+    try (Dataset ds = openAt(table, version)) {
+      scan(table, ds, spec, batchConsumer);
+    }
+  }
+
+  /** The rows the scan selects, as plain Java values ({@link ArrowRows}). */
+  public List<Map<String, Object>> readRows(String table, long version, ScanSpec spec) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    scan(table, version, spec, batch -> rows.addAll(ArrowRows.toMaps(batch)));
+    return rows;
+  }
+
+  /** Wraps an exception thrown by a caller's consumer, so it passes through unchanged. */
+  private static final class ConsumerFailure extends RuntimeException {
+    ConsumerFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    RuntimeException original() {
+      return (RuntimeException) getCause();
+    }
+  }
+
+  private void scan(String table, Dataset ds, ScanSpec spec, Consumer<VectorSchemaRoot> consumer) {
+    ScanOptions options = scanOptions(table, ds.getSchema(), spec);
+    // Close order matters (lance-java.md §7): reader, then scanner, then the child allocator.
+    try (BufferAllocator child = allocator.newChildAllocator("scan " + table, 0, Long.MAX_VALUE);
+        LanceScanner scanner = LanceScanner.create(ds, options, child);
+        ArrowReader reader = scanner.scanBatches()) {
+      while (reader.loadNextBatch()) {
+        VectorSchemaRoot batch = reader.getVectorSchemaRoot();
+        try {
+          consumer.accept(batch);
+        } catch (RuntimeException e) {
+          throw new ConsumerFailure(e);
+        }
+      }
+    } catch (ConsumerFailure e) {
+      throw e.original();
+    } catch (Exception e) {
+      throw LanceErrors.onScan(table, e);
+    }
+  }
+
+  private static ScanOptions scanOptions(String table, Schema schema, ScanSpec spec) {
+    ScanOptions.Builder options = new ScanOptions.Builder().batchSize(spec.batchSize());
+    if (spec.columns() != null) {
+      for (String column : spec.columns()) {
+        if (schema.getFields().stream().noneMatch(f -> f.getName().equals(column))) {
+          throw new InvalidScanException(table, "unknown column " + column);
+        }
+      }
+      options.columns(spec.columns());
+    }
+    if (spec.filter() != null) {
+      options.filter(spec.filter());
+    }
+    options.withRowAddress(spec.withRowAddress());
+    return options.build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Staging
+
+  /**
+   * Stages new rows against {@code readVersion}: writes data files, commits nothing. Zero rows
+   * give a staged write that still commits one (empty) version, so versions stay
+   * {@code readVersion + 1}.
+   *
+   * @param rows a batch with exactly the table's columns (the caller keeps ownership)
+   */
+  public StagedWrite stageAppend(String table, long readVersion, VectorSchemaRoot rows) {
+    checkOpen();
+    requireReadVersion(table, readVersion);
+    Objects.requireNonNull(rows, "rows");
+    try (Dataset ds = openAt(table, readVersion)) {
+      checkRowsSchema(table, ds.getSchema(), rows.getSchema());
+      List<FragmentMetadata> fragments = writeFragments(table, rows);
+      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.APPEND, fragments,
+          List.of(), List.of(), rows.getRowCount(), 0);
+      LOG.debug("staged append to {} at {}: {} rows in {} fragments", table, readVersion,
+          rows.getRowCount(), fragments.size());
+      return staged;
+    }
+  }
+
+  /**
+   * Stages the deletion of every row whose {@code keyColumn} value is in {@code keys}, as of
+   * {@code readVersion}: writes deletion files, commits nothing. Keys that match no row are
+   * ignored; an empty result still commits one (empty) version.
+   *
+   * @param keys Strings for a Utf8 key column, Integer/Long for Int32/Int64 key columns
+   */
+  public StagedWrite stageDelete(String table, long readVersion, String keyColumn,
+      Collection<?> keys) {
+    checkOpen();
+    requireReadVersion(table, readVersion);
+    Objects.requireNonNull(keys, "keys");
+    try (Dataset ds = openAt(table, readVersion)) {
+      KeySet keySet = KeySet.forColumn(table, keyField(table, ds.getSchema(), keyColumn));
+      keySet.addAll(keys);
+      Deletions deletions = deleteRows(table, ds, keyColumn, keySet);
+      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.DELETE, List.of(),
+          deletions.updated, deletions.removed, 0, deletions.rows);
+      LOG.debug("staged delete from {} at {}: {} keys matched {} rows ({} fragments updated, {} "
+          + "removed)", table, readVersion, keySet.size(), deletions.rows,
+          deletions.updated.size(), deletions.removed.size());
+      return staged;
+    }
+  }
+
+  /**
+   * Stages an upsert against {@code readVersion}: the rows whose key appears in {@code rows} are
+   * deleted (deletion files) and {@code rows} are added (data files), to be committed as one
+   * Lance {@code Update}. Commits nothing.
+   *
+   * @param rows a batch with exactly the table's columns and unique, non-null keys; the caller
+   *     dedupes (last wins) before staging. The caller keeps ownership.
+   * @throws InvalidStagedWriteException on a duplicate or null key in {@code rows}
+   */
+  public StagedWrite stageUpsert(String table, long readVersion, String keyColumn,
+      VectorSchemaRoot rows) {
+    checkOpen();
+    requireReadVersion(table, readVersion);
+    Objects.requireNonNull(rows, "rows");
+    try (Dataset ds = openAt(table, readVersion)) {
+      Schema schema = ds.getSchema();
+      KeySet keySet = KeySet.forColumn(table, keyField(table, schema, keyColumn));
+      checkRowsSchema(table, schema, rows.getSchema());
+      FieldVector keys = rows.getVector(keyColumn);
+      for (int i = 0; i < rows.getRowCount(); i++) {
+        if (!keySet.addFrom(keys, i)) {
+          throw new InvalidStagedWriteException(table, "duplicate key " + KeySet.render(keys, i)
+              + " in the upsert batch (row " + i + "); dedupe the batch (last wins) first");
+        }
+      }
+      Deletions deletions = keySet.isEmpty() ? Deletions.NONE
+          : deleteRows(table, ds, keyColumn, keySet);
+      List<FragmentMetadata> fragments = writeFragments(table, rows);
+      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.UPSERT, fragments,
+          deletions.updated, deletions.removed, rows.getRowCount(), deletions.rows);
+      LOG.debug("staged upsert to {} at {}: {} rows, {} replaced", table, readVersion,
+          rows.getRowCount(), deletions.rows);
+      return staged;
+    }
+  }
+
+  private static void requireReadVersion(String table, long readVersion) {
+    // Lance aborts the JVM on an Update/Delete with read version 0 (lance-upsert.md §2).
+    if (readVersion < 1) {
+      throw new InvalidStagedWriteException(table, "read version must be >= 1, was "
+          + readVersion);
+    }
+  }
+
+  private static Field keyField(String table, Schema schema, String keyColumn) {
+    if (keyColumn == null) {
+      throw new InvalidStagedWriteException(table, "a key column is required");
+    }
+    return schema.getFields().stream()
+        .filter(f -> f.getName().equals(keyColumn))
+        .findFirst()
+        .orElseThrow(() -> new InvalidStagedWriteException(table, "unknown key column "
+            + keyColumn));
+  }
+
+  /** Rows must have exactly the table's columns, with the same types (metadata is ignored). */
+  private static void checkRowsSchema(String table, Schema tableSchema, Schema rowsSchema) {
+    List<Field> expected = tableSchema.getFields();
+    List<Field> actual = rowsSchema.getFields();
+    Map<String, Field> byName = new HashMap<>();
+    for (Field f : actual) {
+      byName.put(f.getName(), f);
+    }
+    for (Field want : expected) {
+      Field got = byName.remove(want.getName());
+      if (got == null) {
+        throw new InvalidStagedWriteException(table, "rows lack column " + want.getName());
+      }
+      if (!sameType(want, got)) {
+        throw new InvalidStagedWriteException(table, "column " + want.getName() + " is "
+            + describe(got) + " in the rows but " + describe(want) + " in the table");
+      }
+    }
+    if (!byName.isEmpty()) {
+      throw new InvalidStagedWriteException(table, "rows have columns the table lacks: "
+          + byName.keySet());
+    }
+  }
+
+  private static boolean sameType(Field a, Field b) {
+    if (!a.getType().equals(b.getType()) || a.getChildren().size() != b.getChildren().size()) {
+      return false;
+    }
+    for (int i = 0; i < a.getChildren().size(); i++) {
+      if (!sameType(a.getChildren().get(i), b.getChildren().get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String describe(Field f) {
+    return f.getChildren().isEmpty() ? f.getType().toString()
+        : f.getType() + "<" + f.getChildren().stream().map(TableStore::describe).toList() + ">";
+  }
+
+  /** Deletion files for one staged write: each fragment once, updated XOR removed. */
+  private record Deletions(List<FragmentMetadata> updated, List<Long> removed, long rows) {
+    static final Deletions NONE = new Deletions(List.of(), List.of(), 0);
+  }
+
+  /**
+   * Finds the rows of {@code ds} (pinned at the read version) whose key is in {@code keys} and
+   * writes one deletion file per touched fragment. The same handle is used for the find and the
+   * deletes, so the deletion vectors extend the read version's (lance-upsert.md §1).
+   */
+  private Deletions deleteRows(String table, Dataset ds, String keyColumn, KeySet keys) {
+    if (keys.isEmpty()) {
+      return Deletions.NONE;
+    }
+    // Java semi-join over a key,_rowaddr projection: no huge SQL IN lists (lance-upsert.md §3).
+    TreeMap<Integer, List<Integer>> offsetsByFragment = new TreeMap<>();
+    long[] matched = {0};
+    ScanSpec spec = new ScanSpec(null, List.of(keyColumn), KEY_SCAN_BATCH, true);
+    scan(table, ds, spec, batch -> {
+      FieldVector keyVector = batch.getVector(keyColumn);
+      BaseIntVector addresses = (BaseIntVector) batch.getVector(ScanSpec.ROW_ADDRESS);
+      for (int i = 0; i < batch.getRowCount(); i++) {
+        if (keys.contains(keyVector, i)) {
+          long address = addresses.getValueAsLong(i);
+          offsetsByFragment.computeIfAbsent((int) (address >>> 32), id -> new ArrayList<>())
+              .add((int) (address & 0xFFFF_FFFFL));
+          matched[0]++;
+        }
+      }
+    });
+    List<FragmentMetadata> updated = new ArrayList<>();
+    List<Long> removed = new ArrayList<>();
+    for (Map.Entry<Integer, List<Integer>> entry : offsetsByFragment.entrySet()) {
+      int fragmentId = entry.getKey();
+      FragmentMetadata result;
+      try {
+        // Exactly one call per fragment with ALL its offsets, and only offsets that came from
+        // _rowaddr of this very handle (lance-upsert.md §2).
+        result = ds.getFragment(fragmentId).deleteRows(entry.getValue());
+      } catch (Exception e) {
+        throw LanceErrors.onStage(table, "delete rows of fragment " + fragmentId, e);
+      }
+      if (result == null) {
+        removed.add((long) fragmentId);
+      } else {
+        updated.add(result);
+      }
+    }
+    return new Deletions(updated, removed, matched[0]);
+  }
+
+  private List<FragmentMetadata> writeFragments(String table, VectorSchemaRoot rows) {
+    if (rows.getRowCount() == 0) {
+      return List.of();
+    }
+    try (BufferAllocator child = allocator.newChildAllocator("stage " + table, 0,
+        Long.MAX_VALUE)) {
+      return Fragment.write()
+          .datasetUri(uri(table))
+          .allocator(child)
+          .data(rows)
+          .storageOptions(storageOptions)
+          .execute();
+    } catch (Exception e) {
+      throw LanceErrors.onStage(table, "write fragments", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commits
+
+  /**
+   * Commits a staged write as exactly version {@code readVersion + 1}.
+   *
+   * @param transactionId the pre-minted id recovery will look for
+   * @param properties recorded in the Lance transaction (graph, operation, epoch, offsets)
+   * @return the new version, {@code staged.readVersion() + 1}
+   * @throws ConcurrentTableWriteException if HEAD is not the staged read version (nothing
+   *     committed), if Lance reports a conflicting concurrent commit (nothing committed), or if
+   *     a foreign commit raced in and ours landed at a later version: then
+   *     {@link ConcurrentTableWriteException#committed()} is true, the commit DID happen and
+   *     recovery finds it by {@code transactionId}
+   * @throws io.ingraft.storage.StorageIoException on an I/O fault: the outcome is unknown
+   */
+  public long commit(StagedWrite staged, UUID transactionId, Map<String, String> properties) {
+    checkOpen();
+    Objects.requireNonNull(staged, "staged");
+    Objects.requireNonNull(transactionId, "transactionId");
+    String table = staged.table();
+    long readVersion = staged.readVersion();
+    try (Dataset head = openLatest(table)) {
+      if (head.version() != readVersion) {
+        throw new ConcurrentTableWriteException(table, readVersion, head.version());
+      }
+      long version = commitOperation(table, head, readVersion, operationOf(staged),
+          transactionId, properties);
+      LOG.debug("committed {} to {}: version {} -> {} (+{} -{} rows), transaction {}",
+          staged.kind(), table, readVersion, version, staged.rowsAdded(), staged.rowsDeleted(),
+          transactionId);
+      return version;
+    }
+  }
+
+  private static Operation operationOf(StagedWrite staged) {
+    if (staged.isEmpty()) {
+      // Append rejects an empty fragment list; an empty Update still makes version R + 1.
+      return Update.builder().removedFragmentIds(List.of()).updatedFragments(List.of())
+          .newFragments(List.of()).build();
+    }
+    return switch (staged.kind()) {
+      case APPEND -> Append.builder().fragments(staged.newFragments()).build();
+      case DELETE -> Delete.builder()
+          .updatedFragments(staged.updatedFragments())
+          .deletedFragmentIds(staged.removedFragmentIds())
+          .predicate("ingraft: delete by key")
+          .build();
+      case UPSERT -> Update.builder()
+          .removedFragmentIds(staged.removedFragmentIds())
+          .updatedFragments(staged.updatedFragments())
+          .newFragments(staged.newFragments())
+          .updateMode(Optional.of(Update.UpdateMode.RewriteRows))
+          .build();
+    };
+  }
+
+  /**
+   * Commits {@code operation} at {@code readVersion} through {@code base} (a handle at HEAD ==
+   * readVersion) and checks that it landed at readVersion + 1.
+   */
+  private long commitOperation(String table, Dataset base, long readVersion, Operation operation,
+      UUID transactionId, Map<String, String> properties) {
+    beforeLanceCommit.accept(table);
+    long version;
+    try (Transaction transaction = new Transaction.Builder()
+        .readVersion(readVersion)
+        .uuid(transactionId.toString())
+        .operation(operation)
+        .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
+        .build();
+        Dataset next = new CommitBuilder(base)
+            .writeParams(storageOptions)
+            // Retention is an explicit maintenance decision that must respect manifest pins.
+            .skipAutoCleanup(true)
+            .execute(transaction)) {
+      version = next.version();
+    } catch (Exception e) {
+      if (LanceErrors.isConflict(e)) {
+        throw new ConcurrentTableWriteException(table, readVersion, latestOrUnknown(table), e);
+      }
+      throw LanceErrors.onCommit(table, e);
+    }
+    if (version != readVersion + 1) {
+      LOG.warn("table {}: commit of transaction {} landed at version {} instead of {}; a "
+          + "foreign writer committed in between", table, transactionId, version, readVersion + 1);
+      throw ConcurrentTableWriteException.committedAt(table, readVersion + 1, version);
+    }
+    return version;
+  }
+
+  private long latestOrUnknown(String table) {
+    try (Dataset ds = openLatest(table)) {
+      return ds.version();
+    } catch (RuntimeException e) {
+      LOG.debug("table {}: could not re-read HEAD after a commit conflict", table, e);
+      return -1;
+    }
+  }
+
+  /**
+   * Commits a Lance {@code Restore} on top of HEAD: the new version (HEAD + 1) has the content of
+   * {@code toVersion}. Readers of older pinned versions are unaffected.
+   *
+   * @return the new version
+   * @throws TableVersionNotFoundException if {@code toVersion} is beyond HEAD, below 1 or was
+   *     cleaned up
+   * @throws ConcurrentTableWriteException as for {@link #commit}
+   */
+  public long restore(String table, long toVersion, UUID transactionId,
+      Map<String, String> properties) {
+    checkOpen();
+    Objects.requireNonNull(transactionId, "transactionId");
+    try (Dataset head = openLatest(table)) {
+      long headVersion = head.version();
+      if (toVersion < 1 || toVersion > headVersion) {
+        throw new TableVersionNotFoundException(table, toVersion);
+      }
+      try (Dataset target = checkout(table, head, toVersion)) {
+        LOG.debug("restoring {} to version {} ({} rows) on top of {}", table, toVersion,
+            target.countRows(), headVersion);
+      }
+      long version = commitOperation(table, head, headVersion,
+          Restore.builder().version(toVersion).build(), transactionId, properties);
+      LOG.info("restored table {} to version {} as version {}, transaction {}", table, toVersion,
+          version, transactionId);
+      return version;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Version history
+
+  /**
+   * The first version after {@code afterVersion} (up to HEAD) whose transaction carries
+   * {@code transactionId}, or empty if there is none.
+   *
+   * <p>A version whose transaction cannot be decoded (a known Lance 7.0.0 bug on compaction
+   * {@code Rewrite} versions of indexed tables) or whose manifest was cleaned up is skipped with a
+   * debug log. I/O faults are not skipped: they surface as
+   * {@link io.ingraft.storage.StorageIoException}, because "not found" would be a wrong answer.
+   */
+  public OptionalLong findVersionByTransaction(String table, long afterVersion,
+      UUID transactionId) {
+    checkOpen();
+    Objects.requireNonNull(transactionId, "transactionId");
+    try (Dataset head = openLatest(table)) {
+      long headVersion = head.version();
+      for (long v = Math.max(afterVersion, 0) + 1; v <= headVersion; v++) {
+        Dataset at;
+        try {
+          at = head.checkoutVersion(v);
+        } catch (Exception e) {
+          if (LanceErrors.isNotFound(e)) {
+            LOG.debug("table {}: version {} skipped in the transaction walk, its manifest is gone",
+                table, v);
+            continue;
+          }
+          throw LanceErrors.onRead(table, "check out version " + v, e);
+        }
+        try (at) {
+          Optional<TableTransaction> t = transactionOf(table, at, v);
+          if (t.isPresent() && t.get().hasUuid(transactionId)) {
+            return OptionalLong.of(v);
+          }
+        }
+      }
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * The transaction that produced {@code version}, or empty if the version records none or its
+   * transaction cannot be decoded (known Lance 7.0.0 bug, see {@link #findVersionByTransaction}).
+   */
+  public Optional<TableTransaction> transactionAt(String table, long version) {
+    checkOpen();
+    try (Dataset at = openAt(table, version)) {
+      return transactionOf(table, at, version);
+    }
+  }
+
+  private static Optional<TableTransaction> transactionOf(String table, Dataset at, long version) {
+    Optional<Transaction> read;
+    try {
+      read = at.readTransaction();
+    } catch (Exception e) {
+      if (LanceErrors.isIo(e)) {
+        throw LanceErrors.onRead(table, "read transaction of version " + version, e);
+      }
+      LOG.debug("table {}: version {} skipped, its transaction cannot be read (known Lance 7.0.0 "
+          + "bug on compaction Rewrite versions): {}", table, version, e.toString());
+      return Optional.empty();
+    }
+    if (read.isEmpty()) {
+      return Optional.empty();
+    }
+    try (Transaction t = read.get()) {
+      return Optional.of(new TableTransaction(version, t.uuid(), t.readVersion(),
+          t.operation() == null ? "unknown" : t.operation().name(),
+          t.transactionProperties().orElse(Map.of())));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Handles
+
+  private String uri(String table) {
+    if (table == null || table.isBlank()) {
+      throw new IllegalArgumentException("table path is required");
+    }
+    return store.lanceUri(table);
+  }
+
+  private ReadOptions.Builder readOptions() {
+    return new ReadOptions.Builder().setStorageOptions(storageOptions);
+  }
+
+  private Dataset openLatest(String table) {
+    String uri = uri(table);
+    try {
+      return Dataset.open().allocator(allocator).uri(uri).readOptions(readOptions().build())
+          .build();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "open", e);
+    }
+  }
+
+  private Dataset openAt(String table, long version) {
+    if (version < 1) {
+      if (!exists(table)) {
+        throw new TableNotFoundException(table);
+      }
+      throw new TableVersionNotFoundException(table, version);
+    }
+    String uri = uri(table);
+    try {
+      return Dataset.open().allocator(allocator).uri(uri)
+          .readOptions(readOptions().setVersion(version).build()).build();
+    } catch (Exception e) {
+      if (LanceErrors.isNotFound(e)) {
+        // Lance says "…/_versions/N.manifest was not found" for a missing table and for a
+        // missing version alike; tell them apart by opening HEAD.
+        if (!exists(table)) {
+          throw new TableNotFoundException(table);
+        }
+        throw new TableVersionNotFoundException(table, version);
+      }
+      throw LanceErrors.onRead(table, "open version " + version, e);
+    }
+  }
+
+  private static Dataset checkout(String table, Dataset ds, long version) {
+    try {
+      return ds.checkoutVersion(version);
+    } catch (Exception e) {
+      if (LanceErrors.isNotFound(e)) {
+        throw new TableVersionNotFoundException(table, version);
+      }
+      throw LanceErrors.onRead(table, "check out version " + version, e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("TableStore is closed");
+    }
+  }
+
+  /**
+   * Releases the allocator. Throws {@link IllegalStateException} if Arrow memory is still
+   * allocated (a batch from {@link ArrowRows#toRoot} not closed by its owner). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      allocator.close();
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The Lance table store: the only package in Ingraft that calls Lance write APIs.
+ *
+ * <p>{@link io.ingraft.storage.table.TableStore} opens tables at pinned versions, stages appends,
+ * deletes by key and upserts without committing ({@link io.ingraft.storage.table.StagedWrite}),
+ * commits them with a caller-chosen transaction uuid and properties at exactly read version + 1,
+ * restores old versions and walks the version history to find a transaction again.
+ * {@link io.ingraft.storage.table.ArrowRows} converts between plain Java rows and Arrow batches.
+ * Lance's untyped exceptions are mapped to this package's typed ones in one adapter class.
+ */
+package io.ingraft.storage.table;
