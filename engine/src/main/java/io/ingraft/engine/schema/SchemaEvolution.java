@@ -144,7 +144,9 @@ public final class SchemaEvolution {
     if (!was.type().equals(now.type())) {
       List<String> oldValues = enumValues(was.type());
       List<String> newValues = enumValues(now.type());
-      if (oldValues != null && newValues != null) {
+      // An enum may only grow into an enum, and a list of enums into a list of enums.
+      boolean sameShape = was.type().getClass() == now.type().getClass();
+      if (sameShape && oldValues != null && newValues != null) {
         List<String> removed = minus(oldValues, newValues);
         List<String> added = minus(newValues, oldValues);
         if (!removed.isEmpty()) {

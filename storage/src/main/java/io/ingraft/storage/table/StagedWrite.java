@@ -78,6 +78,22 @@ public record StagedWrite(String table, long readVersion, Kind kind,
     }
   }
 
+  /**
+   * One append made of this one's and {@code other}'s new fragments, so a large batch staged in
+   * pieces still commits as one version.
+   */
+  public StagedWrite concat(StagedWrite other) {
+    if (kind != Kind.APPEND || other.kind != Kind.APPEND || !table.equals(other.table)
+        || readVersion != other.readVersion) {
+      throw new InvalidStagedWriteException(table,
+          "only appends to the same table at the same read version can be joined");
+    }
+    List<FragmentMetadata> fragments = new java.util.ArrayList<>(newFragments);
+    fragments.addAll(other.newFragments);
+    return new StagedWrite(table, readVersion, Kind.APPEND, fragments, List.of(), List.of(),
+        rowsAdded + other.rowsAdded, 0);
+  }
+
   /** Whether committing changes no rows (it still creates version {@code readVersion + 1}). */
   public boolean isEmpty() {
     return newFragments.isEmpty() && updatedFragments.isEmpty() && removedFragmentIds.isEmpty();
