@@ -65,9 +65,8 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
    */
   public static GraphSchema parse(String source) {
     Objects.requireNonNull(source, "source");
-    long bytes = ValueCoercion.utf8Length(source);
-    if (bytes > MAX_SOURCE_BYTES) {
-      throw oversized(bytes);
+    if (ValueCoercion.utf8LongerThan(source, MAX_SOURCE_BYTES)) {
+      throw oversized(ValueCoercion.utf8Length(source));
     }
     return SchemaParser.parse(source);
   }
@@ -131,6 +130,14 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
   /** The edge type with this exact name, if any. */
   public Optional<EdgeType> edgeType(String name) {
     return edgeTypes.stream().filter(e -> e.name().value().equals(name)).findFirst();
+  }
+
+  /** Names the types, not the whole source, which may be a megabyte. */
+  @Override
+  public String toString() {
+    return "GraphSchema[nodes=" + nodeTypes.stream().map(n -> n.name().value()).toList()
+        + ", edges=" + edgeTypes.stream().map(e -> e.name().value()).toList() + ", "
+        + source.length() + " source chars]";
   }
 
   /** The node type an edge type of this schema starts at. */

@@ -7,6 +7,7 @@ import io.ingraft.engine.schema.SchemaChange.AddedProperty;
 import io.ingraft.engine.schema.SchemaChange.ExtendedEnum;
 import io.ingraft.storage.TableKey;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +83,7 @@ public final class SchemaEvolution {
           "key changed from " + oldKey.name() + ": " + oldKey.type() + " to " + newKey.name()
               + ": " + newKey.type()));
       // One reason for a new key; the old and new key properties are not compared again.
-      skip = Set.of(oldKey.name(), newKey.name());
+      skip = new HashSet<>(List.of(oldKey.name(), newKey.name()));
     }
     compareProperties(now.tableKey(), columns(was), columns(now), skip, accepted, rejected);
   }

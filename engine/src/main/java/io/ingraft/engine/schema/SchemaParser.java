@@ -38,8 +38,8 @@ final class SchemaParser {
   private record PendingEdge(
       Token name, Token from, Token to, List<Property> properties, Cardinality cardinality) {}
 
-  /** The properties of one body and, for a node, where its key was declared. */
-  private record Body(List<Property> properties, Property key, Token keyAt) {}
+  /** The properties of one body and, for a node, its key (null if none was marked). */
+  private record Body(List<Property> properties, Property key) {}
 
   private final String source;
   private final List<Token> tokens;
@@ -191,7 +191,7 @@ final class SchemaParser {
       Token token = peek();
       if (token.is(Kind.RBRACE)) {
         next();
-        return new Body(properties, key, keyAt);
+        return new Body(properties, key);
       }
       boolean nextDeclaration = (token.isWord("node") || token.isWord("edge"))
           && peek(1).is(Kind.NAME);

@@ -98,9 +98,8 @@ final class ValueCoercion {
     if (!(value instanceof String s)) {
       throw site.expected("a string", value);
     }
-    long bytes = utf8Length(s);
-    if (bytes > PropertyType.MAX_VALUE_BYTES) {
-      throw site.fail(value, Problem.OVERSIZED, "string of " + bytes
+    if (utf8LongerThan(s, PropertyType.MAX_VALUE_BYTES)) {
+      throw site.fail(value, Problem.OVERSIZED, "string of " + utf8Length(s)
           + " UTF-8 bytes is larger than the limit of " + PropertyType.MAX_VALUE_BYTES + " bytes");
     }
     return s;
@@ -313,11 +312,16 @@ final class ValueCoercion {
     return List.copyOf(out);
   }
 
+  /**
+   * Whether the UTF-8 form of {@code s} is longer than {@code limit} bytes; counts only when the
+   * answer is not clear from the length (a char is 1 to 3 bytes).
+   */
+  static boolean utf8LongerThan(String s, long limit) {
+    return s.length() > limit || (s.length() * 3L > limit && utf8Length(s) > limit);
+  }
+
   /** UTF-8 length without encoding: a char is 1 to 3 bytes, a surrogate pair 4. */
   static long utf8Length(String s) {
-    if (s.length() <= PropertyType.MAX_VALUE_BYTES / 3) {
-      return s.length();  // Short enough that the exact count cannot matter to the limit.
-    }
     long bytes = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -51,7 +51,8 @@ class GraphSchemaParseTest {
     assertThat(person.property("Email")).isEmpty();
 
     NodeType company = schema.nodeType("Company").orElseThrow();
-    assertThat(company.properties()).containsExactly(Property.of("name", PropertyType.STRING, false));
+    assertThat(company.properties())
+        .containsExactly(Property.of("name", PropertyType.STRING, false));
     assertThat(company.key().name()).isEqualTo("name");
 
     EdgeType worksAt = schema.edgeType("WorksAt").orElseThrow();
@@ -76,6 +77,8 @@ class GraphSchemaParseTest {
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(EXAMPLE.getBytes(StandardCharsets.UTF_8)));
     assertThat(schema.hash()).isEqualTo(sha).hasSize(64).isLowerCase();
+    assertThat(schema.toString()).isEqualTo("GraphSchema[nodes=[Person, Company],"
+        + " edges=[WorksAt, Knows], " + EXAMPLE.length() + " source chars]");
   }
 
   @Test

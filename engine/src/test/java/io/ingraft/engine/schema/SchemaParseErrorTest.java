@@ -149,6 +149,8 @@ class SchemaParseErrorTest {
     assertError(edge + "@card(-1..2)", 2, 22, "unexpected character '-'; did you mean '->'?");
     assertError(edge + "@card(1..99999999999)", 2, 25,
         "@card maximum '99999999999' is too large");
+    assertError(edge + "@card(99999999999..*)", 2, 22,
+        "@card minimum '99999999999' is too large");
     assertError(edge + "@card(0..1) @card(0..1)", 2, 28,
         "duplicate @card on edge type 'E' (first at 2:16)");
   }
@@ -183,7 +185,8 @@ class SchemaParseErrorTest {
     assertError("node P { k: String @key };", 1, 26, "unexpected character ';'");
     assertError("node P { k: String @key, v: I32 }", 1, 24,
         "expected a property name or '}' in node type 'P', found ','");
-    assertError("node P { k: String @key } \u00e9", 1, 27, "unexpected character '\u00e9' (U+00E9)");
+    assertError("node P { k: String @key } \u00e9", 1, 27,
+        "unexpected character '\u00e9' (U+00E9)");
     assertError("node P { k: String @key }\u0000", 1, 26, "unexpected character U+0000");
     assertError(P + "edge E: P - P", 2, 11, "unexpected character '-'; did you mean '->'?");
     assertError(P + "edge E: P -> P @card(0.1)", 2, 23,
@@ -297,6 +300,8 @@ class SchemaParseErrorTest {
         "expected an enum value (a name such as 'active') after ',', found '1'");
     assertError("node P { k: String @key  e: enum a }", 1, 34,
         "expected '(' after 'enum', found 'a'");
+    assertError("node P { k: String @key  e: enum(" + "v".repeat(129) + ") }", 1, 34,
+        "enum value is longer than 128 characters");
   }
 
   @Test

@@ -240,7 +240,7 @@ abstract class ObjectStoreContractTest {
     });
     try {
       for (int round = 0; round < RACE_ROUNDS; round++) {
-        String key = String.format("race/round-%02d", round);
+        String key = String.format("race/round-%03d", round);
         CyclicBarrier barrier = new CyclicBarrier(RACE_WRITERS);
         List<byte[]> contents = new ArrayList<>();
         List<Callable<Boolean>> tasks = new ArrayList<>();
@@ -280,7 +280,7 @@ abstract class ObjectStoreContractTest {
         .allMatch(key -> key.matches("race/round-\\d+") || isServerInFlightName(key));
     List<String> expected = new ArrayList<>();
     for (int round = 0; round < RACE_ROUNDS; round++) {
-      expected.add(String.format("race/round-%02d", round));
+      expected.add(String.format("race/round-%03d", round));
     }
     assertThat(store.list("race/")).isEqualTo(expected);
   }
