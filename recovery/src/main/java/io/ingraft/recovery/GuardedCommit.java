@@ -127,6 +127,12 @@ public final class GuardedCommit {
 
   private void requireTablesAtPins(Manifest base, CommitPlan plan) {
     for (TableWrite write : plan.writes()) {
+      if (write.staged().kind() == io.ingraft.storage.table.StagedWrite.Kind.CREATE) {
+        if (base.table(write.key()).isPresent()) {
+          throw new IllegalArgumentException("table " + write.key() + " is already published");
+        }
+        continue; // a create is staged against the orphan at the path, if any
+      }
       long pinned = base.table(write.key()).map(TablePin::version).orElse(0L);
       if (write.staged().readVersion() != pinned) {
         throw new IllegalArgumentException("table " + write.key() + " was staged against version "

@@ -26,7 +26,8 @@ record TableState(SidecarTable table, long head, long pinned, long committedAt) 
       return Status.BROKEN;
     }
     if (committedAt >= 0) {
-      return committedAt == head && pinned == table.expectedVersion()
+      // pinned == 0: a table the operation created, staged over whatever orphan was there.
+      return committedAt == head && (pinned == table.expectedVersion() || pinned == 0)
           ? Status.COMMITTED : Status.MOVED;
     }
     return head == pinned ? Status.NOT_COMMITTED : Status.MOVED;

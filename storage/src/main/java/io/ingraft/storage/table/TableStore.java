@@ -1,5 +1,6 @@
 package io.ingraft.storage.table;
 
+import io.ingraft.storage.StorageIoException;
 import io.ingraft.storage.object.ObjectStore;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,6 +14,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BaseIntVector;
@@ -34,6 +37,7 @@ import org.lance.ipc.ScanOptions;
 import org.lance.operation.Append;
 import org.lance.operation.Delete;
 import org.lance.operation.Operation;
+import org.lance.operation.Overwrite;
 import org.lance.operation.Restore;
 import org.lance.operation.Update;
 import org.slf4j.Logger;
@@ -48,9 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes are two steps, like Iceberg's {@code apply()}/{@code commit()}:
  * <ol>
- *   <li><b>stage</b> ({@link #stageAppend}, {@link #stageDelete}, {@link #stageUpsert}) against a
- *       pinned read version R: data files and deletion files are written, nothing is committed,
- *       HEAD and every reader are unaffected, and an immutable {@link StagedWrite} comes back;
+ *   <li><b>stage</b> ({@link #stageAppend}, {@link #stageDelete}, {@link #stageUpsert},
+ *       {@link #stageMerge}, {@link #stageRewrite}, {@link #stageCreate}) against a pinned read
+ *       version R: data files and deletion files are written, nothing is committed, HEAD and
+ *       every reader are unaffected, and an immutable {@link StagedWrite} comes back;
  *   <li><b>commit</b> ({@link #commit}) creates exactly version R + 1 from it, with a
  *       caller-chosen transaction uuid and properties that recovery can find again
  *       ({@link #findVersionByTransaction}, {@link #transactionAt}).
@@ -63,7 +68,12 @@ import org.slf4j.LoggerFactory;
  * Java semi-join over a {@code key,_rowaddr} projection of the pinned version, each touched
  * fragment gets exactly one {@code deleteRows} call with all its offsets, a fragment whose rows
  * are all deleted is listed as removed and never also as updated, and read version 0 (which
- * aborts the JVM inside Lance for Update/Delete) is rejected up front.
+ * aborts the JVM inside Lance for Update/Delete) is rejected up front; only a staged create of a
+ * table that does not exist yet starts from 0, and it commits an {@code Overwrite}.
+ *
+ * <p>Lance's {@code Fragment.write} numbers a batch's fields by position, ignoring the table's
+ * schema, so every batch is first brought into the table's exact column order (missing nullable
+ * columns filled with nulls) by {@link TableBatches}.
  *
  * <p>Memory: one {@link RootAllocator} lives as long as the store; every scan and staging call
  * uses a child allocator that is closed before the call returns. {@link #allocator()} is there
@@ -87,6 +97,7 @@ public final class TableStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TableStore.class);
   private static final int KEY_SCAN_BATCH = 65_536;
+  private static final int REWRITE_BATCH = 8_192;
 
   private final ObjectStore store;
   private final Map<String, String> storageOptions;
@@ -98,6 +109,9 @@ public final class TableStore implements AutoCloseable {
    * before Lance commits, so tests can put a foreign commit into exactly that window.
    */
   volatile Consumer<String> beforeLanceCommit = table -> { };
+
+  /** Rows per batch a rewrite reads and hands to Lance; package-private so tests can shrink it. */
+  volatile int rewriteBatchRows = REWRITE_BATCH;
 
   /**
    * A table store over {@code store}'s root. The store is used for URIs and storage options
@@ -205,6 +219,22 @@ public final class TableStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The number of rows of the table at {@code version} that match {@code filter} (a SQL
+   * predicate as in {@link ScanSpec#filter}); null or blank counts every row. Cheap for
+   * existence and cardinality checks: nothing is materialized in Java.
+   *
+   * @throws InvalidScanException for an invalid filter or one naming an unknown column
+   */
+  public long countWhere(String table, long version, String filter) {
+    checkOpen();
+    try (Dataset ds = openAt(table, version)) {
+      return filter == null || filter.isBlank() ? ds.countRows() : ds.countRows(filter);
+    } catch (Exception e) {
+      throw LanceErrors.onScan(table, e);
+    }
+  }
+
   /** The table's schema at {@code version}, including field metadata. */
   public Schema schema(String table, long version) {
     checkOpen();
@@ -299,81 +329,295 @@ public final class TableStore implements AutoCloseable {
    * give a staged write that still commits one (empty) version, so versions stay
    * {@code readVersion + 1}.
    *
-   * @param rows a batch with exactly the table's columns (the caller keeps ownership)
+   * @param rows a batch with the table's columns in any order (the caller keeps ownership);
+   *     nullable columns may be left out and are written as null
+   * @throws InvalidStagedWriteException if the batch has a column the table lacks, lacks a
+   *     non-nullable column, has a column of another type or a null in a non-nullable column
    */
   public StagedWrite stageAppend(String table, long readVersion, VectorSchemaRoot rows) {
     checkOpen();
     requireReadVersion(table, readVersion);
     Objects.requireNonNull(rows, "rows");
-    try (Dataset ds = openAt(table, readVersion)) {
-      checkRowsSchema(table, ds.getSchema(), rows.getSchema());
-      List<FragmentMetadata> fragments = writeFragments(table, rows);
+    try (Dataset ds = openAt(table, readVersion);
+        TableBatches.Conformed batch = conform(table, ds, rows)) {
+      List<FragmentMetadata> fragments = writeFragments(table, batch);
       StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.APPEND, fragments,
-          List.of(), List.of(), rows.getRowCount(), 0);
+          List.of(), List.of(), batch.rowCount(), 0);
       LOG.debug("staged append to {} at {}: {} rows in {} fragments", table, readVersion,
-          rows.getRowCount(), fragments.size());
+          batch.rowCount(), fragments.size());
       return staged;
     }
   }
 
   /**
    * Stages the deletion of every row whose {@code keyColumn} value is in {@code keys}, as of
-   * {@code readVersion}: writes deletion files, commits nothing. Keys that match no row are
-   * ignored; an empty result still commits one (empty) version.
+   * {@code readVersion}: writes deletion files, commits nothing (a Lance {@code Delete}). Keys
+   * that match no row are ignored; an empty result still commits one (empty) version.
    *
    * @param keys Strings for a Utf8 key column, Integer/Long for Int32/Int64 key columns
    */
   public StagedWrite stageDelete(String table, long readVersion, String keyColumn,
       Collection<?> keys) {
-    checkOpen();
-    requireReadVersion(table, readVersion);
     Objects.requireNonNull(keys, "keys");
-    try (Dataset ds = openAt(table, readVersion)) {
-      KeySet keySet = KeySet.forColumn(table, keyField(table, ds.getSchema(), keyColumn));
-      keySet.addAll(keys);
-      Deletions deletions = deleteRows(table, ds, keyColumn, keySet);
-      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.DELETE, List.of(),
-          deletions.updated, deletions.removed, 0, deletions.rows);
-      LOG.debug("staged delete from {} at {}: {} keys matched {} rows ({} fragments updated, {} "
-          + "removed)", table, readVersion, keySet.size(), deletions.rows,
-          deletions.updated.size(), deletions.removed.size());
-      return staged;
-    }
+    return stageKeyed(table, readVersion, keyColumn, null, keys, StagedWrite.Kind.DELETE);
   }
 
   /**
    * Stages an upsert against {@code readVersion}: the rows whose key appears in {@code rows} are
    * deleted (deletion files) and {@code rows} are added (data files), to be committed as one
-   * Lance {@code Update}. Commits nothing.
+   * Lance {@code Update}. Commits nothing. Same as {@link #stageMerge} without deletes.
    *
-   * @param rows a batch with exactly the table's columns and unique, non-null keys; the caller
-   *     dedupes (last wins) before staging. The caller keeps ownership.
+   * @param rows a batch with the table's columns (nullable ones may be left out and are written
+   *     as null) and unique, non-null keys; the caller dedupes (last wins) before staging. The
+   *     caller keeps ownership.
    * @throws InvalidStagedWriteException on a duplicate or null key in {@code rows}
    */
   public StagedWrite stageUpsert(String table, long readVersion, String keyColumn,
       VectorSchemaRoot rows) {
+    Objects.requireNonNull(rows, "rows");
+    return stageKeyed(table, readVersion, keyColumn, rows, null, StagedWrite.Kind.UPSERT);
+  }
+
+  /**
+   * Stages upserts and deletes by key of one batch as ONE Lance {@code Update} against
+   * {@code readVersion}: every row of the read version whose key is among the keys of
+   * {@code upserts} or in {@code deleteKeys} gets deleted (deletion files), and {@code upserts}
+   * are added (data files). Commits nothing; the result is of kind {@link StagedWrite.Kind#UPSERT}.
+   *
+   * <p>A key both in {@code deleteKeys} and in {@code upserts} ends up with the upserted row
+   * (the delete only removes the committed row). Keys that match no committed row are ignored.
+   * Nothing to do still commits one (empty) version.
+   *
+   * @param upserts rows to write, or null/empty; the table's columns (nullable ones may be left
+   *     out and are written as null), unique non-null keys (dedupe first, last wins). The caller
+   *     keeps ownership.
+   * @param deleteKeys keys to delete, or null/empty: Strings for a Utf8 key column,
+   *     Integer/Long for Int32/Int64 key columns; duplicates are fine
+   * @throws InvalidStagedWriteException on a duplicate or null key in {@code upserts}, a null or
+   *     mistyped key in {@code deleteKeys}, an unknown key column or rows that do not fit the
+   *     table
+   */
+  public StagedWrite stageMerge(String table, long readVersion, String keyColumn,
+      VectorSchemaRoot upserts, Collection<?> deleteKeys) {
+    return stageKeyed(table, readVersion, keyColumn, upserts, deleteKeys,
+        StagedWrite.Kind.UPSERT);
+  }
+
+  /**
+   * The one staging path for writes by key ({@link #stageDelete}, {@link #stageUpsert},
+   * {@link #stageMerge}): everything is validated before any file is written, then one deletion
+   * file per touched fragment, then the new rows' data files.
+   */
+  private StagedWrite stageKeyed(String table, long readVersion, String keyColumn,
+      VectorSchemaRoot upserts, Collection<?> deleteKeys, StagedWrite.Kind kind) {
     checkOpen();
     requireReadVersion(table, readVersion);
-    Objects.requireNonNull(rows, "rows");
     try (Dataset ds = openAt(table, readVersion)) {
       Schema schema = ds.getSchema();
       KeySet keySet = KeySet.forColumn(table, keyField(table, schema, keyColumn));
-      checkRowsSchema(table, schema, rows.getSchema());
-      FieldVector keys = rows.getVector(keyColumn);
-      for (int i = 0; i < rows.getRowCount(); i++) {
-        if (!keySet.addFrom(keys, i)) {
-          throw new InvalidStagedWriteException(table, "duplicate key " + KeySet.render(keys, i)
-              + " in the upsert batch (row " + i + "); dedupe the batch (last wins) first");
+      TableBatches.Conformed batch = upserts == null ? null : conform(table, ds, upserts);
+      try {
+        if (batch != null) {
+          FieldVector keys = upserts.getVector(keyColumn);
+          if (keys == null) {
+            throw new InvalidStagedWriteException(table, "the rows lack the key column "
+                + keyColumn);
+          }
+          for (int i = 0; i < upserts.getRowCount(); i++) {
+            if (!keySet.addFrom(keys, i)) {
+              throw new InvalidStagedWriteException(table, "duplicate key "
+                  + KeySet.render(keys, i) + " in the upsert batch (row " + i
+                  + "); dedupe the batch (last wins) first");
+            }
+          }
+        }
+        if (deleteKeys != null) {
+          keySet.addAll(deleteKeys);
+        }
+        Deletions deletions = deleteRows(table, ds, keyColumn, keySet);
+        List<FragmentMetadata> fragments = batch == null ? List.of()
+            : writeFragments(table, batch);
+        long added = batch == null ? 0 : batch.rowCount();
+        StagedWrite staged = new StagedWrite(table, readVersion, kind, fragments,
+            deletions.updated, deletions.removed, added, deletions.rows);
+        LOG.debug("staged {} of {} at {}: {} keys matched {} rows ({} fragments updated, {} "
+            + "removed), {} rows added", kind, table, readVersion, keySet.size(),
+            deletions.rows, deletions.updated.size(), deletions.removed.size(), added);
+        return staged;
+      } finally {
+        if (batch != null) {
+          batch.close();
         }
       }
-      Deletions deletions = keySet.isEmpty() ? Deletions.NONE
-          : deleteRows(table, ds, keyColumn, keySet);
-      List<FragmentMetadata> fragments = writeFragments(table, rows);
-      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.UPSERT, fragments,
-          deletions.updated, deletions.removed, rows.getRowCount(), deletions.rows);
-      LOG.debug("staged upsert to {} at {}: {} rows, {} replaced", table, readVersion,
-          rows.getRowCount(), deletions.rows);
+    }
+  }
+
+  /**
+   * Stages the creation of an empty table, to be committed with a pre-minted transaction uuid
+   * like any other staged write (so a recovery sidecar can cover it). Writes nothing.
+   *
+   * <p>If a dataset already exists at the path (an orphan left by a rolled-back operation: no
+   * manifest pins it), the read version is its HEAD and the commit replaces it with an empty
+   * table of {@code schema} at HEAD + 1. Otherwise the read version is 0 and the commit creates
+   * version 1; it then fails with {@link ConcurrentTableWriteException} if a table appeared in
+   * the meantime.
+   *
+   * @param keyColumn as for {@link #create}; null for a keyless table
+   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an
+   *     unsupported type, or the schema has no or duplicate columns
+   */
+  public StagedWrite stageCreate(String table, Schema schema, String keyColumn) {
+    checkOpen();
+    Objects.requireNonNull(schema, "schema");
+    requireDistinctColumns(table, schema);
+    Schema annotated = keyColumn == null ? schema : withPrimaryKey(table, schema, keyColumn);
+    long readVersion = headIfExists(table).orElse(0);
+    LOG.debug("staged create of {} at read version {}{}", table, readVersion,
+        readVersion == 0 ? "" : " (replacing an orphan dataset)");
+    return new StagedWrite(table, readVersion, StagedWrite.Kind.CREATE, List.of(), List.of(),
+        List.of(), 0, 0, annotated);
+  }
+
+  /**
+   * Stages a rewrite of the whole table with {@code newSchema}, for schema evolution that adds
+   * nullable columns: every row of {@code readVersion} is read in batches (bounded memory,
+   * streamed into Lance) and written to new data files in {@code newSchema}'s shape, columns
+   * new to the table being null. Committed as a Lance {@code Overwrite} at
+   * {@code readVersion + 1} (kind {@link StagedWrite.Kind#OVERWRITE}); readers of older versions
+   * are unaffected. The key column keeps its {@value #PRIMARY_KEY_METADATA} metadata.
+   *
+   * @param newSchema every column of the table with the same type and nullability (in any
+   *     order; the new order becomes the table's), plus any number of new nullable columns
+   * @throws InvalidStagedWriteException naming the column if {@code newSchema} lacks or retypes
+   *     a table column, changes its nullability, or adds a non-nullable column or one of a type
+   *     {@link ArrowRows} cannot fill with nulls
+   */
+  public StagedWrite stageRewrite(String table, long readVersion, Schema newSchema) {
+    checkOpen();
+    requireReadVersion(table, readVersion);
+    Objects.requireNonNull(newSchema, "newSchema");
+    try (Dataset ds = openAt(table, readVersion)) {
+      Schema oldSchema = ds.getSchema();
+      Schema target = evolvedSchema(table, oldSchema, newSchema);
+      long expected = ds.countRows();
+      List<FragmentMetadata> fragments = expected == 0 ? List.of()
+          : rewriteRows(table, ds, oldSchema, target);
+      long written = 0;
+      for (FragmentMetadata f : fragments) {
+        written += f.getNumRows();
+      }
+      if (written != expected) {
+        throw new StorageIoException(table, "rewrite", new IllegalStateException("wrote "
+            + written + " rows for the " + expected + " rows of version " + readVersion));
+      }
+      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.OVERWRITE,
+          fragments, List.of(), List.of(), written, expected, target);
+      LOG.debug("staged rewrite of {} at {}: {} rows in {} fragments, columns {}", table,
+          readVersion, written, fragments.size(), target.getFields().stream()
+              .map(Field::getName).toList());
       return staged;
+    }
+  }
+
+  /**
+   * {@code requested} checked against the table's {@code old} schema, with the key metadata of
+   * the old columns carried over and the old columns' child fields kept.
+   */
+  private static Schema evolvedSchema(String table, Schema old, Schema requested) {
+    requireDistinctColumns(table, requested);
+    Map<String, Field> oldByName = new HashMap<>();
+    for (Field f : old.getFields()) {
+      oldByName.put(f.getName(), f);
+    }
+    List<Field> fields = new ArrayList<>();
+    List<Field> added = new ArrayList<>();
+    for (Field f : requested.getFields()) {
+      Field before = oldByName.remove(f.getName());
+      if (before == null) {
+        if (!f.isNullable()) {
+          throw new InvalidStagedWriteException(table, "new column " + f.getName()
+              + " must be nullable: the existing rows get null");
+        }
+        if (f.getMetadata() != null && f.getMetadata().containsKey(PRIMARY_KEY_METADATA)) {
+          throw new InvalidStagedWriteException(table, "new column " + f.getName()
+              + " cannot be the key: the existing rows have no value");
+        }
+        added.add(f);
+        fields.add(f);
+        continue;
+      }
+      if (!TableBatches.sameType(before, f)) {
+        throw new InvalidStagedWriteException(table, "column " + f.getName() + " is "
+            + TableBatches.describe(f) + " in the new schema but "
+            + TableBatches.describe(before) + " in the table");
+      }
+      if (before.isNullable() != f.isNullable()) {
+        throw new InvalidStagedWriteException(table, "column " + f.getName()
+            + " cannot change from " + (before.isNullable() ? "nullable" : "not nullable")
+            + " to " + (f.isNullable() ? "nullable" : "not nullable"));
+      }
+      Map<String, String> metadata = new HashMap<>();
+      if (f.getMetadata() != null) {
+        metadata.putAll(f.getMetadata());
+      }
+      if (before.getMetadata() != null
+          && "true".equals(before.getMetadata().get(PRIMARY_KEY_METADATA))) {
+        metadata.put(PRIMARY_KEY_METADATA, "true");
+      }
+      fields.add(new Field(f.getName(), new FieldType(before.isNullable(), before.getType(),
+          before.getDictionary(), metadata), before.getChildren()));
+    }
+    if (!oldByName.isEmpty()) {
+      throw new InvalidStagedWriteException(table, "the new schema lacks column "
+          + oldByName.keySet().iterator().next() + (oldByName.size() > 1 ? " (and "
+          + (oldByName.size() - 1) + " more: " + oldByName.keySet() + ")" : "")
+          + "; a rewrite cannot drop columns");
+    }
+    try {
+      ArrowRows.checkSupported(new Schema(added));
+    } catch (RowConversionException e) {
+      throw new InvalidStagedWriteException(table, "new column " + e.field()
+          + " cannot be filled with nulls: " + e.getMessage(), e);
+    }
+    Map<String, String> custom = new HashMap<>();
+    if (old.getCustomMetadata() != null) {
+      custom.putAll(old.getCustomMetadata());
+    }
+    if (requested.getCustomMetadata() != null) {
+      custom.putAll(requested.getCustomMetadata());
+    }
+    return new Schema(fields, custom.isEmpty() ? null : custom);
+  }
+
+  /**
+   * Streams every row of {@code ds} into new data files of {@code target}'s shape: Lance pulls
+   * batches from a scan of {@code ds} through a {@link TableBatches.ConformingReader}.
+   */
+  private List<FragmentMetadata> rewriteRows(String table, Dataset ds, Schema oldSchema,
+      Schema target) {
+    ScanOptions options = new ScanOptions.Builder().batchSize(rewriteBatchRows).build();
+    TableBatches.ConformingReader reader = null;
+    // Close order: stream, reader (and with it the scan's reader), scanner, child allocator.
+    try (BufferAllocator child = allocator.newChildAllocator("rewrite " + table, 0,
+        Long.MAX_VALUE);
+        LanceScanner scanner = LanceScanner.create(ds, options, child)) {
+      reader = new TableBatches.ConformingReader(table, child, scanner.scanBatches(), oldSchema,
+          target);
+      try (TableBatches.ConformingReader owned = reader;
+          ArrowArrayStream stream = ArrowArrayStream.allocateNew(child)) {
+        Data.exportArrayStream(child, owned, stream);
+        return Fragment.write()
+            .datasetUri(uri(table))
+            .allocator(child)
+            .data(stream)
+            .storageOptions(storageOptions)
+            .execute();
+      }
+    } catch (Exception e) {
+      if (reader != null && reader.failure() != null) {
+        throw reader.failure();
+      }
+      throw LanceErrors.onStage(table, "rewrite rows", e);
     }
   }
 
@@ -382,6 +626,19 @@ public final class TableStore implements AutoCloseable {
     if (readVersion < 1) {
       throw new InvalidStagedWriteException(table, "read version must be >= 1, was "
           + readVersion);
+    }
+  }
+
+  private static void requireDistinctColumns(String table, Schema schema) {
+    if (schema.getFields().isEmpty()) {
+      throw new InvalidStagedWriteException(table, "a table needs at least one column");
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Field f : schema.getFields()) {
+      if (!names.add(f.getName())) {
+        throw new InvalidStagedWriteException(table, "column " + f.getName()
+            + " appears twice in the schema");
+      }
     }
   }
 
@@ -396,45 +653,13 @@ public final class TableStore implements AutoCloseable {
             + keyColumn));
   }
 
-  /** Rows must have exactly the table's columns, with the same types (metadata is ignored). */
-  private static void checkRowsSchema(String table, Schema tableSchema, Schema rowsSchema) {
-    List<Field> expected = tableSchema.getFields();
-    List<Field> actual = rowsSchema.getFields();
-    Map<String, Field> byName = new HashMap<>();
-    for (Field f : actual) {
-      byName.put(f.getName(), f);
-    }
-    for (Field want : expected) {
-      Field got = byName.remove(want.getName());
-      if (got == null) {
-        throw new InvalidStagedWriteException(table, "rows lack column " + want.getName());
-      }
-      if (!sameType(want, got)) {
-        throw new InvalidStagedWriteException(table, "column " + want.getName() + " is "
-            + describe(got) + " in the rows but " + describe(want) + " in the table");
-      }
-    }
-    if (!byName.isEmpty()) {
-      throw new InvalidStagedWriteException(table, "rows have columns the table lacks: "
-          + byName.keySet());
-    }
-  }
-
-  private static boolean sameType(Field a, Field b) {
-    if (!a.getType().equals(b.getType()) || a.getChildren().size() != b.getChildren().size()) {
-      return false;
-    }
-    for (int i = 0; i < a.getChildren().size(); i++) {
-      if (!sameType(a.getChildren().get(i), b.getChildren().get(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String describe(Field f) {
-    return f.getChildren().isEmpty() ? f.getType().toString()
-        : f.getType() + "<" + f.getChildren().stream().map(TableStore::describe).toList() + ">";
+  /**
+   * {@code rows} in the exact shape of {@code ds}'s data files (see {@link TableBatches}):
+   * the table's columns in the table's order, missing nullable columns null.
+   */
+  private TableBatches.Conformed conform(String table, Dataset ds, VectorSchemaRoot rows) {
+    TableBatches.requireSequentialFieldIds(table, ds.getLanceSchema());
+    return TableBatches.conform(table, ds.getSchema(), rows, allocator);
   }
 
   /** Deletion files for one staged write: each fragment once, updated XOR removed. */
@@ -488,8 +713,8 @@ public final class TableStore implements AutoCloseable {
     return new Deletions(updated, removed, matched[0]);
   }
 
-  private List<FragmentMetadata> writeFragments(String table, VectorSchemaRoot rows) {
-    if (rows.getRowCount() == 0) {
+  private List<FragmentMetadata> writeFragments(String table, TableBatches.Conformed rows) {
+    if (rows.rowCount() == 0) {
       return List.of();
     }
     try (BufferAllocator child = allocator.newChildAllocator("stage " + table, 0,
@@ -497,7 +722,7 @@ public final class TableStore implements AutoCloseable {
       return Fragment.write()
           .datasetUri(uri(table))
           .allocator(child)
-          .data(rows)
+          .data(rows.root())
           .storageOptions(storageOptions)
           .execute();
     } catch (Exception e) {
@@ -511,12 +736,17 @@ public final class TableStore implements AutoCloseable {
   /**
    * Commits a staged write as exactly version {@code readVersion + 1}.
    *
+   * <p>A {@link StagedWrite.Kind#CREATE} at read version 0 creates the table at version 1 and
+   * requires that no table exists at the path; any other staged write requires HEAD to be its
+   * read version.
+   *
    * @param transactionId the pre-minted id recovery will look for
    * @param properties recorded in the Lance transaction (graph, operation, epoch, offsets)
    * @return the new version, {@code staged.readVersion() + 1}
-   * @throws ConcurrentTableWriteException if HEAD is not the staged read version (nothing
-   *     committed), if Lance reports a conflicting concurrent commit (nothing committed), or if
-   *     a foreign commit raced in and ours landed at a later version: then
+   * @throws ConcurrentTableWriteException if HEAD is not the staged read version (for a CREATE
+   *     at 0: if a table exists; {@code actual} is its HEAD) and nothing was committed, if Lance
+   *     reports a conflicting concurrent commit (nothing committed), or if a foreign commit
+   *     raced in and ours landed at a later version: then
    *     {@link ConcurrentTableWriteException#committed()} is true, the commit DID happen and
    *     recovery finds it by {@code transactionId}
    * @throws io.ingraft.storage.StorageIoException on an I/O fault: the outcome is unknown
@@ -527,6 +757,18 @@ public final class TableStore implements AutoCloseable {
     Objects.requireNonNull(transactionId, "transactionId");
     String table = staged.table();
     long readVersion = staged.readVersion();
+    if (readVersion == 0) {
+      // Only a CREATE can have read version 0 (StagedWrite's invariant).
+      OptionalLong head = headIfExists(table);
+      if (head.isPresent()) {
+        throw new ConcurrentTableWriteException(table, 0, head.getAsLong());
+      }
+      long version = commitOperation(table, null, 0, operationOf(staged), transactionId,
+          properties);
+      LOG.debug("committed {} of {}: version {}, transaction {}", staged.kind(), table,
+          version, transactionId);
+      return version;
+    }
     try (Dataset head = openLatest(table)) {
       if (head.version() != readVersion) {
         throw new ConcurrentTableWriteException(table, readVersion, head.version());
@@ -541,6 +783,9 @@ public final class TableStore implements AutoCloseable {
   }
 
   private static Operation operationOf(StagedWrite staged) {
+    if (staged.kind() == StagedWrite.Kind.CREATE || staged.kind() == StagedWrite.Kind.OVERWRITE) {
+      return Overwrite.builder().fragments(staged.newFragments()).schema(staged.schema()).build();
+    }
     if (staged.isEmpty()) {
       // Append rejects an empty fragment list; an empty Update still makes version R + 1.
       return Update.builder().removedFragmentIds(List.of()).updatedFragments(List.of())
@@ -559,12 +804,14 @@ public final class TableStore implements AutoCloseable {
           .newFragments(staged.newFragments())
           .updateMode(Optional.of(Update.UpdateMode.RewriteRows))
           .build();
+      case CREATE, OVERWRITE -> throw new IllegalStateException("handled above");
     };
   }
 
   /**
    * Commits {@code operation} at {@code readVersion} through {@code base} (a handle at HEAD ==
-   * readVersion) and checks that it landed at readVersion + 1.
+   * readVersion), or by URI when {@code base} is null (read version 0, the table does not exist
+   * yet), and checks that it landed at readVersion + 1.
    */
   private long commitOperation(String table, Dataset base, long readVersion, Operation operation,
       UUID transactionId, Map<String, String> properties) {
@@ -576,7 +823,8 @@ public final class TableStore implements AutoCloseable {
         .operation(operation)
         .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
         .build();
-        Dataset next = new CommitBuilder(base)
+        Dataset next = (base == null ? new CommitBuilder(uri(table), allocator)
+            : new CommitBuilder(base))
             .writeParams(storageOptions)
             // Retention is an explicit maintenance decision that must respect manifest pins.
             .skipAutoCleanup(true)
@@ -589,6 +837,7 @@ public final class TableStore implements AutoCloseable {
       throw LanceErrors.onCommit(table, e);
     }
     if (version != readVersion + 1) {
+      // For read version 0 Lance does not refuse an existing dataset: it overwrites it.
       LOG.warn("table {}: commit of transaction {} landed at version {} instead of {}; a "
           + "foreign writer committed in between", table, transactionId, version, readVersion + 1);
       throw ConcurrentTableWriteException.committedAt(table, readVersion + 1, version);
@@ -604,7 +853,6 @@ public final class TableStore implements AutoCloseable {
       return -1;
     }
   }
-
   /**
    * Commits a Lance {@code Restore} on top of HEAD: the new version (HEAD + 1) has the content of
    * {@code toVersion}. Readers of older pinned versions are unaffected.
@@ -730,6 +978,15 @@ public final class TableStore implements AutoCloseable {
           .build();
     } catch (Exception e) {
       throw LanceErrors.onRead(table, "open", e);
+    }
+  }
+
+  /** HEAD of the table, or empty if no table exists at the path. */
+  private OptionalLong headIfExists(String table) {
+    try (Dataset ds = openLatest(table)) {
+      return OptionalLong.of(ds.version());
+    } catch (TableNotFoundException e) {
+      return OptionalLong.empty();
     }
   }
 

@@ -2,7 +2,8 @@
  * The Lance table store: the only package in Ingraft that calls Lance write APIs.
  *
  * <p>{@link io.ingraft.storage.table.TableStore} opens tables at pinned versions, stages appends,
- * deletes by key and upserts without committing ({@link io.ingraft.storage.table.StagedWrite}),
+ * deletes by key, upserts, merges (upserts and deletes in one version), table creations and
+ * schema-evolving rewrites without committing ({@link io.ingraft.storage.table.StagedWrite}),
  * commits them with a caller-chosen transaction uuid and properties at exactly read version + 1,
  * restores old versions and walks the version history to find a transaction again.
  * {@link io.ingraft.storage.table.ArrowRows} converts between plain Java rows and Arrow batches.

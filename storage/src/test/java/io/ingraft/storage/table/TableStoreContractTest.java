@@ -259,9 +259,23 @@ abstract class TableStoreContractTest {
     assertThatThrownBy(() -> stageAppend(PERSON, 1, other, List.of(person("a", "Ann", 1))))
         .isInstanceOfSatisfying(InvalidStagedWriteException.class,
             e -> assertThat(e.reason()).contains("age"));
-    Schema fewer = new Schema(PERSON_SCHEMA.getFields().subList(0, 2));
-    assertThatThrownBy(() -> stageAppend(PERSON, 1, fewer, List.of(Map.of("id", "a"))))
-        .isInstanceOf(InvalidStagedWriteException.class);
+    Schema withoutKey = new Schema(PERSON_SCHEMA.getFields().subList(1, 3));
+    assertThatThrownBy(() -> stageAppend(PERSON, 1, withoutKey, List.of(Map.of("name", "a"))))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("lack column id"));
+    Schema extra = new Schema(List.of(PERSON_SCHEMA.getFields().get(0),
+        new Field("shoe", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+    assertThatThrownBy(() -> stageAppend(PERSON, 1, extra, List.of(Map.of("id", "a"))))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("shoe"));
+    Schema nullableKey = new Schema(List.of(
+        new Field("id", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+    Map<String, Object> nullId = new HashMap<>();
+    nullId.put("id", null);
+    assertThatThrownBy(() -> stageAppend(PERSON, 1, nullableKey, List.of(nullId)))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("id is not nullable"));
+    assertThat(tables.headVersion(PERSON)).isEqualTo(1);
   }
 
   // ---- staged delete ---------------------------------------------------------------------------
@@ -579,6 +593,608 @@ abstract class TableStoreContractTest {
         .isInstanceOf(InvalidStagedWriteException.class);
     assertThatThrownBy(() -> delete.updatedFragments().add(null))
         .isInstanceOf(UnsupportedOperationException.class);
+    // Read version 0 is only for creating a table, which needs a schema and nothing else.
+    assertThatThrownBy(() -> new StagedWrite(PERSON, 0, StagedWrite.Kind.UPSERT, List.of(),
+        List.of(), List.of(), 0, 0)).isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> new StagedWrite(PERSON, -1, StagedWrite.Kind.CREATE, List.of(),
+        List.of(), List.of(), 0, 0, PERSON_SCHEMA)).isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> new StagedWrite(PERSON, 0, StagedWrite.Kind.CREATE, List.of(),
+        List.of(), List.of(), 0, 0, null)).isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> new StagedWrite(PERSON, 0, StagedWrite.Kind.CREATE, List.of(),
+        delete.updatedFragments(), List.of(), 0, 0, PERSON_SCHEMA))
+        .isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> new StagedWrite(PERSON, v2, StagedWrite.Kind.OVERWRITE, List.of(),
+        List.of(), List.of(fragment), 0, 0, PERSON_SCHEMA))
+        .isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> new StagedWrite(PERSON, v2, StagedWrite.Kind.APPEND, List.of(),
+        List.of(), List.of(), 0, 0, PERSON_SCHEMA))
+        .isInstanceOf(InvalidStagedWriteException.class).hasMessageContaining("schema");
+    assertThatCode(() -> new StagedWrite(PERSON, 0, StagedWrite.Kind.CREATE, List.of(),
+        List.of(), List.of(), 0, 0, PERSON_SCHEMA)).doesNotThrowAnyException();
+  }
+
+  // ---- staged merge: upserts and deletes in one version -----------------------------------------
+
+  StagedWrite stageMerge(String table, long readVersion, Schema schema, String key,
+      List<Map<String, Object>> upserts, List<?> deleteKeys) {
+    if (upserts == null) {
+      return tables.stageMerge(table, readVersion, key, null, deleteKeys);
+    }
+    try (VectorSchemaRoot root = ArrowRows.toRoot(schema, upserts, tables.allocator())) {
+      return tables.stageMerge(table, readVersion, key, root, deleteKeys);
+    }
+  }
+
+  /** Person table: a, b, c in one fragment (v2), d, e in another (v3). */
+  long personTableWithTwoFragments() {
+    long v2 = personTableWithThreeRows();
+    return append(PERSON, v2, List.of(person("d", "Dan", 24), person("e", "Eve", 35)));
+  }
+
+  @Test
+  void stagedMergeUpsertsAndDeletesInOneVersion() {
+    long v3 = personTableWithTwoFragments();
+    UUID id = UUID.randomUUID();
+
+    // b is upserted and also listed for deletion: the upsert wins. f is new and also listed for
+    // deletion: it is simply inserted. "nope" matches nothing.
+    StagedWrite staged = stageMerge(PERSON, v3, PERSON_SCHEMA, "id",
+        List.of(person("b", "Bobby", 43), person("f", "Fay", 6)),
+        List.of("a", "e", "b", "f", "nope", "a"));
+
+    assertThat(staged.kind()).isEqualTo(StagedWrite.Kind.UPSERT);
+    assertThat(staged.readVersion()).isEqualTo(v3);
+    assertThat(staged.rowsAdded()).isEqualTo(2);
+    assertThat(staged.rowsDeleted()).isEqualTo(3);
+    assertThat(staged.rowDelta()).isEqualTo(-1);
+    assertThat(staged.updatedFragments()).hasSize(2);
+    assertThat(staged.removedFragmentIds()).isEmpty();
+    assertThat(tables.headVersion(PERSON)).isEqualTo(v3);
+    assertThat(tables.count(PERSON, v3)).isEqualTo(5);
+
+    assertThat(tables.commit(staged, id, Map.of("batch", "7"))).isEqualTo(v3 + 1);
+
+    assertThat(rowsById(PERSON, v3 + 1)).containsExactly(person("b", "Bobby", 43),
+        person("c", "Cid", 53), person("d", "Dan", 24), person("f", "Fay", 6));
+    assertThat(tables.count(PERSON, v3 + 1)).isEqualTo(4);
+    assertThat(ids(PERSON, v3 + 1)).doesNotHaveDuplicates();
+    assertThat(tables.transactionAt(PERSON, v3 + 1)).hasValueSatisfying(t -> {
+      assertThat(t.operation()).isEqualTo("Update");
+      assertThat(t.readVersion()).isEqualTo(v3);
+      assertThat(t.properties()).containsEntry("batch", "7");
+    });
+    assertThat(tables.findVersionByTransaction(PERSON, v3, id)).hasValue(v3 + 1);
+    assertThat(ids(PERSON, v3)).as("pinned readers are unaffected")
+        .containsExactly("a", "b", "c", "d", "e");
+  }
+
+  @Test
+  void aMergeCanRemoveWholeFragmentsWhileUpdatingOthers() {
+    long v3 = personTableWithTwoFragments();
+
+    StagedWrite staged = stageMerge(PERSON, v3, PERSON_SCHEMA, "id",
+        List.of(person("d", "Dee", 25)), List.of("a", "b", "c"));
+
+    assertThat(staged.removedFragmentIds()).hasSize(1);
+    assertThat(staged.updatedFragments()).hasSize(1);
+    assertThat(staged.rowsDeleted()).isEqualTo(4);
+    long next = tables.commit(staged, UUID.randomUUID(), Map.of());
+
+    assertThat(next).isEqualTo(v3 + 1);
+    assertThat(rowsById(PERSON, next)).containsExactly(person("d", "Dee", 25),
+        person("e", "Eve", 35));
+  }
+
+  @Test
+  void aMergeMayHaveOnlyUpsertsOnlyDeletesOrNothing() {
+    long v = personTableWithThreeRows();
+
+    StagedWrite deletesOnly = stageMerge(PERSON, v, PERSON_SCHEMA, "id", null, List.of("a"));
+    assertThat(deletesOnly.kind()).isEqualTo(StagedWrite.Kind.UPSERT);
+    assertThat(deletesOnly.newFragments()).isEmpty();
+    v = tables.commit(deletesOnly, UUID.randomUUID(), Map.of());
+    assertThat(ids(PERSON, v)).containsExactly("b", "c");
+    assertThat(tables.transactionAt(PERSON, v)).hasValueSatisfying(
+        t -> assertThat(t.operation()).isEqualTo("Update"));
+
+    v = tables.commit(stageMerge(PERSON, v, PERSON_SCHEMA, "id",
+        List.of(person("c", "Cy", 1), person("z", "Zed", 2)), null), UUID.randomUUID(),
+        Map.of());
+    assertThat(rowsById(PERSON, v)).containsExactly(person("b", "Bob", 42),
+        person("c", "Cy", 1), person("z", "Zed", 2));
+
+    StagedWrite nothing = stageMerge(PERSON, v, PERSON_SCHEMA, "id", List.of(), List.of());
+    assertThat(nothing.isEmpty()).isTrue();
+    StagedWrite nulls = tables.stageMerge(PERSON, v, "id", null, null);
+    assertThat(nulls.isEmpty()).isTrue();
+    assertThat(tables.commit(nothing, UUID.randomUUID(), Map.of())).isEqualTo(v + 1);
+    assertThat(tables.count(PERSON, v + 1)).isEqualTo(3);
+  }
+
+  @Test
+  void repeatedMergesKeepExactCountsAndUniqueKeys() {
+    tables.create(PERSON, PERSON_SCHEMA, "id");
+    long v = 1;
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (int round = 0; round < 5; round++) {
+      List<Map<String, Object>> upserts = new ArrayList<>();
+      for (int k = 0; k < 20; k++) {
+        String key = "k" + (k + round * 7);
+        upserts.add(person(key, "round" + round, round));
+        expected.add(key);
+      }
+      List<String> deletes = new ArrayList<>();
+      for (int k = 0; k < 20; k += 3) {
+        String key = "k" + (k + round * 5);
+        if (upserts.stream().noneMatch(r -> r.get("id").equals(key))) {
+          deletes.add(key);
+          expected.remove(key);
+        }
+      }
+      StagedWrite staged = stageMerge(PERSON, v, PERSON_SCHEMA, "id", upserts, deletes);
+      long before = tables.count(PERSON, v);
+      v = tables.commit(staged, UUID.randomUUID(), Map.of());
+      assertThat(tables.count(PERSON, v)).isEqualTo(before + staged.rowDelta());
+    }
+
+    assertThat(ids(PERSON, v)).doesNotHaveDuplicates().containsExactlyElementsOf(
+        new ArrayList<Object>(expected));
+    assertThat(tables.count(PERSON, v)).isEqualTo(expected.size());
+    assertThat(tables.countWhere(PERSON, v, "name = 'round4'")).isEqualTo(20);
+  }
+
+  @Test
+  void badMergesAreInvalidStagedWritesAndWriteNothingVisible() {
+    long v2 = personTableWithThreeRows();
+
+    assertThatThrownBy(() -> stageMerge(PERSON, v2, PERSON_SCHEMA, "id",
+        List.of(person("x", "1", 1), person("x", "2", 2)), List.of("a")))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("duplicate key x"));
+    assertThatThrownBy(() -> stageMerge(PERSON, v2, PERSON_SCHEMA, "id", null,
+        Arrays.asList("a", null))).isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("null key"));
+    assertThatThrownBy(() -> stageMerge(PERSON, v2, PERSON_SCHEMA, "id", null, List.of(7)))
+        .isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> stageMerge(PERSON, v2, PERSON_SCHEMA, "nope", null, List.of("a")))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("nope"));
+    assertThatThrownBy(() -> stageMerge(PERSON, 0, PERSON_SCHEMA, "id", null, List.of("a")))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("read version"));
+    Schema noKey = new Schema(PERSON_SCHEMA.getFields().subList(1, 3));
+    assertThatThrownBy(() -> stageMerge(PERSON, v2, noKey, "id",
+        List.of(Map.of("name", "n")), List.of()))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("id"));
+    assertThatThrownBy(() -> stageMerge(PERSON, v2 + 1, PERSON_SCHEMA, "id", null,
+        List.of("a"))).isInstanceOf(TableVersionNotFoundException.class);
+
+    assertThat(tables.headVersion(PERSON)).isEqualTo(v2);
+    assertThat(tables.count(PERSON, v2)).isEqualTo(3);
+  }
+
+  // ---- batches that leave out nullable columns or order them differently -----------------------
+
+  @Test
+  void batchesMayLeaveOutNullableColumnsWhichAreWrittenAsNull() {
+    long v2 = personTableWithThreeRows();
+    Schema idAndName = new Schema(PERSON_SCHEMA.getFields().subList(0, 2));
+    Schema idOnly = new Schema(PERSON_SCHEMA.getFields().subList(0, 1));
+    Map<String, Object> bRow = new LinkedHashMap<>(Map.of("id", "b", "name", "B-without-age"));
+
+    long v3;
+    try (VectorSchemaRoot root = ArrowRows.toRoot(idAndName, List.of(bRow), tables.allocator())) {
+      v3 = tables.commit(tables.stageMerge(PERSON, v2, "id", root, List.of("c")),
+          UUID.randomUUID(), Map.of());
+    }
+    long v4 = tables.commit(stageAppend(PERSON, v3, idOnly, List.of(Map.of("id", "n"))),
+        UUID.randomUUID(), Map.of());
+    long v5 = tables.commit(stageUpsert(PERSON, v4, idAndName, "id",
+        List.of(Map.of("id", "a", "name", "A2"))), UUID.randomUUID(), Map.of());
+
+    assertThat(rowsById(PERSON, v5)).containsExactly(person("a", "A2", null),
+        person("b", "B-without-age", null), person("n", null, null));
+  }
+
+  @Test
+  void batchesWithColumnsInAnotherOrderLandInTheRightColumns() {
+    // Lance's Fragment.write numbers fields by position: without reordering, id and name of
+    // this batch would silently swap.
+    tables.create(PERSON, PERSON_SCHEMA, "id");
+    Schema reordered = new Schema(List.of(PERSON_SCHEMA.getFields().get(2),
+        PERSON_SCHEMA.getFields().get(1), PERSON_SCHEMA.getFields().get(0)));
+
+    long v2 = tables.commit(stageAppend(PERSON, 1, reordered,
+        List.of(person("a", "Ann", 1), person("b", "Bob", 2))), UUID.randomUUID(), Map.of());
+    long v3 = tables.commit(stageMerge(PERSON, v2, reordered, "id",
+        List.of(person("b", "Bobby", 3)), List.of("a")), UUID.randomUUID(), Map.of());
+
+    assertThat(rowsById(PERSON, v2)).containsExactly(person("a", "Ann", 1),
+        person("b", "Bob", 2));
+    assertThat(rowsById(PERSON, v3)).containsExactly(person("b", "Bobby", 3));
+    assertThat(tables.countWhere(PERSON, v3, "id = 'b' AND name = 'Bobby'")).isEqualTo(1);
+  }
+
+  // ---- staged create ----------------------------------------------------------------------------
+
+  @Test
+  void stagedCreateIsInvisibleUntilCommittedAndFoundByItsTransaction() {
+    UUID id = UUID.randomUUID();
+
+    StagedWrite staged = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
+
+    assertThat(staged.kind()).isEqualTo(StagedWrite.Kind.CREATE);
+    assertThat(staged.readVersion()).isZero();
+    assertThat(staged.isEmpty()).isFalse();
+    assertThat(staged.rowDelta()).isZero();
+    assertThat(staged.schema().findField("id").getMetadata())
+        .containsEntry(TableStore.PRIMARY_KEY_METADATA, "true");
+    assertThat(tables.exists(PERSON)).isFalse();
+
+    assertThat(tables.commit(staged, id, Map.of("graph", "g1"))).isEqualTo(1);
+
+    assertThat(tables.exists(PERSON)).isTrue();
+    assertThat(tables.headVersion(PERSON)).isEqualTo(1);
+    assertThat(tables.count(PERSON, 1)).isZero();
+    Schema schema = tables.schema(PERSON, 1);
+    assertThat(schema.getFields()).extracting(Field::getName).containsExactly("id", "name", "age");
+    assertThat(schema.findField("id").getMetadata())
+        .containsEntry(TableStore.PRIMARY_KEY_METADATA, "true");
+    assertThat(tables.findVersionByTransaction(PERSON, 0, id)).hasValue(1);
+    assertThat(tables.transactionAt(PERSON, 1)).hasValueSatisfying(t -> {
+      assertThat(t.operation()).isEqualTo("Overwrite");
+      assertThat(t.readVersion()).isZero();
+      assertThat(t.hasUuid(id)).isTrue();
+      assertThat(t.properties()).containsEntry("graph", "g1");
+    });
+    // The new table takes every kind of write.
+    long v2 = tables.commit(stageUpsert(PERSON, 1, PERSON_SCHEMA, "id",
+        List.of(person("a", "Ann", 1), person("b", "Bob", 2))), UUID.randomUUID(), Map.of());
+    long v3 = tables.commit(stageMerge(PERSON, v2, PERSON_SCHEMA, "id",
+        List.of(person("a", "A", 3)), List.of("b")), UUID.randomUUID(), Map.of());
+    assertThat(rowsById(PERSON, v3)).containsExactly(person("a", "A", 3));
+  }
+
+  @Test
+  void keylessAndIntegerKeyedTablesCanBeStagedForCreation() {
+    String audit = "graphs/g1/_audit/recoveries.lance";
+    assertThat(tables.commit(tables.stageCreate(audit, PERSON_SCHEMA, null), UUID.randomUUID(),
+        Map.of())).isEqualTo(1);
+    assertThat(tables.schema(audit, 1).findField("id").getMetadata())
+        .doesNotContainKey(TableStore.PRIMARY_KEY_METADATA);
+
+    String num = "graphs/g1/nodes/Num.lance";
+    Schema intKeyed = new Schema(List.of(
+        new Field("n", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+        new Field("label", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+    assertThat(tables.commit(tables.stageCreate(num, intKeyed, "n"), UUID.randomUUID(),
+        Map.of())).isEqualTo(1);
+    long v2 = tables.commit(tables.stageMerge(num, 1, "n", null, List.of(1L)), UUID.randomUUID(),
+        Map.of());
+    assertThat(v2).isEqualTo(2);
+  }
+
+  @Test
+  void stagedCreateOverAnOrphanReplacesItWithAnEmptyTable() {
+    long orphanHead = personTableWithThreeRows();
+    Schema other = new Schema(List.of(
+        new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+        new Field("title", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+    UUID id = UUID.randomUUID();
+
+    StagedWrite staged = tables.stageCreate(PERSON, other, "id");
+
+    assertThat(staged.readVersion()).isEqualTo(orphanHead);
+    assertThat(tables.count(PERSON, orphanHead)).isEqualTo(3);
+    long created = tables.commit(staged, id, Map.of());
+
+    assertThat(created).isEqualTo(orphanHead + 1);
+    assertThat(tables.count(PERSON, created)).isZero();
+    assertThat(tables.schema(PERSON, created).getFields()).extracting(Field::getName)
+        .containsExactly("id", "title");
+    assertThat(tables.schema(PERSON, created).findField("id").getMetadata())
+        .containsEntry(TableStore.PRIMARY_KEY_METADATA, "true");
+    assertThat(tables.findVersionByTransaction(PERSON, orphanHead, id)).hasValue(created);
+    assertThat(tables.count(PERSON, orphanHead)).as("old versions stay readable").isEqualTo(3);
+    // Writes after the replacement land in the right columns (fresh Lance field ids).
+    long next = tables.commit(stageUpsert(PERSON, created, other, "id",
+        List.of(Map.of("id", 5L, "title", "five"))), UUID.randomUUID(), Map.of());
+    assertThat(tables.readRows(PERSON, next, ScanSpec.all()))
+        .containsExactly(Map.of("id", 5L, "title", "five"));
+  }
+
+  @Test
+  void aStagedCreateFailsIfTheTableMovedMeanwhile() {
+    StagedWrite fresh = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
+    tables.create(PERSON, PERSON_SCHEMA, "id");
+
+    assertThatThrownBy(() -> tables.commit(fresh, UUID.randomUUID(), Map.of()))
+        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+          assertThat(e.committed()).isFalse();
+          assertThat(e.expected()).isZero();
+          assertThat(e.actual()).isEqualTo(1);
+        });
+    assertThat(tables.headVersion(PERSON)).isEqualTo(1);
+
+    StagedWrite overOrphan = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
+    long v2 = append(PERSON, 1, List.of(person("a", "Ann", 1)));
+    assertThatThrownBy(() -> tables.commit(overOrphan, UUID.randomUUID(), Map.of()))
+        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+          assertThat(e.committed()).isFalse();
+          assertThat(e.expected()).isEqualTo(1);
+          assertThat(e.actual()).isEqualTo(v2);
+        });
+    assertThat(tables.count(PERSON, v2)).isEqualTo(1);
+  }
+
+  @Test
+  void aTableCreatedRacingIntoTheCreateCommitIsReportedAsCommittedElsewhere() {
+    UUID ours = UUID.randomUUID();
+    StagedWrite staged = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
+    tables.beforeLanceCommit = table -> {
+      tables.beforeLanceCommit = t -> { };
+      tables.create(PERSON, PERSON_SCHEMA, "id");
+    };
+
+    // Lance does not refuse a read-version-0 Overwrite on an existing dataset: it commits on top.
+    assertThatThrownBy(() -> tables.commit(staged, ours, Map.of()))
+        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+          assertThat(e.committed()).isTrue();
+          assertThat(e.expected()).isEqualTo(1);
+          assertThat(e.actual()).isEqualTo(2);
+        });
+    assertThat(tables.findVersionByTransaction(PERSON, 0, ours)).hasValue(2);
+  }
+
+  @Test
+  void badCreatesAreRejectedWhenStaged() {
+    assertThatThrownBy(() -> tables.stageCreate(PERSON, PERSON_SCHEMA, "nope"))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("nope"));
+    assertThatThrownBy(() -> tables.stageCreate(PERSON, PERSON_SCHEMA, "name"))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("nullable"));
+    assertThatThrownBy(() -> tables.stageCreate(PERSON, new Schema(List.of()), null))
+        .isInstanceOf(InvalidStagedWriteException.class);
+    Schema twice = new Schema(List.of(PERSON_SCHEMA.getFields().get(0),
+        PERSON_SCHEMA.getFields().get(0)));
+    assertThatThrownBy(() -> tables.stageCreate(PERSON, twice, "id"))
+        .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("twice"));
+    assertThat(tables.exists(PERSON)).isFalse();
+  }
+
+  // ---- staged rewrite (schema evolution) --------------------------------------------------------
+
+  static final Schema PERSON_V2_SCHEMA = new Schema(List.of(
+      new Field("id", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null),
+      new Field("email", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+      new Field("name", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+      new Field("age", FieldType.nullable(new ArrowType.Int(32, true)), null),
+      new Field("emb", FieldType.nullable(new ArrowType.FixedSizeList(2)), List.of(
+          new Field("item", FieldType.notNullable(
+              new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null)))));
+
+  static Map<String, Object> personV2(String id, String email, String name, Integer age) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("email", email);
+    row.put("name", name);
+    row.put("age", age);
+    row.put("emb", null);
+    return row;
+  }
+
+  @Test
+  void aStagedRewriteAddsNullColumnsKeepsRowsAndKeyMetadata() {
+    long twoFragments = personTableWithTwoFragments();
+    long v = tables.commit(tables.stageDelete(PERSON, twoFragments, "id", List.of("c")),
+        UUID.randomUUID(),
+        Map.of());
+    tables.rewriteBatchRows = 2;
+    UUID id = UUID.randomUUID();
+
+    StagedWrite staged = tables.stageRewrite(PERSON, v, PERSON_V2_SCHEMA);
+
+    assertThat(staged.kind()).isEqualTo(StagedWrite.Kind.OVERWRITE);
+    assertThat(staged.readVersion()).isEqualTo(v);
+    assertThat(staged.rowsAdded()).isEqualTo(4);
+    assertThat(staged.rowsDeleted()).isEqualTo(4);
+    assertThat(staged.rowDelta()).isZero();
+    assertThat(staged.schema().findField("id").getMetadata())
+        .containsEntry(TableStore.PRIMARY_KEY_METADATA, "true");
+    assertThat(tables.headVersion(PERSON)).isEqualTo(v);
+    assertThat(tables.schema(PERSON, v).getFields()).hasSize(3);
+
+    long rewritten = tables.commit(staged, id, Map.of("reason", "schema"));
+
+    assertThat(rewritten).isEqualTo(v + 1);
+    Schema schema = tables.schema(PERSON, rewritten);
+    assertThat(schema.getFields()).extracting(Field::getName)
+        .containsExactly("id", "email", "name", "age", "emb");
+    assertThat(schema.findField("id").getMetadata())
+        .containsEntry(TableStore.PRIMARY_KEY_METADATA, "true");
+    assertThat(tables.count(PERSON, rewritten)).isEqualTo(4);
+    List<Map<String, Object>> rows = rowsById(PERSON, rewritten);
+    assertThat(rows).containsExactly(personV2("a", null, "Ann", 31),
+        personV2("b", null, "Bob", 42), personV2("d", null, "Dan", 24),
+        personV2("e", null, "Eve", 35));
+    assertThat(rowsById(PERSON, v)).as("the read version keeps its schema and rows")
+        .containsExactly(person("a", "Ann", 31), person("b", "Bob", 42), person("d", "Dan", 24),
+            person("e", "Eve", 35));
+    assertThat(tables.transactionAt(PERSON, rewritten)).hasValueSatisfying(t -> {
+      assertThat(t.operation()).isEqualTo("Overwrite");
+      assertThat(t.readVersion()).isEqualTo(v);
+      assertThat(t.properties()).containsEntry("reason", "schema");
+    });
+    assertThat(tables.findVersionByTransaction(PERSON, v, id)).hasValue(rewritten);
+
+    // Writes with the new column, and batches from before the column existed, both work.
+    Map<String, Object> withEmail = personV2("b", "b@x", "Bobby", 43);
+    withEmail.put("emb", new float[] {1f, 2f});
+    long v2 = tables.commit(stageUpsert(PERSON, rewritten, PERSON_V2_SCHEMA, "id",
+        List.of(withEmail, personV2("z", "z@x", "Zed", 1))), UUID.randomUUID(), Map.of());
+    long v3 = tables.commit(stageMerge(PERSON, v2, PERSON_SCHEMA, "id",
+        List.of(person("a", "Ann2", 32)), List.of("d")), UUID.randomUUID(), Map.of());
+    List<Map<String, Object>> after = rowsById(PERSON, v3);
+    assertThat(after).extracting(r -> r.get("id")).containsExactly("a", "b", "e", "z");
+    assertThat(after.get(0)).isEqualTo(personV2("a", null, "Ann2", 32));
+    assertThat(after.get(1)).containsEntry("email", "b@x").containsEntry("name", "Bobby");
+    assertThat((float[]) after.get(1).get("emb")).containsExactly(1f, 2f);
+    assertThat(tables.countWhere(PERSON, v3, "email IS NOT NULL")).isEqualTo(2);
+  }
+
+  @Test
+  void aRewriteStreamsLargeTablesInBatches() {
+    tables.create(PERSON, PERSON_SCHEMA, "id");
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      rows.add(person(String.format("k%05d", i), "n" + i, i));
+    }
+    long v2 = append(PERSON, 1, rows.subList(0, 1500));
+    long v3 = append(PERSON, v2, rows.subList(1500, 3000));
+    tables.rewriteBatchRows = 128;
+
+    StagedWrite staged = tables.stageRewrite(PERSON, v3, PERSON_V2_SCHEMA);
+    long v4 = tables.commit(staged, UUID.randomUUID(), Map.of());
+
+    assertThat(staged.rowsAdded()).isEqualTo(3000);
+    assertThat(staged.newFragments()).as("Lance packs the streamed batches into few files")
+        .hasSize(1);
+    assertThat(tables.count(PERSON, v4)).isEqualTo(3000);
+    assertThat(tables.countWhere(PERSON, v4, "email IS NULL AND emb IS NULL")).isEqualTo(3000);
+    List<Map<String, Object>> back = rowsById(PERSON, v4);
+    for (int i = 0; i < 3000; i += 997) {
+      assertThat(back.get(i)).isEqualTo(personV2(String.format("k%05d", i), null, "n" + i, i));
+    }
+    assertThat(tables.allocator().getAllocatedMemory()).isZero();
+  }
+
+  @Test
+  void aRewriteOfAnEmptyTableOnlyChangesTheSchema() {
+    tables.create(PERSON, PERSON_SCHEMA, "id");
+
+    StagedWrite staged = tables.stageRewrite(PERSON, 1, PERSON_V2_SCHEMA);
+    assertThat(staged.newFragments()).isEmpty();
+    assertThat(staged.isEmpty()).isFalse();
+    long v2 = tables.commit(staged, UUID.randomUUID(), Map.of());
+
+    assertThat(v2).isEqualTo(2);
+    assertThat(tables.count(PERSON, v2)).isZero();
+    assertThat(tables.schema(PERSON, v2).getFields()).hasSize(5);
+    long v3 = tables.commit(stageAppend(PERSON, v2, PERSON_V2_SCHEMA,
+        List.of(personV2("a", "a@x", "Ann", 1))), UUID.randomUUID(), Map.of());
+    assertThat(rowsById(PERSON, v3)).containsExactly(personV2("a", "a@x", "Ann", 1));
+  }
+
+  @Test
+  void incompatibleRewritesAreInvalidStagedWritesNamingTheColumn() {
+    long v2 = personTableWithThreeRows();
+    Field id = PERSON_SCHEMA.getFields().get(0);
+    Field name = PERSON_SCHEMA.getFields().get(1);
+    Field age = PERSON_SCHEMA.getFields().get(2);
+    Map<Schema, String> bad = new LinkedHashMap<>();
+    bad.put(new Schema(List.of(id, name)), "age");
+    bad.put(new Schema(List.of(id, name,
+        new Field("age", FieldType.nullable(new ArrowType.Int(64, true)), null))), "age");
+    bad.put(new Schema(List.of(id, age,
+        new Field("name", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null))), "name");
+    bad.put(new Schema(List.of(id, name, age,
+        new Field("rank", FieldType.notNullable(new ArrowType.Int(32, true)), null))), "rank");
+    bad.put(new Schema(List.of(id, name, age,
+        new Field("price", FieldType.nullable(new ArrowType.Decimal(10, 2, 128)), null))),
+        "price");
+    bad.put(new Schema(List.of(id, name, age, age)), "age");
+
+    for (Map.Entry<Schema, String> entry : bad.entrySet()) {
+      assertThatThrownBy(() -> tables.stageRewrite(PERSON, v2, entry.getKey()))
+          .as(entry.getKey().toString())
+          .isInstanceOfSatisfying(InvalidStagedWriteException.class,
+              e -> assertThat(e.reason()).contains(entry.getValue()));
+    }
+    assertThatThrownBy(() -> tables.stageRewrite(PERSON, 0, PERSON_V2_SCHEMA))
+        .isInstanceOf(InvalidStagedWriteException.class);
+    assertThatThrownBy(() -> tables.stageRewrite(PERSON, v2 + 1, PERSON_V2_SCHEMA))
+        .isInstanceOf(TableVersionNotFoundException.class);
+    assertThat(tables.headVersion(PERSON)).isEqualTo(v2);
+  }
+
+  @Test
+  void aRewriteCommittedOverAMovedTableIsAConcurrentWrite() {
+    long v2 = personTableWithThreeRows();
+    StagedWrite staged = tables.stageRewrite(PERSON, v2, PERSON_V2_SCHEMA);
+    long v3 = append(PERSON, v2, List.of(person("late", "L", 1)));
+
+    assertThatThrownBy(() -> tables.commit(staged, UUID.randomUUID(), Map.of()))
+        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+          assertThat(e.committed()).isFalse();
+          assertThat(e.expected()).isEqualTo(v2);
+          assertThat(e.actual()).isEqualTo(v3);
+        });
+    assertThat(tables.schema(PERSON, v3).getFields()).hasSize(3);
+    assertThat(tables.count(PERSON, v3)).isEqualTo(4);
+  }
+
+  @Test
+  void writesAreRefusedOnATableWhoseColumnsWereChangedOutsideTheStore() throws Exception {
+    long v2 = personTableWithThreeRows();
+    // A foreign tool drops a column: Lance keeps the old field ids (id 0, age 2), which a
+    // batch's position-numbered fields would not match.
+    try (org.lance.Dataset ds = org.lance.Dataset.open()
+        .uri(objectStore.lanceUri(PERSON))
+        .readOptions(new org.lance.ReadOptions.Builder()
+            .setStorageOptions(objectStore.lanceStorageOptions()).build())
+        .build()) {
+      ds.dropColumns(List.of("name"));
+    }
+    long v3 = tables.headVersion(PERSON);
+    assertThat(v3).isGreaterThan(v2);
+    Schema dropped = new Schema(List.of(PERSON_SCHEMA.getFields().get(0),
+        PERSON_SCHEMA.getFields().get(2)));
+
+    assertThatThrownBy(() -> stageAppend(PERSON, v3, dropped, List.of(Map.of("id", "x",
+        "age", 9)))).isInstanceOfSatisfying(InvalidStagedWriteException.class,
+            e -> assertThat(e.reason()).contains("field ids"));
+    assertThatThrownBy(() -> stageMerge(PERSON, v3, dropped, "id", List.of(Map.of("id", "x",
+        "age", 9)), List.of())).isInstanceOf(InvalidStagedWriteException.class);
+
+    // Deletes write no data files and still work; a rewrite renumbers the fields.
+    long v4 = tables.commit(tables.stageDelete(PERSON, v3, "id", List.of("a")),
+        UUID.randomUUID(), Map.of());
+    long v5 = tables.commit(tables.stageRewrite(PERSON, v4, dropped), UUID.randomUUID(),
+        Map.of());
+    long v6 = tables.commit(stageAppend(PERSON, v5, dropped, List.of(Map.of("id", "x",
+        "age", 9))), UUID.randomUUID(), Map.of());
+    assertThat(rowsById(PERSON, v6)).containsExactly(Map.of("id", "b", "age", 42),
+        Map.of("id", "c", "age", 53), Map.of("id", "x", "age", 9));
+  }
+
+  // ---- countWhere -------------------------------------------------------------------------------
+
+  @Test
+  void countWhereCountsMatchingRowsOfAPinnedVersion() {
+    long v2 = personTableWithThreeRows();
+    long v3 = tables.commit(tables.stageDelete(PERSON, v2, "id", List.of("c")),
+        UUID.randomUUID(), Map.of());
+
+    assertThat(tables.countWhere(PERSON, v2, "age >= 40")).isEqualTo(2);
+    assertThat(tables.countWhere(PERSON, v3, "age >= 40")).isEqualTo(1);
+    assertThat(tables.countWhere(PERSON, v2, "id = 'b'")).isEqualTo(1);
+    assertThat(tables.countWhere(PERSON, v3, "id = 'c'")).isZero();
+    assertThat(tables.countWhere(PERSON, v2, "name IS NULL")).isZero();
+    assertThat(tables.countWhere(PERSON, v2, null)).isEqualTo(3);
+    assertThat(tables.countWhere(PERSON, v3, " ")).isEqualTo(2);
+    assertThat(tables.countWhere(PERSON, 1, "age > 0")).isZero();
+
+    assertThatThrownBy(() -> tables.countWhere(PERSON, v2, "no_such_col = 1"))
+        .isInstanceOf(InvalidScanException.class);
+    assertThatThrownBy(() -> tables.countWhere(PERSON, v2, "age >>>= "))
+        .isInstanceOf(InvalidScanException.class);
+    assertThatThrownBy(() -> tables.countWhere(PERSON, v3 + 1, "age > 1"))
+        .isInstanceOf(TableVersionNotFoundException.class);
+    assertThatThrownBy(() -> tables.countWhere("graphs/g1/nodes/Missing.lance", 1, "age > 1"))
+        .isInstanceOf(TableNotFoundException.class);
   }
 
   // ---- restore ---------------------------------------------------------------------------------

@@ -1,0 +1,477 @@
+package io.ingraft.engine;
+
+import io.ingraft.engine.event.EventBody;
+import io.ingraft.engine.event.GraphEvent;
+import io.ingraft.engine.event.SourcePosition;
+import io.ingraft.engine.read.GraphSnapshot;
+import io.ingraft.engine.schema.GraphSchema;
+import io.ingraft.engine.schema.IncompatibleSchemaChangeException;
+import io.ingraft.engine.schema.SchemaCatalog;
+import io.ingraft.engine.schema.SchemaChange;
+import io.ingraft.engine.schema.SchemaEvolution;
+import io.ingraft.engine.schema.SchemaParseException;
+import io.ingraft.engine.write.BatchStaging;
+import io.ingraft.engine.write.LoadFiles;
+import io.ingraft.recovery.CommitPlan;
+import io.ingraft.recovery.GuardedCommit;
+import io.ingraft.recovery.RecoveryAudit;
+import io.ingraft.recovery.RecoveryOutcome;
+import io.ingraft.recovery.RecoverySweep;
+import io.ingraft.recovery.SidecarKind;
+import io.ingraft.recovery.SidecarStore;
+import io.ingraft.recovery.TableWrite;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.TableKey;
+import io.ingraft.storage.manifest.CommitInfo;
+import io.ingraft.storage.manifest.CommitKind;
+import io.ingraft.storage.manifest.FencedException;
+import io.ingraft.storage.manifest.GraphAlreadyExistsException;
+import io.ingraft.storage.manifest.Manifest;
+import io.ingraft.storage.manifest.ManifestChange;
+import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.manifest.SchemaRef;
+import io.ingraft.storage.manifest.TablePin;
+import io.ingraft.storage.manifest.WriterEpoch;
+import io.ingraft.storage.object.ObjectAlreadyExistsException;
+import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.table.ConcurrentTableWriteException;
+import io.ingraft.storage.table.ScanSpec;
+import io.ingraft.storage.table.StagedWrite;
+import io.ingraft.storage.table.TableStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The graph engine: what makes a set of Lance tables a property graph. It creates graphs from a
+ * schema, applies batches of events (each event atomic, the batch published as one manifest
+ * version through the sidecar-guarded commit protocol), and serves snapshots for reads. It knows
+ * nothing of Kafka: an event's source position is just a partition name and an offset.
+ *
+ * <p>Writing a graph makes this engine its owner: the first write claims the graph's next epoch
+ * and runs the recovery sweep, and an engine that was fenced by a newer owner stops writing that
+ * graph. After any failure of a write the graph is re-opened (claim and sweep) on the next one,
+ * so an interrupted batch is rolled forward or back before anything else happens.
+ *
+ * <p>Thread safety: writes to one graph must come from one thread at a time; different graphs
+ * may be written in parallel.
+ */
+public final class GraphEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(GraphEngine.class);
+
+  private final ObjectStore store;
+  private final TableStore tables;
+  private final String writerId;
+  private final Clock clock;
+  private final SidecarStore sidecars;
+  private final RecoveryAudit audit;
+  private final RecoverySweep sweep;
+  private final GuardedCommit guarded;
+  private final Map<GraphId, OwnedGraph> owned = new ConcurrentHashMap<>();
+  private final Map<String, GraphSchema> schemas = new ConcurrentHashMap<>();
+  private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
+
+  /** A graph this engine owns: its epoch and the latest manifest it published or read. */
+  private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
+    OwnedGraph at(Manifest next) {
+      return new OwnedGraph(log, owner, next);
+    }
+  }
+
+  /** The committed keys of one table at one version. */
+  private record VersionedKeys(long version, Set<Object> keys) {
+  }
+
+  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock) {
+    this.store = store;
+    this.tables = tables;
+    this.writerId = writerId;
+    this.clock = clock;
+    this.sidecars = new SidecarStore(store);
+    this.audit = new RecoveryAudit(tables);
+    this.sweep = new RecoverySweep(tables, sidecars, audit, clock);
+    this.guarded = new GuardedCommit(tables, sidecars, clock);
+  }
+
+  public String writerId() {
+    return writerId;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ownership
+
+  /**
+   * Takes a graph over: claims its next epoch and runs the recovery sweep. Called on the first
+   * write; the pipeline calls it when it is assigned the graph's partition.
+   *
+   * @return what the sweep recovered
+   */
+  public List<RecoveryOutcome> takeOver(GraphId graph) {
+    ManifestLog log = new ManifestLog(store, graph);
+    RecoverySweep.TakeOver takeOver = sweep.takeOver(log, writerId);
+    owned.put(graph, new OwnedGraph(log, takeOver.owner(), log.require()));
+    return takeOver.outcomes();
+  }
+
+  /** Forgets a graph: the next write takes it over again. Used when a partition is revoked. */
+  public void release(GraphId graph) {
+    owned.remove(graph);
+  }
+
+  /** Whether a graph exists (has a published manifest). */
+  public boolean exists(GraphId graph) {
+    return new ManifestLog(store, graph).latest().isPresent();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  /** Creates a graph with the given schema (version 1). */
+  public Manifest createGraph(GraphId graph, String schemaSource) {
+    BatchResult result = apply(graph, List.of(new GraphEvent(graph.value(),
+        "create-" + UUID.randomUUID(), null, null, new EventBody.SchemaChange(schemaSource))));
+    EventResult event = result.events().get(0);
+    if (event.status() != EventResult.Status.APPLIED) {
+      throw new EventRejectedException(event.code(), event.message());
+    }
+    return new ManifestLog(store, graph).require();
+  }
+
+  /**
+   * Applies a batch of events to one graph. Events already applied (source offset below the
+   * graph's recorded next offset) are skipped; each remaining event is applied whole or rejected
+   * with a typed reason, and the applied ones become visible in one manifest version. A batch is
+   * split at schema events, which publish on their own.
+   *
+   * @throws FencedException if another owner took the graph over; stop writing it
+   */
+  public BatchResult apply(GraphId graph, List<GraphEvent> events) {
+    for (GraphEvent event : events) {
+      if (!event.graph().equals(graph.value())) {
+        throw new IllegalArgumentException("event " + event.eventId() + " is for graph "
+            + event.graph() + ", not " + graph);
+      }
+    }
+    List<EventResult> results = new ArrayList<>();
+    long version = -1;
+    int start = 0;
+    while (start < events.size()) {
+      int end = start;
+      if (events.get(start).body() instanceof EventBody.SchemaChange) {
+        end = start + 1;
+      } else {
+        while (end < events.size() && !(events.get(end).body() instanceof EventBody.SchemaChange)) {
+          end++;
+        }
+      }
+      List<GraphEvent> segment = events.subList(start, end);
+      BatchResult part;
+      try {
+        part = segment.get(0).body() instanceof EventBody.SchemaChange
+            ? applySchema(graph, segment.get(0)) : applyData(graph, segment);
+      } catch (RuntimeException e) {
+        // Whatever happened, the next write re-opens the graph: claim, then sweep.
+        owned.remove(graph);
+        throw e;
+      }
+      results.addAll(part.events());
+      version = Math.max(version, part.manifestVersion());
+      start = end;
+    }
+    return new BatchResult(graph.value(), version, results);
+  }
+
+  private OwnedGraph ownedOrNull(GraphId graph) {
+    OwnedGraph current = owned.get(graph);
+    if (current != null) {
+      return current;
+    }
+    if (!exists(graph)) {
+      return null;
+    }
+    takeOver(graph);
+    return owned.get(graph);
+  }
+
+  private BatchResult applyData(GraphId graph, List<GraphEvent> events) {
+    OwnedGraph current = ownedOrNull(graph);
+    if (current == null) {
+      List<EventResult> rejected = new ArrayList<>();
+      for (GraphEvent e : events) {
+        rejected.add(EventResult.rejected(e.eventId(), e.source(), RejectionCode.UNKNOWN_GRAPH,
+            "graph " + graph + " does not exist; create it with a schema event"));
+      }
+      return new BatchResult(graph.value(), -1, rejected);
+    }
+    try {
+      return stageAndCommit(graph, current, events);
+    } catch (ConcurrentTableWriteException drift) {
+      // A table moved under its pin before anything of ours was committed (a zombie's commit,
+      // or an operator's): the owner's sweep repairs it, then the batch is staged again.
+      LOG.warn("graph {}: {}; sweeping and retrying the batch once", graph, drift.getMessage());
+      takeOver(graph);
+      return stageAndCommit(graph, owned.get(graph), events);
+    }
+  }
+
+  private BatchResult stageAndCommit(GraphId graph, OwnedGraph current, List<GraphEvent> events) {
+    Manifest base = current.manifest();
+    List<EventResult> results = new ArrayList<>(events.size());
+    List<GraphEvent> fresh = new ArrayList<>();
+    List<GraphEvent> processed = new ArrayList<>();
+    int[] slots = new int[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      GraphEvent event = events.get(i);
+      slots[i] = -1;
+      if (alreadyApplied(base, event.source())) {
+        results.add(EventResult.skipped(event.eventId(), event.source()));
+        continue;
+      }
+      processed.add(event);
+      try {
+        GraphEvent inline = LoadFiles.inline(event);
+        results.add(null);
+        slots[i] = fresh.size();
+        fresh.add(inline);
+      } catch (EventRejectedException e) {
+        results.add(EventResult.rejected(event.eventId(), event.source(), e.code(), e.getMessage()));
+      }
+    }
+    if (processed.isEmpty()) {
+      return new BatchResult(graph.value(), -1, results);
+    }
+    GraphSchema schema = schemaOf(base);
+    BatchStaging staging = new BatchStaging(graph.value(), schema, base, tables, this::keysOf);
+    List<EventResult> staged = staging.stage(fresh);
+    for (int i = 0; i < events.size(); i++) {
+      if (slots[i] >= 0) {
+        results.set(i, staged.get(slots[i]));
+      }
+    }
+    long applied = staged.stream().filter(r -> r.status() == EventResult.Status.APPLIED).count();
+    CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, staging.stagedWrites(), null, null,
+        nextOffsets(base, processed), commitInfo(CommitKind.MUTATION, processed, applied));
+    Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
+    owned.put(graph, current.at(published));
+    staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
+    return new BatchResult(graph.value(), published.version(), results);
+  }
+
+  private BatchResult applySchema(GraphId graph, GraphEvent event) {
+    String source = ((EventBody.SchemaChange) event.body()).source();
+    GraphSchema next;
+    try {
+      next = GraphSchema.parse(source);
+    } catch (SchemaParseException e) {
+      return rejected(graph, event, RejectionCode.BAD_SCHEMA, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return rejected(graph, event, RejectionCode.BAD_SCHEMA, e.getMessage());
+    }
+    OwnedGraph current = ownedOrNull(graph);
+    if (current == null) {
+      try {
+        Manifest created = create(graph, next, event);
+        LOG.info("graph {}: created at version {} with schema {}", graph, created.version(),
+            next.hash().substring(0, 12));
+        takeOver(graph);
+        return new BatchResult(graph.value(), created.version(),
+            List.of(EventResult.applied(event.eventId(), event.source())));
+      } catch (GraphAlreadyExistsException raced) {
+        current = ownedOrNull(graph);
+      }
+    }
+    Manifest base = current.manifest();
+    if (alreadyApplied(base, event.source())) {
+      return new BatchResult(graph.value(), -1, List.of(EventResult.skipped(event.eventId(),
+          event.source())));
+    }
+    GraphSchema old = schemaOf(base);
+    List<SchemaChange> changes;
+    try {
+      changes = SchemaEvolution.check(old, next);
+    } catch (IncompatibleSchemaChangeException e) {
+      return rejected(graph, event, RejectionCode.INCOMPATIBLE_SCHEMA, e.getMessage());
+    }
+    SchemaRef ref = writeSchema(graph, next);
+    SchemaCatalog catalog = new SchemaCatalog(next);
+    List<TableWrite> writes = new ArrayList<>();
+    GraphLayout layout = new GraphLayout(graph);
+    Set<TableKey> rewritten = new HashSet<>();
+    for (SchemaChange change : changes) {
+      TableKey key = change.table();
+      if (change instanceof SchemaChange.AddedNodeType || change instanceof SchemaChange.AddedEdgeType) {
+        writes.add(new TableWrite(key.value(), tables.stageCreate(layout.tablePath(key),
+            catalog.arrowSchema(key).orElseThrow(), keyColumn(next, key))));
+      } else if (change instanceof SchemaChange.AddedProperty && rewritten.add(key)) {
+        TablePin pin = base.table(key.value()).orElseThrow();
+        writes.add(new TableWrite(key.value(), tables.stageRewrite(pin.path(), pin.version(),
+            catalog.arrowSchema(key).orElseThrow())));
+      }
+    }
+    CommitPlan plan = new CommitPlan(SidecarKind.SCHEMA_APPLY, writes, ref, null,
+        nextOffsets(base, List.of(event)), commitInfo(CommitKind.SCHEMA_APPLY, List.of(event), 1));
+    Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
+    owned.put(graph, current.at(published));
+    LOG.info("graph {}: schema {} applied at version {} ({} changes)", graph,
+        next.hash().substring(0, 12), published.version(), changes.size());
+    return new BatchResult(graph.value(), published.version(),
+        List.of(EventResult.applied(event.eventId(), event.source())));
+  }
+
+  /**
+   * Version 1 of a graph: the schema file, one empty table per type, the first manifest. Tables
+   * are created before the manifest exists, so a crash leaves only unreferenced tables, which
+   * the next attempt overwrites (a staged create over an orphan).
+   */
+  private Manifest create(GraphId graph, GraphSchema schema, GraphEvent event) {
+    SchemaRef ref = writeSchema(graph, schema);
+    SchemaCatalog catalog = new SchemaCatalog(schema);
+    GraphLayout layout = new GraphLayout(graph);
+    String operationId = UUID.randomUUID().toString();
+    ManifestChange.Builder change = ManifestChange.builder(new WriterEpoch(writerId, 0),
+        commitInfo(CommitKind.CREATE, List.of(event), 1).withOperationId(operationId));
+    change.schema(ref);
+    for (Map.Entry<TableKey, org.apache.arrow.vector.types.pojo.Schema> table :
+        catalog.tables().entrySet()) {
+      String path = layout.tablePath(table.getKey());
+      StagedWrite staged = tables.stageCreate(path, table.getValue(), keyColumn(schema, table.getKey()));
+      long version = tables.commit(staged, UUID.randomUUID(), Map.of(
+          GuardedCommit.PROP_GRAPH, graph.value(), GuardedCommit.PROP_OPERATION, operationId));
+      change.pin(table.getKey().value(), new TablePin(path, version, 0));
+    }
+    nextOffsets(null, List.of(event)).forEach(change::source);
+    return new ManifestLog(store, graph).create(change.build());
+  }
+
+  private static String keyColumn(GraphSchema schema, TableKey table) {
+    String name = table.value().substring(table.value().indexOf('/') + 1);
+    return table.value().startsWith("nodes/")
+        ? schema.nodeType(name).orElseThrow().key().name() : SchemaCatalog.EDGE_ID;
+  }
+
+  private SchemaRef writeSchema(GraphId graph, GraphSchema schema) {
+    String key = new GraphLayout(graph).schemaKey(schema.hash());
+    try {
+      store.putIfAbsent(key, schema.source().getBytes(StandardCharsets.UTF_8));
+    } catch (ObjectAlreadyExistsException sameContent) {
+      // Content-addressed: an existing file holds exactly this schema.
+    }
+    schemas.put(schema.hash(), schema);
+    return new SchemaRef(schema.hash(), key);
+  }
+
+  private BatchResult rejected(GraphId graph, GraphEvent event, RejectionCode code, String message) {
+    return new BatchResult(graph.value(), -1,
+        List.of(EventResult.rejected(event.eventId(), event.source(), code, message)));
+  }
+
+  private static boolean alreadyApplied(Manifest manifest, SourcePosition source) {
+    return source != null && source.offset() < manifest.nextOffset(source.partition());
+  }
+
+  private static Map<String, Long> nextOffsets(Manifest base, List<GraphEvent> events) {
+    Map<String, Long> next = new HashMap<>();
+    for (GraphEvent event : events) {
+      SourcePosition source = event.source();
+      if (source != null) {
+        long floor = base == null ? 0 : base.nextOffset(source.partition());
+        next.merge(source.partition(), Math.max(floor, source.offset() + 1), Math::max);
+      }
+    }
+    return next;
+  }
+
+  private CommitInfo commitInfo(CommitKind kind, List<GraphEvent> events, long applied) {
+    Long first = null;
+    Long last = null;
+    for (GraphEvent event : events) {
+      if (event.source() != null) {
+        long offset = event.source().offset();
+        first = first == null ? offset : Math.min(first, offset);
+        last = last == null ? offset : Math.max(last, offset);
+      }
+    }
+    return new CommitInfo(kind, "pending", applied, first, last, writerId, false);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Caches
+
+  /** The schema a manifest version uses (content-addressed, so cached by hash forever). */
+  GraphSchema schemaOf(Manifest manifest) {
+    SchemaRef ref = manifest.schemaRef().orElseThrow(() ->
+        new IllegalStateException("graph " + manifest.graph() + " has no schema"));
+    return schemas.computeIfAbsent(ref.hash(), hash ->
+        GraphSchema.parse(store.read(ref.path())));
+  }
+
+  private Set<Object> keysOf(String path, long version, String keyColumn) {
+    VersionedKeys cached = keyIndex.get(path);
+    if (cached != null && cached.version() == version) {
+      return cached.keys();
+    }
+    Set<Object> keys = new HashSet<>();
+    tables.scan(path, version, ScanSpec.all().withColumns(keyColumn), batch -> {
+      var vector = batch.getVector(keyColumn);
+      for (int i = 0; i < batch.getRowCount(); i++) {
+        keys.add(io.ingraft.storage.table.ArrowRows.valueAt(vector, i));
+      }
+    });
+    Set<Object> frozen = java.util.Collections.unmodifiableSet(keys);
+    keyIndex.put(path, new VersionedKeys(version, frozen));
+    return frozen;
+  }
+
+  private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {
+    VersionedKeys before = keyIndex.get(path);
+    Optional<TablePin> pin = published.tables().values().stream()
+        .filter(p -> p.path().equals(path)).findFirst();
+    if (before == null || pin.isEmpty()) {
+      return;
+    }
+    Set<Object> keys = new HashSet<>(before.keys());
+    keys.removeAll(change.removed());
+    keys.addAll(change.added());
+    keyIndex.put(path, new VersionedKeys(pin.get().version(),
+        java.util.Collections.unmodifiableSet(keys)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  /** The latest published state of a graph. */
+  public GraphSnapshot snapshot(GraphId graph) {
+    return snapshotOf(new ManifestLog(store, graph).require());
+  }
+
+  /** The graph as of a manifest version. */
+  public GraphSnapshot snapshotAt(GraphId graph, long version) {
+    return snapshotOf(new ManifestLog(store, graph).read(version));
+  }
+
+  /** The graph as of a time: the newest version published at or before it. */
+  public Optional<GraphSnapshot> snapshotAsOf(GraphId graph, Instant time) {
+    return new ManifestLog(store, graph).asOf(time).map(this::snapshotOf);
+  }
+
+  /** The graph as of a source offset: the first version in which that event is applied. */
+  public Optional<GraphSnapshot> snapshotAtOffset(GraphId graph, String partition, long offset) {
+    return new ManifestLog(store, graph).firstCovering(partition, offset).map(this::snapshotOf);
+  }
+
+  private GraphSnapshot snapshotOf(Manifest manifest) {
+    return new GraphSnapshot(manifest, schemaOf(manifest), tables);
+  }
+}
