@@ -90,7 +90,11 @@ public final class GraphEngine {
     }
   }
 
-  /** The committed keys of one table at one version. */
+  /**
+   * The committed keys of one table at one version. The set is advanced in place after each
+   * publish (copying a million keys per batch would cost more than the batch); only the graph's
+   * single writer thread touches it.
+   */
   private record VersionedKeys(long version, Set<Object> keys) {
   }
 
@@ -420,7 +424,7 @@ public final class GraphEngine {
   private Set<Object> keysOf(String path, long version, String keyColumn) {
     VersionedKeys cached = keyIndex.get(path);
     if (cached != null && cached.version() == version) {
-      return cached.keys();
+      return java.util.Collections.unmodifiableSet(cached.keys());
     }
     Set<Object> keys = new HashSet<>();
     tables.scan(path, version, ScanSpec.all().withColumns(keyColumn), batch -> {
@@ -429,9 +433,8 @@ public final class GraphEngine {
         keys.add(io.ingraft.storage.table.ArrowRows.valueAt(vector, i));
       }
     });
-    Set<Object> frozen = java.util.Collections.unmodifiableSet(keys);
-    keyIndex.put(path, new VersionedKeys(version, frozen));
-    return frozen;
+    keyIndex.put(path, new VersionedKeys(version, keys));
+    return java.util.Collections.unmodifiableSet(keys);
   }
 
   private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {
@@ -441,11 +444,10 @@ public final class GraphEngine {
     if (before == null || pin.isEmpty()) {
       return;
     }
-    Set<Object> keys = new HashSet<>(before.keys());
+    Set<Object> keys = before.keys();
     keys.removeAll(change.removed());
     keys.addAll(change.added());
-    keyIndex.put(path, new VersionedKeys(pin.get().version(),
-        java.util.Collections.unmodifiableSet(keys)));
+    keyIndex.put(path, new VersionedKeys(pin.get().version(), keys));
   }
 
   // ---------------------------------------------------------------------------------------------
