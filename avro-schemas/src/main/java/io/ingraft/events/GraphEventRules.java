@@ -1,0 +1,372 @@
+package io.ingraft.events;
+
+import static io.ingraft.events.JsonFields.child;
+import static io.ingraft.events.JsonFields.index;
+
+import io.ingraft.events.avro.EdgeRow;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.LoadBody;
+import io.ingraft.events.avro.MutationBody;
+import io.ingraft.events.avro.Op;
+import io.ingraft.events.avro.OpKind;
+import io.ingraft.events.avro.SchemaBody;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The shape rules every {@link GraphEvent} must meet, whatever format it came in: which fields
+ * each operation needs and which it must not have, names, keys and value kinds. They do not
+ * need the graph's schema; checking values against it is the engine's job. Events decoded from
+ * Avro are checked too, because Avro alone allows an updateNode without a key. Paths name fields
+ * as in the JSON form, so a message reads the same for every format.
+ */
+final class GraphEventRules {
+  /** The storage module's GraphId rule: ids become path segments and object key prefixes. */
+  static final Pattern GRAPH_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+  /** The schema language's NAME rule for node, edge and property names. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
+  static final int MAX_EVENT_ID_LENGTH = 256;
+  /** Field names of an inline edge row in JSON; properties cannot use them. */
+  static final Set<String> EDGE_ROW_FIELDS = Set.of("from", "to", "id");
+
+  private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
+
+  private GraphEventRules() {}
+
+  /** Checks {@code event}, whose JSON form sits at {@code path} ("" for a top-level event). */
+  static void check(GraphEvent event, String path) {
+    graphId(event.getGraph(), child(path, "graph"));
+    String eventId = event.getEventId();
+    if (eventId == null) {
+      throw missing(child(path, "eventId"), "an event needs an eventId");
+    }
+    if (eventId.isEmpty() || eventId.length() > MAX_EVENT_ID_LENGTH) {
+      throw bad(child(path, "eventId"), "eventId must be 1 to " + MAX_EVENT_ID_LENGTH
+          + " characters, found " + eventId.length());
+    }
+    Long timestamp = event.getTimestamp();
+    if (timestamp != null && timestamp < 0) {
+      throw bad(child(path, "timestamp"), "timestamp is epoch milliseconds and cannot be negative,"
+          + " found " + timestamp);
+    }
+    Object body = event.getBody();
+    if (body instanceof SchemaBody schema) {
+      String source = schema.getSource();
+      if (source == null || source.isBlank()) {
+        throw bad(child(child(path, "schema"), "source"), "schema source is empty");
+      }
+    } else if (body instanceof MutationBody mutation) {
+      mutation(mutation, child(path, "mutation"));
+    } else if (body instanceof LoadBody load) {
+      load(load, child(path, "load"));
+    } else {
+      throw missing(path, "an event needs one body: schema, mutation or load");
+    }
+  }
+
+  static void graphId(String graph, String path) {
+    if (graph == null) {
+      throw missing(path, "an event needs a graph id");
+    }
+    if (!GRAPH_ID.matcher(graph).matches()) {
+      throw bad(path, "graph id " + quote(graph) + " must match " + GRAPH_ID.pattern());
+    }
+  }
+
+  private static void mutation(MutationBody mutation, String path) {
+    List<Op> ops = mutation.getOps();
+    String opsPath = child(path, "ops");
+    if (ops == null || ops.isEmpty()) {
+      throw bad(opsPath, "a mutation needs at least one op");
+    }
+    for (int i = 0; i < ops.size(); i++) {
+      op(ops.get(i), index(opsPath, i));
+    }
+  }
+
+  private static void op(Op op, String path) {
+    if (op == null) {
+      throw bad(path, "an op cannot be null");
+    }
+    OpKind kind = op.getOp();
+    if (kind == null) {
+      throw missing(child(path, "op"), "an op needs its kind");
+    }
+    String name = GraphEventJson.opName(kind);
+    name(op.getType(), child(path, "type"), name + " type");
+    switch (kind) {
+      case UPSERT_NODE -> {
+        absent(op, path, name, "key", "from", "to", "id", "set");
+        present(op.getProps(), path, "props", name + " needs props, key included");
+        if (op.getProps().isEmpty()) {
+          throw bad(child(path, "props"), name + " props cannot be empty: they hold the key");
+        }
+      }
+      case UPDATE_NODE -> {
+        absent(op, path, name, "from", "to", "id", "props");
+        present(op.getKey(), path, "key", name + " needs a key");
+        present(op.getSet(), path, "set", name + " needs set, the properties to change");
+      }
+      case DELETE_NODE -> {
+        absent(op, path, name, "from", "to", "id", "props", "set");
+        present(op.getKey(), path, "key", name + " needs a key");
+      }
+      case INSERT_EDGE -> {
+        absent(op, path, name, "key", "set");
+        present(op.getFrom(), path, "from", name + " needs from, the source node key");
+        present(op.getTo(), path, "to", name + " needs to, the target node key");
+      }
+      case DELETE_EDGE -> {
+        absent(op, path, name, "key", "props", "set");
+        if (op.getId() != null) {
+          if (op.getFrom() != null || op.getTo() != null) {
+            throw bad(child(path, op.getFrom() != null ? "from" : "to"),
+                name + " takes either an id or from and to, not both");
+          }
+        } else if (op.getFrom() == null && op.getTo() == null) {
+          throw missing(child(path, "id"), name + " needs an id, or from and to");
+        } else {
+          present(op.getFrom(), path, "from", name + " by endpoints needs from as well as to");
+          present(op.getTo(), path, "to", name + " by endpoints needs to as well as from");
+        }
+      }
+      default -> throw bad(child(path, "op"), "unknown op " + kind);
+    }
+    if (op.getKey() != null) {
+      key(op.getKey(), child(path, "key"));
+    }
+    if (op.getFrom() != null) {
+      key(op.getFrom(), child(path, "from"));
+    }
+    if (op.getTo() != null) {
+      key(op.getTo(), child(path, "to"));
+    }
+    if (op.getId() != null) {
+      edgeId(op.getId(), child(path, "id"));
+    }
+    if (op.getProps() != null) {
+      values(op.getProps(), child(path, "props"), Set.of());
+    }
+    if (op.getSet() != null) {
+      values(op.getSet(), child(path, "set"), Set.of());
+    }
+  }
+
+  private static void absent(Op op, String path, String opName, String... fields) {
+    for (String field : fields) {
+      Object value = switch (field) {
+        case "key" -> op.getKey();
+        case "from" -> op.getFrom();
+        case "to" -> op.getTo();
+        case "id" -> op.getId();
+        case "props" -> op.getProps();
+        case "set" -> op.getSet();
+        default -> throw new IllegalArgumentException(field);
+      };
+      if (value != null) {
+        throw bad(child(path, field), opName + " takes no " + field);
+      }
+    }
+  }
+
+  private static void present(Object value, String path, String field, String problem) {
+    if (value == null) {
+      throw missing(child(path, field), problem);
+    }
+  }
+
+  private static void load(LoadBody load, String path) {
+    if (load.getMode() == null) {
+      throw missing(child(path, "mode"), "a load needs a mode: append, merge or overwrite");
+    }
+    Map<String, List<Map<String, Object>>> nodes = load.getNodes();
+    Map<String, List<EdgeRow>> edges = load.getEdges();
+    if (nodes == null) {
+      throw bad(child(path, "nodes"), "nodes cannot be null; leave it empty");
+    }
+    if (edges == null) {
+      throw bad(child(path, "edges"), "edges cannot be null; leave it empty");
+    }
+    if (load.getUri() != null) {
+      if (!nodes.isEmpty() || !edges.isEmpty()) {
+        throw bad(child(path, "uri"), "a load has either rows (nodes, edges) or a uri, not both");
+      }
+      uri(load.getUri(), child(path, "uri"));
+      return;
+    }
+    String nodesPath = child(path, "nodes");
+    for (Map.Entry<String, List<Map<String, Object>>> type : nodes.entrySet()) {
+      String typePath = child(nodesPath, type.getKey());
+      name(type.getKey(), typePath, "node type");
+      List<Map<String, Object>> rows = type.getValue();
+      if (rows == null) {
+        throw bad(typePath, "rows cannot be null");
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        Map<String, Object> row = rows.get(i);
+        if (row == null || row.isEmpty()) {
+          throw bad(index(typePath, i), "a node row cannot be empty: it holds the key");
+        }
+        values(row, index(typePath, i), Set.of());
+      }
+    }
+    String edgesPath = child(path, "edges");
+    for (Map.Entry<String, List<EdgeRow>> type : edges.entrySet()) {
+      String typePath = child(edgesPath, type.getKey());
+      name(type.getKey(), typePath, "edge type");
+      List<EdgeRow> rows = type.getValue();
+      if (rows == null) {
+        throw bad(typePath, "rows cannot be null");
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        EdgeRow row = rows.get(i);
+        String rowPath = index(typePath, i);
+        if (row == null) {
+          throw bad(rowPath, "an edge row cannot be null");
+        }
+        present(row.getFrom(), rowPath, "from", "an edge row needs from, the source node key");
+        present(row.getTo(), rowPath, "to", "an edge row needs to, the target node key");
+        key(row.getFrom(), child(rowPath, "from"));
+        key(row.getTo(), child(rowPath, "to"));
+        if (row.getId() != null) {
+          edgeId(row.getId(), child(rowPath, "id"));
+        }
+        if (row.getProps() == null) {
+          throw bad(rowPath, "edge row props cannot be null; leave them empty");
+        }
+        values(row.getProps(), rowPath, EDGE_ROW_FIELDS);
+      }
+    }
+  }
+
+  /** A path, a {@code file:} URI or an {@code s3://bucket/key} URI; other schemes are refused. */
+  private static void uri(String uri, String path) {
+    if (uri.isBlank()) {
+      throw bad(path, "uri is empty");
+    }
+    Matcher scheme = SCHEME.matcher(uri);
+    if (!scheme.find()) {
+      return;  // A plain file path.
+    }
+    switch (scheme.group(1).toLowerCase(Locale.ROOT)) {
+      case "file" -> {
+        if (uri.length() == scheme.end()) {
+          throw bad(path, "file: uri " + quote(uri) + " names no file");
+        }
+      }
+      case "s3" -> {
+        String rest = uri.substring(scheme.end());
+        int slash = rest.startsWith("//") ? rest.indexOf('/', 2) : -1;
+        if (slash <= 2 || slash == rest.length() - 1) {
+          throw bad(path, "s3 uri " + quote(uri) + " must look like s3://bucket/key");
+        }
+      }
+      default -> throw bad(path, "uri scheme " + quote(scheme.group(1))
+          + " is not supported; use a file path, a file: uri or an s3:// uri");
+    }
+  }
+
+  private static void name(String name, String path, String what) {
+    if (name == null) {
+      throw missing(path, what + " is missing");
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw bad(path, what + " " + quote(name) + " must match " + NAME.pattern());
+    }
+  }
+
+  private static void key(Object key, String path) {
+    if (key instanceof String s) {
+      if (s.isEmpty()) {
+        throw bad(path, "a key cannot be an empty string");
+      }
+    } else if (!(key instanceof Long)) {
+      throw bad(path, "a key is a string or a 64-bit integer, found " + kindOf(key));
+    }
+  }
+
+  private static void edgeId(String id, String path) {
+    if (id.isEmpty()) {
+      throw bad(path, "an edge id cannot be empty");
+    }
+  }
+
+  private static void values(Map<String, Object> values, String path, Set<String> reserved) {
+    for (Map.Entry<String, Object> entry : values.entrySet()) {
+      String property = entry.getKey();
+      String propertyPath = child(path, property);
+      if (property == null || !NAME.matcher(property).matches()) {
+        throw bad(propertyPath, "property name " + quote(property) + " must match "
+            + NAME.pattern());
+      }
+      if (reserved.contains(property)) {
+        throw bad(propertyPath, "property name " + quote(property)
+            + " is reserved in edge rows (from, to, id)");
+      }
+      value(entry.getValue(), propertyPath);
+    }
+  }
+
+  /** The kinds of the Avro Value union; everything else would not even encode. */
+  private static void value(Object value, String path) {
+    if (value == null || value instanceof Boolean || value instanceof Integer
+        || value instanceof Long || value instanceof String || value instanceof ByteBuffer) {
+      return;
+    }
+    if (value instanceof Float f) {
+      finite(f, path);
+    } else if (value instanceof Double d) {
+      finite(d, path);
+    } else if (value instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        Object element = list.get(i);
+        if (element instanceof Double d) {
+          finite(d, index(path, i));
+        } else if (!(element == null || element instanceof Boolean || element instanceof Long
+            || element instanceof String)) {
+          throw bad(index(path, i), "a list element is null, a boolean, a 64-bit integer, a"
+              + " double or a string, found " + kindOf(element));
+        }
+      }
+    } else {
+      throw bad(path, "a value is null, a boolean, a number, a string, bytes or a list of"
+          + " scalars, found " + kindOf(value));
+    }
+  }
+
+  private static void finite(double d, String path) {
+    if (!Double.isFinite(d)) {
+      throw bad(path, "number " + d + " is not finite");
+    }
+  }
+
+  private static String kindOf(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof Map) {
+      return "an object";
+    }
+    if (value instanceof List) {
+      return "a list";
+    }
+    return value.getClass().getSimpleName();
+  }
+
+  static String quote(String s) {
+    return s == null ? "null" : "\"" + JsonFields.abbreviate(s) + "\"";
+  }
+
+  static EventDecodeException bad(String path, String problem) {
+    return new EventDecodeException(DecodeError.BAD_FIELD, path, problem);
+  }
+
+  static EventDecodeException missing(String path, String problem) {
+    return new EventDecodeException(DecodeError.MISSING_FIELD, path, problem);
+  }
+}

@@ -1,0 +1,175 @@
+package io.ingraft.events;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.GraphLogRecord;
+import io.ingraft.events.avro.LoggedEvent;
+import io.ingraft.events.avro.Seal;
+import io.ingraft.events.avro.SealReason;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Reads and writes the records of the canonical log {@code ingraft.graph-log}: a logged event
+ * (the event and the topic, partition and offset stage 1 read it from) or a seal that closes a
+ * batch. Avro single-object encoding and JSON only, since only Ingraft writes this topic. Decoding
+ * checks the embedded event with the same rules as {@link GraphEventCodec}, and throws nothing
+ * but {@link EventDecodeException}. Thread-safe.
+ */
+public final class GraphLogCodec {
+  private static final Set<String> ROOT_FIELDS = Set.of("logged", "seal");
+  private static final Set<String> LOGGED_FIELDS =
+      Set.of("sourceTopic", "sourcePartition", "sourceOffset", "event");
+  private static final Set<String> SEAL_FIELDS =
+      Set.of("graph", "sequence", "eventCount", "reason");
+
+  private final AvroBinary<GraphLogRecord> avro =
+      new AvroBinary<>(GraphLogRecord.getClassSchema(), GraphLogRecord.getEncoder());
+  private final StrictJson json = new StrictJson();
+
+  /** A log record for {@code event}, read at {@code offset} of {@code topic}-{@code partition}. */
+  public static GraphLogRecord logged(GraphEvent event, String topic, int partition, long offset) {
+    return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset));
+  }
+
+  /** A seal closing batch {@code sequence} of {@code graph} after {@code eventCount} events. */
+  public static GraphLogRecord seal(String graph, long sequence, int eventCount,
+      SealReason reason) {
+    return new GraphLogRecord(new Seal(graph, sequence, eventCount, reason));
+  }
+
+  /** The graph a log record belongs to: the event's graph or the seal's. */
+  public static String graphOf(GraphLogRecord record) {
+    return record.getEntry() instanceof Seal seal ? seal.getGraph()
+        : ((LoggedEvent) record.getEntry()).getEvent().getGraph();
+  }
+
+  /**
+   * Decodes a log record value (Avro single-object or JSON).
+   *
+   * @throws EventDecodeException for any input that is not a valid log record
+   */
+  public GraphLogRecord decode(byte[] value) {
+    EventFormat format = EventFormat.detect(value)
+        .orElseThrow(() -> GraphEventCodec.notAnEvent(value));
+    GraphLogRecord record = switch (format) {
+      case AVRO -> avro.decodeSingleObject(value);
+      case JSON -> read(json.parseObject(value));
+      case CONFLUENT -> throw new EventDecodeException(DecodeError.UNSUPPORTED_FORMAT, "",
+          "the graph log is Avro single-object or JSON, not the Confluent wire format");
+    };
+    check(record);
+    return record;
+  }
+
+  /**
+   * Encodes {@code record} as Avro single-object or JSON.
+   *
+   * @throws IllegalArgumentException for the Confluent format or a record that breaks a rule
+   */
+  public byte[] encode(GraphLogRecord record, EventFormat format) {
+    Objects.requireNonNull(record, "record");
+    try {
+      check(record);
+    } catch (EventDecodeException e) {
+      throw new IllegalArgumentException("invalid graph-log record: " + e.getMessage(), e);
+    }
+    return switch (format) {
+      case AVRO -> avro.encodeSingleObject(record);
+      case JSON -> json.write(write(record));
+      case CONFLUENT -> throw new IllegalArgumentException(
+          "the graph log is written as Avro single-object or JSON");
+    };
+  }
+
+  private static GraphLogRecord read(ObjectNode root) {
+    JsonFields fields = JsonFields.of(root, "");
+    fields.allowOnly(ROOT_FIELDS, "a graph-log record");
+    boolean logged = fields.has("logged");
+    boolean seal = fields.has("seal");
+    if (logged == seal) {
+      throw new EventDecodeException(logged ? DecodeError.BAD_FIELD : DecodeError.MISSING_FIELD,
+          logged ? "seal" : "", "a graph-log record is exactly one of logged or seal");
+    }
+    if (logged) {
+      JsonFields entry = JsonFields.of(fields.optional("logged"), "logged");
+      entry.allowOnly(LOGGED_FIELDS, "a logged event");
+      String topic = entry.requiredString("sourceTopic");
+      int partition = entry.requiredInt("sourcePartition");
+      long offset = entry.requiredLong("sourceOffset");
+      GraphEvent event = GraphEventJson.read(entry.required("event"), entry.at("event"));
+      return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset));
+    }
+    JsonFields entry = JsonFields.of(fields.optional("seal"), "seal");
+    entry.allowOnly(SEAL_FIELDS, "a seal");
+    String graph = entry.requiredString("graph");
+    long sequence = entry.requiredLong("sequence");
+    int eventCount = entry.requiredInt("eventCount");
+    String reasonName = entry.requiredString("reason");
+    SealReason reason = null;
+    for (SealReason candidate : SealReason.values()) {
+      if (candidate.name().toLowerCase(Locale.ROOT).equals(reasonName)) {
+        reason = candidate;
+      }
+    }
+    if (reason == null) {
+      throw new EventDecodeException(DecodeError.BAD_FIELD, entry.at("reason"), "unknown reason "
+          + GraphEventRules.quote(reasonName) + "; expected count, bytes, linger, load or schema");
+    }
+    return new GraphLogRecord(new Seal(graph, sequence, eventCount, reason));
+  }
+
+  private static ObjectNode write(GraphLogRecord record) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    if (record.getEntry() instanceof LoggedEvent logged) {
+      ObjectNode entry = root.putObject("logged");
+      entry.put("sourceTopic", logged.getSourceTopic());
+      entry.put("sourcePartition", logged.getSourcePartition());
+      entry.put("sourceOffset", logged.getSourceOffset());
+      entry.set("event", GraphEventJson.write(logged.getEvent()));
+    } else {
+      Seal seal = (Seal) record.getEntry();
+      ObjectNode entry = root.putObject("seal");
+      entry.put("graph", seal.getGraph());
+      entry.put("sequence", seal.getSequence());
+      entry.put("eventCount", seal.getEventCount());
+      entry.put("reason", seal.getReason().name().toLowerCase(Locale.ROOT));
+    }
+    return root;
+  }
+
+  private static void check(GraphLogRecord record) {
+    Object entry = record.getEntry();
+    if (entry instanceof LoggedEvent logged) {
+      if (logged.getEvent() == null) {
+        throw GraphEventRules.missing("logged.event", "a logged event needs its event");
+      }
+      GraphEventRules.check(logged.getEvent(), "logged.event");
+      if (logged.getSourceTopic() == null || logged.getSourceTopic().isEmpty()) {
+        throw GraphEventRules.bad("logged.sourceTopic", "sourceTopic cannot be empty");
+      }
+      nonNegative(logged.getSourcePartition(), "logged.sourcePartition");
+      nonNegative(logged.getSourceOffset(), "logged.sourceOffset");
+    } else if (entry instanceof Seal seal) {
+      GraphEventRules.graphId(seal.getGraph(), "seal.graph");
+      nonNegative(seal.getSequence(), "seal.sequence");
+      nonNegative(seal.getEventCount(), "seal.eventCount");
+      if (seal.getReason() == null) {
+        throw GraphEventRules.missing("seal.reason", "a seal needs a reason");
+      }
+    } else {
+      throw GraphEventRules.missing("", "a graph-log record is exactly one of logged or seal");
+    }
+  }
+
+  static void nonNegative(Number value, String path) {
+    if (value == null) {
+      throw GraphEventRules.missing(path, path + " is missing");
+    }
+    if (value.longValue() < 0) {
+      throw GraphEventRules.bad(path, path + " cannot be negative, found " + value);
+    }
+  }
+}
