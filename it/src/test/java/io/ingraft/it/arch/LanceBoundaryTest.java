@@ -28,6 +28,15 @@ class LanceBoundaryTest {
   }
 
   @Test
+  void theEngineAndBelowKnowNothingOfKafka() {
+    ArchRule rule = noClasses().that().resideInAnyPackage("io.ingraft.storage..",
+            "io.ingraft.recovery..", "io.ingraft.engine..")
+        .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+        .because("the engine applies batches of events; where they come from is the app's business");
+    rule.check(PROJECT);
+  }
+
+  @Test
   void onlyTheTableStorePackageTouchesLanceInsideStorage() {
     ArchRule rule = noClasses().that().resideInAPackage("io.ingraft.storage..")
         .and().resideOutsideOfPackage("io.ingraft.storage.table..")

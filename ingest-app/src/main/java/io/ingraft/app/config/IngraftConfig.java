@@ -1,0 +1,145 @@
+package io.ingraft.app.config;
+
+import io.ingraft.storage.InvalidConfigException;
+import io.ingraft.storage.StorageConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Everything the pipeline is configured with, built once from properties and validated at
+ * start-up: an error names the key. Kafka client settings (SASL, SSL, timeouts) pass through
+ * unchanged from every key prefixed {@code kafka.}, e.g. {@code kafka.security.protocol=SASL_SSL}.
+ *
+ * <p>Keys and defaults are listed in {@code docs/operations.md}.
+ */
+public record IngraftConfig(
+    String bootstrapServers,
+    StorageConfig storage,
+    Topics topics,
+    Sealing sealing,
+    Writer writer,
+    String applicationId,
+    Path stateDir,
+    String schemaRegistryUrl,
+    Map<String, String> kafka) {
+
+  /** Topic names and how they are created when missing. */
+  public record Topics(String mutations, String loads, String graphLog, String dlq, String commits,
+      int partitions, short replication) {
+  }
+
+  /** When stage 1 closes a graph's batch. */
+  public record Sealing(int maxEvents, long maxBytes, Duration linger) {
+  }
+
+  /** The graph writer (stage 2). */
+  public record Writer(String id, String groupId, int threads, int maxBufferedEvents) {
+  }
+
+  public static final String BOOTSTRAP = "kafka.bootstrap.servers";
+
+  /** Reads a properties file. */
+  public static IngraftConfig load(Path file, Map<String, String> overrides) {
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(file)) {
+      props.load(reader);
+    } catch (IOException e) {
+      throw new InvalidSettingException("--config", file.toString(), "cannot read: " + e.getMessage());
+    }
+    Map<String, String> all = new HashMap<>();
+    props.forEach((k, v) -> all.put(k.toString(), v.toString()));
+    all.putAll(overrides);
+    return fromMap(all);
+  }
+
+  /** Builds and validates a config from key/value settings (see the class doc). */
+  public static IngraftConfig fromMap(Map<String, String> settings) {
+    Settings s = new Settings(settings);
+    String bootstrap = s.text(BOOTSTRAP, "localhost:9092");
+    StorageConfig storage;
+    try {
+      Map<String, String> storageProps = new HashMap<>(settings);
+      storageProps.putIfAbsent(StorageConfig.ROOT, "ingraft-data");
+      storage = StorageConfig.fromProperties(storageProps);
+    } catch (InvalidConfigException e) {
+      throw new InvalidSettingException(e.key(), e.value(), e.getMessage());
+    }
+    Topics topics = new Topics(
+        s.text("ingraft.topic.mutations", "ingraft.mutations"),
+        s.text("ingraft.topic.loads", "ingraft.loads"),
+        s.text("ingraft.topic.graph-log", "ingraft.graph-log"),
+        s.text("ingraft.topic.dlq", "ingraft.dlq"),
+        s.text("ingraft.topic.commits", "ingraft.commits"),
+        s.integer("ingraft.topic.partitions", 4, 1, 10_000),
+        (short) s.integer("ingraft.topic.replication", 1, 1, 32));
+    Sealing sealing = new Sealing(
+        s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
+        s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
+        Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
+    Writer writer = new Writer(
+        s.text("ingraft.writer.id", defaultWriterId()),
+        s.text("ingraft.writer.group", "ingraft-writer"),
+        s.integer("ingraft.writer.threads", 2, 1, 256),
+        s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE));
+    Map<String, String> kafka = new TreeMap<>();
+    settings.forEach((k, v) -> {
+      if (k.startsWith("kafka.") && !k.equals(BOOTSTRAP)) {
+        kafka.put(k.substring("kafka.".length()), v);
+      }
+    });
+    return new IngraftConfig(bootstrap, storage, topics, sealing, writer,
+        s.text("ingraft.application-id", "ingraft-ingest"),
+        Path.of(s.text("ingraft.state-dir", storage.isS3() ? "ingraft-state"
+            : storage.localRoot().resolve("_streams").toString())),
+        settings.get("ingraft.schema-registry.url"), kafka);
+  }
+
+  /** The Kafka client settings every client gets: bootstrap servers plus the passthrough. */
+  public Map<String, Object> kafkaClientProps() {
+    Map<String, Object> props = new HashMap<>(kafka);
+    props.put("bootstrap.servers", bootstrapServers);
+    return props;
+  }
+
+  private static String defaultWriterId() {
+    return "writer-" + ManagementFactory.getRuntimeMXBean().getName().replace('@', '-');
+  }
+
+  /** Typed reads of settings with errors that name the key. */
+  private record Settings(Map<String, String> values) {
+    String text(String key, String fallback) {
+      String v = values.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      if (v.isBlank()) {
+        throw new InvalidSettingException(key, v, "must not be blank");
+      }
+      return v.trim();
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+      String v = values.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v.trim());
+        if (n < min || n > max) {
+          throw new InvalidSettingException(key, v, "must be between " + min + " and " + max);
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new InvalidSettingException(key, v, "must be an integer");
+      }
+    }
+  }
+}

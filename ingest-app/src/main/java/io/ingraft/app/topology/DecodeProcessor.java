@@ -1,0 +1,141 @@
+package io.ingraft.app.topology;
+
+import io.ingraft.app.topology.Decoded.Accepted;
+import io.ingraft.app.topology.Decoded.Rejected;
+import io.ingraft.events.EventDecodeException;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.InvalidNameException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes a producer record (any of the three formats), checks its shape and turns it into the
+ * LoggedEvent the graph log will hold, stamped with the record's own topic, partition and offset:
+ * after the repartition that position is gone, so it must travel inside the value. A record that
+ * fails becomes a {@link Rejected} with the original value and the dead-letter headers.
+ */
+final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded> {
+  private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
+  /**
+   * Tries per record while the registry is unavailable. Small on purpose: the whole wait must
+   * stay well inside the EOS transaction timeout (10 s by default in Streams).
+   */
+  static final int REGISTRY_ATTEMPTS = 2;
+  static final Duration REGISTRY_BACKOFF = Duration.ofMillis(250);
+
+  private final GraphEventCodec codec;
+  private final GraphLogCodec logCodec = new GraphLogCodec();
+  private ProcessorContext<byte[], Decoded> context;
+
+  DecodeProcessor(GraphEventCodec codec) {
+    this.codec = codec;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Decoded> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    // Always present: this node reads straight from the source topics.
+    RecordMetadata source = context.recordMetadata().orElseThrow();
+    GraphEvent event;
+    try {
+      event = decode(record.value(), source);
+    } catch (EventDecodeException e) {
+      reject(record, source, codeOf(e), e.getMessage(), null, null);
+      return;
+    }
+    String graph = event.getGraph();
+    String eventId = event.getEventId();
+    // The codec checks the same rules; these checks stay because the storage module's GraphId is
+    // the rule that matters (ids become paths), and the codec's copy of it could drift.
+    try {
+      GraphId.of(graph);
+    } catch (InvalidNameException e) {
+      reject(record, source, TopologyRejection.BAD_GRAPH_ID.name(), e.getMessage(), null,
+          eventId);
+      return;
+    }
+    if (eventId == null || eventId.isEmpty()) {
+      reject(record, source, TopologyRejection.MISSING_EVENT_ID.name(),
+          "the event has no event id", graph, null);
+      return;
+    }
+    byte[] key = record.key();
+    if (key != null && !Arrays.equals(key, graph.getBytes(StandardCharsets.UTF_8))) {
+      reject(record, source, TopologyRejection.KEY_MISMATCH.name(), "the record key \""
+          + new String(key, StandardCharsets.UTF_8) + "\" is not the event's graph id \""
+          + graph + "\"", graph, eventId);
+      return;
+    }
+    byte[] logged = logCodec.encode(GraphLogCodec.logged(event, source.topic(),
+        source.partition(), source.offset()), EventFormat.AVRO);
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(BodyKind.HEADER, BodyKind.of(event).headerValue());
+    context.forward(record.withValue((Decoded) new Accepted(graph, logged)).withHeaders(headers));
+  }
+
+  /**
+   * The dead-letter code of a codec failure. A bad graph id or event id is reported with the
+   * topology's own code whichever check caught it, so that one problem has one code on
+   * dashboards; the codec's code and path stay in the message.
+   */
+  static String codeOf(EventDecodeException e) {
+    return switch (e.path()) {
+      case "graph" -> TopologyRejection.BAD_GRAPH_ID.name();
+      case "eventId" -> TopologyRejection.MISSING_EVENT_ID.name();
+      default -> e.code().name();
+    };
+  }
+
+  private GraphEvent decode(byte[] value, RecordMetadata source) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return codec.decode(value);
+      } catch (EventDecodeException e) {
+        if (!e.code().retriable()) {
+          throw e;
+        }
+        if (attempt >= REGISTRY_ATTEMPTS) {
+          throw new RegistryUnavailableException(source.topic(), source.partition(),
+              source.offset(), e);
+        }
+        LOG.warn("schema registry unavailable decoding {}-{}@{} (attempt {} of {}): {}",
+            source.topic(), source.partition(), source.offset(), attempt, REGISTRY_ATTEMPTS,
+            e.problem());
+        pause(REGISTRY_BACKOFF);
+      }
+    }
+  }
+
+  private void reject(Record<byte[], byte[]> record, RecordMetadata source, String code,
+      String message, String graph, String eventId) {
+    LOG.debug("dead-lettering {}-{}@{}: {} {}", source.topic(), source.partition(),
+        source.offset(), code, message);
+    context.forward(record.withValue((Decoded) new Rejected(record.value()))
+        .withHeaders(DeadLetters.headers(record.headers(), code, message, source.topic(),
+            source.partition(), source.offset(), graph, eventId)));
+  }
+
+  private static void pause(Duration backoff) {
+    try {
+      Thread.sleep(backoff.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.ingraft.app.topology;
+
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.topology.Decoded.Accepted;
+import io.ingraft.app.topology.Decoded.Rejected;
+import io.ingraft.events.EventTopics;
+import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.RestSchemaRegistry;
+import io.ingraft.events.SchemaRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 1 of the pipeline, a Kafka Streams topology run with exactly-once (v2): it reads the
+ * producer topics (mutations and loads) as raw bytes, decodes every record in any of the three
+ * formats, checks its shape, sends refused records unchanged to the dead-letter topic with
+ * reason headers, repartitions the rest by graph id so that each graph is owned by one task, and
+ * writes them to the graph log as LoggedEvents with seals marking each graph's batch boundaries
+ * (see {@link SealingProcessor}). Run it with {@link #streamsProps} and
+ * {@link #uncaughtExceptionHandler()}; docs/architecture.md, "Stage 1", describes it in full.
+ */
+public final class IngestTopology {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestTopology.class);
+
+  /** The sealing step's store; its changelog is {@code <application.id>-<name>-changelog}. */
+  public static final String BATCH_STORE = "graph-batches";
+  /** The repartition by graph id; its topic is {@code <application.id>-<name>-repartition}. */
+  public static final String BY_GRAPH = "by-graph";
+  /**
+   * The largest record stage 1 writes (graph log, dead letters, its internal topics). It leaves
+   * room above the broker's default 1 MiB input limit, because a logged event carries its source
+   * position and a dead letter its reason headers on top of the producer's bytes: without the
+   * headroom, a record just under the input limit would fail to be written and stop stage 1.
+   */
+  public static final int MAX_OUTPUT_RECORD_BYTES = 4 << 20;
+  /** How long one schema registry request may take (see {@link DecodeProcessor}). */
+  static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Handler settings: where the handler sends dead letters, and which topics are sources. */
+  static final String DLQ_TOPIC_CONFIG = "ingraft.topology.dlq.topic";
+  static final String SOURCE_TOPICS_CONFIG = "ingraft.topology.source.topics";
+
+  /** Settings the {@code kafka.} passthrough may not change: correctness depends on them. */
+  private static final Set<String> FIXED = Set.of(
+      StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+      StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.STATE_DIR_CONFIG,
+      StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+      StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
+      StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+      DLQ_TOPIC_CONFIG, SOURCE_TOPICS_CONFIG);
+
+  private IngestTopology() {
+  }
+
+  /**
+   * The topology for {@code config}, reading Confluent-framed records through a
+   * {@link RestSchemaRegistry} when {@link IngraftConfig#schemaRegistryUrl()} is set.
+   */
+  public static Topology build(IngraftConfig config) {
+    String url = config.schemaRegistryUrl();
+    return build(config, url == null ? null : new RestSchemaRegistry(URI.create(url),
+        REGISTRY_TIMEOUT));
+  }
+
+  /**
+   * The topology for {@code config} with the given registry for Confluent-framed records, or
+   * none ({@code null}: such records are dead-lettered as UNSUPPORTED_FORMAT).
+   */
+  public static Topology build(IngraftConfig config, SchemaRegistry registry) {
+    IngraftConfig.Topics topics = config.topics();
+    // Decoding never uses the subject; it only names where this codec would register to encode.
+    GraphEventCodec codec = registry == null ? new GraphEventCodec()
+        : new GraphEventCodec(registry, EventTopics.valueSubject(topics.mutations()));
+
+    // Built with stage 1's own settings, so that topology-level settings (such as the exception
+    // handlers) are the ones it runs with, in KafkaStreams and in the TopologyTestDriver alike.
+    StreamsBuilder builder = new StreamsBuilder(
+        new TopologyConfig(new StreamsConfig(streamsProps(config))));
+    KStream<byte[], Decoded> decoded = builder
+        .stream(sourceTopics(config), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+            .withName("producer-topics"))
+        .process(() -> new DecodeProcessor(codec), Named.as("decode"));
+
+    Map<String, KStream<byte[], Decoded>> routes = decoded.split(Named.as("route-"))
+        .branch((key, value) -> value instanceof Rejected, Branched.as("dead"))
+        .defaultBranch(Branched.as("accepted"));
+
+    // Dead letters: the original key and value; the reason is in the record's headers.
+    routes.get("route-dead")
+        .mapValues(value -> ((Rejected) value).original(), Named.as("original-value"))
+        .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+            .withName("dead-letters"));
+
+    // Producers usually key by graph id, but keys may be missing and the two source topics may
+    // have different partition counts: an explicit repartition by graph id is the only way all
+    // events of a graph meet in one task, in the order each source partition had them.
+    routes.get("route-accepted")
+        .map((key, value) -> KeyValue.pair(((Accepted) value).graph(), ((Accepted) value).logged()),
+            Named.as("key-by-graph"))
+        .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_GRAPH))
+        .process(SealingProcessor.supplier(config.sealing(), BATCH_STORE), Named.as("seal"))
+        .to(topics.graphLog(), Produced.with(Serdes.String(), Serdes.ByteArray())
+            .withName("graph-log"));
+    return builder.build();
+  }
+
+  /**
+   * The Kafka Streams settings of stage 1: exactly-once v2, commits every 100 ms, the state
+   * directory and exception handlers, and every {@code kafka.} passthrough setting of the config
+   * (which may tune anything but the settings correctness depends on).
+   */
+  public static Properties streamsProps(IngraftConfig config) {
+    Properties props = new Properties();
+    // Tunable: the passthrough may override these.
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replication());
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        MAX_OUTPUT_RECORD_BYTES);
+    props.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG),
+        MAX_OUTPUT_RECORD_BYTES);
+    for (Map.Entry<String, Object> setting : config.kafkaClientProps().entrySet()) {
+      if (FIXED.contains(setting.getKey())) {
+        if (!setting.getKey().equals(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+          LOG.warn("ignoring kafka.{}: stage 1 sets it itself", setting.getKey());
+        }
+        continue;
+      }
+      props.put(setting.getKey(), setting.getValue());
+    }
+    // Fixed.
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        TopologyExceptionHandler.class.getName());
+    // Kafka Streams 4.4 warns at start-up unless this is set (research/deps.md §6).
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    // Raw bytes cannot fail to deserialize; the only other deserializer reads the String keys of
+    // stage 1's own repartition topic, and a corrupt record there must stop stage 1 rather than
+    // silently drop an event.
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndFailExceptionHandler.class.getName());
+    props.put(DLQ_TOPIC_CONFIG, config.topics().dlq());
+    props.put(SOURCE_TOPICS_CONFIG, String.join(",", sourceTopics(config)));
+    return props;
+  }
+
+  /**
+   * The handler to install with {@code KafkaStreams.setUncaughtExceptionHandler}: a stream thread
+   * that died because the schema registry was unavailable is replaced (it re-reads the record
+   * from the last committed offset, which retries it); any other uncaught error shuts the client
+   * down, since retrying a bug in a loop helps no one.
+   */
+  public static StreamsUncaughtExceptionHandler uncaughtExceptionHandler() {
+    return exception -> {
+      if (causedBy(exception, RegistryUnavailableException.class)) {
+        LOG.warn("replacing a stream thread: {}", exception.getMessage());
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
+      LOG.error("stage 1 stream thread failed; shutting the Kafka Streams client down",
+          exception);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    };
+  }
+
+  /** The producer topics stage 1 reads, each once even if mutations and loads are the same. */
+  static List<String> sourceTopics(IngraftConfig config) {
+    return new ArrayList<>(new LinkedHashSet<>(
+        List.of(config.topics().mutations(), config.topics().loads())));
+  }
+
+  static boolean causedBy(Throwable exception, Class<? extends Throwable> type) {
+    for (Throwable t = exception; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,183 @@
+package io.ingraft.app.topology;
+
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.LoggedEvent;
+import io.ingraft.events.avro.SealReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides the batch boundaries of every graph its task owns: forwards each event (a LoggedEvent,
+ * keyed by graph id) and writes a seal for the graph right after it when the open batch reaches
+ * the event or byte limit. A load or schema event is alone in its batch: an open batch is sealed
+ * before it, and it is sealed right after. A wall-clock punctuator seals batches older than the
+ * linger time. The per-graph state lives in a persistent, changelogged store, so a restarted or
+ * migrated task goes on with the same open batch and sequence numbers; under exactly-once, the
+ * store, the events and the seals commit in one transaction.
+ */
+final class SealingProcessor implements Processor<String, byte[], String, byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(SealingProcessor.class);
+  /** Longest pause between two linger sweeps; shorter when the linger itself is short. */
+  static final Duration MAX_SWEEP_INTERVAL = Duration.ofMillis(100);
+
+  private final IngraftConfig.Sealing sealing;
+  private final String storeName;
+  private final GraphLogCodec codec = new GraphLogCodec();
+  /**
+   * Graphs with an open batch, in the order their batches opened, so that the linger sweep stops
+   * at the first batch still young. A cache of the store, rebuilt in {@link #init}.
+   */
+  private final LinkedHashMap<String, Long> openSince = new LinkedHashMap<>();
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, BatchState> store;
+
+  SealingProcessor(IngraftConfig.Sealing sealing, String storeName) {
+    this.sealing = sealing;
+    this.storeName = storeName;
+  }
+
+  /** The supplier, which also declares the store, so that it is connected to this node only. */
+  static ProcessorSupplier<String, byte[], String, byte[]> supplier(IngraftConfig.Sealing sealing,
+      String storeName) {
+    StoreBuilder<KeyValueStore<String, BatchState>> store = Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(storeName), Serdes.String(),
+            new BatchState.StoreSerde())
+        // The cache folds the many updates of a graph between two commits into one changelog
+        // write; it is flushed before every commit, so exactly-once is unaffected.
+        .withCachingEnabled();
+    return new ProcessorSupplier<>() {
+      @Override
+      public Processor<String, byte[], String, byte[]> get() {
+        return new SealingProcessor(sealing, storeName);
+      }
+
+      @Override
+      public Set<StoreBuilder<?>> stores() {
+        return Set.of(store);
+      }
+    };
+  }
+
+  /** How often the linger sweep runs: half the linger, at most 100 ms, at least 1 ms. */
+  static Duration sweepInterval(Duration linger) {
+    long ms = Math.min(linger.toMillis() / 2, MAX_SWEEP_INTERVAL.toMillis());
+    return Duration.ofMillis(Math.max(1, ms));
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+    // After a restart or a migration the store is restored before init: rebuild the index of
+    // open batches, oldest first. Their wall-clock start may be long past; they seal at once.
+    List<KeyValue<String, BatchState>> open = new ArrayList<>();
+    try (KeyValueIterator<String, BatchState> all = store.all()) {
+      all.forEachRemaining(entry -> {
+        if (entry.value.isOpen()) {
+          open.add(entry);
+        }
+      });
+    }
+    open.sort(Comparator.comparingLong(entry -> entry.value.openedAtMs()));
+    open.forEach(entry -> openSince.put(entry.key, entry.value.openedAtMs()));
+    if (!open.isEmpty()) {
+      LOG.info("task {}: {} graphs have an open batch after restore", context.taskId(),
+          open.size());
+    }
+    context.schedule(sweepInterval(sealing.linger()), PunctuationType.WALL_CLOCK_TIME,
+        this::sealLingering);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String graph = record.key();
+    BatchState state = stateOf(graph);
+    SealReason alone = kindOf(record).aloneReason();
+    if (alone != null && state.isOpen()) {
+      // A load or schema change never shares a batch: close what came before it.
+      state = seal(graph, state, alone, record.timestamp());
+    }
+    // The routing header stays behind: the graph log holds exactly the GraphLogRecord.
+    context.forward(record.withHeaders(new RecordHeaders()));
+    long now = context.currentSystemTimeMs();
+    if (!state.isOpen()) {
+      openSince.put(graph, now);
+    }
+    state = state.add(record.value().length, now);
+    if (alone != null) {
+      state = seal(graph, state, alone, record.timestamp());
+    } else if (state.events() >= sealing.maxEvents()) {
+      state = seal(graph, state, SealReason.COUNT, record.timestamp());
+    } else if (state.bytes() >= sealing.maxBytes()) {
+      state = seal(graph, state, SealReason.BYTES, record.timestamp());
+    }
+    store.put(graph, state);
+  }
+
+  private void sealLingering(long now) {
+    long linger = sealing.linger().toMillis();
+    List<String> due = new ArrayList<>();
+    for (Iterator<Map.Entry<String, Long>> it = openSince.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Long> entry = it.next();
+      if (now - entry.getValue() < linger) {
+        break;
+      }
+      due.add(entry.getKey());
+    }
+    for (String graph : due) {
+      BatchState state = stateOf(graph);
+      if (state.isOpen()) {
+        store.put(graph, seal(graph, state, SealReason.LINGER, now));
+      } else {
+        openSince.remove(graph);
+      }
+    }
+  }
+
+  private BatchState seal(String graph, BatchState state, SealReason reason, long timestamp) {
+    byte[] seal = codec.encode(GraphLogCodec.seal(graph, state.nextSequence(), state.events(),
+        reason), EventFormat.AVRO);
+    context.forward(new Record<>(graph, seal, timestamp));
+    openSince.remove(graph);
+    LOG.trace("sealed batch {} of graph {}: {} events, {} bytes, {}", state.nextSequence(), graph,
+        state.events(), state.bytes(), reason);
+    return state.sealed();
+  }
+
+  private BatchState stateOf(String graph) {
+    BatchState state = store.get(graph);
+    return state == null ? BatchState.NEW : state;
+  }
+
+  private BodyKind kindOf(Record<String, byte[]> record) {
+    BodyKind kind = BodyKind.fromHeaders(record.headers());
+    if (kind != null) {
+      return kind;
+    }
+    // Not written by this topology's decode step (a header lost on the way): decode to know.
+    LoggedEvent logged = (LoggedEvent) codec.decode(record.value()).getEntry();
+    return BodyKind.of(logged.getEvent());
+  }
+}

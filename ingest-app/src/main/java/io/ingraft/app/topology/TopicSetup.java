@@ -1,0 +1,152 @@
+package io.ingraft.app.topology;
+
+import io.ingraft.app.config.IngraftConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Ingraft's five topics (mutations, loads, graph log, dead letters, commits) when they
+ * are missing, with the configured partitions and replication, and waits until every partition
+ * has a leader. Existing topics are left as they are (a differing partition count is logged, not
+ * changed). The graph log keeps everything forever: it is the event-sourced record from which a
+ * graph can be rebuilt, so it must never lose its head to retention.
+ */
+public final class TopicSetup {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+  /** How long {@link #ensure(Admin, IngraftConfig)} waits for topics and leaders. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private TopicSetup() {
+  }
+
+  /** {@link #ensure(Admin, IngraftConfig, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+  public static List<String> ensure(Admin admin, IngraftConfig config) {
+    return ensure(admin, config, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Creates the missing topics and waits until all five have a leader for every partition.
+   *
+   * @return the topics this call created (empty when all existed)
+   * @throws TopicSetupException if a topic cannot be created or is not led within
+   *     {@code timeout}
+   */
+  public static List<String> ensure(Admin admin, IngraftConfig config, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, NewTopic> wanted = topics(config);
+    Map<String, KafkaFuture<Void>> results = admin.createTopics(wanted.values()).values();
+    List<String> created = new ArrayList<>();
+    for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
+      String topic = result.getKey();
+      try {
+        result.getValue().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+        created.add(topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new TopicSetupException(topic, "cannot create: " + e.getCause(), e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new TopicSetupException(topic, "not created within " + timeout, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TopicSetupException(topic, "interrupted while creating", e);
+      }
+    }
+    for (String topic : wanted.keySet()) {
+      awaitLeaders(admin, topic, wanted.get(topic).numPartitions(), deadline, timeout);
+    }
+    if (!created.isEmpty()) {
+      LOG.info("created topics {}", created);
+    }
+    return created;
+  }
+
+  /** The five topics as they would be created, by name (graph log first). */
+  static Map<String, NewTopic> topics(IngraftConfig config) {
+    IngraftConfig.Topics t = config.topics();
+    String bigRecords = Integer.toString(IngestTopology.MAX_OUTPUT_RECORD_BYTES);
+    Map<String, NewTopic> out = new LinkedHashMap<>();
+    out.put(t.graphLog(), topic(t.graphLog(), t, Map.of(
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.RETENTION_MS_CONFIG, "-1",
+        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bigRecords)));
+    out.putIfAbsent(t.mutations(), topic(t.mutations(), t, Map.of()));
+    out.putIfAbsent(t.loads(), topic(t.loads(), t, Map.of()));
+    out.putIfAbsent(t.dlq(), topic(t.dlq(), t,
+        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bigRecords)));
+    out.putIfAbsent(t.commits(), topic(t.commits(), t, Map.of()));
+    return out;
+  }
+
+  private static NewTopic topic(String name, IngraftConfig.Topics t, Map<String, String> configs) {
+    return new NewTopic(name, t.partitions(), t.replication()).configs(configs);
+  }
+
+  private static void awaitLeaders(Admin admin, String topic, int wantedPartitions,
+      long deadline, Duration timeout) {
+    while (true) {
+      TopicDescription description = describe(admin, topic, deadline);
+      if (description != null && !description.partitions().isEmpty()
+          && description.partitions().stream().allMatch(TopicSetup::led)) {
+        if (description.partitions().size() != wantedPartitions) {
+          LOG.warn("topic {} has {} partitions, the configuration says {}; leaving it as is",
+              topic, description.partitions().size(), wantedPartitions);
+        }
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new TopicSetupException(topic, "no leader for every partition within " + timeout,
+            null);
+      }
+      try {
+        Thread.sleep(POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TopicSetupException(topic, "interrupted while waiting for leaders", e);
+      }
+    }
+  }
+
+  private static TopicDescription describe(Admin admin, String topic, long deadline) {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames()
+          .get(Math.min(5_000, remainingMs(deadline)), TimeUnit.MILLISECONDS).get(topic);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return null; // created, but not yet in this broker's metadata
+      }
+      throw new TopicSetupException(topic, "cannot describe: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TopicSetupException(topic, "interrupted while describing", e);
+    }
+  }
+
+  private static boolean led(TopicPartitionInfo partition) {
+    return partition.leader() != null && !partition.leader().isEmpty();
+  }
+
+  private static long remainingMs(long deadline) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+  }
+}

@@ -1,0 +1,462 @@
+package io.ingraft.app.topology;
+
+import static io.ingraft.app.topology.Events.avro;
+import static io.ingraft.app.topology.Events.json;
+import static io.ingraft.app.topology.Events.load;
+import static io.ingraft.app.topology.Events.mutation;
+import static io.ingraft.app.topology.Events.schema;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ingraft.app.dlq.DeadLetterHeaders;
+import io.ingraft.app.topology.StageOneDriver.Entry;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.EventTopics;
+import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.SchemaRegistry;
+import io.ingraft.events.SchemaRegistryException;
+import io.ingraft.events.avro.GraphEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Stage 1 under the TopologyTestDriver: batching, dead letters, order and provenance. */
+class IngestTopologyTest {
+  @TempDir(factory = BuildDirectoryTempDirs.class)
+  Path dir;
+
+  @Test
+  void sealsABatchWhenItReachesMaxEvents() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-events", "3"))) {
+      for (int i = 1; i <= 7; i++) {
+        t.mutation("g1", avro(mutation("g1", "m" + i)));
+      }
+
+      assertThat(t.readBrief()).containsExactly(
+          "e:m1", "e:m2", "e:m3", "seal:0:3:COUNT",
+          "e:m4", "e:m5", "e:m6", "seal:1:3:COUNT",
+          "e:m7");
+    }
+  }
+
+  @Test
+  void sealsABatchWhenItReachesMaxBytes() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-bytes", "1024"))) {
+      for (int i = 1; i <= 6; i++) {
+        t.mutation("g1", json(mutation("g1", "m" + i, "x".repeat(300))));
+      }
+
+      List<Entry> log = t.readLog();
+      // The batch closes at the first event that takes it to 1024 bytes or more of logged-event
+      // values (what the writer reads).
+      List<String> expected = new ArrayList<>();
+      long bytes = 0;
+      int events = 0;
+      long sequence = 0;
+      for (Entry entry : log.stream().filter(e -> !e.isSeal()).toList()) {
+        expected.add(entry.brief());
+        bytes += entry.size();
+        events++;
+        if (bytes >= 1024) {
+          expected.add("seal:" + sequence++ + ":" + events + ":BYTES");
+          bytes = 0;
+          events = 0;
+        }
+      }
+      assertThat(expected).contains("e:m1", "e:m6").anyMatch(s -> s.endsWith(":BYTES"));
+      assertThat(log).extracting(Entry::brief).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void sealsAnIdleBatchOnceItIsOlderThanTheLinger() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.linger-ms", "500"))) {
+      t.mutation("g1", avro(mutation("g1", "m1")));
+      t.advance(Duration.ofMillis(200));
+      t.mutation("g1", avro(mutation("g1", "m2")));
+      t.advance(Duration.ofMillis(200));
+      assertThat(t.readBrief()).containsExactly("e:m1", "e:m2");
+
+      t.advance(Duration.ofMillis(150));
+      assertThat(t.readBrief()).containsExactly("seal:0:2:LINGER");
+
+      // No empty seals: an idle graph with nothing open stays quiet.
+      t.advance(Duration.ofSeconds(5));
+      assertThat(t.readBrief()).isEmpty();
+
+      t.mutation("g1", json(mutation("g1", "m3")));
+      t.advance(Duration.ofMillis(600));
+      assertThat(t.readBrief()).containsExactly("e:m3", "seal:1:1:LINGER");
+    }
+  }
+
+  @Test
+  void lingerCountsFromTheFirstEventOfTheBatch() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.linger-ms", "500"))) {
+      t.mutation("g1", avro(mutation("g1", "m1")));
+      t.advance(Duration.ofMillis(300));
+      t.mutation("g2", avro(mutation("g2", "n1")));
+      t.advance(Duration.ofMillis(300));
+      // g1 opened 600 ms ago, g2 300 ms ago.
+      assertThat(t.readBrief()).containsExactly("e:m1", "e:n1", "seal:0:1:LINGER");
+      t.advance(Duration.ofMillis(300));
+      assertThat(t.readLog()).singleElement()
+          .satisfies(e -> assertThat(e.key()).isEqualTo("g2"))
+          .satisfies(e -> assertThat(e.brief()).isEqualTo("seal:0:1:LINGER"));
+    }
+  }
+
+  @Test
+  void loadsAndSchemaChangesSitAloneInTheirBatches() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
+      t.mutation("g1", avro(mutation("g1", "m1")));
+      t.mutation("g1", avro(mutation("g1", "m2")));
+      t.load("g1", avro(load("g1", "l1")));
+      t.mutation("g1", json(mutation("g1", "m3")));
+      t.mutation("g1", json(schema("g1", "s1")));
+      t.load("g1", json(load("g1", "l2")));
+      t.mutation("g1", avro(schema("g1", "s2")));
+
+      assertThat(t.readBrief()).containsExactly(
+          "e:m1", "e:m2", "seal:0:2:LOAD",
+          "e:l1", "seal:1:1:LOAD",
+          "e:m3", "seal:2:1:SCHEMA",
+          "e:s1", "seal:3:1:SCHEMA",
+          "e:l2", "seal:4:1:LOAD",
+          "e:s2", "seal:5:1:SCHEMA");
+    }
+  }
+
+  @Test
+  void eachGraphHasItsOwnBatchesAndSequences() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-events", "2"))) {
+      t.mutation("a", avro(mutation("a", "a1")));
+      t.mutation("b", avro(mutation("b", "b1")));
+      t.mutation("a", avro(mutation("a", "a2")));
+      t.mutation("c", avro(mutation("c", "c1")));
+      t.mutation("b", avro(mutation("b", "b2")));
+      t.mutation("a", avro(mutation("a", "a3")));
+      t.load("b", avro(load("b", "bl")));
+
+      List<Entry> log = t.readLog();
+      assertThat(log).allSatisfy(e -> assertThat(e.key()).isEqualTo(
+          e.isSeal() ? e.seal().getGraph() : e.logged().getEvent().getGraph()));
+      assertThat(briefOf(log, "a")).containsExactly("e:a1", "e:a2", "seal:0:2:COUNT", "e:a3");
+      assertThat(briefOf(log, "b")).containsExactly("e:b1", "e:b2", "seal:0:2:COUNT",
+          "e:bl", "seal:1:1:LOAD");
+      assertThat(briefOf(log, "c")).containsExactly("e:c1");
+    }
+  }
+
+  @Test
+  void keepsTheOrderOfAGraphsEventsWhateverTheirFormat() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-events", "7"))) {
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        String id = "m" + i;
+        GraphEvent event = mutation("g1", id);
+        t.mutation(i % 3 == 0 ? null : "g1", i % 2 == 0 ? avro(event) : json(event));
+        sent.add("e:" + id);
+        t.mutation("other", avro(mutation("other", "x" + i)));
+      }
+
+      List<String> g1 = briefOf(t.readLog(), "g1").stream()
+          .filter(s -> s.startsWith("e:")).toList();
+      assertThat(g1).containsExactlyElementsOf(sent);
+    }
+  }
+
+  @Test
+  void loggedEventsCarryTheTopicPartitionAndOffsetTheyWereReadFrom() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
+      t.mutation("g1", avro(mutation("g1", "m0")));
+      t.mutation("g1", avro(mutation("g1", "m1")));
+      t.load("g1", avro(load("g1", "l0")));
+      t.mutation("zz", "garbage".getBytes(UTF_8));
+      t.mutation("g1", json(mutation("g1", "m3")));
+
+      List<Entry> events = t.readLog().stream().filter(e -> !e.isSeal()).toList();
+      assertThat(events).extracting(e -> e.logged().getEvent().getEventId() + "@"
+              + e.logged().getSourceTopic() + "-" + e.logged().getSourcePartition() + ":"
+              + e.logged().getSourceOffset())
+          .containsExactly(
+              "m0@" + StageOneDriver.MUTATIONS + "-0:0",
+              "m1@" + StageOneDriver.MUTATIONS + "-0:1",
+              "l0@" + StageOneDriver.LOADS + "-0:0",
+              "m3@" + StageOneDriver.MUTATIONS + "-0:3");
+      // The event inside is the producer's, field for field.
+      assertThat(events.get(3).logged().getEvent()).isEqualTo(mutation("g1", "m3"));
+    }
+  }
+
+  @Test
+  void aRecordWithoutKeyIsKeyedByItsGraph() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
+      t.mutation(null, json(mutation("g7", "m1")));
+
+      assertThat(t.readLog()).singleElement().satisfies(e -> {
+        assertThat(e.key()).isEqualTo("g7");
+        assertThat(e.logged().getEvent().getEventId()).isEqualTo("m1");
+      });
+      assertThat(t.dlq.isEmpty()).isTrue();
+    }
+  }
+
+  /** A bad record, what the dead letter must say, and its graph and event id headers. */
+  record BadInput(String name, String key, byte[] value, String code, String graph,
+      String eventId) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Arguments> badInputs() {
+    byte[] avro = avro(mutation("g1", "m1"));
+    return Stream.of(
+        new BadInput("garbage", "g1", "hello world".getBytes(UTF_8), "NOT_AN_EVENT", null, null),
+        new BadInput("empty value", "g1", new byte[0], "NOT_AN_EVENT", null, null),
+        new BadInput("tombstone", "g1", null, "NOT_AN_EVENT", null, null),
+        new BadInput("broken JSON", "g1", "{\"graph\": \"g1\",".getBytes(UTF_8), "BAD_JSON",
+            null, null),
+        new BadInput("truncated Avro", "g1", Arrays.copyOf(avro, avro.length - 3), "BAD_AVRO",
+            null, null),
+        new BadInput("Confluent without a registry", "g1", new byte[] {0, 0, 0, 0, 1, 2, 3},
+            "UNSUPPORTED_FORMAT", null, null),
+        new BadInput("updateNode without key", "g1", ("{\"graph\": \"g1\", \"eventId\": \"m1\","
+            + " \"mutation\": {\"ops\": [{\"op\": \"updateNode\", \"type\": \"Person\","
+            + " \"set\": {\"age\": 3}}]}}").getBytes(UTF_8), "MISSING_FIELD", null, null),
+        new BadInput("graph id with a slash", "g1", ("{\"graph\": \"../etc\", \"eventId\": \"m1\","
+            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
+            "BAD_GRAPH_ID", null, null),
+        new BadInput("no graph id", "g1", ("{\"eventId\": \"m1\","
+            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
+            "BAD_GRAPH_ID", null, null),
+        new BadInput("no event id", "g1", ("{\"graph\": \"g1\","
+            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
+            "MISSING_EVENT_ID", null, null),
+        new BadInput("empty event id", "g1", ("{\"graph\": \"g1\", \"eventId\": \"\","
+            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
+            "MISSING_EVENT_ID", null, null),
+        new BadInput("key of another graph", "g2", avro, "KEY_MISMATCH", "g1", "m1"),
+        new BadInput("empty key", "", json(mutation("g1", "m1")), "KEY_MISMATCH", "g1", "m1"))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badInputs")
+  void deadLettersBadInputWithItsOriginalBytesAndTheReason(BadInput bad) {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
+      t.mutation("g1", avro(mutation("g1", "before")));
+      t.mutation(bad.key(), bad.value());
+      t.mutation("g1", avro(mutation("g1", "after")));
+
+      assertThat(t.readBrief()).containsExactly("e:before", "e:after");
+      TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
+      assertThat(t.dlq.isEmpty()).isTrue();
+      assertThat(dead.key()).isEqualTo(bad.key() == null ? null : bad.key().getBytes(UTF_8));
+      assertThat(dead.value()).isEqualTo(bad.value());
+      var h = dead.headers();
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.STAGE)).isEqualTo("topology");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.CODE)).isEqualTo(bad.code());
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.MESSAGE)).isNotBlank();
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_TOPIC))
+          .isEqualTo(StageOneDriver.MUTATIONS);
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_PARTITION)).isEqualTo("0");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.GRAPH)).isEqualTo(bad.graph());
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.EVENT_ID)).isEqualTo(bad.eventId());
+    }
+  }
+
+  @Test
+  void aDeadLetterKeepsTheProducersHeadersButNotStaleReasons() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
+      headers.add(DeadLetterHeaders.CODE, "BAD_JSON".getBytes(UTF_8));
+      t.mutation("g1", "nope".getBytes(UTF_8), headers);
+
+      var h = t.dlq.readRecord().headers();
+      assertThat(DeadLetterHeaders.text(h, "traceparent")).isEqualTo("00-abc-def-01");
+      assertThat(h.headers(DeadLetterHeaders.CODE)).hasSize(1);
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.CODE)).isEqualTo("NOT_AN_EVENT");
+    }
+  }
+
+  @Test
+  void theGraphLogCarriesNoProducerOrRoutingHeaders() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-events", "1"))) {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
+      t.mutation("g1", avro(mutation("g1", "m1")), headers);
+
+      assertThat(t.graphLog.readRecordsToList()).hasSize(2)
+          .allSatisfy(r -> assertThat(r.headers().toArray()).isEmpty());
+    }
+  }
+
+  @Test
+  void readsTheConfluentFormatThroughTheRegistry() {
+    MapRegistry registry = new MapRegistry();
+    GraphEventCodec confluent = new GraphEventCodec(registry,
+        EventTopics.valueSubject(StageOneDriver.MUTATIONS));
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
+      t.mutation("g1", confluent.encode(mutation("g1", "c1"), EventFormat.CONFLUENT));
+      t.mutation("g1", avro(mutation("g1", "a1")));
+      byte[] unknownId = confluent.encode(mutation("g1", "c2"), EventFormat.CONFLUENT);
+      unknownId[4] = 99;
+      t.mutation("g1", unknownId);
+
+      assertThat(t.readBrief()).containsExactly("e:c1", "e:a1");
+      assertThat(DeadLetterHeaders.text(t.dlq.readRecord().headers(), DeadLetterHeaders.CODE))
+          .isEqualTo("UNKNOWN_SCHEMA_ID");
+    }
+  }
+
+  @Test
+  void anUnavailableRegistryStopsTheThreadInsteadOfDeadLetteringTheRecord() {
+    MapRegistry registry = new MapRegistry();
+    byte[] value = new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"),
+        EventFormat.CONFLUENT);
+    registry.down = true;
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
+      assertThatThrownBy(() -> t.mutation("g1", value))
+          .satisfies(e -> assertThat(IngestTopology.causedBy(e,
+              RegistryUnavailableException.class)).isTrue());
+      assertThat(t.dlq.isEmpty()).isTrue();
+      assertThat(t.graphLog.isEmpty()).isTrue();
+      assertThat(registry.lookups).isEqualTo(DecodeProcessor.REGISTRY_ATTEMPTS);
+    }
+  }
+
+  @Test
+  void anUnexpectedFailureWhileDecodingDeadLettersTheRecordAndGoesOn() {
+    MapRegistry registry = new MapRegistry();
+    byte[] value = new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"),
+        EventFormat.CONFLUENT);
+    // A registry that answers null: the codec trips over it with a NullPointerException.
+    registry.answersNull = true;
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
+      t.mutation("g1", value);
+      t.mutation("g1", avro(mutation("g1", "m2")));
+
+      assertThat(t.readBrief()).containsExactly("e:m2");
+      TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
+      assertThat(dead.value()).isEqualTo(value);
+      assertThat(dead.key()).isEqualTo("g1".getBytes(UTF_8));
+      assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.CODE))
+          .isEqualTo("PROCESSING_FAILED");
+      assertThat(DeadLetterHeaders.text(dead.headers(), DeadLetterHeaders.SOURCE_OFFSET))
+          .isEqualTo("0");
+    }
+  }
+
+  @Test
+  void streamsPropsPinExactlyOnceAndPassClientSettingsThrough() {
+    Properties props = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
+        "kafka.security.protocol", "SASL_SSL",
+        "kafka.commit.interval.ms", "250",
+        "kafka.processing.guarantee", "at_least_once")));
+
+    assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("stage-one-test");
+    assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("unused:9092");
+    assertThat(props.get(StreamsConfig.STATE_DIR_CONFIG))
+        .isEqualTo(dir.resolve("streams").toString());
+    assertThat(props.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG))
+        .isEqualTo(true);
+    assertThat(props.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG))
+        .isEqualTo(TopologyExceptionHandler.class.getName());
+    assertThat(props.get("security.protocol")).isEqualTo("SASL_SSL");
+    assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("250");
+    // And Kafka Streams accepts the whole set.
+    assertThat(new StreamsConfig(props).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+        .isEqualTo(250L);
+  }
+
+  @Test
+  void commitsEvery100MsByDefault() {
+    Properties props = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
+    assertThat(new StreamsConfig(props).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+        .isEqualTo(100L);
+  }
+
+  @Test
+  void repartitionsByGraphBeforeTheSealingStepAndItsStore() {
+    TopologyDescription description = IngestTopology.build(
+        StageOneDriver.config(dir, Map.of())).describe();
+    String text = description.toString();
+
+    assertThat(text).contains("producer-topics", StageOneDriver.MUTATIONS, StageOneDriver.LOADS,
+        IngestTopology.BY_GRAPH + "-repartition", IngestTopology.BATCH_STORE,
+        StageOneDriver.GRAPH_LOG, StageOneDriver.DLQ);
+    // Two sub-topologies: before the repartition (decode, dead letters) and after it (seal).
+    assertThat(description.subtopologies()).hasSize(2);
+  }
+
+  @Test
+  void sweepsEveryHalfLingerAtMost100Ms() {
+    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(250)))
+        .isEqualTo(Duration.ofMillis(100));
+    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(60)))
+        .isEqualTo(Duration.ofMillis(30));
+    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(1)))
+        .isEqualTo(Duration.ofMillis(1));
+  }
+
+  private static List<String> briefOf(List<Entry> log, String graph) {
+    return log.stream().filter(e -> e.key().equals(graph)).map(Entry::brief).toList();
+  }
+
+  /** An in-memory registry that can go down or answer nonsense. */
+  static final class MapRegistry implements SchemaRegistry {
+    private final List<Schema> schemas = new ArrayList<>();
+    boolean down;
+    boolean answersNull;
+    int lookups;
+
+    @Override
+    public synchronized int register(String subject, Schema schema) {
+      int id = schemas.indexOf(schema);
+      if (id < 0) {
+        schemas.add(schema);
+        id = schemas.size() - 1;
+      }
+      return id + 1;
+    }
+
+    @Override
+    public synchronized Schema schemaById(int id) {
+      lookups++;
+      if (down) {
+        throw new IllegalStateException("connection refused");
+      }
+      if (answersNull) {
+        return null;
+      }
+      if (id < 1 || id > schemas.size()) {
+        throw new SchemaRegistryException(SchemaRegistryException.Kind.NOT_FOUND, 404, 40403,
+            "schema " + id + " not found", null);
+      }
+      return schemas.get(id - 1);
+    }
+  }
+}
