@@ -220,7 +220,7 @@ final class GraphCommand {
   }
 
   @Command(name = "recover", description = "Take the graph over (claim its epoch) and run the recovery "
-      + "sweep. A running writer that owns the graph is fenced and re-claims it on its next batch.",
+      + "sweep. A running writer that owned the graph is fenced, and claims it back after a grace period.",
       mixinStandardHelpOptions = true)
   static final class Recover extends GraphSubcommand {
     @Override

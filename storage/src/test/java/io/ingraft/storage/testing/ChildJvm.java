@@ -33,18 +33,7 @@ public final class ChildJvm {
       String... args) throws IOException, InterruptedException {
     Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
     Path out = tmp.resolve("output.txt");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-    command.add("-Xmx512m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-Djava.io.tmpdir=" + tmp);
-    props.forEach((k, v) -> command.add("-D" + k + "=" + v));
-    command.add("-cp");
-    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    command.add(mainClass.getName());
-    command.addAll(List.of(args));
-    Process child = new ProcessBuilder(command).redirectErrorStream(true)
+    Process child = new ProcessBuilder(command(mainClass, props, tmp, args)).redirectErrorStream(true)
         .redirectOutput(out.toFile()).start();
     try {
       if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -57,6 +46,86 @@ public final class ChildJvm {
       child.destroyForcibly();
       deleteRecursively(tmp);
     }
+  }
+
+  /**
+   * A child JVM that is still running: its process (kill it with {@link #destroyForcibly()} to
+   * simulate a crash) and its output so far. {@link #close()} kills it if it is alive and
+   * deletes its private tmpdir. Its standard input is a pipe that stays open until the handle
+   * is closed, so a child can watch it to stop when the test JVM dies.
+   */
+  public static final class Running implements AutoCloseable {
+    private final Process process;
+    private final Path tmp;
+    private final Path out;
+
+    private Running(Process process, Path tmp, Path out) {
+      this.process = process;
+      this.tmp = tmp;
+      this.out = out;
+    }
+
+    public Process process() {
+      return process;
+    }
+
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    /** Kills the child (SIGKILL: no shutdown hooks, no flush) and waits until it is gone. */
+    public void destroyForcibly() throws InterruptedException {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Everything the child printed so far (standard output and error). */
+    public String output() {
+      try {
+        return Files.readString(out, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return "(cannot read the child's output: " + e + ")";
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      try {
+        process.getOutputStream().close();
+      } catch (IOException e) {
+        // Gone already.
+      }
+      destroyForcibly();
+      deleteRecursively(tmp);
+    }
+  }
+
+  /**
+   * Starts {@code mainClass} with {@code args} and system properties {@code props} (same flags,
+   * classpath and private tmpdir as {@link #run}) and returns at once.
+   */
+  public static Running start(Class<?> mainClass, Map<String, String> props, String... args)
+      throws IOException {
+    Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
+    Path out = tmp.resolve("output.txt");
+    Process child = new ProcessBuilder(command(mainClass, props, tmp, args))
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    return new Running(child, tmp, out);
+  }
+
+  private static List<String> command(Class<?> mainClass, Map<String, String> props, Path tmp,
+      String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    command.add("-Xmx512m");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-Djava.io.tmpdir=" + tmp);
+    props.forEach((k, v) -> command.add("-D" + k + "=" + v));
+    command.add("-cp");
+    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add(mainClass.getName());
+    command.addAll(List.of(args));
+    return command;
   }
 
   private static void deleteRecursively(Path dir) {

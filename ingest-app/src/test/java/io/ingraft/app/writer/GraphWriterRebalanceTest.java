@@ -1,0 +1,277 @@
+package io.ingraft.app.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.engine.GraphEngine;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.GraphLogRecord;
+import io.ingraft.events.avro.MutationBody;
+import io.ingraft.events.avro.Op;
+import io.ingraft.events.avro.OpKind;
+import io.ingraft.events.avro.SchemaBody;
+import io.ingraft.events.avro.SealReason;
+import io.ingraft.recovery.Failpoints;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.table.TableStore;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer's consumer-side behaviour, driven deterministically through a {@link MockConsumer}
+ * (rebalances run inside {@code poll}, as with a real consumer) over a real engine: what a
+ * revocation commits and drops, when the consumer is paused and resumed, and the lifecycle.
+ */
+class GraphWriterRebalanceTest {
+  static final String TOPIC = "ingraft.graph-log";
+  static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+  static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+  static final String SCHEMA = "node Person {\n  name: String @key\n  n: I64?\n}\n";
+  static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * A MockConsumer whose empty polls take a moment, as real ones do, instead of spinning, and
+   * that remembers every commit (MockConsumer only reports those of assigned partitions).
+   */
+  static final class PacedConsumer extends MockConsumer<byte[], byte[]> {
+    final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
+
+    PacedConsumer() {
+      super("earliest");
+    }
+
+    @Override
+    public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets,
+        Duration timeout) {
+      super.commitSync(offsets, timeout);
+      offsets.forEach((partition, offset) -> commits.put(partition, offset.offset()));
+    }
+
+    @Override
+    public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+      ConsumerRecords<byte[], byte[]> records = super.poll(timeout);
+      if (records.isEmpty()) {
+        try {
+          TimeUnit.MILLISECONDS.sleep(5);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return records;
+    }
+  }
+
+  @TempDir
+  Path dir;
+  LocalObjectStore store;
+  TableStore tables;
+  GraphEngine engine;
+  PacedConsumer consumer;
+  MockProducer<byte[], byte[]> producer;
+  GraphWriter writer;
+  final GraphLogCodec codec = new GraphLogCodec();
+  final Map<TopicPartition, Long> nextOffset = new HashMap<>();
+
+  @BeforeEach
+  void setUp() {
+    store = new LocalObjectStore(dir.resolve("data"));
+    tables = new TableStore(store);
+    engine = new GraphEngine(store, tables, "writer-test", Clock.systemUTC());
+    consumer = new PacedConsumer();
+    producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    IngraftConfig config = IngraftConfig.fromMap(Map.of(
+        "storage.root", dir.resolve("data").toString(),
+        "ingraft.writer.max-buffered-events", "1000"));
+    GraphWriter.Options options = new GraphWriter.Options(Duration.ofMillis(20),
+        Duration.ofMillis(50), Duration.ofMillis(20), Duration.ofMillis(200),
+        Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60));
+    writer = new GraphWriter(config, engine, producer, false, Clock.systemUTC(), options,
+        props -> {
+          assertThat(props).containsEntry("isolation.level", "read_committed")
+              .containsEntry("enable.auto.commit", false)
+              .containsEntry("auto.offset.reset", "earliest")
+              .containsEntry("group.id", "ingraft-writer");
+          return consumer;
+        });
+  }
+
+  @AfterEach
+  void tearDown() {
+    Failpoints.disarmAll();
+    writer.close();
+    tables.close();
+    store.close();
+  }
+
+  @Test
+  void aRevocationCommitsPublishedWorkAndDropsWhatIsBuffered() {
+    writer.start();
+    assign(P0);
+    add(P0, event("g", "s", new SchemaBody(SCHEMA)));
+    add(P0, seal("g", 1));
+    add(P0, event("g", "e1", upsert("ada", 1)));
+    add(P0, event("g", "e2", upsert("bob", 2)));
+    await("schema batch committed", () -> committed(P0) == 2);
+    await("events buffered", () -> writer.stats().heldEvents() == 2);
+
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+    await("revoked", () -> writer.stats().assignedPartitions() == 0
+        && writer.stats().heldEvents() == 0);
+
+    // The buffered events were never applied and never committed: the next owner reads them.
+    assertThat(committed(P0)).isEqualTo(2);
+    assertThat(export("g")).isEmpty();
+    assertThat(writer.isRunning()).isTrue();
+  }
+
+  @Test
+  void pausesWhileTooManyEventsAreHeldByStuckBatchesAndResumesWhenTheyDrain() {
+    writer.start();
+    assign(P0, P1);
+    add(P0, event("g", "s", new SchemaBody(SCHEMA)));
+    add(P0, seal("g", 1));
+    await("schema batch committed", () -> committed(P0) == 2);
+
+    Failpoints.arm(Failpoints.AFTER_STAGING, Failpoints.Action.THROW);
+    for (int i = 0; i < 1001; i++) {
+      add(P0, event("g", "e" + i, upsert("p" + i, i)));
+    }
+    add(P0, seal("g", 2));
+    await("paused", () -> consumer.paused().containsAll(Set.of(P0, P1)));
+    // Records arriving now are not read until the stuck batch drains.
+    add(P1, event("h", "s", new SchemaBody(SCHEMA)));
+    add(P1, seal("h", 1));
+    await("retried", () -> writer.stats().retries() >= 2);
+    assertThat(committed(P1)).isZero();
+    assertThat(consumer.paused()).contains(P0, P1);
+
+    Failpoints.disarmAll();
+    await("resumed and drained", () -> consumer.paused().isEmpty()
+        && committed(P0) == nextOffset.get(P0) && committed(P1) == 2);
+    assertThat(writer.stats().eventsApplied()).isEqualTo(1 + 1001 + 1);
+  }
+
+  @Test
+  void neverPausesForEventsThatOnlyWaitForTheirSeal() {
+    writer.start();
+    assign(P0);
+    add(P0, event("g", "s", new SchemaBody(SCHEMA)));
+    add(P0, seal("g", 1));
+    await("schema batch committed", () -> committed(P0) == 2);
+
+    // More than the limit, all waiting for a seal: pausing would keep the seal out forever.
+    for (int i = 0; i < 1500; i++) {
+      add(P0, event("g", "e" + i, upsert("p" + (i % 10), i)));
+    }
+    await("all read", () -> writer.stats().heldEvents() == 1500);
+    assertThat(consumer.paused()).isEmpty();
+    add(P0, seal("g", 2));
+    await("applied", () -> committed(P0) == nextOffset.get(P0));
+    assertThat(export("g")).contains("\"key\":\"p9\",\"props\":{\"n\":1499}");
+  }
+
+  @Test
+  void startsOnceAndClosesIdempotently() {
+    writer.start();
+    assertThatThrownBy(writer::start).isInstanceOf(IllegalStateException.class);
+    writer.close();
+    writer.close();
+    assertThat(writer.isRunning()).isFalse();
+    assertThat(consumer.closed()).isTrue();
+  }
+
+  @Test
+  void retryBackoffDoublesUpToItsCap() {
+    assertThat(List.of(writer.backoffMillis(1), writer.backoffMillis(2), writer.backoffMillis(3),
+        writer.backoffMillis(4), writer.backoffMillis(5), writer.backoffMillis(100)))
+        .containsExactly(20L, 40L, 80L, 160L, 200L, 200L);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void assign(TopicPartition... partitions) {
+    consumer.schedulePollTask(() -> {
+      consumer.rebalance(List.of(partitions));
+      Map<TopicPartition, Long> zero = new HashMap<>();
+      for (TopicPartition p : partitions) {
+        zero.put(p, 0L);
+      }
+      consumer.updateBeginningOffsets(zero);
+    });
+    await("assignment", () -> consumer.assignment().containsAll(List.of(partitions)));
+  }
+
+  private void add(TopicPartition partition, GraphLogRecord record) {
+    long offset = nextOffset.merge(partition, 1L, Long::sum) - 1;
+    String graph = GraphLogCodec.graphOf(record);
+    consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset,
+        graph.getBytes(StandardCharsets.UTF_8), codec.encode(record, EventFormat.AVRO)));
+  }
+
+  private static GraphLogRecord event(String graph, String id, Object body) {
+    return GraphLogCodec.logged(GraphEvent.newBuilder().setGraph(graph).setEventId(id)
+        .setBody(body).build(), "ingraft.mutations", 0, 0);
+  }
+
+  private static GraphLogRecord seal(String graph, long sequence) {
+    return GraphLogCodec.seal(graph, sequence, 0, SealReason.COUNT);
+  }
+
+  private static MutationBody upsert(String name, long n) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("name", name);
+    props.put("n", n);
+    return new MutationBody(List.of(Op.newBuilder().setOp(OpKind.UPSERT_NODE).setType("Person")
+        .setProps(props).build()));
+  }
+
+  private long committed(TopicPartition partition) {
+    return consumer.commits.getOrDefault(partition, 0L);
+  }
+
+  private String export(String graph) {
+    StringWriter out = new StringWriter();
+    engine.snapshot(GraphId.of(graph)).export(out);
+    return out.toString();
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        TimeUnit.MILLISECONDS.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
