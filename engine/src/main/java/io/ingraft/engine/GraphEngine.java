@@ -82,6 +82,7 @@ public final class GraphEngine {
   private final Map<GraphId, OwnedGraph> owned = new ConcurrentHashMap<>();
   private final Map<String, GraphSchema> schemas = new ConcurrentHashMap<>();
   private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
+  private final MaintenancePolicy maintenance;
 
   /** A graph this engine owns: its epoch and the latest manifest it published or read. */
   private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
@@ -99,6 +100,12 @@ public final class GraphEngine {
   }
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock) {
+    this(store, tables, writerId, clock, MaintenancePolicy.DEFAULT);
+  }
+
+  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
+      MaintenancePolicy maintenance) {
+    this.maintenance = maintenance;
     this.store = store;
     this.tables = tables;
     this.writerId = writerId;
@@ -270,7 +277,50 @@ public final class GraphEngine {
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
+    compactIfNeeded(graph, staging.keyChanges().keySet());
     return new BatchResult(graph.value(), published.version(), results);
+  }
+
+  /**
+   * Compacts every table of the graph that the maintenance policy says needs it, each as its own
+   * sidecar-guarded publish (kind MAINTENANCE): the table's live rows are rewritten into few
+   * fragments without deletion files, committed at exactly pin + 1 like any other write.
+   *
+   * @return the tables compacted
+   */
+  public List<String> maintain(GraphId graph) {
+    OwnedGraph current = ownedOrNull(graph);
+    if (current == null) {
+      throw new io.ingraft.storage.manifest.GraphNotFoundException(graph.value());
+    }
+    Set<String> paths = new HashSet<>();
+    current.manifest().tables().values().forEach(pin -> paths.add(pin.path()));
+    return compactIfNeeded(graph, paths);
+  }
+
+  private List<String> compactIfNeeded(GraphId graph, Set<String> paths) {
+    List<String> compacted = new ArrayList<>();
+    for (Map.Entry<String, TablePin> entry : owned.get(graph).manifest().tables().entrySet()) {
+      TablePin pin = entry.getValue();
+      if (!paths.contains(pin.path())
+          || !maintenance.needsCompaction(tables.stats(pin.path(), pin.version()))) {
+        continue;
+      }
+      OwnedGraph current = owned.get(graph);
+      Manifest base = current.manifest();
+      StagedWrite rewrite = tables.stageRewrite(pin.path(), pin.version(),
+          tables.schema(pin.path(), pin.version()));
+      CommitPlan plan = new CommitPlan(SidecarKind.MAINTENANCE,
+          List.of(new TableWrite(entry.getKey(), rewrite)), null, null, Map.of(),
+          new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
+      Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
+      owned.put(graph, current.at(published));
+      // Same keys, new version: move the key index along instead of rebuilding it.
+      advanceKeys(pin.path(), published, new BatchStaging.KeyChange(Set.of(), Set.of()));
+      LOG.info("graph {}: compacted {} at version {}", graph, entry.getKey(), published.version());
+      compacted.add(entry.getKey());
+    }
+    return compacted;
   }
 
   private BatchResult applySchema(GraphId graph, GraphEvent event) {

@@ -236,6 +236,25 @@ public final class TableStore implements AutoCloseable {
   }
 
   /** The table's schema at {@code version}, including field metadata. */
+  /** Fragment count, live and deleted rows of a version (from its manifest; no data is read). */
+  public TableStats stats(String table, long version) {
+    checkOpen();
+    try (Dataset ds = openAt(table, version)) {
+      int fragments = 0;
+      long rows = 0;
+      long deleted = 0;
+      for (Fragment fragment : ds.getFragments()) {
+        FragmentMetadata meta = fragment.metadata();
+        fragments++;
+        rows += meta.getNumRows();
+        deleted += meta.getNumDeletions();
+      }
+      return new TableStats(fragments, rows, deleted);
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "read fragment stats", e);
+    }
+  }
+
   public Schema schema(String table, long version) {
     checkOpen();
     try (Dataset ds = openAt(table, version)) {

@@ -1,0 +1,76 @@
+package io.ingraft.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ingraft.engine.event.EventBody;
+import io.ingraft.engine.event.GraphEvent;
+import io.ingraft.engine.event.Op;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.manifest.CommitKind;
+import io.ingraft.storage.manifest.Manifest;
+import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.manifest.TablePin;
+import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.table.TableStats;
+import io.ingraft.storage.table.TableStore;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Upserts accumulate fragments and deletion files; the owner compacts between batches. */
+class MaintenanceTest {
+  @Test
+  void aTablePastTheThresholdIsCompactedBetweenBatchesWithoutChangingTheGraph() throws Exception {
+    Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
+    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+      GraphId g = GraphId.of("g");
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
+          new MaintenancePolicy(4, 0.5, 1));
+      engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
+      List<Op> initial = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        initial.add(new Op.UpsertNode("N", Map.of("id", "n" + i, "v", 0)));
+      }
+      engine.apply(g, List.of(new GraphEvent("g", "init", null, null, new EventBody.Mutation(initial))));
+      // Each batch replaces ten other keys: a new fragment, and deletions in the first one.
+      for (int batch = 1; batch <= 6; batch++) {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          ops.add(new Op.UpsertNode("N", Map.of("id", "n" + (batch * 10 + i), "v", batch)));
+        }
+        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null, new EventBody.Mutation(ops))));
+      }
+      ManifestLog log = new ManifestLog(store, g);
+      List<CommitKind> kinds = new ArrayList<>();
+      for (long v : log.versions()) {
+        kinds.add(log.read(v).commit().kind());
+      }
+      assertThat(kinds).contains(CommitKind.MAINTENANCE);
+      Manifest latest = log.require();
+      TablePin pin = latest.table("nodes/N").orElseThrow();
+      TableStats stats = tables.stats(pin.path(), pin.version());
+      assertThat(stats.fragments()).as("fragments after compaction").isLessThanOrEqualTo(4);
+      assertThat(stats.rows()).isEqualTo(100);
+
+      // The graph is unchanged by compaction, and writes go on (the key index moved along).
+      assertThat(engine.snapshot(g).nodes("N", null, null)).hasSize(100)
+          .allSatisfy(row -> assertThat(row.get("v")).isEqualTo(
+              Long.parseLong(((String) row.get("id")).substring(1)) / 10 <= 6
+                  ? Long.parseLong(((String) row.get("id")).substring(1)) / 10 : 0L));
+      engine.apply(g, List.of(new GraphEvent("g", "last", null, null, new EventBody.Mutation(
+          List.of(new Op.UpsertNode("N", Map.of("id", "n0", "v", 99)))))));
+      assertThat(engine.snapshot(g).count("N")).isEqualTo(100);
+      assertThat(engine.snapshot(g).node("N", "n0")).get()
+          .satisfies(r -> assertThat(r).containsEntry("v", 99L));
+      StringWriter export = new StringWriter();
+      engine.snapshot(g).export(export);
+      assertThat(export.toString().lines()).hasSize(100);
+    }
+  }
+}
