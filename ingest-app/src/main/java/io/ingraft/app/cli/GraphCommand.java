@@ -34,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "graph", description = "Create, inspect, export, verify and recover graphs in storage.",
     mixinStandardHelpOptions = true,
     subcommands = {GraphCommand.Create.class, GraphCommand.Status.class, GraphCommand.History.class,
-        GraphCommand.Export.class, GraphCommand.Verify.class, GraphCommand.Recover.class})
+        GraphCommand.Export.class, GraphCommand.Verify.class, GraphCommand.Recover.class,
+        GraphCommand.Orphans.class})
 final class GraphCommand {
   static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
@@ -240,6 +241,35 @@ final class GraphCommand {
         if (!outcomes.isEmpty()) {
           table.print(out());
         }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "orphans", description = "List data files no table version references (staged by "
+      + "writes that were rolled back or never committed). Read-only: delete them only while no "
+      + "writer runs, since a live writer's staged files look the same until it commits.",
+      mixinStandardHelpOptions = true)
+  static final class Orphans extends GraphSubcommand {
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      try (StorageSession s = open()) {
+        Manifest m = new ManifestLog(s.store, graphId()).require();
+        Map<String, List<String>> orphans = new LinkedHashMap<>();
+        for (Map.Entry<String, TablePin> table : m.tables().entrySet()) {
+          orphans.put(table.getKey(), s.tables.unreferencedDataFiles(table.getValue().path()));
+        }
+        if (json) {
+          out().println(JSON.writeValueAsString(orphans));
+          return ExitCodes.OK;
+        }
+        TextTable table = new TextTable("TABLE", "UNREFERENCED FILES");
+        orphans.forEach((k, files) -> table.row(k, files.size()));
+        table.print(out());
+        orphans.values().stream().flatMap(List::stream).forEach(f -> out().println("  " + f));
       }
       return ExitCodes.OK;
     }

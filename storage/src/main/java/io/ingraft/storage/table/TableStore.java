@@ -1,5 +1,7 @@
 package io.ingraft.storage.table;
 
+import io.ingraft.IngraftException;
+
 import io.ingraft.storage.StorageIoException;
 import io.ingraft.storage.object.ObjectStore;
 import java.util.ArrayList;
@@ -7,6 +9,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -236,6 +240,48 @@ public final class TableStore implements AutoCloseable {
   }
 
   /** The table's schema at {@code version}, including field metadata. */
+  /**
+   * Data files under the table's {@code data/} folder that no table version references: the
+   * staged files of writes that were never committed (a rolled-back batch, a crash before the
+   * commit). They are listed, never deleted here: a file staged by a live writer looks the same
+   * until that writer commits it, so removing them is a maintenance decision taken while no
+   * writer is live.
+   *
+   * @return object keys relative to the storage root, sorted
+   */
+  public List<String> unreferencedDataFiles(String table) {
+    checkOpen();
+    Set<String> referenced = new HashSet<>();
+    try (Dataset head = openLatest(table)) {
+      for (org.lance.Version version : head.listVersions()) {
+        try (Dataset at = head.checkoutVersion(version.getId())) {
+          for (Fragment fragment : at.getFragments()) {
+            for (org.lance.fragment.DataFile file : fragment.metadata().getFiles()) {
+              referenced.add(file.getPath());
+            }
+          }
+        } catch (Exception e) {
+          if (!LanceErrors.isNotFound(e)) {
+            throw LanceErrors.onRead(table, "list files of version " + version.getId(), e);
+          }
+          // A cleaned-up version references nothing any more.
+        }
+      }
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "list versions", e);
+    }
+    String dataPrefix = table + "/data/";
+    List<String> orphans = new ArrayList<>();
+    for (String key : store.list(dataPrefix)) {
+      if (!referenced.contains(key.substring(dataPrefix.length()))) {
+        orphans.add(key);
+      }
+    }
+    return orphans;
+  }
+
   /** Fragment count, live and deleted rows of a version (from its manifest; no data is read). */
   public TableStats stats(String table, long version) {
     checkOpen();
