@@ -7,6 +7,7 @@ import io.ingraft.engine.schema.EdgeType;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.engine.schema.NodeType;
 import io.ingraft.engine.schema.SchemaCatalog;
+import io.ingraft.engine.write.SqlLiterals;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.table.ScanSpec;
@@ -232,6 +233,6 @@ public final class GraphSnapshot {
   }
 
   private static String literal(Object value) {
-    return value instanceof Number ? value.toString() : "'" + value.toString().replace("'", "''") + "'";
+    return SqlLiterals.literal(value);
   }
 }

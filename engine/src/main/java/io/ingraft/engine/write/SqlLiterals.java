@@ -9,18 +9,18 @@ import java.util.List;
  * because edge tables have columns named {@code from} and {@code to}, which are SQL keywords;
  * string literals double their single quotes.
  */
-final class SqlLiterals {
+public final class SqlLiterals {
   /** Keys per IN list: long lists cost parse time of their own (research/lance-upsert.md §3). */
   static final int CHUNK = 1000;
 
   private SqlLiterals() {
   }
 
-  static String column(String name) {
+  public static String column(String name) {
     return "`" + name + "`";
   }
 
-  static String literal(Object value) {
+  public static String literal(Object value) {
     if (value instanceof Number n) {
       return n.toString();
     }

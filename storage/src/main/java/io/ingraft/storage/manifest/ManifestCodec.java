@@ -1,12 +1,9 @@
 package io.ingraft.storage.manifest;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ingraft.storage.json.StrictJsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -17,14 +14,7 @@ import java.io.UncheckedIOException;
  * field this reader would drop could carry state a writer relied on.
  */
 public final class ManifestCodec {
-  private final ObjectMapper mapper = JsonMapper.builder()
-      .addModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-      .build();
+  private final ObjectMapper mapper = StrictJsonMapper.create();
 
   public byte[] encode(Manifest manifest) {
     try {

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,7 +106,9 @@ public final class ManifestLog {
 
   /** The newest version published at or before {@code time}, or empty if the graph is younger. */
   public Optional<Manifest> asOf(Instant time) {
-    return lastWhere(m -> !m.time().isAfter(time));
+    List<Long> versions = versions();
+    int after = firstIndexWhere(versions, m -> m.time().isAfter(time));
+    return after == 0 ? Optional.empty() : Optional.of(read(versions.get(after - 1)));
   }
 
   /**
@@ -115,38 +117,27 @@ public final class ManifestLog {
    */
   public Optional<Manifest> firstCovering(String source, long offset) {
     List<Long> versions = versions();
-    int lo = 0;
-    int hi = versions.size();
-    Manifest found = null;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      Manifest m = read(versions.get(mid));
-      if (m.nextOffset(source) > offset) {
-        found = m;
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return Optional.ofNullable(found);
+    int first = firstIndexWhere(versions, m -> m.nextOffset(source) > offset);
+    return first == versions.size() ? Optional.empty() : Optional.of(read(versions.get(first)));
   }
 
-  private Optional<Manifest> lastWhere(Function<Manifest, Boolean> predicate) {
-    List<Long> versions = versions();
+  /**
+   * Binary search: the index of the first version for which {@code predicate} holds, or the
+   * number of versions if none does. The predicate must be monotone over versions (false, then
+   * true), which holds for "time after t" and "next offset above o" because neither goes back.
+   */
+  private int firstIndexWhere(List<Long> versions, Predicate<Manifest> predicate) {
     int lo = 0;
     int hi = versions.size();
-    Manifest found = null;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      Manifest m = read(versions.get(mid));
-      if (predicate.apply(m)) {
-        found = m;
-        lo = mid + 1;
-      } else {
+      if (predicate.test(read(versions.get(mid)))) {
         hi = mid;
+      } else {
+        lo = mid + 1;
       }
     }
-    return Optional.ofNullable(found);
+    return lo;
   }
 
   /**
