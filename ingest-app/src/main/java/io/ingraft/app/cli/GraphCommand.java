@@ -203,11 +203,29 @@ final class GraphCommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Also check, on "
+        + "the canonical log, that every event of the graph the writer group committed is applied.")
+    String bootstrap;
+
+    @Option(names = "--topic", defaultValue = "ingraft.graph-log", description = "Canonical log topic (default ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--group", defaultValue = "ingraft-writer", description = "Writer group (default ${DEFAULT-VALUE}).")
+    String group;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
       try (StorageSession s = open()) {
-        ManifestChainVerifier.Report report =
-            new ManifestChainVerifier(new ManifestLog(s.store, graphId())).verify();
+        ManifestLog log = new ManifestLog(s.store, graphId());
+        ManifestChainVerifier.Report report = new ManifestChainVerifier(log).verify();
+        if (bootstrap != null) {
+          LogCoverageCheck.Result coverage = new LogCoverageCheck(
+              Map.of("bootstrap.servers", bootstrap), topic, group).check(graph, log.require());
+          List<String> problems = new ArrayList<>(report.problems());
+          problems.addAll(coverage.problems());
+          report = new ManifestChainVerifier.Report(report.graph(), report.versions(),
+              report.eventsApplied(), problems.isEmpty(), problems);
+        }
         if (json) {
           out().println(JSON.writeValueAsString(report));
         } else {
