@@ -81,7 +81,10 @@ public final class GuardedCommit {
       SidecarTable table = intent.get(i);
       long version = tables.commit(write.staged(), table.transactionId(),
           properties(sidecar, table.key()));
-      change.pin(table.key(), new TablePin(table.path(), version, tables.count(table.path(), version)));
+      // The staged write knows exactly how many rows it adds and deletes: no need to reopen the
+      // table for its count.
+      long before = base.table(table.key()).map(TablePin::rowCount).orElse(0L);
+      change.pin(table.key(), new TablePin(table.path(), version, before + write.staged().rowDelta()));
       if (i < plan.writes().size() - 1) {
         Failpoints.hit(Failpoints.BETWEEN_TABLE_COMMITS);
       }
