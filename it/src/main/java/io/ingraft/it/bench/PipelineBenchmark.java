@@ -1,0 +1,1235 @@
+package io.ingraft.it.bench;
+
+import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.kafka.LocalKafkaBroker;
+import io.ingraft.app.topology.IngestTopology;
+import io.ingraft.app.writer.WriterStats;
+import io.ingraft.engine.BatchResult;
+import io.ingraft.engine.EventResult;
+import io.ingraft.engine.GraphEngine;
+import io.ingraft.engine.event.EventBody;
+import io.ingraft.engine.event.SourcePosition;
+import io.ingraft.engine.schema.GraphSchema;
+import io.ingraft.engine.schema.SchemaCatalog;
+import io.ingraft.events.CommitNoticeCodec;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.CommitNotice;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.GraphLogRecord;
+import io.ingraft.events.avro.MutationBody;
+import io.ingraft.events.avro.Op;
+import io.ingraft.events.avro.OpKind;
+import io.ingraft.events.avro.Seal;
+import io.ingraft.events.avro.SchemaBody;
+import io.ingraft.it.bench.ResourceMeters.CpuReading;
+import io.ingraft.it.bench.ResourceMeters.CpuUse;
+import io.ingraft.it.bench.ResourceMeters.HeapPeak;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.StorageConfig;
+import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.table.ArrowRows;
+import io.ingraft.storage.table.StagedWrite;
+import io.ingraft.storage.table.TableStore;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The end-to-end benchmark (prints figures; never a timed test): a local broker (child JVM), both
+ * pipeline stages over a local storage root, and a producer of Avro single-object encoded
+ * node-upsert and edge-insert events over many graphs.
+ *
+ * <ul>
+ *   <li>Preload run: N events (default 200,000) as fast as the producer can send them; events/s
+ *       from the first consume (stage 1's repartition topic starts to grow) to the last publish
+ *       (the latest {@code publishedAt} of the run's commit notices).
+ *   <li>In the same JVM: the raw Lance staged-write ceiling for the same rows (build + stage +
+ *       commit through {@link TableStore}, as {@code EngineBenchmark} does) and the raw consume
+ *       rate of the same source records (a plain {@link KafkaConsumer}, byte arrays).
+ *   <li>Steady run: an offered load (default 20,000 events/s for 20 s) from a rate-limited
+ *       producer; freshness per event (its timestamp to the publish of the version that applied
+ *       it, matched through the commit notices' counts, per graph in order), achieved events/s,
+ *       batches per second, mean batch size.
+ * </ul>
+ *
+ * <p>Also printed, to see where time goes: a per-second timeline of both stages, seal reasons
+ * and sizes read back from the graph log, CPU per thread group, and the engine's own apply time
+ * for batches of the sizes the pipeline formed.
+ *
+ * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@pipeline-bench}.
+ * Arguments ({@code -Dbench.args="..."}): {@code [events] [steadyRate] [steadySeconds] [graphs]}
+ * (defaults 200000 20000 20 20), then any {@code key=value}: pipeline settings
+ * ({@code ingraft.*}, {@code kafka.*}) override the benchmark's, and {@code warmup=N} (events
+ * applied before the preload run, default 100000: the JIT is far from warm after fewer on two
+ * cores), {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness.
+ */
+public final class PipelineBenchmark {
+  private static final String SCHEMA = EngineBenchmark.SCHEMA;
+  private static final String APP_ID = "ingraft-ingest";
+
+  private final Options options;
+  private final Path root;
+  private final HeapPeak heap = new HeapPeak();
+  private final Workload workload;
+  private LocalKafkaBroker broker;
+  private IngraftConfig config;
+  private Admin admin;
+  private IngestPipeline pipeline;
+  private KafkaProducer<byte[], byte[]> producer;
+  private NoticeCollector notices;
+  private final AtomicLong sendFailures = new AtomicLong();
+
+  private PipelineBenchmark(Options options, Path root) {
+    this.options = options;
+    this.root = root;
+    this.workload = new Workload(options.graphs);
+  }
+
+  /** The benchmark's parameters, from the command line. */
+  record Options(int events, int steadyRate, int steadySeconds, int graphs, int warmup,
+      List<String> brokerJvm, Map<String, String> overrides, List<String> args) {
+
+    static Options parse(String[] args) {
+      List<Integer> numbers = new ArrayList<>();
+      Map<String, String> overrides = new TreeMap<>();
+      int warmup = 100_000;
+      List<String> brokerJvm = null;
+      for (String arg : args) {
+        int eq = arg.indexOf('=');
+        if (eq < 0) {
+          numbers.add(Integer.parseInt(arg.replace("_", "")));
+        } else if (arg.startsWith("warmup=")) {
+          warmup = Integer.parseInt(arg.substring(eq + 1));
+        } else if (arg.startsWith("broker.jvm=")) {
+          brokerJvm = List.of(arg.substring(eq + 1).split(","));
+        } else {
+          overrides.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+      }
+      return new Options(
+          numbers.size() > 0 ? numbers.get(0) : 200_000,
+          numbers.size() > 1 ? numbers.get(1) : 20_000,
+          numbers.size() > 2 ? numbers.get(2) : 20,
+          numbers.size() > 3 ? numbers.get(3) : 20,
+          warmup, brokerJvm, overrides, List.of(args));
+    }
+  }
+
+  public static void main(String[] rawArgs) throws Exception {
+    // exec:exec passes an empty -Dbench.args as one blank argument.
+    String[] args = Arrays.stream(rawArgs).filter(a -> !a.isBlank())
+        .flatMap(a -> Arrays.stream(a.trim().split("\\s+"))).toArray(String[]::new);
+    Options options = Options.parse(args);
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Files.createDirectories(tmp);
+    Path root = Files.createTempDirectory(tmp, "pipeline-bench-");
+    System.out.printf("Ingraft pipeline benchmark: %,d preload events over %d graphs, steady %,d"
+            + " events/s for %d s; %d cores, max heap %d MB, load average %s%n", options.events,
+        options.graphs, options.steadyRate, options.steadySeconds,
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        ResourceMeters.loadAverage());
+    System.out.printf("work directory %s (deleted at the end)%n%n", root);
+    PipelineBenchmark bench = new PipelineBenchmark(options, root);
+    try {
+      bench.run();
+    } finally {
+      bench.close();
+      deleteRecursively(root);
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // The run
+
+  private void run() throws Exception {
+    // 1. The Lance ceiling first: it needs no broker, and nothing of ours runs yet.
+    Ceiling ceiling = ceiling(root.resolve("ceiling"), options.events);
+    System.out.printf("Lance ceiling: raw staged append of %,d rows (%,d Person + %,d Knows, the"
+            + " preload's rows), build + stage + commit: %,.0f rows/s  [load %s]%n%n",
+        ceiling.rows, ceiling.nodeRows, ceiling.edgeRows, ceiling.rowsPerSecond,
+        ResourceMeters.loadAverage());
+
+    // 2. Broker, pipeline, producer, commit-notice reader.
+    LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder(root.resolve("broker"))
+        .partitions(partitions());
+    if (options.brokerJvm != null) {
+      builder.jvmOptions(options.brokerJvm);
+    }
+    broker = builder.start();
+    System.out.printf("broker: pid %d at %s, ready in %.1f s%n", broker.pid(),
+        broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
+    config = IngraftConfig.fromMap(settings());
+    admin = Admin.create(config.kafkaClientProps());
+    pipeline = new IngestPipeline(config);
+    long t0 = System.nanoTime();
+    pipeline.start();
+    producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
+        new ByteArraySerializer());
+    notices = new NoticeCollector(config);
+    notices.start();
+    System.out.printf("pipeline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+    // 3. Warm-up (not measured): the graphs' schema events, then some events of each graph.
+    long t1 = System.nanoTime();
+    for (int g = 0; g < options.graphs; g++) {
+      send(workload.schemaEvent(g), g);
+    }
+    workload.startPhase();
+    for (int i = 0; i < options.warmup; i++) {
+      int g = workload.nextGraph();
+      long now = System.currentTimeMillis();
+      send(workload.next(g, now), g);
+    }
+    producer.flush();
+    awaitApplied(options.graphs + options.warmup, Duration.ofMinutes(5));
+    System.out.printf("warm-up: %d schema events and %,d events applied in %.1f s%n%n",
+        options.graphs, options.warmup, (System.nanoTime() - t1) / 1e9);
+
+    // 4. Preload run.
+    Phase preload = preload();
+    // 5. Raw consume of the same source records.
+    double consumeRate = rawConsume(preload.sourceStart, preload.sourceEnd, options.events);
+    System.out.printf("raw consume: %,d source records with a plain KafkaConsumer (byte arrays):"
+        + " %,.0f records/s  [load %s]%n%n", options.events, consumeRate, ResourceMeters.loadAverage());
+    // 6. Steady run.
+    Phase steady = steady();
+
+    WriterStats stats = pipeline.stats();
+    pipeline.close();
+
+    // 7. Where the writer's time goes: the engine alone on batches of the sizes seen.
+    System.out.println("Engine alone (no Kafka), same rows, one thread, graph pre-filled as the"
+        + " pipeline's were:");
+    for (Phase phase : List.of(preload, steady)) {
+      int size = (int) Math.max(1, Math.round(phase.meanBatch()));
+      double[] ms = engineApply(root.resolve("engine-" + phase.name), size);
+      System.out.printf("  batches of %,6d events (the %s run's mean): apply p50 %.1f ms, min %.1f"
+          + " ms -> %,.0f events/s per writer thread; CPU per batch %.1f ms (calling thread %.1f"
+          + " ms, other threads %.1f ms)%n", size, phase.name, ms[0], ms[1],
+          size / (ms[0] / 1000.0), ms[2], ms[3], ms[2] - ms[3]);
+    }
+    System.out.println();
+
+    report(preload, steady, ceiling, consumeRate, stats);
+  }
+
+  private Phase preload() throws Exception {
+    Phase phase = new Phase("preload", "max (backlog)", options.events);
+    phase.begin();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < options.events; i++) {
+      int g = workload.nextGraph();
+      long now = System.currentTimeMillis();
+      send(workload.next(g, now), g);
+      if (i == 0) {
+        phase.firstSendMs = now;
+      }
+    }
+    producer.flush();
+    double produceSeconds = (System.nanoTime() - t0) / 1e9;
+    phase.await();
+    phase.end();
+    System.out.printf("preload: producer sent %,d events in %.2f s (%,.0f events/s, while the"
+        + " pipeline ran)%n", options.events, produceSeconds, options.events / produceSeconds);
+    phase.print();
+    return phase;
+  }
+
+  private Phase steady() throws Exception {
+    long total = (long) options.steadyRate * options.steadySeconds;
+    Phase phase = new Phase("steady", String.format("%,d", options.steadyRate), total);
+    phase.begin();
+    long start = System.nanoTime();
+    phase.firstSendMs = System.currentTimeMillis();
+    long sent = 0;
+    while (sent < total) {
+      long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * options.steadyRate) + 1);
+      if (sent >= due) {
+        LockSupport.parkNanos(200_000);
+        continue;
+      }
+      while (sent < due) {
+        int g = workload.nextGraph();
+        long now = System.currentTimeMillis();
+        send(workload.next(g, now), g);
+        sent++;
+      }
+    }
+    producer.flush();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    phase.await();
+    phase.end();
+    System.out.printf("steady: producer sent %,d events in %.2f s (offered %,.0f events/s)%n",
+        total, seconds, total / seconds);
+    phase.print();
+    return phase;
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // One measured run
+
+  /** A measured run: what was sent, what the pipeline did, how the machine was used. */
+  private final class Phase {
+    final String name;
+    final String offered;
+    final long events;
+    Map<TopicPartition, Long> sourceStart;
+    Map<TopicPartition, Long> sourceEnd;
+    Map<TopicPartition, Long> graphLogStart;
+    Map<String, Long> baseVersions;
+    WriterStats statsBefore;
+    WriterStats statsAfter;
+    CpuReading cpuStart;
+    CpuUse cpu;
+    String loadStart;
+    String loadEnd;
+    long firstSendMs;
+    volatile long firstConsumeMs;
+    long lastPublishMs;
+    long peakHeap;
+    List<CommitNotice> phaseNotices = List.of();
+    Percentiles eventFreshness;
+    Percentiles batchFreshness;
+    long matched;
+    final List<long[]> samples = new CopyOnWriteArrayList<>();
+    private Thread sampler;
+    private volatile boolean sampling;
+    long repartitionBase;
+    long graphLogBase;
+    Map<String, int[]> seals;
+    int[] sealSizes;
+    List<StackSampler> profilers = new ArrayList<>();
+    List<String> profiles = new ArrayList<>();
+    long[] jvmStart;
+    long[] jvmDelta;
+
+    Phase(String name, String offered, long events) {
+      this.name = name;
+      this.offered = offered;
+      this.events = events;
+    }
+
+    void begin() throws Exception {
+      sourceStart = endOffsets(config.topics().mutations(), IsolationLevel.READ_UNCOMMITTED);
+      graphLogStart = endOffsets(config.topics().graphLog(), IsolationLevel.READ_COMMITTED);
+      repartitionBase = sum(endOffsets(repartitionTopic(), IsolationLevel.READ_UNCOMMITTED));
+      graphLogBase = sum(graphLogStart);
+      baseVersions = notices.latestVersions();
+      statsBefore = pipeline.stats();
+      workload.startPhase();
+      System.gc();
+      heap.reset();
+      loadStart = ResourceMeters.loadAverage();
+      cpuStart = CpuReading.now(broker.pid(), PipelineBenchmark::threadGroup);
+      jvmStart = jvmCounters();
+      profilers = startProfilers();
+      sampling = true;
+      sampler = new Thread(this::sample, "bench-sampler");
+      sampler.setDaemon(true);
+      sampler.start();
+    }
+
+    /** Every 10 ms until the first consume, then every 100 ms: both stages' progress. */
+    private void sample() {
+      try {
+        while (sampling) {
+          long rep = sum(endOffsets(repartitionTopic(), IsolationLevel.READ_UNCOMMITTED));
+          long now = System.currentTimeMillis();
+          if (firstConsumeMs == 0) {
+            if (rep > repartitionBase) {
+              firstConsumeMs = now;
+            } else {
+              Thread.sleep(10);
+              continue;
+            }
+          }
+          long log = sum(endOffsets(config.topics().graphLog(), IsolationLevel.READ_COMMITTED));
+          WriterStats s = pipeline.stats();
+          samples.add(new long[] {now, rep - repartitionBase, log - graphLogBase,
+              s.recordsRead() - statsBefore.recordsRead(),
+              s.eventsApplied() - statsBefore.eventsApplied(), s.heldEvents(),
+              s.batches() - statsBefore.batches()});
+          Thread.sleep(100);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        System.out.println("sampler stopped: " + e);
+      }
+    }
+
+    /** Waits until commit notices account for every event of the run. */
+    void await() throws Exception {
+      long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(300, events / 1000)).toNanos();
+      while (true) {
+        List<CommitNotice> mine = notices.after(baseVersions);
+        long covered = mine.stream().mapToLong(n -> n.getApplied() + n.getRejected()
+            + n.getSkipped()).sum();
+        if (covered >= events) {
+          phaseNotices = mine;
+          break;
+        }
+        if (System.nanoTime() > deadline || !pipeline.isRunning()) {
+          phaseNotices = mine;
+          System.out.printf("!! %s run incomplete: %,d of %,d events published (pipeline running:"
+              + " %s)%n", name, covered, events, pipeline.isRunning());
+          break;
+        }
+        Thread.sleep(5);
+      }
+    }
+
+    void end() throws Exception {
+      cpu = CpuReading.now(broker.pid(), PipelineBenchmark::threadGroup).since(cpuStart);
+      long[] jvmEnd = jvmCounters();
+      jvmDelta = new long[jvmEnd.length];
+      for (int i = 0; i < jvmEnd.length; i++) {
+        jvmDelta[i] = jvmEnd[i] - jvmStart[i];
+      }
+      for (StackSampler profiler : profilers) {
+        profiler.close();
+        profiles.add(profiler.report());
+      }
+      peakHeap = heap.peakBytes();
+      loadEnd = ResourceMeters.loadAverage();
+      statsAfter = pipeline.stats();
+      Thread.sleep(300); // a last few samples after the end
+      sampling = false;
+      sampler.join();
+      sourceEnd = endOffsets(config.topics().mutations(), IsolationLevel.READ_UNCOMMITTED);
+      lastPublishMs = phaseNotices.stream().mapToLong(CommitNotice::getPublishedAt).max()
+          .orElse(0);
+      if (firstConsumeMs == 0) {
+        firstConsumeMs = firstSendMs;
+      }
+      matchFreshness();
+      readSeals();
+    }
+
+    /**
+     * Each event's freshness: its timestamp to the publish time of the version that applied it.
+     * A graph's events are applied in the order they were sent, so walking its notices in version
+     * order, each notice takes the next {@code applied + rejected + skipped} events.
+     */
+    private void matchFreshness() {
+      Map<String, List<CommitNotice>> byGraph = new HashMap<>();
+      for (CommitNotice n : phaseNotices) {
+        byGraph.computeIfAbsent(n.getGraph(), k -> new ArrayList<>()).add(n);
+      }
+      long[] fresh = new long[(int) events];
+      int count = 0;
+      for (int g = 0; g < workload.graphs; g++) {
+        LongList stamps = workload.stamps[g];
+        List<CommitNotice> list = byGraph.getOrDefault(workload.ids[g], List.of());
+        list.sort(Comparator.comparingLong(CommitNotice::getManifestVersion));
+        int next = 0;
+        for (CommitNotice n : list) {
+          int covered = n.getApplied() + n.getRejected() + n.getSkipped();
+          for (int j = 0; j < covered && next < stamps.size; j++, next++) {
+            if (count < fresh.length) {
+              fresh[count++] = Math.max(0, n.getPublishedAt() - stamps.values[next]) * 1_000_000L;
+            }
+          }
+        }
+      }
+      matched = count;
+      eventFreshness = count == 0 ? null : Percentiles.ofNanos(Arrays.copyOf(fresh, count));
+      long[] batch = phaseNotices.stream().filter(n -> n.getFreshnessMs() != null)
+          .mapToLong(n -> n.getFreshnessMs() * 1_000_000L).toArray();
+      batchFreshness = batch.length == 0 ? null : Percentiles.ofNanos(batch);
+    }
+
+    /** Seal reasons and batch sizes of the run, read back from the graph log. */
+    private void readSeals() {
+      Map<TopicPartition, Long> end = endOffsets(config.topics().graphLog(),
+          IsolationLevel.READ_COMMITTED);
+      seals = new TreeMap<>();
+      List<Integer> sizes = new ArrayList<>();
+      GraphLogCodec codec = new GraphLogCodec();
+      Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
+          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.assign(end.keySet());
+        graphLogStart.forEach(consumer::seek);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && end.entrySet().stream()
+            .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+              continue;
+            }
+            GraphLogRecord record = codec.decode(r.value());
+            if (record.getEntry() instanceof Seal seal) {
+              seals.computeIfAbsent(seal.getReason().name(), k -> new int[1])[0]++;
+              sizes.add(seal.getEventCount());
+            }
+          }
+        }
+      }
+      sealSizes = sizes.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    double windowSeconds() {
+      long from = name.equals("steady") ? firstSendMs : firstConsumeMs;
+      return Math.max(1, lastPublishMs - from) / 1000.0;
+    }
+
+    long applied() {
+      return phaseNotices.stream().mapToLong(CommitNotice::getApplied).sum();
+    }
+
+    double achieved() {
+      return applied() / windowSeconds();
+    }
+
+    double meanBatch() {
+      return phaseNotices.isEmpty() ? 0 : (double) applied() / phaseNotices.size();
+    }
+
+    double batchesPerSecond() {
+      return phaseNotices.size() / windowSeconds();
+    }
+
+    void print() {
+      long rejected = phaseNotices.stream().mapToLong(CommitNotice::getRejected).sum();
+      long skipped = phaseNotices.stream().mapToLong(CommitNotice::getSkipped).sum();
+      System.out.printf("  from the first send: first consume at %+d ms, last publish at %+d ms;"
+              + " measured window %.2f s (%s to last publish)%n", firstConsumeMs - firstSendMs,
+          lastPublishMs - firstSendMs, windowSeconds(),
+          name.equals("steady") ? "first send" : "first consume");
+      System.out.printf("  %,d events applied, %d rejected, %d skipped in %,d versions (writer"
+              + " batches %,d); freshness matched for %,d events%n", applied(), rejected, skipped,
+          phaseNotices.size(), statsAfter.batches() - statsBefore.batches(), matched);
+      System.out.printf("  load average %s at the start, %s at the end; %s%n", loadStart, loadEnd,
+          cpu.summary());
+      System.out.printf("  %s%n", cpu.threadBreakdown());
+      System.out.printf("  %s%n", cpu.osThreadBreakdown());
+      System.out.printf("  %s%n", cpu.perEvent(events));
+      System.out.printf("  JVM: JIT compile time %,d ms, %,d GCs taking %,d ms, %,d classes loaded%n",
+          jvmDelta[0], jvmDelta[1], jvmDelta[2], jvmDelta[3]);
+      System.out.println("  wall time by stack sample (every 20 ms):");
+      profiles.forEach(p -> System.out.println("    " + p));
+      if (sealSizes.length > 0) {
+        StringBuilder reasons = new StringBuilder();
+        seals.forEach((k, v) -> reasons.append(k).append(' ').append(v[0]).append(", "));
+        System.out.printf("  seals: %sevents per batch p50 %,d, p90 %,d, max %,d%n", reasons,
+            sealSizes[sealSizes.length / 2], sealSizes[(int) (sealSizes.length * 0.9)],
+            sealSizes[sealSizes.length - 1]);
+      }
+      printTimeline();
+      System.out.println();
+    }
+
+    /**
+     * One line per step since the first consume: stage 1's output (events into the repartition
+     * topic; the graph log's committed records, seals included), stage 2's progress.
+     */
+    private void printTimeline() {
+      if (samples.isEmpty()) {
+        return;
+      }
+      long span = samples.get(samples.size() - 1)[0] - firstConsumeMs;
+      long step = Math.max(1000, (span / 30 / 1000 + 1) * 1000);
+      System.out.printf("  %7s %13s %13s %13s %13s %10s %8s%n", "t s", "stage1 read",
+          "graph-log", "writer read", "applied", "held", "batches");
+      long nextAt = firstConsumeMs;
+      long[] prev = null;
+      for (long[] s : samples) {
+        if (s[0] >= nextAt || s == samples.get(samples.size() - 1)) {
+          if (prev == null || s[4] != prev[4] || s[2] != prev[2] || s[1] != prev[1]) {
+            System.out.printf("  %7.1f %,13d %,13d %,13d %,13d %,10d %,8d%n",
+                (s[0] - firstConsumeMs) / 1000.0, s[1], s[2], s[3], s[4], s[5], s[6]);
+          }
+          prev = s;
+          nextAt += step;
+          while (nextAt <= s[0]) {
+            nextAt += step;
+          }
+        }
+      }
+      // When each stage was done with the run.
+      long stage1Done = 0;
+      long stage1Final = samples.get(samples.size() - 1)[1];
+      long logFinal = samples.get(samples.size() - 1)[2];
+      long logDone = 0;
+      for (long[] s : samples) {
+        if (stage1Done == 0 && s[1] >= stage1Final) {
+          stage1Done = s[0];
+        }
+        if (logDone == 0 && s[2] >= logFinal) {
+          logDone = s[0];
+        }
+      }
+      System.out.printf("  stage 1 read all events by +%.1f s, graph log complete (committed) by"
+              + " +%.1f s, last publish at +%.1f s (from the first consume; 100 ms samples)%n",
+          (stage1Done - firstConsumeMs) / 1000.0, (logDone - firstConsumeMs) / 1000.0,
+          (lastPublishMs - firstConsumeMs) / 1000.0);
+    }
+  }
+
+  /** {JIT ms, GC count, GC ms, classes loaded} so far. */
+  private static long[] jvmCounters() {
+    long gcCount = 0;
+    long gcMillis = 0;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      gcCount += Math.max(0, gc.getCollectionCount());
+      gcMillis += Math.max(0, gc.getCollectionTime());
+    }
+    return new long[] {ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), gcCount,
+        gcMillis, ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount()};
+  }
+
+  /** Stack samplers of stage 2's workers and poll thread and stage 1's stream thread. */
+  private static List<StackSampler> startProfilers() {
+    List<StackSampler> out = new ArrayList<>();
+    out.add(new StackSampler("stage 2 workers", n -> n.startsWith("ingraft-writer-worker"), List.of(
+        new StackSampler.Rule("idle (no batch)",
+            "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
+            "java.util.concurrent.ThreadPoolExecutor#getTask"),
+        new StackSampler.Rule("await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
+        new StackSampler.Rule("manifest publish", "io.ingraft.storage.manifest.ManifestLog#publish"),
+        new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),
+        new StackSampler.Rule("Lance commit", "io.ingraft.storage.table.TableStore#commit"),
+        new StackSampler.Rule("Lance stage", "io.ingraft.storage.table.TableStore#stage"),
+        new StackSampler.Rule("Lance head/count/exists",
+            "io.ingraft.storage.table.TableStore#headVersion",
+            "io.ingraft.storage.table.TableStore#count",
+            "io.ingraft.storage.table.TableStore#exists"),
+        new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
+        new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
+        new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
+        new StackSampler.Rule("takeover/sweep", "io.ingraft.recovery.RecoverySweep"),
+        new StackSampler.Rule("engine staging (Java)", "io.ingraft.engine.write"),
+        new StackSampler.Rule("engine other", "io.ingraft.engine"),
+        new StackSampler.Rule("notice/DLQ build+send", "io.ingraft.app.writer.BatchApplier"),
+        new StackSampler.Rule("writer other", "io.ingraft.app.writer")), 20));
+    out.add(new StackSampler("stage 1 stream thread", n -> n.matches(".*-StreamThread-\\d+"),
+        List.of(
+            new StackSampler.Rule("EOS commit: wait for commitTransaction",
+                "org.apache.kafka.clients.producer.KafkaProducer#commitTransaction",
+                "org.apache.kafka.streams.processor.internals.StreamsProducer#commitTransaction"),
+            new StackSampler.Rule("EOS commit: flush, offsets, other",
+                "org.apache.kafka.streams.processor.internals.TaskManager#commit",
+                "org.apache.kafka.streams.processor.internals.TaskExecutor#commit"),
+            new StackSampler.Rule("decode (Avro, rules, log record)",
+                "io.ingraft.app.topology.DecodeProcessor"),
+            new StackSampler.Rule("seal + state store", "io.ingraft.app.topology.SealingProcessor"),
+            new StackSampler.Rule("producer send", "org.apache.kafka.clients.producer.KafkaProducer#send"),
+            new StackSampler.Rule("punctuate", "org.apache.kafka.streams.processor.internals.StreamTask#punctuate",
+                "org.apache.kafka.streams.processor.internals.TaskManager#punctuate"),
+            new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
+            new StackSampler.Rule("RocksDB", "org.rocksdb"),
+            new StackSampler.Rule("streams other", "org.apache.kafka.streams")), 20));
+    out.add(new StackSampler("stage 2 poll thread", n -> n.equals("ingraft-writer-poll"), List.of(
+        new StackSampler.Rule("offset commit", "org.apache.kafka.clients.consumer.KafkaConsumer#commitSync",
+            "org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer#commitSync",
+            "org.apache.kafka.clients.consumer.internals.AsyncKafkaConsumer#commitSync"),
+        new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
+        new StackSampler.Rule("decode + buffer", "io.ingraft.events", "io.ingraft.app.writer.EventMapper"),
+        new StackSampler.Rule("writer other", "io.ingraft.app.writer")), 20));
+    return out;
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // The report
+
+  private void report(Phase preload, Phase steady, Ceiling ceiling, double consumeRate,
+      WriterStats stats) {
+    System.out.printf("Ingraft pipeline benchmark, %d cores; load average at the end %s%n",
+        Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
+    String header = String.format("%-8s %14s %14s %9s %9s %10s %10s %10s %10s %10s %12s",
+        "run", "offered ev/s", "achieved ev/s", "x Lance", "x consume", "p50 fresh", "p99 fresh",
+        "batches/s", "mean batch", "peak heap", "load (1m)");
+    System.out.println(header);
+    for (Phase p : List.of(preload, steady)) {
+      System.out.printf("%-8s %14s %,14.0f %9.3f %9.3f %10s %10s %10.1f %,10.0f %7d MB %12s%n",
+          p.name, p.offered, p.achieved(), p.achieved() / ceiling.rowsPerSecond,
+          p.achieved() / consumeRate, seconds(p.eventFreshness, true),
+          seconds(p.eventFreshness, false), p.batchesPerSecond(), p.meanBatch(),
+          p.peakHeap >> 20, p.loadStart.split(",")[0] + "->" + p.loadEnd.split(",")[0]);
+    }
+    System.out.printf("%-8s Lance staged-write ceiling (same rows): %,.0f rows/s%n", "ceiling",
+        ceiling.rowsPerSecond);
+    System.out.printf("%-8s raw consume of the same %,d source records: %,.0f records/s%n",
+        "consume", options.events, consumeRate);
+    System.out.printf("freshness = event timestamp -> publish of the version that applied it, per"
+        + " event; per batch (oldest event, the commit notice's freshnessMs): preload p50 %s p99"
+        + " %s, steady p50 %s p99 %s%n", seconds(preload.batchFreshness, true),
+        seconds(preload.batchFreshness, false), seconds(steady.batchFreshness, true),
+        seconds(steady.batchFreshness, false));
+    System.out.println();
+    System.out.println("Targets (as measured, not adjusted):");
+    target(String.format("preload >= 100,000 events/s end to end: %,.0f", preload.achieved()),
+        preload.achieved() >= 100_000);
+    target(String.format("preload >= 0.5 x Lance ceiling: %.2f",
+        preload.achieved() / ceiling.rowsPerSecond), preload.achieved() >= 0.5 * ceiling.rowsPerSecond);
+    target(String.format("steady p99 freshness <= 2 s at %,d events/s: %s (achieved %,.0f events/s)",
+        options.steadyRate, seconds(steady.eventFreshness, false), steady.achieved()),
+        steady.eventFreshness != null && steady.eventFreshness.p99() <= 2000);
+    System.out.printf("writer totals: %,d events applied, %,d rejected, %,d batches, %,d retries,"
+        + " producer send failures %d%n", stats.eventsApplied(), stats.eventsRejected(), stats.batches(),
+        stats.retries(), sendFailures.get());
+    System.out.println();
+    printConfig();
+  }
+
+  private static void target(String what, boolean met) {
+    System.out.printf("  %-80s %s%n", what, met ? "MET" : "NOT MET");
+  }
+
+  private static String seconds(Percentiles p, boolean p50) {
+    if (p == null) {
+      return "n/a";
+    }
+    return String.format("%.2f s", (p50 ? p.p50() : p.p99()) / 1000.0);
+  }
+
+  private void printConfig() {
+    System.out.println("Command:");
+    System.out.println("  mvn -B -q -DskipTests install -o && mvn -B -q -o -pl it"
+        + " exec:exec@pipeline-bench" + (options.args.isEmpty() ? ""
+        : " -Dbench.args=\"" + String.join(" ", options.args) + "\""));
+    System.out.println("  = java " + String.join(" ", ManagementFactory.getRuntimeMXBean()
+        .getInputArguments()) + " -classpath <it runtime classpath> "
+        + PipelineBenchmark.class.getName() + " " + String.join(" ", options.args));
+    System.out.println("Config:");
+    System.out.printf("  workload: %d graphs (schema below, created by a schema event each),"
+        + " events round-robin over graphs, one op each: even events upsert a new Person (id,"
+        + " name, age, score), odd ones insert a Knows edge between two random earlier Persons"
+        + " of the graph; Avro single-object encoded, keyed by graph id, timestamp = send time;"
+        + " warm-up %,d events (same mix, full speed) before the preload run%n", options.graphs,
+        options.warmup);
+    System.out.println("  schema: " + SCHEMA.replaceAll("\\s+", " ").trim());
+    System.out.printf("  broker: LocalKafkaBroker child JVM %s, %d partitions per topic%n",
+        options.brokerJvm != null ? options.brokerJvm : "default options (-Xmx512m, serial GC,"
+            + " C1 only)", partitions());
+    System.out.println("  producer: " + new TreeMap<>(producerProps()));
+    System.out.println("  pipeline settings (IngraftConfig.fromMap; everything else default):");
+    new TreeMap<>(settings()).forEach((k, v) -> {
+      if (!k.equals(StorageConfig.ROOT) && !k.equals("ingraft.state-dir")
+          && !k.equals(IngraftConfig.BOOTSTRAP)) {
+        System.out.printf("    %s=%s%n", k, v);
+      }
+    });
+    System.out.printf("  pipeline in effect: seal max-events %,d, max-bytes %,d, linger %d ms;"
+            + " writer threads %d, max-buffered %,d; topic partitions %d; Streams EOS v2, commit"
+            + " interval 100 ms unless overridden%n", config.sealing().maxEvents(),
+        config.sealing().maxBytes(), config.sealing().linger().toMillis(),
+        config.writer().threads(), config.writer().maxBufferedEvents(), config.topics().partitions());
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Settings
+
+  private int partitions() {
+    return Integer.parseInt(options.overrides.getOrDefault("ingraft.topic.partitions", "4"));
+  }
+
+  private Map<String, String> settings() {
+    Map<String, String> s = new HashMap<>();
+    if (broker != null) {
+      s.put(IngraftConfig.BOOTSTRAP, broker.bootstrapServers());
+    }
+    s.put(StorageConfig.ROOT, root.resolve("graphs").toAbsolutePath().toString());
+    s.put("ingraft.state-dir", root.resolve("streams").toAbsolutePath().toString());
+    s.put("ingraft.topic.partitions", "4");
+    s.put("ingraft.seal.max-events", "50000");
+    s.put("ingraft.seal.linger-ms", "200");
+    s.put("ingraft.writer.id", "bench-writer");
+    s.put("ingraft.application-id", APP_ID);
+    s.putAll(options.overrides);
+    return s;
+  }
+
+  private Map<String, Object> producerProps() {
+    Map<String, Object> props = new HashMap<>();
+    if (config != null) {
+      props.putAll(config.kafkaClientProps());
+    }
+    props.remove("bootstrap.servers");
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-producer");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+    if (config != null) {
+      props.put("bootstrap.servers", config.bootstrapServers());
+    }
+    return props;
+  }
+
+  private String repartitionTopic() {
+    return config.applicationId() + "-" + IngestTopology.BY_GRAPH + "-repartition";
+  }
+
+  private static String threadGroup(String name) {
+    if (name.contains("StreamThread")) {
+      return "stage 1 (stream thread + its clients)";
+    }
+    if (name.startsWith("ingraft-writer-worker")) {
+      return "stage 2 workers";
+    }
+    if (name.startsWith("ingraft-writer-poll") || name.contains("bench-writer-consumer")) {
+      return "stage 2 poll";
+    }
+    if (name.contains("bench-writer-producer")) {
+      return "stage 2 producer";
+    }
+    if (name.equals("main") || name.contains("bench-producer")) {
+      return "bench producer";
+    }
+    if (name.startsWith("bench-")) {
+      return "bench meters";
+    }
+    return "other";
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Kafka helpers
+
+  private void send(GraphEvent event, int graph) {
+    byte[] value = workload.codec.encode(event, EventFormat.AVRO);
+    producer.send(new ProducerRecord<>(config.topics().mutations(), workload.keys[graph], value),
+        (metadata, error) -> {
+          if (error != null && sendFailures.getAndIncrement() == 0) {
+            System.out.println("!! producer send failed: " + error);
+          }
+        });
+  }
+
+  private Map<TopicPartition, Long> endOffsets(String topic, IsolationLevel isolation) {
+    try {
+      int count = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+          .partitions().size();
+      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+      for (int p = 0; p < count; p++) {
+        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get()
+          .forEach((tp, info) -> out.put(tp, info.offset()));
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot list offsets of " + topic, e);
+    }
+  }
+
+  private static long sum(Map<TopicPartition, Long> offsets) {
+    return offsets.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private void awaitApplied(long events, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (pipeline.stats().eventsApplied() + pipeline.stats().eventsRejected() < events) {
+      if (System.nanoTime() > deadline || !pipeline.isRunning()) {
+        throw new IllegalStateException("warm-up did not finish: " + pipeline.stats());
+      }
+      Thread.sleep(20);
+    }
+    if (pipeline.stats().eventsRejected() > 0) {
+      throw new IllegalStateException("warm-up events rejected: " + pipeline.stats());
+    }
+  }
+
+  /** Reads the run's source records with a plain consumer: records/s, first poll to last record. */
+  private double rawConsume(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
+      long expected) {
+    Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-raw-consumer");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(start.keySet());
+      start.forEach(consumer::seek);
+      start.keySet().forEach(consumer::position); // metadata and positions before the clock
+      long count = 0;
+      long bytes = 0;
+      long t0 = System.nanoTime();
+      long deadline = t0 + Duration.ofSeconds(120).toNanos();
+      while (count < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            count++;
+            bytes += r.value().length;
+          }
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("raw consume: %,d records, %,.1f MB of values in %.2f s%n", count,
+          bytes / 1e6, seconds);
+      return count / seconds;
+    }
+  }
+
+  /** Reads {@code ingraft.commits} from the beginning for as long as the benchmark runs. */
+  private static final class NoticeCollector {
+    private final IngraftConfig config;
+    private final List<CommitNotice> received = new CopyOnWriteArrayList<>();
+    private volatile boolean stopped;
+    private Thread thread;
+
+    NoticeCollector(IngraftConfig config) {
+      this.config = config;
+    }
+
+    void start() {
+      Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
+      props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-notices");
+      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
+          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      CommitNoticeCodec codec = new CommitNoticeCodec();
+      thread = new Thread(() -> {
+        try (consumer) {
+          List<TopicPartition> partitions = consumer.partitionsFor(config.topics().commits())
+              .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+          consumer.assign(partitions);
+          consumer.seekToBeginning(partitions);
+          while (!stopped) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+              received.add(codec.decode(r.value()));
+            }
+          }
+        }
+      }, "bench-notices");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** The latest version per graph seen so far. */
+    Map<String, Long> latestVersions() {
+      Map<String, Long> out = new HashMap<>();
+      for (CommitNotice n : received) {
+        out.merge(n.getGraph(), n.getManifestVersion(), Math::max);
+      }
+      return out;
+    }
+
+    /** Notices of versions after {@code base} (per graph). */
+    List<CommitNotice> after(Map<String, Long> base) {
+      List<CommitNotice> out = new ArrayList<>();
+      for (CommitNotice n : received) {
+        if (n.getManifestVersion() > base.getOrDefault(n.getGraph(), 0L)) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+
+    void stop() throws InterruptedException {
+      stopped = true;
+      if (thread != null) {
+        thread.join(5000);
+      }
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // The workload
+
+  /** A growable long array. */
+  static final class LongList {
+    long[] values = new long[1024];
+    int size;
+
+    void add(long v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+  }
+
+  /**
+   * The events of every graph, in order: per graph, even events upsert a new Person, odd ones
+   * insert a Knows edge between two Persons the graph already has. Remembers each event's
+   * timestamp per graph for the current run, to match freshness later.
+   */
+  static final class Workload {
+    final int graphs;
+    final String[] ids;
+    final byte[][] keys;
+    final int[] nodes;
+    final long[] sequence;
+    final LongList[] stamps;
+    final GraphEventCodec codec = new GraphEventCodec();
+    private final Random random = new Random(42);
+    private int nextGraph;
+
+    Workload(int graphs) {
+      this.graphs = graphs;
+      ids = new String[graphs];
+      keys = new byte[graphs][];
+      nodes = new int[graphs];
+      sequence = new long[graphs];
+      stamps = new LongList[graphs];
+      for (int g = 0; g < graphs; g++) {
+        ids[g] = String.format("bench-%02d", g);
+        keys[g] = ids[g].getBytes(StandardCharsets.UTF_8);
+        stamps[g] = new LongList();
+      }
+    }
+
+    void startPhase() {
+      for (int g = 0; g < graphs; g++) {
+        stamps[g] = new LongList();
+      }
+    }
+
+    int nextGraph() {
+      int g = nextGraph;
+      nextGraph = (g + 1) % graphs;
+      return g;
+    }
+
+    GraphEvent schemaEvent(int g) {
+      return GraphEvent.newBuilder().setGraph(ids[g]).setEventId("schema")
+          .setTimestamp(System.currentTimeMillis()).setBody(new SchemaBody(SCHEMA)).build();
+    }
+
+    GraphEvent next(int g, long timestamp) {
+      long seq = sequence[g]++;
+      Op op;
+      if (seq % 2 == 0 || nodes[g] < 2) {
+        int k = nodes[g]++;
+        op = Op.newBuilder().setOp(OpKind.UPSERT_NODE).setType("Person")
+            .setProps(new HashMap<>(person(k))).build();
+      } else {
+        op = Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType("Knows")
+            .setFrom("p" + random.nextInt(nodes[g])).setTo("p" + random.nextInt(nodes[g])).build();
+      }
+      stamps[g].add(timestamp);
+      return GraphEvent.newBuilder().setGraph(ids[g]).setEventId("e" + seq)
+          .setTimestamp(timestamp).setBody(new MutationBody(new ArrayList<>(List.of(op)))).build();
+    }
+  }
+
+  static Map<String, Object> person(int i) {
+    Map<String, Object> props = new HashMap<>(8);
+    props.put("id", "p" + i);
+    props.put("name", "person " + i);
+    props.put("age", (long) (i % 100));
+    props.put("score", i / 10.0);
+    return props;
+  }
+
+  static Map<String, Object> knows(String graph, long eventSeq, int from, int to) {
+    Map<String, Object> row = new HashMap<>(4);
+    // The engine's id for an edge without one: a name UUID of graph, event id and op index.
+    row.put(SchemaCatalog.EDGE_ID, UUID.nameUUIDFromBytes((graph + "\u0000e" + eventSeq + "\u00000")
+        .getBytes(StandardCharsets.UTF_8)).toString());
+    row.put(SchemaCatalog.EDGE_FROM, "p" + from);
+    row.put(SchemaCatalog.EDGE_TO, "p" + to);
+    return row;
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // The Lance ceiling and the engine alone
+
+  record Ceiling(long rows, long nodeRows, long edgeRows, double rowsPerSecond) {
+  }
+
+  /**
+   * Raw TableStore rate for the preload's rows (half Person rows, half Knows rows): build the
+   * rows, stage appends of up to 100k rows, one commit per table. A 20k-row pass first warms
+   * the JIT and Lance up.
+   */
+  private static Ceiling ceiling(Path dir, int rows) throws IOException {
+    Files.createDirectories(dir);
+    try (ObjectStore store = new LocalObjectStore(dir); TableStore tables = new TableStore(store)) {
+      SchemaCatalog catalog = new SchemaCatalog(GraphSchema.parse(SCHEMA));
+      Schema node = catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
+      Schema edge = catalog.edgeSchema(catalog.schema().edgeType("Knows").orElseThrow());
+      appendAll(tables, "warm", node, edge, 20_000);
+      long t0 = System.nanoTime();
+      long[] counts = appendAll(tables, "ceiling", node, edge, rows);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      return new Ceiling(rows, counts[0], counts[1], rows / seconds);
+    }
+  }
+
+  private static long[] appendAll(TableStore tables, String name, Schema node, Schema edge,
+      int rows) {
+    int nodeRows = (rows + 1) / 2;
+    int edgeRows = rows / 2;
+    String nodePath = "graphs/" + name + "/nodes/Person.lance";
+    String edgePath = "graphs/" + name + "/edges/Knows.lance";
+    long nodeVersion = tables.create(nodePath, node, "id");
+    long edgeVersion = tables.create(edgePath, edge, SchemaCatalog.EDGE_ID);
+    Random random = new Random(7);
+    StagedWrite nodes = null;
+    for (int start = 0; start < nodeRows; start += 100_000) {
+      int n = Math.min(100_000, nodeRows - start);
+      List<Map<String, Object>> list = new ArrayList<>(n);
+      for (int i = start; i < start + n; i++) {
+        list.add(person(i));
+      }
+      try (VectorSchemaRoot batch = ArrowRows.toRoot(node, list, tables.allocator())) {
+        StagedWrite piece = tables.stageAppend(nodePath, nodeVersion, batch);
+        nodes = nodes == null ? piece : nodes.concat(piece);
+      }
+    }
+    StagedWrite edges = null;
+    for (int start = 0; start < edgeRows; start += 100_000) {
+      int n = Math.min(100_000, edgeRows - start);
+      List<Map<String, Object>> list = new ArrayList<>(n);
+      for (int i = start; i < start + n; i++) {
+        list.add(knows(name, 2L * i + 1, random.nextInt(nodeRows), random.nextInt(nodeRows)));
+      }
+      try (VectorSchemaRoot batch = ArrowRows.toRoot(edge, list, tables.allocator())) {
+        StagedWrite piece = tables.stageAppend(edgePath, edgeVersion, batch);
+        edges = edges == null ? piece : edges.concat(piece);
+      }
+    }
+    // One commit per table, as a batch of the engine makes.
+    if (nodes != null) {
+      tables.commit(nodes, UUID.randomUUID(), Map.of());
+    }
+    if (edges != null) {
+      tables.commit(edges, UUID.randomUUID(), Map.of());
+    }
+    return new long[] {nodeRows, edgeRows};
+  }
+
+  /**
+   * The engine alone: a graph pre-filled with as many Persons and Knows edges as one of the
+   * pipeline's graphs had, then batches of {@code size} events of the same mix, timed one by one.
+   *
+   * @return {p50 apply ms, min apply ms, process CPU ms per batch, calling thread CPU ms per batch}
+   */
+  private double[] engineApply(Path dir, int size) throws IOException {
+    Files.createDirectories(dir);
+    try (ObjectStore store = new LocalObjectStore(dir); TableStore tables = new TableStore(store)) {
+      GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
+      GraphId graph = GraphId.of("alone");
+      engine.createGraph(graph, SCHEMA);
+      int perGraph = (int) Math.min(200_000,
+          ((long) options.warmup + options.events) / options.graphs);
+      Random random = new Random(3);
+      int[] nodes = {0};
+      long[] offset = {0};
+      Function<Integer, List<io.ingraft.engine.event.GraphEvent>> batchOf = n -> {
+        List<io.ingraft.engine.event.GraphEvent> batch = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          long at = offset[0]++;
+          io.ingraft.engine.event.Op op = at % 2 == 0 || nodes[0] < 2
+              ? new io.ingraft.engine.event.Op.UpsertNode("Person", person(nodes[0]++))
+              : new io.ingraft.engine.event.Op.InsertEdge("Knows", "p" + random.nextInt(nodes[0]),
+                  "p" + random.nextInt(nodes[0]), Map.of(), null);
+          batch.add(new io.ingraft.engine.event.GraphEvent(graph.value(), "e" + at,
+              new SourcePosition("bench:0", at), at, new EventBody.Mutation(List.of(op))));
+        }
+        return batch;
+      };
+      for (int done = 0; done < perGraph; done += 10_000) {
+        check(engine.apply(graph, batchOf.apply(Math.min(10_000, perGraph - done))));
+      }
+      int rounds = Math.max(5, Math.min(30, 100_000 / size));
+      long[] nanos = new long[rounds];
+      var os = (com.sun.management.OperatingSystemMXBean)
+          ManagementFactory.getOperatingSystemMXBean();
+      var threads = ManagementFactory.getThreadMXBean();
+      long cpu0 = 0;
+      long thread0 = 0;
+      for (int r = -2; r < rounds; r++) {
+        List<io.ingraft.engine.event.GraphEvent> batch = batchOf.apply(size);
+        if (r == 0) {
+          cpu0 = os.getProcessCpuTime();
+          thread0 = threads.getCurrentThreadCpuTime();
+        }
+        long t0 = System.nanoTime();
+        check(engine.apply(graph, batch));
+        if (r >= 0) {
+          nanos[r] = System.nanoTime() - t0;
+        }
+      }
+      double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / rounds;
+      double threadMs = (threads.getCurrentThreadCpuTime() - thread0) / 1e6 / rounds;
+      Arrays.sort(nanos);
+      return new double[] {nanos[rounds / 2] / 1e6, nanos[0] / 1e6, cpuMs, threadMs};
+    }
+  }
+
+  private static void check(BatchResult result) {
+    long rejected = result.count(EventResult.Status.REJECTED);
+    if (rejected > 0) {
+      throw new IllegalStateException(rejected + " events rejected, first: " + result.events()
+          .stream().filter(e -> e.status() == EventResult.Status.REJECTED).findFirst().orElseThrow());
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // Clean-up
+
+  private void close() {
+    try {
+      if (notices != null) {
+        notices.stop();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(10));
+    }
+    if (broker != null) {
+      broker.close();
+    }
+    heap.close();
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
