@@ -229,8 +229,15 @@ public final class GraphEngine {
     try {
       return stageAndCommit(graph, current, events);
     } catch (ConcurrentTableWriteException drift) {
-      // A table moved under its pin before anything of ours was committed (a zombie's commit,
-      // or an operator's): the owner's sweep repairs it, then the batch is staged again.
+      // A table moved under its pin before anything of ours was committed. If a newer owner has
+      // claimed the graph since, it is the one writing and this engine is the zombie: stop, as
+      // at any fenced publish (claiming again here would fence the rightful owner).
+      Manifest latest = current.log().require();
+      if (latest.epoch() > current.owner().epoch()) {
+        throw new FencedException(graph.value(), current.owner().epoch(), latest.epoch());
+      }
+      // Otherwise it was a zombie's commit, or an operator's: the owner's sweep repairs it, then
+      // the batch is staged again.
       LOG.warn("graph {}: {}; sweeping and retrying the batch once", graph, drift.getMessage());
       takeOver(graph);
       return stageAndCommit(graph, owned.get(graph), events);
@@ -325,15 +332,20 @@ public final class GraphEngine {
 
   private BatchResult applySchema(GraphId graph, GraphEvent event) {
     String source = ((EventBody.SchemaChange) event.body()).source();
+    OwnedGraph current = ownedOrNull(graph);
+    // A replayed event is skipped before it is looked at: it was applied or rejected already.
+    if (current != null && alreadyApplied(current.manifest(), event.source())) {
+      return new BatchResult(graph.value(), -1, List.of(EventResult.skipped(event.eventId(),
+          event.source())));
+    }
     GraphSchema next;
     try {
       next = GraphSchema.parse(source);
     } catch (SchemaParseException e) {
-      return rejected(graph, event, RejectionCode.BAD_SCHEMA, e.getMessage());
+      return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, e.getMessage());
     } catch (IllegalArgumentException e) {
-      return rejected(graph, event, RejectionCode.BAD_SCHEMA, e.getMessage());
+      return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, e.getMessage());
     }
-    OwnedGraph current = ownedOrNull(graph);
     if (current == null) {
       try {
         Manifest created = create(graph, next, event);
@@ -356,7 +368,8 @@ public final class GraphEngine {
     try {
       changes = SchemaEvolution.check(old, next);
     } catch (IncompatibleSchemaChangeException e) {
-      return rejected(graph, event, RejectionCode.INCOMPATIBLE_SCHEMA, e.getMessage());
+      return rejectedSchema(graph, current, event, RejectionCode.INCOMPATIBLE_SCHEMA,
+          e.getMessage());
     }
     SchemaRef ref = writeSchema(graph, next);
     SchemaCatalog catalog = new SchemaCatalog(next);
@@ -426,9 +439,25 @@ public final class GraphEngine {
     return new SchemaRef(schema.hash(), key);
   }
 
-  private BatchResult rejected(GraphId graph, GraphEvent event, RejectionCode code, String message) {
-    return new BatchResult(graph.value(), -1,
-        List.of(EventResult.rejected(event.eventId(), event.source(), code, message)));
+  /**
+   * A refused schema event. Of an existing graph it is recorded like a batch of refused
+   * mutations: a version that only advances the event's source offset, so that a replay skips it
+   * instead of refusing (and dead-lettering) it again, and so that an event the writer committed
+   * past is never mistaken for a lost one (docs/semantics.md, "Replays"). Without a graph, or
+   * without a source position, there is nothing to record.
+   */
+  private BatchResult rejectedSchema(GraphId graph, OwnedGraph current, GraphEvent event,
+      RejectionCode code, String message) {
+    EventResult rejected = EventResult.rejected(event.eventId(), event.source(), code, message);
+    if (current == null || event.source() == null) {
+      return new BatchResult(graph.value(), -1, List.of(rejected));
+    }
+    Manifest base = current.manifest();
+    CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, List.of(), null, null,
+        nextOffsets(base, List.of(event)), commitInfo(CommitKind.MUTATION, List.of(event), 0));
+    Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
+    owned.put(graph, current.at(published));
+    return new BatchResult(graph.value(), published.version(), List.of(rejected));
   }
 
   private static boolean alreadyApplied(Manifest manifest, SourcePosition source) {
