@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,10 @@ public final class IngestPipeline implements AutoCloseable {
       writer.close();
     }
     if (streams != null) {
-      streams.close(Duration.ofSeconds(30));
+      // Leave the group on a deliberate stop, so a restarted stage 1 does not wait out the
+      // session timeout of its old member before it gets partitions.
+      streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+          .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
     if (tables != null) {
       tables.close();
