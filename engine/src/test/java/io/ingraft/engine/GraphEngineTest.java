@@ -289,6 +289,53 @@ class GraphEngineTest {
   }
 
   @Test
+  void aParquetLoadFileLoadsLikeItsJsonLinesTwin() throws Exception {
+    List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
+    for (String name : List.of("kind", "type", "key", "from", "to", "email")) {
+      fields.add(org.apache.arrow.vector.types.pojo.Field.nullable(name,
+          org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE));
+    }
+    fields.add(org.apache.arrow.vector.types.pojo.Field.nullable("age",
+        new org.apache.arrow.vector.types.pojo.ArrowType.Int(32, true)));
+    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(fields);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    Map<String, Object> ada = new HashMap<>(Map.of("kind", "node", "type", "Person", "key", "ada", "age", 36));
+    ada.put("email", "ada@x.org");
+    rows.add(ada);
+    rows.add(Map.of("kind", "node", "type", "Person", "key", "bob"));
+    rows.add(Map.of("kind", "edge", "type", "Knows", "from", "ada", "to", "bob"));
+    Path dir = root.resolve("parquet-load");
+    try (org.apache.arrow.vector.VectorSchemaRoot batch =
+            io.ingraft.storage.table.ArrowRows.toRoot(schema, rows, tables.allocator())) {
+      java.io.ByteArrayOutputStream ipc = new java.io.ByteArrayOutputStream();
+      try (var writer = new org.apache.arrow.vector.ipc.ArrowStreamWriter(batch, null, ipc)) {
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+      try (var reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(
+          new java.io.ByteArrayInputStream(ipc.toByteArray()), tables.allocator())) {
+        org.apache.arrow.dataset.file.DatasetFileWriter.write(tables.allocator(), reader,
+            org.apache.arrow.dataset.file.FileFormat.PARQUET, dir.toUri().toString());
+      }
+    }
+    Path file = root.resolve("people.parquet");
+    try (var files = Files.list(dir)) {
+      // Arrow's dataset writer names its output data_0 in the target folder.
+      Files.move(files.findFirst().orElseThrow(), file);
+    }
+    long at = offset++;
+    BatchResult result = apply(new GraphEvent(G.value(), "pq", new SourcePosition(P, at), null,
+        new EventBody.Load(LoadMode.MERGE, null, null, file.toString())));
+    assertThat(result.events().get(0).status()).as(result.events().get(0).message()).isEqualTo(APPLIED);
+    assertThat(now().node("Person", "ada")).get().satisfies(r ->
+        assertThat(r).containsEntry("age", 36).containsEntry("email", "ada@x.org"));
+    assertThat(now().count("Person")).isEqualTo(2);
+    assertThat(now().neighbours("Knows", "ada", GraphSnapshot.Direction.OUT))
+        .extracting(r -> r.get("name")).containsExactly("bob");
+  }
+
+  @Test
   void schemaEvolutionAcceptedAndRejected() {
     apply(mutation(person("ada", 1, null)));
     String evolved = SCHEMA.replace("email: String? @unique", "email: String? @unique\n  city: String?")

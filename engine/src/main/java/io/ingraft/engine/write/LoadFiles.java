@@ -42,6 +42,11 @@ public final class LoadFiles {
     Path path = resolve(load.uri());
     Map<String, List<Map<String, Object>>> nodes = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> edges = new LinkedHashMap<>();
+    if (path.getFileName().toString().endsWith(".parquet")) {
+      ParquetLoadFile.read(path, (number, line) -> readLine(path, number, line, nodes, edges));
+      return new GraphEvent(event.graph(), event.eventId(), event.source(), event.timestamp(),
+          new EventBody.Load(load.mode(), nodes, edges, null));
+    }
     try (BufferedReader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       String line;
       int number = 0;
@@ -61,10 +66,6 @@ public final class LoadFiles {
   }
 
   private static Path resolve(String uri) {
-    if (uri.endsWith(".parquet")) {
-      throw new EventRejectedException(RejectionCode.BAD_LOAD,
-          "Parquet load files are not supported yet: " + uri + " (use JSON lines)");
-    }
     if (uri.startsWith("file:")) {
       return Path.of(URI.create(uri));
     }
@@ -75,7 +76,6 @@ public final class LoadFiles {
     return Path.of(uri);
   }
 
-  @SuppressWarnings("unchecked")
   private static void readLine(Path path, int number, String line,
       Map<String, List<Map<String, Object>>> nodes, Map<String, List<Map<String, Object>>> edges) {
     JsonNode node;
@@ -86,6 +86,12 @@ public final class LoadFiles {
     } catch (IOException e) {
       throw bad(path, number, "not JSON: " + e.getMessage());
     }
+    readLine(path, number, node, nodes, edges);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void readLine(Path path, int number, JsonNode node,
+      Map<String, List<Map<String, Object>>> nodes, Map<String, List<Map<String, Object>>> edges) {
     if (node == null || !node.isObject()) {
       throw bad(path, number, "not a JSON object");
     }
@@ -127,7 +133,7 @@ public final class LoadFiles {
    */
   public static final String KEY_MARKER = "$key";
 
-  private static EventRejectedException bad(Path path, int line, String problem) {
+  static EventRejectedException bad(Path path, int line, String problem) {
     return new EventRejectedException(RejectionCode.BAD_LOAD, path + ":" + line + ": " + problem);
   }
 }
