@@ -1,12 +1,9 @@
 package io.ingraft.it.proof;
 
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
-import io.ingraft.storage.object.ObjectNotFoundException;
 import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.testing.ForwardingObjectStore;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -18,8 +15,7 @@ import java.util.function.Predicate;
  * interrupts, as a thread stuck in I/O does) until {@link #release}, then goes ahead. Everything
  * else passes straight through.
  */
-final class GatedObjectStore implements ObjectStore {
-  private final ObjectStore delegate;
+final class GatedObjectStore extends ForwardingObjectStore {
   private volatile Predicate<String> armed;
   private final CountDownLatch reached = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
@@ -28,7 +24,7 @@ final class GatedObjectStore implements ObjectStore {
   private volatile String frozenKey;
 
   GatedObjectStore(ObjectStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** The next putIfAbsent of a key matching {@code keys} blocks until {@link #release}. */
@@ -92,48 +88,16 @@ final class GatedObjectStore implements ObjectStore {
     delegate.putIfAbsent(key, data);
   }
 
-  @Override
-  public byte[] read(String key) throws ObjectNotFoundException {
-    return delegate.read(key);
-  }
 
-  @Override
-  public Optional<byte[]> readIfExists(String key) {
-    return delegate.readIfExists(key);
-  }
 
-  @Override
-  public List<String> list(String prefix, String startAfter) {
-    return delegate.list(prefix, startAfter);
-  }
 
-  @Override
-  public void put(String key, byte[] data) {
-    delegate.put(key, data);
-  }
 
-  @Override
-  public void delete(String key) {
-    delegate.delete(key);
-  }
 
-  @Override
-  public String lanceUri(String key) {
-    return delegate.lanceUri(key);
-  }
 
-  @Override
-  public Map<String, String> lanceStorageOptions() {
-    return delegate.lanceStorageOptions();
-  }
 
   @Override
   public String describe() {
     return "gated " + delegate.describe();
   }
 
-  @Override
-  public void close() {
-    delegate.close();
-  }
 }
