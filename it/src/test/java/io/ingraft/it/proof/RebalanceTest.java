@@ -22,6 +22,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +69,6 @@ class RebalanceTest {
       LogFeed feed = new LogFeed(rig, "r", GRAPHS, EVENTS, MAX_BATCH, random);
       List<String> graphs = feed.workloads.stream().map(w -> w.graph).toList();
 
-      feed.sendChunk(0, CHUNKS);
       GraphWriter a = rig.startWriter("writer-a", rig.engine("writer-a"), Duration.ofSeconds(60));
       GraphWriter c = null;
       Sidecar interrupted = null;
@@ -76,13 +77,18 @@ class RebalanceTest {
             rig.childArgs("writer", "writer-b"))) {
           Supplier<String> dead = () -> !a.isRunning() ? "writer A stopped"
               : b.isAlive() ? null : "writer B died:\n" + b.output();
+          // Each chunk is sent only once every writer meant to share it holds partitions;
+          // otherwise a fast machine lets the first writer finish a chunk before the next joins.
+          awaitMembers(kafka, rig.group, 2, dead);
+          feed.sendChunk(0, CHUNKS);
           awaitPublishedBy(rig, graphs, "writer-a", dead);
           awaitPublishedBy(rig, graphs, "writer-b", dead);
 
-          feed.sendChunk(1, CHUNKS);
           c = rig.startWriter("writer-c", rig.engine("writer-c"), Duration.ofSeconds(60));
           GraphWriter writerC = c;
           Supplier<String> dead3 = () -> writerC.isRunning() ? dead.get() : "writer C stopped";
+          awaitMembers(kafka, rig.group, 3, dead3);
+          feed.sendChunk(1, CHUNKS);
           awaitPublishedBy(rig, graphs, "writer-c", dead3);
 
           feed.sendChunk(2, CHUNKS);
@@ -134,6 +140,27 @@ class RebalanceTest {
         a.close();
       }
     }
+  }
+
+  /** Waits until the writer group is stable with {@code members} members, each with partitions. */
+  private static void awaitMembers(KafkaTestBroker kafka, String group, int members,
+      Supplier<String> dead) {
+    KafkaTestBroker.await(TIMEOUT, group + " with " + members + " members holding partitions", () -> {
+      String why = dead.get();
+      if (why != null) {
+        throw new AssertionError(why);
+      }
+      try {
+        ConsumerGroupDescription description = kafka.admin().describeConsumerGroups(List.of(group))
+            .describedGroups().get(group).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return description.groupState() == GroupState.STABLE
+            && description.members().size() == members
+            && description.members().stream()
+                .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+      } catch (Exception e) {
+        return false; // not described yet: ask again
+      }
+    });
   }
 
   /** Waits until some graph has a version published by {@code writer}. */
