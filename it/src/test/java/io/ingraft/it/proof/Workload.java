@@ -1,5 +1,7 @@
 package io.ingraft.it.proof;
 
+import io.ingraft.it.model.PersonGraphModel;
+
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
@@ -22,7 +24,7 @@ import java.util.Set;
 /**
  * One graph's generated events (a schema event first, then upserts, updates, deletes with their
  * cascades, edge inserts and deletes, append loads and a few events meant to be rejected) and
- * the {@link GraphModel} they must come to when applied exactly once, in order.
+ * the {@link PersonGraphModel} they must come to when applied exactly once, in order.
  *
  * <p>Doubling shows: an upsert re-applied after later events brings back an old {@code n}, a
  * re-applied append load collides with its own keys ({@code KEY_COLLISION}, a dead letter the
@@ -40,7 +42,7 @@ final class Workload {
   final String graph;
   /** The events in the order the graph must apply them; the first is the schema event. */
   final List<GraphEvent> events = new ArrayList<>();
-  final GraphModel model = new GraphModel();
+  final PersonGraphModel model = new PersonGraphModel();
   /** Ids of the events the engine must reject (updates of persons that never existed). */
   final Set<String> rejected = new HashSet<>();
   /** Names mutations may touch (never the loaded ones). */
@@ -53,7 +55,7 @@ final class Workload {
   /** {@code count} random events after the schema event. */
   static Workload generate(String graph, int count, Random random) {
     Workload w = new Workload(graph);
-    w.events.add(schemaEvent(graph, graph + "-schema", GraphModel.SCHEMA));
+    w.events.add(schemaEvent(graph, graph + "-schema", PersonGraphModel.SCHEMA));
     for (int i = 0; i < count; i++) {
       w.events.add(w.next(i, random));
     }

@@ -1,5 +1,7 @@
 package io.ingraft.it.writer;
 
+import io.ingraft.it.model.PersonGraphModel;
+
 import static io.ingraft.it.writer.WriterRig.deleteEdge;
 import static io.ingraft.it.writer.WriterRig.deleteNode;
 import static io.ingraft.it.writer.WriterRig.edge;
@@ -58,13 +60,6 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(KafkaTestBroker.Extension.class)
 class GraphWriterCrashTest {
   private static final Logger LOG = LoggerFactory.getLogger(GraphWriterCrashTest.class);
-  static final String SCHEMA = """
-      node Person {
-        name: String @key
-        n: I64?
-      }
-      edge Knows: Person -> Person
-      """;
   static final int GRAPHS = 6;
   static final int PARTITIONS = 3;
   static final int EVENTS_PER_GRAPH = 500;
@@ -72,7 +67,7 @@ class GraphWriterCrashTest {
 
   /** One graph's generated log and what it must come to. */
   private record GeneratedGraph(String graph, int partition, Deque<GraphLogRecord> log,
-      ReferenceGraph model, Set<String> rejected, long appliedEvents) {
+      PersonGraphModel model, Set<String> rejected, long appliedEvents) {
   }
 
   @Test
@@ -182,10 +177,10 @@ class GraphWriterCrashTest {
 
   private static GeneratedGraph generate(String graph, int partition, Random random) {
     Deque<GraphLogRecord> log = new ArrayDeque<>();
-    ReferenceGraph model = new ReferenceGraph();
+    PersonGraphModel model = new PersonGraphModel();
     Set<String> rejected = new HashSet<>();
     long sequence = 0;
-    log.add(logged(schema(graph, graph + "-schema", SCHEMA)));
+    log.add(logged(schema(graph, graph + "-schema", PersonGraphModel.SCHEMA)));
     log.add(GraphLogCodec.seal(graph, ++sequence, 1, SealReason.SCHEMA));
     int open = 0;
     int nextSeal = 1 + random.nextInt(MAX_BATCH);
@@ -207,7 +202,7 @@ class GraphWriterCrashTest {
   }
 
   /** A random event that is valid against the model, except the ones meant to be rejected. */
-  private static GraphEvent nextEvent(String graph, int i, ReferenceGraph model,
+  private static GraphEvent nextEvent(String graph, int i, PersonGraphModel model,
       Set<String> rejected, Random random) {
     String id = graph + "-" + i;
     long n = i;

@@ -1,4 +1,4 @@
-package io.ingraft.it.writer;
+package io.ingraft.it.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,23 +9,32 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The crash test's model of one graph ({@code Person{name, n}} nodes and {@code Knows} edges),
- * as plain maps: what the graph must be after applying its events exactly once, in log order,
- * written in the engine's export format.
+ * The reference model of one test graph ({@code Person{name, n}} nodes, {@code Knows} edges), as
+ * plain maps: what the graph must be after its events are applied exactly once, in log order.
+ * {@link #export()} writes it in the engine's export format (nodes by key, then edges by id,
+ * properties by name, nulls left out), so a graph is checked with one string comparison. Shared
+ * by the writer crash test and the proof suites.
  */
-final class ReferenceGraph {
+public final class PersonGraphModel {
+  public static final String SCHEMA = """
+      node Person {
+        name: String @key
+        n: I64?
+      }
+      edge Knows: Person -> Person
+      """;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Person name to its {@code n} (null when unset). */
-  final TreeMap<String, Long> persons = new TreeMap<>();
+  public final TreeMap<String, Long> persons = new TreeMap<>();
   /** Knows edge id to {from, to}. */
-  final TreeMap<String, String[]> knows = new TreeMap<>();
+  public final TreeMap<String, String[]> knows = new TreeMap<>();
 
-  void upsert(String name, Long n) {
+  public void upsert(String name, Long n) {
     persons.put(name, n);
   }
 
-  void update(String name, Long n) {
+  public void update(String name, Long n) {
     if (!persons.containsKey(name)) {
       throw new IllegalStateException("the generator updates existing persons only");
     }
@@ -33,29 +42,28 @@ final class ReferenceGraph {
   }
 
   /** Deletes a person and every edge touching it; a missing person is a no-op. */
-  void delete(String name) {
+  public void delete(String name) {
     persons.remove(name);
     knows.values().removeIf(e -> e[0].equals(name) || e[1].equals(name));
   }
 
-  void edge(String id, String from, String to) {
+  public void edge(String id, String from, String to) {
     knows.put(id, new String[] {from, to});
   }
 
-  void deleteEdge(String id) {
+  public void deleteEdge(String id) {
     knows.remove(id);
   }
 
-  List<String> names() {
+  public List<String> names() {
     return new ArrayList<>(persons.keySet());
   }
 
-  List<String> edgeIds() {
+  public List<String> edgeIds() {
     return new ArrayList<>(knows.keySet());
   }
 
-  /** The export: nodes by key, then edges by id, properties by name, nulls left out. */
-  String export() {
+  public String export() {
     StringBuilder out = new StringBuilder();
     try {
       for (Map.Entry<String, Long> person : persons.entrySet()) {
