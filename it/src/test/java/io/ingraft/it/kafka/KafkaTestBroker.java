@@ -30,6 +30,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -299,6 +302,38 @@ public final class KafkaTestBroker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The end offsets of partitions {@code 0..partitions-1} of {@code topic}. */
+  public Map<TopicPartition, Long> endOffsets(String topic, int partitions) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    try {
+      Map<TopicPartition, Long> end = new HashMap<>();
+      admin().listOffsets(request).all().get(30, TimeUnit.SECONDS)
+          .forEach((tp, info) -> end.put(tp, info.offset()));
+      return end;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot list offsets of " + topic, e);
+    }
+  }
+
+  /** A group's committed offsets on partitions {@code 0..partitions-1} of a topic, 0 where none. */
+  public Map<TopicPartition, Long> committedOffsets(String group, String topic, int partitions) {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> offsets = admin().listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, Long> committed = new HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        OffsetAndMetadata offset = offsets.get(new TopicPartition(topic, p));
+        committed.put(new TopicPartition(topic, p), offset == null ? 0 : offset.offset());
+      }
+      return committed;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the offsets of group " + group, e);
     }
   }
 

@@ -28,13 +28,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -212,35 +208,13 @@ final class PipelineRig implements AutoCloseable {
   // Reading back
 
   Map<TopicPartition, Long> endOffsets(String topic) {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    try {
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-          kafka.admin().listOffsets(request).all().get(30, TimeUnit.SECONDS);
-      return result.entrySet().stream()
-          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot list offsets of " + topic, e);
-    }
+    return kafka.endOffsets(topic, PARTITIONS);
   }
 
   /** The writer group's committed graph-log offsets, 0 where it never committed. */
   Map<TopicPartition, Long> committed() {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> offsets = kafka.admin()
-          .listConsumerGroupOffsets(config("probe").writer().groupId())
-          .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, Long> committed = new HashMap<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        OffsetAndMetadata offset = offsets.get(new TopicPartition(topics.graphLog(), p));
-        committed.put(new TopicPartition(topics.graphLog(), p), offset == null ? 0 : offset.offset());
-      }
-      return committed;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot read the writer group's offsets", e);
-    }
+    return kafka.committedOffsets(config("probe").writer().groupId(), topics.graphLog(),
+        PARTITIONS);
   }
 
   /** Every committed record of a topic, from the beginning to its current end. */

@@ -37,12 +37,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -221,36 +218,12 @@ final class ProofRig implements AutoCloseable {
   // Offsets
 
   Map<TopicPartition, Long> endOffsets(String topic, int count) {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < count; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    try {
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-          kafka.admin().listOffsets(request).all().get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, Long> end = new HashMap<>();
-      result.forEach((tp, info) -> end.put(tp, info.offset()));
-      return end;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot list offsets of " + topic, e);
-    }
+    return kafka.endOffsets(topic, count);
   }
 
   /** The writer group's committed offsets on the graph log, 0 where it committed none. */
   Map<TopicPartition, Long> committed() {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> offsets = kafka.admin()
-          .listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-          .get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, Long> committed = new HashMap<>();
-      for (int p = 0; p < partitions; p++) {
-        OffsetAndMetadata offset = offsets.get(new TopicPartition(graphLog, p));
-        committed.put(new TopicPartition(graphLog, p), offset == null ? 0 : offset.offset());
-      }
-      return committed;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot read the offsets of group " + group, e);
-    }
+    return kafka.committedOffsets(group, graphLog, partitions);
   }
 
   long committedSum() {

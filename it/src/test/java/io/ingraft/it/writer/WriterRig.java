@@ -36,13 +36,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -258,36 +254,12 @@ final class WriterRig implements AutoCloseable {
   // Reading back
 
   Map<TopicPartition, Long> endOffsets(String topic) {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    int count = topic.equals(graphLog) ? partitions : 1;
-    for (int p = 0; p < count; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    try {
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-          kafka.admin().listOffsets(request).all().get(30, TimeUnit.SECONDS);
-      return result.entrySet().stream()
-          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot list offsets of " + topic, e);
-    }
+    return kafka.endOffsets(topic, topic.equals(graphLog) ? partitions : 1);
   }
 
   /** The group's committed offsets on the graph log, 0 for partitions it never committed. */
   Map<TopicPartition, Long> committed() {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> offsets = kafka.admin()
-          .listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-          .get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, Long> committed = new HashMap<>();
-      for (int p = 0; p < partitions; p++) {
-        OffsetAndMetadata offset = offsets.get(new TopicPartition(graphLog, p));
-        committed.put(new TopicPartition(graphLog, p), offset == null ? 0 : offset.offset());
-      }
-      return committed;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot read the offsets of group " + group, e);
-    }
+    return kafka.committedOffsets(group, graphLog, partitions);
   }
 
   /** Waits until the group has committed every partition of the graph log to its end. */
