@@ -25,6 +25,7 @@ public record IngraftConfig(
     StorageConfig storage,
     Topics topics,
     Sealing sealing,
+    StageOne stageOne,
     Writer writer,
     String applicationId,
     Path stateDir,
@@ -40,11 +41,27 @@ public record IngraftConfig(
   public record Sealing(int maxEvents, long maxBytes, Duration linger) {
   }
 
-  /** The graph writer (stage 2). */
-  public record Writer(String id, String groupId, int threads, int maxBufferedEvents) {
+  /**
+   * How stage 1 brings a graph's events together. {@code keyedByGraph}
+   * ({@code ingraft.topology.keyed-by-graph}, default false): producers key every record by its
+   * graph id and use Kafka's default partitioner, and both source topics have
+   * {@link Topics#partitions()} partitions, so stage 1 can skip its repartition by graph and
+   * dead-letters the records that break the promise (docs/architecture.md, "Stage 1").
+   */
+  public record StageOne(boolean keyedByGraph) {
+  }
+
+  /**
+   * The graph writer (stage 2). {@code maxBatchEvents} caps how many events of a graph's queued
+   * sealed batches one apply may take together when the writer is behind.
+   */
+  public record Writer(String id, String groupId, int threads, int maxBufferedEvents,
+      int maxBatchEvents) {
   }
 
   public static final String BOOTSTRAP = "kafka.bootstrap.servers";
+  /** Stage 1 without its repartition: see {@link StageOne#keyedByGraph()}. */
+  public static final String KEYED_BY_GRAPH = "ingraft.topology.keyed-by-graph";
 
   /** Reads a properties file. */
   public static IngraftConfig load(Path file, Map<String, String> overrides) {
@@ -84,18 +101,20 @@ public record IngraftConfig(
         s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
         s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
         Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
+    StageOne stageOne = new StageOne(s.bool(KEYED_BY_GRAPH, false));
     Writer writer = new Writer(
         s.text("ingraft.writer.id", defaultWriterId()),
         s.text("ingraft.writer.group", "ingraft-writer"),
         s.integer("ingraft.writer.threads", 2, 1, 256),
-        s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE));
+        s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
+        s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000));
     Map<String, String> kafka = new TreeMap<>();
     settings.forEach((k, v) -> {
       if (k.startsWith("kafka.") && !k.equals(BOOTSTRAP)) {
         kafka.put(k.substring("kafka.".length()), v);
       }
     });
-    return new IngraftConfig(bootstrap, storage, topics, sealing, writer,
+    return new IngraftConfig(bootstrap, storage, topics, sealing, stageOne, writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
         Path.of(s.text("ingraft.state-dir", storage.isS3() ? "ingraft-state"
             : storage.localRoot().resolve("_streams").toString())),
@@ -140,6 +159,18 @@ public record IngraftConfig(
       } catch (NumberFormatException e) {
         throw new InvalidSettingException(key, v, "must be an integer");
       }
+    }
+
+    boolean bool(String key, boolean fallback) {
+      String v = values.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      return switch (v.trim()) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw new InvalidSettingException(key, v, "must be true or false");
+      };
     }
   }
 }

@@ -31,12 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one sealed batch through the engine and sends what follows from it: a dead letter per
- * rejected event (the original graph-log bytes, with reason headers) and a {@link CommitNotice}
- * per published manifest version. It returns once the broker has acknowledged those records, so
- * the offsets the writer commits afterwards never run ahead of them.
+ * Applies sealed batches of one graph (one, or several consecutive ones taken together) through
+ * the engine and sends what follows from it: a dead letter per rejected event (the original
+ * graph-log bytes, with reason headers) and a {@link CommitNotice} per published manifest
+ * version. It returns once the broker has acknowledged those records, so the offsets the writer
+ * commits afterwards never run ahead of them.
  *
- * <p>The batch goes to the engine in segments split at schema events, the same split the engine
+ * <p>The events go to the engine in segments split at schema events, the same split the engine
  * makes itself (a schema event publishes on its own). Each call then publishes at most one
  * version, which is what lets a commit notice carry that version's exact counts and offsets.
  *
@@ -71,10 +72,25 @@ final class BatchApplier {
     this.counters = counters;
   }
 
-  /** Applies {@code batch} and sends its dead letters and commit notices. */
-  void apply(PendingBatch batch) {
+  /**
+   * Applies {@code batches} (consecutive batches of one graph, read from one partition) and sends
+   * their dead letters and commit notices.
+   */
+  void apply(List<PendingBatch> batches) {
+    PendingBatch batch = batches.get(0);
     GraphId graph = GraphId.of(batch.graph());
-    List<BufferedEvent> events = batch.events();
+    List<BufferedEvent> events;
+    if (batches.size() == 1) {
+      events = batch.events();
+    } else {
+      events = new ArrayList<>();
+      for (PendingBatch next : batches) {
+        if (!next.graph().equals(batch.graph()) || !next.partition().equals(batch.partition())) {
+          throw new IllegalArgumentException(next + " cannot be applied together with " + batch);
+        }
+        events.addAll(next.events());
+      }
+    }
     int start = 0;
     while (start < events.size()) {
       int end = segmentEnd(events, start);
@@ -89,7 +105,8 @@ final class BatchApplier {
       report(batch, segment, result);
       start = end;
     }
-    counters.batches.incrementAndGet();
+    counters.batches.addAndGet(batches.size());
+    counters.applies.incrementAndGet();
   }
 
   private static int segmentEnd(List<BufferedEvent> events, int start) {
@@ -136,8 +153,9 @@ final class BatchApplier {
         send.counter().run();
       }
     }
-    LOG.debug("graph {}: {} -> version {} ({} applied, {} rejected, {} skipped)", batch.graph(),
-        batch, result.manifestVersion(), applied, rejected, skipped);
+    LOG.debug("graph {}: {} events from {}@{} -> version {} ({} applied, {} rejected, {} skipped)",
+        batch.graph(), segment.size(), batch.partition(), segment.get(0).offset(),
+        result.manifestVersion(), applied, rejected, skipped);
   }
 
   /** A record on its way to the broker, what it is (for logs), and what to count once acked. */

@@ -10,11 +10,13 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The sealed batches of one graph, applied strictly in order, one at a time: the engine takes
- * one writer thread per graph, and a later batch must never overtake an earlier (or a failed)
- * one. The poll thread offers batches; at most one runner (a worker task, or a retry scheduled
- * after a failure) takes them. Also carries the graph's ownership state: whether the next batch
- * must first take the graph over, and whether this writer was fenced out of it.
+ * The sealed batches of one graph, applied strictly in order, one apply at a time: the engine
+ * takes one writer thread per graph, and a later batch must never overtake an earlier (or a
+ * failed) one. The poll thread offers batches; at most one runner (a worker task, or a retry
+ * scheduled after a failure) takes them. When several mutation batches are queued (the writer is
+ * behind), the runner takes them together, up to a cap, so that a backlog turns into larger
+ * applies rather than a longer queue. Also carries the graph's ownership state: whether the next
+ * apply must first take the graph over, and whether this writer was fenced out of it.
  *
  * <p>Thread-safe: every method synchronizes on the lane.
  */
@@ -29,23 +31,61 @@ final class GraphLane {
     FENCED
   }
 
-  /** The batch a runner should apply next, and whether it must take the graph over first. */
-  record Work(PendingBatch batch, boolean takeOver) {
+  /**
+   * The batches a runner should apply next, as one apply, in log order, all read from the same
+   * assignment of the partition; and whether it must take the graph over first.
+   */
+  record Work(List<PendingBatch> batches, boolean takeOver) {
+    Work {
+      batches = List.copyOf(batches);
+      if (batches.isEmpty()) {
+        throw new IllegalArgumentException("work without batches");
+      }
+    }
+
+    PendingBatch first() {
+      return batches.get(0);
+    }
+
+    int events() {
+      int events = 0;
+      for (PendingBatch batch : batches) {
+        events += batch.size();
+      }
+      return events;
+    }
+
+    @Override
+    public String toString() {
+      if (batches.size() == 1) {
+        return first().toString();
+      }
+      PendingBatch last = batches.get(batches.size() - 1);
+      return batches.size() + " batches " + first().sequence() + ".." + last.sequence()
+          + " of graph " + first().graph() + " (" + first().partition() + " offsets "
+          + first().firstOffset() + ".." + last.sealOffset() + ", " + events() + " events)";
+    }
   }
 
   private final String graph;
   private final TopicPartition partition;
+  private final int maxApplyEvents;
   private final ArrayDeque<PendingBatch> queue = new ArrayDeque<>();
-  private PendingBatch current;
+  private List<PendingBatch> current;
   private boolean active;
   private ScheduledFuture<?> retry;
   private boolean needsTakeOver = true;
   private boolean fenced;
   private int failures;
 
-  GraphLane(String graph, TopicPartition partition) {
+  /**
+   * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch
+   *     larger than that is still taken, alone)
+   */
+  GraphLane(String graph, TopicPartition partition, int maxApplyEvents) {
     this.graph = graph;
     this.partition = partition;
+    this.maxApplyEvents = maxApplyEvents;
   }
 
   String graph() {
@@ -70,27 +110,43 @@ final class GraphLane {
   }
 
   /**
-   * The next batch for the runner, or null when there is none (or the writer is stopping, in
+   * The next work for the runner, or null when there is none (or the writer is stopping, in
    * which case the queue is dropped): the runner must then return, and the lane is inactive.
+   * The head batch comes with the mutation batches queued right behind it, as long as they were
+   * read from the same assignment of the partition and the events stay within the cap. A batch
+   * holding a load or a schema change is never coalesced: stage 1 gave it a batch of its own.
    */
   synchronized Work take(boolean stopping) {
     retry = null;
     if (stopping) {
       queue.clear();
     }
-    PendingBatch next = queue.pollFirst();
-    if (next == null) {
+    PendingBatch head = queue.pollFirst();
+    if (head == null) {
       active = false;
       notifyAll();
       return null;
     }
-    current = next;
+    List<PendingBatch> batches = new ArrayList<>();
+    batches.add(head);
+    if (head.mutationsOnly()) {
+      long events = head.size();
+      for (PendingBatch next = queue.peekFirst(); next != null; next = queue.peekFirst()) {
+        if (next.progress() != head.progress() || !next.mutationsOnly()
+            || events + next.size() > maxApplyEvents) {
+          break;
+        }
+        batches.add(queue.pollFirst());
+        events += next.size();
+      }
+    }
+    current = List.copyOf(batches);
     boolean takeOver = needsTakeOver;
     needsTakeOver = false;
-    return new Work(next, takeOver);
+    return new Work(current, takeOver);
   }
 
-  /** The current batch is done (applied, or dropped as stale). */
+  /** The current work is done (applied, or dropped as stale). */
   synchronized void finished() {
     current = null;
     failures = 0;
@@ -98,24 +154,27 @@ final class GraphLane {
   }
 
   /**
-   * The current batch failed: it goes back to the head of the queue and {@code schedule} (called
-   * under the lock, so the retry cannot start before it is recorded) arranges the retry.
+   * The current work failed: its batches go back to the head of the queue, in order, and
+   * {@code schedule} (called under the lock, so the retry cannot start before it is recorded)
+   * arranges the retry.
    *
    * @param takeOverAgain whether the graph must be taken over before the retry
    * @return the number of consecutive failures, this one included
    */
-  synchronized int failed(PendingBatch batch, boolean takeOverAgain,
+  synchronized int failed(Work work, boolean takeOverAgain,
       Supplier<ScheduledFuture<?>> schedule) {
     current = null;
     failures++;
-    queue.addFirst(batch);
+    for (int i = work.batches().size() - 1; i >= 0; i--) {
+      queue.addFirst(work.batches().get(i));
+    }
     needsTakeOver |= takeOverAgain;
     retry = schedule.get();
     notifyAll();
     return failures;
   }
 
-  /** How many consecutive attempts of the head batch failed. */
+  /** How many consecutive attempts of the head work failed. */
   synchronized int failures() {
     return failures;
   }
@@ -169,7 +228,8 @@ final class GraphLane {
    */
   synchronized boolean awaitNotApplying(Set<TopicPartition> partitions, long deadlineNanos)
       throws InterruptedException {
-    while (current != null && (partitions == null || partitions.contains(current.partition()))) {
+    while (current != null
+        && (partitions == null || partitions.contains(current.get(0).partition()))) {
       long left = deadlineNanos - System.nanoTime();
       if (left <= 0) {
         return false;

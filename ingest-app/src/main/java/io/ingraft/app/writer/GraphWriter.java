@@ -217,7 +217,9 @@ public final class GraphWriter implements AutoCloseable {
   public static Map<String, Object> producerProps(IngraftConfig config) {
     Map<String, Object> props = config.kafkaClientProps();
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.writer().id() + "-producer");
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // A worker waits for the acknowledgement of each commit notice before it reports its batch
+    // published: any linger here is added to every apply.
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     return props;
@@ -286,6 +288,7 @@ public final class GraphWriter implements AutoCloseable {
   /** What the writer has done so far. */
   public WriterStats stats() {
     return new WriterStats(counters.recordsRead.get(), counters.batches.get(),
+        counters.applies.get(),
         counters.eventsApplied.get(), counters.eventsRejected.get(), counters.eventsSkipped.get(),
         counters.deadLetters.get(), counters.commitNotices.get(), counters.retries.get(),
         counters.fencedBatches.get(), bufferedEventsSnapshot + outstandingEvents.get(),
@@ -377,7 +380,8 @@ public final class GraphWriter implements AutoCloseable {
     if (events != null) {
       bufferedEvents -= events.size();
     }
-    GraphLane lane = lanes.computeIfAbsent(graph, g -> new GraphLane(g, partition));
+    GraphLane lane = lanes.computeIfAbsent(graph,
+        g -> new GraphLane(g, partition, config.writer().maxBatchEvents()));
     if (lane.fenced()) {
       return;
     }
@@ -446,66 +450,69 @@ public final class GraphWriter implements AutoCloseable {
       if (work == null) {
         return;
       }
-      PendingBatch batch = work.batch();
-      if (batch.progress().retired()) {
-        // Its partition was revoked or lost: whoever owns it now re-reads these records.
+      PendingBatch first = work.first();
+      if (first.progress().retired()) {
+        // Its partition was revoked or lost (every batch of a work shares the assignment):
+        // whoever owns it now re-reads these records.
         lane.finished();
-        settle(batch);
+        work.batches().forEach(this::settle);
         continue;
       }
       boolean tookOver = false;
       try {
         if (work.takeOver()) {
-          takeOver(batch.graph());
+          takeOver(first.graph());
         }
         tookOver = true;
-        applier.apply(batch);
+        applier.apply(work.batches());
         // Reported before the lane goes idle: a revocation waiting for the lane then finds the
-        // report and commits the batch's offsets.
-        pollThreadTasks.add(() -> published(batch));
-        settle(batch);
+        // report and commits the batches' offsets.
+        pollThreadTasks.add(() -> work.batches().forEach(this::published));
+        work.batches().forEach(this::settle);
         lane.finished();
       } catch (Throwable e) {
         FencedException fenced = fencedCause(e);
         if (fenced != null) {
           List<PendingBatch> dropped = lane.fence();
-          settle(batch);
+          work.batches().forEach(this::settle);
           dropped.forEach(this::settle);
-          counters.fencedBatches.addAndGet(1 + dropped.size());
+          int batches = work.batches().size() + dropped.size();
+          counters.fencedBatches.addAndGet(batches);
           LOG.warn("graph {}: fenced by a newer owner (epoch {}, ours {}); dropping {} batch(es)"
-              + " from {}@{}, leaving them uncommitted for the new owner", batch.graph(),
-              fenced.actualEpoch(), fenced.expectedEpoch(), 1 + dropped.size(),
-              batch.partition(), batch.firstOffset());
-          pollThreadTasks.add(() -> fenced(batch));
+              + " from {}@{}, leaving them uncommitted for the new owner", first.graph(),
+              fenced.actualEpoch(), fenced.expectedEpoch(), batches, first.partition(),
+              first.firstOffset());
+          pollThreadTasks.add(() -> fenced(first));
           return;
         }
-        retryLater(lane, batch, work.takeOver() && !tookOver, e);
+        retryLater(lane, work, work.takeOver() && !tookOver, e);
         return;
       }
     }
   }
 
-  private void retryLater(GraphLane lane, PendingBatch batch, boolean takeOverAgain,
+  private void retryLater(GraphLane lane, GraphLane.Work work, boolean takeOverAgain,
       Throwable error) {
     int failures = lane.failures() + 1;
     long delay = backoffMillis(failures);
     counters.retries.incrementAndGet();
+    String graph = work.first().graph();
     if (error instanceof Error) {
-      LOG.error("graph {}: {} failed (attempt {}); retrying in {} ms", batch.graph(), batch,
-          failures, delay, error);
+      LOG.error("graph {}: {} failed (attempt {}); retrying in {} ms", graph, work, failures,
+          delay, error);
     } else if (failures == 1) {
-      LOG.warn("graph {}: {} failed; retrying in {} ms", batch.graph(), batch, delay, error);
+      LOG.warn("graph {}: {} failed; retrying in {} ms", graph, work, delay, error);
     } else {
       // The stack trace was logged with the first failure of the streak.
-      LOG.warn("graph {}: {} failed again (attempt {}): {}; retrying in {} ms", batch.graph(),
-          batch, failures, error.toString(), delay);
+      LOG.warn("graph {}: {} failed again (attempt {}): {}; retrying in {} ms", graph, work,
+          failures, error.toString(), delay);
     }
     try {
-      lane.failed(batch, takeOverAgain,
+      lane.failed(work, takeOverAgain,
           () -> workers.schedule(() -> runLane(lane), delay, TimeUnit.MILLISECONDS));
     } catch (RejectedExecutionException shuttingDown) {
       lane.take(true);
-      settle(batch);
+      work.batches().forEach(this::settle);
     }
   }
 

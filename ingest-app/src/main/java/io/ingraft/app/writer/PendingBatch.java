@@ -1,5 +1,6 @@
 package io.ingraft.app.writer;
 
+import io.ingraft.engine.event.EventBody;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 
@@ -18,6 +19,16 @@ record PendingBatch(String graph, TopicPartition partition, PartitionProgress pr
 
   int size() {
     return events.size();
+  }
+
+  /** Whether every event is a mutation: no load or schema change, which stage 1 keeps alone. */
+  boolean mutationsOnly() {
+    for (BufferedEvent event : events) {
+      if (!(event.event().body() instanceof EventBody.Mutation)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   long firstOffset() {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WriterCounters {
   final AtomicLong recordsRead = new AtomicLong();
   final AtomicLong batches = new AtomicLong();
+  final AtomicLong applies = new AtomicLong();
   final AtomicLong eventsApplied = new AtomicLong();
   final AtomicLong eventsRejected = new AtomicLong();
   final AtomicLong eventsSkipped = new AtomicLong();

@@ -9,6 +9,8 @@ import java.time.Instant;
  *
  * @param recordsRead graph-log records read (events, seals and undecodable records)
  * @param batches batches applied (each the events between two seals of one graph)
+ * @param applies engine applies that took them: fewer than {@code batches} when the writer fell
+ *     behind and applied a graph's queued batches together
  * @param eventsApplied events the engine applied
  * @param eventsRejected events the engine rejected (each one is dead-lettered)
  * @param eventsSkipped events the engine skipped because a manifest already had them
@@ -24,6 +26,7 @@ import java.time.Instant;
 public record WriterStats(
     long recordsRead,
     long batches,
+    long applies,
     long eventsApplied,
     long eventsRejected,
     long eventsSkipped,

@@ -10,6 +10,7 @@ import static io.ingraft.it.writer.WriterRig.update;
 import static io.ingraft.it.writer.WriterRig.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.dlq.DeadLetterHeaders;
 import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.app.writer.WriterStats;
@@ -25,6 +26,7 @@ import io.ingraft.storage.manifest.CommitKind;
 import io.ingraft.storage.manifest.Manifest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -321,6 +323,65 @@ class GraphWriterTest {
         {"kind":"edge","type":"Knows","id":"k","from":"ada","to":"bob","props":{}}
         """);
     assertThat(writer.stats().eventsRejected()).isZero();
+    assertThat(rig.readAll(rig.dlq)).isEmpty();
+  }
+
+  @Test
+  void appliesAGraphsQueuedBatchesTogetherUpToTheCapButNeverALoad() {
+    rig.batch(0, schema("theta", "t0", SCHEMA));
+    GraphEngine engine = rig.engine("writer-coalesce");
+    Map<String, String> settings = rig.settings("writer-coalesce");
+    settings.put("ingraft.writer.max-batch-events", "3");
+    writer = new GraphWriter(IngraftConfig.fromMap(settings), engine, Clock.systemUTC(),
+        WriterRig.fastOptions(Duration.ofSeconds(60)));
+    writer.start();
+    rig.awaitCommittedToEnd();
+    long recordsBefore = writer.stats().recordsRead();
+
+    // The writer falls behind: its first mutation batch keeps failing while seven more batches
+    // of the graph queue up behind it, one event each, with a load in the middle.
+    Failpoints.arm(Failpoints.AFTER_STAGING, Failpoints.Action.THROW);
+    rig.batch(0, mutation("theta", "t1", upsert("Person", "name", "p1")));
+    KafkaTestBroker.await(WriterRig.TIMEOUT, "a failed attempt",
+        () -> writer.stats().retries() >= 1);
+    rig.batch(0, mutation("theta", "t2", upsert("Person", "name", "p2")));
+    rig.batch(0, mutation("theta", "t3", upsert("Person", "name", "p3", "age", 3L)));
+    rig.batch(0, mutation("theta", "t4", edge("Knows", "k1", "p1", "p2")));
+    rig.batch(0, load("theta", "t5", LoadMode.MERGE,
+        Map.of("Person", List.of(props("name", "p4"), props("name", "p1", "age", 1L))), Map.of()));
+    rig.batch(0, mutation("theta", "t6", update("Person", "p3", "age", 33L)));
+    rig.batch(0, mutation("theta", "t7", deleteNode("Person", "p2")));
+    long records = recordsBefore + 7 * 2;
+    KafkaTestBroker.await(WriterRig.TIMEOUT, "every batch read",
+        () -> writer.stats().recordsRead() == records);
+    // An attempt may be under way with the batches queued before the last ones arrived; the one
+    // after it started with everything queued.
+    long retries = writer.stats().retries();
+    KafkaTestBroker.await(WriterRig.TIMEOUT, "an attempt with every batch queued",
+        () -> writer.stats().retries() >= retries + 2);
+    Failpoints.disarmAll();
+    rig.awaitCommittedToEnd();
+    KafkaTestBroker.await(WriterRig.TIMEOUT, "notices sent",
+        () -> writer.stats().commitNotices() == 5);
+
+    // Applies: the schema; t1..t3 (the cap); t4 (a load is next); the load alone; t6 and t7.
+    WriterStats stats = writer.stats();
+    assertThat(stats.batches()).isEqualTo(8);
+    assertThat(stats.applies()).isEqualTo(5);
+    assertThat(stats.eventsApplied()).isEqualTo(8);
+    List<Manifest> published = rig.manifests("theta").stream()
+        .filter(m -> m.commit().kind() != CommitKind.EPOCH_CLAIM && !m.commit().recovery())
+        .toList();
+    assertThat(published).hasSize(5);
+    List<CommitNotice> notices = notices();
+    assertThat(notices).extracting(CommitNotice::getApplied).containsExactly(1, 3, 1, 1, 2);
+    assertThat(notices).extracting(CommitNotice::getManifestVersion)
+        .containsExactlyElementsOf(published.stream().map(Manifest::version).toList());
+    assertThat(rig.export(engine, "theta")).isEqualTo("""
+        {"kind":"node","type":"Person","key":"p1","props":{"age":1}}
+        {"kind":"node","type":"Person","key":"p3","props":{"age":33}}
+        {"kind":"node","type":"Person","key":"p4","props":{}}
+        """);
     assertThat(rig.readAll(rig.dlq)).isEmpty();
   }
 

@@ -98,6 +98,9 @@ final class WriterRig implements AutoCloseable {
     s.put("ingraft.writer.id", writerId);
     s.put("ingraft.writer.group", group);
     s.put("ingraft.writer.threads", "2");
+    // One sealed batch per apply, so that tests can count versions; the test of coalescing
+    // raises it.
+    s.put("ingraft.writer.max-batch-events", "1");
     // A dead member is noticed in seconds, not the default 45.
     s.put("kafka.session.timeout.ms", "3000");
     s.put("kafka.heartbeat.interval.ms", "500");
