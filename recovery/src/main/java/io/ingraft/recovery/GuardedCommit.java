@@ -121,7 +121,7 @@ public final class GuardedCommit {
   private void requireHeadsAtPins(CommitPlan plan) {
     for (TableWrite write : plan.writes()) {
       String path = write.staged().table();
-      long head = tables.exists(path) ? tables.headVersion(path) : 0;
+      long head = tables.headIfExists(path).orElse(0);
       if (head != write.staged().readVersion()) {
         throw new ConcurrentTableWriteException(path, write.staged().readVersion(), head);
       }

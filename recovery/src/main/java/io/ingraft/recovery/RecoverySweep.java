@@ -194,7 +194,7 @@ public final class RecoverySweep {
     List<TableOutcome> moves = new ArrayList<>();
     for (Map.Entry<String, TablePin> entry : manifest.tables().entrySet()) {
       TablePin pin = entry.getValue();
-      long head = tables.exists(pin.path()) ? tables.headVersion(pin.path()) : 0;
+      long head = tables.headIfExists(pin.path()).orElse(0);
       if (head < pin.version()) {
         throw new SweepStoppedException(log.graph().value(), null, entry.getKey(), head, pin.version());
       }
@@ -218,7 +218,7 @@ public final class RecoverySweep {
   }
 
   private TableState classify(Manifest manifest, SidecarTable table) {
-    long head = tables.exists(table.path()) ? tables.headVersion(table.path()) : 0;
+    long head = tables.headIfExists(table.path()).orElse(0);
     long pinned = manifest.table(table.key()).map(TablePin::version).orElse(0L);
     long committedAt = head > table.expectedVersion()
         ? tables.findVersionByTransaction(table.path(), table.expectedVersion(), table.transactionId())

@@ -536,7 +536,7 @@ public final class TableStore implements AutoCloseable {
     Objects.requireNonNull(schema, "schema");
     requireDistinctColumns(table, schema);
     Schema annotated = keyColumn == null ? schema : withPrimaryKey(table, schema, keyColumn);
-    long readVersion = headIfExists(table).orElse(0);
+    long readVersion = headOrEmpty(table).orElse(0);
     LOG.debug("staged create of {} at read version {}{}", table, readVersion,
         readVersion == 0 ? "" : " (replacing an orphan dataset)");
     return new StagedWrite(table, readVersion, StagedWrite.Kind.CREATE, List.of(), List.of(),
@@ -824,7 +824,7 @@ public final class TableStore implements AutoCloseable {
     long readVersion = staged.readVersion();
     if (readVersion == 0) {
       // Only a CREATE can have read version 0 (StagedWrite's invariant).
-      OptionalLong head = headIfExists(table);
+      OptionalLong head = headOrEmpty(table);
       if (head.isPresent()) {
         throw new ConcurrentTableWriteException(table, 0, head.getAsLong());
       }
@@ -1046,8 +1046,16 @@ public final class TableStore implements AutoCloseable {
     }
   }
 
-  /** HEAD of the table, or empty if no table exists at the path. */
-  private OptionalLong headIfExists(String table) {
+  /**
+   * HEAD of the table, or empty if no table exists at the path: one open, where
+   * {@link #exists} followed by {@link #headVersion} takes two.
+   */
+  public OptionalLong headIfExists(String table) {
+    checkOpen();
+    return headOrEmpty(table);
+  }
+
+  private OptionalLong headOrEmpty(String table) {
     try (Dataset ds = openLatest(table)) {
       return OptionalLong.of(ds.version());
     } catch (TableNotFoundException e) {
