@@ -105,7 +105,7 @@ public record IngraftConfig(
     Writer writer = new Writer(
         s.text("ingraft.writer.id", defaultWriterId()),
         s.text("ingraft.writer.group", "ingraft-writer"),
-        s.integer("ingraft.writer.threads", 2, 1, 256),
+        s.integer("ingraft.writer.threads", 4, 1, 256),
         s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
         s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000));
     Map<String, String> kafka = new TreeMap<>();
