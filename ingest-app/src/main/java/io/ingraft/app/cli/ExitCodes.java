@@ -2,7 +2,8 @@ package io.ingraft.app.cli;
 
 /**
  * The CLI's exit codes: 0 success, 1 a failed check or operation, 2 a usage error (picocli's), 3
- * the graph or file named does not exist, 4 an invalid configuration setting.
+ * the graph or file named does not exist, 4 an invalid configuration setting (or topics that
+ * contradict it, such as a source topic whose partition count keyed-by-graph mode cannot use).
  */
 final class ExitCodes {
   static final int OK = 0;

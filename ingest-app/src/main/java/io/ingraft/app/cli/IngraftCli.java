@@ -1,6 +1,7 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.config.InvalidSettingException;
+import io.ingraft.app.topology.PartitionCountMismatchException;
 import io.ingraft.storage.InvalidNameException;
 import io.ingraft.storage.manifest.GraphNotFoundException;
 import io.ingraft.storage.manifest.ManifestNotFoundException;
@@ -30,7 +31,8 @@ public final class IngraftCli {
           || e instanceof NoSuchFileException) {
         return ExitCodes.NOT_FOUND;
       }
-      if (e instanceof InvalidSettingException || e instanceof InvalidNameException) {
+      if (e instanceof InvalidSettingException || e instanceof InvalidNameException
+          || e instanceof PartitionCountMismatchException) {
         return ExitCodes.BAD_CONFIG;
       }
       if (System.getenv("INGRAFT_DEBUG") != null) {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * LoggedEvent the graph log will hold, stamped with the record's own topic, partition and offset:
  * after the repartition that position is gone, so it must travel inside the value. A record that
  * fails becomes a {@link Rejected} with the original value and the dead-letter headers.
+ *
+ * <p>In keyed-by-graph mode (no repartition) it also checks the producer's side of the bargain:
+ * the record has a key, and sits in the partition Kafka's default partitioner picks for that key
+ * among the configured partition count, so that every event of a graph reaches the one task
+ * that owns it.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -36,11 +42,36 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   static final Duration REGISTRY_BACKOFF = Duration.ofMillis(250);
 
   private final GraphEventCodec codec;
+  /** The source topics' partition count in keyed-by-graph mode; 0 in the default mode. */
+  private final int keyedPartitions;
   private final GraphLogCodec logCodec = new GraphLogCodec();
   private ProcessorContext<byte[], Decoded> context;
 
+  /** The default mode: a record without a key is accepted, the repartition keys it by graph. */
   DecodeProcessor(GraphEventCodec codec) {
+    this(codec, 0);
+  }
+
+  /**
+   * {@code keyedPartitions > 0}: keyed-by-graph mode, where every record must have its graph id
+   * as key and sit in that key's default partition among {@code keyedPartitions}; 0: the default
+   * mode.
+   */
+  DecodeProcessor(GraphEventCodec codec, int keyedPartitions) {
+    if (keyedPartitions < 0) {
+      throw new IllegalArgumentException("partitions must not be negative: " + keyedPartitions);
+    }
     this.codec = codec;
+    this.keyedPartitions = keyedPartitions;
+  }
+
+  /**
+   * The partition Kafka's default partitioner gives a record with {@code key} (non-null) among
+   * {@code partitions}: {@code toPositive(murmur2(key)) % partitions}, what producers and
+   * Kafka Streams' sinks use for keyed records.
+   */
+  static int defaultPartition(byte[] key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key)) % partitions;
   }
 
   @Override
@@ -76,11 +107,28 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
       return;
     }
     byte[] key = record.key();
+    if (key == null && keyedPartitions > 0) {
+      reject(record, source, TopologyRejection.MISSING_RECORD_KEY.name(), "the record has no key;"
+          + " stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph), so it must be keyed"
+          + " by its graph id \"" + graph + "\"", graph, eventId);
+      return;
+    }
     if (key != null && !Arrays.equals(key, graph.getBytes(StandardCharsets.UTF_8))) {
       reject(record, source, TopologyRejection.KEY_MISMATCH.name(), "the record key \""
           + new String(key, StandardCharsets.UTF_8) + "\" is not the event's graph id \""
           + graph + "\"", graph, eventId);
       return;
+    }
+    if (keyedPartitions > 0) {
+      int expected = defaultPartition(key, keyedPartitions);
+      if (source.partition() != expected) {
+        reject(record, source, TopologyRejection.WRONG_PARTITION.name(), "graph \"" + graph
+            + "\" is in partition " + source.partition() + " of " + source.topic()
+            + ", but the default partitioner puts its key in partition " + expected + " of "
+            + keyedPartitions + "; stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph)",
+            graph, eventId);
+        return;
+      }
     }
     byte[] logged = logCodec.encode(GraphLogCodec.logged(event, source.topic(),
         source.partition(), source.offset()), EventFormat.AVRO);

@@ -40,16 +40,25 @@ import org.slf4j.LoggerFactory;
  * formats, checks its shape, sends refused records unchanged to the dead-letter topic with
  * reason headers, repartitions the rest by graph id so that each graph is owned by one task, and
  * writes them to the graph log as LoggedEvents with seals marking each graph's batch boundaries
- * (see {@link SealingProcessor}). Run it with {@link #streamsProps} and
- * {@link #uncaughtExceptionHandler()}; docs/architecture.md, "Stage 1", describes it in full.
+ * (see {@link SealingProcessor}). In keyed-by-graph mode
+ * ({@link IngraftConfig.StageOne#keyedByGraph()}) producers' keys and partitions already put each
+ * graph in one task, so the repartition is skipped and records that break that are dead-lettered.
+ * Run it with {@link #streamsProps} and {@link #uncaughtExceptionHandler()};
+ * docs/architecture.md, "Stage 1", describes it in full.
  */
 public final class IngestTopology {
   private static final Logger LOG = LoggerFactory.getLogger(IngestTopology.class);
 
   /** The sealing step's store; its changelog is {@code <application.id>-<name>-changelog}. */
   public static final String BATCH_STORE = "graph-batches";
-  /** The repartition by graph id; its topic is {@code <application.id>-<name>-repartition}. */
+  /**
+   * The repartition by graph id; its topic is {@code <application.id>-<name>-repartition}. Only
+   * in the default mode: keyed-by-graph mode has none.
+   */
   public static final String BY_GRAPH = "by-graph";
+  /** The sealing step's node, and the graph log's sink after it. */
+  static final String SEAL_NODE = "seal";
+  static final String GRAPH_LOG_NODE = "graph-log";
   /**
    * The largest record stage 1 writes (graph log, dead letters, its internal topics). It leaves
    * room above the broker's default 1 MiB input limit, because a logged event carries its source
@@ -92,6 +101,7 @@ public final class IngestTopology {
    */
   public static Topology build(IngraftConfig config, SchemaRegistry registry) {
     IngraftConfig.Topics topics = config.topics();
+    boolean keyed = config.stageOne().keyedByGraph();
     // Decoding never uses the subject; it only names where this codec would register to encode.
     GraphEventCodec codec = registry == null ? new GraphEventCodec()
         : new GraphEventCodec(registry, EventTopics.valueSubject(topics.mutations()));
@@ -103,7 +113,8 @@ public final class IngestTopology {
     KStream<byte[], Decoded> decoded = builder
         .stream(sourceTopics(config), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("producer-topics"))
-        .process(() -> new DecodeProcessor(codec), Named.as("decode"));
+        .process(() -> keyed ? new DecodeProcessor(codec, topics.partitions())
+            : new DecodeProcessor(codec), Named.as("decode"));
 
     Map<String, KStream<byte[], Decoded>> routes = decoded.split(Named.as("route-"))
         .branch((key, value) -> value instanceof Rejected, Branched.as("dead"))
@@ -115,16 +126,24 @@ public final class IngestTopology {
         .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("dead-letters"));
 
-    // Producers usually key by graph id, but keys may be missing and the two source topics may
-    // have different partition counts: an explicit repartition by graph id is the only way all
-    // events of a graph meet in one task, in the order each source partition had them.
-    routes.get("route-accepted")
+    KStream<String, byte[]> byGraph = routes.get("route-accepted")
         .map((key, value) -> KeyValue.pair(((Accepted) value).graph(), ((Accepted) value).logged()),
-            Named.as("key-by-graph"))
-        .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_GRAPH))
-        .process(SealingProcessor.supplier(config.sealing(), BATCH_STORE), Named.as("seal"))
+            Named.as("key-by-graph"));
+    if (!keyed) {
+      // Producers usually key by graph id, but keys may be missing and the two source topics may
+      // have different partition counts: an explicit repartition by graph id is the only way all
+      // events of a graph meet in one task, in the order each source partition had them.
+      byGraph = byGraph.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray())
+          .withName(BY_GRAPH));
+    }
+    // Keyed by graph: decode let through only records keyed by their graph id and in that key's
+    // default partition of equally partitioned source topics, so task p, which reads partition p
+    // of both, already owns every event of its graphs, in source-partition order. The sealing
+    // step then shares the source's sub-topology (its store and changelog keep their names).
+    byGraph
+        .process(SealingProcessor.supplier(config.sealing(), BATCH_STORE), Named.as(SEAL_NODE))
         .to(topics.graphLog(), Produced.with(Serdes.String(), Serdes.ByteArray())
-            .withName("graph-log"));
+            .withName(GRAPH_LOG_NODE));
     return builder.build();
   }
 
@@ -161,8 +180,8 @@ public final class IngestTopology {
     // Kafka Streams 4.4 warns at start-up unless this is set (research/deps.md §6).
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     // Raw bytes cannot fail to deserialize; the only other deserializer reads the String keys of
-    // stage 1's own repartition topic, and a corrupt record there must stop stage 1 rather than
-    // silently drop an event.
+    // stage 1's own repartition topic (default mode), and a corrupt record there must stop
+    // stage 1 rather than silently drop an event.
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndFailExceptionHandler.class.getName());
     props.put(DLQ_TOPIC_CONFIG, config.topics().dlq());

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * Creates Ingraft's five topics (mutations, loads, graph log, dead letters, commits) when they
  * are missing, with the configured partitions and replication, and waits until every partition
  * has a leader. Existing topics are left as they are (a differing partition count is logged, not
- * changed). The graph log keeps everything forever: it is the event-sourced record from which a
- * graph can be rebuilt, so it must never lose its head to retention.
+ * changed), except that in keyed-by-graph mode a source topic (mutations, loads) with another
+ * partition count than the configured one is an error: stage 1 would then see a graph's events
+ * in partitions its producers' partitioner did not pick. The graph log keeps everything forever:
+ * it is the event-sourced record from which a graph can be rebuilt, so it must never lose its
+ * head to retention.
  */
 public final class TopicSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
@@ -45,12 +49,25 @@ public final class TopicSetup {
    * Creates the missing topics and waits until all five have a leader for every partition.
    *
    * @return the topics this call created (empty when all existed)
+   * @throws PartitionCountMismatchException in keyed-by-graph mode, if a source topic has
+   *     another partition count than {@code ingraft.topic.partitions}; when the topic already
+   *     existed before this call, nothing is created
    * @throws TopicSetupException if a topic cannot be created or is not led within
    *     {@code timeout}
    */
   public static List<String> ensure(Admin admin, IngraftConfig config, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, NewTopic> wanted = topics(config);
+    Set<String> sameCount = config.stageOne().keyedByGraph()
+        ? Set.copyOf(IngestTopology.sourceTopics(config)) : Set.of();
+    // Validate before creating anything: the topics created next would otherwise take a
+    // partition count the operator is about to change.
+    for (String topic : sameCount) {
+      TopicDescription existing = describe(admin, topic, deadline);
+      if (existing != null) {
+        checkPartitions(topic, existing.partitions().size(), wanted.get(topic).numPartitions());
+      }
+    }
     Map<String, KafkaFuture<Void>> results = admin.createTopics(wanted.values()).values();
     List<String> created = new ArrayList<>();
     for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
@@ -70,7 +87,8 @@ public final class TopicSetup {
       }
     }
     for (String topic : wanted.keySet()) {
-      awaitLeaders(admin, topic, wanted.get(topic).numPartitions(), deadline, timeout);
+      awaitLeaders(admin, topic, wanted.get(topic).numPartitions(), sameCount.contains(topic),
+          deadline, timeout);
     }
     if (!created.isEmpty()) {
       LOG.info("created topics {}", created);
@@ -100,13 +118,23 @@ public final class TopicSetup {
     return new NewTopic(name, t.partitions(), t.replication()).configs(configs);
   }
 
+  /** Keyed by graph, a source topic must have exactly the configured partition count. */
+  private static void checkPartitions(String topic, int actual, int expected) {
+    if (actual != expected) {
+      throw new PartitionCountMismatchException(topic, actual, expected);
+    }
+  }
+
   private static void awaitLeaders(Admin admin, String topic, int wantedPartitions,
-      long deadline, Duration timeout) {
+      boolean mustMatch, long deadline, Duration timeout) {
     while (true) {
       TopicDescription description = describe(admin, topic, deadline);
       if (description != null && !description.partitions().isEmpty()
           && description.partitions().stream().allMatch(TopicSetup::led)) {
-        if (description.partitions().size() != wantedPartitions) {
+        if (mustMatch) {
+          // Again after creation: someone else may have created it in between.
+          checkPartitions(topic, description.partitions().size(), wantedPartitions);
+        } else if (description.partitions().size() != wantedPartitions) {
           LOG.warn("topic {} has {} partitions, the configuration says {}; leaving it as is",
               topic, description.partitions().size(), wantedPartitions);
         }

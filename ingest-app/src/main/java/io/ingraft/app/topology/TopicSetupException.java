@@ -2,8 +2,12 @@ package io.ingraft.app.topology;
 
 import io.ingraft.app.AppException;
 
-/** Ingraft's topics could not be created, or did not get partition leaders in time. */
-public final class TopicSetupException extends AppException {
+/**
+ * Ingraft's topics could not be created, did not get partition leaders in time, or (a
+ * {@link PartitionCountMismatchException}) exist in a shape the configuration cannot run with.
+ */
+public sealed class TopicSetupException extends AppException
+    permits PartitionCountMismatchException {
   private final String topic;
 
   public TopicSetupException(String topic, String problem, Throwable cause) {

@@ -16,12 +16,19 @@ import org.slf4j.LoggerFactory;
  * Stage 1's processing exception handler (set by {@link IngestTopology#streamsProps}). An
  * unexpected failure on a record read from a producer topic dead-letters that record, with its
  * original bytes and the code {@link TopologyRejection#PROCESSING_FAILED}, and processing goes
- * on: one poison record must not stop every graph. A failure after the repartition (the sealing
- * step, its store) and an unavailable schema registry fail the stream thread instead, because
- * the record is not at fault there and dropping it would lose an event.
+ * on: one poison record must not stop every graph. A failure in the sealing step (its store, the
+ * graph log's sink after it; after the repartition in the default mode, in the source's
+ * sub-topology in keyed-by-graph mode) and an unavailable schema registry fail the stream thread
+ * instead, because the record is not at fault there and dropping it would lose an event.
  */
 public final class TopologyExceptionHandler implements ProcessingExceptionHandler {
   private static final Logger LOG = LoggerFactory.getLogger(TopologyExceptionHandler.class);
+  /**
+   * Nodes whose failures are never the record's fault. In keyed-by-graph mode they read straight
+   * from the source topics, so the topic alone does not tell them apart.
+   */
+  private static final Set<String> SEALING_NODES = Set.of(IngestTopology.SEAL_NODE,
+      IngestTopology.GRAPH_LOG_NODE);
 
   private String dlqTopic;
   private Set<String> sourceTopics = Set.of();
@@ -44,7 +51,8 @@ public final class TopologyExceptionHandler implements ProcessingExceptionHandle
     }
     String where = context.topic() + "-" + context.partition() + "@" + context.offset()
         + " in " + context.processorNodeId();
-    if (dlqTopic == null || context.topic() == null || !sourceTopics.contains(context.topic())) {
+    if (dlqTopic == null || context.topic() == null || !sourceTopics.contains(context.topic())
+        || SEALING_NODES.contains(context.processorNodeId())) {
       LOG.error("stage 1 failed on {}; stopping this stream thread", where, exception);
       return Response.fail();
     }

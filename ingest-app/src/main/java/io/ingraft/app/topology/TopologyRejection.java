@@ -12,8 +12,16 @@ public enum TopologyRejection {
   KEY_MISMATCH("the Kafka key is not the event's graph id"),
   /** The event id is missing, empty, too long or not a string. */
   MISSING_EVENT_ID("the event has no usable event id"),
+  /** Keyed-by-graph mode only: the record has no key (stage 1 relies on producers' keys). */
+  MISSING_RECORD_KEY("the record has no Kafka key, and stage 1 runs keyed by graph"),
   /** Processing the record failed unexpectedly; the record may be fine (see the message). */
-  PROCESSING_FAILED("stage 1 failed on this record unexpectedly");
+  PROCESSING_FAILED("stage 1 failed on this record unexpectedly"),
+  /**
+   * Keyed-by-graph mode only: the key is the graph id, but the record is not in the partition
+   * Kafka's default partitioner picks for that key among {@code ingraft.topic.partitions}.
+   */
+  WRONG_PARTITION("the record is not in its key's default partition, and stage 1 runs keyed by"
+      + " graph");
 
   private final String description;
 

@@ -14,18 +14,24 @@ import io.ingraft.app.topology.StageOneDriver.Entry;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.EventTopics;
 import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.SchemaRegistry;
 import io.ingraft.events.SchemaRegistryException;
 import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.Seal;
+import io.ingraft.events.avro.SealReason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyDescription;
@@ -410,6 +416,191 @@ class IngestTopologyTest {
         StageOneDriver.GRAPH_LOG, StageOneDriver.DLQ);
     // Two sub-topologies: before the repartition (decode, dead letters) and after it (seal).
     assertThat(description.subtopologies()).hasSize(2);
+  }
+
+  /** Keyed-by-graph mode over four partitions (the driver reads every record from partition 0). */
+  private static final Map<String, String> KEYED = Map.of(
+      "ingraft.topology.keyed-by-graph", "true", "ingraft.topic.partitions", "4");
+
+  @Test
+  void keyedModeWritesTheSameGraphLogAsTheDefaultMode() {
+    List<String> graphs = graphsInPartition(0, 4, 3);
+    Map<String, String> settings = Map.of("ingraft.seal.max-events", "3",
+        "ingraft.seal.linger-ms", "500", "ingraft.topic.partitions", "4");
+    Map<String, String> keyed = new HashMap<>(settings);
+    keyed.putAll(KEYED);
+    List<TestRecord<String, byte[]>> byDefault = sameInput(dir.resolve("default"), settings, graphs);
+    List<TestRecord<String, byte[]>> byKey = sameInput(dir.resolve("keyed"), keyed, graphs);
+
+    // Events, seals (count, load, schema, linger), keys and bytes: all the same.
+    assertThat(byKey).hasSize(byDefault.size()).hasSizeGreaterThan(30);
+    for (int i = 0; i < byDefault.size(); i++) {
+      assertThat(byKey.get(i).key()).as("record %d", i).isEqualTo(byDefault.get(i).key());
+      assertThat(byKey.get(i).value()).as("record %d", i).isEqualTo(byDefault.get(i).value());
+      assertThat(byKey.get(i).headers().toArray()).isEmpty();
+    }
+    assertThat(byDefault).extracting(TestRecord::key).containsAll(graphs);
+    GraphLogCodec codec = new GraphLogCodec();
+    assertThat(byDefault).map(r -> codec.decode(r.value()).getEntry())
+        .filteredOn(e -> e instanceof Seal).map(e -> ((Seal) e).getReason())
+        .contains(SealReason.COUNT, SealReason.LOAD, SealReason.SCHEMA, SealReason.LINGER);
+  }
+
+  /** Runs one input over a fresh driver and returns the graph log it wrote. */
+  private static List<TestRecord<String, byte[]>> sameInput(Path stateDir,
+      Map<String, String> settings, List<String> graphs) {
+    try (StageOneDriver t = new StageOneDriver(stateDir, settings)) {
+      for (int i = 0; i < 12; i++) {
+        for (String g : graphs) {
+          String id = g + "-" + i;
+          if (i == 0) {
+            t.mutation(g, json(schema(g, id)));
+          } else if (i % 5 == 0) {
+            t.load(g, avro(load(g, id)));
+          } else {
+            t.mutation(g, i % 2 == 0 ? avro(mutation(g, id)) : json(mutation(g, id)));
+          }
+        }
+        if (i == 6) {
+          t.advance(Duration.ofMillis(300));
+        }
+      }
+      t.advance(Duration.ofSeconds(1));
+      assertThat(t.dlq.isEmpty()).isTrue();
+      return t.graphLog.readRecordsToList();
+    }
+  }
+
+  @Test
+  void theKeyedTopologyHasNoRepartitionAndSealsInTheSourceSubTopology() {
+    TopologyDescription description = IngestTopology.build(
+        StageOneDriver.config(dir, KEYED)).describe();
+
+    assertThat(description.toString()).doesNotContain("repartition")
+        .contains(IngestTopology.BATCH_STORE, StageOneDriver.GRAPH_LOG, StageOneDriver.DLQ);
+    // One sub-topology: both source topics, decode, seal and its store; task p reads
+    // partition p of both topics.
+    assertThat(description.subtopologies()).singleElement().satisfies(sub -> {
+      assertThat(sub.nodes()).extracting(TopologyDescription.Node::name)
+          .contains("producer-topics", "decode", IngestTopology.SEAL_NODE,
+              IngestTopology.GRAPH_LOG_NODE);
+      assertThat(sub.nodes()).filteredOn(n -> n instanceof TopologyDescription.Source)
+          .singleElement().satisfies(n -> assertThat(((TopologyDescription.Source) n)
+              .topicSet()).containsExactlyInAnyOrder(StageOneDriver.MUTATIONS,
+                  StageOneDriver.LOADS));
+    });
+  }
+
+  /** A record keyed-by-graph mode refuses, and the code it must get. */
+  record KeyedBadInput(String name, String key, byte[] value, String code, String graph,
+      String eventId, String messagePart) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Arguments> keyedBadInputs() {
+    String home = graphsInPartition(0, 4, 1).get(0);
+    String away = graphsInPartition(2, 4, 1).get(0);
+    return Stream.of(
+        new KeyedBadInput("no key", null, avro(mutation(home, "m1")), "MISSING_RECORD_KEY", home, "m1",
+            "no key"),
+        new KeyedBadInput("key of another graph", "other", json(mutation(home, "m1")),
+            "KEY_MISMATCH", home, "m1", "\"other\""),
+        new KeyedBadInput("right key, wrong partition", away, avro(mutation(away, "m1")),
+            "WRONG_PARTITION", away, "m1", "\"" + away + "\" is in partition 0 of "
+            + StageOneDriver.MUTATIONS + ", but the default partitioner puts its key in"
+            + " partition 2 of 4"),
+        new KeyedBadInput("no key and not an event", null, "nope".getBytes(UTF_8),
+            "NOT_AN_EVENT", null, null, ""))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("keyedBadInputs")
+  void keyedModeDeadLettersRecordsThatBreakTheKeyingAndGoesOn(KeyedBadInput bad) {
+    String home = graphsInPartition(0, 4, 1).get(0);
+    try (StageOneDriver t = new StageOneDriver(dir, KEYED)) {
+      t.mutation(home, avro(mutation(home, "before")));
+      t.mutation(bad.key(), bad.value());
+      t.mutation(home, avro(mutation(home, "after")));
+
+      assertThat(t.readBrief()).containsExactly("e:before", "e:after");
+      TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
+      assertThat(t.dlq.isEmpty()).isTrue();
+      assertThat(dead.key()).isEqualTo(bad.key() == null ? null : bad.key().getBytes(UTF_8));
+      assertThat(dead.value()).isEqualTo(bad.value());
+      var h = dead.headers();
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.STAGE)).isEqualTo("topology");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.CODE)).isEqualTo(bad.code());
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.MESSAGE)).isNotBlank()
+          .contains(bad.messagePart());
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_TOPIC))
+          .isEqualTo(StageOneDriver.MUTATIONS);
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_PARTITION)).isEqualTo("0");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("1");
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.GRAPH)).isEqualTo(bad.graph());
+      assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.EVENT_ID)).isEqualTo(bad.eventId());
+    }
+  }
+
+  @Test
+  void keyedModeChecksLoadsLikeMutations() {
+    String home = graphsInPartition(0, 4, 1).get(0);
+    String away = graphsInPartition(1, 4, 1).get(0);
+    try (StageOneDriver t = new StageOneDriver(dir, KEYED)) {
+      t.load(null, avro(load(home, "l1")));
+      t.load(away, avro(load(away, "l2")));
+      t.load(home, avro(load(home, "l3")));
+
+      assertThat(t.readBrief()).containsExactly("e:l3", "seal:0:1:LOAD");
+      assertThat(t.dlq.readRecordsToList()).extracting(
+              r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE) + "@"
+                  + DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.SOURCE_TOPIC))
+          .containsExactly("MISSING_RECORD_KEY@" + StageOneDriver.LOADS,
+              "WRONG_PARTITION@" + StageOneDriver.LOADS);
+    }
+  }
+
+  @Test
+  void aKeylessRecordIsStillAcceptedInTheDefaultModeWhateverThePartitionCount() {
+    String away = graphsInPartition(3, 4, 1).get(0);
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.topic.partitions", "4"))) {
+      t.mutation(null, avro(mutation(away, "m1")));
+      t.mutation(away, avro(mutation(away, "m2")));
+
+      assertThat(t.readBrief()).containsExactly("e:m1", "e:m2");
+      assertThat(t.dlq.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void theExpectedPartitionIsTheProducersDefaultPartition() {
+    for (int partitions : new int[] {1, 2, 3, 4, 7, 64}) {
+      for (int i = 0; i < 500; i++) {
+        byte[] key = ("graph-" + i).getBytes(UTF_8);
+        assertThat(DecodeProcessor.defaultPartition(key, partitions))
+            .as("graph-%d of %d", i, partitions)
+            .isEqualTo(BuiltInPartitioner.partitionForKey(key, partitions));
+      }
+    }
+    // murmur2 can be negative: the partition never is.
+    assertThat(IntStream.range(0, 2000)
+        .map(i -> DecodeProcessor.defaultPartition(("n" + i).getBytes(UTF_8), 5)))
+        .allSatisfy(p -> assertThat(p).isBetween(0, 4));
+  }
+
+  /** The first {@code count} graph ids {@code g0, g1, ...} whose default partition is {@code p}. */
+  static List<String> graphsInPartition(int p, int partitions, int count) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; out.size() < count; i++) {
+      String graph = "g" + i;
+      if (DecodeProcessor.defaultPartition(graph.getBytes(UTF_8), partitions) == p) {
+        out.add(graph);
+      }
+    }
+    return out;
   }
 
   @Test

@@ -264,11 +264,11 @@ class StageOneTopologyTest {
     }
   }
 
-  private static GraphLogRecord last(List<GraphLogRecord> log) {
+  static GraphLogRecord last(List<GraphLogRecord> log) {
     return log.get(log.size() - 1);
   }
 
-  private static KafkaProducer<byte[], byte[]> producer(KafkaTestBroker kafka) {
+  static KafkaProducer<byte[], byte[]> producer(KafkaTestBroker kafka) {
     Map<String, Object> config = kafka.clientConfig();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -276,7 +276,7 @@ class StageOneTopologyTest {
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static Map<String, Object> readCommitted(KafkaTestBroker kafka) {
+  static Map<String, Object> readCommitted(KafkaTestBroker kafka) {
     Map<String, Object> config = kafka.clientConfig();
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -284,13 +284,13 @@ class StageOneTopologyTest {
     return config;
   }
 
-  private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic) {
+  static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic) {
     return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
   }
 
   /** Reads {@code topic} from the start until {@code expected} records came (or the deadline). */
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaTestBroker kafka, String topic,
+  static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaTestBroker kafka, String topic,
       int expected) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(readCommitted(kafka),
@@ -308,7 +308,7 @@ class StageOneTopologyTest {
     return out;
   }
 
-  private static GraphEvent mutation(String graph, String eventId) {
+  static GraphEvent mutation(String graph, String eventId) {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("name", eventId);
     props.put("n", 1L);
@@ -317,14 +317,14 @@ class StageOneTopologyTest {
             props, null)))));
   }
 
-  private static GraphEvent load(String graph, String eventId) {
+  static GraphEvent load(String graph, String eventId) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", eventId);
     return new GraphEvent(graph, eventId, null, new LoadBody(LoadMode.MERGE,
         Map.of("Person", List.of(row)), Map.of(), null));
   }
 
-  private static GraphEvent schema(String graph, String eventId) {
+  static GraphEvent schema(String graph, String eventId) {
     return new GraphEvent(graph, eventId, null,
         new SchemaBody("node Person { name: String @key  n: I64? }"));
   }

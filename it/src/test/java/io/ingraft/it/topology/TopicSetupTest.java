@@ -1,13 +1,17 @@
 package io.ingraft.it.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.topology.PartitionCountMismatchException;
 import io.ingraft.app.topology.TopicSetup;
+import io.ingraft.app.topology.TopicSetupException;
 import io.ingraft.it.kafka.KafkaTestBroker;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -61,5 +65,61 @@ class TopicSetupTest {
 
     // Idempotent: nothing left to create.
     assertThat(TopicSetup.ensure(kafka.admin(), config)).isEmpty();
+  }
+
+  @Test
+  void keyedByGraphRefusesASourceTopicWithAnotherPartitionCountBeforeCreatingAnything(
+      KafkaTestBroker kafka) throws Exception {
+    String prefix = KafkaTestBroker.uniqueName("setup-keyed");
+    IngraftConfig config = config(kafka, prefix, true);
+    // The loads topic exists with 2 partitions; producers' partitioner would spread a graph's
+    // loads over 2, its mutations over 4: keyed mode cannot run on that.
+    kafka.createTopic(prefix + ".loads", 2, Map.of());
+
+    assertThatThrownBy(() -> TopicSetup.ensure(kafka.admin(), config))
+        .isInstanceOf(TopicSetupException.class)
+        .isInstanceOfSatisfying(PartitionCountMismatchException.class, e -> {
+          assertThat(e.topic()).isEqualTo(prefix + ".loads");
+          assertThat(e.actual()).isEqualTo(2);
+          assertThat(e.expected()).isEqualTo(4);
+        })
+        .hasMessageContaining(prefix + ".loads").hasMessageContaining("has 2 partitions")
+        .hasMessageContaining("ingraft.topic.partitions=4")
+        .hasMessageContaining("ingraft.topology.keyed-by-graph");
+    // Validated first: none of the missing topics was created with a count about to change.
+    Set<String> names = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);
+    assertThat(names).contains(prefix + ".loads").doesNotContain(prefix + ".mutations",
+        prefix + ".graph-log", prefix + ".dlq", prefix + ".commits");
+
+    // The default mode runs on the same topics, as before (a differing count is only logged).
+    assertThat(TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false)))
+        .containsExactlyInAnyOrder(prefix + ".graph-log", prefix + ".mutations",
+            prefix + ".dlq", prefix + ".commits");
+  }
+
+  @Test
+  void keyedByGraphAcceptsSourceTopicsWithTheConfiguredPartitionCount(KafkaTestBroker kafka) {
+    String prefix = KafkaTestBroker.uniqueName("setup-keyed-ok");
+    IngraftConfig config = config(kafka, prefix, true);
+    kafka.createTopic(prefix + ".mutations", 4, Map.of());
+    // Sinks may differ: only the two source topics must match.
+    kafka.createTopic(prefix + ".dlq", 1, Map.of());
+
+    assertThat(TopicSetup.ensure(kafka.admin(), config)).containsExactlyInAnyOrder(
+        prefix + ".loads", prefix + ".graph-log", prefix + ".commits");
+    assertThat(TopicSetup.ensure(kafka.admin(), config)).isEmpty();
+  }
+
+  private IngraftConfig config(KafkaTestBroker kafka, String prefix, boolean keyed) {
+    return IngraftConfig.fromMap(Map.of(
+        "kafka.bootstrap.servers", kafka.bootstrapServers(),
+        "storage.root", dir.toString(),
+        "ingraft.topic.mutations", prefix + ".mutations",
+        "ingraft.topic.loads", prefix + ".loads",
+        "ingraft.topic.graph-log", prefix + ".graph-log",
+        "ingraft.topic.dlq", prefix + ".dlq",
+        "ingraft.topic.commits", prefix + ".commits",
+        "ingraft.topic.partitions", "4",
+        "ingraft.topology.keyed-by-graph", Boolean.toString(keyed)));
   }
 }

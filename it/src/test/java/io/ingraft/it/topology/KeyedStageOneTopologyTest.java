@@ -1,0 +1,326 @@
+package io.ingraft.it.topology;
+
+import static io.ingraft.it.topology.StageOneTopologyTest.last;
+import static io.ingraft.it.topology.StageOneTopologyTest.load;
+import static io.ingraft.it.topology.StageOneTopologyTest.mutation;
+import static io.ingraft.it.topology.StageOneTopologyTest.partitionsOf;
+import static io.ingraft.it.topology.StageOneTopologyTest.producer;
+import static io.ingraft.it.topology.StageOneTopologyTest.readAll;
+import static io.ingraft.it.topology.StageOneTopologyTest.readCommitted;
+import static io.ingraft.it.topology.StageOneTopologyTest.schema;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ingraft.app.cli.IngraftCli;
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.dlq.DeadLetterHeaders;
+import io.ingraft.app.topology.IngestTopology;
+import io.ingraft.app.topology.TopicSetup;
+import io.ingraft.events.EventFormat;
+import io.ingraft.events.GraphEventCodec;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.GraphEvent;
+import io.ingraft.events.avro.GraphLogRecord;
+import io.ingraft.events.avro.LoggedEvent;
+import io.ingraft.events.avro.Seal;
+import io.ingraft.events.avro.SealReason;
+import io.ingraft.it.kafka.KafkaTestBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Stage 1 in keyed-by-graph mode ({@code ingraft.topology.keyed-by-graph=true}) against the
+ * in-JVM broker: producers key every event by its graph id and let Kafka's default partitioner
+ * place it in four-partition mutations and loads topics; stage 1 runs without a repartition, and
+ * the graph log, read with read_committed, must hold every event exactly once, each graph's
+ * events in source order with seals that account for every event. Records that break the keying
+ * rule are dead-lettered with MISSING_RECORD_KEY, KEY_MISMATCH or WRONG_PARTITION.
+ */
+@ExtendWith(KafkaTestBroker.Extension.class)
+class KeyedStageOneTopologyTest {
+  private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration OUTPUT_TIMEOUT = Duration.ofSeconds(60);
+  private static final int PARTITIONS = 4;
+  private static final List<String> GRAPHS = List.of("alpha", "beta", "gamma", "delta",
+      "epsilon", "zeta", "eta", "theta");
+  private static final int EVENTS_PER_GRAPH = 30;
+  private static final int MAX_EVENTS = 7;
+
+  private final GraphEventCodec codec = new GraphEventCodec();
+  private final GraphLogCodec logCodec = new GraphLogCodec();
+  private KafkaStreams streams;
+  private Path stateDir;
+
+  /** Where an event was produced. */
+  record Position(String topic, int partition, long offset) {
+  }
+
+  /** A record that must end on the dead-letter topic, where it was sent, and with which code. */
+  record Bad(String topic, Integer partition, String key, byte[] value, String code) {
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    if (streams != null) {
+      streams.close(Duration.ofSeconds(30));
+      streams.cleanUp();
+    }
+    if (stateDir != null && Files.exists(stateDir)) {
+      try (Stream<Path> paths = Files.walk(stateDir)) {
+        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  @Test
+  void withoutTheRepartitionEveryEventReachesTheGraphLogOnceAndEveryBatchIsSealed(
+      KafkaTestBroker kafka) throws Exception {
+    String prefix = KafkaTestBroker.uniqueName("keyed1");
+    stateDir = Files.createTempDirectory(Path.of("target"), "keyed1-").toAbsolutePath();
+    IngraftConfig config = IngraftConfig.fromMap(settings(kafka, prefix, stateDir));
+    IngraftConfig.Topics topics = config.topics();
+    assertThat(config.stageOne().keyedByGraph()).isTrue();
+    TopicSetup.ensure(kafka.admin(), config);
+
+    streams = new KafkaStreams(IngestTopology.build(config), IngestTopology.streamsProps(config));
+    streams.setUncaughtExceptionHandler(IngestTopology.uncaughtExceptionHandler());
+    streams.start();
+    KafkaTestBroker.await(RUNNING_TIMEOUT, "Kafka Streams RUNNING",
+        () -> streams.state() == KafkaStreams.State.RUNNING);
+
+    List<Bad> bad = List.of(
+        new Bad(topics.mutations(), null, null, codec.encode(mutation("alpha", "keyless"),
+            EventFormat.JSON), "MISSING_RECORD_KEY"),
+        new Bad(topics.mutations(), null, "gamma", codec.encode(mutation("delta", "stray"),
+            EventFormat.AVRO), "KEY_MISMATCH"),
+        new Bad(topics.mutations(), (partitionOf("beta") + 1) % PARTITIONS, "beta",
+            codec.encode(mutation("beta", "misplaced"), EventFormat.AVRO), "WRONG_PARTITION"),
+        new Bad(topics.loads(), (partitionOf("iota") + 3) % PARTITIONS, "iota",
+            codec.encode(load("iota", "misplaced-load"), EventFormat.JSON), "WRONG_PARTITION"));
+
+    Map<String, Position> produced = new LinkedHashMap<>();
+    Map<String, String> kinds = new HashMap<>();
+    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+      List<Map.Entry<String, Future<RecordMetadata>>> sends = new ArrayList<>();
+      for (int i = 0; i < EVENTS_PER_GRAPH; i++) {
+        for (String graph : GRAPHS) {
+          String id = graph + "-" + i;
+          GraphEvent event;
+          String topic = topics.mutations();
+          if (i == 0 || i == 17) {
+            event = schema(graph, id);
+            kinds.put(id, "schema");
+          } else if (i % 10 == 5) {
+            event = load(graph, id);
+            topic = topics.loads();
+            kinds.put(id, "load");
+          } else {
+            event = mutation(graph, id);
+            kinds.put(id, "mutation");
+          }
+          byte[] value = codec.encode(event, i % 2 == 0 ? EventFormat.JSON : EventFormat.AVRO);
+          // Keyed by graph id, placed by the producer's default partitioner.
+          sends.add(Map.entry(id, producer.send(new ProducerRecord<>(topic,
+              graph.getBytes(UTF_8), value))));
+        }
+        if (i % 7 == 3) {
+          Bad b = bad.get(i / 7);
+          producer.send(new ProducerRecord<>(b.topic(), b.partition(),
+              b.key() == null ? null : b.key().getBytes(UTF_8), b.value()));
+        }
+      }
+      producer.flush();
+      for (Map.Entry<String, Future<RecordMetadata>> send : sends) {
+        RecordMetadata m = send.getValue().get(30, TimeUnit.SECONDS);
+        produced.put(send.getKey(), new Position(m.topic(), m.partition(), m.offset()));
+      }
+    }
+    // The rule stage 1 checks is the one the producer applied.
+    produced.forEach((id, position) -> assertThat(position.partition()).as(id)
+        .isEqualTo(partitionOf(id.substring(0, id.indexOf('-')))));
+
+    Map<String, List<GraphLogRecord>> byGraph = new HashMap<>();
+    Map<String, Set<Integer>> partitionsOfGraph = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+        readCommitted(kafka), new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitionsOf(consumer, topics.graphLog());
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      KafkaTestBroker.await(OUTPUT_TIMEOUT, "all events and final seals on the graph log", () -> {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          GraphLogRecord record = logCodec.decode(r.value());
+          assertThat(r.key()).isEqualTo(GraphLogCodec.graphOf(record));
+          byGraph.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(record);
+          partitionsOfGraph.computeIfAbsent(r.key(), k -> new TreeSet<>()).add(r.partition());
+        }
+        long events = byGraph.values().stream().flatMap(List::stream)
+            .filter(rec -> rec.getEntry() instanceof LoggedEvent).count();
+        return events >= produced.size() && byGraph.keySet().containsAll(GRAPHS)
+            && GRAPHS.stream().allMatch(g -> last(byGraph.get(g)).getEntry() instanceof Seal);
+      });
+    }
+
+    // No repartition topic; the store's changelog keeps its name, one partition per task.
+    Set<String> names = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);
+    assertThat(names).doesNotContain(prefix + "-" + IngestTopology.BY_GRAPH + "-repartition")
+        .noneMatch(name -> name.startsWith(prefix + "-") && name.endsWith("-repartition"));
+    String changelog = prefix + "-" + IngestTopology.BATCH_STORE + "-changelog";
+    assertThat(kafka.admin().describeTopics(List.of(changelog)).allTopicNames()
+        .get(10, TimeUnit.SECONDS).get(changelog).partitions()).hasSize(PARTITIONS);
+
+    assertThat(byGraph.keySet()).containsExactlyInAnyOrderElementsOf(GRAPHS);
+    // Each graph in one graph-log partition: the default partitioner's choice for its id, the
+    // same partition number its events came from.
+    for (String graph : GRAPHS) {
+      assertThat(partitionsOfGraph.get(graph)).as(graph).containsExactly(partitionOf(graph));
+    }
+
+    List<String> loggedIds = new ArrayList<>();
+    for (String graph : GRAPHS) {
+      List<GraphLogRecord> log = byGraph.get(graph);
+      long nextSequence = 0;
+      int sinceSeal = 0;
+      Map<String, Long> lastOffsetBySource = new HashMap<>();
+      for (int i = 0; i < log.size(); i++) {
+        Object entry = log.get(i).getEntry();
+        if (entry instanceof LoggedEvent logged) {
+          String id = logged.getEvent().getEventId();
+          loggedIds.add(id);
+          sinceSeal++;
+          assertThat(new Position(logged.getSourceTopic(), logged.getSourcePartition(),
+              logged.getSourceOffset())).as(id).isEqualTo(produced.get(id));
+          String source = logged.getSourceTopic() + "-" + logged.getSourcePartition();
+          Long previous = lastOffsetBySource.put(source, logged.getSourceOffset());
+          assertThat(previous == null || previous < logged.getSourceOffset()).as(id).isTrue();
+          String kind = kinds.get(id);
+          if (!kind.equals("mutation")) {
+            assertThat(i == 0 || log.get(i - 1).getEntry() instanceof Seal).as(id).isTrue();
+            Seal after = (Seal) log.get(i + 1).getEntry();
+            assertThat(after.getEventCount()).as(id).isEqualTo(1);
+            assertThat(after.getReason()).as(id).isEqualTo(
+                kind.equals("load") ? SealReason.LOAD : SealReason.SCHEMA);
+          }
+        } else {
+          Seal seal = (Seal) entry;
+          assertThat(seal.getGraph()).isEqualTo(graph);
+          assertThat(seal.getSequence()).isEqualTo(nextSequence++);
+          assertThat(seal.getEventCount()).as(graph + " seal " + seal.getSequence())
+              .isEqualTo(sinceSeal).isPositive().isLessThanOrEqualTo(MAX_EVENTS);
+          sinceSeal = 0;
+        }
+      }
+      assertThat(sinceSeal).as(graph + ": events after the last seal").isZero();
+    }
+    assertThat(loggedIds).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(produced.keySet());
+
+    // The dead letters: exactly the records that broke the keying rule, byte for byte.
+    List<ConsumerRecord<byte[], byte[]>> dead = readAll(kafka, topics.dlq(), bad.size());
+    assertThat(dead).hasSize(bad.size());
+    for (Bad b : bad) {
+      assertThat(dead).as(b.code() + " on " + b.topic())
+          .filteredOn(r -> b.topic().equals(DeadLetterHeaders.text(r.headers(),
+              DeadLetterHeaders.SOURCE_TOPIC)))
+          .filteredOn(r -> b.code().equals(DeadLetterHeaders.text(r.headers(),
+              DeadLetterHeaders.CODE)))
+          .filteredOn(r -> Arrays.equals(b.value(), r.value()))
+          .singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo(b.key() == null ? null : b.key().getBytes(UTF_8));
+            assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.STAGE))
+                .isEqualTo("topology");
+            if (b.partition() != null) {
+              assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.SOURCE_PARTITION))
+                  .isEqualTo(Integer.toString(b.partition()));
+              assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.MESSAGE))
+                  .contains("is in partition " + b.partition())
+                  .contains("partition " + partitionOf(b.key()) + " of " + PARTITIONS);
+            }
+          });
+    }
+  }
+
+  @Test
+  void runExitsWithTheBadConfigCodeWhenASourceTopicHasAnotherPartitionCount(
+      KafkaTestBroker kafka) throws Exception {
+    String prefix = KafkaTestBroker.uniqueName("keyed2");
+    stateDir = Files.createTempDirectory(Path.of("target"), "keyed2-").toAbsolutePath();
+    kafka.createTopic(prefix + ".mutations", 3, Map.of());
+    Path file = stateDir.resolve("ingraft.properties");
+    StringBuilder properties = new StringBuilder();
+    settings(kafka, prefix, stateDir).forEach((k, v) ->
+        properties.append(k).append('=').append(v).append('\n'));
+    Files.writeString(file, properties);
+
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int code;
+    // picocli writes through its own PrintWriter over System.err, created per execution.
+    System.setErr(new PrintStream(captured, true, UTF_8));
+    try {
+      code = IngraftCli.execute("run", "--config", file.toString());
+    } finally {
+      System.setErr(original);
+    }
+
+    assertThat(code).isEqualTo(4);
+    assertThat(captured.toString(UTF_8)).contains("topic " + prefix + ".mutations")
+        .contains("has 3 partitions").contains("ingraft.topic.partitions=4");
+    assertThat(kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS))
+        .doesNotContain(prefix + ".loads", prefix + ".graph-log");
+  }
+
+  private static Map<String, String> settings(KafkaTestBroker kafka, String prefix,
+      Path stateDir) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    settings.put("storage.root", stateDir.resolve("data").toString());
+    settings.put("ingraft.state-dir", stateDir.resolve("streams").toString());
+    settings.put("ingraft.application-id", prefix);
+    settings.put("ingraft.topic.mutations", prefix + ".mutations");
+    settings.put("ingraft.topic.loads", prefix + ".loads");
+    settings.put("ingraft.topic.graph-log", prefix + ".graph-log");
+    settings.put("ingraft.topic.dlq", prefix + ".dlq");
+    settings.put("ingraft.topic.commits", prefix + ".commits");
+    settings.put("ingraft.topic.partitions", Integer.toString(PARTITIONS));
+    settings.put("ingraft.topology.keyed-by-graph", "true");
+    settings.put("ingraft.seal.max-events", Integer.toString(MAX_EVENTS));
+    settings.put("ingraft.seal.linger-ms", "200");
+    return settings;
+  }
+
+  /** Kafka's default partitioner for a record keyed by {@code graph}. */
+  private static int partitionOf(String graph) {
+    return Utils.toPositive(Utils.murmur2(graph.getBytes(UTF_8))) % PARTITIONS;
+  }
+}
