@@ -42,6 +42,30 @@ final class AvroBinary<T extends SpecificRecordBase> {
     return schema;
   }
 
+  /** Whether {@code bytes} starts with the single-object header of exactly this schema. */
+  boolean isSingleObjectOfThisSchema(byte[] bytes) {
+    if (bytes.length < EventFormat.AVRO_HEADER_LENGTH || bytes[0] != (byte) 0xC3
+        || bytes[1] != 0x01) {
+      return false;
+    }
+    long writerFingerprint = 0;
+    for (int i = EventFormat.AVRO_HEADER_LENGTH - 1; i >= 2; i--) {
+      writerFingerprint = writerFingerprint << 8 | (bytes[i] & 0xFF);
+    }
+    return writerFingerprint == fingerprint;
+  }
+
+  /** The single-object header of this schema: C3 01, then the fingerprint, little-endian. */
+  byte[] singleObjectHeader() {
+    byte[] header = new byte[EventFormat.AVRO_HEADER_LENGTH];
+    header[0] = (byte) 0xC3;
+    header[1] = 0x01;
+    for (int i = 0; i < 8; i++) {
+      header[2 + i] = (byte) (fingerprint >>> (8 * i));
+    }
+    return header;
+  }
+
   byte[] encodeSingleObject(T record) {
     try {
       ByteBuffer buffer = singleObjectEncoder.encode(record);

@@ -7,9 +7,14 @@ import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.Seal;
 import io.ingraft.events.avro.SealReason;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 
 /**
  * Reads and writes the records of the canonical log {@code ingraft.graph-log}: a logged event
@@ -27,6 +32,9 @@ public final class GraphLogCodec {
 
   private final AvroBinary<GraphLogRecord> avro =
       new AvroBinary<>(GraphLogRecord.getClassSchema(), GraphLogRecord.getEncoder());
+  private final AvroBinary<GraphEvent> eventAvro =
+      new AvroBinary<>(GraphEvent.getClassSchema(), GraphEvent.getEncoder());
+  private final byte[] header = avro.singleObjectHeader();
   private final StrictJson json = new StrictJson();
 
   /** A log record for {@code event}, read at {@code offset} of {@code topic}-{@code partition}. */
@@ -62,6 +70,45 @@ public final class GraphLogCodec {
     };
     check(record);
     return record;
+  }
+
+  /**
+   * The Avro single-object log record of an event read at {@code offset} of
+   * {@code topic}-{@code partition}: the same bytes as
+   * {@code encode(logged(event, topic, partition, offset), EventFormat.AVRO)}, made cheaply when
+   * the producer's {@code value} is itself Avro single-object in this version's GraphEvent schema:
+   * a logged event's binary form is the event's binary form followed by its source position, so
+   * the producer's body is copied rather than the event encoded again. Stage 1 calls this for
+   * every event; {@code value} must be the bytes {@link GraphEventCodec#decode} turned into
+   * {@code event} (which checked it), since in the fast path only they are written.
+   *
+   * @throws IllegalArgumentException if the source position breaks a rule
+   */
+  public byte[] encodeLogged(byte[] value, GraphEvent event, String topic, int partition,
+      long offset) {
+    if (!eventAvro.isSingleObjectOfThisSchema(value)) {
+      return encode(logged(event, topic, partition, offset), EventFormat.AVRO);
+    }
+    if (topic == null || topic.isEmpty() || partition < 0 || offset < 0) {
+      throw new IllegalArgumentException("invalid source position " + topic + "-" + partition
+          + "@" + offset);
+    }
+    int bodyLength = value.length - EventFormat.AVRO_HEADER_LENGTH;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + 1 + bodyLength
+        + topic.length() + 16);
+    out.writeBytes(header);
+    out.write(0); // the union branch of GraphLogRecord.entry: LoggedEvent
+    out.write(value, EventFormat.AVRO_HEADER_LENGTH, bodyLength);
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    try {
+      encoder.writeString(topic);
+      encoder.writeInt(partition);
+      encoder.writeLong(offset);
+      encoder.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    }
+    return out.toByteArray();
   }
 
   /**

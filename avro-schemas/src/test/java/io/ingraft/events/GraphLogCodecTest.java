@@ -44,6 +44,57 @@ class GraphLogCodecTest {
     assertThat(GraphLogCodec.graphOf(record)).isEqualTo("social");
   }
 
+  static Stream<Arguments> samples() {
+    return SampleEvents.all().entrySet().stream()
+        .map(e -> Arguments.of(e.getKey(), e.getValue()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void aLoggedEventFromAvroInputIsTheSameRecordAsEncodingIt(String name, GraphEvent event) {
+    GraphEventCodec events = new GraphEventCodec();
+    byte[] value = events.encode(event, EventFormat.AVRO);
+    GraphEvent decoded = events.decode(value);
+    // Offsets and partitions of several varint lengths, and a topic with multi-byte characters.
+    for (long offset : new long[] {0, 63, 64, 1L << 40}) {
+      for (String topic : new String[] {"ingraft.mutations", "gråph-tøpic"}) {
+        byte[] expected = codec.encode(GraphLogCodec.logged(decoded, topic, 300, offset),
+            EventFormat.AVRO);
+        byte[] copied = codec.encodeLogged(value, decoded, topic, 300, offset);
+        // Equal records; the bytes themselves may differ in the order of map entries, which
+        // Avro writes as the map iterates.
+        assertThat(codec.decode(copied)).isEqualTo(codec.decode(expected))
+            .isEqualTo(GraphLogCodec.logged(event, topic, 300, offset));
+        if (name.equals("deleteNode")) {
+          assertThat(copied).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void aLoggedEventFromJsonInputIsEncoded(String name, GraphEvent event) {
+    GraphEventCodec events = new GraphEventCodec();
+    GraphEvent decoded = events.decode(events.encode(event, EventFormat.JSON));
+    byte[] value = events.encode(event, EventFormat.JSON);
+    assertThat(codec.encodeLogged(value, decoded, "t", 1, 2)).isEqualTo(
+        codec.encode(GraphLogCodec.logged(decoded, "t", 1, 2), EventFormat.AVRO));
+  }
+
+  @Test
+  void aLoggedEventNeedsAValidSourcePosition() {
+    GraphEventCodec events = new GraphEventCodec();
+    GraphEvent event = SampleEvents.all().get("deleteNode");
+    byte[] value = events.encode(event, EventFormat.AVRO);
+    assertThatThrownBy(() -> codec.encodeLogged(value, event, "", 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> codec.encodeLogged(value, event, "t", -1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> codec.encodeLogged(value, event, "t", 0, -1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void jsonForm() {
     GraphEvent event = SampleEvents.all().get("deleteNode");

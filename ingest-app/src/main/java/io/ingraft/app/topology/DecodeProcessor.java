@@ -130,8 +130,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
         return;
       }
     }
-    byte[] logged = logCodec.encode(GraphLogCodec.logged(event, source.topic(),
-        source.partition(), source.offset()), EventFormat.AVRO);
+    byte[] logged = logCodec.encodeLogged(record.value(), event, source.topic(),
+        source.partition(), source.offset());
     RecordHeaders headers = new RecordHeaders();
     headers.add(BodyKind.HEADER, BodyKind.of(event).headerValue());
     context.forward(record.withValue((Decoded) new Accepted(graph, logged)).withHeaders(headers));

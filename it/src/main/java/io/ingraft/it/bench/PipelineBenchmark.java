@@ -22,8 +22,8 @@ import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.MutationBody;
 import io.ingraft.events.avro.Op;
 import io.ingraft.events.avro.OpKind;
-import io.ingraft.events.avro.Seal;
 import io.ingraft.events.avro.SchemaBody;
+import io.ingraft.events.avro.Seal;
 import io.ingraft.it.bench.ResourceMeters.CpuReading;
 import io.ingraft.it.bench.ResourceMeters.CpuUse;
 import io.ingraft.it.bench.ResourceMeters.HeapPeak;
@@ -47,10 +47,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -59,6 +61,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,6 +73,12 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * The end-to-end benchmark (prints figures; never a timed test): a local broker (child JVM), both
@@ -228,13 +237,15 @@ public final class PipelineBenchmark {
     double consumeRate = rawConsume(preload.sourceStart, preload.sourceEnd, options.events);
     System.out.printf("raw consume: %,d source records with a plain KafkaConsumer (byte arrays):"
         + " %,.0f records/s  [load %s]%n%n", options.events, consumeRate, ResourceMeters.loadAverage());
-    // 6. Steady run.
+    // 6. One Kafka Streams exactly-once hop, doing nothing, over the same source records.
+    double passthroughRate = streamsPassthrough();
+    // 7. Steady run.
     Phase steady = steady();
 
     WriterStats stats = pipeline.stats();
     pipeline.close();
 
-    // 7. Where the writer's time goes: the engine alone on batches of the sizes seen.
+    // 8. Where the writer's time goes: the engine alone on batches of the sizes seen.
     System.out.println("Engine alone (no Kafka), same rows, one thread, graph pre-filled as the"
         + " pipeline's were:");
     for (Phase phase : List.of(preload, steady)) {
@@ -247,7 +258,7 @@ public final class PipelineBenchmark {
     }
     System.out.println();
 
-    report(preload, steady, ceiling, consumeRate, stats);
+    report(preload, steady, ceiling, consumeRate, passthroughRate, stats);
   }
 
   private Phase preload() throws Exception {
@@ -349,7 +360,7 @@ public final class PipelineBenchmark {
     void begin() throws Exception {
       sourceStart = endOffsets(config.topics().mutations(), IsolationLevel.READ_UNCOMMITTED);
       graphLogStart = endOffsets(config.topics().graphLog(), IsolationLevel.READ_COMMITTED);
-      repartitionBase = sum(endOffsets(repartitionTopic(), IsolationLevel.READ_UNCOMMITTED));
+      repartitionBase = sum(endOffsets(stageOneProgressTopic(), IsolationLevel.READ_UNCOMMITTED));
       graphLogBase = sum(graphLogStart);
       baseVersions = notices.latestVersions();
       statsBefore = pipeline.stats();
@@ -370,7 +381,7 @@ public final class PipelineBenchmark {
     private void sample() {
       try {
         while (sampling) {
-          long rep = sum(endOffsets(repartitionTopic(), IsolationLevel.READ_UNCOMMITTED));
+          long rep = sum(endOffsets(stageOneProgressTopic(), IsolationLevel.READ_UNCOMMITTED));
           long now = System.currentTimeMillis();
           if (firstConsumeMs == 0) {
             if (rep > repartitionBase) {
@@ -673,7 +684,7 @@ public final class PipelineBenchmark {
   // The report
 
   private void report(Phase preload, Phase steady, Ceiling ceiling, double consumeRate,
-      WriterStats stats) {
+      double passthroughRate, WriterStats stats) {
     System.out.printf("Ingraft pipeline benchmark, %d cores; load average at the end %s%n",
         Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
     String header = String.format("%-8s %14s %14s %9s %9s %10s %10s %10s %10s %10s %12s",
@@ -691,6 +702,8 @@ public final class PipelineBenchmark {
         ceiling.rowsPerSecond);
     System.out.printf("%-8s raw consume of the same %,d source records: %,.0f records/s%n",
         "consume", options.events, consumeRate);
+    System.out.printf("%-8s one Kafka Streams exactly-once hop that only copies the mutations"
+        + " topic (same broker and settings): %,.0f records/s%n", "eos hop", passthroughRate);
     System.out.printf("freshness = event timestamp -> publish of the version that applied it, per"
         + " event; per batch (oldest event, the commit notice's freshnessMs): preload p50 %s p99"
         + " %s, steady p50 %s p99 %s%n", seconds(preload.batchFreshness, true),
@@ -705,9 +718,10 @@ public final class PipelineBenchmark {
     target(String.format("steady p99 freshness <= 2 s at %,d events/s: %s (achieved %,.0f events/s)",
         options.steadyRate, seconds(steady.eventFreshness, false), steady.achieved()),
         steady.eventFreshness != null && steady.eventFreshness.p99() <= 2000);
-    System.out.printf("writer totals: %,d events applied, %,d rejected, %,d batches, %,d retries,"
-        + " producer send failures %d%n", stats.eventsApplied(), stats.eventsRejected(), stats.batches(),
-        stats.retries(), sendFailures.get());
+    System.out.printf("writer totals: %,d events applied, %,d rejected, %,d batches in %,d applies,"
+        + " %,d retries, producer send failures %d%n", stats.eventsApplied(),
+        stats.eventsRejected(), stats.batches(), stats.applies(), stats.retries(),
+        sendFailures.get());
     System.out.println();
     printConfig();
   }
@@ -751,10 +765,13 @@ public final class PipelineBenchmark {
       }
     });
     System.out.printf("  pipeline in effect: seal max-events %,d, max-bytes %,d, linger %d ms;"
-            + " writer threads %d, max-buffered %,d; topic partitions %d; Streams EOS v2, commit"
-            + " interval 100 ms unless overridden%n", config.sealing().maxEvents(),
-        config.sealing().maxBytes(), config.sealing().linger().toMillis(),
-        config.writer().threads(), config.writer().maxBufferedEvents(), config.topics().partitions());
+            + " stage 1 %s; writer threads %d, max-buffered %,d, max-batch %,d; topic partitions"
+            + " %d; Streams EOS v2, commit interval 100 ms unless overridden%n",
+        config.sealing().maxEvents(), config.sealing().maxBytes(),
+        config.sealing().linger().toMillis(),
+        config.stageOne().keyedByGraph() ? "keyed by graph (no repartition)" : "with repartition",
+        config.writer().threads(), config.writer().maxBufferedEvents(),
+        config.writer().maxBatchEvents(), config.topics().partitions());
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -797,8 +814,13 @@ public final class PipelineBenchmark {
     return props;
   }
 
-  private String repartitionTopic() {
-    return config.applicationId() + "-" + IngestTopology.BY_GRAPH + "-repartition";
+  /**
+   * Where stage 1's progress shows first: its repartition topic, or with no repartition
+   * (keyed by graph) the graph log itself, uncommitted (events and seals).
+   */
+  private String stageOneProgressTopic() {
+    return config.stageOne().keyedByGraph() ? config.topics().graphLog()
+        : config.applicationId() + "-" + IngestTopology.BY_GRAPH + "-repartition";
   }
 
   private static String threadGroup(String name) {
@@ -899,6 +921,60 @@ public final class PipelineBenchmark {
       System.out.printf("raw consume: %,d records, %,.1f MB of values in %.2f s%n", count,
           bytes / 1e6, seconds);
       return count / seconds;
+    }
+  }
+
+  /**
+   * The rate of one Kafka Streams exactly-once hop that does nothing but copy records: every
+   * record of the mutations topic so far (warm-up and preload) into a fresh topic, with the
+   * pipeline's own Streams settings (EOS v2, commit interval, partitions). Stage 1 makes one such
+   * hop, or two with its repartition, on top of its own work, and the writer reads the result
+   * once more: this bounds what the whole pipeline can do on this broker and machine. Measured
+   * from the first record visible (read_committed) in the copy to the last.
+   */
+  private double streamsPassthrough() throws InterruptedException {
+    String source = config.topics().mutations();
+    long total = sum(endOffsets(source, IsolationLevel.READ_UNCOMMITTED));
+    String sink = "bench-passthrough";
+    try {
+      admin.createTopics(List.of(new NewTopic(sink, partitions(),
+          (short) 1))).all().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create " + sink, e);
+    }
+    Properties props = IngestTopology.streamsProps(config);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
+    props.put(StreamsConfig.STATE_DIR_CONFIG,
+        root.resolve("passthrough-state").toString());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(source, Consumed.with(
+            Serdes.ByteArray(),
+            Serdes.ByteArray()))
+        .to(sink, Produced.with(
+            Serdes.ByteArray(),
+            Serdes.ByteArray()));
+    try (KafkaStreams streams =
+        new KafkaStreams(builder.build(), props)) {
+      streams.start();
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      long first = 0;
+      long copied = 0;
+      while (copied < total && System.nanoTime() < deadline) {
+        copied = sum(endOffsets(sink, IsolationLevel.READ_COMMITTED));
+        if (copied > 0 && first == 0) {
+          first = System.nanoTime();
+        }
+        LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+      }
+      double seconds = (System.nanoTime() - first) / 1e9;
+      // The committed end offsets count the transaction markers too: about one per partition
+      // and commit, a rounding error at these sizes.
+      System.out.printf("eos hop: Kafka Streams (EOS v2) copied %,d records in %.2f s:"
+          + " %,.0f records/s  [load %s]%n%n", total, seconds, total / seconds,
+          ResourceMeters.loadAverage());
+      streams.close(Duration.ofSeconds(30));
+      return total / seconds;
     }
   }
 
