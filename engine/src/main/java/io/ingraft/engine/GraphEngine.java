@@ -38,6 +38,7 @@ import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.ConcurrentTableWriteException;
 import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
+import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -82,6 +83,7 @@ public final class GraphEngine {
   private final Map<GraphId, OwnedGraph> owned = new ConcurrentHashMap<>();
   private final Map<String, GraphSchema> schemas = new ConcurrentHashMap<>();
   private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
+  private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
 
   /** A graph this engine owns: its epoch and the latest manifest it published or read. */
@@ -97,6 +99,14 @@ public final class GraphEngine {
    * single writer thread touches it.
    */
   private record VersionedKeys(long version, Set<Object> keys) {
+  }
+
+  /**
+   * A table's fragment and row counts at one version, for the compaction check after every
+   * publish. Carried forward from the staged write of an append (which only adds fragments and
+   * rows) instead of opening the table again; read from the table after any other write.
+   */
+  private record VersionedStats(long version, TableStats stats) {
   }
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock) {
@@ -284,6 +294,7 @@ public final class GraphEngine {
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
+    plan.writes().forEach(write -> advanceStats(write, published));
     compactIfNeeded(graph, staging.keyChanges().keySet());
     return new BatchResult(graph.value(), published.version(), results);
   }
@@ -309,8 +320,7 @@ public final class GraphEngine {
     List<String> compacted = new ArrayList<>();
     for (Map.Entry<String, TablePin> entry : owned.get(graph).manifest().tables().entrySet()) {
       TablePin pin = entry.getValue();
-      if (!paths.contains(pin.path())
-          || !maintenance.needsCompaction(tables.stats(pin.path(), pin.version()))) {
+      if (!paths.contains(pin.path()) || !maintenance.needsCompaction(statsOf(pin))) {
         continue;
       }
       OwnedGraph current = owned.get(graph);
@@ -514,6 +524,32 @@ public final class GraphEngine {
     });
     keyIndex.put(path, new VersionedKeys(version, keys));
     return java.util.Collections.unmodifiableSet(keys);
+  }
+
+  /** The table's stats at its pinned version: carried forward, or read (and remembered). */
+  private TableStats statsOf(TablePin pin) {
+    VersionedStats known = tableStats.get(pin.path());
+    if (known != null && known.version() == pin.version()) {
+      return known.stats();
+    }
+    TableStats stats = tables.stats(pin.path(), pin.version());
+    tableStats.put(pin.path(), new VersionedStats(pin.version(), stats));
+    return stats;
+  }
+
+  /** Carries a table's stats over an append it just committed; forgets them after any other. */
+  private void advanceStats(TableWrite write, Manifest published) {
+    StagedWrite staged = write.staged();
+    VersionedStats before = tableStats.remove(staged.table());
+    Optional<TablePin> pin = published.table(write.key());
+    if (before == null || pin.isEmpty() || before.version() != staged.readVersion()
+        || staged.kind() != StagedWrite.Kind.APPEND) {
+      return;
+    }
+    TableStats stats = before.stats();
+    tableStats.put(staged.table(), new VersionedStats(pin.get().version(), new TableStats(
+        stats.fragments() + staged.newFragments().size(), stats.rows() + staged.rowsAdded(),
+        stats.deletedRows())));
   }
 
   private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {

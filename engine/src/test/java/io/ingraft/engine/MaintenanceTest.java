@@ -73,4 +73,37 @@ class MaintenanceTest {
       assertThat(export.toString().lines()).hasSize(100);
     }
   }
+
+  @Test
+  void appendsAreCountedTowardsTheFragmentLimitAcrossCompactions() throws Exception {
+    Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
+    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+      GraphId g = GraphId.of("g");
+      // Only the fragment count can trigger: appends delete nothing.
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
+          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE));
+      engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
+      ManifestLog log = new ManifestLog(store, g);
+      List<Integer> compactedAfter = new ArrayList<>();
+      for (int batch = 1; batch <= 7; batch++) {
+        long before = log.require().version();
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          ops.add(new Op.UpsertNode("N", Map.of("id", "n" + (batch * 10 + i), "v", batch)));
+        }
+        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null,
+            new EventBody.Mutation(ops))));
+        for (long v = before + 1; v <= log.require().version(); v++) {
+          if (log.read(v).commit().kind() == CommitKind.MAINTENANCE) {
+            compactedAfter.add(batch);
+          }
+        }
+      }
+      // One new fragment per batch: 4 > 3 after batch 4; compacted to one, 4 again after batch 7.
+      assertThat(compactedAfter).containsExactly(4, 7);
+      TablePin pin = log.require().table("nodes/N").orElseThrow();
+      assertThat(tables.stats(pin.path(), pin.version()).fragments()).isLessThanOrEqualTo(3);
+      assertThat(engine.snapshot(g).count("N")).isEqualTo(70);
+    }
+  }
 }

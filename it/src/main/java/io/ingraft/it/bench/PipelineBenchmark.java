@@ -87,8 +87,9 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <ul>
  *   <li>Preload run: N events (default 200,000) as fast as the producer can send them; events/s
- *       from the first consume (stage 1's repartition topic starts to grow) to the last publish
- *       (the latest {@code publishedAt} of the run's commit notices).
+ *       from the first consume (stage 1's first output: its repartition topic or, keyed by graph,
+ *       the graph log starts to grow) to the last publish (the latest {@code publishedAt} of the
+ *       run's commit notices).
  *   <li>In the same JVM: the raw Lance staged-write ceiling for the same rows (build + stage +
  *       commit through {@link TableStore}, as {@code EngineBenchmark} does) and the raw consume
  *       rate of the same source records (a plain {@link KafkaConsumer}, byte arrays).
@@ -105,9 +106,11 @@ import org.apache.kafka.streams.kstream.Produced;
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@pipeline-bench}.
  * Arguments ({@code -Dbench.args="..."}): {@code [events] [steadyRate] [steadySeconds] [graphs]}
  * (defaults 200000 20000 20 20), then any {@code key=value}: pipeline settings
- * ({@code ingraft.*}, {@code kafka.*}) override the benchmark's, and {@code warmup=N} (events
- * applied before the preload run, default 100000: the JIT is far from warm after fewer on two
- * cores), {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness.
+ * ({@code ingraft.*}, {@code kafka.*}) override the benchmark's (stage 1 keyed by graph, linger
+ * 500 ms, max-events 50,000, 4 partitions), and {@code warmup=N} (events applied before the
+ * preload run, default 1,000,000, about 30 s: on two cores the JIT still compiles for minutes,
+ * and a service runs warm), {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune
+ * the harness.
  */
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
@@ -138,7 +141,7 @@ public final class PipelineBenchmark {
     static Options parse(String[] args) {
       List<Integer> numbers = new ArrayList<>();
       Map<String, String> overrides = new TreeMap<>();
-      int warmup = 100_000;
+      int warmup = 1_000_000;
       List<String> brokerJvm = null;
       for (String arg : args) {
         int eq = arg.indexOf('=');
@@ -641,7 +644,9 @@ public final class PipelineBenchmark {
         new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),
         new StackSampler.Rule("Lance commit", "io.ingraft.storage.table.TableStore#commit"),
         new StackSampler.Rule("Lance stage", "io.ingraft.storage.table.TableStore#stage"),
-        new StackSampler.Rule("Lance head/count/exists",
+        new StackSampler.Rule("Lance head/count/exists/stats",
+            "io.ingraft.storage.table.TableStore#headIfExists",
+            "io.ingraft.storage.table.TableStore#stats",
             "io.ingraft.storage.table.TableStore#headVersion",
             "io.ingraft.storage.table.TableStore#count",
             "io.ingraft.storage.table.TableStore#exists"),
@@ -790,7 +795,12 @@ public final class PipelineBenchmark {
     s.put("ingraft.state-dir", root.resolve("streams").toAbsolutePath().toString());
     s.put("ingraft.topic.partitions", "4");
     s.put("ingraft.seal.max-events", "50000");
-    s.put("ingraft.seal.linger-ms", "200");
+    // Half a second of linger: 20 graphs then seal at most 40 batches/s, and each apply has a
+    // fixed cost (table commits, sidecar, manifest) that 200 ms of linger made dominate.
+    s.put("ingraft.seal.linger-ms", "500");
+    // The producer keys every event by its graph id with the default partitioner: stage 1 can
+    // skip its repartition (ingraft.topology.keyed-by-graph=false measures the default mode).
+    s.put(IngraftConfig.KEYED_BY_GRAPH, "true");
     s.put("ingraft.writer.id", "bench-writer");
     s.put("ingraft.application-id", APP_ID);
     s.putAll(options.overrides);
