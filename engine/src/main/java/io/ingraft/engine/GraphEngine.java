@@ -301,8 +301,9 @@ public final class GraphEngine {
 
   /**
    * Compacts every table of the graph that the maintenance policy says needs it, each as its own
-   * sidecar-guarded publish (kind MAINTENANCE): the table's live rows are rewritten into few
-   * fragments without deletion files, committed at exactly pin + 1 like any other write.
+   * sidecar-guarded publish (kind MAINTENANCE): the live rows of the table's small and heavily
+   * deleted fragments are rewritten into few fragments without deletion files, committed at
+   * exactly pin + 1 like any other write; large fragments stay as they are.
    *
    * @return the tables compacted
    */
@@ -325,10 +326,13 @@ public final class GraphEngine {
       }
       OwnedGraph current = owned.get(graph);
       Manifest base = current.manifest();
-      StagedWrite rewrite = tables.stageRewrite(pin.path(), pin.version(),
-          tables.schema(pin.path(), pin.version()));
+      Optional<StagedWrite> compaction = tables.stageCompaction(pin.path(), pin.version(),
+          maintenance.smallFragmentRows(), maintenance.maxDeletedShare());
+      if (compaction.isEmpty()) {
+        continue;
+      }
       CommitPlan plan = new CommitPlan(SidecarKind.MAINTENANCE,
-          List.of(new TableWrite(entry.getKey(), rewrite)), null, null, Map.of(),
+          List.of(new TableWrite(entry.getKey(), compaction.get())), null, null, Map.of(),
           new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
       Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
       owned.put(graph, current.at(published));
@@ -532,7 +536,7 @@ public final class GraphEngine {
     if (known != null && known.version() == pin.version()) {
       return known.stats();
     }
-    TableStats stats = tables.stats(pin.path(), pin.version());
+    TableStats stats = tables.stats(pin.path(), pin.version(), maintenance.smallFragmentRows());
     tableStats.put(pin.path(), new VersionedStats(pin.version(), stats));
     return stats;
   }
@@ -546,10 +550,8 @@ public final class GraphEngine {
         || staged.kind() != StagedWrite.Kind.APPEND) {
       return;
     }
-    TableStats stats = before.stats();
-    tableStats.put(staged.table(), new VersionedStats(pin.get().version(), new TableStats(
-        stats.fragments() + staged.newFragments().size(), stats.rows() + staged.rowsAdded(),
-        stats.deletedRows())));
+    tableStats.put(staged.table(), new VersionedStats(pin.get().version(),
+        before.stats().plus(staged, maintenance.smallFragmentRows())));
   }
 
   private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {

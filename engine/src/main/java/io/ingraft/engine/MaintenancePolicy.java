@@ -3,20 +3,27 @@ package io.ingraft.engine;
 import io.ingraft.storage.table.TableStats;
 
 /**
- * When the owner compacts a table between batches: when it is spread over more than
- * {@code maxFragments} fragments, or when at least {@code minDeletedRows} stored rows, and more
- * than {@code maxDeletedShare} of them, are deleted. Upserts and deletes leave deletion files
- * behind, and scans and key lookups slow down with them until the table is rewritten
- * (research/lance-upsert.md: 100 upserts of 10k keys made full scans 9× slower).
+ * When the owner compacts a table between batches, and what it rewrites. Every append adds a
+ * small fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow
+ * down with both until they are compacted (research/lance-upsert.md: 100 upserts of 10k keys made
+ * full scans 9× slower). A table is compacted when more than {@code maxFragments} of its
+ * fragments hold fewer than {@code smallFragmentRows} rows, or when at least
+ * {@code minDeletedRows} stored rows, and more than {@code maxDeletedShare} of them, are deleted.
+ * A compaction rewrites only the small fragments and those whose own deleted share is past
+ * {@code maxDeletedShare} ({@code TableStore#stageCompaction}): its cost stays bounded as the
+ * table grows.
  */
-public record MaintenancePolicy(int maxFragments, double maxDeletedShare, long minDeletedRows) {
-  public static final MaintenancePolicy DEFAULT = new MaintenancePolicy(64, 0.2, 10_000);
+public record MaintenancePolicy(int maxFragments, double maxDeletedShare, long minDeletedRows,
+    long smallFragmentRows) {
+  /** 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows. */
+  public static final MaintenancePolicy DEFAULT =
+      new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024);
   /** Never compacts on its own (tests, or when an operator schedules maintenance). */
   public static final MaintenancePolicy OFF =
-      new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE);
+      new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024);
 
   public boolean needsCompaction(TableStats stats) {
-    return stats.fragments() > maxFragments
+    return stats.smallFragments() > maxFragments
         || (stats.deletedRows() >= minDeletedRows && stats.deletedShare() > maxDeletedShare);
   }
 }

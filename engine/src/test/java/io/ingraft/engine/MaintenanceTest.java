@@ -31,7 +31,7 @@ class MaintenanceTest {
     try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
       GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
-          new MaintenancePolicy(4, 0.5, 1));
+          new MaintenancePolicy(4, 0.5, 1, 1000));
       engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
       List<Op> initial = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
@@ -54,7 +54,7 @@ class MaintenanceTest {
       assertThat(kinds).contains(CommitKind.MAINTENANCE);
       Manifest latest = log.require();
       TablePin pin = latest.table("nodes/N").orElseThrow();
-      TableStats stats = tables.stats(pin.path(), pin.version());
+      TableStats stats = tables.stats(pin.path(), pin.version(), 1000);
       assertThat(stats.fragments()).as("fragments after compaction").isLessThanOrEqualTo(4);
       assertThat(stats.rows()).isEqualTo(100);
 
@@ -81,7 +81,7 @@ class MaintenanceTest {
       GraphId g = GraphId.of("g");
       // Only the fragment count can trigger: appends delete nothing.
       GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
-          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE));
+          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 1000));
       engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
       ManifestLog log = new ManifestLog(store, g);
       List<Integer> compactedAfter = new ArrayList<>();
@@ -102,8 +102,44 @@ class MaintenanceTest {
       // One new fragment per batch: 4 > 3 after batch 4; compacted to one, 4 again after batch 7.
       assertThat(compactedAfter).containsExactly(4, 7);
       TablePin pin = log.require().table("nodes/N").orElseThrow();
-      assertThat(tables.stats(pin.path(), pin.version()).fragments()).isLessThanOrEqualTo(3);
+      assertThat(tables.stats(pin.path(), pin.version(), 1000).fragments()).isLessThanOrEqualTo(3);
       assertThat(engine.snapshot(g).count("N")).isEqualTo(70);
+    }
+  }
+
+  @Test
+  void onlySmallFragmentsAreRewrittenAndLargeOnesStay() throws Exception {
+    Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
+    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+      GraphId g = GraphId.of("g");
+      // Small is below 50 rows: the first batch's fragment (100 rows) is large.
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
+          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 50));
+      engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
+      ManifestLog log = new ManifestLog(store, g);
+      int next = 0;
+      for (int batch = 0; batch < 5; batch++) {
+        int size = batch == 0 ? 100 : 10;
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+          ops.add(new Op.UpsertNode("N", Map.of("id", "n" + next++, "v", batch)));
+        }
+        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null,
+            new EventBody.Mutation(ops))));
+      }
+      // After the 4th small fragment (4 > 3): the four merged into one of 40 rows, the large one
+      // untouched. A rewrite of the whole table would leave one fragment of 140.
+      Manifest latest = log.require();
+      assertThat(latest.commit().kind()).isEqualTo(CommitKind.MAINTENANCE);
+      TablePin pin = latest.table("nodes/N").orElseThrow();
+      TableStats stats = tables.stats(pin.path(), pin.version(), 50);
+      assertThat(stats.fragments()).isEqualTo(2);
+      assertThat(stats.smallFragments()).isEqualTo(1);
+      assertThat(stats.rows()).isEqualTo(140);
+      assertThat(pin.rowCount()).isEqualTo(140);
+      assertThat(engine.snapshot(g).count("N")).isEqualTo(140);
+      assertThat(engine.snapshot(g).node("N", "n139")).get()
+          .satisfies(r -> assertThat(r).containsEntry("v", 4L));
     }
   }
 }

@@ -51,6 +51,11 @@ public record StagedWrite(String table, long readVersion, Kind kind,
      */
     UPSERT,
     /**
+     * Small or heavily deleted fragments replaced by new fragments holding their live rows
+     * ({@link TableStore#stageCompaction}); one Lance {@code Update}, the rows unchanged.
+     */
+    COMPACT,
+    /**
      * Creation of an empty table with {@link StagedWrite#schema()}: a Lance {@code Overwrite}
      * without fragments, at read version 0 (no dataset at the path) or over an orphan dataset's
      * HEAD.

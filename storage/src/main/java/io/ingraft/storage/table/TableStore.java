@@ -282,11 +282,15 @@ public final class TableStore implements AutoCloseable {
     return orphans;
   }
 
-  /** Fragment count, live and deleted rows of a version (from its manifest; no data is read). */
-  public TableStats stats(String table, long version) {
+  /**
+   * Fragment count, live and deleted rows of a version, and how many of its fragments hold
+   * fewer than {@code smallFragmentRows} live rows (from its manifest; no data is read).
+   */
+  public TableStats stats(String table, long version, long smallFragmentRows) {
     checkOpen();
     try (Dataset ds = openAt(table, version)) {
       int fragments = 0;
+      int small = 0;
       long rows = 0;
       long deleted = 0;
       for (Fragment fragment : ds.getFragments()) {
@@ -294,10 +298,75 @@ public final class TableStore implements AutoCloseable {
         fragments++;
         rows += meta.getNumRows();
         deleted += meta.getNumDeletions();
+        if (meta.getNumRows() < smallFragmentRows) {
+          small++;
+        }
       }
-      return new TableStats(fragments, rows, deleted);
+      return new TableStats(fragments, rows, deleted, small);
     } catch (Exception e) {
       throw LanceErrors.onRead(table, "read fragment stats", e);
+    }
+  }
+
+  /**
+   * Stages a compaction of version {@code readVersion}: the live rows of its small fragments
+   * (fewer than {@code smallFragmentRows} rows) and of the fragments whose deleted share exceeds
+   * {@code maxDeletedShare} are written to new fragments, which replace them in one Lance
+   * {@code Update} at {@code readVersion + 1}, like any other staged write (Lance's own
+   * compaction commits two versions, which the pin + 1 rule of the commit protocol forbids).
+   * Large fragments without many deletions are left alone, so the cost of a compaction is
+   * bounded by the small fragments, not the table. The rows, their keys and the table's row
+   * count are unchanged; rows move, so row addresses change.
+   *
+   * @return the staged compaction, or empty when it would change nothing worth a version (at
+   *     most one small fragment and no fragment past the deleted share)
+   */
+  public Optional<StagedWrite> stageCompaction(String table, long readVersion,
+      long smallFragmentRows, double maxDeletedShare) {
+    checkOpen();
+    requireReadVersion(table, readVersion);
+    try (Dataset ds = openAt(table, readVersion)) {
+      List<Integer> ids = new ArrayList<>();
+      List<Long> removed = new ArrayList<>();
+      long live = 0;
+      boolean deletions = false;
+      for (Fragment fragment : ds.getFragments()) {
+        FragmentMetadata meta = fragment.metadata();
+        // Lance's fragment row count leaves out the rows its deletion file deletes.
+        long rows = meta.getNumRows();
+        long deleted = meta.getNumDeletions();
+        boolean heavilyDeleted = deleted > 0
+            && (double) deleted / (rows + deleted) > maxDeletedShare;
+        if (rows < smallFragmentRows || heavilyDeleted) {
+          ids.add(meta.getId());
+          removed.add((long) meta.getId());
+          live += rows;
+          deletions |= deleted > 0;
+        }
+      }
+      if (ids.size() < 2 && !deletions) {
+        return Optional.empty();
+      }
+      Schema schema = ds.getSchema();
+      List<FragmentMetadata> fragments = live == 0 ? List.of()
+          : writeRowsOf(table, ds, schema, ids);
+      long written = 0;
+      for (FragmentMetadata f : fragments) {
+        written += f.getNumRows();
+      }
+      if (written != live) {
+        throw new StorageIoException(table, "compaction", new IllegalStateException("wrote "
+            + written + " rows for the " + live + " live rows of fragments " + ids
+            + " of version " + readVersion));
+      }
+      LOG.debug("staged compaction of {} at {}: fragments {} ({} live rows) into {}", table,
+          readVersion, ids, live, fragments.size());
+      return Optional.of(new StagedWrite(table, readVersion, StagedWrite.Kind.COMPACT, fragments,
+          List.of(), removed, written, live));
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onStage(table, "compaction", e);
     }
   }
 
@@ -660,7 +729,20 @@ public final class TableStore implements AutoCloseable {
    */
   private List<FragmentMetadata> rewriteRows(String table, Dataset ds, Schema oldSchema,
       Schema target) {
-    ScanOptions options = new ScanOptions.Builder().batchSize(rewriteBatchRows).build();
+    return writeRows(table, ds, oldSchema, target,
+        new ScanOptions.Builder().batchSize(rewriteBatchRows).build());
+  }
+
+  /** The live rows of fragments {@code ids} of {@code ds}, written to new fragments. */
+  private List<FragmentMetadata> writeRowsOf(String table, Dataset ds, Schema schema,
+      List<Integer> ids) {
+    return writeRows(table, ds, schema, schema,
+        new ScanOptions.Builder().batchSize(rewriteBatchRows).fragmentIds(ids).build());
+  }
+
+  /** The rows {@code options} scans from {@code ds}, in {@code target}'s shape, as fragments. */
+  private List<FragmentMetadata> writeRows(String table, Dataset ds, Schema oldSchema,
+      Schema target, ScanOptions options) {
     TableBatches.ConformingReader reader = null;
     // Close order: stream, reader (and with it the scan's reader), scanner, child allocator.
     try (BufferAllocator child = allocator.newChildAllocator("rewrite " + table, 0,
@@ -863,7 +945,7 @@ public final class TableStore implements AutoCloseable {
           .deletedFragmentIds(staged.removedFragmentIds())
           .predicate("ingraft: delete by key")
           .build();
-      case UPSERT -> Update.builder()
+      case UPSERT, COMPACT -> Update.builder()
           .removedFragmentIds(staged.removedFragmentIds())
           .updatedFragments(staged.updatedFragments())
           .newFragments(staged.newFragments())

@@ -965,6 +965,49 @@ abstract class TableStoreContractTest {
     assertThat(tables.exists(PERSON)).isFalse();
   }
 
+  // ---- staged compaction ---------------------------------------------------------------------
+
+  @Test
+  void aStagedCompactionMergesSmallAndDeletedFragmentsAndLeavesLargeOnes() {
+    // Fragments: [a b c] (3 rows, c deleted below), [d e] (2), [f] (1), [g] (1).
+    long v = personTableWithTwoFragments();
+    v = append(PERSON, v, List.of(person("f", "Fay", 6)));
+    v = append(PERSON, v, List.of(person("g", "Gus", 7)));
+    v = tables.commit(tables.stageDelete(PERSON, v, "id", List.of("c")), UUID.randomUUID(),
+        Map.of());
+    List<Map<String, Object>> before = rowsById(PERSON, v);
+    assertThat(tables.stats(PERSON, v, 2)).isEqualTo(new TableStats(4, 6, 1, 2));
+    UUID id = UUID.randomUUID();
+
+    // Small is below 2 rows: [f] and [g]; [a b] has a third of its rows deleted (> 0.3).
+    StagedWrite staged = tables.stageCompaction(PERSON, v, 2, 0.3).orElseThrow();
+
+    assertThat(staged.kind()).isEqualTo(StagedWrite.Kind.COMPACT);
+    assertThat(staged.readVersion()).isEqualTo(v);
+    assertThat(staged.removedFragmentIds()).hasSize(3);
+    assertThat(staged.rowsAdded()).isEqualTo(4);
+    assertThat(staged.rowsDeleted()).isEqualTo(4);
+    assertThat(staged.rowDelta()).isZero();
+    assertThat(tables.headVersion(PERSON)).as("nothing committed yet").isEqualTo(v);
+    long compacted = tables.commit(staged, id, Map.of("reason", "compaction"));
+
+    assertThat(compacted).isEqualTo(v + 1);
+    assertThat(rowsById(PERSON, compacted)).isEqualTo(before);
+    // [d e] stays; the other three became one fragment without deletions.
+    assertThat(tables.stats(PERSON, compacted, 2)).isEqualTo(new TableStats(2, 6, 0, 0));
+    assertThat(rowsById(PERSON, v)).as("the read version is unchanged").isEqualTo(before);
+    assertThat(tables.findVersionByTransaction(PERSON, v, id)).hasValue(compacted);
+  }
+
+  @Test
+  void aCompactionThatWouldChangeNothingIsNotStaged() {
+    long v = personTableWithTwoFragments();
+    // One small fragment ([d e] below 3 rows) and no deletions: nothing to merge it with.
+    assertThat(tables.stageCompaction(PERSON, v, 3, 0.3)).isEmpty();
+    assertThat(tables.stageCompaction(PERSON, v, 1, 0.3)).isEmpty();
+    assertThat(tables.stageCompaction(PERSON, v, 10, 0.3)).isPresent();
+  }
+
   // ---- staged rewrite (schema evolution) --------------------------------------------------------
 
   static final Schema PERSON_V2_SCHEMA = new Schema(List.of(
