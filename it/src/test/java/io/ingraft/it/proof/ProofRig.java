@@ -170,7 +170,8 @@ final class ProofRig implements AutoCloseable {
   /** The default policy, or compaction above the given fragment count. */
   static MaintenancePolicy maintenance(String compactAboveFragments) {
     return compactAboveFragments == null ? MaintenancePolicy.DEFAULT
-        : new MaintenancePolicy(Integer.parseInt(compactAboveFragments), 0.2, 10_000);
+        : new MaintenancePolicy(Integer.parseInt(compactAboveFragments), 0.2, 10_000,
+            MaintenancePolicy.DEFAULT.smallFragmentRows());
   }
 
   /** An in-process writer with fast polls, commits and retries. */
