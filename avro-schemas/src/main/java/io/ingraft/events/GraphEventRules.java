@@ -73,7 +73,7 @@ final class GraphEventRules {
     if (graph == null) {
       throw missing(path, "an event needs a graph id");
     }
-    if (!GRAPH_ID.matcher(graph).matches()) {
+    if (!isGraphId(graph)) {
       throw bad(path, "graph id " + quote(graph) + " must match " + GRAPH_ID.pattern());
     }
   }
@@ -275,9 +275,46 @@ final class GraphEventRules {
     if (name == null) {
       throw missing(path, what + " is missing");
     }
-    if (!NAME.matcher(name).matches()) {
+    if (!isName(name)) {
       throw bad(path, what + " " + quote(name) + " must match " + NAME.pattern());
     }
+  }
+
+  /**
+   * {@link #GRAPH_ID} as a loop: it runs for every event, and a regex match allocates a matcher
+   * each time. (The storage module's GraphId has the same loop; this module depends on nothing.)
+   */
+  static boolean isGraphId(String value) {
+    int length = value == null ? 0 : value.length();
+    if (length == 0 || length > 128) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = value.charAt(i);
+      boolean allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+          || (i > 0 && (c == '.' || c == '_' || c == '-'));
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #NAME} as a loop, for every type and property name of every event. */
+  static boolean isName(String value) {
+    int length = value == null ? 0 : value.length();
+    if (length == 0 || length > 128) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = value.charAt(i);
+      boolean allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+          || (i > 0 && ((c >= '0' && c <= '9') || c == '_'));
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void key(Object key, String path) {
@@ -300,7 +337,7 @@ final class GraphEventRules {
     for (Map.Entry<String, Object> entry : values.entrySet()) {
       String property = entry.getKey();
       String propertyPath = child(path, property);
-      if (property == null || !NAME.matcher(property).matches()) {
+      if (!isName(property)) {
         throw bad(propertyPath, "property name " + quote(property) + " must match "
             + NAME.pattern());
       }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.ingraft.events.avro.GraphEvent;
+import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -248,5 +250,23 @@ class GraphEventValidationTest {
     assertThat(e).as("decoding must fail").isNotNull();
     assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
     assertThat(e.path()).as(e.getMessage()).isEqualTo(path);
+  }
+
+  @Test
+  void theNameLoopsMatchTheRegularExpressions() {
+    String alphabet = "aAzZ09._-/ é\u0000Q";
+    Random random = new Random(11);
+    for (int i = 0; i < 200_000; i++) {
+      int length = random.nextInt(i % 100 == 0 ? 140 : 6);
+      StringBuilder s = new StringBuilder();
+      for (int j = 0; j < length; j++) {
+        s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String value = s.toString();
+      assertThat(GraphEventRules.isGraphId(value)).as(value)
+          .isEqualTo(GraphEventRules.GRAPH_ID.matcher(value).matches());
+      assertThat(GraphEventRules.isName(value)).as(value)
+          .isEqualTo(GraphEventRules.NAME.matcher(value).matches());
+    }
   }
 }

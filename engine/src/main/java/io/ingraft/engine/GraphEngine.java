@@ -575,6 +575,18 @@ public final class GraphEngine {
     return snapshotOf(new ManifestLog(store, graph).require());
   }
 
+  /**
+   * Manifest version {@code version} of a graph: the one this engine just published when it is
+   * that version (no read), otherwise read from the manifest log.
+   */
+  public Manifest manifest(GraphId graph, long version) {
+    OwnedGraph current = owned.get(graph);
+    if (current != null && current.manifest().version() == version) {
+      return current.manifest();
+    }
+    return new ManifestLog(store, graph).read(version);
+  }
+
   /** The graph as of a manifest version. */
   public GraphSnapshot snapshotAt(GraphId graph, long version) {
     return snapshotOf(new ManifestLog(store, graph).read(version));

@@ -1,19 +1,15 @@
 package io.ingraft.storage;
 
-import java.util.regex.Pattern;
-
 /**
  * A validated graph id: {@code [a-z0-9][a-z0-9._-]{0,127}}. Graph ids become path segments and
  * object key prefixes, so anything else (slashes, "..", upper case, empty) is rejected here,
  * before any I/O.
  */
 public record GraphId(String value) {
-  private static final Pattern RULE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
-
   public GraphId {
-    if (value == null || !RULE.matcher(value).matches()) {
+    if (!NameRules.isGraphId(value)) {
       throw new InvalidNameException("graph id", String.valueOf(value),
-          "must match [a-z0-9][a-z0-9._-]{0,127}");
+          "must match " + NameRules.GRAPH_ID);
     }
   }
 

@@ -182,7 +182,7 @@ final class BatchApplier {
     Map<String, Long> tables = new TreeMap<>();
     long publishedAt = clock.millis();
     try {
-      Manifest manifest = engine.snapshotAt(GraphId.of(batch.graph()), version).manifest();
+      Manifest manifest = engine.manifest(GraphId.of(batch.graph()), version);
       manifest.tables().forEach((table, pin) -> tables.put(table, pin.version()));
       publishedAt = manifest.time().toEpochMilli();
     } catch (RuntimeException e) {

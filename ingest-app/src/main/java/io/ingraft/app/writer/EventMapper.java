@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns an Avro {@link io.ingraft.events.avro.GraphEvent} read from the graph log into the
@@ -31,6 +32,11 @@ import java.util.Objects;
  */
 public final class EventMapper {
   private final String graphLogTopic;
+  /**
+   * Source partition names by partition number: made once, so that every event of a partition
+   * shares one string (and its hash) in the engine's offset lookups.
+   */
+  private final Map<Integer, String> sourcePartitions = new ConcurrentHashMap<>();
 
   public EventMapper(String graphLogTopic) {
     this.graphLogTopic = Objects.requireNonNull(graphLogTopic, "graphLogTopic");
@@ -49,7 +55,9 @@ public final class EventMapper {
    *     log's codec validates events, so this means a bug upstream)
    */
   public GraphEvent map(io.ingraft.events.avro.GraphEvent event, int partition, long offset) {
-    SourcePosition source = new SourcePosition(sourcePartition(graphLogTopic, partition), offset);
+    String name = sourcePartitions.computeIfAbsent(partition,
+        p -> sourcePartition(graphLogTopic, p));
+    SourcePosition source = new SourcePosition(name, offset);
     return new GraphEvent(event.getGraph(), event.getEventId(), source, event.getTimestamp(),
         body(event.getBody()));
   }
