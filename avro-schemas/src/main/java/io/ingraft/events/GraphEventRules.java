@@ -336,23 +336,32 @@ final class GraphEventRules {
   private static void values(Map<String, Object> values, String path, Set<String> reserved) {
     for (Map.Entry<String, Object> entry : values.entrySet()) {
       String property = entry.getKey();
-      String propertyPath = child(path, property);
+      // The property's path is built only for an error or a nested value: this loop runs for
+      // every property of every event.
       if (!isName(property)) {
-        throw bad(propertyPath, "property name " + quote(property) + " must match "
+        throw bad(child(path, property), "property name " + quote(property) + " must match "
             + NAME.pattern());
       }
       if (reserved.contains(property)) {
-        throw bad(propertyPath, "property name " + quote(property)
+        throw bad(child(path, property), "property name " + quote(property)
             + " is reserved in edge rows (from, to, id)");
       }
-      value(entry.getValue(), propertyPath);
+      Object value = entry.getValue();
+      if (!isPlainScalar(value)) {
+        value(value, child(path, property));
+      }
     }
+  }
+
+  /** A value of the Avro Value union that needs no further check. */
+  private static boolean isPlainScalar(Object value) {
+    return value == null || value instanceof Boolean || value instanceof Integer
+        || value instanceof Long || value instanceof String || value instanceof ByteBuffer;
   }
 
   /** The kinds of the Avro Value union; everything else would not even encode. */
   private static void value(Object value, String path) {
-    if (value == null || value instanceof Boolean || value instanceof Integer
-        || value instanceof Long || value instanceof String || value instanceof ByteBuffer) {
+    if (isPlainScalar(value)) {
       return;
     }
     if (value instanceof Float f) {
