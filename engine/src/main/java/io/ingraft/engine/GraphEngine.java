@@ -321,7 +321,8 @@ public final class GraphEngine {
     List<String> compacted = new ArrayList<>();
     for (Map.Entry<String, TablePin> entry : owned.get(graph).manifest().tables().entrySet()) {
       TablePin pin = entry.getValue();
-      if (!paths.contains(pin.path()) || !maintenance.needsCompaction(statsOf(pin))) {
+      if (!paths.contains(pin.path())
+          || !maintenance.needsCompaction(pin.path(), statsOf(pin))) {
         continue;
       }
       OwnedGraph current = owned.get(graph);

@@ -6,8 +6,9 @@ import io.ingraft.storage.table.TableStats;
  * When the owner compacts a table between batches, and what it rewrites. Every append adds a
  * small fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow
  * down with both until they are compacted (research/lance-upsert.md: 100 upserts of 10k keys made
- * full scans 9× slower). A table is compacted when more than {@code maxFragments} of its
- * fragments hold fewer than {@code smallFragmentRows} rows, or when at least
+ * full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
+ * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than
+ * {@code smallFragmentRows} rows, or when at least
  * {@code minDeletedRows} stored rows, and more than {@code maxDeletedShare} of them, are deleted.
  * A compaction rewrites only the small fragments and those whose own deleted share is past
  * {@code maxDeletedShare} ({@code TableStore#stageCompaction}): its cost stays bounded as the
@@ -22,8 +23,23 @@ public record MaintenancePolicy(int maxFragments, double maxDeletedShare, long m
   public static final MaintenancePolicy OFF =
       new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024);
 
-  public boolean needsCompaction(TableStats stats) {
-    return stats.smallFragments() > maxFragments
+  /**
+   * Whether {@code table} needs compacting. Its small-fragment limit is {@code maxFragments} plus
+   * up to half as much again, fixed per table by a hash of its path: graphs fed at the same rate
+   * (events spread round-robin over them) would otherwise reach the limit on the same batch and
+   * all compact at once, stalling every writer thread together.
+   */
+  public boolean needsCompaction(String table, TableStats stats) {
+    return stats.smallFragments() > fragmentLimit(table)
         || (stats.deletedRows() >= minDeletedRows && stats.deletedShare() > maxDeletedShare);
+  }
+
+  /** The small-fragment limit of {@code table}: between maxFragments and 1.5 × maxFragments. */
+  public long fragmentLimit(String table) {
+    if (maxFragments == Integer.MAX_VALUE) {
+      return maxFragments;
+    }
+    long spread = maxFragments / 2 + 1;
+    return maxFragments + Math.floorMod(table.hashCode(), spread);
   }
 }

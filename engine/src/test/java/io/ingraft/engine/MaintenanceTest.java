@@ -19,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Upserts accumulate fragments and deletion files; the owner compacts between batches. */
@@ -80,12 +82,13 @@ class MaintenanceTest {
     try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
       // Only the fragment count can trigger: appends delete nothing.
-      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
-          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 1000));
+      MaintenancePolicy policy = new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 1000);
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(), policy);
       engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
       ManifestLog log = new ManifestLog(store, g);
+      int limit = (int) policy.fragmentLimit(log.require().table("nodes/N").orElseThrow().path());
       List<Integer> compactedAfter = new ArrayList<>();
-      for (int batch = 1; batch <= 7; batch++) {
+      for (int batch = 1; batch <= 2 * limit + 1; batch++) {
         long before = log.require().version();
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -99,11 +102,12 @@ class MaintenanceTest {
           }
         }
       }
-      // One new fragment per batch: 4 > 3 after batch 4; compacted to one, 4 again after batch 7.
-      assertThat(compactedAfter).containsExactly(4, 7);
+      // One new fragment per batch: past the limit after batch limit + 1; compacted to one, past
+      // it again limit batches later.
+      assertThat(compactedAfter).containsExactly(limit + 1, 2 * limit + 1);
       TablePin pin = log.require().table("nodes/N").orElseThrow();
-      assertThat(tables.stats(pin.path(), pin.version(), 1000).fragments()).isLessThanOrEqualTo(3);
-      assertThat(engine.snapshot(g).count("N")).isEqualTo(70);
+      assertThat(tables.stats(pin.path(), pin.version(), 1000).fragments()).isEqualTo(1);
+      assertThat(engine.snapshot(g).count("N")).isEqualTo(10L * (2 * limit + 1));
     }
   }
 
@@ -112,13 +116,14 @@ class MaintenanceTest {
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
     try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
-      // Small is below 50 rows: the first batch's fragment (100 rows) is large.
-      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
-          new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 50));
+      // Small is below 100 rows: the first batch's fragment (100 rows) is large.
+      MaintenancePolicy policy = new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 100);
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(), policy);
       engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
       ManifestLog log = new ManifestLog(store, g);
+      int limit = (int) policy.fragmentLimit(log.require().table("nodes/N").orElseThrow().path());
       int next = 0;
-      for (int batch = 0; batch < 5; batch++) {
+      for (int batch = 0; batch <= limit + 1; batch++) {
         int size = batch == 0 ? 100 : 10;
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -127,19 +132,34 @@ class MaintenanceTest {
         engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null,
             new EventBody.Mutation(ops))));
       }
-      // After the 4th small fragment (4 > 3): the four merged into one of 40 rows, the large one
-      // untouched. A rewrite of the whole table would leave one fragment of 140.
+      // Past the limit of small fragments: they merged into one of 10 rows each, the large one
+      // untouched. A rewrite of the whole table would leave a single fragment.
       Manifest latest = log.require();
       assertThat(latest.commit().kind()).isEqualTo(CommitKind.MAINTENANCE);
       TablePin pin = latest.table("nodes/N").orElseThrow();
-      TableStats stats = tables.stats(pin.path(), pin.version(), 50);
+      TableStats stats = tables.stats(pin.path(), pin.version(), 100);
       assertThat(stats.fragments()).isEqualTo(2);
       assertThat(stats.smallFragments()).isEqualTo(1);
-      assertThat(stats.rows()).isEqualTo(140);
-      assertThat(pin.rowCount()).isEqualTo(140);
-      assertThat(engine.snapshot(g).count("N")).isEqualTo(140);
-      assertThat(engine.snapshot(g).node("N", "n139")).get()
-          .satisfies(r -> assertThat(r).containsEntry("v", 4L));
+      long rows = 100 + 10L * (limit + 1);
+      assertThat(stats.rows()).isEqualTo(rows);
+      assertThat(pin.rowCount()).isEqualTo(rows);
+      assertThat(engine.snapshot(g).count("N")).isEqualTo(rows);
+      assertThat(engine.snapshot(g).node("N", "n" + (rows - 1))).get()
+          .satisfies(r -> assertThat(r).containsEntry("v", (long) limit + 1));
     }
+  }
+
+  @Test
+  void tablesGetLimitsSpreadBetweenTheMaximumAndHalfAsMuchAgain() {
+    MaintenancePolicy policy = MaintenancePolicy.DEFAULT;
+    Set<Long> limits = new HashSet<>();
+    for (int g = 0; g < 40; g++) {
+      long limit = policy.fragmentLimit("graphs/graph-" + g + "/nodes/Person.lance");
+      assertThat(limit).isBetween(64L, 96L);
+      limits.add(limit);
+    }
+    assertThat(limits).as("graphs fed alike do not all compact on the same batch")
+        .hasSizeGreaterThan(10);
+    assertThat(MaintenancePolicy.OFF.fragmentLimit("any")).isEqualTo(Integer.MAX_VALUE);
   }
 }
