@@ -56,7 +56,27 @@ public record IngraftConfig(
    * sealed batches one apply may take together when the writer is behind.
    */
   public record Writer(String id, String groupId, int threads, int maxBufferedEvents,
-      int maxBatchEvents) {
+      int maxBatchEvents, WriterTiming timing) {
+  }
+
+  /**
+   * The graph writer's timing ({@code ingraft.writer.*-ms}): how long a poll blocks, how often
+   * published progress is committed, the first and the largest retry delay of a failed batch,
+   * how long a revocation or close waits for running batches, how long a worker waits for a
+   * dead letter or commit notice to be acknowledged, and how long a partition with a fenced graph
+   * waits for the rebalance that should take it away (keep it above the group's session
+   * timeout).
+   */
+  public record WriterTiming(Duration pollTimeout, Duration commitInterval, Duration retryBackoff,
+      Duration maxRetryBackoff, Duration drainTimeout, Duration sendTimeout,
+      Duration fenceGrace) {
+    /**
+     * 100 ms polls, 500 ms commits, retries from 200 ms to 30 s, 30 s drains, 60 s sends and
+     * fence grace (the classic protocol's default session timeout is 45 s).
+     */
+    public static final WriterTiming DEFAULT = new WriterTiming(Duration.ofMillis(100),
+        Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(30),
+        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
   }
 
   public static final String BOOTSTRAP = "kafka.bootstrap.servers";
@@ -107,7 +127,8 @@ public record IngraftConfig(
         s.text("ingraft.writer.group", "ingraft-writer"),
         s.integer("ingraft.writer.threads", 4, 1, 256),
         s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
-        s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000));
+        s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
+        writerTiming(s));
     Map<String, String> kafka = new TreeMap<>();
     settings.forEach((k, v) -> {
       if (k.startsWith("kafka.") && !k.equals(BOOTSTRAP)) {
@@ -119,6 +140,25 @@ public record IngraftConfig(
         Path.of(s.text("ingraft.state-dir", storage.isS3() ? "ingraft-state"
             : storage.localRoot().resolve("_streams").toString())),
         settings.get("ingraft.schema-registry.url"), kafka);
+  }
+
+  private static WriterTiming writerTiming(Settings s) {
+    WriterTiming d = WriterTiming.DEFAULT;
+    WriterTiming timing = new WriterTiming(
+        s.millis("ingraft.writer.poll-timeout-ms", d.pollTimeout(), 1, 60_000),
+        s.millis("ingraft.writer.commit-interval-ms", d.commitInterval(), 1, 3_600_000),
+        s.millis("ingraft.writer.retry-backoff-ms", d.retryBackoff(), 1, 3_600_000),
+        s.millis("ingraft.writer.max-retry-backoff-ms", d.maxRetryBackoff(), 1, 3_600_000),
+        s.millis("ingraft.writer.drain-timeout-ms", d.drainTimeout(), 1, 3_600_000),
+        s.millis("ingraft.writer.send-timeout-ms", d.sendTimeout(), 1, 3_600_000),
+        s.millis("ingraft.writer.fence-grace-ms", d.fenceGrace(), 1, 86_400_000));
+    if (timing.maxRetryBackoff().compareTo(timing.retryBackoff()) < 0) {
+      throw new InvalidSettingException("ingraft.writer.max-retry-backoff-ms",
+          Long.toString(timing.maxRetryBackoff().toMillis()),
+          "must not be below ingraft.writer.retry-backoff-ms ("
+              + timing.retryBackoff().toMillis() + ")");
+    }
+    return timing;
   }
 
   /** The Kafka client settings every client gets: bootstrap servers plus the passthrough. */
@@ -159,6 +199,10 @@ public record IngraftConfig(
       } catch (NumberFormatException e) {
         throw new InvalidSettingException(key, v, "must be an integer");
       }
+    }
+
+    Duration millis(String key, Duration fallback, int min, int max) {
+      return Duration.ofMillis(integer(key, (int) fallback.toMillis(), min, max));
     }
 
     boolean bool(String key, boolean fallback) {

@@ -100,14 +100,16 @@ public final class GraphWriter implements AutoCloseable {
       Duration maxRetryBackoff, Duration drainTimeout, Duration sendTimeout,
       Duration fenceGrace) {
 
-    /**
-     * 100 ms polls, commits every 500 ms, retries from 200 ms up to 30 s, 30 s drains, 60 s
-     * sends, 60 s of fence grace (the classic protocol's default session timeout is 45 s).
-     */
+    /** The defaults of the configuration ({@link IngraftConfig.WriterTiming#DEFAULT}). */
     public static Options defaults() {
-      return new Options(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofMillis(200),
-          Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60),
-          Duration.ofSeconds(60));
+      return of(IngraftConfig.WriterTiming.DEFAULT);
+    }
+
+    /** The timing the configuration sets ({@code ingraft.writer.*-ms}). */
+    public static Options of(IngraftConfig.WriterTiming timing) {
+      return new Options(timing.pollTimeout(), timing.commitInterval(), timing.retryBackoff(),
+          timing.maxRetryBackoff(), timing.drainTimeout(), timing.sendTimeout(),
+          timing.fenceGrace());
     }
   }
 
@@ -156,10 +158,10 @@ public final class GraphWriter implements AutoCloseable {
 
   /**
    * A writer with its own producer (for dead letters and commit notices), built from the config's
-   * Kafka settings and closed with the writer.
+   * Kafka settings and closed with the writer, and the config's timing.
    */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock) {
-    this(config, engine, clock, Options.defaults());
+    this(config, engine, clock, Options.of(config.writer().timing()));
   }
 
   /** A writer with its own producer (see above) and the given timing. */

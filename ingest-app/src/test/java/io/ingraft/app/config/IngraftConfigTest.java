@@ -3,6 +3,7 @@ package io.ingraft.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,39 @@ class IngraftConfigTest {
         })
         .hasMessageContaining("ingraft.topology.keyed-by-graph")
         .hasMessageContaining("true or false");
+  }
+
+  @Test
+  void writerTimingDefaultsAndOverrides() {
+    assertThat(config(Map.of()).writer().timing()).isEqualTo(IngraftConfig.WriterTiming.DEFAULT);
+    IngraftConfig.WriterTiming timing = config(Map.of(
+        "ingraft.writer.poll-timeout-ms", "50",
+        "ingraft.writer.commit-interval-ms", "1000",
+        "ingraft.writer.retry-backoff-ms", "100",
+        "ingraft.writer.max-retry-backoff-ms", "5000",
+        "ingraft.writer.drain-timeout-ms", "10000",
+        "ingraft.writer.send-timeout-ms", "20000",
+        "ingraft.writer.fence-grace-ms", "90000")).writer().timing();
+    assertThat(timing).isEqualTo(new IngraftConfig.WriterTiming(Duration.ofMillis(50),
+        Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(90)));
+    assertThat(config(Map.of()).writer().maxBatchEvents()).isEqualTo(100_000);
+    assertThat(config(Map.of()).writer().threads()).isEqualTo(4);
+  }
+
+  @Test
+  void refusesBadWriterTimingNamingTheKey() {
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.fence-grace-ms", "soon")))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.fence-grace-ms"));
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.commit-interval-ms", "0")))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.commit-interval-ms"));
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.retry-backoff-ms", "1000",
+        "ingraft.writer.max-retry-backoff-ms", "500")))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.max-retry-backoff-ms"))
+        .hasMessageContaining("ingraft.writer.retry-backoff-ms");
   }
 
   private static IngraftConfig config(Map<String, String> settings) {
