@@ -23,8 +23,8 @@ import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.Seal;
-import io.ingraft.events.avro.SealReason;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.topology.StageOneTopologyTest.Position;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -79,10 +79,6 @@ class KeyedStageOneTopologyTest {
   private final GraphLogCodec logCodec = new GraphLogCodec();
   private KafkaStreams streams;
   private Path stateDir;
-
-  /** Where an event was produced. */
-  record Position(String topic, int partition, long offset) {
-  }
 
   /** A record that must end on the dead-letter topic, where it was sent, and with which code. */
   record Bad(String topic, Integer partition, String key, byte[] value, String code) {
@@ -206,44 +202,7 @@ class KeyedStageOneTopologyTest {
       assertThat(partitionsOfGraph.get(graph)).as(graph).containsExactly(partitionOf(graph));
     }
 
-    List<String> loggedIds = new ArrayList<>();
-    for (String graph : GRAPHS) {
-      List<GraphLogRecord> log = byGraph.get(graph);
-      long nextSequence = 0;
-      int sinceSeal = 0;
-      Map<String, Long> lastOffsetBySource = new HashMap<>();
-      for (int i = 0; i < log.size(); i++) {
-        Object entry = log.get(i).getEntry();
-        if (entry instanceof LoggedEvent logged) {
-          String id = logged.getEvent().getEventId();
-          loggedIds.add(id);
-          sinceSeal++;
-          assertThat(new Position(logged.getSourceTopic(), logged.getSourcePartition(),
-              logged.getSourceOffset())).as(id).isEqualTo(produced.get(id));
-          String source = logged.getSourceTopic() + "-" + logged.getSourcePartition();
-          Long previous = lastOffsetBySource.put(source, logged.getSourceOffset());
-          assertThat(previous == null || previous < logged.getSourceOffset()).as(id).isTrue();
-          String kind = kinds.get(id);
-          if (!kind.equals("mutation")) {
-            assertThat(i == 0 || log.get(i - 1).getEntry() instanceof Seal).as(id).isTrue();
-            Seal after = (Seal) log.get(i + 1).getEntry();
-            assertThat(after.getEventCount()).as(id).isEqualTo(1);
-            assertThat(after.getReason()).as(id).isEqualTo(
-                kind.equals("load") ? SealReason.LOAD : SealReason.SCHEMA);
-          }
-        } else {
-          Seal seal = (Seal) entry;
-          assertThat(seal.getGraph()).isEqualTo(graph);
-          assertThat(seal.getSequence()).isEqualTo(nextSequence++);
-          assertThat(seal.getEventCount()).as(graph + " seal " + seal.getSequence())
-              .isEqualTo(sinceSeal).isPositive().isLessThanOrEqualTo(MAX_EVENTS);
-          sinceSeal = 0;
-        }
-      }
-      assertThat(sinceSeal).as(graph + ": events after the last seal").isZero();
-    }
-    assertThat(loggedIds).doesNotHaveDuplicates()
-        .containsExactlyInAnyOrderElementsOf(produced.keySet());
+    StageOneTopologyTest.assertGraphLogExact(byGraph, produced, kinds, MAX_EVENTS);
 
     // The dead letters: exactly the records that broke the keying rule, byte for byte.
     List<ConsumerRecord<byte[], byte[]>> dead = readAll(kafka, topics.dlq(), bad.size());

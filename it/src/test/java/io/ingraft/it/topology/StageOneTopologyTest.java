@@ -74,6 +74,57 @@ class StageOneTopologyTest {
   private KafkaStreams streams;
   private Path stateDir;
 
+  /**
+   * The graph log holds every produced event exactly once, each graph's events in source order
+   * with its provenance, loads and schema changes alone in their batches, and seals numbered in
+   * order that count the events since the previous one (at most {@code maxEvents}).
+   */
+  static void assertGraphLogExact(Map<String, List<GraphLogRecord>> byGraph,
+      Map<String, Position> produced, Map<String, String> kinds, int maxEvents) {
+    List<String> loggedIds = new ArrayList<>();
+    for (String graph : byGraph.keySet()) {
+      List<GraphLogRecord> log = byGraph.get(graph);
+      long nextSequence = 0;
+      int sinceSeal = 0;
+      Map<String, Long> lastOffsetBySource = new HashMap<>();
+      for (int i = 0; i < log.size(); i++) {
+        Object entry = log.get(i).getEntry();
+        if (entry instanceof LoggedEvent logged) {
+          String id = logged.getEvent().getEventId();
+          loggedIds.add(id);
+          sinceSeal++;
+          // Provenance: exactly where the producer wrote it.
+          assertThat(new Position(logged.getSourceTopic(), logged.getSourcePartition(),
+              logged.getSourceOffset())).as(id).isEqualTo(produced.get(id));
+          // Order: within each source partition, offsets only grow.
+          String source = logged.getSourceTopic() + "-" + logged.getSourcePartition();
+          Long previous = lastOffsetBySource.put(source, logged.getSourceOffset());
+          assertThat(previous == null || previous < logged.getSourceOffset()).as(id).isTrue();
+          String kind = kinds.get(id);
+          if (!kind.equals("mutation")) {
+            // Alone in its batch: a seal (or nothing) before it, its own seal right after.
+            assertThat(i == 0 || log.get(i - 1).getEntry() instanceof Seal).as(id).isTrue();
+            Seal after = (Seal) log.get(i + 1).getEntry();
+            assertThat(after.getEventCount()).as(id).isEqualTo(1);
+            assertThat(after.getReason()).as(id).isEqualTo(
+                kind.equals("load") ? SealReason.LOAD : SealReason.SCHEMA);
+          }
+        } else {
+          Seal seal = (Seal) entry;
+          assertThat(seal.getGraph()).isEqualTo(graph);
+          assertThat(seal.getSequence()).isEqualTo(nextSequence++);
+          assertThat(seal.getEventCount()).as(graph + " seal " + seal.getSequence())
+              .isEqualTo(sinceSeal).isPositive().isLessThanOrEqualTo(maxEvents);
+          sinceSeal = 0;
+        }
+      }
+      assertThat(sinceSeal).as(graph + ": events after the last seal").isZero();
+    }
+    // Exactly once: every produced event, no duplicates, nothing else.
+    assertThat(loggedIds).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(produced.keySet());
+  }
+
   /** Where an event was produced. */
   record Position(String topic, int partition, long offset) {
   }
@@ -203,48 +254,7 @@ class StageOneTopologyTest {
     // All records of a graph in one graph-log partition, so the writer sees them in order.
     assertThat(partitionsOfGraph.values()).allSatisfy(p -> assertThat(p).hasSize(1));
 
-    List<String> loggedIds = new ArrayList<>();
-    for (String graph : GRAPHS) {
-      List<GraphLogRecord> log = byGraph.get(graph);
-      long nextSequence = 0;
-      int sinceSeal = 0;
-      Map<String, Long> lastOffsetBySource = new HashMap<>();
-      for (int i = 0; i < log.size(); i++) {
-        Object entry = log.get(i).getEntry();
-        if (entry instanceof LoggedEvent logged) {
-          String id = logged.getEvent().getEventId();
-          loggedIds.add(id);
-          sinceSeal++;
-          // Provenance: exactly where the producer wrote it.
-          assertThat(new Position(logged.getSourceTopic(), logged.getSourcePartition(),
-              logged.getSourceOffset())).as(id).isEqualTo(produced.get(id));
-          // Order: within each source partition, offsets only grow.
-          String source = logged.getSourceTopic() + "-" + logged.getSourcePartition();
-          Long previous = lastOffsetBySource.put(source, logged.getSourceOffset());
-          assertThat(previous == null || previous < logged.getSourceOffset()).as(id).isTrue();
-          String kind = kinds.get(id);
-          if (!kind.equals("mutation")) {
-            // Alone in its batch: a seal (or nothing) before it, its own seal right after.
-            assertThat(i == 0 || log.get(i - 1).getEntry() instanceof Seal).as(id).isTrue();
-            Seal after = (Seal) log.get(i + 1).getEntry();
-            assertThat(after.getEventCount()).as(id).isEqualTo(1);
-            assertThat(after.getReason()).as(id).isEqualTo(
-                kind.equals("load") ? SealReason.LOAD : SealReason.SCHEMA);
-          }
-        } else {
-          Seal seal = (Seal) entry;
-          assertThat(seal.getGraph()).isEqualTo(graph);
-          assertThat(seal.getSequence()).isEqualTo(nextSequence++);
-          assertThat(seal.getEventCount()).as(graph + " seal " + seal.getSequence())
-              .isEqualTo(sinceSeal).isPositive().isLessThanOrEqualTo(7);
-          sinceSeal = 0;
-        }
-      }
-      assertThat(sinceSeal).as(graph + ": events after the last seal").isZero();
-    }
-    // Exactly once: every produced event, no duplicates, nothing else.
-    assertThat(loggedIds).doesNotHaveDuplicates()
-        .containsExactlyInAnyOrderElementsOf(produced.keySet());
+    assertGraphLogExact(byGraph, produced, kinds, 7);
 
     // The dead letters: exactly the bad records, byte for byte, with their reason.
     List<ConsumerRecord<byte[], byte[]>> dead = readAll(kafka, topics.dlq(), bad.size());

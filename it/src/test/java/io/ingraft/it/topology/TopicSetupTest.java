@@ -31,15 +31,7 @@ class TopicSetupTest {
   void createsTheMissingTopicsOnceAndKeepsTheGraphLogForever(KafkaTestBroker kafka)
       throws Exception {
     String prefix = KafkaTestBroker.uniqueName("setup");
-    IngraftConfig config = IngraftConfig.fromMap(Map.of(
-        "kafka.bootstrap.servers", kafka.bootstrapServers(),
-        "storage.root", dir.toString(),
-        "ingraft.topic.mutations", prefix + ".mutations",
-        "ingraft.topic.loads", prefix + ".loads",
-        "ingraft.topic.graph-log", prefix + ".graph-log",
-        "ingraft.topic.dlq", prefix + ".dlq",
-        "ingraft.topic.commits", prefix + ".commits",
-        "ingraft.topic.partitions", "3"));
+    IngraftConfig config = config(kafka, prefix, 3, false);
     // An operator made the loads topic already, with another partition count.
     kafka.createTopic(prefix + ".loads", 1, Map.of());
 
@@ -111,6 +103,11 @@ class TopicSetupTest {
   }
 
   private IngraftConfig config(KafkaTestBroker kafka, String prefix, boolean keyed) {
+    return config(kafka, prefix, 4, keyed);
+  }
+
+  private IngraftConfig config(KafkaTestBroker kafka, String prefix, int partitions,
+      boolean keyed) {
     return IngraftConfig.fromMap(Map.of(
         "kafka.bootstrap.servers", kafka.bootstrapServers(),
         "storage.root", dir.toString(),
@@ -119,7 +116,7 @@ class TopicSetupTest {
         "ingraft.topic.graph-log", prefix + ".graph-log",
         "ingraft.topic.dlq", prefix + ".dlq",
         "ingraft.topic.commits", prefix + ".commits",
-        "ingraft.topic.partitions", "4",
+        "ingraft.topic.partitions", Integer.toString(partitions),
         "ingraft.topology.keyed-by-graph", Boolean.toString(keyed)));
   }
 }
