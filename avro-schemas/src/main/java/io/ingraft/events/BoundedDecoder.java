@@ -106,10 +106,26 @@ final class BoundedDecoder extends Decoder {
     return out;
   }
 
+  private boolean isAscii(int from, int length) {
+    for (int i = from; i < from + length; i++) {
+      if (bytes[i] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Invalid UTF-8 is an error here, not silently replaced: a mangled key must not be applied. */
   @Override
   public String readString() throws IOException {
     int length = readLength("string");
+    // Most strings (ids, names, keys) are ASCII, which is valid UTF-8 byte for byte: such a
+    // string is made directly, without a charset decoder per string (a hot spot in profiles).
+    if (isAscii(pos, length)) {
+      String ascii = new String(bytes, pos, length, StandardCharsets.ISO_8859_1);
+      pos += length;
+      return ascii;
+    }
     String out;
     try {
       out = StandardCharsets.UTF_8.newDecoder()

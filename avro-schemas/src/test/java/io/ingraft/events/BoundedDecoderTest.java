@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,6 +73,26 @@ class BoundedDecoderTest {
         assertThat(bounded.remainingBytes()).isZero();
       }
     }
+  }
+
+  @Test
+  void readsAsciiAndUtf8StringsAndRefusesInvalidUtf8() throws IOException {
+    assertThat(new BoundedDecoder(string("person-42".getBytes(StandardCharsets.UTF_8)), 0)
+        .readString()).isEqualTo("person-42");
+    assertThat(new BoundedDecoder(string("Zoë in Åre".getBytes(StandardCharsets.UTF_8)), 0)
+        .readString()).isEqualTo("Zoë in Åre");
+    assertThat(new BoundedDecoder(string(new byte[0]), 0).readString()).isEmpty();
+    // A lone continuation byte after ASCII: not UTF-8, so an error and never a replacement.
+    assertThatThrownBy(() -> new BoundedDecoder(string(new byte[] {'a', (byte) 0x80}), 0)
+        .readString()).isInstanceOf(IOException.class).hasMessageContaining("UTF-8");
+  }
+
+  /** An Avro string: its length, then its bytes. */
+  private static byte[] string(byte[] utf8) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(zigzag(utf8.length));
+    out.writeBytes(utf8);
+    return out.toByteArray();
   }
 
   @Test
