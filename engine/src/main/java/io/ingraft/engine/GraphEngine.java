@@ -146,6 +146,26 @@ public final class GraphEngine {
     return takeOver.outcomes();
   }
 
+  /**
+   * Recovers what an interrupted operation left behind in a graph this engine owns, if anything:
+   * when the graph has sidecars and no other writer has claimed it since this engine did, the
+   * graph is taken over again (a new epoch, then the sweep); otherwise nothing is published. A
+   * writer calls it before it stops, with none of its own batches of the graph running, because
+   * a fenced zombie's sidecar written after this owner's takeover is otherwise only swept by the
+   * owner's next write to the graph.
+   *
+   * @return what the sweep recovered (empty when there was nothing, the graph is not owned, or
+   *     another writer claimed it)
+   */
+  public List<RecoveryOutcome> recoverIfPending(GraphId graph) {
+    OwnedGraph current = owned.get(graph);
+    if (current == null || sidecars.list(graph).isEmpty()
+        || current.log().require().epoch() != current.owner().epoch()) {
+      return List.of();
+    }
+    return takeOver(graph);
+  }
+
   /** Forgets a graph: the next write takes it over again. Used when a partition is revoked. */
   public void release(GraphId graph) {
     owned.remove(graph);

@@ -808,6 +808,7 @@ public final class GraphWriter implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("graph writer: final commit failed", e);
     }
+    recoverBeforeStopping();
     try {
       // Leaving the group calls onPartitionsRevoked, which commits nothing new by now.
       consumer.close(Duration.ofSeconds(10));
@@ -836,6 +837,31 @@ public final class GraphWriter implements AutoCloseable {
     }
     state.set(State.CLOSED);
     LOG.info("graph writer {} stopped: {}", config.writer().id(), stats());
+  }
+
+  /**
+   * While its partitions are still assigned, sweeps the graphs this writer owns that have a
+   * sidecar left (a zombie's operation that failed after this writer's takeover): a writer that
+   * stops cleanly leaves no recoverable work behind, even in graphs it will not write again. A
+   * graph with a batch still being applied (a thread stuck past the drain timeout) is left alone:
+   * its sidecar is that batch's own, and the next owner's takeover decides it.
+   */
+  private void recoverBeforeStopping() {
+    for (GraphLane lane : lanes.values()) {
+      if (lane.fenced() || !lane.idle() || !progress.containsKey(lane.partition())) {
+        continue;
+      }
+      try {
+        int recovered = engine.recoverIfPending(GraphId.of(lane.graph())).size();
+        if (recovered > 0) {
+          LOG.info("graph {}: {} interrupted operation(s) recovered before stopping",
+              lane.graph(), recovered);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("graph {}: recovery before stopping failed; the next owner's takeover sweeps"
+            + " it", lane.graph(), e);
+      }
+    }
   }
 
   private static ThreadFactory threadFactory(String prefix) {
