@@ -56,9 +56,9 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.FAILED;
       }
       WriterStats s = pipeline.stats();
-      LOG.info("applied {} rejected {} skipped {} events in {} batches; lag {}; dead letters {}",
-          s.eventsApplied(), s.eventsRejected(), s.eventsSkipped(), s.batches(), s.lag(),
-          s.deadLetters());
+      LOG.info("applied {} rejected {} skipped {} events in {} batches ({} applies); lag {};"
+          + " dead letters {}", s.eventsApplied(), s.eventsRejected(), s.eventsSkipped(),
+          s.batches(), s.applies(), s.lag(), s.deadLetters());
     }
     return ExitCodes.OK;
   }
