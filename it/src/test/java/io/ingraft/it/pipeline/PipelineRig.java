@@ -12,6 +12,7 @@ import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphEventCodec;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.kafka.TopicSettings;
 import io.ingraft.storage.GraphId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -74,11 +75,7 @@ final class PipelineRig implements AutoCloseable {
     settings.put("storage.root", storageRoot().toString());
     settings.put("ingraft.state-dir", dir.resolve("streams").toString());
     settings.put("ingraft.application-id", prefix);
-    settings.put("ingraft.topic.mutations", prefix + ".mutations");
-    settings.put("ingraft.topic.loads", prefix + ".loads");
-    settings.put("ingraft.topic.graph-log", prefix + ".graph-log");
-    settings.put("ingraft.topic.dlq", prefix + ".dlq");
-    settings.put("ingraft.topic.commits", prefix + ".commits");
+    settings.putAll(TopicSettings.prefixed(prefix));
     settings.put("ingraft.topic.partitions", Integer.toString(PARTITIONS));
     // Small batches, closed quickly: several batches per graph, and idle graphs seal fast.
     settings.put("ingraft.seal.max-events", "4");

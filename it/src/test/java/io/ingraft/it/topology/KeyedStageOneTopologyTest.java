@@ -261,20 +261,9 @@ class KeyedStageOneTopologyTest {
 
   private static Map<String, String> settings(KafkaTestBroker kafka, String prefix,
       Path stateDir) {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-    settings.put("storage.root", stateDir.resolve("data").toString());
-    settings.put("ingraft.state-dir", stateDir.resolve("streams").toString());
-    settings.put("ingraft.application-id", prefix);
-    settings.put("ingraft.topic.mutations", prefix + ".mutations");
-    settings.put("ingraft.topic.loads", prefix + ".loads");
-    settings.put("ingraft.topic.graph-log", prefix + ".graph-log");
-    settings.put("ingraft.topic.dlq", prefix + ".dlq");
-    settings.put("ingraft.topic.commits", prefix + ".commits");
-    settings.put("ingraft.topic.partitions", Integer.toString(PARTITIONS));
+    Map<String, String> settings = StageOneTopologyTest.stageOneSettings(kafka, prefix, stateDir,
+        PARTITIONS, MAX_EVENTS);
     settings.put("ingraft.topology.keyed-by-graph", "true");
-    settings.put("ingraft.seal.max-events", Integer.toString(MAX_EVENTS));
-    settings.put("ingraft.seal.linger-ms", "200");
     return settings;
   }
 

@@ -22,6 +22,7 @@ import io.ingraft.events.avro.SchemaBody;
 import io.ingraft.events.avro.Seal;
 import io.ingraft.events.avro.SealReason;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.kafka.TopicSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,23 @@ class StageOneTopologyTest {
   private final GraphLogCodec logCodec = new GraphLogCodec();
   private KafkaStreams streams;
   private Path stateDir;
+
+  /**
+   * Stage 1's settings for a test of its own: topics and application id named by
+   * {@code prefix}, state under {@code stateDir}, small batches sealed after 200 ms.
+   */
+  static Map<String, String> stageOneSettings(KafkaTestBroker kafka, String prefix,
+      Path stateDir, int partitions, int maxEvents) {
+    Map<String, String> settings = new LinkedHashMap<>(TopicSettings.prefixed(prefix));
+    settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    settings.put("storage.root", stateDir.resolve("data").toString());
+    settings.put("ingraft.state-dir", stateDir.resolve("streams").toString());
+    settings.put("ingraft.application-id", prefix);
+    settings.put("ingraft.topic.partitions", Integer.toString(partitions));
+    settings.put("ingraft.seal.max-events", Integer.toString(maxEvents));
+    settings.put("ingraft.seal.linger-ms", "200");
+    return settings;
+  }
 
   /**
    * The graph log holds every produced event exactly once, each graph's events in source order
@@ -153,19 +171,7 @@ class StageOneTopologyTest {
       throws Exception {
     String prefix = KafkaTestBroker.uniqueName("stage1");
     stateDir = Files.createTempDirectory(Path.of("target"), "stage1-").toAbsolutePath();
-    IngraftConfig config = IngraftConfig.fromMap(Map.ofEntries(
-        Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
-        Map.entry("storage.root", stateDir.resolve("data").toString()),
-        Map.entry("ingraft.state-dir", stateDir.resolve("streams").toString()),
-        Map.entry("ingraft.application-id", prefix),
-        Map.entry("ingraft.topic.mutations", prefix + ".mutations"),
-        Map.entry("ingraft.topic.loads", prefix + ".loads"),
-        Map.entry("ingraft.topic.graph-log", prefix + ".graph-log"),
-        Map.entry("ingraft.topic.dlq", prefix + ".dlq"),
-        Map.entry("ingraft.topic.commits", prefix + ".commits"),
-        Map.entry("ingraft.topic.partitions", "3"),
-        Map.entry("ingraft.seal.max-events", "7"),
-        Map.entry("ingraft.seal.linger-ms", "200")));
+    IngraftConfig config = IngraftConfig.fromMap(stageOneSettings(kafka, prefix, stateDir, 3, 7));
     IngraftConfig.Topics topics = config.topics();
     // The loads topic has fewer partitions than the mutations topic: only the repartition by
     // graph brings a graph's mutations and loads together.

@@ -8,8 +8,10 @@ import io.ingraft.app.topology.PartitionCountMismatchException;
 import io.ingraft.app.topology.TopicSetup;
 import io.ingraft.app.topology.TopicSetupException;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.kafka.TopicSettings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -108,15 +110,11 @@ class TopicSetupTest {
 
   private IngraftConfig config(KafkaTestBroker kafka, String prefix, int partitions,
       boolean keyed) {
-    return IngraftConfig.fromMap(Map.of(
-        "kafka.bootstrap.servers", kafka.bootstrapServers(),
-        "storage.root", dir.toString(),
-        "ingraft.topic.mutations", prefix + ".mutations",
-        "ingraft.topic.loads", prefix + ".loads",
-        "ingraft.topic.graph-log", prefix + ".graph-log",
-        "ingraft.topic.dlq", prefix + ".dlq",
-        "ingraft.topic.commits", prefix + ".commits",
-        "ingraft.topic.partitions", Integer.toString(partitions),
-        "ingraft.topology.keyed-by-graph", Boolean.toString(keyed)));
+    Map<String, String> settings = new HashMap<>(TopicSettings.prefixed(prefix));
+    settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    settings.put("storage.root", dir.toString());
+    settings.put("ingraft.topic.partitions", Integer.toString(partitions));
+    settings.put("ingraft.topology.keyed-by-graph", Boolean.toString(keyed));
+    return IngraftConfig.fromMap(settings);
   }
 }
