@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
@@ -406,6 +407,25 @@ class IngestTopologyTest {
     // And Kafka Streams accepts the whole set.
     assertThat(new StreamsConfig(props).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo(250L);
+  }
+
+  @Test
+  void writesProducerBatchesOf512KibUnlessAPassthroughSetsTheBatchSize() {
+    String prefixed = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
+    Properties defaults = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
+    assertThat(new StreamsConfig(defaults).getProducerConfigs("client")
+        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo(512 * 1024);
+
+    Properties plain = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
+        "kafka.batch.size", "65536")));
+    assertThat(new StreamsConfig(plain).getProducerConfigs("client")
+        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("65536");
+    assertThat(plain).doesNotContainKey(prefixed);
+
+    Properties prefixedOnly = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
+        "kafka.producer.batch.size", "131072")));
+    assertThat(new StreamsConfig(prefixedOnly).getProducerConfigs("client")
+        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("131072");
   }
 
   @Test
