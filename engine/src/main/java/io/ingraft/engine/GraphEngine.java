@@ -501,27 +501,43 @@ public final class GraphEngine {
 
   private static Map<String, Long> nextOffsets(Manifest base, List<GraphEvent> events) {
     Map<String, Long> next = new HashMap<>();
+    // A batch's events come in runs of one partition: fold each run in primitives, then merge.
+    String partition = null;
+    long runNext = 0;
     for (GraphEvent event : events) {
       SourcePosition source = event.source();
-      if (source != null) {
-        long floor = base == null ? 0 : base.nextOffset(source.partition());
-        next.merge(source.partition(), Math.max(floor, source.offset() + 1), Math::max);
+      if (source == null) {
+        continue;
       }
+      if (!source.partition().equals(partition)) {
+        if (partition != null) {
+          next.merge(partition, runNext, Math::max);
+        }
+        partition = source.partition();
+        runNext = base == null ? 0 : base.nextOffset(partition);
+      }
+      runNext = Math.max(runNext, source.offset() + 1);
+    }
+    if (partition != null) {
+      next.merge(partition, runNext, Math::max);
     }
     return next;
   }
 
   private CommitInfo commitInfo(CommitKind kind, List<GraphEvent> events, long applied) {
-    Long first = null;
-    Long last = null;
+    boolean any = false;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
     for (GraphEvent event : events) {
       if (event.source() != null) {
         long offset = event.source().offset();
-        first = first == null ? offset : Math.min(first, offset);
-        last = last == null ? offset : Math.max(last, offset);
+        any = true;
+        first = Math.min(first, offset);
+        last = Math.max(last, offset);
       }
     }
-    return new CommitInfo(kind, "pending", applied, first, last, writerId, false);
+    return new CommitInfo(kind, "pending", applied, any ? first : null, any ? last : null,
+        writerId, false);
   }
 
   // ---------------------------------------------------------------------------------------------

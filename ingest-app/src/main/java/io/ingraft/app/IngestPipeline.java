@@ -65,6 +65,33 @@ public final class IngestPipeline implements AutoCloseable {
         config.bootstrapServers(), config.writer().id());
   }
 
+  /**
+   * Pauses stage 1: it stops reading the producer topics (what it already processed still
+   * commits), so events queue up in them; the writer goes on with what is in the graph log.
+   * {@link #resumeTopology()} carries on from where stage 1 stopped. Used to build a backlog on
+   * purpose (the pipeline benchmark's preload) or to hold intake during an operation.
+   */
+  public synchronized void pauseTopology() {
+    requireStarted().pause();
+  }
+
+  /** Resumes a stage 1 that {@link #pauseTopology()} paused. */
+  public synchronized void resumeTopology() {
+    requireStarted().resume();
+  }
+
+  /** Whether stage 1 is paused. */
+  public synchronized boolean isTopologyPaused() {
+    return streams != null && streams.isPaused();
+  }
+
+  private KafkaStreams requireStarted() {
+    if (streams == null || closed) {
+      throw new IllegalStateException("the pipeline is not running");
+    }
+    return streams;
+  }
+
   public WriterStats stats() {
     return writer.stats();
   }

@@ -388,11 +388,21 @@ public final class BatchStaging {
 
   private static void requireDeclared(String type, Set<String> names, List<Property> properties) {
     for (String name : names) {
-      if (properties.stream().noneMatch(p -> p.name().equals(name))) {
+      if (!declares(properties, name)) {
         throw new EventRejectedException(RejectionCode.UNKNOWN_PROPERTY,
             type + " has no property '" + name + "'");
       }
     }
+  }
+
+  /** A loop, not a stream: this runs for every property of every event. */
+  private static boolean declares(List<Property> properties, String name) {
+    for (Property property : properties) {
+      if (property.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Object coerceKey(NodeType type, Object raw) {
