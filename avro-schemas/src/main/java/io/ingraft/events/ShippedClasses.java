@@ -67,6 +67,17 @@ final class ShippedClasses extends SpecificData {
     return constructor.get();
   }
 
+  /** The same constructors for Avro's fast reader, which asks for a supplier per record type. */
+  @Override
+  public InstanceSupplier getNewRecordSupplier(Schema schema) {
+    Supplier<SpecificRecordBase> constructor = CONSTRUCTORS.get(schema.getFullName());
+    if (constructor == null) {
+      return super.getNewRecordSupplier(schema);
+    }
+    Class<?> type = byName.get(schema.getFullName());
+    return (old, ignored) -> old != null && old.getClass() == type ? old : constructor.get();
+  }
+
   @Override
   @SuppressWarnings("rawtypes")
   public Class getClass(Schema schema) {

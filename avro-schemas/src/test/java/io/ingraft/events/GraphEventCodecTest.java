@@ -65,6 +65,56 @@ class GraphEventCodecTest {
         .isEqualTo(mapper.readTree(codec.encode(event, EventFormat.JSON)));
   }
 
+  /**
+   * Every string of a decoded event, map keys and values in lists included, is a java.lang.String
+   * (not Avro's Utf8) and every record is the generated class: the engine looks properties up by
+   * String and the reader is Avro's fast reader over our own data model, which must keep both.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void avroDecodingYieldsJavaStringsAndTheGeneratedClasses(String name, GraphEvent event) {
+    GraphEvent decoded = codec.decode(codec.encode(event, EventFormat.AVRO));
+    assertThat(decoded.getClass()).isEqualTo(GraphEvent.class);
+    assertOnlyJavaStrings(decoded.getGraph(), "graph");
+    assertOnlyJavaStrings(decoded.getEventId(), "eventId");
+    Object body = decoded.getBody();
+    if (body instanceof MutationBody mutation) {
+      for (Op op : mutation.getOps()) {
+        assertThat(op.getClass()).isEqualTo(Op.class);
+        assertOnlyJavaStrings(op.getType(), "type");
+        assertOnlyJavaStrings(op.getKey(), "key");
+        assertOnlyJavaStrings(op.getFrom(), "from");
+        assertOnlyJavaStrings(op.getTo(), "to");
+        assertOnlyJavaStrings(op.getId(), "id");
+        assertOnlyJavaStrings(op.getProps(), "props");
+        assertOnlyJavaStrings(op.getSet(), "set");
+      }
+    } else if (body instanceof LoadBody load) {
+      assertOnlyJavaStrings(load.getNodes(), "nodes");
+      load.getEdges().forEach((type, rows) -> {
+        assertOnlyJavaStrings(type, "edge type");
+        rows.forEach(row -> {
+          assertOnlyJavaStrings(row.getFrom(), "from");
+          assertOnlyJavaStrings(row.getTo(), "to");
+          assertOnlyJavaStrings(row.getProps(), "edge props");
+        });
+      });
+    }
+  }
+
+  private static void assertOnlyJavaStrings(Object value, String where) {
+    if (value instanceof CharSequence text) {
+      assertThat(text).as(where).isInstanceOf(String.class);
+    } else if (value instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> {
+        assertOnlyJavaStrings(k, where + " key");
+        assertOnlyJavaStrings(v, where + "." + k);
+      });
+    } else if (value instanceof List<?> list) {
+      list.forEach(element -> assertOnlyJavaStrings(element, where + "[]"));
+    }
+  }
+
   @Test
   void singleObjectEncodingIsTheGeneratedEncodersAndReadableByAGenericReader() throws Exception {
     GraphEvent event = SampleEvents.all().get("upsertNode");
