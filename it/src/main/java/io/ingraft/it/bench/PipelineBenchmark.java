@@ -86,10 +86,13 @@ import org.apache.kafka.streams.kstream.Produced;
  * node-upsert and edge-insert events over many graphs.
  *
  * <ul>
- *   <li>Preload run: N events (default 200,000) as fast as the producer can send them; events/s
- *       from the first consume (stage 1's first output: its repartition topic or, keyed by graph,
- *       the graph log starts to grow) to the last publish (the latest {@code publishedAt} of the
- *       run's commit notices).
+ *   <li>Preload run: N events (default 1,000,000) written to the mutations topic while stage 1
+ *       is paused ({@link IngestPipeline#pauseTopology()}), so the backlog is complete before the
+ *       first consume; then stage 1 resumes and events/s run from the first consume (stage 1's
+ *       first output: its repartition topic or, keyed by graph, the graph log starts to grow) to
+ *       the last publish (the latest {@code publishedAt} of the run's commit notices). A million
+ *       events make a window of about ten seconds, so filling and draining the pipeline (a seal
+ *       linger at each end) weighs little.
  *   <li>In the same JVM: the raw Lance staged-write ceiling for the same rows (build + stage +
  *       commit through {@link TableStore}, as {@code EngineBenchmark} does) and the raw consume
  *       rate of the same source records (a plain {@link KafkaConsumer}, byte arrays).
@@ -105,10 +108,10 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@pipeline-bench}.
  * Arguments ({@code -Dbench.args="..."}): {@code [events] [steadyRate] [steadySeconds] [graphs]}
- * (defaults 200000 20000 20 20), then any {@code key=value}: pipeline settings
+ * (defaults 1000000 20000 20 20), then any {@code key=value}: pipeline settings
  * ({@code ingraft.*}, {@code kafka.*}) override the benchmark's (stage 1 keyed by graph, linger
  * 500 ms, max-events 50,000, 4 partitions), and {@code warmup=N} (events applied before the
- * preload run, default 1,000,000, about 30 s: on two cores the JIT still compiles for minutes,
+ * preload run, default 2,000,000, about 35 s: on two cores the JIT still compiles for minutes,
  * and a service runs warm), {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune
  * the harness.
  */
@@ -141,7 +144,7 @@ public final class PipelineBenchmark {
     static Options parse(String[] args) {
       List<Integer> numbers = new ArrayList<>();
       Map<String, String> overrides = new TreeMap<>();
-      int warmup = 1_000_000;
+      int warmup = 2_000_000;
       List<String> brokerJvm = null;
       for (String arg : args) {
         int eq = arg.indexOf('=');
@@ -156,7 +159,7 @@ public final class PipelineBenchmark {
         }
       }
       return new Options(
-          numbers.size() > 0 ? numbers.get(0) : 200_000,
+          numbers.size() > 0 ? numbers.get(0) : 1_000_000,
           numbers.size() > 1 ? numbers.get(1) : 20_000,
           numbers.size() > 2 ? numbers.get(2) : 20,
           numbers.size() > 3 ? numbers.get(3) : 20,
