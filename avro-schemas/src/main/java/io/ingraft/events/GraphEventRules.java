@@ -1,8 +1,5 @@
 package io.ingraft.events;
 
-import static io.ingraft.events.JsonFields.child;
-import static io.ingraft.events.JsonFields.index;
-
 import io.ingraft.events.avro.EdgeRow;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.LoadBody;
@@ -40,36 +37,44 @@ final class GraphEventRules {
 
   /** Checks {@code event}, whose JSON form sits at {@code path} ("" for a top-level event). */
   static void check(GraphEvent event, String path) {
-    graphId(event.getGraph(), child(path, "graph"));
+    check(event, Path.root(path));
+  }
+
+  private static void check(GraphEvent event, Path path) {
+    graphId(event.getGraph(), path.child("graph"));
     String eventId = event.getEventId();
     if (eventId == null) {
-      throw missing(child(path, "eventId"), "an event needs an eventId");
+      throw missing(path.child("eventId"), "an event needs an eventId");
     }
     if (eventId.isEmpty() || eventId.length() > MAX_EVENT_ID_LENGTH) {
-      throw bad(child(path, "eventId"), "eventId must be 1 to " + MAX_EVENT_ID_LENGTH
+      throw bad(path.child("eventId"), "eventId must be 1 to " + MAX_EVENT_ID_LENGTH
           + " characters, found " + eventId.length());
     }
     Long timestamp = event.getTimestamp();
     if (timestamp != null && timestamp < 0) {
-      throw bad(child(path, "timestamp"), "timestamp is epoch milliseconds and cannot be negative,"
+      throw bad(path.child("timestamp"), "timestamp is epoch milliseconds and cannot be negative,"
           + " found " + timestamp);
     }
     Object body = event.getBody();
     if (body instanceof SchemaBody schema) {
       String source = schema.getSource();
       if (source == null || source.isBlank()) {
-        throw bad(child(child(path, "schema"), "source"), "schema source is empty");
+        throw bad(path.child("schema").child("source"), "schema source is empty");
       }
     } else if (body instanceof MutationBody mutation) {
-      mutation(mutation, child(path, "mutation"));
+      mutation(mutation, path.child("mutation"));
     } else if (body instanceof LoadBody load) {
-      load(load, child(path, "load"));
+      load(load, path.child("load"));
     } else {
       throw missing(path, "an event needs one body: schema, mutation or load");
     }
   }
 
   static void graphId(String graph, String path) {
+    graphId(graph, Path.root(path));
+  }
+
+  private static void graphId(String graph, Path path) {
     if (graph == null) {
       throw missing(path, "an event needs a graph id");
     }
@@ -78,33 +83,33 @@ final class GraphEventRules {
     }
   }
 
-  private static void mutation(MutationBody mutation, String path) {
+  private static void mutation(MutationBody mutation, Path path) {
     List<Op> ops = mutation.getOps();
-    String opsPath = child(path, "ops");
+    Path opsPath = path.child("ops");
     if (ops == null || ops.isEmpty()) {
       throw bad(opsPath, "a mutation needs at least one op");
     }
     for (int i = 0; i < ops.size(); i++) {
-      op(ops.get(i), index(opsPath, i));
+      op(ops.get(i), opsPath.at(i));
     }
   }
 
-  private static void op(Op op, String path) {
+  private static void op(Op op, Path path) {
     if (op == null) {
       throw bad(path, "an op cannot be null");
     }
     OpKind kind = op.getOp();
     if (kind == null) {
-      throw missing(child(path, "op"), "an op needs its kind");
+      throw missing(path.child("op"), "an op needs its kind");
     }
     String name = GraphEventJson.opName(kind);
-    name(op.getType(), child(path, "type"), name + " type");
+    name(op.getType(), path.child("type"), name + " type");
     switch (kind) {
       case UPSERT_NODE -> {
         absent(op, path, name, "key", "from", "to", "id", "set");
         present(op.getProps(), path, "props", name + " needs props, key included");
         if (op.getProps().isEmpty()) {
-          throw bad(child(path, "props"), name + " props cannot be empty: they hold the key");
+          throw bad(path.child("props"), name + " props cannot be empty: they hold the key");
         }
       }
       case UPDATE_NODE -> {
@@ -125,39 +130,39 @@ final class GraphEventRules {
         absent(op, path, name, "key", "props", "set");
         if (op.getId() != null) {
           if (op.getFrom() != null || op.getTo() != null) {
-            throw bad(child(path, op.getFrom() != null ? "from" : "to"),
+            throw bad(path.child(op.getFrom() != null ? "from" : "to"),
                 name + " takes either an id or from and to, not both");
           }
         } else if (op.getFrom() == null && op.getTo() == null) {
-          throw missing(child(path, "id"), name + " needs an id, or from and to");
+          throw missing(path.child("id"), name + " needs an id, or from and to");
         } else {
           present(op.getFrom(), path, "from", name + " by endpoints needs from as well as to");
           present(op.getTo(), path, "to", name + " by endpoints needs to as well as from");
         }
       }
-      default -> throw bad(child(path, "op"), "unknown op " + kind);
+      default -> throw bad(path.child("op"), "unknown op " + kind);
     }
     if (op.getKey() != null) {
-      key(op.getKey(), child(path, "key"));
+      key(op.getKey(), path.child("key"));
     }
     if (op.getFrom() != null) {
-      key(op.getFrom(), child(path, "from"));
+      key(op.getFrom(), path.child("from"));
     }
     if (op.getTo() != null) {
-      key(op.getTo(), child(path, "to"));
+      key(op.getTo(), path.child("to"));
     }
     if (op.getId() != null) {
-      edgeId(op.getId(), child(path, "id"));
+      edgeId(op.getId(), path.child("id"));
     }
     if (op.getProps() != null) {
-      values(op.getProps(), child(path, "props"), Set.of());
+      values(op.getProps(), path.child("props"), Set.of());
     }
     if (op.getSet() != null) {
-      values(op.getSet(), child(path, "set"), Set.of());
+      values(op.getSet(), path.child("set"), Set.of());
     }
   }
 
-  private static void absent(Op op, String path, String opName, String... fields) {
+  private static void absent(Op op, Path path, String opName, String... fields) {
     for (String field : fields) {
       Object value = switch (field) {
         case "key" -> op.getKey();
@@ -169,39 +174,39 @@ final class GraphEventRules {
         default -> throw new IllegalArgumentException(field);
       };
       if (value != null) {
-        throw bad(child(path, field), opName + " takes no " + field);
+        throw bad(path.child(field), opName + " takes no " + field);
       }
     }
   }
 
-  private static void present(Object value, String path, String field, String problem) {
+  private static void present(Object value, Path path, String field, String problem) {
     if (value == null) {
-      throw missing(child(path, field), problem);
+      throw missing(path.child(field), problem);
     }
   }
 
-  private static void load(LoadBody load, String path) {
+  private static void load(LoadBody load, Path path) {
     if (load.getMode() == null) {
-      throw missing(child(path, "mode"), "a load needs a mode: append, merge or overwrite");
+      throw missing(path.child("mode"), "a load needs a mode: append, merge or overwrite");
     }
     Map<String, List<Map<String, Object>>> nodes = load.getNodes();
     Map<String, List<EdgeRow>> edges = load.getEdges();
     if (nodes == null) {
-      throw bad(child(path, "nodes"), "nodes cannot be null; leave it empty");
+      throw bad(path.child("nodes"), "nodes cannot be null; leave it empty");
     }
     if (edges == null) {
-      throw bad(child(path, "edges"), "edges cannot be null; leave it empty");
+      throw bad(path.child("edges"), "edges cannot be null; leave it empty");
     }
     if (load.getUri() != null) {
       if (!nodes.isEmpty() || !edges.isEmpty()) {
-        throw bad(child(path, "uri"), "a load has either rows (nodes, edges) or a uri, not both");
+        throw bad(path.child("uri"), "a load has either rows (nodes, edges) or a uri, not both");
       }
-      uri(load.getUri(), child(path, "uri"));
+      uri(load.getUri(), path.child("uri"));
       return;
     }
-    String nodesPath = child(path, "nodes");
+    Path nodesPath = path.child("nodes");
     for (Map.Entry<String, List<Map<String, Object>>> type : nodes.entrySet()) {
-      String typePath = child(nodesPath, type.getKey());
+      Path typePath = nodesPath.child(type.getKey());
       name(type.getKey(), typePath, "node type");
       List<Map<String, Object>> rows = type.getValue();
       if (rows == null) {
@@ -210,14 +215,14 @@ final class GraphEventRules {
       for (int i = 0; i < rows.size(); i++) {
         Map<String, Object> row = rows.get(i);
         if (row == null || row.isEmpty()) {
-          throw bad(index(typePath, i), "a node row cannot be empty: it holds the key");
+          throw bad(typePath.at(i), "a node row cannot be empty: it holds the key");
         }
-        values(row, index(typePath, i), Set.of());
+        values(row, typePath.at(i), Set.of());
       }
     }
-    String edgesPath = child(path, "edges");
+    Path edgesPath = path.child("edges");
     for (Map.Entry<String, List<EdgeRow>> type : edges.entrySet()) {
-      String typePath = child(edgesPath, type.getKey());
+      Path typePath = edgesPath.child(type.getKey());
       name(type.getKey(), typePath, "edge type");
       List<EdgeRow> rows = type.getValue();
       if (rows == null) {
@@ -225,16 +230,16 @@ final class GraphEventRules {
       }
       for (int i = 0; i < rows.size(); i++) {
         EdgeRow row = rows.get(i);
-        String rowPath = index(typePath, i);
+        Path rowPath = typePath.at(i);
         if (row == null) {
           throw bad(rowPath, "an edge row cannot be null");
         }
         present(row.getFrom(), rowPath, "from", "an edge row needs from, the source node key");
         present(row.getTo(), rowPath, "to", "an edge row needs to, the target node key");
-        key(row.getFrom(), child(rowPath, "from"));
-        key(row.getTo(), child(rowPath, "to"));
+        key(row.getFrom(), rowPath.child("from"));
+        key(row.getTo(), rowPath.child("to"));
         if (row.getId() != null) {
-          edgeId(row.getId(), child(rowPath, "id"));
+          edgeId(row.getId(), rowPath.child("id"));
         }
         if (row.getProps() == null) {
           throw bad(rowPath, "edge row props cannot be null; leave them empty");
@@ -245,7 +250,7 @@ final class GraphEventRules {
   }
 
   /** A path, a {@code file:} URI or an {@code s3://bucket/key} URI; other schemes are refused. */
-  private static void uri(String uri, String path) {
+  private static void uri(String uri, Path path) {
     if (uri.isBlank()) {
       throw bad(path, "uri is empty");
     }
@@ -271,7 +276,7 @@ final class GraphEventRules {
     }
   }
 
-  private static void name(String name, String path, String what) {
+  private static void name(String name, Path path, String what) {
     if (name == null) {
       throw missing(path, what + " is missing");
     }
@@ -317,7 +322,7 @@ final class GraphEventRules {
     return true;
   }
 
-  private static void key(Object key, String path) {
+  private static void key(Object key, Path path) {
     if (key instanceof String s) {
       if (s.isEmpty()) {
         throw bad(path, "a key cannot be an empty string");
@@ -327,28 +332,28 @@ final class GraphEventRules {
     }
   }
 
-  private static void edgeId(String id, String path) {
+  private static void edgeId(String id, Path path) {
     if (id.isEmpty()) {
       throw bad(path, "an edge id cannot be empty");
     }
   }
 
-  private static void values(Map<String, Object> values, String path, Set<String> reserved) {
+  private static void values(Map<String, Object> values, Path path, Set<String> reserved) {
     for (Map.Entry<String, Object> entry : values.entrySet()) {
       String property = entry.getKey();
       // The property's path is built only for an error or a nested value: this loop runs for
       // every property of every event.
       if (!isName(property)) {
-        throw bad(child(path, property), "property name " + quote(property) + " must match "
+        throw bad(path.child(property), "property name " + quote(property) + " must match "
             + NAME.pattern());
       }
       if (reserved.contains(property)) {
-        throw bad(child(path, property), "property name " + quote(property)
+        throw bad(path.child(property), "property name " + quote(property)
             + " is reserved in edge rows (from, to, id)");
       }
       Object value = entry.getValue();
       if (!isPlainScalar(value)) {
-        value(value, child(path, property));
+        value(value, path.child(property));
       }
     }
   }
@@ -360,7 +365,7 @@ final class GraphEventRules {
   }
 
   /** The kinds of the Avro Value union; everything else would not even encode. */
-  private static void value(Object value, String path) {
+  private static void value(Object value, Path path) {
     if (isPlainScalar(value)) {
       return;
     }
@@ -372,10 +377,10 @@ final class GraphEventRules {
       for (int i = 0; i < list.size(); i++) {
         Object element = list.get(i);
         if (element instanceof Double d) {
-          finite(d, index(path, i));
+          finite(d, path.at(i));
         } else if (!(element == null || element instanceof Boolean || element instanceof Long
             || element instanceof String)) {
-          throw bad(index(path, i), "a list element is null, a boolean, a 64-bit integer, a"
+          throw bad(path.at(i), "a list element is null, a boolean, a 64-bit integer, a"
               + " double or a string, found " + kindOf(element));
         }
       }
@@ -385,7 +390,7 @@ final class GraphEventRules {
     }
   }
 
-  private static void finite(double d, String path) {
+  private static void finite(double d, Path path) {
     if (!Double.isFinite(d)) {
       throw bad(path, "number " + d + " is not finite");
     }
@@ -408,11 +413,47 @@ final class GraphEventRules {
     return s == null ? "null" : "\"" + JsonFields.abbreviate(s) + "\"";
   }
 
+  private static EventDecodeException bad(Path path, String problem) {
+    return bad(path.toString(), problem);
+  }
+
+  private static EventDecodeException missing(Path path, String problem) {
+    return missing(path.toString(), problem);
+  }
+
   static EventDecodeException bad(String path, String problem) {
     return new EventDecodeException(DecodeError.BAD_FIELD, path, problem);
   }
 
   static EventDecodeException missing(String path, String problem) {
     return new EventDecodeException(DecodeError.MISSING_FIELD, path, problem);
+  }
+
+  /**
+   * Where a field sits in the JSON form, made into text only for an error message: the rules run
+   * for every field of every event, and building every path string up front cost as much as the
+   * checks themselves (stage 1's profile).
+   */
+  private record Path(Path parent, String field, int index) {
+    static Path root(String path) {
+      return new Path(null, path, -1);
+    }
+
+    Path child(String name) {
+      return new Path(this, name, -1);
+    }
+
+    Path at(int i) {
+      return new Path(this, null, i);
+    }
+
+    @Override
+    public String toString() {
+      if (parent == null) {
+        return field;
+      }
+      String base = parent.toString();
+      return field != null ? JsonFields.child(base, field) : JsonFields.index(base, index);
+    }
   }
 }
