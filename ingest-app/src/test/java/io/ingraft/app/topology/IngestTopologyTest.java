@@ -429,10 +429,16 @@ class IngestTopologyTest {
   }
 
   @Test
-  void commitsEvery100MsByDefault() {
+  void commitsEvery100MsAndDoesNotIdleTasksByDefault() {
     Properties props = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
     assertThat(new StreamsConfig(props).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
         .isEqualTo(100L);
+    assertThat(new StreamsConfig(props).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
+        .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    Properties tuned = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
+        "kafka.max.task.idle.ms", "0")));
+    assertThat(new StreamsConfig(tuned).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
+        .isZero();
   }
 
   @Test
