@@ -66,10 +66,11 @@ public final class IngestPipeline implements AutoCloseable {
   }
 
   /**
-   * Pauses stage 1: it stops reading the producer topics (what it already processed still
-   * commits), so events queue up in them; the writer goes on with what is in the graph log.
-   * {@link #resumeTopology()} carries on from where stage 1 stopped. Used to build a backlog on
-   * purpose (the pipeline benchmark's preload) or to hold intake during an operation.
+   * Pauses stage 1 (Kafka Streams' {@code pause()}): it stops processing, so events queue up in
+   * the producer topics; what it already processed still commits. Its linger sweep pauses too,
+   * so a graph's batch that is open stays open until {@link #resumeTopology()}; the writer goes
+   * on with the sealed batches in the graph log. Used to build a backlog on purpose (the pipeline
+   * benchmark's preload) or to hold intake during an operation.
    */
   public synchronized void pauseTopology() {
     requireStarted().pause();
