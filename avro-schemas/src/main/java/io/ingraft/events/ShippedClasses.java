@@ -56,23 +56,22 @@ final class ShippedClasses extends SpecificData {
 
   @Override
   public Object newRecord(Object old, Schema schema) {
-    Supplier<SpecificRecordBase> constructor = CONSTRUCTORS.get(schema.getFullName());
-    if (constructor == null) {
-      return super.newRecord(old, schema);
-    }
-    // Reuse as Avro does: an old instance of the same class is filled in again.
-    if (old != null && old.getClass() == byName.get(schema.getFullName())) {
-      return old;
-    }
-    return constructor.get();
+    InstanceSupplier shipped = shippedSupplier(schema);
+    return shipped != null ? shipped.newInstance(old, schema) : super.newRecord(old, schema);
   }
 
   /** The same constructors for Avro's fast reader, which asks for a supplier per record type. */
   @Override
   public InstanceSupplier getNewRecordSupplier(Schema schema) {
+    InstanceSupplier shipped = shippedSupplier(schema);
+    return shipped != null ? shipped : super.getNewRecordSupplier(schema);
+  }
+
+  /** A generated record's constructor, reusing an old instance of the class as Avro does. */
+  private InstanceSupplier shippedSupplier(Schema schema) {
     Supplier<SpecificRecordBase> constructor = CONSTRUCTORS.get(schema.getFullName());
     if (constructor == null) {
-      return super.getNewRecordSupplier(schema);
+      return null;
     }
     Class<?> type = byName.get(schema.getFullName());
     return (old, ignored) -> old != null && old.getClass() == type ? old : constructor.get();
