@@ -1,13 +1,12 @@
 package io.ingraft.it.topology;
 
-import static io.ingraft.it.topology.StageOneTopologyTest.last;
 import static io.ingraft.it.topology.StageOneTopologyTest.load;
 import static io.ingraft.it.topology.StageOneTopologyTest.mutation;
-import static io.ingraft.it.topology.StageOneTopologyTest.partitionsOf;
+import static io.ingraft.it.topology.StageOneTopologyTest.planned;
+import static io.ingraft.it.topology.StageOneTopologyTest.positions;
 import static io.ingraft.it.topology.StageOneTopologyTest.producer;
 import static io.ingraft.it.topology.StageOneTopologyTest.readAll;
-import static io.ingraft.it.topology.StageOneTopologyTest.readCommitted;
-import static io.ingraft.it.topology.StageOneTopologyTest.schema;
+import static io.ingraft.it.topology.StageOneTopologyTest.readGraphLog;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,12 +17,10 @@ import io.ingraft.app.topology.IngestTopology;
 import io.ingraft.app.topology.TopicSetup;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphEventCodec;
-import io.ingraft.events.GraphLogCodec;
-import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
-import io.ingraft.events.avro.LoggedEvent;
-import io.ingraft.events.avro.Seal;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.topology.StageOneTopologyTest.GraphLog;
+import io.ingraft.it.topology.StageOneTopologyTest.Planned;
 import io.ingraft.it.topology.StageOneTopologyTest.Position;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,24 +30,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
@@ -76,7 +66,6 @@ class KeyedStageOneTopologyTest {
   private static final int MAX_EVENTS = 7;
 
   private final GraphEventCodec codec = new GraphEventCodec();
-  private final GraphLogCodec logCodec = new GraphLogCodec();
   private KafkaStreams streams;
   private Path stateDir;
 
@@ -86,17 +75,7 @@ class KeyedStageOneTopologyTest {
 
   @AfterEach
   void stop() throws IOException {
-    if (streams != null) {
-      streams.close(Duration.ofSeconds(30));
-      streams.cleanUp();
-    }
-    if (stateDir != null && Files.exists(stateDir)) {
-      try (Stream<Path> paths = Files.walk(stateDir)) {
-        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    StageOneTopologyTest.stopAndDelete(streams, stateDir);
   }
 
   @Test
@@ -131,24 +110,11 @@ class KeyedStageOneTopologyTest {
       List<Map.Entry<String, Future<RecordMetadata>>> sends = new ArrayList<>();
       for (int i = 0; i < EVENTS_PER_GRAPH; i++) {
         for (String graph : GRAPHS) {
-          String id = graph + "-" + i;
-          GraphEvent event;
-          String topic = topics.mutations();
-          if (i == 0 || i == 17) {
-            event = schema(graph, id);
-            kinds.put(id, "schema");
-          } else if (i % 10 == 5) {
-            event = load(graph, id);
-            topic = topics.loads();
-            kinds.put(id, "load");
-          } else {
-            event = mutation(graph, id);
-            kinds.put(id, "mutation");
-          }
-          byte[] value = codec.encode(event, i % 2 == 0 ? EventFormat.JSON : EventFormat.AVRO);
+          Planned event = planned(codec, topics, graph, i, 17);
+          kinds.put(event.id(), event.kind());
           // Keyed by graph id, placed by the producer's default partitioner.
-          sends.add(Map.entry(id, producer.send(new ProducerRecord<>(topic,
-              graph.getBytes(UTF_8), value))));
+          sends.add(Map.entry(event.id(), producer.send(new ProducerRecord<>(event.topic(),
+              graph.getBytes(UTF_8), event.value()))));
         }
         if (i % 7 == 3) {
           Bad b = bad.get(i / 7);
@@ -157,35 +123,15 @@ class KeyedStageOneTopologyTest {
         }
       }
       producer.flush();
-      for (Map.Entry<String, Future<RecordMetadata>> send : sends) {
-        RecordMetadata m = send.getValue().get(30, TimeUnit.SECONDS);
-        produced.put(send.getKey(), new Position(m.topic(), m.partition(), m.offset()));
-      }
+      produced.putAll(positions(sends));
     }
     // The rule stage 1 checks is the one the producer applied.
     produced.forEach((id, position) -> assertThat(position.partition()).as(id)
         .isEqualTo(partitionOf(id.substring(0, id.indexOf('-')))));
 
-    Map<String, List<GraphLogRecord>> byGraph = new HashMap<>();
-    Map<String, Set<Integer>> partitionsOfGraph = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-        readCommitted(kafka), new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = partitionsOf(consumer, topics.graphLog());
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      KafkaTestBroker.await(OUTPUT_TIMEOUT, "all events and final seals on the graph log", () -> {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          GraphLogRecord record = logCodec.decode(r.value());
-          assertThat(r.key()).isEqualTo(GraphLogCodec.graphOf(record));
-          byGraph.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(record);
-          partitionsOfGraph.computeIfAbsent(r.key(), k -> new TreeSet<>()).add(r.partition());
-        }
-        long events = byGraph.values().stream().flatMap(List::stream)
-            .filter(rec -> rec.getEntry() instanceof LoggedEvent).count();
-        return events >= produced.size() && byGraph.keySet().containsAll(GRAPHS)
-            && GRAPHS.stream().allMatch(g -> last(byGraph.get(g)).getEntry() instanceof Seal);
-      });
-    }
+    GraphLog log = readGraphLog(kafka, topics.graphLog(), produced.size(), GRAPHS);
+    Map<String, List<GraphLogRecord>> byGraph = log.byGraph();
+    Map<String, Set<Integer>> partitionsOfGraph = log.partitionsOfGraph();
 
     // No repartition topic; the store's changelog keeps its name, one partition per task.
     Set<String> names = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);

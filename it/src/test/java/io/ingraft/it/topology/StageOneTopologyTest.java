@@ -71,7 +71,6 @@ class StageOneTopologyTest {
   private static final int EVENTS_PER_GRAPH = 40;
 
   private final GraphEventCodec codec = new GraphEventCodec();
-  private final GraphLogCodec logCodec = new GraphLogCodec();
   private KafkaStreams streams;
   private Path stateDir;
 
@@ -147,12 +146,92 @@ class StageOneTopologyTest {
   record Position(String topic, int partition, long offset) {
   }
 
+  /** Event {@code i} of a graph in the topology tests' workload, encoded for its topic. */
+  record Planned(String id, String topic, String kind, byte[] value) {
+  }
+
+  /**
+   * The topology tests' workload: event {@code i} of {@code graph} is a schema change at 0 and
+   * at {@code secondSchemaAt}, a load (on the loads topic) at 5, 15, 25, ... otherwise, and a
+   * mutation otherwise; even events are JSON, odd ones Avro.
+   */
+  static Planned planned(GraphEventCodec codec, IngraftConfig.Topics topics, String graph, int i,
+      int secondSchemaAt) {
+    String id = graph + "-" + i;
+    GraphEvent event;
+    String kind;
+    if (i == 0 || i == secondSchemaAt) {
+      event = schema(graph, id);
+      kind = "schema";
+    } else if (i % 10 == 5) {
+      event = load(graph, id);
+      kind = "load";
+    } else {
+      event = mutation(graph, id);
+      kind = "mutation";
+    }
+    String topic = kind.equals("load") ? topics.loads() : topics.mutations();
+    return new Planned(id, topic, kind,
+        codec.encode(event, i % 2 == 0 ? EventFormat.JSON : EventFormat.AVRO));
+  }
+
+  /** Where each acknowledged send landed, by event id. */
+  static Map<String, Position> positions(List<Map.Entry<String, Future<RecordMetadata>>> sends)
+      throws Exception {
+    Map<String, Position> produced = new LinkedHashMap<>();
+    for (Map.Entry<String, Future<RecordMetadata>> send : sends) {
+      RecordMetadata m = send.getValue().get(30, TimeUnit.SECONDS);
+      produced.put(send.getKey(), new Position(m.topic(), m.partition(), m.offset()));
+    }
+    return produced;
+  }
+
+  /** The graph log read back: each graph's records in order, and the partitions they were in. */
+  record GraphLog(Map<String, List<GraphLogRecord>> byGraph,
+      Map<String, Set<Integer>> partitionsOfGraph) {
+  }
+
+  /**
+   * Reads the graph log (read_committed) until it holds {@code events} logged events and every
+   * one of {@code graphs} ends with a seal. Every record's key must be its graph.
+   */
+  static GraphLog readGraphLog(KafkaTestBroker kafka, String topic, int events,
+      List<String> graphs) {
+    GraphLogCodec logCodec = new GraphLogCodec();
+    Map<String, List<GraphLogRecord>> byGraph = new HashMap<>();
+    Map<String, Set<Integer>> partitionsOfGraph = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+        readCommitted(kafka), new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = partitionsOf(consumer, topic);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      KafkaTestBroker.await(OUTPUT_TIMEOUT, "all events and final seals on the graph log", () -> {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          GraphLogRecord record = logCodec.decode(r.value());
+          assertThat(r.key()).isEqualTo(GraphLogCodec.graphOf(record));
+          byGraph.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(record);
+          partitionsOfGraph.computeIfAbsent(r.key(), k -> new TreeSet<>()).add(r.partition());
+        }
+        long logged = byGraph.values().stream().flatMap(List::stream)
+            .filter(rec -> rec.getEntry() instanceof LoggedEvent).count();
+        return logged >= events && byGraph.keySet().containsAll(graphs)
+            && graphs.stream().allMatch(g -> last(byGraph.get(g)).getEntry() instanceof Seal);
+      });
+    }
+    return new GraphLog(byGraph, partitionsOfGraph);
+  }
+
   /** A record that must end on the dead-letter topic, and with which code. */
   record Bad(String key, byte[] value, String code) {
   }
 
   @AfterEach
   void stop() throws IOException {
+    stopAndDelete(streams, stateDir);
+  }
+
+  /** Closes {@code streams} (if started), wipes its local state and deletes {@code stateDir}. */
+  static void stopAndDelete(KafkaStreams streams, Path stateDir) throws IOException {
     if (streams != null) {
       streams.close(Duration.ofSeconds(30));
       streams.cleanUp();
@@ -197,24 +276,12 @@ class StageOneTopologyTest {
       List<Map.Entry<String, Future<RecordMetadata>>> sends = new ArrayList<>();
       for (int i = 0; i < EVENTS_PER_GRAPH; i++) {
         for (String graph : GRAPHS) {
-          String id = graph + "-" + i;
-          GraphEvent event;
-          String topic = topics.mutations();
-          if (i == 0 || i == 25) {
-            event = schema(graph, id);
-            kinds.put(id, "schema");
-          } else if (i % 10 == 5) {
-            event = load(graph, id);
-            topic = topics.loads();
-            kinds.put(id, "load");
-          } else {
-            event = mutation(graph, id);
-            kinds.put(id, "mutation");
-          }
-          byte[] value = codec.encode(event, i % 2 == 0 ? EventFormat.JSON : EventFormat.AVRO);
+          Planned event = planned(codec, topics, graph, i, 25);
+          kinds.put(event.id(), event.kind());
           // Graph "delta" is produced without keys: stage 1 keys it by its graph id.
           byte[] key = graph.equals("delta") ? null : graph.getBytes(UTF_8);
-          sends.add(Map.entry(id, producer.send(new ProducerRecord<>(topic, key, value))));
+          sends.add(Map.entry(event.id(),
+              producer.send(new ProducerRecord<>(event.topic(), key, event.value()))));
         }
         if (i % 10 == 3) {
           Bad b = bad.get(i / 10);
@@ -223,34 +290,12 @@ class StageOneTopologyTest {
         }
       }
       producer.flush();
-      for (Map.Entry<String, Future<RecordMetadata>> send : sends) {
-        RecordMetadata m = send.getValue().get(30, TimeUnit.SECONDS);
-        produced.put(send.getKey(), new Position(m.topic(), m.partition(), m.offset()));
-      }
+      produced.putAll(positions(sends));
     }
 
-    // Read the graph log until every event is there and every graph's last record is a seal.
-    Map<String, List<GraphLogRecord>> byGraph = new HashMap<>();
-    Map<String, Set<Integer>> partitionsOfGraph = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-        readCommitted(kafka), new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = partitionsOf(consumer, topics.graphLog());
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      KafkaTestBroker.await(OUTPUT_TIMEOUT, "all events and final seals on the graph log", () -> {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          GraphLogRecord record = logCodec.decode(r.value());
-          assertThat(r.key()).isEqualTo(GraphLogCodec.graphOf(record));
-          byGraph.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(record);
-          partitionsOfGraph.computeIfAbsent(r.key(), k -> new TreeSet<>())
-              .add(r.partition());
-        }
-        long events = byGraph.values().stream().flatMap(List::stream)
-            .filter(rec -> rec.getEntry() instanceof LoggedEvent).count();
-        return events >= produced.size() && byGraph.keySet().containsAll(GRAPHS)
-            && GRAPHS.stream().allMatch(g -> last(byGraph.get(g)).getEntry() instanceof Seal);
-      });
-    }
+    GraphLog log = readGraphLog(kafka, topics.graphLog(), produced.size(), GRAPHS);
+    Map<String, List<GraphLogRecord>> byGraph = log.byGraph();
+    Map<String, Set<Integer>> partitionsOfGraph = log.partitionsOfGraph();
 
     // The repartition topic takes the partition count of the larger source topic.
     String repartition = prefix + "-" + IngestTopology.BY_GRAPH + "-repartition";
