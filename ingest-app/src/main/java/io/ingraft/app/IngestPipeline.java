@@ -14,16 +14,18 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Both stages of the pipeline in one process: the Streams topology (stage 1) and the graph
- * writer (stage 2), over one storage root. {@link #start()} creates missing topics and starts
- * both; {@link #close()} stops the writer first (it finishes or drops its in-flight batches and
+ * writer (stage 2), over one storage root. {@link #start()} creates missing topics, claims a
+ * Streams state directory of its own ({@link StateSlot}) and starts both; {@link #close()} stops the writer first (it finishes or drops its in-flight batches and
  * commits only published work), then the topology, then storage. {@code close()} is safe to call
  * more than once.
  */
@@ -36,6 +38,7 @@ public final class IngestPipeline implements AutoCloseable {
   private GraphEngine engine;
   private KafkaStreams streams;
   private GraphWriter writer;
+  private StateSlot stateSlot;
   private boolean closed;
 
   public IngestPipeline(IngraftConfig config) {
@@ -55,14 +58,17 @@ public final class IngestPipeline implements AutoCloseable {
     engine = new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC());
     SchemaRegistry registry = config.schemaRegistryUrl() == null ? null
         : new RestSchemaRegistry(URI.create(config.schemaRegistryUrl()));
-    streams = new KafkaStreams(IngestTopology.build(config, registry),
-        IngestTopology.streamsProps(config));
+    stateSlot = StateSlot.claim(config.stateDir(), config.applicationId());
+    Properties streamsProps = IngestTopology.streamsProps(config);
+    streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateSlot.directory().toString());
+    streams = new KafkaStreams(IngestTopology.build(config, registry), streamsProps);
     streams.setUncaughtExceptionHandler(IngestTopology.uncaughtExceptionHandler());
     streams.start();
     writer = new GraphWriter(config, engine, Clock.systemUTC());
     writer.start();
-    LOG.info("pipeline started: storage {}, brokers {}, writer {}", store.describe(),
-        config.bootstrapServers(), config.writer().id());
+    LOG.info("pipeline started: storage {}, brokers {}, writer {}, Streams state {}",
+        store.describe(), config.bootstrapServers(), config.writer().id(),
+        stateSlot.directory());
   }
 
   /**
@@ -124,6 +130,9 @@ public final class IngestPipeline implements AutoCloseable {
       // session timeout of its old member before it gets partitions.
       streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
           .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    }
+    if (stateSlot != null) {
+      stateSlot.close();
     }
     if (tables != null) {
       tables.close();

@@ -4,6 +4,7 @@ import io.ingraft.app.IngestPipeline;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.writer.WriterStats;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,10 +14,11 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * {@code ingraft run}: both stages until SIGTERM or SIGINT, then a graceful stop that commits only
- * published work.
+ * published work and exits 0.
  */
 @Command(name = "run", description = "Run the pipeline (both stages) until stopped.",
     mixinStandardHelpOptions = true)
@@ -42,14 +44,18 @@ final class RunCommand implements Callable<Integer> {
     }
     IngraftConfig config = storage.toConfig(more);
     IngestPipeline pipeline = new IngestPipeline(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping: finishing in-flight batches, committing published work");
-      pipeline.close();
-      stopped.countDown();
-    }, "ingraft-shutdown"));
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    // SIGTERM and SIGINT ask for a graceful stop, which this thread runs and then exits 0. The
+    // JVM's own handlers would run the shutdown hooks and exit 143 (128 + SIGTERM), which
+    // supervisors and orchestrators count as a failure.
+    for (String name : List.of("TERM", "INT")) {
+      Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+    }
+    // Any other way the JVM shuts down (SIGHUP, System.exit) still stops gracefully; close() is
+    // idempotent, so after the stop below this hook does nothing.
+    Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "ingraft-shutdown"));
     pipeline.start();
-    while (!stopped.await(statusInterval, TimeUnit.SECONDS)) {
+    while (!stopRequested.await(statusInterval, TimeUnit.SECONDS)) {
       if (!pipeline.isRunning()) {
         LOG.error("a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());
         pipeline.close();
@@ -60,6 +66,8 @@ final class RunCommand implements Callable<Integer> {
           + " dead letters {}", s.eventsApplied(), s.eventsRejected(), s.eventsSkipped(),
           s.batches(), s.applies(), s.lag(), s.deadLetters());
     }
+    LOG.info("stopping: finishing in-flight batches, committing published work");
+    pipeline.close();
     return ExitCodes.OK;
   }
 }

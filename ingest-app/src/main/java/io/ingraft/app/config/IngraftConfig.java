@@ -137,8 +137,7 @@ public record IngraftConfig(
     });
     return new IngraftConfig(bootstrap, storage, topics, sealing, stageOne, writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
-        Path.of(s.text("ingraft.state-dir", storage.isS3() ? "ingraft-state"
-            : storage.localRoot().resolve("_streams").toString())),
+        Path.of(s.text("ingraft.state-dir", defaultStateDir())),
         settings.get("ingraft.schema-registry.url"), kafka);
   }
 
@@ -166,6 +165,15 @@ public record IngraftConfig(
     Map<String, Object> props = new HashMap<>(kafka);
     props.put("bootstrap.servers", bootstrapServers);
     return props;
+  }
+
+  /**
+   * Beside Kafka Streams' own default ({@code <java.io.tmpdir>/kafka-streams}), never inside the
+   * storage root, which instances share; each running pipeline takes a slot of its own below it
+   * ({@code io.ingraft.app.StateSlot}).
+   */
+  private static String defaultStateDir() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "ingraft-state").toString();
   }
 
   private static String defaultWriterId() {

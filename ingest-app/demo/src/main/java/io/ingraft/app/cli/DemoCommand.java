@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", description = "Start a local broker and the pipeline, stream a sample "
     + "graph, show the result, stop.", mixinStandardHelpOptions = true)
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements AddOnCommand {
   @Option(names = "--dir", defaultValue = "ingraft-demo",
       description = "Working directory for the broker and the graphs; emptied first (default ${DEFAULT-VALUE}).")
   Path dir;
@@ -108,10 +107,12 @@ final class DemoCommand implements Callable<Integer> {
         summary(out, config, pipeline, stats, records.size(), seconds, deadLetters);
       }
     }
+    // The launcher says how it was called (./ingraft in the source tree, bin/ingraft unpacked).
+    String ingraft = System.getProperty("ingraft.launcher", "ingraft");
     out.println("Stopped the pipeline and the broker. Explore the graph with:");
-    out.printf("  ./ingraft graph status  --storage-root %s --graph social%n", dir.resolve("graphs"));
-    out.printf("  ./ingraft graph history --storage-root %s --graph social%n", dir.resolve("graphs"));
-    out.printf("  ./ingraft graph export  --storage-root %s --graph social | head%n", dir.resolve("graphs"));
+    out.printf("  %s graph status  --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
+    out.printf("  %s graph history --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
+    out.printf("  %s graph export  --storage-root %s --graph social | head%n", ingraft, dir.resolve("graphs"));
     out.flush();
     return ExitCodes.OK;
   }
