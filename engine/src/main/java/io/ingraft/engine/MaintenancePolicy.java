@@ -5,7 +5,7 @@ import io.ingraft.storage.table.TableStats;
 /**
  * When the owner compacts a table between batches, and what it rewrites. Every append adds a
  * small fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow
- * down with both until they are compacted (research/lance-upsert.md: 100 upserts of 10k keys made
+ * down with both until they are compacted (docs/storage.md, "Lance 7.0.0 facts": 100 upserts of 10k keys made
  * full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
  * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than
  * {@code smallFragmentRows} rows, or when at least

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The commit protocol of DESIGN §4, steps 4–7, for one graph: write the sidecar, commit every
+ * The commit protocol (docs/protocol.md, steps 2–6) for one graph: write the sidecar, commit every
  * staged table write at exactly {@code pin + 1} with a pre-minted transaction uuid, publish one
  * manifest version, delete the sidecar. Any failure after the sidecar write leaves the sidecar in
  * place, and {@link RecoverySweep} later rolls the operation forward (every table committed) or

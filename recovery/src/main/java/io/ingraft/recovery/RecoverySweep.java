@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns every leftover intent of a graph into "published exactly once" or "never happened"
- * (DESIGN §5), then repairs uncovered drift. Only the graph's current owner may run it: it
+ * (docs/protocol.md, "The decision rule"), then repairs uncovered drift. Only the graph's current owner may run it: it
  * restores tables, which is only safe while no other writer is live, and the epoch makes that so.
  *
  * <p>Per sidecar, oldest first, against a freshly read manifest:

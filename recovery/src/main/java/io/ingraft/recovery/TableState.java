@@ -9,7 +9,7 @@ package io.ingraft.recovery;
  */
 record TableState(SidecarTable table, long head, long pinned, long committedAt) {
 
-  /** Classification of DESIGN §5. */
+  /** Classification of docs/protocol.md, "The decision rule". */
   enum Status {
     /** Our commit is the table's HEAD, right on the pin we planned against. */
     COMMITTED,

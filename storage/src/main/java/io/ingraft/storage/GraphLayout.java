@@ -1,7 +1,7 @@
 package io.ingraft.storage;
 
 /**
- * Where each part of one graph lives under the storage root (DESIGN §3). Every object key the
+ * Where each part of one graph lives under the storage root (docs/storage.md, "Layout of one graph"). Every object key the
  * project writes for a graph is computed here, so the layout is written down exactly once.
  */
 public record GraphLayout(GraphId graph) {

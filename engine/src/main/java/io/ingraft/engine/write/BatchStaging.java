@@ -33,7 +33,7 @@ import java.util.UUID;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * Stages one batch of mutation and load events for one graph (DESIGN §4 steps 2–3): validates
+ * Stages one batch of mutation and load events for one graph (docs/protocol.md, step 1): validates
  * every event against the schema and the graph (committed ∪ pending), keeps each event atomic
  * with an {@link UndoLog}, and turns the surviving changes into one staged write per touched
  * table. Nothing on disk moves until the staged writes are committed by the caller.

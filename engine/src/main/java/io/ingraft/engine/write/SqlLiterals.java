@@ -10,7 +10,7 @@ import java.util.List;
  * string literals double their single quotes.
  */
 public final class SqlLiterals {
-  /** Keys per IN list: long lists cost parse time of their own (research/lance-upsert.md §3). */
+  /** Keys per IN list: long lists cost parse time of their own (docs/storage.md, "Lance 7.0.0 facts"). */
   static final int CHUNK = 1000;
 
   private SqlLiterals() {

@@ -194,7 +194,7 @@ public final class IngestTopology {
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         TopologyExceptionHandler.class.getName());
-    // Kafka Streams 4.4 warns at start-up unless this is set (research/deps.md §6).
+    // Kafka Streams 4.4 warns at start-up unless this is set (docs/development.md).
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     // Raw bytes cannot fail to deserialize; the only other deserializer reads the String keys of
     // stage 1's own repartition topic (default mode), and a corrupt record there must stop

@@ -23,7 +23,8 @@ class LanceBoundaryTest {
   void onlyStorageTouchesLance() {
     ArchRule rule = noClasses().that().resideOutsideOfPackage("io.ingraft.storage..")
         .should().dependOnClassesThat().resideInAPackage("org.lance..")
-        .because("the storage module's TableStore is the only Lance adapter (DESIGN §2)");
+        .because("the storage module's TableStore is the only Lance adapter"
+            + " (docs/architecture.md, \"Modules and layering\")");
     rule.check(PROJECT);
   }
 

@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The broker runs <em>inside</em> the test JVM ({@code KafkaRaftServer} + {@code Formatter},
- * research/kafka-infra.md §1a, Option A), not as a child process. Why: it is the variant the
- * research recommends and measured under Surefire (1.1–1.5 s to ready here); it cannot outlive
+ * docs/development.md, "Kafka for tests and the demo"), not as a child process. Why: it is 1.1–1.5 s
+ * to ready under Surefire; it cannot outlive
  * the test JVM whatever happens to the fork (no orphan to reap, no watchdog, no port left bound);
  * it needs no classpath hand-over; and a broker failure surfaces as an exception in the test
  * rather than as a dead child. Tests that

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Producers that are not Java reach the broker: Debian's {@code kcat} (librdkafka) and
  * {@code python3-confluent-kafka} under {@code /usr/bin/python3} (the Debian packages do not load
- * under a pyenv {@code python3} on the PATH, research/kafka-infra.md §4). A missing tool fails
+ * under a pyenv {@code python3} on the PATH, docs/development.md). A missing tool fails
  * the test rather than skipping it: {@code .ci/run} installs both.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)

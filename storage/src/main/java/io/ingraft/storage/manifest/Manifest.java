@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One immutable version of a graph's published state (DESIGN §3): the schema, every table's
+ * One immutable version of a graph's published state (docs/storage.md, "Manifest log"): the schema, every table's
  * pinned Lance version, the next source offset per source partition, the writer epoch, and the
  * commit that produced it. Readers open exactly the pinned table versions, never a table's HEAD.
  *

@@ -14,7 +14,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * A set of key values of one key column, used for the Java semi-join that finds the rows a
- * delete or upsert replaces (research/lance-upsert.md §3 (d)): the table's {@code key,_rowaddr}
+ * delete or upsert replaces (docs/storage.md, "Lance 7.0.0 facts"): the table's {@code key,_rowaddr}
  * projection is scanned once and every row is probed here. Utf8 keys are compared by their exact
  * UTF-8 bytes, integer keys as {@code long}. Not thread-safe.
  */

@@ -9,7 +9,7 @@ import java.util.Locale;
  * The one place that turns Lance's untyped exceptions into Ingraft's typed ones, and the only
  * code allowed to look at Lance exception messages.
  *
- * <p>Lance 7.0.0 throws (research/lance-java.md §7):
+ * <p>Lance 7.0.0 throws (docs/storage.md, "Lance 7.0.0 facts"):
  * <ul>
  *   <li>{@link IllegalArgumentException} for "Dataset at path … was not found", "Dataset already
  *       exists", "Dataset is closed" and bad input (unknown columns, bad SQL, schema mismatch);

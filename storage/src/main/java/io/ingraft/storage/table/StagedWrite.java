@@ -15,7 +15,7 @@ import org.lance.FragmentMetadata;
  * and {@link TableStore#stageRewrite}.
  *
  * <p>The canonical constructor checks the invariants whose violation Lance would commit silently
- * (research/lance-upsert.md §2): a fragment id listed as both updated and removed, a fragment
+ * (docs/storage.md, "Lance 7.0.0 facts"): a fragment id listed as both updated and removed, a fragment
  * listed twice, a read version below 1 (0 is allowed only for a {@link Kind#CREATE} of a table
  * that does not exist yet, which commits a Lance {@code Overwrite}, never an Update or Delete).
  *

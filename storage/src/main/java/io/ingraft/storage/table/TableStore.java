@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * are not idempotent in Lance; the HEAD check makes a second commit of the same staged write fail
  * instead of duplicating rows.
  *
- * <p>The recipe and its traps are in research/lance-upsert.md: rows to delete are found with a
+ * <p>The recipe and its traps are in docs/storage.md, "Lance 7.0.0 facts": rows to delete are found with a
  * Java semi-join over a {@code key,_rowaddr} projection of the pinned version, each touched
  * fragment gets exactly one {@code deleteRows} call with all its offsets, a fragment whose rows
  * are all deleted is listed as removed and never also as updated, and read version 0 (which

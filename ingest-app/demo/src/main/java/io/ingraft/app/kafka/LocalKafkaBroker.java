@@ -190,7 +190,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     p.put("group.min.session.timeout.ms", "1000");
     // KIP-848 (group.protocol=consumer) and KIP-1071 (streams) groups: the session timeout is a
     // broker or group config, not a client one, and defaults to 45 s. 6 s by default here, and a
-    // group config may lower it to 1 s (research/kafka-infra.md §2d).
+    // group config may lower it to 1 s (docs/development.md, "Kafka for tests and the demo").
     p.put("group.consumer.min.session.timeout.ms", "1000");
     p.put("group.consumer.session.timeout.ms", "6000");
     p.put("group.consumer.min.heartbeat.interval.ms", "250");

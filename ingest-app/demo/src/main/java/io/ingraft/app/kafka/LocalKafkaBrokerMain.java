@@ -14,8 +14,8 @@ import java.lang.reflect.Method;
  *   <li>starts a watchdog: a daemon thread reads standard input until end-of-file and then exits
  *       the JVM, which runs Kafka's own shutdown hook (a clean broker shutdown). The parent holds
  *       the other end of that pipe, so if the parent JVM dies in any way, even {@code kill -9},
- *       the broker stops by itself instead of lingering as an orphan (research/kafka-infra.md
- *       §1b: the orphan was gone 2.3 s after the parent was killed);
+ *       the broker stops by itself instead of lingering as an orphan (measured: gone 2.3 s
+ *       after the parent was killed; docs/architecture.md, "The distribution and the demo");
  *   <li>formats the storage directory, like {@code kafka-storage.sh format -t <id> -c <props>
  *       --ignore-formatted}. It runs in this JVM rather than in one of its own, which saves a JVM
  *       start (about 2.5 s); with the same cluster id an already formatted directory is kept;
