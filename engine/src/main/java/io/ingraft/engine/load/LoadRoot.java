@@ -1,13 +1,11 @@
 package io.ingraft.engine.load;
 
-import io.ingraft.storage.object.ObjectStore;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * A place load files may come from, named by the operator ({@code ingraft.load.roots}): a local
@@ -26,12 +24,11 @@ public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
   String describe();
 
   /**
-   * Parses one configured root. {@code bucketStore} opens the store for an S3 bucket (the
-   * storage's S3 client settings with that bucket as root).
+   * Parses one configured root.
    *
    * @throws IllegalArgumentException naming what is wrong with {@code text}
    */
-  static LoadRoot parse(String text, Function<String, ObjectStore> bucketStore) {
+  static LoadRoot parse(String text) {
     String root = text.trim();
     if (root.startsWith("s3://")) {
       URI uri;
@@ -47,7 +44,7 @@ public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
       }
       String prefix = stripSlashes(uri.getPath() == null ? "" : uri.getPath());
       checkSegments(prefix, root);
-      return new Bucket(uri.getHost(), prefix, bucketStore.apply(uri.getHost()));
+      return new Bucket(uri.getHost(), prefix);
     }
     if (root.startsWith("file:")) {
       try {
@@ -100,11 +97,10 @@ public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
   }
 
   /** Keys under {@code prefixTemplate} (no leading or trailing slash) of one S3 bucket. */
-  record Bucket(String bucket, String prefixTemplate, ObjectStore store) implements LoadRoot {
+  record Bucket(String bucket, String prefixTemplate) implements LoadRoot {
     public Bucket {
       Objects.requireNonNull(bucket, "bucket");
       Objects.requireNonNull(prefixTemplate, "prefixTemplate");
-      Objects.requireNonNull(store, "store");
     }
 
     /** The key prefix for {@code graph}, ending in '/' unless it is the whole bucket. */

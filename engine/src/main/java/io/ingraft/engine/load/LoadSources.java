@@ -10,7 +10,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import io.ingraft.storage.object.ObjectStore;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operator's choice of where load files may come from ({@link LoadRoot}s) and what one load
@@ -26,17 +28,34 @@ import java.util.List;
  */
 public final class LoadSources {
   /** File loads off: every uri is refused. */
-  public static final LoadSources DISABLED = new LoadSources(List.of(), LoadLimits.DEFAULT);
+  public static final LoadSources DISABLED = new LoadSources(List.of(), LoadLimits.DEFAULT,
+      Map.of());
   /** Longest uri shown in a refusal. */
   static final int MAX_URI_SHOWN = 200;
   private static final String NOT_A_FILE = "is not a readable regular file inside a load root";
 
   private final List<LoadRoot> roots;
   private final LoadLimits limits;
+  private final Map<String, ObjectStore> buckets;
 
+  /** Local roots only. */
   public LoadSources(List<LoadRoot> roots, LoadLimits limits) {
+    this(roots, limits, Map.of());
+  }
+
+  /**
+   * {@code buckets} has the store of every bucket an S3 root names (the storage's S3 client
+   * settings with that bucket as its root), by bucket name.
+   */
+  public LoadSources(List<LoadRoot> roots, LoadLimits limits, Map<String, ObjectStore> buckets) {
     this.roots = List.copyOf(roots);
     this.limits = limits;
+    this.buckets = Map.copyOf(buckets);
+    for (LoadRoot root : roots) {
+      if (root instanceof LoadRoot.Bucket bucket && !buckets.containsKey(bucket.bucket())) {
+        throw new IllegalArgumentException("no object store for bucket " + bucket.bucket());
+      }
+    }
   }
 
   public List<LoadRoot> roots() {
@@ -166,7 +185,7 @@ public final class LoadSources {
     for (LoadRoot root : roots) {
       if (root instanceof LoadRoot.Bucket bucket && bucket.bucket().equals(parsed.getHost())
           && key.startsWith(bucket.prefixFor(graph))) {
-        return new LoadSource.StoredObject(uri, bucket.store(), key);
+        return new LoadSource.StoredObject(uri, buckets.get(bucket.bucket()), key);
       }
     }
     throw refused(uri, "is outside the configured load roots");

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,10 @@ class LoadFilesTest {
 
   private LoadFiles files(LoadLimits limits, LoadRoot... roots) {
     return new LoadFiles(new LoadSources(List.of(roots), limits));
+  }
+
+  private LoadFiles files(LoadLimits limits, ObjectStore bucket, LoadRoot root) {
+    return new LoadFiles(new LoadSources(List.of(root), limits, Map.of("loads", bucket)));
   }
 
   private LoadFiles perGraph() {
@@ -189,8 +194,8 @@ class LoadFilesTest {
         }
       }
     };
-    LoadFiles stalled = files(new LoadLimits(1 << 20, 1000, Duration.ofMillis(500)),
-        new LoadRoot.Bucket("loads", "{graph}", bucket));
+    LoadFiles stalled = files(new LoadLimits(1 << 20, 1000, Duration.ofMillis(500)), bucket,
+        new LoadRoot.Bucket("loads", "{graph}"));
     long start = System.nanoTime();
     EventRejectedException e = refusal(stalled, "g1", "s3://loads/g1/data.jsonl");
     assertThat(e.code()).isEqualTo(RejectionCode.LOAD_TIMEOUT);
@@ -208,11 +213,11 @@ class LoadFilesTest {
     for (String bad : List.of("relative/dir", "/", "/proc/self", "/dev", "/data/../etc",
         "/data/x{graph}", "file://host/data", "s3://bucket/a/../b", "s3://bucket?x=1")) {
       assertThat(catchThrowableOfType(IllegalArgumentException.class,
-          () -> LoadRoot.parse(bad, bucket -> null))).as(bad).isNotNull();
+          () -> LoadRoot.parse(bad))).as(bad).isNotNull();
     }
-    assertThat(LoadRoot.parse("/data/loads/{graph}/", b -> null))
+    assertThat(LoadRoot.parse("/data/loads/{graph}/"))
         .isEqualTo(new LoadRoot.Directory("/data/loads/{graph}"));
-    assertThat(LoadRoot.parse("file:///data/loads", b -> null))
+    assertThat(LoadRoot.parse("file:///data/loads"))
         .isEqualTo(new LoadRoot.Directory("/data/loads"));
   }
 }
