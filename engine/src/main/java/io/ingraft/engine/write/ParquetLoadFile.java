@@ -84,6 +84,18 @@ final class ParquetLoadFile {
     if (value instanceof byte[] bytes) {
       return Base64.getEncoder().encodeToString(bytes);
     }
+    if (value instanceof float[] floats) {
+      java.util.List<Float> list = new java.util.ArrayList<>(floats.length);
+      for (float f : floats) {
+        list.add(f);
+      }
+      return list;
+    }
+    if (value instanceof java.util.List<?> list) {
+      java.util.List<Object> converted = new java.util.ArrayList<>(list.size());
+      list.forEach(v -> converted.add(v == null ? null : jsonValue(v)));
+      return converted;
+    }
     return value;
   }
 }
