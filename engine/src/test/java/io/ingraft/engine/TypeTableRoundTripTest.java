@@ -232,5 +232,12 @@ class TypeTableRoundTripTest {
     s = engine.snapshot(g);
     assertThat(s.count("Thing")).isEqualTo(KEYS.size());
     assertThat(s.count("Rel")).isZero();
+    // What has no UTF-8 form is refused when it comes in, never stored changed.
+    for (Op op : List.of(new Op.UpsertNode("Thing", Map.of("k", "lone\uD800")),
+        new Op.UpsertNode("Thing", Map.of("k", "ok", "s", "\uDC00")),
+        new Op.InsertEdge("Rel", "plain", "plain", Map.of(), "id\uD800"))) {
+      BatchResult refused = engine.apply(g, List.of(event(g, mutation(op))));
+      assertThat(refused.events().get(0).code()).as(op.toString()).isEqualTo(RejectionCode.BAD_VALUE);
+    }
   }
 }
