@@ -393,6 +393,10 @@ public final class GraphEngine {
     } catch (IllegalArgumentException e) {
       return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, e.getMessage());
     }
+    Optional<String> tooBig = next.limitProblem();
+    if (tooBig.isPresent()) {
+      return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, tooBig.get());
+    }
     if (current == null) {
       try {
         Manifest created = create(graph, next, event);
