@@ -42,7 +42,7 @@ final class Events {
 
   /** A load of a file: {@code uri} as the producer wrote it. */
   static GraphEvent loadFile(String graph, String id, LoadMode mode, String uri) {
-    return event(graph, id, new LoadBody(mode, null, null, uri));
+    return event(graph, id, new LoadBody(mode, Map.of(), Map.of(), uri));
   }
 
   private static GraphEvent event(String graph, String id, Object body) {

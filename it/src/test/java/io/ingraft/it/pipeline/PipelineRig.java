@@ -96,6 +96,8 @@ final class PipelineRig implements AutoCloseable {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // Records up to what the pipeline forwards (the topic decides what it takes).
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
     this.producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer());
   }
