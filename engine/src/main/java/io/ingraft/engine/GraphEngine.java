@@ -11,6 +11,7 @@ import io.ingraft.engine.schema.SchemaChange;
 import io.ingraft.engine.schema.SchemaEvolution;
 import io.ingraft.engine.schema.SchemaParseException;
 import io.ingraft.engine.write.BatchStaging;
+import io.ingraft.engine.load.LoadSources;
 import io.ingraft.engine.write.LoadFiles;
 import io.ingraft.recovery.CommitPlan;
 import io.ingraft.recovery.GuardedCommit;
@@ -85,6 +86,7 @@ public final class GraphEngine {
   private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
   private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
+  private final LoadFiles loadFiles;
 
   /** A graph this engine owns: its epoch and the latest manifest it published or read. */
   private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
@@ -115,7 +117,17 @@ public final class GraphEngine {
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
       MaintenancePolicy maintenance) {
+    this(store, tables, writerId, clock, maintenance, LoadSources.DISABLED);
+  }
+
+  /**
+   * An engine that reads load files from {@code loadSources} (with no roots, every file load is
+   * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}).
+   */
+  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
+      MaintenancePolicy maintenance, LoadSources loadSources) {
     this.maintenance = maintenance;
+    this.loadFiles = new LoadFiles(loadSources);
     this.store = store;
     this.tables = tables;
     this.writerId = writerId;
@@ -289,7 +301,7 @@ public final class GraphEngine {
       }
       processed.add(event);
       try {
-        GraphEvent inline = LoadFiles.inline(event);
+        GraphEvent inline = loadFiles.inline(event);
         results.add(null);
         slots[i] = fresh.size();
         fresh.add(inline);
@@ -380,6 +392,10 @@ public final class GraphEngine {
       return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, e.getMessage());
     } catch (IllegalArgumentException e) {
       return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, e.getMessage());
+    }
+    Optional<String> tooBig = next.limitProblem();
+    if (tooBig.isPresent()) {
+      return rejectedSchema(graph, current, event, RejectionCode.BAD_SCHEMA, tooBig.get());
     }
     if (current == null) {
       try {

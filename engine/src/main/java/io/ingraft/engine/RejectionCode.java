@@ -29,8 +29,18 @@ public enum RejectionCode {
   BAD_SCHEMA,
   /** A schema change that is not additive (drops, retypes, changes keys). */
   INCOMPATIBLE_SCHEMA,
-  /** A load that cannot be read (missing file, bad line, unsupported format). */
+  /** A load file that was allowed but cannot be read (bad line, not UTF-8, bad Parquet). */
   BAD_LOAD,
+  /**
+   * A load {@code uri} that is not allowed: file loads are off, or it is outside the configured
+   * roots ({@code ingraft.load.roots}), escapes them, is malformed, or is not a readable regular
+   * file. The message never says which of the last kinds, so it reveals nothing of the host.
+   */
+  LOAD_SOURCE_REFUSED,
+  /** A load file above {@code ingraft.load.max-bytes} bytes or {@code ingraft.load.max-rows} rows. */
+  LOAD_TOO_LARGE,
+  /** A load file not read within {@code ingraft.load.timeout-ms}. */
+  LOAD_TIMEOUT,
   /** An event whose shape is wrong for the engine (for example an empty id). */
   MALFORMED_EVENT
 }

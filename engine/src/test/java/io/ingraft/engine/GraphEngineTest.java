@@ -57,7 +57,11 @@ class GraphEngineTest {
     root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "engine-");
     store = new LocalObjectStore(root);
     tables = new TableStore(store);
-    engine = new GraphEngine(store, tables, "engine-a", Clock.systemUTC());
+    // Load files come from the test's own folder.
+    engine = new GraphEngine(store, tables, "engine-a", Clock.systemUTC(),
+        MaintenancePolicy.DEFAULT, new io.ingraft.engine.load.LoadSources(
+            List.of(new io.ingraft.engine.load.LoadRoot.Directory(root.toString())),
+            io.ingraft.engine.load.LoadLimits.DEFAULT));
     engine.createGraph(G, SCHEMA);
   }
 
@@ -285,7 +289,7 @@ class GraphEngineTest {
 
     BatchResult missing = engine.apply(copy, List.of(new GraphEvent("copy", "load-2", null, null,
         new EventBody.Load(LoadMode.MERGE, null, null, root.resolve("nope.jsonl").toString()))));
-    assertThat(missing.events().get(0).code()).isEqualTo(RejectionCode.BAD_LOAD);
+    assertThat(missing.events().get(0).code()).isEqualTo(RejectionCode.LOAD_SOURCE_REFUSED);
   }
 
   @Test

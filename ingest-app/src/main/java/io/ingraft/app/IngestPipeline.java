@@ -6,6 +6,7 @@ import io.ingraft.app.topology.TopicSetup;
 import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.engine.GraphEngine;
+import io.ingraft.engine.MaintenancePolicy;
 import io.ingraft.events.RestSchemaRegistry;
 import io.ingraft.events.SchemaRegistry;
 import io.ingraft.storage.object.ObjectStore;
@@ -35,6 +36,7 @@ public final class IngestPipeline implements AutoCloseable {
   private final IngraftConfig config;
   private ObjectStore store;
   private TableStore tables;
+  private LoadBuckets loadBuckets;
   private GraphEngine engine;
   private KafkaStreams streams;
   private GraphWriter writer;
@@ -55,7 +57,9 @@ public final class IngestPipeline implements AutoCloseable {
     }
     store = ObjectStore.open(config.storage());
     tables = new TableStore(store);
-    engine = new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC());
+    loadBuckets = new LoadBuckets(config);
+    engine = new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC(),
+        MaintenancePolicy.DEFAULT, loadBuckets.sources());
     SchemaRegistry registry = config.schemaRegistryUrl() == null ? null
         : new RestSchemaRegistry(URI.create(config.schemaRegistryUrl()));
     stateSlot = StateSlot.claim(config.stateDir(), config.applicationId());
@@ -136,6 +140,9 @@ public final class IngestPipeline implements AutoCloseable {
     }
     if (tables != null) {
       tables.close();
+    }
+    if (loadBuckets != null) {
+      loadBuckets.close();
     }
     if (store != null) {
       store.close();

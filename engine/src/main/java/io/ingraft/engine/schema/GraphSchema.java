@@ -27,6 +27,13 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
 
   /** Largest accepted source, in UTF-8 bytes. */
   public static final int MAX_SOURCE_BYTES = 1 << 20;
+  /**
+   * Most node and edge types a graph may declare: each is a Lance table that a schema event
+   * creates and every manifest version pins, so ten thousand would hold a writer for minutes.
+   */
+  public static final int MAX_TYPES = 256;
+  /** Most properties one node or edge type may declare (each is a column). */
+  public static final int MAX_PROPERTIES = 1024;
 
   /** @throws IllegalArgumentException if type names clash or an endpoint is not a node type */
   public GraphSchema {
@@ -101,6 +108,32 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
   private static SchemaParseException oversized(long bytes) {
     return new SchemaParseException(1, 1, "schema source is " + bytes
         + " bytes, more than the limit of " + MAX_SOURCE_BYTES + " bytes");
+  }
+
+  /**
+   * Why a graph may not take this schema, if it breaks {@link #MAX_TYPES} or
+   * {@link #MAX_PROPERTIES}. Checked when a schema event comes in, not when a stored schema is
+   * read, so a limit can be lowered without making a graph unreadable.
+   */
+  public java.util.Optional<String> limitProblem() {
+    int types = nodeTypes.size() + edgeTypes.size();
+    if (types > MAX_TYPES) {
+      return java.util.Optional.of("the schema declares " + types + " node and edge types, more"
+          + " than the limit of " + MAX_TYPES);
+    }
+    for (NodeType node : nodeTypes) {
+      if (node.properties().size() > MAX_PROPERTIES) {
+        return java.util.Optional.of("node " + node.name() + " declares "
+            + node.properties().size() + " properties, more than the limit of " + MAX_PROPERTIES);
+      }
+    }
+    for (EdgeType edge : edgeTypes) {
+      if (edge.properties().size() > MAX_PROPERTIES) {
+        return java.util.Optional.of("edge " + edge.name() + " declares "
+            + edge.properties().size() + " properties, more than the limit of " + MAX_PROPERTIES);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The schema with no types: what a new graph starts with. */

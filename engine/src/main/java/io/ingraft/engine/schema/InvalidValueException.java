@@ -30,7 +30,12 @@ public final class InvalidValueException extends EngineException {
     /** A vector with a different number of elements than its declared dimension. */
     WRONG_DIMENSION,
     /** A string or blob larger than {@link PropertyType#MAX_VALUE_BYTES}. */
-    OVERSIZED
+    OVERSIZED,
+    /**
+     * A string with a lone UTF-16 surrogate (a JSON {@code "\ud800"} escape): it has no UTF-8
+     * form, so it could not be stored as given nor found again by a filter.
+     */
+    NOT_UNICODE
   }
 
   private final String property;

@@ -102,8 +102,14 @@ final class ValueCoercion {
       throw site.fail(value, Problem.OVERSIZED, "string of " + utf8Length(s)
           + " UTF-8 bytes is larger than the limit of " + PropertyType.MAX_VALUE_BYTES + " bytes");
     }
+    int lone = UnicodeText.loneSurrogate(s);
+    if (lone >= 0) {
+      throw site.fail(value, Problem.NOT_UNICODE, "string has a lone UTF-16 surrogate at index "
+          + lone + " (no UTF-8 form)");
+    }
     return s;
   }
+
 
   private static String enumValue(PropertyType.EnumOf type, Object value, Site site) {
     if (!(value instanceof String s)) {

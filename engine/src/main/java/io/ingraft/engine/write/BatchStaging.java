@@ -136,7 +136,7 @@ public final class BatchStaging {
       deleteNode(nodeTable(delete.type()), delete.key());
     } else if (op instanceof Op.InsertEdge insert) {
       insertEdge(edgeTable(insert.type()), insert.from(), insert.to(), insert.props(),
-          insert.id() != null ? insert.id() : derivedEdgeId(event, index));
+          insert.id() != null ? checkedEdgeId(insert.id()) : derivedEdgeId(event, index));
     } else if (op instanceof Op.DeleteEdge delete) {
       deleteEdge(edgeTable(delete.type()), delete.from(), delete.to(), delete.id());
     }
@@ -171,7 +171,7 @@ public final class BatchStaging {
         Object from = props.remove(SchemaCatalog.EDGE_FROM);
         Object to = props.remove(SchemaCatalog.EDGE_TO);
         Object id = props.remove(SchemaCatalog.EDGE_ID);
-        String edgeId = id != null ? id.toString() : derivedEdgeId(event, index);
+        String edgeId = id != null ? checkedEdgeId(id.toString()) : derivedEdgeId(event, index);
         if (load.mode() == LoadMode.APPEND && table.exists(edgeId)) {
           throw new EventRejectedException(RejectionCode.KEY_COLLISION,
               "edge " + entry.getKey() + " id '" + edgeId + "' already exists (append load)");
@@ -419,6 +419,16 @@ public final class BatchStaging {
           "edge " + edge.name() + " needs '" + side + "' (a " + node.name() + " key)");
     }
     return node.key().coerce(raw);
+  }
+
+  /** An edge id as given, if it is valid Unicode (it is stored as UTF-8 and found by filter). */
+  private static String checkedEdgeId(String id) {
+    int lone = io.ingraft.engine.schema.UnicodeText.loneSurrogate(id);
+    if (lone >= 0) {
+      throw new EventRejectedException(RejectionCode.BAD_VALUE, "edge id has a lone UTF-16"
+          + " surrogate at index " + lone + " (no UTF-8 form)");
+    }
+    return id;
   }
 
   /** Deterministic, so a replayed event produces the same edge ids. */

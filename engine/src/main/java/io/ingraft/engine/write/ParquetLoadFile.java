@@ -36,7 +36,7 @@ final class ParquetLoadFile {
   }
 
   /** Calls {@code line} with (row number, export-format line) for every row of the file. */
-  static void read(Path path, BiConsumer<Integer, JsonNode> line) {
+  static void read(Path path, String uri, BiConsumer<Integer, JsonNode> line) {
     try (BufferAllocator allocator = new RootAllocator();
         FileSystemDatasetFactory factory = new FileSystemDatasetFactory(allocator,
             NativeMemoryPool.getDefault(), FileFormat.PARQUET, path.toAbsolutePath().toUri().toString());
@@ -52,9 +52,10 @@ final class ParquetLoadFile {
     } catch (io.ingraft.engine.EventRejectedException e) {
       throw e;
     } catch (RowConversionException e) {
-      throw LoadFiles.bad(path, 0, "unsupported column: " + e.getMessage());
+      throw LoadFiles.bad(uri, 0, "unsupported column " + e.field());
     } catch (Exception e) {
-      throw LoadFiles.bad(path, 0, "cannot read Parquet: " + e.getMessage());
+      // Never the cause's message: it may quote the file.
+      throw LoadFiles.bad(uri, 0, "cannot read Parquet (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -82,6 +83,18 @@ final class ParquetLoadFile {
     }
     if (value instanceof byte[] bytes) {
       return Base64.getEncoder().encodeToString(bytes);
+    }
+    if (value instanceof float[] floats) {
+      java.util.List<Float> list = new java.util.ArrayList<>(floats.length);
+      for (float f : floats) {
+        list.add(f);
+      }
+      return list;
+    }
+    if (value instanceof java.util.List<?> list) {
+      java.util.List<Object> converted = new java.util.ArrayList<>(list.size());
+      list.forEach(v -> converted.add(v == null ? null : jsonValue(v)));
+      return converted;
     }
     return value;
   }

@@ -1,5 +1,7 @@
 package io.ingraft.app.config;
 
+import io.ingraft.engine.load.LoadLimits;
+import io.ingraft.engine.load.LoadRoot;
 import io.ingraft.storage.InvalidConfigException;
 import io.ingraft.storage.StorageConfig;
 import java.io.IOException;
@@ -8,7 +10,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -30,7 +34,21 @@ public record IngraftConfig(
     String applicationId,
     Path stateDir,
     String schemaRegistryUrl,
-    Map<String, String> kafka) {
+    Map<String, String> kafka,
+    Loads loads) {
+
+  /**
+   * Where file loads may come from and what one may cost ({@code ingraft.load.*}): no roots
+   * means file loads are off. docs/operations.md, "File loads", has the rules.
+   */
+  public record Loads(List<LoadRoot> roots, LoadLimits limits) {
+    public Loads {
+      roots = List.copyOf(roots);
+    }
+  }
+
+  /** Comma-separated load roots: local directories and {@code s3://bucket/prefix}. */
+  public static final String LOAD_ROOTS = "ingraft.load.roots";
 
   /** Topic names and how they are created when missing. */
   public record Topics(String mutations, String loads, String graphLog, String dlq, String commits,
@@ -138,7 +156,61 @@ public record IngraftConfig(
     return new IngraftConfig(bootstrap, storage, topics, sealing, stageOne, writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
         Path.of(s.text("ingraft.state-dir", defaultStateDir())),
-        settings.get("ingraft.schema-registry.url"), kafka);
+        settings.get("ingraft.schema-registry.url"), kafka, loads(s, storage));
+  }
+
+  private static Loads loads(Settings s, StorageConfig storage) {
+    LoadLimits d = LoadLimits.DEFAULT;
+    LoadLimits limits = new LoadLimits(
+        s.longInteger("ingraft.load.max-bytes", d.maxBytes(), 1, Long.MAX_VALUE),
+        s.longInteger("ingraft.load.max-rows", d.maxRows(), 1, Long.MAX_VALUE),
+        s.millis("ingraft.load.timeout-ms", d.timeout(), 1, 3_600_000));
+    List<LoadRoot> roots = new ArrayList<>();
+    String text = s.values().get(LOAD_ROOTS);
+    if (text != null && !text.isBlank()) {
+      for (String item : text.split(",")) {
+        if (item.isBlank()) {
+          continue;
+        }
+        LoadRoot root;
+        try {
+          root = LoadRoot.parse(item);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidSettingException(LOAD_ROOTS, item.trim(), e.getMessage());
+        }
+        checkApartFromStorage(root, item.trim(), storage);
+        roots.add(root);
+      }
+    }
+    return new Loads(roots, limits);
+  }
+
+  /**
+   * A load root may neither hold the storage root nor lie inside it: the graphs' own files
+   * (manifests, tables, every tenant's data) are never a load source.
+   */
+  private static void checkApartFromStorage(LoadRoot root, String text, StorageConfig storage) {
+    boolean overlaps;
+    if (root instanceof LoadRoot.Directory dir && !storage.isS3()) {
+      Path loads = Path.of(dir.template().substring(0, dir.template().contains(LoadRoot.GRAPH)
+          ? dir.template().indexOf(LoadRoot.GRAPH) : dir.template().length()));
+      Path data = storage.localRoot().toAbsolutePath().normalize();
+      overlaps = loads.startsWith(data) || data.startsWith(loads);
+    } else if (root instanceof LoadRoot.Bucket bucket && storage.isS3()) {
+      String prefix = bucket.prefixTemplate().contains(LoadRoot.GRAPH)
+          ? bucket.prefixTemplate().substring(0, bucket.prefixTemplate().indexOf(LoadRoot.GRAPH))
+          : bucket.prefixTemplate();
+      String loads = prefix.endsWith("/") || prefix.isEmpty() ? prefix : prefix + "/";
+      String data = storage.s3Prefix().isEmpty() ? "" : storage.s3Prefix() + "/";
+      overlaps = bucket.bucket().equals(storage.s3Bucket())
+          && (loads.startsWith(data) || data.startsWith(loads));
+    } else {
+      overlaps = false;
+    }
+    if (overlaps) {
+      throw new InvalidSettingException(LOAD_ROOTS, text,
+          "overlaps the storage root " + storage.root() + "; load files live apart from graphs");
+    }
   }
 
   private static WriterTiming writerTiming(Settings s) {
@@ -200,6 +272,22 @@ public record IngraftConfig(
       }
       try {
         int n = Integer.parseInt(v.trim());
+        if (n < min || n > max) {
+          throw new InvalidSettingException(key, v, "must be between " + min + " and " + max);
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new InvalidSettingException(key, v, "must be an integer");
+      }
+    }
+
+    long longInteger(String key, long fallback, long min, long max) {
+      String v = values.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        long n = Long.parseLong(v.trim());
         if (n < min || n > max) {
           throw new InvalidSettingException(key, v, "must be between " + min + " and " + max);
         }

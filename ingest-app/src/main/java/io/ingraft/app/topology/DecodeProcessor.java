@@ -1,5 +1,6 @@
 package io.ingraft.app.topology;
 
+import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.app.topology.Decoded.Accepted;
 import io.ingraft.app.topology.Decoded.Rejected;
 import io.ingraft.events.EventDecodeException;
@@ -83,6 +84,13 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   public void process(Record<byte[], byte[]> record) {
     // Always present: this node reads straight from the source topics.
     RecordMetadata source = context.recordMetadata().orElseThrow();
+    // Before anything else: neither its graph-log record nor a dead letter with its bytes would
+    // fit, and a failed send stops stage 1 on this record at every restart.
+    long size = RecordLimits.sizeOf(record.key(), record.value(), record.headers());
+    if (!RecordLimits.fits(size)) {
+      rejectTooLarge(record, source, size);
+      return;
+    }
     GraphEvent event;
     try {
       event = decode(record.value(), source);
@@ -132,6 +140,11 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     }
     byte[] logged = logCodec.encodeLogged(record.value(), event, source.topic(),
         source.partition(), source.offset());
+    long loggedSize = RecordLimits.sizeOf(graph.getBytes(StandardCharsets.UTF_8), logged, null);
+    if (!RecordLimits.fits(loggedSize)) {
+      rejectTooLarge(record, source, loggedSize);
+      return;
+    }
     RecordHeaders headers = new RecordHeaders();
     headers.add(BodyKind.HEADER, BodyKind.of(event).headerValue());
     context.forward(record.withValue((Decoded) new Accepted(graph, logged)).withHeaders(headers));
@@ -177,6 +190,16 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     context.forward(record.withValue((Decoded) new Rejected(record.value()))
         .withHeaders(DeadLetters.headers(record.headers(), code, message, source.topic(),
             source.partition(), source.offset(), graph, eventId)));
+  }
+
+  /** A dead letter without the record's key, value and headers: they are what does not fit. */
+  private void rejectTooLarge(Record<byte[], byte[]> record, RecordMetadata source, long size) {
+    String where = source.topic() + "-" + source.partition() + "@" + source.offset();
+    LOG.warn("dead-lettering {}: {} bytes, too large to forward", where, size);
+    context.forward(new Record<byte[], Decoded>(null, new Rejected(new byte[0]), record.timestamp(),
+        DeadLetters.headers(null, TopologyRejection.RECORD_TOO_LARGE.name(),
+            RecordLimits.tooLarge(size, where), source.topic(), source.partition(),
+            source.offset(), null, null)));
   }
 
   private static void pause(Duration backoff) {

@@ -62,10 +62,11 @@ public final class IngestTopology {
   /**
    * The largest record stage 1 writes (graph log, dead letters, its internal topics). It leaves
    * room above the broker's default 1 MiB input limit, because a logged event carries its source
-   * position and a dead letter its reason headers on top of the producer's bytes: without the
-   * headroom, a record just under the input limit would fail to be written and stop stage 1.
+   * position and a dead letter its reason headers on top of the producer's bytes. A record that
+   * would not fit is dead-lettered as RECORD_TOO_LARGE before it is forwarded
+   * ({@link io.ingraft.app.dlq.RecordLimits}).
    */
-  public static final int MAX_OUTPUT_RECORD_BYTES = 4 << 20;
+  public static final int MAX_OUTPUT_RECORD_BYTES = io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES;
   /** Stage 1's producer batch size (the client default is 16 KiB); tunable by passthrough. */
   public static final int PRODUCER_BATCH_BYTES = 512 << 10;
   /** How long one schema registry request may take (see {@link DecodeProcessor}). */

@@ -11,10 +11,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates Ingraft's five topics (mutations, loads, graph log, dead letters, commits) when they
  * are missing, with the configured partitions and replication, and waits until every partition
- * has a leader. Existing topics are left as they are (a differing partition count is logged, not
+ * has a leader. The graph log and dead-letter topics get the record size the pipeline writes
+ * ({@link #raiseRecordLimits}), existing or not. Otherwise existing topics are left as they are
+ * (a differing partition count is logged, not
  * changed), except that in keyed-by-graph mode a source topic (mutations, loads) with another
  * partition count than the configured one is an error: stage 1 would then see a graph's events
  * in partitions its producers' partitioner did not pick. The graph log keeps everything forever:
@@ -90,10 +96,49 @@ public final class TopicSetup {
       awaitLeaders(admin, topic, wanted.get(topic).numPartitions(), sameCount.contains(topic),
           deadline, timeout);
     }
+    raiseRecordLimits(admin, config, deadline, timeout);
     if (!created.isEmpty()) {
       LOG.info("created topics {}", created);
     }
     return created;
+  }
+
+  /**
+   * Gives the topics stage 1 and the writer write with whole records (graph log, dead letters)
+   * at least {@link IngestTopology#MAX_OUTPUT_RECORD_BYTES} as {@code max.message.bytes}, also
+   * when they existed before with less (the broker default is 1 MiB): the pipeline checks its
+   * records against that size before it sends them, so a topic allowing less would stop it.
+   */
+  static void raiseRecordLimits(Admin admin, IngraftConfig config, long deadline,
+      Duration timeout) {
+    for (String topic : List.of(config.topics().graphLog(), config.topics().dlq())) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      try {
+        Config current = admin.describeConfigs(List.of(resource)).all()
+            .get(remainingMs(deadline), TimeUnit.MILLISECONDS).get(resource);
+        ConfigEntry entry = current == null ? null
+            : current.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (entry != null && entry.value() != null
+            && Long.parseLong(entry.value()) >= IngestTopology.MAX_OUTPUT_RECORD_BYTES) {
+          continue;
+        }
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                Integer.toString(IngestTopology.MAX_OUTPUT_RECORD_BYTES)),
+            AlterConfigOp.OpType.SET)))).all().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+        LOG.info("raised {} of topic {} from {} to {}", TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+            topic, entry == null ? "unset" : entry.value(),
+            IngestTopology.MAX_OUTPUT_RECORD_BYTES);
+      } catch (ExecutionException e) {
+        throw new TopicSetupException(topic, "cannot set " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG
+            + ": " + e.getCause(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new TopicSetupException(topic, "record limit not set within " + timeout, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TopicSetupException(topic, "interrupted while setting its record limit", e);
+      }
+    }
   }
 
   /** The five topics as they would be created, by name (graph log first). */

@@ -14,6 +14,12 @@ public enum TopologyRejection {
   MISSING_EVENT_ID("the event has no usable event id"),
   /** Keyed-by-graph mode only: the record has no key (stage 1 relies on producers' keys). */
   MISSING_RECORD_KEY("the record has no Kafka key, and stage 1 runs keyed by graph"),
+  /**
+   * The record (key, value and headers) is larger than stage 1 forwards
+   * ({@link io.ingraft.app.dlq.RecordLimits#MAX_FORWARDED_BYTES}): its dead letter leaves them
+   * out and names where the original is.
+   */
+  RECORD_TOO_LARGE("the record is too large for the pipeline's topics"),
   /** Processing the record failed unexpectedly; the record may be fine (see the message). */
   PROCESSING_FAILED("stage 1 failed on this record unexpectedly"),
   /**

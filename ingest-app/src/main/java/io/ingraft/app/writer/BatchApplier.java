@@ -1,6 +1,7 @@
 package io.ingraft.app.writer;
 
 import io.ingraft.app.dlq.DeadLetterHeaders;
+import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.engine.BatchResult;
 import io.ingraft.engine.EventResult;
 import io.ingraft.engine.GraphEngine;
@@ -172,6 +173,17 @@ final class BatchApplier {
     LOG.debug("graph {}: event {} at {}@{} rejected: {} {}", batch.graph(),
         event.event().eventId(), batch.partition(), event.offset(), outcome.code(),
         outcome.message());
+    long size = RecordLimits.sizeOf(event.key(), event.value(), headers);
+    if (!RecordLimits.fits(size)) {
+      // Only a record written to the graph log by something other than stage 1 can get here.
+      Headers tooLarge = DeadLetterHeaders.of(STAGE, RecordLimits.RECORD_TOO_LARGE,
+          outcome.code() + ": " + outcome.message() + "; " + RecordLimits.tooLarge(size,
+              graphLogTopic + "-" + batch.partition().partition() + "@" + event.offset()),
+          graphLogTopic, batch.partition().partition(), event.offset(), batch.graph(),
+          event.event().eventId());
+      return send(new ProducerRecord<>(dlqTopic, null, (byte[]) null, new byte[0], tooLarge), what,
+          counters.deadLetters::incrementAndGet);
+    }
     return send(new ProducerRecord<>(dlqTopic, null, event.key(), event.value(), headers), what,
         counters.deadLetters::incrementAndGet);
   }

@@ -2,6 +2,7 @@ package io.ingraft.app.writer;
 
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.dlq.DeadLetterHeaders;
+import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.events.GraphLogCodec;
@@ -224,6 +225,8 @@ public final class GraphWriter implements AutoCloseable {
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // A dead letter carries a graph-log record's bytes: it must be allowed the topics' size.
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecordLimits.MAX_RECORD_BYTES);
     return props;
   }
 
@@ -425,9 +428,19 @@ public final class GraphWriter implements AutoCloseable {
         partition.topic(), partition.partition(), record.offset(), graph, null);
     long offset = record.offset();
     Runnable done = () -> p.published(offset);
+    byte[] key = record.key();
+    byte[] value = record.value();
+    long size = RecordLimits.sizeOf(key, value, headers);
+    if (!RecordLimits.fits(size)) {
+      headers = DeadLetterHeaders.of(BatchApplier.STAGE, RecordLimits.RECORD_TOO_LARGE,
+          reason + "; " + RecordLimits.tooLarge(size, partition + "@" + offset),
+          partition.topic(), partition.partition(), offset, graph, null);
+      key = null;
+      value = new byte[0];
+    }
     try {
-      producer.send(new ProducerRecord<>(config.topics().dlq(), null, record.key(),
-          record.value(), headers), (metadata, error) -> {
+      producer.send(new ProducerRecord<>(config.topics().dlq(), null, key,
+          value, headers), (metadata, error) -> {
             if (error != null) {
               LOG.error("cannot dead-letter {}@{}; it is lost", partition, offset, error);
             } else {

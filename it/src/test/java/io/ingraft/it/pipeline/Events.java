@@ -40,6 +40,11 @@ final class Events {
     return event(graph, id, new LoadBody(mode, nodes, edges, null));
   }
 
+  /** A load of a file: {@code uri} as the producer wrote it. */
+  static GraphEvent loadFile(String graph, String id, LoadMode mode, String uri) {
+    return event(graph, id, new LoadBody(mode, Map.of(), Map.of(), uri));
+  }
+
   private static GraphEvent event(String graph, String id, Object body) {
     return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
         .setTimestamp(System.currentTimeMillis()).setBody(body).build();

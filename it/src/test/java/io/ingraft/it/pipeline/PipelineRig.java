@@ -67,6 +67,11 @@ final class PipelineRig implements AutoCloseable {
   private long processedByStopped;
 
   PipelineRig(KafkaTestBroker kafka, Path dir) {
+    this(kafka, dir, Map.of());
+  }
+
+  /** A rig whose pipelines also get {@code extra} settings (over the rig's own). */
+  PipelineRig(KafkaTestBroker kafka, Path dir, Map<String, String> extra) {
     this.kafka = kafka;
     this.dir = dir;
     this.prefix = KafkaTestBroker.uniqueName("e2e");
@@ -86,10 +91,13 @@ final class PipelineRig implements AutoCloseable {
     // noticed in seconds, not the default 45.
     settings.put("kafka.session.timeout.ms", "3000");
     settings.put("kafka.heartbeat.interval.ms", "500");
+    settings.putAll(extra);
     this.topics = IngraftConfig.fromMap(withWriter("probe")).topics();
     Map<String, Object> props = kafka.clientConfig();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // Records up to what the pipeline forwards (the topic decides what it takes).
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
     this.producer = new KafkaProducer<>(props, new ByteArraySerializer(),
         new ByteArraySerializer());
   }

@@ -1,6 +1,8 @@
 package io.ingraft.storage.object;
 
 import io.ingraft.storage.StorageConfig;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +31,15 @@ public interface ObjectStore extends AutoCloseable {
 
   /** Reads a whole object, or returns empty if there is none. */
   Optional<byte[]> readIfExists(String key);
+
+  /**
+   * Opens an object for a streaming read; the caller closes the stream, and may close it before
+   * the end (a reader that stops at a size limit never downloads the rest). The default reads
+   * the whole object; stores that can stream override it.
+   */
+  default InputStream openRead(String key) throws ObjectNotFoundException {
+    return new ByteArrayInputStream(read(key));
+  }
 
   /**
    * Keys that start with {@code prefix}, in ascending lexicographic (byte) order, strictly after

@@ -93,6 +93,25 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** Streams the object: a reader that stops early aborts the download instead of finishing it. */
+  @Override
+  public java.io.InputStream openRead(String key) {
+    String fullKey = fullKey(key);
+    GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(fullKey).build();
+    try {
+      return s3.getObject(request);
+    } catch (NoSuchKeyException e) {
+      throw new ObjectNotFoundException(key);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new ObjectNotFoundException(key);
+      }
+      throw fault(fullKey, "read", e);
+    } catch (SdkException e) {
+      throw fault(fullKey, "read", e);
+    }
+  }
+
   @Override
   public List<String> list(String listPrefix, String startAfter) {
     ObjectKeys.requireValidPrefix(listPrefix);

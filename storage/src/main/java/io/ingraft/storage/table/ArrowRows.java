@@ -57,9 +57,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *   <tr><td>FixedSizeList(n) of FloatingPoint(SINGLE)</td><td>{@code float[]} of length n</td>
  *       <td>{@code float[]} or {@code List<? extends Number>} of length exactly n, no null
  *       elements</td></tr>
- *   <tr><td>List of Utf8</td><td>unmodifiable {@code List<String>}</td>
- *       <td>any {@link List} of CharSequence (null elements only if the element field is
- *       nullable)</td></tr>
+ *   <tr><td>List of any scalar type above</td><td>unmodifiable {@code List} of the element
+ *       type's Java values</td>
+ *       <td>any {@link List} of values the element type accepts (null elements only if the
+ *       element field is nullable)</td></tr>
  *   <tr><td>UInt(64) — read only, e.g. {@link ScanSpec#ROW_ADDRESS}</td><td>{@link Long}</td>
  *       <td>not accepted</td></tr>
  * </table>
@@ -173,12 +174,13 @@ public final class ArrowRows {
         out[j] = child.isNull(start + j) ? Float.NaN : child.get(start + j);
       }
       return out;
-    } else if (vector instanceof ListVector v && v.getDataVector() instanceof VarCharVector child) {
+    } else if (vector instanceof ListVector v) {
+      FieldVector child = (FieldVector) v.getDataVector();
       int start = v.getElementStartIndex(index);
       int end = v.getElementEndIndex(index);
-      List<String> out = new ArrayList<>(end - start);
+      List<Object> out = new ArrayList<>(end - start);
       for (int j = start; j < end; j++) {
-        out.add(child.isNull(j) ? null : new String(child.get(j), StandardCharsets.UTF_8));
+        out.add(valueAt(child, j));
       }
       return Collections.unmodifiableList(out);
     }
@@ -226,13 +228,16 @@ public final class ArrowRows {
         && isFloat32(field.getChildren().get(0).getType())) {
       return null;
     }
+    // A list of any scalar above (not of lists or vectors).
     if (type instanceof ArrowType.List && field.getChildren().size() == 1
-        && field.getChildren().get(0).getType() instanceof ArrowType.Utf8) {
+        && field.getChildren().get(0).getChildren().isEmpty()
+        && unsupported(field.getChildren().get(0)) == null) {
       return null;
     }
     return "unsupported Arrow type " + type + (field.getChildren().isEmpty() ? ""
         : " of " + field.getChildren()) + "; supported: Utf8, Int32, Int64, Float32, Float64, "
-        + "Bool, Date(DAY), Timestamp(MICROSECOND, tz), Binary, FixedSizeList<Float32>, List<Utf8>";
+        + "Bool, Date(DAY), Timestamp(MICROSECOND, tz), Binary, FixedSizeList<Float32>, List of any"
+        + " of these scalars";
   }
 
   private static boolean isFloat32(ArrowType type) {
@@ -287,7 +292,7 @@ public final class ArrowRows {
     } else if (vector instanceof FixedSizeListVector v) {
       setFloatVector(v, field, r, value);
     } else if (vector instanceof ListVector v) {
-      setStringList(v, field, r, value);
+      setList(v, field, r, value);
     } else {
       throw new RowConversionException(name, r, "unsupported vector "
           + vector.getClass().getSimpleName());
@@ -350,25 +355,21 @@ public final class ArrowRows {
     }
   }
 
-  private static void setStringList(ListVector v, Field field, int r, Object value) {
+  private static void setList(ListVector v, Field field, int r, Object value) {
     String name = field.getName();
     if (!(value instanceof List<?> list)) {
-      throw wrongType(name, r, value, "List<String>");
+      throw wrongType(name, r, value, "List");
     }
-    boolean elementsNullable = field.getChildren().get(0).isNullable();
-    VarCharVector child = (VarCharVector) v.getDataVector();
+    Field elementField = field.getChildren().get(0);
+    FieldVector child = (FieldVector) v.getDataVector();
     int offset = v.startNewValue(r);
     for (int j = 0; j < list.size(); j++) {
       Object element = list.get(j);
-      if (element == null) {
-        if (!elementsNullable) {
-          throw new RowConversionException(name, r, "list element " + j
-              + " is null but the element field is not nullable");
-        }
-        child.setNull(offset + j);
-      } else {
-        child.setSafe(offset + j, utf8(name, r, element));
+      if (element == null && !elementField.isNullable()) {
+        throw new RowConversionException(name, r, "list element " + j
+            + " is null but the element field is not nullable");
       }
+      set(child, elementField, offset + j, element);
     }
     v.endValue(r, list.size());
   }

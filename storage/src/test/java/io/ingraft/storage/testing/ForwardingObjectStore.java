@@ -27,6 +27,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
   }
 
   @Override
+  public java.io.InputStream openRead(String key) {
+    return delegate.openRead(key);
+  }
+
+  @Override
   public List<String> list(String prefix, String startAfter) {
     return delegate.list(prefix, startAfter);
   }
