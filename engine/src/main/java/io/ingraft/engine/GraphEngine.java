@@ -85,6 +85,7 @@ public final class GraphEngine {
   private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
   private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
+  private final EngineListener listener;
 
   /** A graph this engine owns: its epoch and the latest manifest it published or read. */
   private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
@@ -115,7 +116,14 @@ public final class GraphEngine {
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
       MaintenancePolicy maintenance) {
+    this(store, tables, writerId, clock, maintenance, EngineListener.NONE);
+  }
+
+  /** An engine that tells {@code listener} about its takeovers and compactions. */
+  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
+      MaintenancePolicy maintenance, EngineListener listener) {
     this.maintenance = maintenance;
+    this.listener = listener;
     this.store = store;
     this.tables = tables;
     this.writerId = writerId;
@@ -141,8 +149,15 @@ public final class GraphEngine {
    */
   public List<RecoveryOutcome> takeOver(GraphId graph) {
     ManifestLog log = new ManifestLog(store, graph);
-    RecoverySweep.TakeOver takeOver = sweep.takeOver(log, writerId);
+    RecoverySweep.TakeOver takeOver;
+    try {
+      takeOver = sweep.takeOver(log, writerId);
+    } catch (RuntimeException e) {
+      listener.takeOverFailed(graph, e);
+      throw e;
+    }
     owned.put(graph, new OwnedGraph(log, takeOver.owner(), log.require()));
+    listener.tookOver(graph, takeOver.outcomes());
     return takeOver.outcomes();
   }
 
@@ -360,6 +375,7 @@ public final class GraphEngine {
       // Same keys, new version: move the key index along instead of rebuilding it.
       advanceKeys(pin.path(), published, new BatchStaging.KeyChange(Set.of(), Set.of()));
       LOG.info("graph {}: compacted {} at version {}", graph, entry.getKey(), published.version());
+      listener.compacted(graph, entry.getKey(), published.version());
       compacted.add(entry.getKey());
     }
     return compacted;

@@ -134,6 +134,7 @@ public final class GraphWriter implements AutoCloseable {
   private final EventMapper mapper;
   private final BatchApplier applier;
   private final WriterCounters counters = new WriterCounters();
+  private final WriterListener listener;
   private final ScheduledThreadPoolExecutor workers;
   private final ConcurrentLinkedQueue<Runnable> pollThreadTasks = new ConcurrentLinkedQueue<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -144,6 +145,8 @@ public final class GraphWriter implements AutoCloseable {
   private volatile int bufferedEventsSnapshot;
   private volatile int assignedPartitions;
   private volatile long lag = -1;
+  /** Consumption held by {@link #pauseConsumption()}, on top of backpressure. */
+  private volatile boolean holding;
 
   // Owned by the poll thread.
   private Consumer<byte[], byte[]> consumer;
@@ -166,8 +169,14 @@ public final class GraphWriter implements AutoCloseable {
 
   /** A writer with its own producer (see above) and the given timing. */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options) {
+    this(config, engine, clock, options, WriterListener.NONE);
+  }
+
+  /** A writer with its own producer (see above) and timing, telling {@code listener} its work. */
+  public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options,
+      WriterListener listener) {
     this(config, engine, new KafkaProducer<>(producerProps(config), new ByteArraySerializer(),
-        new ByteArraySerializer()), true, clock, options, KafkaConsumer::new);
+        new ByteArraySerializer()), true, clock, options, KafkaConsumer::new, listener);
   }
 
   /**
@@ -183,7 +192,15 @@ public final class GraphWriter implements AutoCloseable {
   GraphWriter(IngraftConfig config, GraphEngine engine, Producer<byte[], byte[]> producer,
       boolean ownsProducer, Clock clock, Options options,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
+    this(config, engine, producer, ownsProducer, clock, options, consumers, WriterListener.NONE);
+  }
+
+  private GraphWriter(IngraftConfig config, GraphEngine engine, Producer<byte[], byte[]> producer,
+      boolean ownsProducer, Clock clock, Options options,
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers,
+      WriterListener listener) {
     this.config = config;
+    this.listener = listener;
     this.engine = engine;
     this.producer = producer;
     this.ownsProducer = ownsProducer;
@@ -192,7 +209,7 @@ public final class GraphWriter implements AutoCloseable {
     this.graphLogTopic = config.topics().graphLog();
     this.mapper = new EventMapper(graphLogTopic);
     this.applier = new BatchApplier(engine, producer, graphLogTopic, config.topics().dlq(),
-        config.topics().commits(), clock, options.sendTimeout(), counters);
+        config.topics().commits(), clock, options.sendTimeout(), counters, listener);
     this.workers = new ScheduledThreadPoolExecutor(config.writer().threads(),
         threadFactory("ingraft-writer-worker-"));
     this.workers.setRemoveOnCancelPolicy(true);
@@ -240,6 +257,7 @@ public final class GraphWriter implements AutoCloseable {
       throw new IllegalStateException("graph writer already " + state.get());
     }
     consumer = consumers.apply(consumerProps(config));
+    listener.started(consumer, producer);
     Thread thread = new Thread(this::pollLoop, "ingraft-writer-poll");
     thread.setDaemon(false);
     pollThread = thread;
@@ -285,6 +303,20 @@ public final class GraphWriter implements AutoCloseable {
         LOG.warn("graph writer poll thread did not stop in time");
       }
     }
+  }
+
+  /**
+   * Holds the graph log: the consumer stays in the group but reads nothing new until
+   * {@link #resumeConsumption()}; batches already read are still applied and committed. For
+   * operations and tests that need the writer to fall behind on purpose.
+   */
+  public void pauseConsumption() {
+    holding = true;
+  }
+
+  /** Ends a {@link #pauseConsumption()}. */
+  public void resumeConsumption() {
+    holding = false;
   }
 
   /** What the writer has done so far. */
@@ -400,6 +432,7 @@ public final class GraphWriter implements AutoCloseable {
     PendingBatch batch = new PendingBatch(graph, partition, p, events, offset, seal.getSequence());
     outstandingEvents.addAndGet(batch.size());
     outstandingBatches.incrementAndGet();
+    listener.batchQueued(graph, partition, batch.size());
     switch (lane.offer(batch)) {
       case START -> {
         try {
@@ -432,6 +465,7 @@ public final class GraphWriter implements AutoCloseable {
               LOG.error("cannot dead-letter {}@{}; it is lost", partition, offset, error);
             } else {
               counters.deadLetters.incrementAndGet();
+              listener.deadLettered(BAD_LOG_RECORD);
             }
             // Published either way: holding the partition back forever would stop every graph.
             pollThreadTasks.add(done);
@@ -480,6 +514,7 @@ public final class GraphWriter implements AutoCloseable {
           dropped.forEach(this::settle);
           int batches = work.batches().size() + dropped.size();
           counters.fencedBatches.addAndGet(batches);
+          listener.fenced(first.graph());
           LOG.warn("graph {}: fenced by a newer owner (epoch {}, ours {}); dropping {} batch(es)"
               + " from {}@{}, leaving them uncommitted for the new owner", first.graph(),
               fenced.actualEpoch(), fenced.expectedEpoch(), batches, first.partition(),
@@ -499,6 +534,7 @@ public final class GraphWriter implements AutoCloseable {
     long delay = backoffMillis(failures);
     counters.retries.incrementAndGet();
     String graph = work.first().graph();
+    listener.retried(graph);
     if (error instanceof Error) {
       LOG.error("graph {}: {} failed (attempt {}); retrying in {} ms", graph, work, failures,
           delay, error);
@@ -553,6 +589,7 @@ public final class GraphWriter implements AutoCloseable {
   private void settle(PendingBatch batch) {
     outstandingEvents.addAndGet(-batch.size());
     outstandingBatches.decrementAndGet();
+    listener.batchSettled(batch.graph(), batch.size());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -675,9 +712,11 @@ public final class GraphWriter implements AutoCloseable {
       consumer.resume(consumer.paused());
       LOG.info("resuming the graph log: {} events held", held);
     }
-    if (paused) {
+    if (paused || holding) {
       // Again every loop: partitions assigned by a rebalance start unpaused.
       consumer.pause(consumer.assignment());
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
     }
   }
 
@@ -760,6 +799,7 @@ public final class GraphWriter implements AutoCloseable {
         LOG.info("partitions {} assigned; their graphs are taken over before their first batch",
             partitions);
       }
+      listener.assigned(partitions);
     }
 
     @Override
@@ -779,6 +819,7 @@ public final class GraphWriter implements AutoCloseable {
         LOG.warn("revocation of {}: commit failed", revoked, e);
       } finally {
         forget(revoked, "revoked");
+        listener.released(revoked);
       }
     }
 
@@ -793,6 +834,7 @@ public final class GraphWriter implements AutoCloseable {
         dropQueued(lost);
       } finally {
         forget(lost, "lost");
+        listener.released(lost);
       }
     }
   }
