@@ -76,6 +76,8 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
   private volatile KafkaStreams streams;
   private volatile GraphWriter writer;
   private volatile boolean closed;
+  /** Whether the writer is held by {@link #pauseWriter()} (also before it exists). */
+  private boolean writerHeld;
 
   public IngestPipeline(IngraftConfig config) {
     this.config = config;
@@ -112,6 +114,9 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     streams.start();
     writer = new GraphWriter(config, engine, Clock.systemUTC(),
         GraphWriter.Options.of(config.writer().timing()), meters);
+    if (writerHeld) {
+      writer.pauseConsumption();
+    }
     writer.start();
     lag = new LagProbe(admin, config.applicationId(), config.writer().groupId(),
         this::stageOnePartitions, meters, config.monitoring().lagInterval());
@@ -149,17 +154,22 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
 
   /**
    * Holds the writer's consumption of the graph log (stage 1 goes on), so that the writer falls
-   * behind on purpose; see {@link GraphWriter#pauseConsumption()}.
+   * behind on purpose; see {@link GraphWriter#pauseConsumption()}. Called before
+   * {@link #start()}, the writer starts held: it joins its group and takes nothing over.
    */
   public synchronized void pauseWriter() {
-    requireStarted();
-    writer.pauseConsumption();
+    writerHeld = true;
+    if (writer != null) {
+      writer.pauseConsumption();
+    }
   }
 
   /** Resumes a writer that {@link #pauseWriter()} held. */
   public synchronized void resumeWriter() {
-    requireStarted();
-    writer.resumeConsumption();
+    writerHeld = false;
+    if (writer != null) {
+      writer.resumeConsumption();
+    }
   }
 
   public WriterStats stats() {
