@@ -795,6 +795,10 @@ public final class GraphWriter implements AutoCloseable {
       for (TopicPartition partition : partitions) {
         progress.putIfAbsent(partition, new PartitionProgress());
       }
+      if (holding) {
+        // Before this poll can fetch them: a held writer reads nothing, new partitions included.
+        consumer.pause(partitions);
+      }
       if (!partitions.isEmpty()) {
         LOG.info("partitions {} assigned; their graphs are taken over before their first batch",
             partitions);
