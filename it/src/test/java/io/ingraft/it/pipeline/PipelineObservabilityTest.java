@@ -189,6 +189,19 @@ class PipelineObservabilityTest {
     String scrape = get("metrics").body();
     List<String> problems = promtoolCheckMetrics(scrape);
     assertThat(problems).filteredOn(line -> line.contains("ingraft_")).isEmpty();
+
+    // Every metric docs/operations.md lists is served, but those that only exist once something
+    // happened that this run does not cause (a stopped graph, a recovered operation).
+    List<String> documented = new ArrayList<>();
+    Matcher names = Pattern.compile("(?m)^\\| `(ingraft_[a-z_]+)` \\|")
+        .matcher(Files.readString(Path.of("..", "docs", "operations.md")));
+    while (names.find()) {
+      documented.add(names.group(1));
+    }
+    assertThat(documented).hasSizeGreaterThan(15);
+    assertThat(documented).filteredOn(name -> !name.equals("ingraft_graph_stopped")
+            && !name.equals("ingraft_recovered_operations_total"))
+        .allSatisfy(name -> assertThat(scrape).contains("\n" + name));
   }
 
   @Test
