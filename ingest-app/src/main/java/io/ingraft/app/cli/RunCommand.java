@@ -37,27 +37,42 @@ final class RunCommand implements Callable<Integer> {
   int statusInterval;
 
   @Override
-  public Integer call() throws InterruptedException, IOException {
+  public Integer call() throws InterruptedException {
     Map<String, String> more = new HashMap<>();
     if (bootstrap != null) {
       more.put(IngraftConfig.BOOTSTRAP, bootstrap);
     }
     IngraftConfig config = storage.toConfig(more);
     IngestPipeline pipeline = new IngestPipeline(config);
+    // Before the pipeline: a port in use fails the start before anything joins a group. Until
+    // the pipeline runs, the endpoint answers live and not ready.
+    IngraftConfig.Monitoring monitoring = config.monitoring();
+    StatusServer http;
+    try {
+      http = monitoring.httpEnabled()
+          ? StatusServer.start(monitoring.httpHost(), monitoring.httpPort(), pipeline) : null;
+    } catch (IOException e) {
+      LOG.error("cannot serve HTTP on {}:{}: {}; set {} to a free port, or -1 for none",
+          monitoring.httpHost(), monitoring.httpPort(), e.toString(), IngraftConfig.HTTP_PORT);
+      return ExitCodes.FAILED;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: finishing in-flight batches, committing published work");
       pipeline.close();
-      stopped.countDown();
-    }, "ingraft-shutdown"));
-    pipeline.start();
-    StatusServer http = config.monitoring().httpEnabled() ? StatusServer.start(
-        config.monitoring().httpHost(), config.monitoring().httpPort(), pipeline) : null;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (http != null) {
         http.close();
       }
-    }, "ingraft-http-shutdown"));
+      stopped.countDown();
+    }, "ingraft-shutdown"));
+    try {
+      pipeline.start();
+    } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
+      throw e;
+    }
     while (!stopped.await(statusInterval, TimeUnit.SECONDS)) {
       if (!pipeline.isRunning()) {
         LOG.error("a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());
