@@ -250,9 +250,10 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
   }
 
   /**
-   * The graphs stopped until an operator acts. None yet: the writer retries every failure; once
-   * it stops graphs (WriterStats), they are listed here, on the status page and as
-   * {@code ingraft_graph_stopped}.
+   * The graphs stopped until an operator acts, the one place the status page, {@code /api/status}
+   * and {@code ingraft_graph_stopped} learn them from. None yet: the writer retries every
+   * failure. Once {@link WriterStats} carries the graphs the writer stopped, this maps each
+   * (graph, code, message, action, since) to a {@link StatusReport.StoppedGraph}.
    */
   private List<StatusReport.StoppedGraph> stoppedGraphs() {
     return List.of();

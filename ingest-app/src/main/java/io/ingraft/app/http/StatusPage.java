@@ -33,6 +33,7 @@ final class StatusPage {
       th, td { padding: 6px 14px; border-bottom: 1px solid #e6eaef; white-space: nowrap; }
       th { background: #eef1f4; font-size: 12px; text-align: left; color: #3d444d; }
       td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+      td.wrap { white-space: normal; max-width: 520px; }
       td.mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
       tr.stopped td { background: #fff5f5; }
       .none { color: #59636e; font-style: italic; }
@@ -96,12 +97,14 @@ final class StatusPage {
     if (report.stopped().isEmpty()) {
       html.append("<p class=\"none\">None.</p>\n");
     } else {
-      html.append("<table><thead><tr><th>graph</th><th>code</th><th>reason</th>"
+      html.append("<table><thead><tr><th>graph</th><th>code</th><th>since</th><th>reason</th>"
           + "<th>operator action</th></tr></thead><tbody>\n");
       for (StatusReport.StoppedGraph stopped : report.stopped()) {
         html.append("<tr class=\"stopped\"><td class=\"mono\">").append(esc(stopped.graph()))
             .append("</td><td class=\"mono\">").append(esc(stopped.code()))
-            .append("</td><td>").append(esc(stopped.reason()))
+            .append("</td><td>").append(stopped.since() == null ? "&ndash;"
+                : TIME.format(stopped.since()))
+            .append("</td><td class=\"wrap\">").append(esc(stopped.reason()))
             .append("</td><td class=\"mono\">").append(esc(stopped.action()))
             .append("</td></tr>\n");
       }

@@ -68,7 +68,9 @@ public record StatusReport(String instance, boolean ready, StageOne stageOne, Wr
    * @param code why, as a stable code
    * @param reason why, for a person
    * @param action what the operator does to start it again
+   * @param since when it stopped
    */
-  public record StoppedGraph(String graph, String code, String reason, String action) {
+  public record StoppedGraph(String graph, String code, String reason, String action,
+      Instant since) {
   }
 }

@@ -27,7 +27,7 @@ class StatusServerTest {
           new StatusReport.Graph("ledger", "ingraft.graph-log-0", 7, 3, 0, null, null)),
       List.of(new StatusReport.StoppedGraph("ledger", "SWEEP_STOPPED",
           "table <edges/Transfer> HEAD 9 below its pin 10",
-          "ingraft graph recover -g ledger")),
+          "ingraft graph recover -g ledger", Instant.parse("2026-01-02T03:00:00Z"))),
       Instant.parse("2026-01-02T03:04:10Z"));
 
   private final HttpClient client = HttpClient.newHttpClient();

@@ -187,6 +187,8 @@ class PipelineObservabilityTest {
 
     // promtool's lint finds nothing about the pipeline's own metrics.
     String scrape = get("metrics").body();
+    // For a person to look at: what a scrape of a running pipeline holds.
+    Files.writeString(Path.of("target", "metrics-scrape.txt"), scrape);
     List<String> problems = promtoolCheckMetrics(scrape);
     assertThat(problems).filteredOn(line -> line.contains("ingraft_")).isEmpty();
 
