@@ -87,6 +87,7 @@ public final class GraphEngine {
   private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
   private final LoadFiles loadFiles;
+  private final EngineListener listener;
 
   /** A graph this engine owns: its epoch and the latest manifest it published or read. */
   private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
@@ -117,17 +118,19 @@ public final class GraphEngine {
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
       MaintenancePolicy maintenance) {
-    this(store, tables, writerId, clock, maintenance, LoadSources.DISABLED);
+    this(store, tables, writerId, clock, maintenance, LoadSources.DISABLED, EngineListener.NONE);
   }
 
   /**
    * An engine that reads load files from {@code loadSources} (with no roots, every file load is
-   * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}).
+   * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}) and tells {@code listener} about its
+   * takeovers and compactions.
    */
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
-      MaintenancePolicy maintenance, LoadSources loadSources) {
+      MaintenancePolicy maintenance, LoadSources loadSources, EngineListener listener) {
     this.maintenance = maintenance;
     this.loadFiles = new LoadFiles(loadSources);
+    this.listener = listener;
     this.store = store;
     this.tables = tables;
     this.writerId = writerId;
@@ -153,8 +156,15 @@ public final class GraphEngine {
    */
   public List<RecoveryOutcome> takeOver(GraphId graph) {
     ManifestLog log = new ManifestLog(store, graph);
-    RecoverySweep.TakeOver takeOver = sweep.takeOver(log, writerId);
+    RecoverySweep.TakeOver takeOver;
+    try {
+      takeOver = sweep.takeOver(log, writerId);
+    } catch (RuntimeException e) {
+      listener.takeOverFailed(graph, e);
+      throw e;
+    }
     owned.put(graph, new OwnedGraph(log, takeOver.owner(), log.require()));
+    listener.tookOver(graph, takeOver.outcomes());
     return takeOver.outcomes();
   }
 
@@ -372,6 +382,7 @@ public final class GraphEngine {
       // Same keys, new version: move the key index along instead of rebuilding it.
       advanceKeys(pin.path(), published, new BatchStaging.KeyChange(Set.of(), Set.of()));
       LOG.info("graph {}: compacted {} at version {}", graph, entry.getKey(), published.version());
+      listener.compacted(graph, entry.getKey(), published.version());
       compacted.add(entry.getKey());
     }
     return compacted;

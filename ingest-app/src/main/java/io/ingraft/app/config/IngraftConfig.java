@@ -34,6 +34,7 @@ public record IngraftConfig(
     String applicationId,
     Path stateDir,
     String schemaRegistryUrl,
+    Monitoring monitoring,
     Map<String, String> kafka,
     Loads loads) {
 
@@ -97,7 +98,23 @@ public record IngraftConfig(
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
   }
 
+  /**
+   * How the process can be watched: the HTTP endpoint ({@code /metrics}, health, status) that
+   * {@code ingraft run} and {@code ingraft demo} start on {@code httpHost:httpPort} (port 0: a free
+   * one; -1: none), and how often both stages' lag is measured from the broker.
+   */
+  public record Monitoring(String httpHost, int httpPort, Duration lagInterval) {
+    /** Whether an HTTP endpoint is wanted. */
+    public boolean httpEnabled() {
+      return httpPort >= 0;
+    }
+  }
+
   public static final String BOOTSTRAP = "kafka.bootstrap.servers";
+  /** The HTTP endpoint's port: 0 picks a free one, -1 starts none. */
+  public static final String HTTP_PORT = "ingraft.http.port";
+  /** The default {@link #HTTP_PORT}. */
+  public static final int DEFAULT_HTTP_PORT = 8080;
   /** Stage 1 without its repartition: see {@link StageOne#keyedByGraph()}. */
   public static final String KEYED_BY_GRAPH = "ingraft.topology.keyed-by-graph";
 
@@ -153,10 +170,13 @@ public record IngraftConfig(
         kafka.put(k.substring("kafka.".length()), v);
       }
     });
+    Monitoring monitoring = new Monitoring(s.text("ingraft.http.host", "0.0.0.0"),
+        s.integer(HTTP_PORT, DEFAULT_HTTP_PORT, -1, 65_535),
+        s.millis("ingraft.metrics.lag-interval-ms", Duration.ofSeconds(1), 100, 3_600_000));
     return new IngraftConfig(bootstrap, storage, topics, sealing, stageOne, writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
         Path.of(s.text("ingraft.state-dir", defaultStateDir())),
-        settings.get("ingraft.schema-registry.url"), kafka, loads(s, storage));
+        settings.get("ingraft.schema-registry.url"), monitoring, kafka, loads(s, storage));
   }
 
   private static Loads loads(Settings s, StorageConfig storage) {

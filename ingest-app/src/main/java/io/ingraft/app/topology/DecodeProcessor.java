@@ -46,6 +46,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   /** The source topics' partition count in keyed-by-graph mode; 0 in the default mode. */
   private final int keyedPartitions;
   private final GraphLogCodec logCodec = new GraphLogCodec();
+  private final TopologyListener listener;
   private ProcessorContext<byte[], Decoded> context;
 
   /** The default mode: a record without a key is accepted, the repartition keys it by graph. */
@@ -59,11 +60,17 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
    * mode.
    */
   DecodeProcessor(GraphEventCodec codec, int keyedPartitions) {
+    this(codec, keyedPartitions, TopologyListener.NONE);
+  }
+
+  /** As above, telling {@code listener} about every dead letter. */
+  DecodeProcessor(GraphEventCodec codec, int keyedPartitions, TopologyListener listener) {
     if (keyedPartitions < 0) {
       throw new IllegalArgumentException("partitions must not be negative: " + keyedPartitions);
     }
     this.codec = codec;
     this.keyedPartitions = keyedPartitions;
+    this.listener = listener;
   }
 
   /**
@@ -190,6 +197,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     context.forward(record.withValue((Decoded) new Rejected(record.value()))
         .withHeaders(DeadLetters.headers(record.headers(), code, message, source.topic(),
             source.partition(), source.offset(), graph, eventId)));
+    listener.deadLettered(code);
   }
 
   /** A dead letter without the record's key, value and headers: they are what does not fit. */

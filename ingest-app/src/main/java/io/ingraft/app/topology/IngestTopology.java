@@ -75,6 +75,11 @@ public final class IngestTopology {
   /** Handler settings: where the handler sends dead letters, and which topics are sources. */
   static final String DLQ_TOPIC_CONFIG = "ingraft.topology.dlq.topic";
   static final String SOURCE_TOPICS_CONFIG = "ingraft.topology.source.topics";
+  /**
+   * The handler's {@link TopologyListener}: put a listener object under this key of the Streams
+   * properties to have the handler's dead letters counted too.
+   */
+  public static final String LISTENER_CONFIG = "ingraft.topology.listener";
 
   /** Settings the {@code kafka.} passthrough may not change: correctness depends on them. */
   private static final Set<String> FIXED = Set.of(
@@ -83,7 +88,7 @@ public final class IngestTopology {
       StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
       StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
       StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-      DLQ_TOPIC_CONFIG, SOURCE_TOPICS_CONFIG);
+      DLQ_TOPIC_CONFIG, SOURCE_TOPICS_CONFIG, LISTENER_CONFIG);
 
   private IngestTopology() {
   }
@@ -103,6 +108,12 @@ public final class IngestTopology {
    * none ({@code null}: such records are dead-lettered as UNSUPPORTED_FORMAT).
    */
   public static Topology build(IngraftConfig config, SchemaRegistry registry) {
+    return build(config, registry, TopologyListener.NONE);
+  }
+
+  /** As {@link #build(IngraftConfig, SchemaRegistry)}, telling {@code listener} what it does. */
+  public static Topology build(IngraftConfig config, SchemaRegistry registry,
+      TopologyListener listener) {
     IngraftConfig.Topics topics = config.topics();
     boolean keyed = config.stageOne().keyedByGraph();
     // Decoding never uses the subject; it only names where this codec would register to encode.
@@ -116,8 +127,8 @@ public final class IngestTopology {
     KStream<byte[], Decoded> decoded = builder
         .stream(sourceTopics(config), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
             .withName("producer-topics"))
-        .process(() -> keyed ? new DecodeProcessor(codec, topics.partitions())
-            : new DecodeProcessor(codec), Named.as("decode"));
+        .process(() -> new DecodeProcessor(codec, keyed ? topics.partitions() : 0, listener),
+            Named.as("decode"));
 
     Map<String, KStream<byte[], Decoded>> routes = decoded.split(Named.as("route-"))
         .branch((key, value) -> value instanceof Rejected, Branched.as("dead"))

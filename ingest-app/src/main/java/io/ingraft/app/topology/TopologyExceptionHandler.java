@@ -32,12 +32,16 @@ public final class TopologyExceptionHandler implements ProcessingExceptionHandle
 
   private String dlqTopic;
   private Set<String> sourceTopics = Set.of();
+  private TopologyListener listener = TopologyListener.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     Object dlq = configs.get(IngestTopology.DLQ_TOPIC_CONFIG);
     Object sources = configs.get(IngestTopology.SOURCE_TOPICS_CONFIG);
     dlqTopic = dlq == null ? null : dlq.toString();
+    if (configs.get(IngestTopology.LISTENER_CONFIG) instanceof TopologyListener configured) {
+      listener = configured;
+    }
     sourceTopics = sources == null ? Set.of() : Arrays.stream(sources.toString().split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
   }
@@ -58,6 +62,7 @@ public final class TopologyExceptionHandler implements ProcessingExceptionHandle
     }
     LOG.error("stage 1 failed on {}; dead-lettering the record as {}", where,
         TopologyRejection.PROCESSING_FAILED, exception);
+    listener.deadLettered(TopologyRejection.PROCESSING_FAILED.name());
     return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(),
         context.sourceRawValue(), DeadLetters.headers(context.headers(),
             TopologyRejection.PROCESSING_FAILED.name(), exception.toString(), context.topic(),

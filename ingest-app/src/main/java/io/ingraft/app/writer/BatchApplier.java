@@ -15,6 +15,7 @@ import io.ingraft.storage.manifest.Manifest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,11 +59,12 @@ final class BatchApplier {
   private final Clock clock;
   private final Duration sendTimeout;
   private final WriterCounters counters;
+  private final WriterListener listener;
   private final CommitNoticeCodec notices = new CommitNoticeCodec();
 
   BatchApplier(GraphEngine engine, Producer<byte[], byte[]> producer, String graphLogTopic,
       String dlqTopic, String commitsTopic, Clock clock, Duration sendTimeout,
-      WriterCounters counters) {
+      WriterCounters counters, WriterListener listener) {
     this.engine = engine;
     this.producer = producer;
     this.graphLogTopic = graphLogTopic;
@@ -71,6 +73,7 @@ final class BatchApplier {
     this.clock = clock;
     this.sendTimeout = sendTimeout;
     this.counters = counters;
+    this.listener = listener;
   }
 
   /**
@@ -78,6 +81,7 @@ final class BatchApplier {
    * their dead letters and commit notices.
    */
   void apply(List<PendingBatch> batches) {
+    long started = System.nanoTime();
     PendingBatch batch = batches.get(0);
     GraphId graph = GraphId.of(batch.graph());
     List<BufferedEvent> events;
@@ -98,16 +102,19 @@ final class BatchApplier {
       List<BufferedEvent> segment = events.subList(start, end);
       List<GraphEvent> engineEvents = new ArrayList<>(segment.size());
       segment.forEach(e -> engineEvents.add(e.event()));
+      long applyStarted = System.nanoTime();
       BatchResult result = engine.apply(graph, engineEvents);
+      long applyNanos = System.nanoTime() - applyStarted;
       if (result.events().size() != segment.size()) {
         throw new IllegalStateException("engine returned " + result.events().size()
             + " results for " + segment.size() + " events of graph " + graph);
       }
-      report(batch, segment, result);
+      report(batch, segment, result, applyNanos);
       start = end;
     }
     counters.batches.addAndGet(batches.size());
     counters.applies.incrementAndGet();
+    listener.batchesApplied(batch.graph(), events.size(), System.nanoTime() - started);
   }
 
   private static int segmentEnd(List<BufferedEvent> events, int start) {
@@ -125,7 +132,8 @@ final class BatchApplier {
     return event.event().body() instanceof EventBody.SchemaChange;
   }
 
-  private void report(PendingBatch batch, List<BufferedEvent> segment, BatchResult result) {
+  private void report(PendingBatch batch, List<BufferedEvent> segment, BatchResult result,
+      long applyNanos) {
     List<Send> sends = new ArrayList<>();
     int applied = 0;
     int rejected = 0;
@@ -137,6 +145,7 @@ final class BatchApplier {
         case SKIPPED -> skipped++;
         case REJECTED -> {
           rejected++;
+          listener.rejected(batch.graph(), outcome.code().name());
           sends.add(deadLetter(batch, segment.get(i), outcome));
         }
         default -> throw new IllegalStateException("unknown status " + outcome.status());
@@ -145,6 +154,7 @@ final class BatchApplier {
     counters.eventsApplied.addAndGet(applied);
     counters.eventsRejected.addAndGet(rejected);
     counters.eventsSkipped.addAndGet(skipped);
+    listener.applied(batch.graph(), applied, skipped, applyNanos);
     if (result.published()) {
       counters.lastPublish = clock.instant();
       sends.add(notice(batch, segment, result, applied, rejected, skipped));
@@ -182,10 +192,17 @@ final class BatchApplier {
           graphLogTopic, batch.partition().partition(), event.offset(), batch.graph(),
           event.event().eventId());
       return send(new ProducerRecord<>(dlqTopic, null, (byte[]) null, new byte[0], tooLarge), what,
-          counters.deadLetters::incrementAndGet);
+          () -> {
+            counters.deadLetters.incrementAndGet();
+            listener.deadLettered(RecordLimits.RECORD_TOO_LARGE);
+          });
     }
+    String code = outcome.code().name();
     return send(new ProducerRecord<>(dlqTopic, null, event.key(), event.value(), headers), what,
-        counters.deadLetters::incrementAndGet);
+        () -> {
+          counters.deadLetters.incrementAndGet();
+          listener.deadLettered(code);
+        });
   }
 
   private Send notice(PendingBatch batch, List<BufferedEvent> segment, BatchResult result,
@@ -223,11 +240,15 @@ final class BatchApplier {
         .setFreshnessMs(oldest == null ? null : Math.max(0, publishedAt - oldest))
         .setPublishedAt(publishedAt)
         .build();
+    listener.published(batch.graph(), version, Instant.ofEpochMilli(publishedAt), oldest);
     byte[] value = notices.encode(notice, EventFormat.AVRO);
     byte[] key = batch.graph().getBytes(StandardCharsets.UTF_8);
     return send(new ProducerRecord<>(commitsTopic, null, key, value),
         "commit notice of graph " + batch.graph() + " version " + version,
-        counters.commitNotices::incrementAndGet);
+        () -> {
+          counters.commitNotices.incrementAndGet();
+          listener.commitNoticeSent(batch.graph());
+        });
   }
 
   private Send send(ProducerRecord<byte[], byte[]> record, String what, Runnable counter) {

@@ -135,6 +135,7 @@ public final class GraphWriter implements AutoCloseable {
   private final EventMapper mapper;
   private final BatchApplier applier;
   private final WriterCounters counters = new WriterCounters();
+  private final WriterListener listener;
   private final ScheduledThreadPoolExecutor workers;
   private final ConcurrentLinkedQueue<Runnable> pollThreadTasks = new ConcurrentLinkedQueue<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -145,6 +146,8 @@ public final class GraphWriter implements AutoCloseable {
   private volatile int bufferedEventsSnapshot;
   private volatile int assignedPartitions;
   private volatile long lag = -1;
+  /** Consumption held by {@link #pauseConsumption()}, on top of backpressure. */
+  private volatile boolean holding;
 
   // Owned by the poll thread.
   private Consumer<byte[], byte[]> consumer;
@@ -167,8 +170,14 @@ public final class GraphWriter implements AutoCloseable {
 
   /** A writer with its own producer (see above) and the given timing. */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options) {
+    this(config, engine, clock, options, WriterListener.NONE);
+  }
+
+  /** A writer with its own producer (see above) and timing, telling {@code listener} its work. */
+  public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options,
+      WriterListener listener) {
     this(config, engine, new KafkaProducer<>(producerProps(config), new ByteArraySerializer(),
-        new ByteArraySerializer()), true, clock, options, KafkaConsumer::new);
+        new ByteArraySerializer()), true, clock, options, KafkaConsumer::new, listener);
   }
 
   /**
@@ -184,7 +193,15 @@ public final class GraphWriter implements AutoCloseable {
   GraphWriter(IngraftConfig config, GraphEngine engine, Producer<byte[], byte[]> producer,
       boolean ownsProducer, Clock clock, Options options,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
+    this(config, engine, producer, ownsProducer, clock, options, consumers, WriterListener.NONE);
+  }
+
+  private GraphWriter(IngraftConfig config, GraphEngine engine, Producer<byte[], byte[]> producer,
+      boolean ownsProducer, Clock clock, Options options,
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers,
+      WriterListener listener) {
     this.config = config;
+    this.listener = listener;
     this.engine = engine;
     this.producer = producer;
     this.ownsProducer = ownsProducer;
@@ -193,7 +210,7 @@ public final class GraphWriter implements AutoCloseable {
     this.graphLogTopic = config.topics().graphLog();
     this.mapper = new EventMapper(graphLogTopic);
     this.applier = new BatchApplier(engine, producer, graphLogTopic, config.topics().dlq(),
-        config.topics().commits(), clock, options.sendTimeout(), counters);
+        config.topics().commits(), clock, options.sendTimeout(), counters, listener);
     this.workers = new ScheduledThreadPoolExecutor(config.writer().threads(),
         threadFactory("ingraft-writer-worker-"));
     this.workers.setRemoveOnCancelPolicy(true);
@@ -243,6 +260,7 @@ public final class GraphWriter implements AutoCloseable {
       throw new IllegalStateException("graph writer already " + state.get());
     }
     consumer = consumers.apply(consumerProps(config));
+    listener.started(consumer, producer);
     Thread thread = new Thread(this::pollLoop, "ingraft-writer-poll");
     thread.setDaemon(false);
     pollThread = thread;
@@ -288,6 +306,20 @@ public final class GraphWriter implements AutoCloseable {
         LOG.warn("graph writer poll thread did not stop in time");
       }
     }
+  }
+
+  /**
+   * Holds the graph log: the consumer stays in the group but reads nothing new until
+   * {@link #resumeConsumption()}; batches already read are still applied and committed. For
+   * operations and tests that need the writer to fall behind on purpose.
+   */
+  public void pauseConsumption() {
+    holding = true;
+  }
+
+  /** Ends a {@link #pauseConsumption()}. */
+  public void resumeConsumption() {
+    holding = false;
   }
 
   /** What the writer has done so far. */
@@ -403,6 +435,7 @@ public final class GraphWriter implements AutoCloseable {
     PendingBatch batch = new PendingBatch(graph, partition, p, events, offset, seal.getSequence());
     outstandingEvents.addAndGet(batch.size());
     outstandingBatches.incrementAndGet();
+    listener.batchQueued(graph, partition, batch.size());
     switch (lane.offer(batch)) {
       case START -> {
         try {
@@ -445,6 +478,7 @@ public final class GraphWriter implements AutoCloseable {
               LOG.error("cannot dead-letter {}@{}; it is lost", partition, offset, error);
             } else {
               counters.deadLetters.incrementAndGet();
+              listener.deadLettered(BAD_LOG_RECORD);
             }
             // Published either way: holding the partition back forever would stop every graph.
             pollThreadTasks.add(done);
@@ -493,6 +527,7 @@ public final class GraphWriter implements AutoCloseable {
           dropped.forEach(this::settle);
           int batches = work.batches().size() + dropped.size();
           counters.fencedBatches.addAndGet(batches);
+          listener.fenced(first.graph());
           LOG.warn("graph {}: fenced by a newer owner (epoch {}, ours {}); dropping {} batch(es)"
               + " from {}@{}, leaving them uncommitted for the new owner", first.graph(),
               fenced.actualEpoch(), fenced.expectedEpoch(), batches, first.partition(),
@@ -512,6 +547,7 @@ public final class GraphWriter implements AutoCloseable {
     long delay = backoffMillis(failures);
     counters.retries.incrementAndGet();
     String graph = work.first().graph();
+    listener.retried(graph);
     if (error instanceof Error) {
       LOG.error("graph {}: {} failed (attempt {}); retrying in {} ms", graph, work, failures,
           delay, error);
@@ -566,6 +602,7 @@ public final class GraphWriter implements AutoCloseable {
   private void settle(PendingBatch batch) {
     outstandingEvents.addAndGet(-batch.size());
     outstandingBatches.decrementAndGet();
+    listener.batchSettled(batch.graph(), batch.size());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -688,9 +725,11 @@ public final class GraphWriter implements AutoCloseable {
       consumer.resume(consumer.paused());
       LOG.info("resuming the graph log: {} events held", held);
     }
-    if (paused) {
+    if (paused || holding) {
       // Again every loop: partitions assigned by a rebalance start unpaused.
       consumer.pause(consumer.assignment());
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
     }
   }
 
@@ -769,10 +808,15 @@ public final class GraphWriter implements AutoCloseable {
       for (TopicPartition partition : partitions) {
         progress.putIfAbsent(partition, new PartitionProgress());
       }
+      if (holding) {
+        // Before this poll can fetch them: a held writer reads nothing, new partitions included.
+        consumer.pause(partitions);
+      }
       if (!partitions.isEmpty()) {
         LOG.info("partitions {} assigned; their graphs are taken over before their first batch",
             partitions);
       }
+      listener.assigned(partitions);
     }
 
     @Override
@@ -792,6 +836,7 @@ public final class GraphWriter implements AutoCloseable {
         LOG.warn("revocation of {}: commit failed", revoked, e);
       } finally {
         forget(revoked, "revoked");
+        listener.released(revoked);
       }
     }
 
@@ -806,6 +851,7 @@ public final class GraphWriter implements AutoCloseable {
         dropQueued(lost);
       } finally {
         forget(lost, "lost");
+        listener.released(lost);
       }
     }
   }

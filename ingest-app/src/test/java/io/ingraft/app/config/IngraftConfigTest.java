@@ -41,6 +41,27 @@ class IngraftConfigTest {
   }
 
   @Test
+  void monitoringDefaultsAndOverrides() {
+    IngraftConfig.Monitoring defaults = config(Map.of()).monitoring();
+    assertThat(defaults).isEqualTo(new IngraftConfig.Monitoring("0.0.0.0", 8080,
+        Duration.ofSeconds(1)));
+    assertThat(defaults.httpEnabled()).isTrue();
+    IngraftConfig.Monitoring set = config(Map.of("ingraft.http.host", "127.0.0.1",
+        "ingraft.http.port", "0", "ingraft.metrics.lag-interval-ms", "250")).monitoring();
+    assertThat(set).isEqualTo(new IngraftConfig.Monitoring("127.0.0.1", 0,
+        Duration.ofMillis(250)));
+    assertThat(config(Map.of("ingraft.http.port", "-1")).monitoring().httpEnabled()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-2", "65536", "http", ""})
+  void refusesAnHttpPortOutsideItsRangeNamingTheKey(String value) {
+    assertThatThrownBy(() -> config(Map.of("ingraft.http.port", value)))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.http.port"));
+  }
+
+  @Test
   void writerTimingDefaultsAndOverrides() {
     assertThat(config(Map.of()).writer().timing()).isEqualTo(IngraftConfig.WriterTiming.DEFAULT);
     IngraftConfig.WriterTiming timing = config(Map.of(

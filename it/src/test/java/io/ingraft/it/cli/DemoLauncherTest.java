@@ -20,9 +20,11 @@ class DemoLauncherTest {
   @Test
   void theQuickStartDemoRunsToCompletion() throws Exception {
     Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "demo-");
-    Result demo = run(List.of("demo", "--dir", dir.toString(), "--people", "500", "--timeout", "150"));
+    Result demo = run(List.of("demo", "--dir", dir.toString(), "--people", "500", "--timeout", "150",
+        "--http-port", "0"));
     assertThat(demo.exitCode()).as(demo.output()).isZero();
     assertThat(demo.output())
+        .containsPattern("status page http://127\\.0\\.0\\.1:[0-9]+/")
         .contains("Summary")
         .containsPattern("events rejected\\s+4")
         .containsPattern("dead letters \\(stage 1 \\+ writer\\)\\s+5")

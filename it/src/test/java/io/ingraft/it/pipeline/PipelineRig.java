@@ -116,6 +116,13 @@ final class PipelineRig implements AutoCloseable {
     return IngraftConfig.fromMap(withWriter(writerId));
   }
 
+  /** The rig's settings with {@code writerId} and {@code overrides} on top. */
+  IngraftConfig config(String writerId, Map<String, String> overrides) {
+    Map<String, String> s = withWriter(writerId);
+    s.putAll(overrides);
+    return IngraftConfig.fromMap(s);
+  }
+
   /** Starts a pipeline (creating the topics when missing) and waits until stage 1 runs. */
   IngestPipeline start(String writerId) {
     if (pipeline != null) {

@@ -210,6 +210,8 @@ class KeyedStageOneTopologyTest {
     Map<String, String> settings = StageOneTopologyTest.stageOneSettings(kafka, prefix, stateDir,
         PARTITIONS, MAX_EVENTS);
     settings.put("ingraft.topology.keyed-by-graph", "true");
+    // ingraft run serves no HTTP endpoint here: nothing reads it.
+    settings.put("ingraft.http.port", "-1");
     return settings;
   }
 

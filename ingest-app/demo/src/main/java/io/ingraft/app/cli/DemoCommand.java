@@ -1,6 +1,7 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.http.StatusServer;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.writer.WriterStats;
@@ -49,6 +50,11 @@ public final class DemoCommand implements AddOnCommand {
       description = "Give up after this long (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(names = "--http-port", defaultValue = "" + IngraftConfig.DEFAULT_HTTP_PORT,
+      paramLabel = "PORT", description = "Port of the status page and /metrics on 127.0.0.1 while"
+          + " the demo runs; 0 picks a free one, -1 starts none (default ${DEFAULT-VALUE}).")
+  int httpPort;
+
   @Option(names = {"-v", "--verbose"}, description = "Show the pipeline's own log lines too.")
   boolean verbose;
 
@@ -83,28 +89,12 @@ public final class DemoCommand implements AddOnCommand {
         out.println("Starting the pipeline (stage 1: Streams topology, stage 2: graph writer) ...");
         out.flush();
         pipeline.start();
-        DemoStream stream = new DemoStream(people);
-        List<DemoStream.Record> records = stream.build();
-        int toWriter = records.size() - stream.undecodable();
-        long t0 = System.nanoTime();
-        produce(config, records, out);
-        Progress progress = new Progress(out, "applying", toWriter);
-        WriterStats stats = pipeline.stats();
-        while (stats.eventsApplied() + stats.eventsRejected() < toWriter) {
-          if (System.nanoTime() > deadline || !pipeline.isRunning()) {
-            out.printf("%nThe demo did not finish (pipeline running: %s); see the logs above.%n",
-                pipeline.isRunning());
-            return ExitCodes.FAILED;
+        try (StatusServer http = startHttp(pipeline, out)) {
+          int result = demo(out, config, pipeline, deadline);
+          if (result != ExitCodes.OK) {
+            return result;
           }
-          progress.show(stats.eventsApplied() + stats.eventsRejected());
-          Thread.sleep(200); // progress display cadence, not synchronisation
-          stats = pipeline.stats();
         }
-        progress.show(toWriter);
-        progress.done();
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        long deadLetters = countDeadLetters(config, stream.badEvents(), deadline);
-        summary(out, config, pipeline, stats, records.size(), seconds, deadLetters);
       }
     }
     // The launcher says how it was called (./ingraft in the source tree, bin/ingraft unpacked).
@@ -114,6 +104,50 @@ public final class DemoCommand implements AddOnCommand {
     out.printf("  %s graph history --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
     out.printf("  %s graph export  --storage-root %s --graph social | head%n", ingraft, dir.resolve("graphs"));
     out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** The HTTP endpoint on loopback, or null (not wanted, or the port is taken: not fatal here). */
+  private StatusServer startHttp(IngestPipeline pipeline, PrintWriter out) {
+    if (httpPort < 0) {
+      return null;
+    }
+    try {
+      StatusServer http = StatusServer.start("127.0.0.1", httpPort, pipeline);
+      out.printf("  status page %s  (metrics %smetrics)%n", http.uri(), http.uri());
+      out.flush();
+      return http;
+    } catch (IOException e) {
+      out.printf("  no status page: cannot listen on port %d (%s); try --http-port 0%n", httpPort,
+          e.getMessage());
+      return null;
+    }
+  }
+
+  private int demo(PrintWriter out, IngraftConfig config, IngestPipeline pipeline, long deadline)
+      throws Exception {
+    DemoStream stream = new DemoStream(people);
+    List<DemoStream.Record> records = stream.build();
+    int toWriter = records.size() - stream.undecodable();
+    long t0 = System.nanoTime();
+    produce(config, records, out);
+    Progress progress = new Progress(out, "applying", toWriter);
+    WriterStats stats = pipeline.stats();
+    while (stats.eventsApplied() + stats.eventsRejected() < toWriter) {
+      if (System.nanoTime() > deadline || !pipeline.isRunning()) {
+        out.printf("%nThe demo did not finish (pipeline running: %s); see the logs above.%n",
+            pipeline.isRunning());
+        return ExitCodes.FAILED;
+      }
+      progress.show(stats.eventsApplied() + stats.eventsRejected());
+      Thread.sleep(200); // progress display cadence, not synchronisation
+      stats = pipeline.stats();
+    }
+    progress.show(toWriter);
+    progress.done();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long deadLetters = countDeadLetters(config, stream.badEvents(), deadline);
+    summary(out, config, pipeline, stats, records.size(), seconds, deadLetters);
     return ExitCodes.OK;
   }
 
