@@ -97,8 +97,16 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
 
   /** Creates missing topics, then starts stage 1 and stage 2. */
   public synchronized void start() {
+    // Kept open: the lag probe asks it every second.
     admin = Admin.create(config.kafkaClientProps());
-    List<String> created = TopicSetup.ensure(admin, config);
+    List<String> created;
+    try {
+      created = TopicSetup.ensure(admin, config);
+    } catch (RuntimeException e) {
+      admin.close(Duration.ofSeconds(10));
+      admin = null;
+      throw e;
+    }
     if (!created.isEmpty()) {
       LOG.info("created topics {}", created);
     }
