@@ -180,7 +180,7 @@ class DecodeFuzzTest {
     }
     decoded++;
     try {
-      encode.apply(value);
+      assertThat(encode.apply(value)).isNotNull();
     } catch (Throwable t) {
       fail("decoded " + hex(bytes) + " into a record that does not encode: " + t, t);
     }

@@ -123,7 +123,15 @@ public final class GraphEngine {
 
   /**
    * An engine that reads load files from {@code loadSources} (with no roots, every file load is
-   * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}) and tells {@code listener} about its
+   * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}).
+   */
+  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
+      MaintenancePolicy maintenance, LoadSources loadSources) {
+    this(store, tables, writerId, clock, maintenance, loadSources, EngineListener.NONE);
+  }
+
+  /**
+   * An engine that reads load files from {@code loadSources} and tells {@code listener} about its
    * takeovers and compactions.
    */
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
