@@ -130,6 +130,8 @@ class DistributionTest {
     // Progress is committed only on a revocation and on the stop: what is committed at the end
     // was committed by the graceful stop (or a rebalance), not by a timer.
     settings.put("ingraft.writer.commit-interval-ms", "3600000");
+    // Two instances on one host need an HTTP port each: 0 picks a free one.
+    settings.put("ingraft.http.port", "0");
     settings.put("kafka.session.timeout.ms", "6000");
     settings.put("kafka.heartbeat.interval.ms", "1000");
     Path config = work.resolve(prefix + ".properties");

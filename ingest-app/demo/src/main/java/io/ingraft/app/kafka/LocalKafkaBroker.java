@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * A real single-node Kafka broker (KRaft, combined broker and controller) running as a child JVM
  * on 127.0.0.1: the broker of the quick start ({@code ingraft demo}) and of tests that must kill
  * or restart the broker itself. No Docker and no download: the child runs on this JVM's own
- * classpath, which must hold {@code kafka_2.13} (a runtime dependency of the ingest app).
+ * classpath, which must hold {@code kafka_2.13} (a runtime dependency of the demo module, in
+ * {@code lib/demo/} of the distribution).
  *
  * <p>Layout of the directory given to {@link #builder(Path)}:
  *
@@ -555,7 +556,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), null)) {
       if (loader.findResource(KAFKA_MAIN_RESOURCE) == null) {
         throw new IllegalStateException("the classpath has no Kafka broker (kafka_2.13): "
-            + "run with the ingest app's runtime classpath, or pass one with "
+            + "run with the demo's classpath (lib/demo/ of the distribution), or pass one with "
             + "LocalKafkaBroker.Builder.classpath(...)");
       }
       if (loader.findResource(mainResource) == null) {
