@@ -33,7 +33,9 @@ public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
     if (root.startsWith("s3://")) {
       URI uri;
       try {
-        uri = new URI(root);
+        // Braces are not URI characters: the placeholder is percent-encoded while the URI is
+        // parsed, and getPath() decodes it again.
+        uri = new URI(root.replace(GRAPH, "%7Bgraph%7D"));
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException("not a valid s3:// URI");
       }

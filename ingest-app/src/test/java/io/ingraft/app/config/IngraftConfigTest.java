@@ -94,6 +94,38 @@ class IngraftConfigTest {
         .hasMessageContaining("ingraft.writer.retry-backoff-ms");
   }
 
+  @Test
+  void fileLoadsAreOffUntilRootsAreNamed() {
+    IngraftConfig.Loads off = config(Map.of()).loads();
+    assertThat(off.roots()).isEmpty();
+    assertThat(off.limits()).isEqualTo(io.ingraft.engine.load.LoadLimits.DEFAULT);
+
+    IngraftConfig.Loads on = config(Map.of(IngraftConfig.LOAD_ROOTS,
+        "/data/loads/{graph}, s3://lake/exports/{graph}/", "ingraft.load.max-bytes", "1024",
+        "ingraft.load.max-rows", "10", "ingraft.load.timeout-ms", "500")).loads();
+    assertThat(on.roots()).containsExactly(
+        new io.ingraft.engine.load.LoadRoot.Directory("/data/loads/{graph}"),
+        new io.ingraft.engine.load.LoadRoot.Bucket("lake", "exports/{graph}"));
+    assertThat(on.limits()).isEqualTo(new io.ingraft.engine.load.LoadLimits(1024, 10,
+        java.time.Duration.ofMillis(500)));
+  }
+
+  @Test
+  void refusesLoadRootsThatAreUnsafeOrHoldTheStorageRoot() {
+    String storage = java.nio.file.Path.of("target/config-test").toAbsolutePath().normalize()
+        .toString();
+    for (String root : java.util.List.of("relative", "/", "/proc", "/data/../etc",
+        "file://host/data", storage, storage + "/graphs", java.nio.file.Path.of(storage)
+            .getParent().toString())) {
+      assertThatThrownBy(() -> config(Map.of(IngraftConfig.LOAD_ROOTS, root))).as(root)
+          .isInstanceOfSatisfying(InvalidSettingException.class,
+              e -> assertThat(e.key()).isEqualTo(IngraftConfig.LOAD_ROOTS));
+    }
+    assertThatThrownBy(() -> config(Map.of("ingraft.load.max-bytes", "0")))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.load.max-bytes"));
+  }
+
   private static IngraftConfig config(Map<String, String> settings) {
     Map<String, String> all = new HashMap<>(settings);
     all.put("storage.root", "target/config-test");

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.app.dlq.DeadLetterHeaders;
+import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.app.topology.StageOneDriver.Entry;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.EventTopics;
@@ -314,6 +315,35 @@ class IngestTopologyTest {
       assertThat(DeadLetterHeaders.text(h, "traceparent")).isEqualTo("00-abc-def-01");
       assertThat(h.headers(DeadLetterHeaders.CODE)).hasSize(1);
       assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.CODE)).isEqualTo("NOT_AN_EVENT");
+    }
+  }
+
+  @Test
+  void aRecordTooLargeToForwardIsDeadLetteredWithoutItsBytesAndTheStreamGoesOn() {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.max-events", "1"))) {
+      // Key and value exactly at the limit: decoded as usual.
+      byte[] justUnder = new byte[RecordLimits.MAX_FORWARDED_BYTES - "g1".length()];
+      java.util.Arrays.fill(justUnder, (byte) 'x');
+      RecordHeaders headers = new RecordHeaders();
+      headers.add("traceparent", new byte[2048]);
+      t.mutation("g1", new byte[10 << 20], headers);
+      t.mutation("g1", justUnder);
+      t.mutation("g1", avro(mutation("g1", "m2")));
+
+      assertThat(t.readBrief()).containsExactly("e:m2", "seal:0:1:COUNT");
+      TestRecord<byte[], byte[]> tooLarge = t.dlq.readRecord();
+      assertThat(tooLarge.key()).isNull();
+      assertThat(tooLarge.value()).isEmpty();
+      assertThat(DeadLetterHeaders.text(tooLarge.headers(), "traceparent")).isNull();
+      assertThat(DeadLetterHeaders.text(tooLarge.headers(), DeadLetterHeaders.CODE))
+          .isEqualTo(RecordLimits.RECORD_TOO_LARGE);
+      assertThat(DeadLetterHeaders.text(tooLarge.headers(), DeadLetterHeaders.SOURCE_OFFSET))
+          .isEqualTo("0");
+      // Exactly at the limit: not an event, dead-lettered with its bytes as usual.
+      TestRecord<byte[], byte[]> notAnEvent = t.dlq.readRecord();
+      assertThat(DeadLetterHeaders.text(notAnEvent.headers(), DeadLetterHeaders.CODE))
+          .isEqualTo("NOT_AN_EVENT");
+      assertThat(notAnEvent.value()).hasSize(justUnder.length);
     }
   }
 

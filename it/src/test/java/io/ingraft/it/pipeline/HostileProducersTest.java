@@ -52,9 +52,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Hostile producers against one running pipeline on a real broker (issue 11): file loads aimed at
  * the host's files, devices, a FIFO, a 2 GB sparse file and another tenant's export; malformed
- * load URIs; a 10 MB record on a topic that allows it; nested JSON, invalid UTF-8, huge arrays, a
- * 100,000-op mutation, a 10,000-type schema; and keys with quotes, backslashes and NUL in every
- * operation the engine finds rows for with a filter. Each case is followed by a good event in the
+ * load URIs; a 10 MB record on a topic that allows it; nested JSON, invalid UTF-8 (JSON and
+ * Avro), huge arrays, a 100,000-op mutation, a 10,000-type schema; and keys with quotes,
+ * backslashes and NUL in every operation the engine finds rows for with a filter. Each case is followed by a good event in the
  * same graph and in another graph, and every good event must be applied within
  * {@link PipelineRig#TIMEOUT}. At the end the pipeline still runs, each hostile record has exactly
  * one dead letter with its documented code and no file content, both graphs equal the model of
@@ -217,6 +217,16 @@ class HostileProducersTest {
         java.nio.charset.StandardCharsets.ISO_8859_1);
     hostile.add(new Hostile(scenario.raw(mutations, VICTIM, latin1), "topology", "BAD_JSON"));
     goodMutations.run();
+    // Invalid UTF-8 in an Avro string: "café" with its é (C3 A9) made E9 20, same length.
+    byte[] avro = rig.encode(mutation(VICTIM, "utf8", upsert("Item", "k", "caf\u00e9")),
+        EventFormat.AVRO);
+    byte[] cafe = "caf\u00e9".getBytes(UTF_8);
+    int at = indexOf(avro, cafe);
+    assertThat(at).isNotNegative();
+    avro[at + 3] = (byte) 0xE9;
+    avro[at + 4] = (byte) 0x20;
+    hostile.add(new Hostile(scenario.raw(mutations, VICTIM, avro), "topology", "BAD_AVRO"));
+    goodMutations.run();
     // Huge arrays: 300,000 elements where 3 fit, and a 300,000-element list that is fine.
     List<Object> many = new ArrayList<>();
     for (long i = 0; i < 300_000; i++) {
@@ -331,6 +341,15 @@ class HostileProducersTest {
       sent.offset = m.offset();
       return sent;
     }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static long heapAfterGc() {

@@ -92,6 +92,27 @@ class TopicSetupTest {
   }
 
   @Test
+  void raisesTheRecordSizeOfAnExistingGraphLogAndDeadLetterTopic(KafkaTestBroker kafka)
+      throws Exception {
+    String prefix = KafkaTestBroker.uniqueName("setup-size");
+    // Made by an operator with the broker's default record size (1 MiB).
+    kafka.createTopic(prefix + ".graph-log", 4, Map.of());
+    kafka.createTopic(prefix + ".dlq", 4, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "100000"));
+
+    TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false));
+
+    // A broker's view of a topic's configuration follows the controller's shortly after.
+    String wanted = Integer.toString(io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
+    for (String topic : List.of(prefix + ".graph-log", prefix + ".dlq")) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      KafkaTestBroker.await(java.time.Duration.ofSeconds(10), topic + " max.message.bytes "
+          + wanted, () -> wanted.equals(maxMessageBytes(kafka, resource)));
+    }
+    // Nothing left to raise: a second run changes nothing.
+    TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false));
+  }
+
+  @Test
   void keyedByGraphAcceptsSourceTopicsWithTheConfiguredPartitionCount(KafkaTestBroker kafka) {
     String prefix = KafkaTestBroker.uniqueName("setup-keyed-ok");
     IngraftConfig config = config(kafka, prefix, true);
@@ -102,6 +123,15 @@ class TopicSetupTest {
     assertThat(TopicSetup.ensure(kafka.admin(), config)).containsExactlyInAnyOrder(
         prefix + ".loads", prefix + ".graph-log", prefix + ".commits");
     assertThat(TopicSetup.ensure(kafka.admin(), config)).isEmpty();
+  }
+
+  private static String maxMessageBytes(KafkaTestBroker kafka, ConfigResource resource) {
+    try {
+      return kafka.admin().describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
+          .get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private IngraftConfig config(KafkaTestBroker kafka, String prefix, boolean keyed) {
