@@ -1,5 +1,6 @@
 package io.ingraft.app;
 
+import io.ingraft.app.cdc.CdcTopics;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.topology.IngestTopology;
 import io.ingraft.app.topology.TopicSetup;
@@ -101,7 +102,10 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     admin = Admin.create(config.kafkaClientProps());
     List<String> created;
     try {
-      created = TopicSetup.ensure(admin, config);
+      created = new ArrayList<>(TopicSetup.ensure(admin, config));
+      if (config.stageOne().cdcMapping() != null) {
+        created.addAll(CdcTopics.ensure(admin, config));
+      }
     } catch (RuntimeException e) {
       admin.close(Duration.ofSeconds(10));
       admin = null;

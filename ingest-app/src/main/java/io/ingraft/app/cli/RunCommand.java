@@ -1,10 +1,13 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.cdc.InvalidMappingException;
+import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.app.http.StatusServer;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ingraft run}: both stages until SIGTERM or SIGINT, then a graceful stop that commits only
@@ -27,12 +32,20 @@ import sun.misc.Signal;
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   StorageOptions storage;
 
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or localhost:9092).")
   String bootstrap;
+
+  @Option(names = "--cdc-mapping", paramLabel = "FILE",
+      description = "A CDC mapping file: also read the Debezium change topics it names"
+          + " (ingraft.cdc.mapping; docs/cdc.md).")
+  Path cdcMapping;
 
   @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
       description = "How often to log progress (default ${DEFAULT-VALUE}).")
@@ -43,6 +56,9 @@ final class RunCommand implements Callable<Integer> {
     Map<String, String> more = new HashMap<>();
     if (bootstrap != null) {
       more.put(IngraftConfig.BOOTSTRAP, bootstrap);
+    }
+    if (cdcMapping != null) {
+      more.put(IngraftConfig.CDC_MAPPING, cdcMapping.toString());
     }
     IngraftConfig config = storage.toConfig(more);
     IngestPipeline pipeline = new IngestPipeline(config);
@@ -78,7 +94,13 @@ final class RunCommand implements Callable<Integer> {
     // Any other way the JVM shuts down (SIGHUP, System.exit) still stops gracefully; close() is
     // idempotent, so after the stop below this hook does nothing.
     Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "ingraft-shutdown"));
-    pipeline.start();
+    try {
+      pipeline.start();
+    } catch (InvalidMappingException | TransactionTopicPartitionsException e) {
+      spec.commandLine().getErr().println("ingraft: " + e.getMessage());
+      pipeline.close();
+      return ExitCodes.BAD_CONFIG;
+    }
     while (!stopRequested.await(statusInterval, TimeUnit.SECONDS)) {
       if (!pipeline.isRunning()) {
         LOG.error("a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());
