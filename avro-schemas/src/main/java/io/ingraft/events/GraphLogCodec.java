@@ -2,6 +2,7 @@ package io.ingraft.events;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingraft.events.avro.CdcMark;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.LoggedEvent;
@@ -26,7 +27,9 @@ import org.apache.avro.io.EncoderFactory;
 public final class GraphLogCodec {
   private static final Set<String> ROOT_FIELDS = Set.of("logged", "seal");
   private static final Set<String> LOGGED_FIELDS =
-      Set.of("sourceTopic", "sourcePartition", "sourceOffset", "event");
+      Set.of("sourceTopic", "sourcePartition", "sourceOffset", "event", "cdc");
+  private static final Set<String> CDC_FIELDS =
+      Set.of("source", "lsn", "txId", "commitTimeMs", "snapshotInProgress");
   private static final Set<String> SEAL_FIELDS =
       Set.of("graph", "sequence", "eventCount", "reason");
 
@@ -39,7 +42,16 @@ public final class GraphLogCodec {
 
   /** A log record for {@code event}, read at {@code offset} of {@code topic}-{@code partition}. */
   public static GraphLogRecord logged(GraphEvent event, String topic, int partition, long offset) {
-    return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset));
+    return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset, null));
+  }
+
+  /**
+   * A log record for {@code event} made from a change-data-capture record read at {@code offset}
+   * of {@code topic}-{@code partition}, in the source transaction {@code cdc} describes.
+   */
+  public static GraphLogRecord logged(GraphEvent event, String topic, int partition, long offset,
+      CdcMark cdc) {
+    return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset, cdc));
   }
 
   /** A seal closing batch {@code sequence} of {@code graph} after {@code eventCount} events. */
@@ -104,6 +116,7 @@ public final class GraphLogCodec {
       encoder.writeString(topic);
       encoder.writeInt(partition);
       encoder.writeLong(offset);
+      encoder.writeIndex(0); // cdc: null (events from the producer topics have none)
       encoder.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
@@ -147,7 +160,15 @@ public final class GraphLogCodec {
       int partition = entry.requiredInt("sourcePartition");
       long offset = entry.requiredLong("sourceOffset");
       GraphEvent event = GraphEventJson.read(entry.required("event"), entry.at("event"));
-      return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset));
+      CdcMark cdc = null;
+      if (entry.has("cdc")) {
+        JsonFields mark = JsonFields.of(entry.optional("cdc"), entry.at("cdc"));
+        mark.allowOnly(CDC_FIELDS, "a CDC mark");
+        cdc = new CdcMark(mark.requiredString("source"), mark.requiredLong("lsn"),
+            mark.requiredString("txId"), mark.requiredLong("commitTimeMs"),
+            mark.requiredBoolean("snapshotInProgress"));
+      }
+      return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset, cdc));
     }
     JsonFields entry = JsonFields.of(fields.optional("seal"), "seal");
     entry.allowOnly(SEAL_FIELDS, "a seal");
@@ -163,7 +184,7 @@ public final class GraphLogCodec {
     }
     if (reason == null) {
       throw new EventDecodeException(DecodeError.BAD_FIELD, entry.at("reason"), "unknown reason "
-          + GraphEventRules.quote(reasonName) + "; expected count, bytes, linger, load or schema");
+          + GraphEventRules.quote(reasonName) + "; expected count, bytes, linger, load, schema or transaction");
     }
     return new GraphLogRecord(new Seal(graph, sequence, eventCount, reason));
   }
@@ -176,6 +197,15 @@ public final class GraphLogCodec {
       entry.put("sourcePartition", logged.getSourcePartition());
       entry.put("sourceOffset", logged.getSourceOffset());
       entry.set("event", GraphEventJson.write(logged.getEvent()));
+      CdcMark cdc = logged.getCdc();
+      if (cdc != null) {
+        ObjectNode mark = entry.putObject("cdc");
+        mark.put("source", cdc.getSource());
+        mark.put("lsn", cdc.getLsn());
+        mark.put("txId", cdc.getTxId());
+        mark.put("commitTimeMs", cdc.getCommitTimeMs());
+        mark.put("snapshotInProgress", cdc.getSnapshotInProgress());
+      }
     } else {
       Seal seal = (Seal) record.getEntry();
       ObjectNode entry = root.putObject("seal");
@@ -199,6 +229,16 @@ public final class GraphLogCodec {
       }
       nonNegative(logged.getSourcePartition(), "logged.sourcePartition");
       nonNegative(logged.getSourceOffset(), "logged.sourceOffset");
+      CdcMark cdc = logged.getCdc();
+      if (cdc != null) {
+        if (cdc.getSource() == null || cdc.getSource().isEmpty()) {
+          throw GraphEventRules.bad("logged.cdc.source", "a CDC mark needs its source name");
+        }
+        if (cdc.getTxId() == null) {
+          throw GraphEventRules.missing("logged.cdc.txId", "a CDC mark needs its transaction id");
+        }
+        nonNegative(cdc.getLsn(), "logged.cdc.lsn");
+      }
     } else if (entry instanceof Seal seal) {
       GraphEventRules.graphId(seal.getGraph(), "seal.graph");
       nonNegative(seal.getSequence(), "seal.sequence");

@@ -104,6 +104,15 @@ final class JsonFields {
     return value == null ? null : integer(value, at(field));
   }
 
+  boolean requiredBoolean(String field) {
+    JsonNode value = required(field);
+    if (!value.isBoolean()) {
+      throw new EventDecodeException(DecodeError.BAD_FIELD, at(field),
+          "expected true or false, found " + describe(value));
+    }
+    return value.booleanValue();
+  }
+
   int requiredInt(String field) {
     long value = requiredLong(field);
     if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {

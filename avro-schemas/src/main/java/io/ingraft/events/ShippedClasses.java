@@ -1,5 +1,6 @@
 package io.ingraft.events;
 
+import io.ingraft.events.avro.CdcMark;
 import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.events.avro.EdgeRow;
 import io.ingraft.events.avro.GraphEvent;
@@ -33,7 +34,7 @@ final class ShippedClasses extends SpecificData {
   private static final List<Class<?>> CLASSES = List.of(
       GraphEvent.class, SchemaBody.class, MutationBody.class, Op.class, OpKind.class,
       LoadBody.class, LoadMode.class, EdgeRow.class, GraphLogRecord.class, LoggedEvent.class,
-      Seal.class, SealReason.class, CommitNotice.class);
+      CdcMark.class, Seal.class, SealReason.class, CommitNotice.class);
 
   private final Map<String, Class<?>> byName = CLASSES.stream()
       .collect(Collectors.toUnmodifiableMap(Class::getName, Function.identity()));
@@ -51,6 +52,7 @@ final class ShippedClasses extends SpecificData {
       Map.entry(EdgeRow.class.getName(), EdgeRow::new),
       Map.entry(GraphLogRecord.class.getName(), GraphLogRecord::new),
       Map.entry(LoggedEvent.class.getName(), LoggedEvent::new),
+      Map.entry(CdcMark.class.getName(), CdcMark::new),
       Map.entry(Seal.class.getName(), Seal::new),
       Map.entry(CommitNotice.class.getName(), CommitNotice::new));
 

@@ -146,7 +146,7 @@ class GraphLogCodecTest {
     GraphLogRecord negative = new GraphLogRecord(new Seal("g", -1L, 0, SealReason.COUNT));
     assertThatThrownBy(() -> codec.encode(negative, format))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seal.sequence");
-    GraphLogRecord noEvent = new GraphLogRecord(new LoggedEvent(null, "t", 0, 0L));
+    GraphLogRecord noEvent = new GraphLogRecord(new LoggedEvent(null, "t", 0, 0L, null));
     assertThatThrownBy(() -> codec.encode(noEvent, format))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logged.event");
   }

@@ -23,6 +23,7 @@ import io.ingraft.recovery.TableWrite;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
 import io.ingraft.storage.TableKey;
+import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.CommitInfo;
 import io.ingraft.storage.manifest.CommitKind;
 import io.ingraft.storage.manifest.FencedException;
@@ -528,7 +529,12 @@ public final class GraphEngine {
     boolean any = false;
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
+    CdcPosition cdc = null;
     for (GraphEvent event : events) {
+      if (event.cdc() != null) {
+        // Events come in source order: the last one's position is the one the version reflects.
+        cdc = event.cdc();
+      }
       if (event.source() != null) {
         long offset = event.source().offset();
         any = true;
@@ -537,7 +543,7 @@ public final class GraphEngine {
       }
     }
     return new CommitInfo(kind, "pending", applied, any ? first : null, any ? last : null,
-        writerId, false);
+        writerId, false, cdc);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -637,6 +643,14 @@ public final class GraphEngine {
   /** The graph as of a source offset: the first version in which that event is applied. */
   public Optional<GraphSnapshot> snapshotAtOffset(GraphId graph, String partition, long offset) {
     return new ManifestLog(store, graph).firstCovering(partition, offset).map(this::snapshotOf);
+  }
+
+  /**
+   * The graph as of a CDC source position ({@code lsn}): the newest version that reflects the
+   * source at or before it, or empty if none does (see {@link ManifestLog#asOfCdc}).
+   */
+  public Optional<GraphSnapshot> snapshotAsOfCdc(GraphId graph, long lsn) {
+    return new ManifestLog(store, graph).asOfCdc(lsn).map(this::snapshotOf);
   }
 
   private GraphSnapshot snapshotOf(Manifest manifest) {

@@ -5,8 +5,11 @@ import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.event.Op;
 import io.ingraft.engine.event.SourcePosition;
 import io.ingraft.engine.schema.SchemaCatalog;
+import io.ingraft.storage.manifest.CdcPosition;
+import io.ingraft.events.avro.CdcMark;
 import io.ingraft.events.avro.EdgeRow;
 import io.ingraft.events.avro.LoadBody;
+import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.MutationBody;
 import io.ingraft.events.avro.SchemaBody;
 import java.nio.ByteBuffer;
@@ -60,6 +63,22 @@ public final class EventMapper {
     SourcePosition source = new SourcePosition(name, offset);
     return new GraphEvent(event.getGraph(), event.getEventId(), source, event.getTimestamp(),
         body(event.getBody()));
+  }
+
+  /**
+   * The engine event for a logged event read at {@code offset} of graph-log partition
+   * {@code partition}: {@link #map(io.ingraft.events.avro.GraphEvent, int, long)} plus the CDC
+   * position of its source transaction when stage 1 made it from a change feed.
+   */
+  public GraphEvent map(LoggedEvent logged, int partition, long offset) {
+    GraphEvent event = map(logged.getEvent(), partition, offset);
+    CdcMark mark = logged.getCdc();
+    if (mark == null) {
+      return event;
+    }
+    return new GraphEvent(event.graph(), event.eventId(), event.source(), event.timestamp(),
+        event.body(), new CdcPosition(mark.getSource(), mark.getLsn(), mark.getTxId(),
+            mark.getCommitTimeMs(), mark.getSnapshotInProgress()));
   }
 
   private static EventBody body(Object body) {

@@ -359,7 +359,7 @@ public final class GraphWriter implements AutoCloseable {
     LoggedEvent logged = (LoggedEvent) decoded.getEntry();
     GraphEvent event;
     try {
-      event = mapper.map(logged.getEvent(), partition.partition(), record.offset());
+      event = mapper.map(logged, partition.partition(), record.offset());
       GraphId.of(event.graph());
     } catch (RuntimeException e) {
       deadLetterBadRecord(partition, p, record, "cannot map the event: " + e.getMessage());

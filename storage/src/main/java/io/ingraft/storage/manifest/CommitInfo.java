@@ -1,11 +1,14 @@
 package io.ingraft.storage.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
  * The commit that produced a manifest version: its kind, the operation id (the same id the
  * recovery sidecar and the Lance transaction properties carry), how many events it applied, the
- * source offset range, who did it, and whether the recovery sweep published it.
+ * source offset range, who did it, whether the recovery sweep published it, and, for a graph fed
+ * by change data capture, the source position the version reflects ({@code cdc}, null otherwise;
+ * left out of the JSON when null, so manifests without CDC read and write as before).
  */
 public record CommitInfo(
     CommitKind kind,
@@ -14,7 +17,8 @@ public record CommitInfo(
     Long firstOffset,
     Long lastOffset,
     String actor,
-    boolean recovery) {
+    boolean recovery,
+    @JsonInclude(JsonInclude.Include.NON_NULL) CdcPosition cdc) {
 
   public CommitInfo {
     Objects.requireNonNull(kind, "kind");
@@ -25,13 +29,20 @@ public record CommitInfo(
     }
   }
 
+  /** A commit without a CDC position. */
+  public CommitInfo(CommitKind kind, String operationId, long eventCount, Long firstOffset,
+      Long lastOffset, String actor, boolean recovery) {
+    this(kind, operationId, eventCount, firstOffset, lastOffset, actor, recovery, null);
+  }
+
   public CommitInfo withOperationId(String id) {
-    return new CommitInfo(kind, id, eventCount, firstOffset, lastOffset, actor, recovery);
+    return new CommitInfo(kind, id, eventCount, firstOffset, lastOffset, actor, recovery, cdc);
   }
 
   /** The same commit, marked as published by the recovery sweep. */
   public CommitInfo asRecovery() {
-    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, true);
+    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, true,
+        cdc);
   }
 
   /** A commit that applied no events (create, epoch claim, maintenance). */

@@ -122,6 +122,42 @@ public final class ManifestLog {
   }
 
   /**
+   * The CDC position {@code manifest} reflects: its own commit's, or else that of the newest
+   * earlier version that has one (epoch claims, maintenance and recovery versions carry none, and
+   * change nothing a CDC feed wrote). Empty when no version up to it came from a CDC feed.
+   */
+  public Optional<CdcPosition> cdcPosition(Manifest manifest) {
+    requireSameGraph(manifest);
+    Manifest current = manifest;
+    while (true) {
+      if (current.commit().cdc() != null) {
+        return Optional.of(current.commit().cdc());
+      }
+      if (current.version() == 1) {
+        return Optional.empty();
+      }
+      current = read(current.version() - 1);
+    }
+  }
+
+  /**
+   * The graph as of a CDC source position: the newest version whose reflected position
+   * ({@link #cdcPosition}) is at or before {@code lsn}, or empty if none is (the graph had not
+   * reached that point of the source yet, or has no CDC position at all). Positions never go
+   * back from one version to the next, so this is a binary search.
+   */
+  public Optional<Manifest> asOfCdc(long lsn) {
+    List<Long> versions = versions();
+    int after = firstIndexWhere(versions,
+        m -> cdcPosition(m).map(position -> position.lsn() > lsn).orElse(false));
+    if (after == 0) {
+      return Optional.empty();
+    }
+    Manifest found = read(versions.get(after - 1));
+    return cdcPosition(found).isPresent() ? Optional.of(found) : Optional.empty();
+  }
+
+  /**
    * Binary search: the index of the first version for which {@code predicate} holds, or the
    * number of versions if none does. The predicate must be monotone over versions (false, then
    * true), which holds for "time after t" and "next offset above o" because neither goes back.
