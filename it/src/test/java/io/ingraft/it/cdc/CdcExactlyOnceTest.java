@@ -1,5 +1,6 @@
 package io.ingraft.it.cdc;
 
+import io.ingraft.app.cli.CdcShop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ingraft.app.local.ConnectWorker;
@@ -75,7 +76,7 @@ class CdcExactlyOnceTest {
       Psql psql = pg.psql();
       committed.add(ShopGraph.fromRows(psql.query(workload.snapshot() + ShopGraph.ORACLE_QUERY)));
       String source = rig.prefix.replace('-', '_');
-      Files.writeString(mapping, ShopMapping.json(source), StandardCharsets.UTF_8);
+      Files.writeString(mapping, CdcShop.mappingJson(source), StandardCharsets.UTF_8);
       List<String> transactions = workload.transactions(TRANSACTIONS);
       try (ConnectWorker worker = CdcHarness.startConnector(pg, kafka.bootstrapServers(),
           dir.resolve("connect"), source, Map.of())) {

@@ -1,5 +1,6 @@
 package io.ingraft.it.cdc;
 
+import io.ingraft.app.cli.CdcShop;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.topology.TopicSetup;
 import io.ingraft.engine.GraphEngine;
@@ -94,11 +95,11 @@ final class CdcRig implements AutoCloseable {
   }
 
   boolean exists() {
-    return reader.exists(GraphId.of(ShopMapping.GRAPH));
+    return reader.exists(GraphId.of(CdcShop.GRAPH));
   }
 
   ManifestLog log() {
-    return new ManifestLog(store, GraphId.of(ShopMapping.GRAPH));
+    return new ManifestLog(store, GraphId.of(CdcShop.GRAPH));
   }
 
   /** The latest published version, 0 before the graph exists. */
@@ -114,7 +115,7 @@ final class CdcRig implements AutoCloseable {
   /** The graph as of one version, as export lines. */
   String exportAt(long version) {
     StringWriter out = new StringWriter();
-    reader.snapshotAt(GraphId.of(ShopMapping.GRAPH), version).export(out);
+    reader.snapshotAt(GraphId.of(CdcShop.GRAPH), version).export(out);
     return out.toString();
   }
 

@@ -1,5 +1,6 @@
 package io.ingraft.it.cdc;
 
+import io.ingraft.app.cli.CdcShop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,7 +81,7 @@ class DebeziumChainTest {
 
   private static ConnectWorker prepareAndConnect(LocalPostgres pg, KafkaTestBroker kafka,
       Path dir, String prefix) {
-    pg.psql().execute(ShopSchema.DDL + """
+    pg.psql().execute(CdcShop.DDL + """
         INSERT INTO customers VALUES (1, 'alice', NULL), (2, 'bob', 1);
         INSERT INTO products VALUES (100, 'pen', 2);
         INSERT INTO orders VALUES (10, 2, 3);

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * by the mapping's rule, and what the database determines is which edges exist.
  *
  * <p>Built either from the database ({@link #fromDatabase}: the oracle, by SQL over the tables'
- * current rows, the way the mapping in {@code shop-cdc-mapping.json} maps them) or from a graph
+ * current rows, the way {@link io.ingraft.app.cli.CdcShop#mappingJson} maps them) or from a graph
  * export ({@link #fromExport}). {@link #invariantViolations} checks what every committed
  * transaction of the {@link ShopWorkload} keeps true.
  */

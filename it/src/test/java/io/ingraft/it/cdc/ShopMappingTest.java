@@ -1,5 +1,6 @@
 package io.ingraft.it.cdc;
 
+import io.ingraft.app.cli.CdcShop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ingraft.app.cdc.CdcMapping;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ShopMappingTest {
   @Test
   void theShopMappingReads() {
-    CdcMapping mapping = MappingReader.of("shop-cdc-mapping.json", ShopMapping.json("shop"))
+    CdcMapping mapping = MappingReader.of("shop-cdc-mapping.json", CdcShop.mappingJson("shop"))
         .read();
     assertThat(mapping.tables()).hasSize(4);
     assertThat(mapping.transactional()).isTrue();

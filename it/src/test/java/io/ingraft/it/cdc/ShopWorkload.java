@@ -1,11 +1,12 @@
 package io.ingraft.it.cdc;
 
+import io.ingraft.app.cli.CdcShop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /**
- * A seeded random workload over the {@link ShopSchema}: the rows that exist before the connector
+ * A seeded random workload over the shop database ({@link CdcShop}): the rows that exist before the connector
  * starts (its snapshot), then a stream of SQL transactions that touch several tables at once,
  * move foreign keys, delete with cascades, and include exactly one {@code TRUNCATE} and one
  * {@code ALTER TABLE ... ADD COLUMN}.
@@ -16,6 +17,8 @@ import java.util.Random;
  * history on a fresh database; new keys come from counters here, never reused.
  */
 final class ShopWorkload {
+  /** The column the one {@code ALTER TABLE ... ADD COLUMN} adds to customers. */
+  static final String ADDED_COLUMN = "tier";
   /** Sets every order's total to its items' quantities where it differs (the invariant). */
   static final String FIX_TOTALS = """
       UPDATE orders o SET total = s.q
@@ -42,7 +45,7 @@ final class ShopWorkload {
 
   /** The schema and the rows the connector's snapshot reads, as one script. */
   String snapshot() {
-    StringBuilder sql = new StringBuilder(ShopSchema.DDL).append("BEGIN;\n");
+    StringBuilder sql = new StringBuilder(CdcShop.DDL).append("BEGIN;\n");
     for (int i = 0; i < snapshotCustomers; i++) {
       long id = nextCustomer++;
       String referrer = id > 1 && random.nextInt(3) == 0
@@ -82,9 +85,9 @@ final class ShopWorkload {
         // Empties the join table; the totals follow in the same transaction.
         sql.append("TRUNCATE order_items;\n");
       } else if (t == count / 2) {
-        sql.append("ALTER TABLE customers ADD COLUMN ").append(ShopSchema.ADDED_COLUMN)
+        sql.append("ALTER TABLE customers ADD COLUMN ").append(ADDED_COLUMN)
             .append(" text;\n");
-        sql.append("UPDATE customers SET ").append(ShopSchema.ADDED_COLUMN)
+        sql.append("UPDATE customers SET ").append(ADDED_COLUMN)
             .append(" = 'gold' WHERE id IN (SELECT id FROM customers ORDER BY random() LIMIT 3);\n");
         altered = true;
       } else {
@@ -141,7 +144,7 @@ final class ShopWorkload {
             + " (SELECT id FROM products ORDER BY random() LIMIT 1);\n");
         sql.append("UPDATE customers SET name = name || '*'");
         if (altered) {
-          sql.append(", ").append(ShopSchema.ADDED_COLUMN).append(" = 'silver'");
+          sql.append(", ").append(ADDED_COLUMN).append(" = 'silver'");
         }
         sql.append(" WHERE id = (SELECT id FROM customers ORDER BY random() LIMIT 1);\n");
       }

@@ -47,7 +47,7 @@ class ShopWorkloadTest {
       }
       assertThat(transactions).filteredOn(t -> t.contains("TRUNCATE")).hasSize(1);
       assertThat(psql.scalar("SELECT count(*) FROM information_schema.columns"
-          + " WHERE table_name = 'customers' AND column_name = '" + ShopSchema.ADDED_COLUMN
+          + " WHERE table_name = 'customers' AND column_name = '" + ShopWorkload.ADDED_COLUMN
           + "'")).isEqualTo("1");
       LOG.info("shop workload: {} transactions, {} with cascaded order deletes, final graph {}"
           + " nodes and edges", transactions.size(), deletedOrders,
