@@ -1,5 +1,6 @@
 package io.ingraft.app;
 
+import io.ingraft.app.cdc.CdcTopics;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.topology.IngestTopology;
 import io.ingraft.app.topology.TopicSetup;
@@ -13,6 +14,7 @@ import io.ingraft.storage.table.TableStore;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
@@ -45,7 +47,10 @@ public final class IngestPipeline implements AutoCloseable {
   /** Creates missing topics, then starts stage 1 and stage 2. */
   public synchronized void start() {
     try (Admin admin = Admin.create(config.kafkaClientProps())) {
-      List<String> created = TopicSetup.ensure(admin, config);
+      List<String> created = new ArrayList<>(TopicSetup.ensure(admin, config));
+      if (config.stageOne().cdcMapping() != null) {
+        created.addAll(CdcTopics.ensure(admin, config));
+      }
       if (!created.isEmpty()) {
         LOG.info("created topics {}", created);
       }

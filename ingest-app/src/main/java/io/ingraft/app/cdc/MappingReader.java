@@ -34,7 +34,11 @@ import java.util.Map;
 public final class MappingReader {
   private final String file;
   private final String text;
+  /** Where each value starts, by its path ({@code /tables/public.orders/key}). */
   private final Map<String, JsonLocation> locations = new HashMap<>();
+  /** Where each key is written, by the path of its value. */
+  private final Map<String, JsonLocation> keyLocations = new HashMap<>();
+  private final java.util.Set<String> reported = new java.util.HashSet<>();
 
   private MappingReader(String file, String text) {
     this.file = file;
@@ -64,6 +68,9 @@ public final class MappingReader {
   public CdcMapping read() {
     List<MappingProblem> problems = new ArrayList<>();
     ObjectMapper mapper = mapper(problems);
+    // Locations first: records are bound through a buffer that has none, so a problem found
+    // while binding is placed by its path.
+    indexLocations(mapper.getFactory());
     CdcMapping mapping;
     try {
       mapping = mapper.readValue(text, CdcMapping.class);
@@ -77,9 +84,10 @@ public final class MappingReader {
       problems.add(new MappingProblem(1, 1, "the file is empty"));
     }
     if (!problems.isEmpty()) {
+      problems.sort(java.util.Comparator.comparingInt(MappingProblem::line)
+          .thenComparingInt(MappingProblem::column));
       throw new InvalidMappingException(file, problems);
     }
-    indexLocations(mapper.getFactory());
     return mapping;
   }
 
@@ -115,14 +123,39 @@ public final class MappingReader {
       @Override
       public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
           JsonDeserializer<?> deserializer, Object beanOrClass, String name) throws IOException {
-        JsonLocation at = parser.currentTokenLocation();
-        problems.add(new MappingProblem(at.getLineNr(), at.getColumnNr(),
-            "unknown key \"" + name + "\"" + knownKeys(deserializer)));
+        JsonLocation at = keyLocation(parser.getParsingContext().pathAsPointer().toString(),
+            name);
+        if (at == null) {
+          at = parser.currentTokenLocation();
+        }
+        problems.add(new MappingProblem(Math.max(0, at.getLineNr()),
+            Math.max(0, at.getColumnNr()), "unknown key \"" + name + "\""
+                + knownKeys(deserializer)));
         parser.skipChildren();
         return true;
       }
     });
     return mapper;
+  }
+
+  /**
+   * Where an unknown key is written: by its path when the parser knows it, otherwise (inside a
+   * buffered record, whose paths start at the record) the first place with that key name not
+   * reported yet.
+   */
+  private JsonLocation keyLocation(String path, String name) {
+    JsonLocation at = keyLocations.get(path);
+    if (at != null && reported.add(path)) {
+      return at;
+    }
+    String suffix = "/" + escape(name);
+    for (Map.Entry<String, JsonLocation> entry : new java.util.TreeMap<>(keyLocations)
+        .entrySet()) {
+      if (entry.getKey().endsWith(suffix) && reported.add(entry.getKey())) {
+        return entry.getValue();
+      }
+    }
+    return null;
   }
 
   private static String knownKeys(JsonDeserializer<?> deserializer) {
@@ -141,6 +174,8 @@ public final class MappingReader {
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
         if (token == JsonToken.FIELD_NAME) {
           field = parser.currentName();
+          keyLocations.putIfAbsent(join(path) + "/" + escape(field),
+              parser.currentTokenLocation());
           continue;
         }
         if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
@@ -155,16 +190,21 @@ public final class MappingReader {
           name = Integer.toString(index);
         }
         field = null;
-        String here = name == null ? "" : join(path) + "/" + name;
+        String here = name == null ? "" : join(path) + "/" + escape(name);
         locations.putIfAbsent(here, parser.currentTokenLocation());
         if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
-          path.addLast(name == null ? "" : name);
+          path.addLast(name == null ? "" : escape(name));
           indexes.addLast(token == JsonToken.START_ARRAY ? 0 : -1);
         }
       }
     } catch (IOException e) {
       // The text parsed a moment ago; without locations, problems point at 0:0.
     }
+  }
+
+  /** JSON Pointer escaping of one path segment. */
+  private static String escape(String name) {
+    return name.replace("~", "~0").replace("/", "~1");
   }
 
   private static String join(Deque<String> path) {
@@ -183,7 +223,7 @@ public final class MappingReader {
   private static String pointer(String[] path, int length) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < length; i++) {
-      out.append('/').append(path[i]);
+      out.append('/').append(escape(path[i]));
     }
     return out.toString();
   }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ingraft", mixinStandardHelpOptions = true, version = "ingraft 0.1.0",
     description = "Kafka event streams into versioned property graphs stored as Lance datasets.",
-    subcommands = {RunCommand.class, DemoCommand.class, GraphCommand.class, ProduceCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, GraphCommand.class, ProduceCommand.class, CdcCommand.class})
 public final class IngraftCli {
 
   public static void main(String[] args) {

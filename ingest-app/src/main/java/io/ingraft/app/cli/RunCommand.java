@@ -1,8 +1,11 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.cdc.InvalidMappingException;
+import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.writer.WriterStats;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,7 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ingraft run}: both stages until SIGTERM or SIGINT, then a graceful stop that commits only
@@ -23,12 +28,20 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   StorageOptions storage;
 
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or localhost:9092).")
   String bootstrap;
+
+  @Option(names = "--cdc-mapping", paramLabel = "FILE",
+      description = "A CDC mapping file: also read the Debezium change topics it names"
+          + " (ingraft.cdc.mapping; docs/cdc.md).")
+  Path cdcMapping;
 
   @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
       description = "How often to log progress (default ${DEFAULT-VALUE}).")
@@ -40,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
     if (bootstrap != null) {
       more.put(IngraftConfig.BOOTSTRAP, bootstrap);
     }
+    if (cdcMapping != null) {
+      more.put(IngraftConfig.CDC_MAPPING, cdcMapping.toString());
+    }
     IngraftConfig config = storage.toConfig(more);
     IngestPipeline pipeline = new IngestPipeline(config);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -48,7 +64,13 @@ final class RunCommand implements Callable<Integer> {
       pipeline.close();
       stopped.countDown();
     }, "ingraft-shutdown"));
-    pipeline.start();
+    try {
+      pipeline.start();
+    } catch (InvalidMappingException | TransactionTopicPartitionsException e) {
+      spec.commandLine().getErr().println("ingraft: " + e.getMessage());
+      pipeline.close();
+      return ExitCodes.BAD_CONFIG;
+    }
     while (!stopped.await(statusInterval, TimeUnit.SECONDS)) {
       if (!pipeline.isRunning()) {
         LOG.error("a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());

@@ -47,8 +47,13 @@ public record IngraftConfig(
    * graph id and use Kafka's default partitioner, and both source topics have
    * {@link Topics#partitions()} partitions, so stage 1 can skip its repartition by graph and
    * dead-letters the records that break the promise (docs/architecture.md, "Stage 1").
+   * {@code cdcMapping} ({@code ingraft.cdc.mapping}, default none): a CDC mapping file; stage 1
+   * then also reads the Debezium change topics it names (docs/cdc.md).
    */
-  public record StageOne(boolean keyedByGraph) {
+  public record StageOne(boolean keyedByGraph, Path cdcMapping) {
+    public StageOne(boolean keyedByGraph) {
+      this(keyedByGraph, null);
+    }
   }
 
   /**
@@ -82,6 +87,8 @@ public record IngraftConfig(
   public static final String BOOTSTRAP = "kafka.bootstrap.servers";
   /** Stage 1 without its repartition: see {@link StageOne#keyedByGraph()}. */
   public static final String KEYED_BY_GRAPH = "ingraft.topology.keyed-by-graph";
+  /** A CDC mapping file: see {@link StageOne#cdcMapping()}. */
+  public static final String CDC_MAPPING = "ingraft.cdc.mapping";
 
   /** Reads a properties file. */
   public static IngraftConfig load(Path file, Map<String, String> overrides) {
@@ -121,7 +128,9 @@ public record IngraftConfig(
         s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
         s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
         Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
-    StageOne stageOne = new StageOne(s.bool(KEYED_BY_GRAPH, false));
+    String cdcMapping = s.text(CDC_MAPPING, null);
+    StageOne stageOne = new StageOne(s.bool(KEYED_BY_GRAPH, false),
+        cdcMapping == null ? null : Path.of(cdcMapping));
     Writer writer = new Writer(
         s.text("ingraft.writer.id", defaultWriterId()),
         s.text("ingraft.writer.group", "ingraft-writer"),

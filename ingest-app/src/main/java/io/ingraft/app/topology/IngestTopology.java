@@ -1,5 +1,6 @@
 package io.ingraft.app.topology;
 
+import io.ingraft.app.cdc.CdcTopology;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.topology.Decoded.Accepted;
 import io.ingraft.app.topology.Decoded.Rejected;
@@ -146,6 +147,11 @@ public final class IngestTopology {
         .process(SealingProcessor.supplier(config.sealing(), BATCH_STORE), Named.as(SEAL_NODE))
         .to(topics.graphLog(), Produced.with(Serdes.String(), Serdes.ByteArray())
             .withName(GRAPH_LOG_NODE));
+    if (config.stageOne().cdcMapping() != null) {
+      CdcTopology.Source cdc = CdcTopology.load(config);
+      CdcTopology.addTo(builder, config, cdc, registry,
+          CdcTopology.adminEndOffsets(config, cdc.mapping()));
+    }
     return builder.build();
   }
 

@@ -1,0 +1,81 @@
+package io.ingraft.app.cdc;
+
+import io.ingraft.app.config.IngraftConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the CDC topics stage 1 reads when they are missing, before it starts: the change
+ * topics of a list ({@code ingraft.topic.partitions} partitions; a pattern needs none) and the
+ * transaction topic with exactly one partition. An existing transaction topic with more
+ * partitions is refused ({@link TransactionTopicPartitionsException}).
+ */
+public final class CdcTopics {
+  private CdcTopics() {
+  }
+
+  /**
+   * @return the topics created
+   */
+  public static List<String> ensure(Admin admin, IngraftConfig config) {
+    CdcMapping mapping;
+    try {
+      mapping = MappingReader.of(config.stageOne().cdcMapping()).read();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CDC mapping "
+          + config.stageOne().cdcMapping(), e);
+    }
+    List<NewTopic> wanted = new ArrayList<>();
+    short replication = config.topics().replication();
+    for (String topic : mapping.topics()) {
+      wanted.add(new NewTopic(topic, config.topics().partitions(), replication));
+    }
+    if (mapping.transactionTopic() != null) {
+      wanted.add(new NewTopic(mapping.transactionTopic(), 1, replication));
+    }
+    List<String> created = new ArrayList<>();
+    try {
+      Set<String> existing = admin.listTopics().names().get();
+      for (NewTopic topic : wanted) {
+        if (existing.contains(topic.name())) {
+          continue;
+        }
+        try {
+          admin.createTopics(List.of(topic)).all().get();
+          created.add(topic.name());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create CDC topic " + topic.name() + ": "
+                + e.getCause(), e.getCause());
+          }
+        }
+      }
+      if (mapping.transactionTopic() != null) {
+        Map<String, TopicDescription> described = admin.describeTopics(
+            List.of(mapping.transactionTopic())).allTopicNames().get();
+        int partitions = Optional.ofNullable(described.get(mapping.transactionTopic()))
+            .map(d -> d.partitions().size()).orElse(1);
+        if (partitions != 1) {
+          throw new TransactionTopicPartitionsException(mapping.transactionTopic(), partitions);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted creating CDC topics", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot list or describe CDC topics: " + e.getCause(),
+          e.getCause());
+    }
+    return created;
+  }
+}
