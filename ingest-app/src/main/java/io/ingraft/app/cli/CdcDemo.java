@@ -119,7 +119,6 @@ final class CdcDemo {
         say("Starting Kafka Connect with the Debezium PostgreSQL connector (child JVM, about"
             + " 20-40 s) ...");
         Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, SOURCE, "ingraft", 3);
-        connector.put("skipped.operations", "none");
         try (ConnectWorker worker = ConnectWorker.builder(dir.resolve("connect"))
             .bootstrapServers(broker.bootstrapServers()).classpath(classpath)
             .connector("shop-source", connector).start()) {

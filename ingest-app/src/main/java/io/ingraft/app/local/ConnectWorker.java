@@ -81,10 +81,13 @@ public final class ConnectWorker implements AutoCloseable {
   }
 
   /**
-   * The Debezium PostgreSQL connector's settings for {@code server}: {@code pgoutput}, a
-   * publication of all tables, transaction metadata on, topics {@code <prefix>.<schema>.<table>}
-   * and {@code <prefix>.transaction} created with {@code partitions} partitions. A fresh mutable
-   * map; put more settings in before {@link Builder#connector}.
+   * The Debezium PostgreSQL connector's settings for {@code server}, as Ingraft's CDC mapping
+   * expects them (docs/cdc.md): {@code pgoutput}, a publication of all tables, transaction
+   * metadata on, truncates emitted ({@code skipped.operations=none}), decimals as text and
+   * timestamps as epoch milliseconds (readable without the converter's schemas); topics
+   * {@code <prefix>.<schema>.<table>} created with {@code partitions} partitions, and
+   * {@code <prefix>.transaction} with one (Ingraft requires it). A fresh mutable map; put more
+   * settings in before {@link Builder#connector}.
    */
   public static Map<String, String> debeziumPostgres(LocalPostgres server, String topicPrefix,
       String slot, int partitions) {
@@ -102,8 +105,17 @@ public final class ConnectWorker implements AutoCloseable {
     c.put("publication.autocreate.mode", "all_tables");
     c.put("provide.transaction.metadata", "true");
     c.put("snapshot.mode", "initial");
+    // Debezium skips truncates unless told otherwise; the mapping empties the type on one.
+    c.put("skipped.operations", "none");
+    c.put("decimal.handling.mode", "string");
+    c.put("time.precision.mode", "connect");
     c.put("topic.creation.default.partitions", Integer.toString(partitions));
     c.put("topic.creation.default.replication.factor", "1");
+    c.put("topic.creation.groups", "transactions");
+    c.put("topic.creation.transactions.include", topicPrefix.replace(".", "\\.")
+        + "\\.transaction");
+    c.put("topic.creation.transactions.partitions", "1");
+    c.put("topic.creation.transactions.replication.factor", "1");
     return c;
   }
 

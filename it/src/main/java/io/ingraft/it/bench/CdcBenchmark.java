@@ -93,7 +93,6 @@ public final class CdcBenchmark {
           new ManifestLog(store, GraphId.of(CdcShop.GRAPH)));
       long connectorStart = System.currentTimeMillis();
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
-      connector.put("skipped.operations", "none");
       try (ConnectWorker worker = ConnectWorker.builder(root.resolve("connect"))
               .bootstrapServers(broker.bootstrapServers()).connector("shop-source", connector)
               .start();

@@ -64,7 +64,6 @@ class CdcExactlyOnceTest {
   void theGraphGoesThroughTheDatabasesCommittedStatesAcrossKills(KafkaTestBroker kafka,
       @TempDir Path dir) throws Exception {
     CdcAssumptions.assumePostgresInstalled();
-    CdcAssumptions.assumeCdcCore();
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("cdc proof: seed {}", seed);
     Random random = new Random(seed);
@@ -103,7 +102,7 @@ class CdcExactlyOnceTest {
             }, task -> new Thread(task, "cdc-stream").start());
             if (!last) {
               long target = startVersion + 1 + random.nextInt(Math.max(1, slice.size() / 2));
-              KafkaTestBroker.await(TIMEOUT, "graph version " + target, () -> {
+              awaitOrExplain(child, rig, "graph version " + target, () -> {
                 assertAlive(dead);
                 return rig.latestVersion() >= target;
               });
@@ -177,6 +176,17 @@ class CdcExactlyOnceTest {
     LOG.info("cdc proof: {} versions after the snapshot each equal a committed state, in order"
         + " (last: state {} of {}); {} versions published during the snapshot", checked, matched,
         committed.size() - 1, inSnapshot);
+  }
+
+  /** Waits as {@link KafkaTestBroker#await} does; a timeout fails with the child's output. */
+  private static void awaitOrExplain(ChildJvm.Running child, CdcRig rig, String what,
+      Supplier<Boolean> condition) {
+    try {
+      KafkaTestBroker.await(TIMEOUT, what, condition);
+    } catch (IllegalStateException timedOut) {
+      throw new AssertionError("timed out waiting for " + what + " (latest version "
+          + rig.latestVersion() + "); child output tail:\n" + tail(child.output()), timedOut);
+    }
   }
 
   private static void assertAlive(Supplier<String> dead) {

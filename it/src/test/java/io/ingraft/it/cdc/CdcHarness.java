@@ -48,15 +48,14 @@ final class CdcHarness {
   }
 
   /**
-   * The Debezium PostgreSQL connector on a Connect worker in {@code dir}, topics
-   * {@code <prefix>.public.<table>} and {@code <prefix>.transaction}, with truncates emitted
-   * ({@code skipped.operations=none}); {@code extra} adds or overrides connector settings.
+   * The Debezium PostgreSQL connector on a Connect worker in {@code dir}, configured as Ingraft
+   * expects ({@link ConnectWorker#debeziumPostgres}), topics {@code <prefix>.public.<table>} and
+   * {@code <prefix>.transaction}; {@code extra} adds or overrides connector settings.
    */
   static ConnectWorker startConnector(LocalPostgres pg, String bootstrap, Path dir,
       String prefix, Map<String, String> extra) {
     Map<String, String> config = ConnectWorker.debeziumPostgres(pg, prefix, "ingraft",
         PARTITIONS);
-    config.put("skipped.operations", "none");
     config.putAll(extra);
     return ConnectWorker.builder(dir).bootstrapServers(bootstrap).connector(CONNECTOR, config)
         .start();

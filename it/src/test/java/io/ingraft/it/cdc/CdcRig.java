@@ -81,6 +81,12 @@ final class CdcRig implements AutoCloseable {
     s.put("ingraft.writer.threads", "2");
     s.put("kafka.session.timeout.ms", "3000");
     s.put("kafka.heartbeat.interval.ms", "500");
+    // Stage 1's transactional producers, one request in flight: on this loaded test broker a
+    // first batch to a new internal topic can fail with CONCURRENT_TRANSACTIONS and be
+    // overtaken by the next one, which then fails with OUT_OF_ORDER_SEQUENCE_NUMBER on every
+    // retry (seen here, with the transaction-v2 producer of Kafka 4.4; ProofRig's producer
+    // met the same).
+    s.put("kafka.producer.max.in.flight.requests.per.connection", "1");
     s.put(MAPPING, mappingFile.toString());
     s.putAll(overrides);
     return s;
