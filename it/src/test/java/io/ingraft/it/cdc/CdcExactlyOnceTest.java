@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -88,28 +89,33 @@ class CdcExactlyOnceTest {
               rig.childArgs("cdc-writer-" + round))) {
             Supplier<String> dead = () -> child.isAlive() ? null
                 : "the Ingraft child died:\n" + child.output();
-            long startVersion = rig.latestVersion();
             // The slice's transactions commit while this instance runs, so a kill lands in
             // the middle of the stream: in stage 1 assembling a transaction, or in stage 2.
             List<String> slice = transactions.subList(from, to);
+            List<Long> sliceTxIds = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
               for (String tx : slice) {
-                ShopGraph state = ShopGraph.fromRows(psql.query(tx + ShopGraph.ORACLE_QUERY));
+                List<List<String>> rows = psql.query(
+                    tx.replace("COMMIT;", TX_ID_QUERY + "COMMIT;") + ShopGraph.ORACLE_QUERY);
                 synchronized (committed) {
-                  committed.add(state);
+                  committed.add(ShopGraph.fromRows(rows));
                 }
+                sliceTxIds.add(txId(rows));
               }
             }, task -> new Thread(task, "cdc-stream").start());
             if (!last) {
-              long target = startVersion + 1 + random.nextInt(Math.max(1, slice.size() / 2));
-              awaitOrExplain(child, rig, "graph version " + target, () -> {
-                assertAlive(dead);
-                return rig.latestVersion() >= target;
-              });
+              // Kill once the graph reflects a random transaction of the slice.
+              int k = random.nextInt(slice.size());
+              awaitOrExplain(child, rig, "the graph at transaction " + k + " of round " + round,
+                  () -> {
+                    assertAlive(dead);
+                    return sliceTxIds.size() > k && rig.latestTxId() >= sliceTxIds.get(k);
+                  });
               child.destroyForcibly();
               kills++;
-              LOG.info("cdc proof: killed round {} at version {} (target {})", round,
-                  rig.latestVersion(), target);
+              LOG.info("cdc proof: killed round {} at version {} (reflecting source tx {};"
+                  + " target tx {}, {} of {} in the slice)", round, rig.latestVersion(),
+                  rig.latestTxId(), sliceTxIds.get(k), k, slice.size());
               stream.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             } else {
               stream.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -187,6 +193,18 @@ class CdcExactlyOnceTest {
       throw new AssertionError("timed out waiting for " + what + " (latest version "
           + rig.latestVersion() + "); child output tail:\n" + tail(child.output()), timedOut);
     }
+  }
+
+  /** Selects the transaction's id as a row of its own: {@code txid <TAB> N}. */
+  private static final String TX_ID_QUERY = "SELECT 'txid', txid_current();\n";
+
+  private static long txId(List<List<String>> rows) {
+    for (List<String> row : rows) {
+      if (row.size() == 2 && row.get(0).equals("txid")) {
+        return Long.parseLong(row.get(1));
+      }
+    }
+    throw new IllegalStateException("no txid row in " + rows);
   }
 
   private static void assertAlive(Supplier<String> dead) {

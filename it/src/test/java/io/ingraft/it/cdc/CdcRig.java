@@ -113,6 +113,25 @@ final class CdcRig implements AutoCloseable {
     return log().latest().map(Manifest::version).orElse(0L);
   }
 
+  /**
+   * The source transaction id the latest version reflects (the number before the colon, if
+   * any), or -1 before the first change or while the snapshot loads.
+   */
+  long latestTxId() {
+    Optional<Manifest> latest = log().latest();
+    if (latest.isEmpty()) {
+      return -1;
+    }
+    Optional<CdcPosition> position = position(latest.get());
+    if (position.isEmpty() || position.get().snapshotInProgress()
+        || position.get().txId() == null) {
+      return -1;
+    }
+    String txId = position.get().txId();
+    int colon = txId.indexOf(':');
+    return Long.parseLong(colon < 0 ? txId : txId.substring(0, colon));
+  }
+
   /** The CDC position a version reflects, if any version up to it came from the feed. */
   Optional<CdcPosition> position(Manifest manifest) {
     return log().cdcPosition(manifest);
