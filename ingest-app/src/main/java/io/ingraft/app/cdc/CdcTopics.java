@@ -3,6 +3,7 @@ package io.ingraft.app.cdc;
 import io.ingraft.app.config.IngraftConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the CDC topics stage 1 reads when they are missing, before it starts: the change
@@ -21,6 +23,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * partitions is refused ({@link TransactionTopicPartitionsException}).
  */
 public final class CdcTopics {
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration POLL = Duration.ofMillis(100);
   private CdcTopics() {
   }
 
@@ -60,9 +64,12 @@ public final class CdcTopics {
           }
         }
       }
+      List<String> all = new ArrayList<>(mapping.topics());
       if (mapping.transactionTopic() != null) {
-        Map<String, TopicDescription> described = admin.describeTopics(
-            List.of(mapping.transactionTopic())).allTopicNames().get();
+        all.add(mapping.transactionTopic());
+      }
+      Map<String, TopicDescription> described = awaitLeaders(admin, all);
+      if (mapping.transactionTopic() != null) {
         int partitions = Optional.ofNullable(described.get(mapping.transactionTopic()))
             .map(d -> d.partitions().size()).orElse(1);
         if (partitions != 1) {
@@ -77,5 +84,32 @@ public final class CdcTopics {
           e.getCause());
     }
     return created;
+  }
+
+  /** Describes the topics once every partition has a leader (a new topic needs a moment). */
+  private static Map<String, TopicDescription> awaitLeaders(Admin admin, List<String> topics)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
+            .get();
+        boolean led = described.values().stream().allMatch(d -> d.partitions().stream()
+            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (led) {
+          return described;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw new IllegalStateException("cannot describe CDC topics: " + e.getCause(),
+              e.getCause());
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("CDC topics " + topics + " have no leader after "
+            + TIMEOUT.toSeconds() + " s");
+      }
+      Thread.sleep(POLL.toMillis());
+    }
   }
 }

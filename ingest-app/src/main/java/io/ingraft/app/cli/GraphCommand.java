@@ -103,6 +103,7 @@ final class GraphCommand {
           doc.put("schema", m.schema());
           doc.put("tables", m.tables());
           doc.put("sources", m.sources());
+          log.cdcPosition(m).ifPresent(cdc -> doc.put("cdc", CdcStatus.of(cdc, m)));
           doc.put("pendingSidecars", sidecars);
           out().println(JSON.writeValueAsString(doc));
           return ExitCodes.OK;
@@ -120,8 +121,37 @@ final class GraphCommand {
           m.sources().forEach(sources::row);
           sources.print(out());
         }
+        log.cdcPosition(m).ifPresent(cdc -> {
+          CdcStatus status = CdcStatus.of(cdc, m);
+          out().println();
+          out().printf("CDC source %s: LSN %s (%d), transaction %s, committed %s%s%n",
+              status.source(), status.lsnText(), status.lsn(), status.txId(),
+              status.commitTime(), status.snapshotInProgress() ? ", initial snapshot in progress"
+                  : "");
+          out().printf("behind the source: %d ms when published, %d ms now (since that"
+              + " commit)%n", status.lagAtPublishMs(), status.ageMs());
+        });
       }
       return ExitCodes.OK;
+    }
+  }
+
+  /**
+   * The CDC position a version reflects, as {@code graph status} shows it: the source, its LSN
+   * (also in PostgreSQL's {@code X/Y} notation, to compare with {@code pg_current_wal_lsn()}),
+   * the transaction, its commit time, and how far the graph was behind that commit when the
+   * version was published and is now.
+   */
+  record CdcStatus(String source, long lsn, String lsnText, String txId,
+      java.time.Instant commitTime, boolean snapshotInProgress, long lagAtPublishMs,
+      long ageMs) {
+    static CdcStatus of(io.ingraft.storage.manifest.CdcPosition cdc, Manifest m) {
+      java.time.Instant commit = java.time.Instant.ofEpochMilli(cdc.commitTimeMs());
+      return new CdcStatus(cdc.source(), cdc.lsn(), Long.toHexString(cdc.lsn() >>> 32)
+          .toUpperCase() + "/" + Long.toHexString(cdc.lsn() & 0xFFFFFFFFL).toUpperCase(),
+          cdc.txId(), commit, cdc.snapshotInProgress(),
+          Math.max(0, m.time().toEpochMilli() - cdc.commitTimeMs()),
+          Math.max(0, System.currentTimeMillis() - cdc.commitTimeMs()));
     }
   }
 
@@ -177,11 +207,28 @@ final class GraphCommand {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE, not stdout.")
     Path output;
 
+    @Option(names = "--as-of-lsn", paramLabel = "LSN",
+        description = "The graph as of a CDC source position: the newest version that reflects"
+            + " the source at or before this LSN (a number, or PostgreSQL's X/Y).")
+    String asOfLsn;
+
     @Override
     public Integer call() throws IOException {
       try (StorageSession s = open()) {
-        GraphSnapshot snapshot = version == null ? s.engine.snapshot(graphId())
-            : s.engine.snapshotAt(graphId(), version);
+        GraphSnapshot snapshot;
+        if (asOfLsn != null) {
+          java.util.Optional<GraphSnapshot> found = s.engine.snapshotAsOfCdc(graphId(),
+              parseLsn(asOfLsn));
+          if (found.isEmpty()) {
+            spec.commandLine().getErr().println("ingraft: graph " + graph + " has no version"
+                + " at or before CDC position " + asOfLsn);
+            return ExitCodes.NOT_FOUND;
+          }
+          snapshot = found.get();
+        } else {
+          snapshot = version == null ? s.engine.snapshot(graphId())
+              : s.engine.snapshotAt(graphId(), version);
+        }
         if (output != null) {
           try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
             snapshot.export(w);
@@ -194,6 +241,16 @@ final class GraphCommand {
       }
       return ExitCodes.OK;
     }
+  }
+
+  /** An LSN as a number or in PostgreSQL's {@code X/Y} hexadecimal notation. */
+  static long parseLsn(String text) {
+    int slash = text.indexOf('/');
+    if (slash < 0) {
+      return Long.parseLong(text.trim());
+    }
+    return Long.parseLong(text.substring(0, slash).trim(), 16) << 32
+        | Long.parseLong(text.substring(slash + 1).trim(), 16);
   }
 
   @Command(name = "verify", description = "Check the manifest chain: versions, parents, epochs, and "
