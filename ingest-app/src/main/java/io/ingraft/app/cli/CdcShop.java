@@ -13,8 +13,8 @@ package io.ingraft.app.cli;
  * <p>The mapping: customers, products and orders become nodes keyed by {@code id};
  * {@code referred_by} and {@code customer_id} become {@code REFERRED_BY} and {@code PLACED_BY}
  * edges (the columns themselves are not properties); {@code order_items} becomes
- * {@code CONTAINS} edges with the quantity; a new source column becomes a new property
- * ({@code newColumns: evolve}).
+ * {@code CONTAINS} edges with the quantity; a new source column is handled as
+ * {@link #NEW_COLUMNS} says.
  */
 public final class CdcShop {
   public static final String GRAPH = "shop";
@@ -43,6 +43,12 @@ public final class CdcShop {
       );
       """;
 
+  /**
+   * What the mapping does with a source column it does not know ({@code newColumns}):
+   * {@code ignore}, since {@code evolve} is not built yet (docs/cdc.md) and behaves the same.
+   */
+  public static final String NEW_COLUMNS = "ignore";
+
   /** The schema the mapping declares for a new graph. */
   public static final String SCHEMA = """
       node Customer { id: I64 @key name: String }
@@ -67,7 +73,7 @@ public final class CdcShop {
                      "%1$s.public.order_items"],
           "transactionTopic": "%1$s.transaction",
           "schema": "%3$s",
-          "newColumns": "evolve",
+          "newColumns": "%4$s",
           "tables": {
             "public.customers": {
               "node": "Customer", "key": ["id"], "exclude": ["referred_by"],
@@ -89,6 +95,6 @@ public final class CdcShop {
             }
           }
         }
-        """.formatted(prefix, GRAPH, schema);
+        """.formatted(prefix, GRAPH, schema, NEW_COLUMNS);
   }
 }

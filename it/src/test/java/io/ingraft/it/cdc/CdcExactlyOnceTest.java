@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
 class CdcExactlyOnceTest {
   private static final Logger LOG = LoggerFactory.getLogger(CdcExactlyOnceTest.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
-  private static final int TRANSACTIONS = 80;
+  private static final int TRANSACTIONS = 60;
   private static final int KILLS = 3;
 
   @Test
@@ -89,6 +89,7 @@ class CdcExactlyOnceTest {
               rig.childArgs("cdc-writer-" + round))) {
             Supplier<String> dead = () -> child.isAlive() ? null
                 : "the Ingraft child died:\n" + child.output();
+            LOG.info("cdc proof: round {} started, transactions {} to {}", round, from, to);
             // The slice's transactions commit while this instance runs, so a kill lands in
             // the middle of the stream: in stage 1 assembling a transaction, or in stage 2.
             List<String> slice = transactions.subList(from, to);
@@ -126,6 +127,8 @@ class CdcExactlyOnceTest {
                   assertAlive(dead);
                   return ShopGraph.fromExport(rig.export()).equals(finalState);
                 });
+                LOG.info("cdc proof: the graph equals the database at version {}",
+                    rig.latestVersion());
               } catch (IllegalStateException timedOut) {
                 throw new AssertionError("the graph never reached the database's final state;"
                     + " difference:\n" + ShopGraph.fromExport(rig.export()).diff(finalState)

@@ -3,6 +3,7 @@ package io.ingraft.it.cdc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingraft.app.cli.CdcShop;
 import io.ingraft.app.local.Psql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,8 +68,12 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
     }
     Map<String, String> nodes = new TreeMap<>();
     Set<String> edges = new TreeSet<>();
+    boolean evolve = CdcShop.NEW_COLUMNS.equals("evolve");
     for (ObjectNode row : tables.getOrDefault("customers", List.of())) {
       String id = row.remove("id").asText();
+      if (!evolve) {
+        row.remove(ShopWorkload.ADDED_COLUMN); // the mapping ignores new source columns
+      }
       JsonNode referrer = row.remove("referred_by");
       nodes.put(nodeKey(CUSTOMER, id), props(row));
       if (referrer != null && !referrer.isNull()) {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ingraft.app.cdc.CdcMapping;
 import io.ingraft.app.cdc.MappingCheck;
-import io.ingraft.app.cli.CdcShop;
 import io.ingraft.app.cdc.MappingReader;
+import io.ingraft.app.cli.CdcShop;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +21,5 @@ class ShopMappingTest {
     assertThat(MappingCheck.problems(reader, mapping, MappingCheck.declaredSchema(mapping)))
         .isEmpty();
     assertThat(mapping.transactional()).isTrue();
-    assertThat(mapping.newColumns()).isEqualTo(CdcMapping.NewColumns.EVOLVE);
   }
 }
