@@ -58,6 +58,10 @@ public final class DemoCommand implements AddOnCommand {
   @Option(names = {"-v", "--verbose"}, description = "Show the pipeline's own log lines too.")
   boolean verbose;
 
+  @Option(names = "--cdc", description = "Change data capture instead: PostgreSQL -> Debezium ->"
+      + " graph versions, live (needs PostgreSQL: apt-get install postgresql; see docs/cdc.md).")
+  boolean cdc;
+
   @Spec
   CommandSpec spec;
 
@@ -68,6 +72,9 @@ public final class DemoCommand implements AddOnCommand {
       // The demo narrates on its own; the pipeline's INFO lines would interleave with it.
       ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.ingraft"))
           .setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+    if (cdc) {
+      return new CdcDemo(dir, Duration.ofSeconds(timeoutSeconds), out).run();
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
     deleteContents(dir);

@@ -1,0 +1,225 @@
+package io.ingraft.it.bench;
+
+import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.kafka.LocalKafkaBroker;
+import io.ingraft.app.local.ConnectWorker;
+import io.ingraft.app.local.LocalPostgres;
+import io.ingraft.app.local.Psql;
+import io.ingraft.app.cli.CdcShop;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.manifest.CdcPosition;
+import io.ingraft.storage.manifest.Manifest;
+import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.object.LocalObjectStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * Change data capture from PostgreSQL to published graph versions: a private PostgreSQL, the
+ * Debezium PostgreSQL connector on a Connect worker (child JVM), a local broker (child JVM) and
+ * Ingraft's pipeline in this JVM with the shop's CDC mapping. Measures, from the database's
+ * commit time ({@code source.ts_ms}, carried into each version's CDC position) to the publish of
+ * the version that reflects it (the manifest's time):
+ *
+ * <ol>
+ *   <li>the initial snapshot ({@code op = r}) of {@code rows} products, as events per second;
+ *   <li>one transaction updating all {@code rows} products: events per second from its commit to
+ *       its version;
+ *   <li>a stream of {@code small} small transactions (a customer, an order, two items: four
+ *       events each), paced at {@code rate} transactions per second, then the same unpaced:
+ *       events per second from the first commit to the last publish, and the freshness of each
+ *       version (publish time minus source commit time), p50 and p99.
+ * </ol>
+ *
+ * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate>"]}
+ * (defaults 100000 2000 200). Needs PostgreSQL ({@code apt-get install postgresql}) and the
+ * Debezium worker classpath (built by the reactor, {@code it/debezium-worker}).
+ */
+public final class CdcBenchmark {
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private final Path root;
+  private final Psql psql;
+  private final ManifestLog log;
+
+  private CdcBenchmark(Path root, Psql psql, ManifestLog log) {
+    this.root = root;
+    this.psql = psql;
+    this.log = log;
+  }
+
+  public static void main(String[] rawArgs) throws Exception {
+    String[] args = Arrays.stream(rawArgs).filter(a -> !a.isBlank())
+        .flatMap(a -> Arrays.stream(a.trim().split("\\s+"))).toArray(String[]::new);
+    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int small = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Files.createDirectories(tmp);
+    Path root = Files.createTempDirectory(tmp, "cdc-bench-");
+    // PostgreSQL runs as the postgres OS user when this is root: it must reach its directory.
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    System.out.printf("Ingraft CDC benchmark: PostgreSQL -> Debezium 3.6.1 (Connect 4.1.1) -> Kafka"
+            + " -> Ingraft; %,d-row snapshot and update, %,d small transactions at %d/s;"
+            + " %d cores, load average %s%n", rows, small, rate,
+        Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
+    System.out.printf("work directory %s (deleted at the end)%n%n", root);
+    try (LocalKafkaBroker broker = LocalKafkaBroker.builder(root.resolve("broker")).partitions(3)
+            .start();
+        LocalPostgres pg = LocalPostgres.builder(root.resolve("postgres")).start()) {
+      Psql psql = pg.psql();
+      psql.execute(CdcShop.DDL + "INSERT INTO customers VALUES (1, 'first', NULL);\n"
+          + "INSERT INTO products SELECT g, 'product-' || g, 1 + g % 50"
+          + " FROM generate_series(1, " + rows + ") g;\n");
+      String source = "bench";
+      Path mapping = root.resolve("shop-cdc-mapping.json");
+      Files.writeString(mapping, CdcShop.mappingJson(source), StandardCharsets.UTF_8);
+      LocalObjectStore store = new LocalObjectStore(root.resolve("graphs"));
+      CdcBenchmark bench = new CdcBenchmark(root, psql,
+          new ManifestLog(store, GraphId.of(CdcShop.GRAPH)));
+      long connectorStart = System.currentTimeMillis();
+      Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
+      try (ConnectWorker worker = ConnectWorker.builder(root.resolve("connect"))
+              .bootstrapServers(broker.bootstrapServers()).connector("shop-source", connector)
+              .start();
+          IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
+        pipeline.start();
+        System.out.printf("connector running in %.1f s%n", worker.startupTime().toMillis() / 1e3);
+        bench.snapshot(rows, connectorStart);
+        bench.bigUpdate(rows);
+        bench.smallTransactions(small, rate, 2);
+        bench.smallTransactions(small, 0, 1_000_000);
+      } finally {
+        store.close();
+      }
+    } finally {
+      deleteRecursively(root);
+    }
+  }
+
+  private IngraftConfig config(LocalKafkaBroker broker, Path mapping) {
+    Map<String, String> s = new HashMap<>();
+    s.put(IngraftConfig.BOOTSTRAP, broker.bootstrapServers());
+    s.put("storage.root", root.resolve("graphs").toString());
+    s.put("ingraft.topic.partitions", "3");
+    s.put("ingraft.state-dir", root.resolve("streams").toString());
+    s.put("ingraft.writer.id", "cdc-bench");
+    s.put("ingraft.cdc.mapping", mapping.toString());
+    return IngraftConfig.fromMap(s);
+  }
+
+  private void snapshot(int rows, long connectorStart) throws InterruptedException {
+    Manifest done = await("the snapshot's last version",
+        m -> position(m).map(p -> !p.snapshotInProgress()).orElse(false));
+    double seconds = (done.time().toEpochMilli() - connectorStart) / 1e3;
+    System.out.printf("%nsnapshot: %,d rows (op=r) from the connector's start to the version that"
+        + " completes them in %.1f s: %,.0f events/s%n", rows + 1, seconds, (rows + 1) / seconds);
+  }
+
+  private void bigUpdate(int rows) throws InterruptedException {
+    String txId = psql.scalar("BEGIN; UPDATE products SET price = price + 1;"
+        + " SELECT txid_current(); COMMIT;");
+    Manifest version = await("the version of transaction " + txId,
+        m -> position(m).map(p -> sameTransaction(p, txId)).orElse(false));
+    CdcPosition p = position(version).orElseThrow();
+    double seconds = (version.time().toEpochMilli() - p.commitTimeMs()) / 1e3;
+    System.out.printf("%none transaction updating %,d rows: commit to published version in"
+        + " %.2f s: %,.0f events/s%n", rows, seconds, rows / seconds);
+  }
+
+  /** {@code count} transactions of four events, paced at {@code rate} per second (0: unpaced). */
+  private void smallTransactions(int count, int rate, long firstId) throws InterruptedException {
+    long before = log.latest().map(Manifest::version).orElse(0L);
+    StringBuilder script = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      long id = firstId + i;
+      script.append("BEGIN;\nINSERT INTO customers VALUES (").append(id).append(", 'c-")
+          .append(id).append("', 1);\nINSERT INTO orders VALUES (").append(id).append(", ")
+          .append(id).append(", 3);\nINSERT INTO order_items VALUES (").append(id)
+          .append(", 1, 1), (").append(id).append(", 2, 2);\n");
+      if (i == count - 1) {
+        script.append("SELECT txid_current();\n");
+      }
+      script.append("COMMIT;\n");
+      if (rate > 0) {
+        script.append("SELECT pg_sleep(").append(1.0 / rate).append(");\n");
+      }
+    }
+    List<List<String>> out = psql.query(script.toString());
+    String lastTx = out.get(out.size() - 1).get(0);
+    Manifest last = await("the version of transaction " + lastTx,
+        m -> position(m).map(p -> sameTransaction(p, lastTx)).orElse(false));
+    List<Long> freshness = new ArrayList<>();
+    long events = 0;
+    long firstCommit = Long.MAX_VALUE;
+    for (long v = before + 1; v <= last.version(); v++) {
+      Manifest m = log.read(v);
+      if (m.commit().cdc() == null) {
+        continue;
+      }
+      events += m.commit().eventCount();
+      firstCommit = Math.min(firstCommit, m.commit().cdc().commitTimeMs());
+      freshness.add((m.time().toEpochMilli() - m.commit().cdc().commitTimeMs()) * 1_000_000);
+    }
+    double seconds = (last.time().toEpochMilli() - firstCommit) / 1e3;
+    Percentiles fresh = Percentiles.ofNanos(freshness.stream().mapToLong(Long::longValue)
+        .toArray());
+    System.out.printf("%n%,d small transactions (4 events each), %s: %,d events in %,d versions,"
+            + " first commit to last publish %.2f s: %,.0f events/s%n", count,
+        rate > 0 ? "paced at " + rate + "/s" : "unpaced", events, freshness.size(), seconds,
+        events / seconds);
+    System.out.printf("  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms,"
+        + " max %.0f ms%n", fresh.p50(), fresh.p99(), fresh.max());
+  }
+
+  private static boolean sameTransaction(CdcPosition position, String txId) {
+    return position.txId() != null
+        && (position.txId().equals(txId) || position.txId().startsWith(txId + ":"));
+  }
+
+  private Optional<CdcPosition> position(Manifest manifest) {
+    return log.cdcPosition(manifest);
+  }
+
+  /** Polls the newest version until {@code done} holds for it; fails after the timeout. */
+  private Manifest await(String what, Predicate<Manifest> done) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      Optional<Manifest> latest = log.latest();
+      if (latest.isPresent() && done.test(latest.get())) {
+        // The first version for which it holds, not a later one.
+        Manifest first = latest.get();
+        while (first.version() > 1 && done.test(log.read(first.version() - 1))) {
+          first = log.read(first.version() - 1);
+        }
+        return first;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + TIMEOUT + " waiting for " + what);
+      }
+      Thread.sleep(20); // poll interval
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("cannot delete " + dir + ": " + e);
+    }
+  }
+}
