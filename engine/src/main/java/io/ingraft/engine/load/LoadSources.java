@@ -147,14 +147,14 @@ public final class LoadSources {
       Path realBase = base.toRealPath();
       real = path.toRealPath();
       if (!real.startsWith(realBase)) {
-        throw refused(uri, NOT_A_FILE);
+        throw notAFile(uri);
       }
       attributes = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | SecurityException e) {
-      throw refused(uri, NOT_A_FILE);
+      throw notAFile(uri);
     }
     if (!attributes.isRegularFile() || !Files.isReadable(real)) {
-      throw refused(uri, NOT_A_FILE);
+      throw notAFile(uri);
     }
     if (attributes.size() > limits.maxBytes()) {
       throw new EventRejectedException(RejectionCode.LOAD_TOO_LARGE, "load file " + shown(uri)
@@ -208,6 +208,14 @@ public final class LoadSources {
         throw refused(uri, problem);
       }
     }
+  }
+
+  /**
+   * The one refusal for a uri that passed the text checks but names nothing readable: missing,
+   * unreadable, a link out of its root, not a regular file (or, on S3, no such object).
+   */
+  public static EventRejectedException notAFile(String uri) {
+    return refused(uri, NOT_A_FILE);
   }
 
   private static EventRejectedException refused(String uri, String problem) {

@@ -12,6 +12,7 @@ import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.load.LoadLimits;
 import io.ingraft.engine.load.LoadSource;
 import io.ingraft.engine.load.LoadSources;
+import io.ingraft.storage.object.ObjectNotFoundException;
 import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -114,6 +115,9 @@ public final class LoadFiles {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof EventRejectedException rejected) {
         throw rejected;
+      }
+      if (e.getCause() instanceof ObjectNotFoundException) {
+        throw LoadSources.notAFile(source.uri());
       }
       // Never the cause's message: it may quote the file.
       throw new EventRejectedException(RejectionCode.BAD_LOAD, "cannot read load file "
