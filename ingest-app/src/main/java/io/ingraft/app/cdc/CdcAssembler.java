@@ -350,7 +350,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     Map<String, Long> target = meta.target();
     if (target == null) {
-      Map<String, Long> taken = new TreeMap<>(endOffsets.endOffsets());
+      Map<String, Long> taken;
+      try {
+        taken = new TreeMap<>(endOffsets.endOffsets());
+      } catch (RuntimeException e) {
+        // The cluster did not answer: the next sweep asks again.
+        LOG.warn("CDC source {}: cannot take the change topics' end offsets yet: {}",
+            mapping.source(), e.getMessage());
+        return false;
+      }
       putMeta(with(meta, m -> new Meta(m.phase(), taken, m.nextSeq(), m.headEnd(), m.nextEnd(),
           m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
       target = taken;
