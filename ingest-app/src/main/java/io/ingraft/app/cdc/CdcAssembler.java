@@ -350,7 +350,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     Map<String, Long> target = meta.target();
     if (target == null) {
-      Map<String, Long> taken = new TreeMap<>(endOffsets.endOffsets());
+      Map<String, Long> taken;
+      try {
+        taken = new TreeMap<>(endOffsets.endOffsets());
+      } catch (RuntimeException e) {
+        // The cluster did not answer: the next sweep asks again.
+        LOG.warn("CDC source {}: cannot take the change topics' end offsets yet: {}",
+            mapping.source(), e.getMessage());
+        return false;
+      }
       putMeta(with(meta, m -> new Meta(m.phase(), taken, m.nextSeq(), m.headEnd(), m.nextEnd(),
           m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
       target = taken;
@@ -409,21 +417,28 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     CdcMark mark = new CdcMark(mapping.source(), end.lsn(), end.txId(), commitTs, false);
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     List<CdcItem> segment = new ArrayList<>();
+    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     for (CdcItem change : changes) {
       if (change.kind() == CdcItem.Kind.TRUNCATE) {
+        // The engine applies an overwrite against the committed graph, not against changes
+        // staged before it in the same batch: the changes before a truncate, the truncate and
+        // the changes after it are three batches (docs/cdc.md, "Order and atomicity").
         writeSegment(segment, mark, byGraph);
         segment.clear();
+        byGraph.forEach((graph, events) -> writeBatch(graph, events, change,
+            SealReason.TRANSACTION, changes));
+        byGraph.clear();
         for (String graph : truncatedGraphs(change)) {
-          byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.truncate(graph,
+          writeBatch(graph, List.of(records.truncate(graph,
               CdcLogRecords.eventId(mapping.source(), change, "t"), change.type(),
-              mapping.table(change.table()).isEdge(), change, mark));
+              mapping.table(change.table()).isEdge(), change, mark)), change, SealReason.LOAD,
+              changes);
         }
       } else if (change.kind() == CdcItem.Kind.ROW) {
         segment.add(change);
       }
     }
     writeSegment(segment, mark, byGraph);
-    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
         SealReason.TRANSACTION, changes));
   }
@@ -485,8 +500,12 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     for (String graph : graphsHit) {
       List<byte[]> events = new ArrayList<>(2);
       if (item.kind() == CdcItem.Kind.TRUNCATE) {
-        events.add(records.truncate(graph, CdcLogRecords.eventId(mapping.source(), item, "t"),
-            item.type(), mapping.table(item.table()).isEdge(), item, mark));
+        // A batch of its own: an overwrite applies against the committed graph.
+        writeBatch(graph, List.of(records.truncate(graph,
+            CdcLogRecords.eventId(mapping.source(), item, "t"), item.type(),
+            mapping.table(item.table()).isEdge(), item, mark)), item, SealReason.LOAD,
+            List.of(item));
+        continue;
       } else {
         events.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), item, "n"),
             item.nodeOps(), item, mark));
