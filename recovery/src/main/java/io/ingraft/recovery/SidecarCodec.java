@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingraft.storage.json.StrictJsonMapper;
+import io.ingraft.storage.manifest.CommitInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -38,6 +39,7 @@ public final class SidecarCodec {
           + (format == null ? "(missing)" : format.toString()) + ", this reader knows format "
           + Sidecar.FORMAT, null);
     }
+    CommitInfo.readAbsentCdcAsNull(tree.get("commit"));
     try {
       return mapper.treeToValue(tree, Sidecar.class);
     } catch (JacksonException e) {

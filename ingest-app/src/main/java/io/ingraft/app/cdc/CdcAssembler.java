@@ -103,7 +103,6 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
 
   private final CdcMapping mapping;
   private final GraphSchema schema;
-  private final String schemaHash;
   private final IngraftConfig.Sealing sealing;
   private final Supplier<EndOffsets> endOffsetsFactory;
   private final CdcLogRecords records = new CdcLogRecords();
@@ -116,12 +115,13 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final Map<String, TxState> transactions = new HashMap<>();
   private final Map<String, GraphState> graphs = new HashMap<>();
   private final Map<String, Long> seen = new HashMap<>();
+  /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
+  private final Map<String, GraphSchema> evolved = new HashMap<>();
 
   CdcAssembler(CdcMapping mapping, GraphSchema schema, IngraftConfig.Sealing sealing,
       Supplier<EndOffsets> endOffsetsFactory) {
     this.mapping = mapping;
     this.schema = schema;
-    this.schemaHash = mapping.schema() == null ? null : schema.hash();
     this.sealing = sealing;
     this.endOffsetsFactory = endOffsetsFactory;
   }
@@ -154,6 +154,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     transactions.clear();
     graphs.clear();
     seen.clear();
+    evolved.clear();
     meta = null;
     try (KeyValueIterator<String, String> all = state.all()) {
       while (all.hasNext()) {
@@ -167,6 +168,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           graphs.put(key.substring(6), read(entry.value, GraphState.class));
         } else if (key.startsWith("seen/")) {
           seen.put(key.substring(5), Long.parseLong(entry.value));
+        } else if (key.startsWith("schema/")) {
+          evolved.put(key.substring(7), GraphSchema.parse(entry.value));
         }
       }
     }
@@ -281,7 +284,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
         m.nextEnd(), 0, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-    byGraph.forEach((graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT));
+    byGraph.forEach((graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT,
+        nodes));
   }
 
   /** Called when the snapshot is complete: remaining nodes, then every edge, then go on. */
@@ -313,7 +317,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       batch.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), p.item(),
           p.suffix()), p.ops(), p.item(), snapshotMark(p.item(), !last)));
       if (last || batch.size() >= sealing.maxEvents()) {
-        writeBatch(graph, batch, p.item(), last ? SealReason.TRANSACTION : SealReason.COUNT);
+        writeBatch(graph, batch, p.item(), last ? SealReason.TRANSACTION : SealReason.COUNT,
+            nodes);
         chunk.remove(graph);
       }
     }
@@ -420,7 +425,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     writeSegment(segment, mark, byGraph);
     CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
-        SealReason.TRANSACTION));
+        SealReason.TRANSACTION, changes));
   }
 
   /**
@@ -496,7 +501,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
 
   /** Adds events to the graph's open batch, sealed at the event limit or after the linger. */
   private void appendOpen(String graph, List<byte[]> events, CdcItem anchor) {
-    ensureSchema(graph, anchor);
+    ensureSchema(graph, anchor, List.of(anchor));
     GraphState g = graphs.get(graph);
     long now = context.currentSystemTimeMs();
     for (byte[] event : events) {
@@ -513,12 +518,16 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   // ---------------------------------------------------------------------------------------------
   // Writing
 
-  /** Writes {@code events} as one batch of the graph (an open batch is sealed first). */
-  private void writeBatch(String graph, List<byte[]> events, CdcItem anchor, SealReason reason) {
+  /**
+   * Writes {@code events} as one batch of the graph (an open batch is sealed first), after the
+   * schema change that {@code items} need, if any.
+   */
+  private void writeBatch(String graph, List<byte[]> events, CdcItem anchor, SealReason reason,
+      List<CdcItem> items) {
     if (events.isEmpty()) {
       return;
     }
-    ensureSchema(graph, anchor);
+    ensureSchema(graph, anchor, items);
     GraphState g = graphs.get(graph);
     if (g.openEvents() > 0) {
       g = seal(graph, g, SealReason.TRANSACTION);
@@ -530,21 +539,58 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     putGraph(graph, seal(graph, g, reason));
   }
 
-  /** Before a graph's first batch: the mapping's schema, as a batch of its own. */
-  private void ensureSchema(String graph, CdcItem anchor) {
+  /**
+   * Before a graph's batch, as a batch of its own: the mapping's schema before the graph's first
+   * one, and an additive change when {@code items} bring properties the graph's types do not
+   * have ({@code newColumns: evolve}).
+   */
+  private void ensureSchema(String graph, CdcItem anchor, List<CdcItem> items) {
     GraphState g = graphs.get(graph);
     if (g == null) {
       g = new GraphState(0, 0, 0, null);
     }
-    if (schemaHash != null && !schemaHash.equals(g.schemaHash())) {
+    GraphSchema current = evolved.getOrDefault(graph, schema);
+    GraphSchema next = current;
+    for (CdcItem item : items) {
+      if (item.added() == null || !graph.equals(item.graph())) {
+        continue;
+      }
+      for (Map.Entry<String, String> property : item.added().entrySet()) {
+        if (!hasProperty(next, item.type(), property.getKey())) {
+          next = SchemaText.withProperty(next, item.type(), property.getKey(),
+              new io.ingraft.engine.schema.PropertyType.Scalar(
+                  io.ingraft.engine.schema.ScalarKind.fromLanguageName(property.getValue())
+                      .orElseThrow()));
+        }
+      }
+    }
+    if (next != current) {
+      evolved.put(graph, next);
+      state.put("schema/" + graph, next.source());
+      LOG.info("CDC source {}: graph {} gets new properties from the source (schema {})",
+          mapping.source(), graph, next.hash().substring(0, 12));
+    }
+    String wanted = mapping.schema() == null && next == schema ? null : next.hash();
+    if (wanted != null && !wanted.equals(g.schemaHash())) {
       if (g.openEvents() > 0) {
         g = seal(graph, g, SealReason.SCHEMA);
       }
-      forward(graph, records.schema(graph, mapping.source() + ":schema:" + schemaHash,
-          mapping.schema(), anchor));
-      g = seal(graph, new GraphState(g.nextSequence(), 1, 0, schemaHash), SealReason.SCHEMA);
+      forward(graph, records.schema(graph, mapping.source() + ":schema:" + wanted,
+          next.source(), anchor));
+      g = seal(graph, new GraphState(g.nextSequence(), 1, 0, wanted), SealReason.SCHEMA);
     }
     putGraph(graph, g);
+  }
+
+  /** Whether the node or edge type has the property (an unknown type counts as having it). */
+  private static boolean hasProperty(GraphSchema schema, String type, String property) {
+    if (type == null) {
+      return true;
+    }
+    if (schema.nodeType(type).isPresent()) {
+      return schema.nodeType(type).get().property(property).isPresent();
+    }
+    return schema.edgeType(type).map(t -> t.property(property).isPresent()).orElse(true);
   }
 
   private GraphState seal(String graph, GraphState g, SealReason reason) {

@@ -78,7 +78,7 @@ final class CdcDecodeProcessor implements Processor<byte[], byte[], String, CdcD
       if (m.end()) {
         forward(new CdcItem(CdcItem.Kind.END, m.txId(), 0, true, m.lsn(), m.tsMs(), null, null,
             null, null, null, 0, null, null, m.perTable(), m.eventCount(), source.topic(),
-            source.partition(), source.offset()));
+            source.partition(), source.offset(), null));
       }
       return;
     }
@@ -93,13 +93,13 @@ final class CdcDecodeProcessor implements Processor<byte[], byte[], String, CdcD
           event.transaction() == null ? 0 : event.transaction().totalOrder(),
           event.transaction() != null, event.source().lsn(), event.source().tsMs(),
           event.source().snapshot(), event.table(), null, null, null, 0, null, null, null, 0,
-          source.topic(), source.partition(), source.offset()));
+          source.topic(), source.partition(), source.offset(), null));
     }
   }
 
   private static CdcItem item(CdcItem.Kind kind, String txId, RecordMetadata source) {
     return new CdcItem(kind, txId, 0, false, 0, 0, null, null, null, null, null, 0, null, null,
-        null, 0, source.topic(), source.partition(), source.offset());
+        null, 0, source.topic(), source.partition(), source.offset(), null);
   }
 
   private void forward(CdcItem item) {

@@ -31,7 +31,9 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * {@code txId}, {@code totalOrder}, {@code lsn}, {@code tsMs} and {@code snapshot} are the
  * source's position ({@code totalOrder} 0 without a transaction block); {@code topic},
- * {@code partition} and {@code offset} are where the record was read.
+ * {@code partition} and {@code offset} are where the record was read. {@code added} names the
+ * properties a row brings that the graph's type does not have yet, with their types
+ * ({@code newColumns: evolve}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CdcItem(
@@ -53,7 +55,8 @@ public record CdcItem(
     long eventCount,
     String topic,
     int partition,
-    long offset) {
+    long offset,
+    Map<String, String> added) {
 
   /** The kind of item. */
   public enum Kind {

@@ -9,6 +9,7 @@ import io.ingraft.engine.schema.EdgeType;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.engine.schema.NodeType;
 import io.ingraft.engine.schema.Property;
+import io.ingraft.engine.schema.PropertyType;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.InvalidNameException;
 import java.util.ArrayList;
@@ -88,12 +89,14 @@ public final class RowMapper {
     if (event.op() == Operation.TRUNCATE) {
       return new CdcItem(CdcItem.Kind.TRUNCATE, txId, totalOrder, event.transaction() != null,
           event.source().lsn(), event.source().tsMs(), event.source().snapshot(), event.table(),
-          mapping.graph(), table.type(), null, 0, null, null, null, 0, topic, partition, offset);
+          mapping.graph(), table.type(), null, 0, null, null, null, 0, topic, partition, offset,
+          null);
     }
     boolean deleted = event.op() == Operation.DELETE;
     Map<String, Object> row = deleted ? event.before() : event.after();
     String graph = graphOf(row);
     List<CdcOp> nodeOps = new ArrayList<>(1);
+    Map<String, String> added = new LinkedHashMap<>();
     List<CdcOp> edgeOps = new ArrayList<>();
     String rowKey;
     int phase;
@@ -110,7 +113,8 @@ public final class RowMapper {
         Set<String> skip = new HashSet<>(table.key());
         skip.add(table.from().column());
         skip.add(table.to().column());
-        Map<String, Object> props = properties(table, row, skip, edge.properties(), null);
+        Map<String, Object> props = properties(table, row, skip, edge.properties(), null,
+            added);
         nodeOps.add(new CdcOp("insertEdge", edge.name().value(), null, from, to, id, props));
         phase = CdcItem.JOIN_UPSERT;
       }
@@ -131,7 +135,8 @@ public final class RowMapper {
         }
         String keyProperty = MappingCheck.keyProperty(table);
         Set<String> unavailable = new HashSet<>();
-        Map<String, Object> props = properties(table, row, skip, node.properties(), unavailable);
+        Map<String, Object> props = properties(table, row, skip, node.properties(), unavailable,
+            added);
         props.put(keyProperty, key);
         if (unavailable.isEmpty()) {
           nodeOps.add(new CdcOp("upsertNode", node.name().value(), null, null, null, null,
@@ -152,7 +157,8 @@ public final class RowMapper {
     return new CdcItem(CdcItem.Kind.ROW, txId, totalOrder, event.transaction() != null,
         event.source().lsn(), event.source().tsMs(), event.source().snapshot(), event.table(),
         graph, table.type(), event.table() + "/" + rowKey, phase, nodeOps,
-        edgeOps.isEmpty() ? null : edgeOps, null, 0, topic, partition, offset);
+        edgeOps.isEmpty() ? null : edgeOps, null, 0, topic, partition, offset,
+        added.isEmpty() ? null : added);
   }
 
   private CdcOp foreignKeyOp(String table, String rowKey, Object key, String column,
@@ -196,8 +202,9 @@ public final class RowMapper {
    * under their own names when the table has no {@code columns} list, those the type has; the
    * others are new columns, ignored), less {@code skip} and the excluded ones.
    */
-  private static Map<String, Object> properties(TableMapping table, Map<String, Object> row,
-      Set<String> skip, List<Property> typeProperties, Set<String> unavailable) {
+  private Map<String, Object> properties(TableMapping table, Map<String, Object> row,
+      Set<String> skip, List<Property> typeProperties, Set<String> unavailable,
+      Map<String, String> added) {
     Map<String, Property> byName = new LinkedHashMap<>();
     typeProperties.forEach(p -> byName.put(p.name(), p));
     Map<String, Object> props = new LinkedHashMap<>();
@@ -212,7 +219,12 @@ public final class RowMapper {
       }
       Property property = byName.get(propertyName);
       if (property == null) {
-        continue; // a column the graph's type does not have: newColumns decides (ignore)
+        // A column the graph's type does not have: ignored, or a new nullable property.
+        property = newProperty(table, name, column.getValue());
+        if (property == null) {
+          continue;
+        }
+        added.put(property.name(), property.type().toString());
       }
       if (PropertyValues.UNAVAILABLE.equals(column.getValue()) && unavailable != null) {
         unavailable.add(name);
@@ -221,6 +233,39 @@ public final class RowMapper {
       props.put(propertyName, PropertyValues.of(name, column.getValue(), property));
     }
     return props;
+  }
+
+  /**
+   * The property a new column becomes with {@code newColumns: evolve} (tables mapping all their
+   * columns): nullable, typed by its value; null when the column is ignored (the mapping says
+   * so, the value is null and so has no type yet, the name is no property name, or it is the
+   * graph column).
+   */
+  private Property newProperty(TableMapping table, String column, Object value) {
+    if (mapping.newColumns() != CdcMapping.NewColumns.EVOLVE || !table.allColumns()
+        || value == null || column.equals(mapping.graphColumn())
+        || !MappingCheck.isName(column)) {
+      return null;
+    }
+    PropertyType type;
+    if (value instanceof Long) {
+      type = PropertyType.I64;
+    } else if (value instanceof Double || value instanceof java.math.BigDecimal) {
+      type = PropertyType.F64;
+    } else if (value instanceof Boolean) {
+      type = PropertyType.BOOL;
+    } else if (value instanceof java.time.LocalDate) {
+      type = PropertyType.DATE;
+    } else if (value instanceof java.time.Instant) {
+      type = PropertyType.DATE_TIME;
+    } else if (value instanceof byte[]) {
+      type = PropertyType.BLOB;
+    } else if (value instanceof String || value instanceof java.time.LocalTime) {
+      type = PropertyType.STRING;
+    } else {
+      return null;
+    }
+    return Property.of(column, type, true);
   }
 
   private String graphOf(Map<String, Object> row) {

@@ -1,6 +1,8 @@
 package io.ingraft.storage.manifest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
 
 /**
@@ -26,6 +28,17 @@ public record CommitInfo(
     Objects.requireNonNull(actor, "actor");
     if (eventCount < 0) {
       throw new IllegalArgumentException("eventCount must be >= 0: " + eventCount);
+    }
+  }
+
+  /**
+   * Makes a commit-info JSON object written without {@code cdc} (every commit not from a CDC
+   * feed, and every one written before CDC positions existed) readable by a strict mapper, which
+   * otherwise refuses a missing creator property: the absent field is read as null.
+   */
+  public static void readAbsentCdcAsNull(JsonNode commit) {
+    if (commit instanceof ObjectNode object && !object.has("cdc")) {
+      object.putNull("cdc");
     }
   }
 

@@ -3,7 +3,6 @@ package io.ingraft.storage.manifest;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingraft.storage.json.StrictJsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,9 +45,7 @@ public final class ManifestCodec {
     }
     // The CDC position is optional (absent from every manifest that does not come from a CDC
     // feed), while the mapper makes every other missing creator property an error.
-    if (tree.get("commit") instanceof ObjectNode commit && !commit.has("cdc")) {
-      commit.putNull("cdc");
-    }
+    CommitInfo.readAbsentCdcAsNull(tree.get("commit"));
     try {
       return mapper.treeToValue(tree, Manifest.class);
     } catch (JacksonException e) {
