@@ -1,12 +1,12 @@
 package io.ingraft.it.bench;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.cli.CdcShop;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.local.ConnectWorker;
 import io.ingraft.app.local.LocalPostgres;
 import io.ingraft.app.local.Psql;
-import io.ingraft.app.cli.CdcShop;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.Manifest;
@@ -27,6 +27,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Change data capture from PostgreSQL to published graph versions: a private PostgreSQL, the
@@ -52,14 +57,18 @@ import java.util.stream.Stream;
 public final class CdcBenchmark {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
+  private static final String SOURCE = "bench";
+
   private final Path root;
   private final Psql psql;
   private final ManifestLog log;
+  private final String bootstrap;
 
-  private CdcBenchmark(Path root, Psql psql, ManifestLog log) {
+  private CdcBenchmark(Path root, Psql psql, ManifestLog log, String bootstrap) {
     this.root = root;
     this.psql = psql;
     this.log = log;
+    this.bootstrap = bootstrap;
   }
 
   public static void main(String[] rawArgs) throws Exception {
@@ -85,21 +94,21 @@ public final class CdcBenchmark {
       psql.execute(CdcShop.DDL + "INSERT INTO customers VALUES (1, 'first', NULL);\n"
           + "INSERT INTO products SELECT g, 'product-' || g, 1 + g % 50"
           + " FROM generate_series(1, " + rows + ") g;\n");
-      String source = "bench";
+      String source = SOURCE;
       Path mapping = root.resolve("shop-cdc-mapping.json");
       Files.writeString(mapping, CdcShop.mappingJson(source), StandardCharsets.UTF_8);
       LocalObjectStore store = new LocalObjectStore(root.resolve("graphs"));
       CdcBenchmark bench = new CdcBenchmark(root, psql,
-          new ManifestLog(store, GraphId.of(CdcShop.GRAPH)));
-      long connectorStart = System.currentTimeMillis();
+          new ManifestLog(store, GraphId.of(CdcShop.GRAPH)), broker.bootstrapServers());
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
       try (ConnectWorker worker = ConnectWorker.builder(root.resolve("connect"))
               .bootstrapServers(broker.bootstrapServers()).connector("shop-source", connector)
               .start();
           IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
+        long connectorRunning = System.currentTimeMillis();
         pipeline.start();
         System.out.printf("connector running in %.1f s%n", worker.startupTime().toMillis() / 1e3);
-        bench.snapshot(rows, connectorStart);
+        bench.snapshot(rows, connectorRunning);
         bench.bigUpdate(rows);
         bench.smallTransactions(small, rate, 2);
         bench.smallTransactions(small, 0, 1_000_000);
@@ -122,12 +131,13 @@ public final class CdcBenchmark {
     return IngraftConfig.fromMap(s);
   }
 
-  private void snapshot(int rows, long connectorStart) throws InterruptedException {
+  private void snapshot(int rows, long connectorRunning) throws InterruptedException {
     Manifest done = await("the snapshot's last version",
         m -> position(m).map(p -> !p.snapshotInProgress()).orElse(false));
-    double seconds = (done.time().toEpochMilli() - connectorStart) / 1e3;
-    System.out.printf("%nsnapshot: %,d rows (op=r) from the connector's start to the version that"
-        + " completes them in %.1f s: %,.0f events/s%n", rows + 1, seconds, (rows + 1) / seconds);
+    double seconds = (done.time().toEpochMilli() - connectorRunning) / 1e3;
+    System.out.printf("%nsnapshot: %,d rows (op=r), from the connector's task running to the"
+        + " version that completes them, %.1f s: %,.0f events/s%n", rows + 1, seconds,
+        (rows + 1) / seconds);
   }
 
   private void bigUpdate(int rows) throws InterruptedException {
@@ -137,8 +147,12 @@ public final class CdcBenchmark {
         m -> position(m).map(p -> sameTransaction(p, txId)).orElse(false));
     CdcPosition p = position(version).orElseThrow();
     double seconds = (version.time().toEpochMilli() - p.commitTimeMs()) / 1e3;
+    double debezium = (endOnKafka(txId) - p.commitTimeMs()) / 1e3;
     System.out.printf("%none transaction updating %,d rows: commit to published version in"
         + " %.2f s: %,.0f events/s%n", rows, seconds, rows / seconds);
+    System.out.printf("  of which Debezium, commit to the transaction's END on Kafka: %.2f s"
+        + " (%,.0f events/s); Ingraft, from there to the publish: %.2f s%n", debezium,
+        rows / debezium, seconds - debezium);
   }
 
   /** {@code count} transactions of four events, paced at {@code rate} per second (0: unpaced). */
@@ -166,6 +180,7 @@ public final class CdcBenchmark {
     List<Long> freshness = new ArrayList<>();
     long events = 0;
     long firstCommit = Long.MAX_VALUE;
+    long lastCommit = 0;
     for (long v = before + 1; v <= last.version(); v++) {
       Manifest m = log.read(v);
       if (m.commit().cdc() == null) {
@@ -173,17 +188,42 @@ public final class CdcBenchmark {
       }
       events += m.commit().eventCount();
       firstCommit = Math.min(firstCommit, m.commit().cdc().commitTimeMs());
+      lastCommit = Math.max(lastCommit, m.commit().cdc().commitTimeMs());
       freshness.add((m.time().toEpochMilli() - m.commit().cdc().commitTimeMs()) * 1_000_000);
     }
     double seconds = (last.time().toEpochMilli() - firstCommit) / 1e3;
     Percentiles fresh = Percentiles.ofNanos(freshness.stream().mapToLong(Long::longValue)
         .toArray());
-    System.out.printf("%n%,d small transactions (4 events each), %s: %,d events in %,d versions,"
-            + " first commit to last publish %.2f s: %,.0f events/s%n", count,
-        rate > 0 ? "paced at " + rate + "/s" : "unpaced", events, freshness.size(), seconds,
-        events / seconds);
+    long changes = 4L * count;
+    System.out.printf("%n%,d small transactions (4 change events each), %s: the database committed"
+            + " them in %.2f s; %,d change events (%,d graph events) in %,d versions, first commit"
+            + " to last publish %.2f s: %,.0f change events/s%n", count,
+        rate > 0 ? "paced at " + rate + "/s" : "unpaced", (lastCommit - firstCommit) / 1e3,
+        changes, events, freshness.size(), seconds, changes / seconds);
     System.out.printf("  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms,"
         + " max %.0f ms%n", fresh.p50(), fresh.p99(), fresh.max());
+  }
+
+  /** The Kafka timestamp of the END record of source transaction {@code txId}. */
+  private long endOnKafka(String txId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    TopicPartition partition = new TopicPartition(SOURCE + ".transaction", 0);
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props,
+        new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() != null && r.value().contains("\"END\"")
+              && r.value().contains("\"id\":\"" + txId + ":")) {
+            return r.timestamp();
+          }
+        }
+      }
+    }
+    throw new IllegalStateException("no END record of transaction " + txId);
   }
 
   private static boolean sameTransaction(CdcPosition position, String txId) {

@@ -1,8 +1,8 @@
 package io.ingraft.it.cdc;
 
-import io.ingraft.app.cli.CdcShop;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ingraft.app.cli.CdcShop;
 import io.ingraft.app.local.ConnectWorker;
 import io.ingraft.app.local.LocalPostgres;
 import io.ingraft.app.local.Psql;

@@ -6,7 +6,6 @@ import io.ingraft.app.cdc.CdcMapping;
 import io.ingraft.app.cdc.MappingCheck;
 import io.ingraft.app.cdc.MappingReader;
 import io.ingraft.app.cli.CdcShop;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**

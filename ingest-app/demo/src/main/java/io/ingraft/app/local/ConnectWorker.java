@@ -62,17 +62,17 @@ public final class ConnectWorker implements AutoCloseable {
   private final URI rest;
   private final HttpClient http;
   private final Thread shutdownHook;
-  private final Duration startupTime;
+  /** Set once, when the task runs. */
+  private volatile Duration startupTime = Duration.ZERO;
 
   private ConnectWorker(Path directory, Process process, String connector, URI rest,
-      HttpClient http, Duration startupTime) {
+      HttpClient http) {
     this.directory = directory;
     this.logFile = directory.resolve("connect.log");
     this.process = process;
     this.connector = connector;
     this.rest = rest;
     this.http = http;
-    this.startupTime = startupTime;
     this.shutdownHook = new Thread(process::destroyForcibly, "connect-worker-kill");
   }
 
@@ -289,8 +289,7 @@ public final class ConnectWorker implements AutoCloseable {
         throw new LocalProcessException("connect", "cannot start the worker", null, e);
       }
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      ConnectWorker worker = new ConnectWorker(directory, process, name, rest, http,
-          Duration.ZERO);
+      ConnectWorker worker = new ConnectWorker(directory, process, name, rest, http);
       Runtime.getRuntime().addShutdownHook(worker.shutdownHook);
       try {
         awaitRunning(worker);
@@ -298,14 +297,10 @@ public final class ConnectWorker implements AutoCloseable {
         worker.close();
         throw e;
       }
-      ConnectWorker ready = new ConnectWorker(directory, process, name, rest, http,
-          Duration.ofNanos(System.nanoTime() - t0));
-      // The same process: move the hook to the handle the caller gets.
-      Runtime.getRuntime().removeShutdownHook(worker.shutdownHook);
-      Runtime.getRuntime().addShutdownHook(ready.shutdownHook);
+      worker.startupTime = Duration.ofNanos(System.nanoTime() - t0);
       LOG.info("Connect worker pid {} running connector {} in {} ms (REST {})", process.pid(),
-          name, ready.startupTime.toMillis(), rest);
-      return ready;
+          name, worker.startupTime.toMillis(), rest);
+      return worker;
     }
 
     private Map<String, String> workerConfig(int port) {

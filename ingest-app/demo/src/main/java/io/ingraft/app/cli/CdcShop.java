@@ -45,9 +45,10 @@ public final class CdcShop {
 
   /**
    * What the mapping does with a source column it does not know ({@code newColumns}):
-   * {@code ignore}, since {@code evolve} is not built yet (docs/cdc.md) and behaves the same.
+   * {@code evolve}, a new nullable property of the type (docs/cdc.md). The proof's oracle
+   * follows this setting.
    */
-  public static final String NEW_COLUMNS = "ignore";
+  public static final String NEW_COLUMNS = "evolve";
 
   /** The schema the mapping declares for a new graph. */
   public static final String SCHEMA = """
