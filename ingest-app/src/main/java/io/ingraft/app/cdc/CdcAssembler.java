@@ -115,6 +115,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final Map<String, TxState> transactions = new HashMap<>();
   private final Map<String, GraphState> graphs = new HashMap<>();
   private final Map<String, Long> seen = new HashMap<>();
+  /** Snapshot nodes buffered and not written yet (the {@code snapnode/} keys). */
+  private int snapshotNodes;
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
 
@@ -173,6 +175,14 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
         }
       }
     }
+    snapshotNodes = 0;
+    try (KeyValueIterator<String, CdcItem> buffered = items.prefixScan("snapnode/",
+        new StringSerializer())) {
+      while (buffered.hasNext()) {
+        buffered.next();
+        snapshotNodes++;
+      }
+    }
     if (meta == null) {
       meta = new Meta(mapping.snapshot() == CdcMapping.Snapshot.NEVER ? SnapshotPhase.DONE
           : SnapshotPhase.WAITING, null, 0, 0, 0, 0, 0, null, 0);
@@ -223,7 +233,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       TxState tx = transactions.getOrDefault(item.txId(), new TxState(0, Map.of()));
       Map<String, Long> perTable = new HashMap<>(tx.perTable());
       perTable.merge(item.table(), 1L, Long::sum);
-      items.put("tx/" + item.txId() + "/" + pad(nextSeq()), item);
+      items.put("tx/" + item.txId() + "/" + position(item), item);
       putTx(item.txId(), new TxState(tx.received() + 1, perTable));
       sealReadyTransactions();
       return;
@@ -232,7 +242,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       return;
     }
     if (meta.phase() != SnapshotPhase.DONE) {
-      items.put("pend/" + pad(nextSeq()), item);
+      items.put("pend/" + position(item), item);
       return;
     }
     writeUnordered(item);
@@ -252,29 +262,27 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           m.headEnd(), m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
           m.snapshotTsMs())));
     }
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-        m.nextEnd(), m.snapshotNodes(), Math.max(m.snapshotTxLsn(), item.lsn()),
-        item.txId() == null ? m.snapshotTxId() : item.txId(),
-        Math.max(m.snapshotTsMs(), item.tsMs()))));
+    if (item.lsn() > meta.snapshotTxLsn()) {
+      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
+          m.nextEnd(), m.snapshotNodes(), item.lsn(), item.txId(), m.snapshotTsMs())));
+    }
     if (item.kind() != CdcItem.Kind.ROW) {
       return;
     }
     if (item.phase() == CdcItem.NODE_UPSERT) {
-      items.put("snapnode/" + pad(nextSeq()), item);
-      long buffered = meta.snapshotNodes() + 1;
-      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-          m.nextEnd(), buffered, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-      if (buffered >= sealing.maxEvents()) {
-        flushSnapshotNodes(true);
+      items.put("snapnode/" + position(item), item);
+      snapshotNodes++;
+      if (snapshotNodes >= sealing.maxEvents()) {
+        flushSnapshotNodes();
       }
     }
     if (item.edgeOps() != null || item.phase() == CdcItem.JOIN_UPSERT) {
-      items.put("snapedge/" + pad(nextSeq()), item);
+      items.put("snapedge/" + position(item), item);
     }
   }
 
-  /** Writes the buffered snapshot nodes; {@code inProgress}: more of the snapshot follows. */
-  private void flushSnapshotNodes(boolean inProgress) {
+  /** Writes the buffered snapshot nodes, a batch in which the snapshot is still in progress. */
+  private void flushSnapshotNodes() {
     List<CdcItem> nodes = drain("snapnode/");
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     for (CdcItem item : nodes) {
@@ -282,8 +290,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           item.graph(), CdcLogRecords.eventId(mapping.source(), item, "n"), item.nodeOps(), item,
           snapshotMark(item, true)));
     }
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-        m.nextEnd(), 0, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
+    snapshotNodes = 0;
     byGraph.forEach((graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT,
         nodes));
   }
@@ -291,6 +298,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   /** Called when the snapshot is complete: remaining nodes, then every edge, then go on. */
   private void finishSnapshot() {
     List<CdcItem> nodes = drain("snapnode/");
+    snapshotNodes = 0;
     List<CdcItem> edges = drain("snapedge/");
     List<Pending> events = new ArrayList<>();
     for (CdcItem item : nodes) {
@@ -350,7 +358,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     Map<String, Long> target = meta.target();
     if (target == null) {
-      Map<String, Long> taken = new TreeMap<>(endOffsets.endOffsets());
+      Map<String, Long> taken;
+      try {
+        taken = new TreeMap<>(endOffsets.endOffsets());
+      } catch (RuntimeException e) {
+        // The cluster did not answer: the next sweep asks again.
+        LOG.warn("CDC source {}: cannot take the change topics' end offsets yet: {}",
+            mapping.source(), e.getMessage());
+        return false;
+      }
       putMeta(with(meta, m -> new Meta(m.phase(), taken, m.nextSeq(), m.headEnd(), m.nextEnd(),
           m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
       target = taken;
@@ -409,21 +425,28 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     CdcMark mark = new CdcMark(mapping.source(), end.lsn(), end.txId(), commitTs, false);
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     List<CdcItem> segment = new ArrayList<>();
+    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     for (CdcItem change : changes) {
       if (change.kind() == CdcItem.Kind.TRUNCATE) {
+        // The engine applies an overwrite against the committed graph, not against changes
+        // staged before it in the same batch: the changes before a truncate, the truncate and
+        // the changes after it are three batches (docs/cdc.md, "Order and atomicity").
         writeSegment(segment, mark, byGraph);
         segment.clear();
+        byGraph.forEach((graph, events) -> writeBatch(graph, events, change,
+            SealReason.TRANSACTION, changes));
+        byGraph.clear();
         for (String graph : truncatedGraphs(change)) {
-          byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.truncate(graph,
+          writeBatch(graph, List.of(records.truncate(graph,
               CdcLogRecords.eventId(mapping.source(), change, "t"), change.type(),
-              mapping.table(change.table()).isEdge(), change, mark));
+              mapping.table(change.table()).isEdge(), change, mark)), change, SealReason.LOAD,
+              changes);
         }
       } else if (change.kind() == CdcItem.Kind.ROW) {
         segment.add(change);
       }
     }
     writeSegment(segment, mark, byGraph);
-    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
         SealReason.TRANSACTION, changes));
   }
@@ -485,8 +508,12 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     for (String graph : graphsHit) {
       List<byte[]> events = new ArrayList<>(2);
       if (item.kind() == CdcItem.Kind.TRUNCATE) {
-        events.add(records.truncate(graph, CdcLogRecords.eventId(mapping.source(), item, "t"),
-            item.type(), mapping.table(item.table()).isEdge(), item, mark));
+        // A batch of its own: an overwrite applies against the committed graph.
+        writeBatch(graph, List.of(records.truncate(graph,
+            CdcLogRecords.eventId(mapping.source(), item, "t"), item.type(),
+            mapping.table(item.table()).isEdge(), item, mark)), item, SealReason.LOAD,
+            List.of(item));
+        continue;
       } else {
         events.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), item, "n"),
             item.nodeOps(), item, mark));
@@ -641,12 +668,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
   }
 
-  private long nextSeq() {
-    long seq = meta.nextSeq();
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), seq + 1, m.headEnd(), m.nextEnd(),
-        m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-    return seq;
+  /**
+   * A store key part that is unique per source record and sorts by topic, partition and offset,
+   * so that each row's changes (one partition) stay in order.
+   */
+  private static String position(CdcItem item) {
+    return item.topic() + ":" + String.format("%05d", item.partition()) + ":"
+        + pad(item.offset());
   }
+
 
   private static String pad(long seq) {
     return String.format("%019d", seq);

@@ -58,8 +58,9 @@ public final class CdcTopology {
   }
 
   /**
-   * Reads and checks the mapping of {@code config}; its schema is the one it declares or, when
-   * it declares none, the fixed graph's current one in storage.
+   * Reads and checks the mapping of {@code config}, against the fixed graph's current schema in
+   * storage when the graph exists; stage 1 maps by the schema the mapping declares or, when it
+   * declares none, by that stored one.
    *
    * @throws InvalidMappingException with every problem
    */
@@ -72,11 +73,11 @@ public final class CdcTopology {
           + config.stageOne().cdcMapping(), e);
     }
     CdcMapping mapping = reader.read();
-    Optional<GraphSchema> stored = mapping.schema() == null && mapping.graph() != null
-        ? storedSchema(config, GraphId.of(mapping.graph())) : Optional.empty();
+    Optional<GraphSchema> stored = mapping.graph() != null && MappingCheck.isGraphId(
+        mapping.graph()) ? storedSchema(config, GraphId.of(mapping.graph())) : Optional.empty();
     List<MappingProblem> problems = MappingCheck.problems(reader, mapping, stored);
-    Optional<GraphSchema> schema = stored.isPresent() ? stored
-        : MappingCheck.declaredSchema(mapping);
+    Optional<GraphSchema> schema = mapping.schema() != null
+        ? MappingCheck.declaredSchema(mapping) : stored;
     if (problems.isEmpty() && schema.isEmpty()) {
       problems = List.of(reader.problem("stage 1 maps rows by the graph's schema: declare it"
           + " under schema, or create graph " + mapping.graph() + " first", "schema"));

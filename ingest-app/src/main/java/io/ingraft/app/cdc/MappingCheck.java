@@ -6,9 +6,11 @@ import io.ingraft.app.cdc.CdcMapping.ForeignKey;
 import io.ingraft.app.cdc.CdcMapping.TableMapping;
 import io.ingraft.engine.schema.EdgeType;
 import io.ingraft.engine.schema.GraphSchema;
+import io.ingraft.engine.schema.IncompatibleSchemaChangeException;
 import io.ingraft.engine.schema.NodeType;
 import io.ingraft.engine.schema.Property;
 import io.ingraft.engine.schema.ScalarKind;
+import io.ingraft.engine.schema.SchemaEvolution;
 import io.ingraft.engine.schema.SchemaParseException;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.InvalidNameException;
@@ -125,9 +127,10 @@ public final class MappingCheck {
     if (mapping.schema() != null) {
       try {
         GraphSchema declared = GraphSchema.parse(mapping.schema());
-        if (schema.isEmpty()) {
-          schema = Optional.of(declared);
-        }
+        graphSchema.ifPresent(stored -> checkEvolution(stored, declared));
+        // The declared schema is what stage 1 maps by and writes; the graph's may only be an
+        // older version of it, or a version that CDC evolved further.
+        schema = Optional.of(declared);
       } catch (SchemaParseException e) {
         problem("schema " + e.getMessage(), "schema");
       }
@@ -137,6 +140,23 @@ public final class MappingCheck {
     }
     for (Map.Entry<String, TableMapping> entry : mapping.tables().entrySet()) {
       checkTable(entry.getKey(), entry.getValue(), schema);
+    }
+  }
+
+  /**
+   * The declared schema must be the graph's current one, an additive change of it, or one the
+   * graph's grew from by additive changes ({@code newColumns: evolve}).
+   */
+  private void checkEvolution(GraphSchema stored, GraphSchema declared) {
+    try {
+      SchemaEvolution.check(stored, declared);
+    } catch (IncompatibleSchemaChangeException forward) {
+      try {
+        SchemaEvolution.check(declared, stored);
+      } catch (IncompatibleSchemaChangeException backward) {
+        problem("the declared schema is not an additive change of the graph's current schema: "
+            + forward.getMessage(), "schema");
+      }
     }
   }
 
@@ -327,6 +347,16 @@ public final class MappingCheck {
       return table.columns().get(column);
     }
     return column;
+  }
+
+  /** Whether {@code value} is a valid graph id. */
+  public static boolean isGraphId(String value) {
+    try {
+      GraphId.of(value);
+      return true;
+    } catch (InvalidNameException e) {
+      return false;
+    }
   }
 
   static boolean isName(String value) {

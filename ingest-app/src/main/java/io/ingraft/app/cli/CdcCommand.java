@@ -9,7 +9,6 @@ import io.ingraft.app.cdc.MappingReader;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.storage.GraphId;
-import io.ingraft.storage.InvalidNameException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,11 +57,12 @@ final class CdcCommand {
       }
       Optional<GraphSchema> stored = Optional.empty();
       String against = parsed.schema() != null ? "the schema it declares" : "no schema";
-      if (parsed.graph() != null && isGraphId(parsed.graph())) {
+      if (parsed.graph() != null && MappingCheck.isGraphId(parsed.graph())) {
         IngraftConfig config = storage.toConfig(Map.of());
         stored = CdcTopology.storedSchema(config, GraphId.of(parsed.graph()));
         if (stored.isPresent()) {
-          against = "graph " + parsed.graph() + "'s schema in storage";
+          against = (parsed.schema() != null ? "the schema it declares and " : "") + "graph "
+              + parsed.graph() + "'s schema in storage";
         }
       }
       List<MappingProblem> problems = MappingCheck.problems(reader, parsed, stored);
@@ -78,15 +78,6 @@ final class CdcCommand {
         List<MappingProblem> problems) {
       problems.forEach(problem -> out.println(reader.file() + ":" + problem));
       return ExitCodes.FAILED;
-    }
-
-    private static boolean isGraphId(String graph) {
-      try {
-        GraphId.of(graph);
-        return true;
-      } catch (InvalidNameException e) {
-        return false;
-      }
     }
   }
 }

@@ -69,6 +69,8 @@ public final class IngestTopology {
   public static final int MAX_OUTPUT_RECORD_BYTES = 4 << 20;
   /** Stage 1's producer batch size (the client default is 16 KiB); tunable by passthrough. */
   public static final int PRODUCER_BATCH_BYTES = 512 << 10;
+  /** Stage 1's producer transaction timeout when it reads a CDC feed (docs/cdc.md). */
+  public static final int CDC_TRANSACTION_TIMEOUT_MS = 60_000;
   /** How long one schema registry request may take (see {@link DecodeProcessor}). */
   static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(2);
 
@@ -192,6 +194,14 @@ public final class IngestTopology {
     String batchSize = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
     if (!props.containsKey(batchSize) && !props.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)) {
       props.put(batchSize, PRODUCER_BATCH_BYTES);
+    }
+    // A source transaction is written by one process() call, with its stored changes deleted in
+    // the same Streams transaction: a 100,000-row one takes seconds on a small machine, too
+    // close to the 10 s default. A passthrough setting wins.
+    String txTimeout = StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+    if (config.stageOne().cdcMapping() != null && !props.containsKey(txTimeout)
+        && !props.containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)) {
+      props.put(txTimeout, CDC_TRANSACTION_TIMEOUT_MS);
     }
     // Fixed.
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());

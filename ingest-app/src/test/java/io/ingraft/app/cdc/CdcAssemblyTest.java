@@ -107,6 +107,11 @@ class CdcAssemblyTest {
         out.add("schema");
         continue;
       }
+      if (body instanceof io.ingraft.events.avro.LoadBody load) {
+        out.add("truncate " + String.join(",", load.getNodes().keySet())
+            + String.join(",", load.getEdges().keySet()));
+        continue;
+      }
       StringBuilder ops = new StringBuilder(logged.getCdc() == null ? "?"
           : logged.getCdc().getTxId()).append(':');
       for (var op : ((MutationBody) body).getOps()) {
@@ -144,6 +149,19 @@ class CdcAssemblyTest {
         "801:UPSERT_NODE Order;", "801:UPSERT_NODE Customer;",
         "801:INSERT_EDGE PlacedBy 20->2;", "801:INSERT_EDGE ReferredBy 2->1;",
         "seal:TRANSACTION:4");
+  }
+
+  @Test
+  void aTruncateSplitsItsTransactionIntoBeforeTruncateAndAfter() {
+    send("orders", change("c", "orders", "null", order(30, 1, "1", "new"), 804, 9001, 1));
+    send("orders", change("t", "orders", "null", "null", 804, 9002, 2));
+    send("orders", change("c", "orders", "null", order(31, 1, "1", "new"), 804, 9003, 3));
+    send("tx", end(804, 9004, "public.orders", 3));
+    List<String> log = log();
+    assertThat(log).containsExactly("schema", "seal:SCHEMA:1",
+        "804:UPSERT_NODE Order;", "804:INSERT_EDGE PlacedBy 30->1;", "seal:TRANSACTION:2",
+        "truncate Order", "seal:LOAD:1",
+        "804:UPSERT_NODE Order;", "804:INSERT_EDGE PlacedBy 31->1;", "seal:TRANSACTION:2");
   }
 
   @Test
