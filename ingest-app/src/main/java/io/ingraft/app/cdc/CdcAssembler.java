@@ -115,6 +115,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final Map<String, TxState> transactions = new HashMap<>();
   private final Map<String, GraphState> graphs = new HashMap<>();
   private final Map<String, Long> seen = new HashMap<>();
+  /** Snapshot nodes buffered and not written yet (the {@code snapnode/} keys). */
+  private int snapshotNodes;
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
 
@@ -173,6 +175,14 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
         }
       }
     }
+    snapshotNodes = 0;
+    try (KeyValueIterator<String, CdcItem> buffered = items.prefixScan("snapnode/",
+        new StringSerializer())) {
+      while (buffered.hasNext()) {
+        buffered.next();
+        snapshotNodes++;
+      }
+    }
     if (meta == null) {
       meta = new Meta(mapping.snapshot() == CdcMapping.Snapshot.NEVER ? SnapshotPhase.DONE
           : SnapshotPhase.WAITING, null, 0, 0, 0, 0, 0, null, 0);
@@ -223,7 +233,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       TxState tx = transactions.getOrDefault(item.txId(), new TxState(0, Map.of()));
       Map<String, Long> perTable = new HashMap<>(tx.perTable());
       perTable.merge(item.table(), 1L, Long::sum);
-      items.put("tx/" + item.txId() + "/" + pad(nextSeq()), item);
+      items.put("tx/" + item.txId() + "/" + position(item), item);
       putTx(item.txId(), new TxState(tx.received() + 1, perTable));
       sealReadyTransactions();
       return;
@@ -232,7 +242,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       return;
     }
     if (meta.phase() != SnapshotPhase.DONE) {
-      items.put("pend/" + pad(nextSeq()), item);
+      items.put("pend/" + position(item), item);
       return;
     }
     writeUnordered(item);
@@ -252,29 +262,27 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           m.headEnd(), m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
           m.snapshotTsMs())));
     }
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-        m.nextEnd(), m.snapshotNodes(), Math.max(m.snapshotTxLsn(), item.lsn()),
-        item.txId() == null ? m.snapshotTxId() : item.txId(),
-        Math.max(m.snapshotTsMs(), item.tsMs()))));
+    if (item.lsn() > meta.snapshotTxLsn()) {
+      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
+          m.nextEnd(), m.snapshotNodes(), item.lsn(), item.txId(), m.snapshotTsMs())));
+    }
     if (item.kind() != CdcItem.Kind.ROW) {
       return;
     }
     if (item.phase() == CdcItem.NODE_UPSERT) {
-      items.put("snapnode/" + pad(nextSeq()), item);
-      long buffered = meta.snapshotNodes() + 1;
-      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-          m.nextEnd(), buffered, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-      if (buffered >= sealing.maxEvents()) {
-        flushSnapshotNodes(true);
+      items.put("snapnode/" + position(item), item);
+      snapshotNodes++;
+      if (snapshotNodes >= sealing.maxEvents()) {
+        flushSnapshotNodes();
       }
     }
     if (item.edgeOps() != null || item.phase() == CdcItem.JOIN_UPSERT) {
-      items.put("snapedge/" + pad(nextSeq()), item);
+      items.put("snapedge/" + position(item), item);
     }
   }
 
-  /** Writes the buffered snapshot nodes; {@code inProgress}: more of the snapshot follows. */
-  private void flushSnapshotNodes(boolean inProgress) {
+  /** Writes the buffered snapshot nodes, a batch in which the snapshot is still in progress. */
+  private void flushSnapshotNodes() {
     List<CdcItem> nodes = drain("snapnode/");
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     for (CdcItem item : nodes) {
@@ -282,8 +290,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           item.graph(), CdcLogRecords.eventId(mapping.source(), item, "n"), item.nodeOps(), item,
           snapshotMark(item, true)));
     }
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-        m.nextEnd(), 0, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
+    snapshotNodes = 0;
     byGraph.forEach((graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT,
         nodes));
   }
@@ -291,6 +298,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   /** Called when the snapshot is complete: remaining nodes, then every edge, then go on. */
   private void finishSnapshot() {
     List<CdcItem> nodes = drain("snapnode/");
+    snapshotNodes = 0;
     List<CdcItem> edges = drain("snapedge/");
     List<Pending> events = new ArrayList<>();
     for (CdcItem item : nodes) {
@@ -660,12 +668,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
   }
 
-  private long nextSeq() {
-    long seq = meta.nextSeq();
-    putMeta(with(meta, m -> new Meta(m.phase(), m.target(), seq + 1, m.headEnd(), m.nextEnd(),
-        m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-    return seq;
+  /**
+   * A store key part that is unique per source record and sorts by topic, partition and offset,
+   * so that each row's changes (one partition) stay in order.
+   */
+  private static String position(CdcItem item) {
+    return item.topic() + ":" + String.format("%05d", item.partition()) + ":"
+        + pad(item.offset());
   }
+
 
   private static String pad(long seq) {
     return String.format("%019d", seq);

@@ -42,8 +42,11 @@ import java.util.stream.Stream;
 final class CdcDemo {
   private static final String SOURCE = "demo";
 
-  /** One live step: what it does, in words, and the transaction. */
-  private record Step(String title, String sql) {
+  /**
+   * One live step: what it does, in words, the transaction, and an order whose customer to
+   * show after it (null: none).
+   */
+  private record Step(String title, String sql, Long order) {
   }
 
   private static final List<Step> STEPS = List.of(
@@ -51,18 +54,18 @@ final class CdcDemo {
           INSERT INTO customers VALUES (6, 'frank', 1);
           INSERT INTO orders VALUES (107, 6, 3);
           INSERT INTO order_items VALUES (107, 1, 1), (107, 3, 2);
-          """),
+          """, 107L),
       new Step("Order 101 moves from alice to bob (a foreign key changes: its edge moves)", """
           UPDATE orders SET customer_id = 2 WHERE id = 101;
-          """),
+          """, 101L),
       new Step("Customer carol is deleted: her orders and their items cascade", """
           DELETE FROM customers WHERE id = 3;
-          """),
+          """, null),
       new Step("A product is discontinued; its order lines go and the totals follow", """
           DELETE FROM products WHERE id = 4;
           UPDATE orders o SET total = (SELECT coalesce(sum(quantity), 0) FROM order_items i
                                         WHERE i.order_id = o.id);
-          """));
+          """, null));
 
   private static final String SAMPLE = """
       INSERT INTO customers VALUES (1, 'alice', NULL), (2, 'bob', 1), (3, 'carol', 1),
@@ -142,6 +145,7 @@ final class CdcDemo {
         }
       }
     }
+    out.println();
     out.println("Stopped the pipeline, Connect, PostgreSQL and the broker. Explore the graph:");
     Path graphs = dir.resolve("graphs");
     out.printf("  ./ingraft graph history --storage-root %s --graph %s%n", graphs, CdcShop.GRAPH);
@@ -163,7 +167,14 @@ final class CdcDemo {
     CdcPosition position = log.cdcPosition(version).orElseThrow();
     say("  -> transaction %s is graph version %d, published %d ms after the database's commit",
         txId, version.version(), version.time().toEpochMilli() - position.commitTimeMs());
-    counts(pipeline.engine().snapshotAt(GraphId.of(CdcShop.GRAPH), version.version()));
+    GraphSnapshot graph = pipeline.engine().snapshotAt(GraphId.of(CdcShop.GRAPH),
+        version.version());
+    counts(graph);
+    if (step.order() != null) {
+      graph.neighbours("PLACED_BY", step.order(), GraphSnapshot.Direction.OUT).forEach(
+          customer -> say("  order %d is placed by customer %s (%s)", step.order(),
+              customer.get("id"), customer.get("name")));
+    }
   }
 
   private void counts(GraphSnapshot s) {
