@@ -35,7 +35,7 @@ import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
 import io.ingraft.storage.object.ObjectStore;
-import io.ingraft.storage.table.ConcurrentTableWriteException;
+import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStats;
@@ -258,7 +258,7 @@ public final class GraphEngine {
     }
     try {
       return stageAndCommit(graph, current, events);
-    } catch (ConcurrentTableWriteException drift) {
+    } catch (TableMovedException drift) {
       // A table moved under its pin before anything of ours was committed. If a newer owner has
       // claimed the graph since, it is the one writing and this engine is the zombie: stop, as
       // at any fenced publish (claiming again here would fence the rightful owner).
