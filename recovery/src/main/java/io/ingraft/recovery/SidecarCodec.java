@@ -3,6 +3,7 @@ package io.ingraft.recovery;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingraft.storage.json.StrictJsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +38,11 @@ public final class SidecarCodec {
       throw new SidecarFormatException(key, "unknown format "
           + (format == null ? "(missing)" : format.toString()) + ", this reader knows format "
           + Sidecar.FORMAT, null);
+    }
+    JsonNode commit = tree.get("commit");
+    if (commit instanceof ObjectNode node && !node.has("rejected")) {
+      // Written before commits recorded their rejected events (or none were rejected).
+      node.putArray("rejected");
     }
     try {
       return mapper.treeToValue(tree, Sidecar.class);

@@ -1,5 +1,6 @@
 package io.ingraft.app.writer;
 
+import io.ingraft.storage.manifest.Manifest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +28,7 @@ final class GraphLane {
     START,
     /** Queued behind the active runner. */
     QUEUED,
-    /** Refused: the writer was fenced out of this graph. */
+    /** Refused: the writer was fenced out of this graph, or stopped it for an operator. */
     FENCED
   }
 
@@ -76,7 +77,10 @@ final class GraphLane {
   private ScheduledFuture<?> retry;
   private boolean needsTakeOver = true;
   private boolean fenced;
+  private boolean stopped;
   private int failures;
+  /** The graph's last version whose side outputs were handed on (null: none yet). */
+  private Manifest lastVersion;
 
   /**
    * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch
@@ -98,7 +102,7 @@ final class GraphLane {
   }
 
   synchronized Offer offer(PendingBatch batch) {
-    if (fenced) {
+    if (fenced || stopped) {
       return Offer.FENCED;
     }
     queue.addLast(batch);
@@ -198,6 +202,29 @@ final class GraphLane {
   }
 
   /**
+   * A failure that needs an operator stopped the graph: as on a fence, the current batch and the
+   * queued ones are dropped (returned) and later offers refused, until {@link #resetOwnership}.
+   */
+  synchronized List<PendingBatch> stop() {
+    stopped = true;
+    List<PendingBatch> dropped = fence();
+    fenced = false;
+    return dropped;
+  }
+
+  synchronized boolean stopped() {
+    return stopped;
+  }
+
+  synchronized Manifest lastVersion() {
+    return lastVersion;
+  }
+
+  synchronized void lastVersion(Manifest version) {
+    lastVersion = version;
+  }
+
+  /**
    * Drops (returns) the queued batches of {@code partitions} (all, if null) that have not
    * started. A batch being applied is not touched. A pending retry with nothing left to do is
    * cancelled, so a later batch does not wait out its backoff.
@@ -246,6 +273,7 @@ final class GraphLane {
   synchronized void resetOwnership() {
     needsTakeOver = true;
     fenced = false;
+    stopped = false;
   }
 
   /** Nothing queued, applying or scheduled. */

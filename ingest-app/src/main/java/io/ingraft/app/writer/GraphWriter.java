@@ -2,6 +2,7 @@ package io.ingraft.app.writer;
 
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.engine.GraphEngine;
+import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.FencedException;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -99,12 +101,14 @@ public final class GraphWriter implements AutoCloseable {
     CLOSED
   }
 
+  /** How often the poll thread checks whether an operator resumed a stopped graph. */
+  private static final Duration STOPPED_CHECK_INTERVAL = Duration.ofSeconds(5);
+
   private final IngraftConfig config;
-  private final GraphEngine engine;
   private final Options options;
-  private final Producer<byte[], byte[]> producer;
-  private final boolean ownsProducer;
   private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers;
+  private final GraphEngine engine;
+  private final GraphLogReader reader;
   private final String graphLogTopic;
   private final WriterCounters counters = new WriterCounters();
   private final ConcurrentLinkedQueue<Runnable> pollThreadTasks = new ConcurrentLinkedQueue<>();
@@ -124,47 +128,75 @@ public final class GraphWriter implements AutoCloseable {
   private final Map<TopicPartition, Long> fencedPartitions = new HashMap<>();
   private boolean paused;
   private long lastCommitNanos;
+  private long lastStoppedCheckNanos;
 
   /**
-   * A writer with its own producer (for dead letters and commit notices), built from the config's
-   * Kafka settings and closed with the writer, and the config's timing.
+   * A writer with its own transactional producer (for dead letters, commit notices and
+   * offsets), built from the config's Kafka settings, and the config's timing.
    */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock) {
     this(config, engine, clock, Options.of(config.writer().timing()));
   }
 
-  /** A writer with its own producer (see above) and the given timing. */
+  /** A writer with its own transactional producer (see above) and the given timing. */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options) {
-    this(config, engine, new KafkaProducer<>(producerProps(config), new ByteArraySerializer(),
-        new ByteArraySerializer()), true, clock, options, KafkaConsumer::new);
+    this(config, engine, () -> {
+      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(config),
+          new ByteArraySerializer(), new ByteArraySerializer());
+      try {
+        producer.initTransactions();
+      } catch (RuntimeException e) {
+        producer.close(Duration.ZERO);
+        throw e;
+      }
+      return producer;
+    }, clock, options, KafkaConsumer::new);
   }
 
-  /** For tests: the consumer comes from {@code consumers}, given the consumer properties. */
-  GraphWriter(IngraftConfig config, GraphEngine engine, Producer<byte[], byte[]> producer,
-      boolean ownsProducer, Clock clock, Options options,
+  /**
+   * For tests: producers come from {@code producers} (transactional, initialised), the
+   * consumer from {@code consumers}, given the consumer properties.
+   */
+  GraphWriter(IngraftConfig config, GraphEngine engine,
+      Supplier<Producer<byte[], byte[]>> producers, Clock clock, Options options,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
     this.config = config;
     this.engine = engine;
-    this.producer = producer;
-    this.ownsProducer = ownsProducer;
     this.options = options;
     this.consumers = consumers;
     this.graphLogTopic = config.topics().graphLog();
-    BatchApplier applier = new BatchApplier(engine, producer, graphLogTopic,
-        config.topics().dlq(), config.topics().commits(), clock, options.sendTimeout(), counters);
-    this.commits = new OffsetCommits(producer, config.topics().dlq(), counters,
-        pollThreadTasks::add);
-    this.lanes = new LaneScheduler(engine, applier, config.writer().threads(),
-        config.writer().maxBatchEvents(), options.retryBackoff(), options.maxRetryBackoff(),
-        counters, pollThreadTasks::add, new LaneScheduler.Outcomes() {
+    Map<String, Object> readerProps = consumerProps(config);
+    readerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    readerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, config.writer().id() + "-log-reader");
+    this.reader = new GraphLogReader(KafkaConsumer::new, readerProps);
+    SideOutputs sideOutputs = new SideOutputs(engine, graphLogTopic, config.topics().dlq(),
+        config.topics().commits(), reader);
+    this.commits = new OffsetCommits(producers, config.topics().dlq(),
+        config.topics().commits(), clock, counters);
+    this.lanes = new LaneScheduler(engine, new BatchApplier(engine, clock, counters), sideOutputs,
+        clock, config.writer().threads(), config.writer().maxBatchEvents(),
+        options.retryBackoff(), options.maxRetryBackoff(), counters, pollThreadTasks::add,
+        new LaneScheduler.Outcomes() {
           @Override
-          public void published(PendingBatch batch) {
-            commits.published(batch);
+          public void takenOver(String graph, TopicPartition partition,
+              List<VersionOutputs> unsent) {
+            commits.takenOver(graph, partition, unsent);
+          }
+
+          @Override
+          public void published(PendingBatch batch, List<VersionOutputs> versions) {
+            commits.published(batch, versions);
           }
 
           @Override
           public void fenced(PendingBatch batch) {
             GraphWriter.this.fenced(batch);
+          }
+
+          @Override
+          public void stopped(PendingBatch batch) {
+            // Nothing to do now: the graph's records stay pending; resumeStoppedGraphs watches
+            // for the operator.
           }
         });
     this.assembly = new BatchAssembly(graphLogTopic, commits, lanes, counters);
@@ -185,15 +217,24 @@ public final class GraphWriter implements AutoCloseable {
     return props;
   }
 
-  /** The properties of the producer the writer builds for itself. */
+  /**
+   * The properties of the transactional producer the writer builds for itself. Its
+   * transactional id is derived from the writer id, so a restarted writer aborts what its
+   * previous incarnation left open (writer ids must be unique in the group).
+   */
   public static Map<String, Object> producerProps(IngraftConfig config) {
     Map<String, Object> props = config.kafkaClientProps();
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, config.writer().id() + "-producer");
-    // A worker waits for the acknowledgement of each commit notice before it reports its batch
-    // published: any linger here is added to every apply.
+    // The poll thread commits every commit interval: a linger would only delay it.
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // Bounded waits for a broker that is away: the poll thread retries at the next commit.
+    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    // A writer that died with a transaction open holds read_committed readers of the dead letters
+    // and notices back until the broker aborts it: keep that short (transactions take a poll).
+    props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ingraft-writer-" + config.writer().id());
     return props;
   }
 
@@ -240,9 +281,6 @@ public final class GraphWriter implements AutoCloseable {
     if (thread == null) {
       // Never started: nothing to drain.
       lanes.shutdownNow();
-      if (ownsProducer) {
-        producer.close(Duration.ofSeconds(10));
-      }
       return;
     }
     if (thread != Thread.currentThread()) {
@@ -264,7 +302,7 @@ public final class GraphWriter implements AutoCloseable {
         counters.eventsApplied.get(), counters.eventsRejected.get(), counters.eventsSkipped.get(),
         counters.deadLetters.get(), counters.commitNotices.get(), counters.retries.get(),
         counters.fencedBatches.get(), bufferedEventsSnapshot + lanes.outstandingEvents(),
-        assignedPartitions, lag, counters.lastPublish);
+        assignedPartitions, lag, counters.lastPublish, counters.stopped);
   }
 
   /** The delay before retry number {@code failures} of a batch. */
@@ -287,6 +325,7 @@ public final class GraphWriter implements AutoCloseable {
           lastCommitNanos = System.nanoTime();
         }
         restartFencedPartitions();
+        resumeStoppedGraphs();
         applyBackpressure();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(options.pollTimeout());
         for (TopicPartition partition : records.partitions()) {
@@ -365,6 +404,29 @@ public final class GraphWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Resumes stopped graphs whose stop record an operator removed ({@code ingraft graph
+   * recover}): their partition is re-read from its first unpublished record, as after a fence,
+   * and the graph taken over again.
+   */
+  private void resumeStoppedGraphs() {
+    if (System.nanoTime() - lastStoppedCheckNanos < STOPPED_CHECK_INTERVAL.toNanos()) {
+      return;
+    }
+    lastStoppedCheckNanos = System.nanoTime();
+    lanes.stoppedGraphs().forEach((graph, partition) -> {
+      try {
+        if (engine.stopRecords().read(GraphId.of(graph)).isEmpty()) {
+          LOG.info("graph {}: its stop record was removed; resuming it", graph);
+          counters.stopped.remove(graph);
+          fencedPartitions.put(partition, System.nanoTime());
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("graph {}: cannot read its stop record", graph, e);
+      }
+    });
+  }
+
   private void applyBackpressure() {
     long held = assembly.bufferedEvents() + lanes.outstandingEvents();
     int max = config.writer().maxBufferedEvents();
@@ -418,8 +480,10 @@ public final class GraphWriter implements AutoCloseable {
   private final class Rebalances implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      for (TopicPartition partition : partitions) {
-        commits.track(partition);
+      try {
+        commits.assigned(partitions);
+      } catch (RuntimeException e) {
+        LOG.warn("assignment of {}: committed offsets not read; retried", partitions, e);
       }
       if (!partitions.isEmpty()) {
         LOG.info("partitions {} assigned; their graphs are taken over before their first batch",
@@ -482,13 +546,8 @@ public final class GraphWriter implements AutoCloseable {
       LOG.warn("graph writer: consumer close failed", e);
     }
     lanes.shutdown(options.drainTimeout());
-    if (ownsProducer) {
-      try {
-        producer.close(Duration.ofSeconds(10));
-      } catch (RuntimeException e) {
-        LOG.warn("graph writer: producer close failed", e);
-      }
-    }
+    commits.close();
+    reader.close();
     state.set(State.CLOSED);
     LOG.info("graph writer {} stopped: {}", config.writer().id(), stats());
   }

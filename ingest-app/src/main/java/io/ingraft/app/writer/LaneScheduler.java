@@ -1,8 +1,12 @@
 package io.ingraft.app.writer;
 
 import io.ingraft.engine.GraphEngine;
+import io.ingraft.recovery.Failpoints;
+import io.ingraft.storage.StopRecord;
+import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.FencedException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -37,15 +41,29 @@ final class LaneScheduler {
 
   /** What the poll thread learns from the workers (called on the poll thread). */
   interface Outcomes {
-    /** The batch's events are in a published manifest version (or were all skipped). */
-    void published(PendingBatch batch);
+    /**
+     * A graph was taken over: the side outputs of its versions that no transaction committed
+     * (a crash left them), to be sent again.
+     */
+    void takenOver(String graph, TopicPartition partition, List<VersionOutputs> unsent);
+
+    /**
+     * The batch's events are in published manifest versions (or were all skipped); the side
+     * outputs of the versions the apply published (given with the first batch of an apply).
+     */
+    void published(PendingBatch batch, List<VersionOutputs> versions);
 
     /** Another owner claimed the batch's graph; its records stay uncommitted. */
     void fenced(PendingBatch batch);
+
+    /** The batch's graph needs an operator; its records stay uncommitted. */
+    void stopped(PendingBatch batch);
   }
 
   private final GraphEngine engine;
   private final BatchApplier applier;
+  private final SideOutputs sideOutputs;
+  private final Clock clock;
   private final int maxBatchEvents;
   private final Duration retryBackoff;
   private final Duration maxRetryBackoff;
@@ -58,11 +76,13 @@ final class LaneScheduler {
   private final AtomicInteger outstandingBatches = new AtomicInteger();
   private volatile boolean stopping;
 
-  LaneScheduler(GraphEngine engine, BatchApplier applier, int threads, int maxBatchEvents,
-      Duration retryBackoff, Duration maxRetryBackoff, WriterCounters counters,
-      Consumer<Runnable> pollThread, Outcomes outcomes) {
+  LaneScheduler(GraphEngine engine, BatchApplier applier, SideOutputs sideOutputs, Clock clock,
+      int threads, int maxBatchEvents, Duration retryBackoff, Duration maxRetryBackoff,
+      WriterCounters counters, Consumer<Runnable> pollThread, Outcomes outcomes) {
     this.engine = engine;
     this.applier = applier;
+    this.sideOutputs = sideOutputs;
+    this.clock = clock;
     this.maxBatchEvents = maxBatchEvents;
     this.retryBackoff = retryBackoff;
     this.maxRetryBackoff = maxRetryBackoff;
@@ -85,10 +105,21 @@ final class LaneScheduler {
     return outstandingBatches.get();
   }
 
-  /** Whether records of {@code graph} may be buffered: it is not fenced. */
+  /** Whether records of {@code graph} may be buffered: it is neither fenced nor stopped. */
   boolean accepting(String graph) {
     GraphLane lane = lanes.get(graph);
-    return lane == null || !lane.fenced();
+    return lane == null || !(lane.fenced() || lane.stopped());
+  }
+
+  /** The graphs stopped for an operator now, and their partitions. */
+  Map<String, TopicPartition> stoppedGraphs() {
+    Map<String, TopicPartition> stopped = new HashMap<>();
+    lanes.forEach((graph, lane) -> {
+      if (lane.stopped()) {
+        stopped.put(graph, lane.partition());
+      }
+    });
+    return stopped;
   }
 
   /** Queues a sealed batch on its graph's lane and starts a runner if none is active. */
@@ -130,14 +161,26 @@ final class LaneScheduler {
       }
       boolean tookOver = false;
       try {
+        Map<Long, BufferedEvent> events = eventsByOffset(work);
         if (work.takeOver()) {
-          takeOver(first.graph());
+          takeOver(lane, first, events);
         }
         tookOver = true;
-        applier.apply(work.batches());
+        Map<Long, SideOutputs.Live> live = applier.apply(work.batches());
+        GraphId graph = GraphId.of(first.graph());
+        List<VersionOutputs> versions = sideOutputs.between(graph, first.partition(),
+            lane.lastVersion(), engine.ownedVersion(graph), events, live);
+        Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
+        if (!versions.isEmpty()) {
+          lane.lastVersion(engine.manifest(graph, versions.get(versions.size() - 1).version()));
+        }
         // Reported before the lane goes idle: a revocation waiting for the lane then finds the
-        // report and commits the batches' offsets.
-        pollThread.accept(() -> work.batches().forEach(outcomes::published));
+        // report and commits the batches' offsets (and their side outputs).
+        pollThread.accept(() -> {
+          for (int i = 0; i < work.batches().size(); i++) {
+            outcomes.published(work.batches().get(i), i == 0 ? versions : List.of());
+          }
+        });
         work.batches().forEach(this::settle);
         lane.finished();
       } catch (Throwable e) {
@@ -155,22 +198,66 @@ final class LaneScheduler {
           pollThread.accept(() -> outcomes.fenced(first));
           return;
         }
+        FailureClassifier.Failure failure = FailureClassifier.classify(e);
+        if (!failure.retryable()) {
+          stop(lane, work, failure, e);
+          return;
+        }
         retryLater(lane, work, work.takeOver() && !tookOver, e);
         return;
       }
     }
   }
 
+  private static Map<Long, BufferedEvent> eventsByOffset(GraphLane.Work work) {
+    Map<Long, BufferedEvent> events = new HashMap<>();
+    for (PendingBatch batch : work.batches()) {
+      for (BufferedEvent event : batch.events()) {
+        events.put(event.offset(), event);
+      }
+    }
+    return events;
+  }
+
+  /**
+   * A failure that retrying cannot fix: the graph stops here (its batches dropped, its records
+   * left uncommitted, later ones not buffered), says why in the writer's stats and in storage,
+   * and waits for {@code ingraft graph recover} or a restart. Other graphs go on.
+   */
+  private void stop(GraphLane lane, GraphLane.Work work, FailureClassifier.Failure failure,
+      Throwable error) {
+    PendingBatch first = work.first();
+    List<PendingBatch> dropped = lane.stop();
+    work.batches().forEach(this::settle);
+    dropped.forEach(this::settle);
+    String message = String.valueOf(error.getMessage());
+    WriterStats.StoppedGraph stopped = new WriterStats.StoppedGraph(failure.code(), message,
+        failure.action(), clock.instant());
+    counters.stopped.put(first.graph(), stopped);
+    LOG.error("graph {}: STOPPED ({}) at {}; it needs an operator: {}. Its records stay"
+        + " uncommitted; other graphs go on", first.graph(), failure.code(), work,
+        failure.action(), error);
+    try {
+      engine.stopRecords().write(GraphId.of(first.graph()), new StopRecord(failure.code(),
+          message, failure.action(), stopped.since(), engine.writerId()));
+    } catch (RuntimeException e) {
+      LOG.warn("graph {}: cannot record the stop in storage; the writer's stats show it",
+          first.graph(), e);
+    }
+    pollThread.accept(() -> outcomes.stopped(first));
+  }
+
+  /**
+   * A retryable failure: the work goes back to the head of its lane, retried after a capped
+   * exponential backoff. Nothing behind it overtakes it, and its offsets stay uncommitted.
+   */
   private void retryLater(GraphLane lane, GraphLane.Work work, boolean takeOverAgain,
       Throwable error) {
     int failures = lane.failures() + 1;
     long delay = backoffMillis(failures);
     counters.retries.incrementAndGet();
     String graph = work.first().graph();
-    if (error instanceof Error) {
-      LOG.error("graph {}: {} failed (attempt {}); retrying in {} ms", graph, work, failures,
-          delay, error);
-    } else if (failures == 1) {
+    if (failures == 1) {
       LOG.warn("graph {}: {} failed; retrying in {} ms", graph, work, delay, error);
     } else {
       // The stack trace was logged with the first failure of the streak.
@@ -194,16 +281,36 @@ final class LaneScheduler {
     return Math.min(cap, base << shift);
   }
 
-  private void takeOver(String graph) {
-    GraphId id = GraphId.of(graph);
+  /**
+   * Takes the graph over before its first batch after an assignment (claim, sweep; a retry after
+   * a failed sweep sweeps again without claiming), then finds the versions a crash left without
+   * side outputs, to be sent again.
+   */
+  private void takeOver(GraphLane lane, PendingBatch first, Map<Long, BufferedEvent> events) {
+    GraphId id = GraphId.of(first.graph());
+    PartitionProgress progress = first.progress();
+    if (!progress.hasBaseline()) {
+      throw new OffsetsUnknownException(first.partition());
+    }
     if (!engine.exists(id)) {
       // Nothing to claim yet: the batch's schema event creates the graph, and the engine takes
       // over what it creates.
+      lane.lastVersion(null);
+      pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), List.of()));
       return;
     }
     int recovered = engine.takeOver(id).size();
-    LOG.info("graph {}: taken over by {} ({} interrupted operation(s) recovered)", graph,
-        engine.writerId(), recovered);
+    engine.stopRecords().clear(id);
+    counters.stopped.remove(first.graph());
+    Failpoints.hit(Failpoints.WRITER_AFTER_TAKEOVER);
+    Manifest latest = engine.manifest(id, engine.ownedVersion(id));
+    List<VersionOutputs> unsent = sideOutputs.unsent(id, first.partition(), latest,
+        progress.lastCommitted(), progress.since(), events);
+    lane.lastVersion(latest);
+    pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), unsent));
+    LOG.info("graph {}: taken over by {} ({} interrupted operation(s) recovered, {} version(s)"
+        + " to send side outputs of)", first.graph(), engine.writerId(), recovered,
+        unsent.size());
   }
 
   private static FencedException fencedCause(Throwable e) {

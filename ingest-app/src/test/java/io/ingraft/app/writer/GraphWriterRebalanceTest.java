@@ -86,13 +86,49 @@ class GraphWriterRebalanceTest {
     }
   }
 
+  /**
+   * A MockProducer whose committed transactions commit their offsets on the {@link PacedConsumer}
+   * (as the group coordinator would), so the test and the writer's re-reads see them.
+   */
+  final class TransactionalProducer extends MockProducer<byte[], byte[]> {
+    private Map<TopicPartition, OffsetAndMetadata> pending = Map.of();
+    private boolean initialised;
+
+    TransactionalProducer() {
+      super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    synchronized TransactionalProducer initialised() {
+      if (!initialised) {
+        initTransactions();
+        initialised = true;
+      }
+      return this;
+    }
+
+    @Override
+    public synchronized void sendOffsetsToTransaction(
+        Map<TopicPartition, OffsetAndMetadata> offsets,
+        org.apache.kafka.clients.consumer.ConsumerGroupMetadata groupMetadata) {
+      super.sendOffsetsToTransaction(offsets, groupMetadata);
+      pending = Map.copyOf(offsets);
+    }
+
+    @Override
+    public synchronized void commitTransaction() {
+      super.commitTransaction();
+      consumer.commitSync(pending, Duration.ofSeconds(1));
+      pending = Map.of();
+    }
+  }
+
   @TempDir
   Path dir;
   LocalObjectStore store;
   TableStore tables;
   GraphEngine engine;
   PacedConsumer consumer;
-  MockProducer<byte[], byte[]> producer;
+  TransactionalProducer producer;
   GraphWriter writer;
   final GraphLogCodec codec = new GraphLogCodec();
   final Map<TopicPartition, Long> nextOffset = new HashMap<>();
@@ -103,14 +139,15 @@ class GraphWriterRebalanceTest {
     tables = new TableStore(store);
     engine = new GraphEngine(store, tables, "writer-test", Clock.systemUTC());
     consumer = new PacedConsumer();
-    producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    producer = new TransactionalProducer();
     IngraftConfig config = IngraftConfig.fromMap(Map.of(
         "storage.root", dir.resolve("data").toString(),
         "ingraft.writer.max-buffered-events", "1000"));
     GraphWriter.Options options = new GraphWriter.Options(Duration.ofMillis(20),
         Duration.ofMillis(50), Duration.ofMillis(20), Duration.ofMillis(200),
         Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60));
-    writer = new GraphWriter(config, engine, producer, false, Clock.systemUTC(), options,
+    writer = new GraphWriter(config, engine, () -> producer.initialised(), Clock.systemUTC(),
+        options,
         props -> {
           assertThat(props).containsEntry("isolation.level", "read_committed")
               .containsEntry("enable.auto.commit", false)
@@ -216,12 +253,12 @@ class GraphWriterRebalanceTest {
 
   private void assign(TopicPartition... partitions) {
     consumer.schedulePollTask(() -> {
-      consumer.rebalance(List.of(partitions));
       Map<TopicPartition, Long> zero = new HashMap<>();
       for (TopicPartition p : partitions) {
         zero.put(p, 0L);
       }
       consumer.updateBeginningOffsets(zero);
+      consumer.rebalance(List.of(partitions));
     });
     await("assignment", () -> consumer.assignment().containsAll(List.of(partitions)));
   }

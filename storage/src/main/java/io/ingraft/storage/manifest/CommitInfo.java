@@ -1,11 +1,15 @@
 package io.ingraft.storage.manifest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * The commit that produced a manifest version: its kind, the operation id (the same id the
  * recovery sidecar and the Lance transaction properties carry), how many events it applied, the
- * source offset range, who did it, and whether the recovery sweep published it.
+ * source offset range, who did it, whether the recovery sweep published it, and the events it
+ * rejected (each with its code, message and offset, for the dead letters). Manifests written
+ * before {@code rejected} existed read as rejecting nothing.
  */
 public record CommitInfo(
     CommitKind kind,
@@ -14,7 +18,8 @@ public record CommitInfo(
     Long firstOffset,
     Long lastOffset,
     String actor,
-    boolean recovery) {
+    boolean recovery,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RejectedEvent> rejected) {
 
   public CommitInfo {
     Objects.requireNonNull(kind, "kind");
@@ -23,15 +28,30 @@ public record CommitInfo(
     if (eventCount < 0) {
       throw new IllegalArgumentException("eventCount must be >= 0: " + eventCount);
     }
+    rejected = rejected == null ? List.of() : List.copyOf(rejected);
+  }
+
+  /** A commit that rejected no event. */
+  public CommitInfo(CommitKind kind, String operationId, long eventCount, Long firstOffset,
+      Long lastOffset, String actor, boolean recovery) {
+    this(kind, operationId, eventCount, firstOffset, lastOffset, actor, recovery, List.of());
   }
 
   public CommitInfo withOperationId(String id) {
-    return new CommitInfo(kind, id, eventCount, firstOffset, lastOffset, actor, recovery);
+    return new CommitInfo(kind, id, eventCount, firstOffset, lastOffset, actor, recovery,
+        rejected);
+  }
+
+  /** The same commit, recording {@code events} as the events it rejected. */
+  public CommitInfo withRejected(List<RejectedEvent> events) {
+    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, recovery,
+        events);
   }
 
   /** The same commit, marked as published by the recovery sweep. */
   public CommitInfo asRecovery() {
-    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, true);
+    return new CommitInfo(kind, operationId, eventCount, firstOffset, lastOffset, actor, true,
+        rejected);
   }
 
   /** A commit that applied no events (create, epoch claim, maintenance). */

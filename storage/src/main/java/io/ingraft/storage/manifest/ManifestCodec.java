@@ -3,6 +3,7 @@ package io.ingraft.storage.manifest;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingraft.storage.json.StrictJsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +43,11 @@ public final class ManifestCodec {
     JsonNode format = tree.get("format");
     if (format == null || !format.isInt() || format.intValue() != Manifest.FORMAT) {
       throw new UnsupportedManifestFormatException(key, format == null ? "missing" : format.toString());
+    }
+    JsonNode commit = tree.get("commit");
+    if (commit instanceof ObjectNode node && !node.has("rejected")) {
+      // Written before versions recorded their rejected events (or none were rejected).
+      node.putArray("rejected");
     }
     try {
       return mapper.treeToValue(tree, Manifest.class);

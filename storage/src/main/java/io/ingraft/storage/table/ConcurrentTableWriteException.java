@@ -38,4 +38,10 @@ public abstract sealed class ConcurrentTableWriteException extends StorageExcept
   public long actual() {
     return actual;
   }
+
+  /** Retryable: the retry re-reads the graph (and sweeps it first). */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }
