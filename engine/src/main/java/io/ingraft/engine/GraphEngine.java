@@ -361,6 +361,7 @@ public final class GraphEngine {
     List<GraphEvent> fresh = new ArrayList<>();
     List<GraphEvent> processed = new ArrayList<>();
     int[] slots = new int[events.size()];
+    boolean[] replayed = new boolean[events.size()];
     for (int i = 0; i < events.size(); i++) {
       GraphEvent event = events.get(i);
       slots[i] = -1;
@@ -368,6 +369,7 @@ public final class GraphEngine {
         results.add(beforeCreation(current, event)
             ? rejectedBeforeCreation(graph, event)
             : EventResult.skipped(event.eventId(), event.source()));
+        replayed[i] = true;
         continue;
       }
       processed.add(event);
@@ -394,7 +396,7 @@ public final class GraphEngine {
     long applied = staged.stream().filter(r -> r.status() == EventResult.Status.APPLIED).count();
     CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, staging.stagedWrites(), null, null,
         nextOffsets(base, processed), commitInfo(CommitKind.MUTATION, processed, applied)
-            .withRejected(rejectedOf(results)));
+            .withRejected(rejectedOf(results, replayed)));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
@@ -578,7 +580,7 @@ public final class GraphEngine {
     Manifest base = current.manifest();
     CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, List.of(), null, null,
         nextOffsets(base, List.of(event)), commitInfo(CommitKind.MUTATION, List.of(event), 0)
-            .withRejected(rejectedOf(List.of(rejected))));
+            .withRejected(rejectedOf(List.of(rejected), new boolean[1])));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     return new BatchResult(graph.value(), published.version(), List.of(rejected));
@@ -617,10 +619,12 @@ public final class GraphEngine {
     return rejectedBeforeCreation(graph, event);
   }
 
-  private static List<RejectedEvent> rejectedOf(List<EventResult> results) {
+  /** The rejections a version records: not those of replayed events (an earlier read's). */
+  private static List<RejectedEvent> rejectedOf(List<EventResult> results, boolean[] replayed) {
     List<RejectedEvent> rejected = new ArrayList<>();
-    for (EventResult result : results) {
-      if (result != null && result.status() == EventResult.Status.REJECTED
+    for (int i = 0; i < results.size(); i++) {
+      EventResult result = results.get(i);
+      if (result != null && !replayed[i] && result.status() == EventResult.Status.REJECTED
           && result.source() != null) {
         rejected.add(new RejectedEvent(result.eventId(), result.code().name(), result.message(),
             result.source().offset()));

@@ -57,8 +57,12 @@ final class RunCommand implements Callable<Integer> {
       }
       WriterStats s = pipeline.stats();
       LOG.info("applied {} rejected {} skipped {} events in {} batches ({} applies); lag {};"
-          + " dead letters {}", s.eventsApplied(), s.eventsRejected(), s.eventsSkipped(),
-          s.batches(), s.applies(), s.lag(), s.deadLetters());
+          + " dead letters {}; stopped graphs {}", s.eventsApplied(), s.eventsRejected(),
+          s.eventsSkipped(), s.batches(), s.applies(), s.lag(), s.deadLetters(),
+          s.stoppedGraphs().size());
+      // A stopped graph waits for an operator: say so on every status line, with what to do.
+      s.stoppedGraphs().forEach((graph, why) -> LOG.warn("graph {} STOPPED since {}: {} ({});"
+          + " {}", graph, why.since(), why.code(), why.message(), why.action()));
     }
     return ExitCodes.OK;
   }

@@ -9,8 +9,10 @@ import io.ingraft.storage.GraphId;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +47,21 @@ final class BatchApplier {
   }
 
   /**
-   * Applies {@code batches} (consecutive batches of one graph, read from one partition).
-   *
-   * @return what the apply knows of each version it published, by version
+   * What an apply found out: per version it published, what only the apply knows; and the
+   * events it rejected that no version records (a graph that does not exist, or did not yet when
+   * the event was first read), whose dead letters are deterministic on every read.
    */
-  Map<Long, SideOutputs.Live> apply(List<PendingBatch> batches) {
+  record Outcome(Map<Long, SideOutputs.Live> live, List<Unrecorded> unrecorded) {
+  }
+
+  /** A rejected event no manifest version records. */
+  record Unrecorded(BufferedEvent event, EventResult result) {
+  }
+
+  /**
+   * Applies {@code batches} (consecutive batches of one graph, read from one partition).
+   */
+  Outcome apply(List<PendingBatch> batches) {
     PendingBatch batch = batches.get(0);
     GraphId graph = GraphId.of(batch.graph());
     List<BufferedEvent> events;
@@ -65,6 +77,7 @@ final class BatchApplier {
       }
     }
     Map<Long, SideOutputs.Live> live = new HashMap<>();
+    List<Unrecorded> unrecorded = new ArrayList<>();
     int start = 0;
     while (start < events.size()) {
       int end = segmentEnd(events, start);
@@ -77,14 +90,24 @@ final class BatchApplier {
             + " results for " + segment.size() + " events of graph " + graph);
       }
       SideOutputs.Live outcome = count(batch, segment, result);
+      Set<Long> recorded = new HashSet<>();
       if (result.published()) {
         live.put(result.manifestVersion(), outcome);
+        engine.manifest(graph, result.manifestVersion()).commit().rejected()
+            .forEach(r -> recorded.add(r.offset()));
+      }
+      for (int i = 0; i < segment.size(); i++) {
+        EventResult r = result.events().get(i);
+        if (r.status() == EventResult.Status.REJECTED
+            && !recorded.contains(segment.get(i).offset())) {
+          unrecorded.add(new Unrecorded(segment.get(i), r));
+        }
       }
       start = end;
     }
     counters.batches.addAndGet(batches.size());
     counters.applies.incrementAndGet();
-    return live;
+    return new Outcome(live, unrecorded);
   }
 
   private static int segmentEnd(List<BufferedEvent> events, int start) {

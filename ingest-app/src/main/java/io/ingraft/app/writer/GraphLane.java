@@ -178,6 +178,21 @@ final class GraphLane {
     return failures;
   }
 
+  /**
+   * The current work may not run now (no worker capacity for its kind): its batches go back to
+   * the head of the queue, in order, and {@code schedule} arranges the next attempt. Not a
+   * failure.
+   */
+  synchronized void deferred(Work work, Supplier<ScheduledFuture<?>> schedule) {
+    current = null;
+    for (int i = work.batches().size() - 1; i >= 0; i--) {
+      queue.addFirst(work.batches().get(i));
+    }
+    needsTakeOver |= work.takeOver();
+    retry = schedule.get();
+    notifyAll();
+  }
+
   /** How many consecutive attempts of the head work failed. */
   synchronized int failures() {
     return failures;

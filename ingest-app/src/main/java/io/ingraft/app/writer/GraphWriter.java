@@ -26,6 +26,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -184,8 +185,9 @@ public final class GraphWriter implements AutoCloseable {
           }
 
           @Override
-          public void published(PendingBatch batch, List<VersionOutputs> versions) {
-            commits.published(batch, versions);
+          public void published(PendingBatch batch, List<VersionOutputs> versions,
+              Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
+            commits.published(batch, versions, deadLetters);
           }
 
           @Override
@@ -545,7 +547,9 @@ public final class GraphWriter implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("graph writer: consumer close failed", e);
     }
-    lanes.shutdown(options.drainTimeout());
+    // Running batches had the drain timeout already: what is still running after that is stuck
+    // (workers are daemon threads), and a stop must be bounded whatever a graph is doing.
+    lanes.shutdown(Duration.ofSeconds(5));
     commits.close();
     reader.close();
     state.set(State.CLOSED);

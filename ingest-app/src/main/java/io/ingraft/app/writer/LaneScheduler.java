@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LaneScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(LaneScheduler.class);
+  /** How long a load waits for a worker that other graphs do not need. */
+  private static final long LOAD_DEFER_MILLIS = 100;
 
   /** What the poll thread learns from the workers (called on the poll thread). */
   interface Outcomes {
@@ -49,9 +52,11 @@ final class LaneScheduler {
 
     /**
      * The batch's events are in published manifest versions (or were all skipped); the side
-     * outputs of the versions the apply published (given with the first batch of an apply).
+     * outputs of the versions the apply published, and the dead letters (by graph-log offset) of
+     * rejected events no version records (given with the first batch of an apply).
      */
-    void published(PendingBatch batch, List<VersionOutputs> versions);
+    void published(PendingBatch batch, List<VersionOutputs> versions,
+        Map<Long, ProducerRecord<byte[], byte[]>> deadLetters);
 
     /** Another owner claimed the batch's graph; its records stay uncommitted. */
     void fenced(PendingBatch batch);
@@ -74,6 +79,9 @@ final class LaneScheduler {
   private final Map<String, GraphLane> lanes = new HashMap<>();
   private final AtomicLong outstandingEvents = new AtomicLong();
   private final AtomicInteger outstandingBatches = new AtomicInteger();
+  /** Loads being applied now, and how many may be at once (never every worker). */
+  private final AtomicInteger runningLoads = new AtomicInteger();
+  private final int maxRunningLoads;
   private volatile boolean stopping;
 
   LaneScheduler(GraphEngine engine, BatchApplier applier, SideOutputs sideOutputs, Clock clock,
@@ -89,6 +97,9 @@ final class LaneScheduler {
     this.counters = counters;
     this.pollThread = pollThread;
     this.outcomes = outcomes;
+    // A load reads a file, which can take long: with more than one worker, one is always kept
+    // for the other graphs' mutations.
+    this.maxRunningLoads = Math.max(1, threads - 1);
     this.workers = new ScheduledThreadPoolExecutor(threads, threadFactory("ingraft-writer-worker-"));
     this.workers.setRemoveOnCancelPolicy(true);
     // A retry waiting out its backoff is dropped at shutdown, not run.
@@ -159,6 +170,18 @@ final class LaneScheduler {
         work.batches().forEach(this::settle);
         continue;
       }
+      boolean load = work.batches().stream().anyMatch(PendingBatch::hasLoad);
+      if (load && runningLoads.incrementAndGet() > maxRunningLoads) {
+        runningLoads.decrementAndGet();
+        try {
+          lane.deferred(work, () -> workers.schedule(() -> runLane(lane), LOAD_DEFER_MILLIS,
+              TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException shuttingDown) {
+          lane.take(true);
+          work.batches().forEach(this::settle);
+        }
+        return;
+      }
       boolean tookOver = false;
       try {
         Map<Long, BufferedEvent> events = eventsByOffset(work);
@@ -166,10 +189,16 @@ final class LaneScheduler {
           takeOver(lane, first, events);
         }
         tookOver = true;
-        Map<Long, SideOutputs.Live> live = applier.apply(work.batches());
+        BatchApplier.Outcome applied = applier.apply(work.batches());
         GraphId graph = GraphId.of(first.graph());
         List<VersionOutputs> versions = sideOutputs.between(graph, first.partition(),
-            lane.lastVersion(), engine.ownedVersion(graph), events, live);
+            lane.lastVersion(), engine.ownedVersion(graph), events, applied.live());
+        Map<Long, ProducerRecord<byte[], byte[]>> deadLetters = new HashMap<>();
+        for (BatchApplier.Unrecorded rejected : applied.unrecorded()) {
+          deadLetters.put(rejected.event().offset(), sideOutputs.deadLetter(first.graph(),
+              first.partition(), rejected.event(), rejected.result().code().name(),
+              rejected.result().message()));
+        }
         Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
         if (!versions.isEmpty()) {
           lane.lastVersion(engine.manifest(graph, versions.get(versions.size() - 1).version()));
@@ -178,7 +207,8 @@ final class LaneScheduler {
         // report and commits the batches' offsets (and their side outputs).
         pollThread.accept(() -> {
           for (int i = 0; i < work.batches().size(); i++) {
-            outcomes.published(work.batches().get(i), i == 0 ? versions : List.of());
+            outcomes.published(work.batches().get(i), i == 0 ? versions : List.of(),
+                i == 0 ? deadLetters : Map.of());
           }
         });
         work.batches().forEach(this::settle);
@@ -205,6 +235,10 @@ final class LaneScheduler {
         }
         retryLater(lane, work, work.takeOver() && !tookOver, e);
         return;
+      } finally {
+        if (load) {
+          runningLoads.decrementAndGet();
+        }
       }
     }
   }

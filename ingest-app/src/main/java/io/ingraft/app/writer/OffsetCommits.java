@@ -215,13 +215,19 @@ final class OffsetCommits {
   }
 
   /**
-   * A batch is published: its versions' side outputs wait for the transaction that commits past
-   * them, and its records (events and seal) no longer hold the commit back.
+   * A batch is published: its versions' side outputs, and the dead letters of its rejected
+   * events that no version records, wait for the transaction that commits past them; its
+   * records (events and seal) no longer hold the commit back.
    */
-  void published(PendingBatch batch, List<VersionOutputs> versions) {
+  void published(PendingBatch batch, List<VersionOutputs> versions,
+      Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
     PartitionProgress p = batch.progress();
     if (p.retired()) {
       return;
+    }
+    if (!deadLetters.isEmpty()) {
+      // Deterministic like an undecodable record's: sent with the commit that passes it.
+      badRecords.computeIfAbsent(batch.partition(), k -> new TreeMap<>()).putAll(deadLetters);
     }
     if (!versions.isEmpty()) {
       graphs.computeIfAbsent(batch.graph(), g -> new GraphOutputs(batch.partition()))

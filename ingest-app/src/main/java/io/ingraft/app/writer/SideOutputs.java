@@ -144,6 +144,17 @@ final class SideOutputs {
     return new ProducerRecord<>(dlqTopic, null, key, value, headers);
   }
 
+  /**
+   * The dead letter of a rejected event that no version records (its graph does not exist, or
+   * did not when the event was first read).
+   */
+  ProducerRecord<byte[], byte[]> deadLetter(String graph, TopicPartition partition,
+      BufferedEvent event, String code, String message) {
+    Headers headers = DeadLetterHeaders.of(BatchApplier.STAGE, code, message, graphLogTopic,
+        partition.partition(), event.offset(), graph, event.event().eventId());
+    return new ProducerRecord<>(dlqTopic, null, event.key(), event.value(), headers);
+  }
+
   private ProducerRecord<byte[], byte[]> notice(Manifest version, Live live) {
     Map<String, Long> tables = new TreeMap<>();
     version.tables().forEach((table, pin) -> tables.put(table, pin.version()));

@@ -324,7 +324,7 @@ class ExactlyOnceUnderCrashesTest {
       for (Workload w : workloads) {
         Proofs.assertExactlyOnce(rig, w, partitionOf.get(w.graph), lastEventOffset.get(w.graph));
       }
-      Proofs.assertSideOutputsAtMostOnce(rig, workloads);
+      Proofs.assertSideOutputsExactlyOnce(rig, workloads);
       LOG.info("random kills: {} events of {} graphs, {} kills ({} operations interrupted between"
           + " sidecar and cleanup), every graph exactly once", total, workloads.size(), kills,
           interrupted);

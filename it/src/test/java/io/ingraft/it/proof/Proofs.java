@@ -6,9 +6,7 @@ import io.ingraft.app.dlq.DeadLetterHeaders;
 import io.ingraft.events.CommitNoticeCodec;
 import io.ingraft.storage.manifest.Manifest;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** The checks that make "exactly once" concrete, shared by the proof suites. */
@@ -99,27 +97,5 @@ final class Proofs {
         assertThat(notice.getKind()).isEqualTo(m.commit().kind().name());
       }
     }
-  }
-
-  /**
-   * Dead letters name only events meant to be rejected, with the engine's code, never one twice
-   * (one may be missing: a crash after a publish and before the dead letter was sent loses it,
-   * docs/architecture.md), and commit notices never repeat a version.
-   */
-  static void assertSideOutputsAtMostOnce(ProofRig rig, Collection<Workload> workloads) {
-    Set<String> rejected = new HashSet<>();
-    workloads.forEach(w -> rejected.addAll(w.rejected));
-    List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq, rig.partitions);
-    List<String> ids = dead.stream()
-        .map(r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.EVENT_ID)).toList();
-    assertThat(ids).as("dead letters").doesNotHaveDuplicates();
-    assertThat(rejected).as("dead letters are rejected events").containsAll(ids);
-    assertThat(dead).allSatisfy(r -> assertThat(
-        DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE)).isEqualTo("NODE_NOT_FOUND"));
-    CommitNoticeCodec codec = new CommitNoticeCodec();
-    List<String> noticed = rig.readAll(rig.commits, rig.partitions).stream()
-        .map(r -> codec.decode(r.value()))
-        .map(n -> n.getGraph() + "@" + n.getManifestVersion()).toList();
-    assertThat(noticed).as("commit notices").doesNotHaveDuplicates();
   }
 }

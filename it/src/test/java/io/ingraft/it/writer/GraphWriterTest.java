@@ -381,7 +381,7 @@ class GraphWriterTest {
     // wrote no version (no epoch claim per retry).
     List<Manifest> published = rig.manifests("theta");
     assertThat(published).extracting(m -> m.commit().kind()).containsExactly(CommitKind.CREATE,
-        CommitKind.EPOCH_CLAIM, CommitKind.MUTATION, CommitKind.MUTATION, CommitKind.LOAD,
+        CommitKind.EPOCH_CLAIM, CommitKind.MUTATION, CommitKind.MUTATION, CommitKind.MUTATION,
         CommitKind.MUTATION);
     List<CommitNotice> notices = notices();
     assertThat(notices).extracting(CommitNotice::getApplied).containsExactly(1, 0, 3, 1, 1, 2);
