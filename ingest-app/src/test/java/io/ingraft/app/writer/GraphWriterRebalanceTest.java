@@ -233,6 +233,39 @@ class GraphWriterRebalanceTest {
   }
 
   @Test
+  void aGraphThatNeedsAnOperatorStopsAloneAndSaysWhy() {
+    engine.createGraph(GraphId.of("g"), SCHEMA);
+    // A sidecar this version cannot read: the takeover's sweep refuses to guess.
+    store.put(new io.ingraft.storage.GraphLayout(GraphId.of("g")).recoveryDir()
+        + "01JZZZZZZZZZZZZZZZZZZZZZZZ.json", "{\"format\": 99}".getBytes(StandardCharsets.UTF_8));
+    writer.start();
+    assign(P0, P1);
+    add(P0, event("g", "e1", upsert("ada", 1)));
+    add(P0, seal("g", 1));
+    add(P1, event("h", "s", new SchemaBody(SCHEMA)));
+    add(P1, seal("h", 1));
+    await("g stopped", () -> writer.stats().stoppedGraphs().containsKey("g"));
+    await("h applied", () -> committed(P1) == 2);
+
+    WriterStats.StoppedGraph why = writer.stats().stoppedGraphs().get("g");
+    assertThat(why.code()).isEqualTo(FailureClassifier.UNREADABLE_SIDECAR);
+    assertThat(why.action()).contains("ingraft graph recover");
+    assertThat(engine.stopRecords().read(GraphId.of("g"))).hasValueSatisfying(
+        record -> assertThat(record.code()).isEqualTo(FailureClassifier.UNREADABLE_SIDECAR));
+    // Not retried, not committed past, and later records of g are not held in memory.
+    long retries = writer.stats().retries();
+    add(P0, event("g", "e2", upsert("bob", 2)));
+    add(P0, seal("g", 2));
+    add(P1, event("h", "e1", upsert("cy", 3)));
+    add(P1, seal("h", 2));
+    await("h applied again", () -> committed(P1) == 4);
+    assertThat(writer.stats().retries()).isEqualTo(retries);
+    assertThat(committed(P0)).isZero();
+    assertThat(writer.stats().heldEvents()).isZero();
+    assertThat(writer.isRunning()).isTrue();
+  }
+
+  @Test
   void startsOnceAndClosesIdempotently() {
     writer.start();
     assertThatThrownBy(writer::start).isInstanceOf(IllegalStateException.class);
