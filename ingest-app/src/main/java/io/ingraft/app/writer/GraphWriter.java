@@ -35,30 +35,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stage 2 of the pipeline: a plain Kafka consumer group on the canonical graph log that applies
- * each graph's events between two seals as one batch through the {@link GraphEngine}, and commits
- * Kafka offsets only for records whose batch is published (in a manifest version) or
- * dead-lettered. A crash at any point therefore re-delivers every record that might not be
- * published, and the engine skips the ones that were: each event takes effect exactly once.
+ * each graph's events between two seals as one batch through the {@link GraphEngine}, and
+ * commits Kafka offsets only for records whose batch is published (in a manifest version) or
+ * dead-lettered, in the same Kafka transaction as the dead letters and commit notices of what
+ * the offsets pass. A crash at any point therefore re-delivers every record that might not be
+ * published (the engine skips the ones that were), and the next owner of a graph re-sends the
+ * side outputs no committed transaction carried: each event takes effect exactly once, and each
+ * dead letter and notice is seen once by {@code read_committed} consumers.
  *
- * <p>Threads: {@link #start()} runs the poll loop on its own thread, which owns the consumer, the
- * per-partition {@link PartitionProgress} and the per-graph buffers, and is the only thread that
- * commits. Sealed batches go to a pool of {@code writer.threads} workers, one batch of a graph at
- * a time and in log order ({@link GraphLane}), different graphs in parallel. Workers report back
- * through a queue the poll thread drains. The rebalance listener (called inside {@code poll})
- * takes graphs over lazily, before their first batch after an assignment; on a revocation it
- * waits for running batches, commits and releases; on a loss it drops everything.
+ * <p>This class is the poll loop and the rebalances; it delegates the rest: {@link
+ * BatchAssembly} turns records into batches, {@link LaneScheduler} runs them on the workers (one
+ * {@link GraphLane} per graph, takeovers, retries, fences, stopped graphs), {@link
+ * OffsetCommits} commits offsets and side outputs ({@link SideOutputs}) transactionally. Only
+ * the poll thread touches the consumer and commits; workers report back through a queue the poll
+ * thread drains. The rebalance listener (called inside {@code poll}) reads the group's committed
+ * offsets of assigned partitions (graphs are taken over lazily, before their first batch); on a
+ * revocation it waits for running batches, commits and releases; on a loss it drops everything.
  *
  * <p>Failures: a {@link FencedException} means another owner took the graph over, so its batches
  * are dropped and its records stay uncommitted. Normally a rebalance then takes the partition
  * away; if the partition is still assigned here after {@code fenceGrace}, the claim came from
  * outside the group (an operator's {@code ingraft graph recover}), and the writer re-reads the
  * partition from its first unpublished record and takes its graphs over again. Any other
- * exception retries the batch with capped exponential backoff, holding its offsets back.
+ * failure is retried with capped exponential backoff when it is retryable, and otherwise stops
+ * that graph only until an operator resumes it ({@link FailureClassifier}).
  *
  * <p>The consumer is paused while more than {@code writer.max-buffered-events} events are held
  * and batches are being applied, and polled throughout so it stays in the group.
- * {@link #close()} stops gracefully: running batches finish (bounded), queued ones are dropped,
- * and only published work is committed.
+ * {@link #close()} stops gracefully and within a bounded time: running batches finish (up to the
+ * drain timeout), queued ones are dropped, and only published work is committed.
  */
 public final class GraphWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GraphWriter.class);
@@ -73,7 +78,8 @@ public final class GraphWriter implements AutoCloseable {
    * @param retryBackoff the first retry delay of a failed batch; it doubles per failure
    * @param maxRetryBackoff the cap of the retry delay
    * @param drainTimeout how long a revocation or close waits for running batches
-   * @param sendTimeout how long a worker waits for a dead letter or commit notice to be acked
+   * @param sendTimeout no longer used: dead letters and notices go out in the offset
+   *     transactions (kept so that existing callers and configurations still work)
    * @param fenceGrace how long a partition with a fenced graph waits for the rebalance that
    *     should take it away before the writer re-reads it and claims its graphs again; longer
    *     than the group's session timeout, so that a writer that was really replaced learns it
