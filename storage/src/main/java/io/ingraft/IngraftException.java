@@ -13,4 +13,12 @@ public abstract class IngraftException extends RuntimeException {
   protected IngraftException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * Whether the failed work may be retried, or needs an operator. Types that report something
+   * unavailable for now override this; anything else stops the work.
+   */
+  public FailureKind failureKind() {
+    return FailureKind.NEEDS_OPERATOR;
+  }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public final class CommitNoticeCodec {
   private static final Set<String> FIELDS = Set.of("graph", "manifestVersion", "applied",
-      "rejected", "skipped", "firstOffset", "lastOffset", "tables", "freshnessMs", "publishedAt");
+      "rejected", "skipped", "firstOffset", "lastOffset", "tables", "freshnessMs", "publishedAt", "kind", "recovered");
 
   private final AvroBinary<CommitNotice> avro =
       new AvroBinary<>(CommitNotice.getClassSchema(), CommitNotice.getEncoder());
@@ -81,6 +81,8 @@ public final class CommitNoticeCodec {
         .setTables(tables)
         .setFreshnessMs(fields.optionalLong("freshnessMs"))
         .setPublishedAt(fields.requiredLong("publishedAt"))
+        .setKind(root.has("kind") ? fields.requiredString("kind") : "MUTATION")
+        .setRecovered(root.has("recovered") && root.get("recovered").asBoolean())
         .build();
   }
 
@@ -97,6 +99,8 @@ public final class CommitNoticeCodec {
     notice.getTables().forEach(tables::put);
     putIfSet(out, "freshnessMs", notice.getFreshnessMs());
     out.put("publishedAt", notice.getPublishedAt());
+    out.put("kind", notice.getKind());
+    out.put("recovered", notice.getRecovered());
     return out;
   }
 

@@ -41,7 +41,7 @@ class CommitNoticeCodecTest {
     assertThat(new String(codec.encode(sparse, EventFormat.JSON), UTF_8)).isEqualTo(
         "{\"graph\":\"social\",\"manifestVersion\":42,\"applied\":98,\"rejected\":1,"
             + "\"skipped\":1,\"firstOffset\":1000,\"lastOffset\":1099,"
-            + "\"tables\":{\"nodes/Person\":12,\"edges/Knows\":7},\"publishedAt\":1700000000999}");
+            + "\"tables\":{\"nodes/Person\":12,\"edges/Knows\":7},\"publishedAt\":1700000000999,\"kind\":\"MUTATION\",\"recovered\":false}");
   }
 
   @ParameterizedTest(name = "{0}")

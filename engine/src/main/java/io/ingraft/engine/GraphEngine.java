@@ -23,6 +23,7 @@ import io.ingraft.recovery.SidecarStore;
 import io.ingraft.recovery.TableWrite;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.StopRecords;
 import io.ingraft.storage.TableKey;
 import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.CommitInfo;
@@ -32,12 +33,13 @@ import io.ingraft.storage.manifest.GraphAlreadyExistsException;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.manifest.RejectedEvent;
 import io.ingraft.storage.manifest.SchemaRef;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
 import io.ingraft.storage.object.ObjectStore;
-import io.ingraft.storage.table.ConcurrentTableWriteException;
+import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStats;
@@ -90,10 +92,19 @@ public final class GraphEngine {
   private final LoadFiles loadFiles;
   private final EngineListener listener;
 
-  /** A graph this engine owns: its epoch and the latest manifest it published or read. */
-  private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest) {
+  /**
+   * A graph this engine owns: its epoch, the latest manifest it published or read, where it was
+   * created in its source (events of a source partition below that offset came before the graph
+   * existed), and whether a write failed since the last sweep (the next write sweeps first).
+   */
+  private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest,
+      Map<String, Long> createdAt, boolean dirty) {
     OwnedGraph at(Manifest next) {
-      return new OwnedGraph(log, owner, next);
+      return new OwnedGraph(log, owner, next, createdAt, false);
+    }
+
+    OwnedGraph failed() {
+      return new OwnedGraph(log, owner, manifest, createdAt, true);
     }
   }
 
@@ -154,6 +165,11 @@ public final class GraphEngine {
     return writerId;
   }
 
+  /** Where writers record that a graph is stopped for an operator, and why. */
+  public StopRecords stopRecords() {
+    return new StopRecords(store);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Ownership
 
@@ -164,17 +180,59 @@ public final class GraphEngine {
    * @return what the sweep recovered
    */
   public List<RecoveryOutcome> takeOver(GraphId graph) {
+    OwnedGraph current = owned.get(graph);
+    if (current != null && current.dirty()) {
+      // Claimed already and still ours (or fenced): a retry sweeps again, it never claims again.
+      return reopen(graph, current).outcomes;
+    }
     ManifestLog log = new ManifestLog(store, graph);
-    RecoverySweep.TakeOver takeOver;
+    List<RecoveryOutcome> outcomes;
     try {
-      takeOver = sweep.takeOver(log, writerId);
+      Manifest claim = sweep.claim(log, writerId);
+      // Recorded before the sweep: if the sweep fails, the retry sweeps under this same claim.
+      OwnedGraph claimed = new OwnedGraph(log, claim.writer(), claim, createdAt(log), true);
+      owned.put(graph, claimed);
+      outcomes = reopen(graph, claimed).outcomes;
     } catch (RuntimeException e) {
       listener.takeOverFailed(graph, e);
       throw e;
     }
-    owned.put(graph, new OwnedGraph(log, takeOver.owner(), log.require()));
-    listener.tookOver(graph, takeOver.outcomes());
-    return takeOver.outcomes();
+    listener.tookOver(graph, outcomes);
+    return outcomes;
+  }
+
+  private record Reopened(OwnedGraph graph, List<RecoveryOutcome> outcomes) {
+  }
+
+  /**
+   * Re-opens a graph this engine owns after a failed write (or a claim whose sweep failed): the
+   * latest manifest must still carry our epoch (otherwise this engine is fenced), then the sweep
+   * finishes or undoes whatever the failure left. No new epoch is claimed, so a retry writes no
+   * manifest version unless there was something to recover.
+   */
+  private Reopened reopen(GraphId graph, OwnedGraph current) {
+    Manifest latest = current.log().require();
+    if (latest.epoch() != current.owner().epoch()) {
+      owned.remove(graph);
+      throw new FencedException(graph.value(), current.owner().epoch(), latest.epoch());
+    }
+    List<RecoveryOutcome> outcomes = sweep.sweep(current.log(), current.owner());
+    OwnedGraph reopened = new OwnedGraph(current.log(), current.owner(),
+        current.log().require(), current.createdAt(), false);
+    owned.put(graph, reopened);
+    return new Reopened(reopened, outcomes);
+  }
+
+  /** Where the graph's first version says it was created, per source partition. */
+  private static Map<String, Long> createdAt(ManifestLog log) {
+    try {
+      Manifest first = log.read(1);
+      return first.commit().kind() == CommitKind.CREATE ? first.sources() : Map.of();
+    } catch (RuntimeException e) {
+      // Version 1 unreadable (removed by hand): no event is taken to predate the graph.
+      LOG.debug("graph {}: cannot read version 1", log.graph(), e);
+      return Map.of();
+    }
   }
 
   /**
@@ -194,12 +252,28 @@ public final class GraphEngine {
         || current.log().require().epoch() != current.owner().epoch()) {
       return List.of();
     }
+    owned.remove(graph);
     return takeOver(graph);
   }
 
-  /** Forgets a graph: the next write takes it over again. Used when a partition is revoked. */
+  /**
+   * Forgets a graph and drops what is cached of it (key sets, table stats): the next write takes
+   * it over again. Used when a partition is revoked.
+   */
   public void release(GraphId graph) {
     owned.remove(graph);
+    String root = new GraphLayout(graph).root();
+    keyIndex.keySet().removeIf(path -> path.startsWith(root));
+    tableStats.keySet().removeIf(path -> path.startsWith(root));
+  }
+
+  /**
+   * The version of the graph's manifest this engine last published or read as its owner, or -1
+   * when it does not own the graph.
+   */
+  public long ownedVersion(GraphId graph) {
+    OwnedGraph current = owned.get(graph);
+    return current == null ? -1 : current.manifest().version();
   }
 
   /** Whether a graph exists (has a published manifest). */
@@ -254,8 +328,14 @@ public final class GraphEngine {
         part = segment.get(0).body() instanceof EventBody.SchemaChange
             ? applySchema(graph, segment.get(0)) : applyData(graph, segment);
       } catch (RuntimeException e) {
-        // Whatever happened, the next write re-opens the graph: claim, then sweep.
-        owned.remove(graph);
+        // Whatever happened, the next write re-opens the graph: it sweeps (under the same
+        // epoch) before anything else. A fenced engine stops writing the graph.
+        OwnedGraph current = owned.get(graph);
+        if (e instanceof FencedException || current == null) {
+          owned.remove(graph);
+        } else {
+          owned.put(graph, current.failed());
+        }
         throw e;
       }
       results.addAll(part.events());
@@ -267,6 +347,9 @@ public final class GraphEngine {
 
   private OwnedGraph ownedOrNull(GraphId graph) {
     OwnedGraph current = owned.get(graph);
+    if (current != null && current.dirty()) {
+      return reopen(graph, current).graph();
+    }
     if (current != null) {
       return current;
     }
@@ -289,7 +372,7 @@ public final class GraphEngine {
     }
     try {
       return stageAndCommit(graph, current, events);
-    } catch (ConcurrentTableWriteException drift) {
+    } catch (TableMovedException drift) {
       // A table moved under its pin before anything of ours was committed. If a newer owner has
       // claimed the graph since, it is the one writing and this engine is the zombie: stop, as
       // at any fenced publish (claiming again here would fence the rightful owner).
@@ -300,8 +383,7 @@ public final class GraphEngine {
       // Otherwise it was a zombie's commit, or an operator's: the owner's sweep repairs it, then
       // the batch is staged again.
       LOG.warn("graph {}: {}; sweeping and retrying the batch once", graph, drift.getMessage());
-      takeOver(graph);
-      return stageAndCommit(graph, owned.get(graph), events);
+      return stageAndCommit(graph, reopen(graph, current).graph(), events);
     }
   }
 
@@ -311,11 +393,15 @@ public final class GraphEngine {
     List<GraphEvent> fresh = new ArrayList<>();
     List<GraphEvent> processed = new ArrayList<>();
     int[] slots = new int[events.size()];
+    boolean[] replayed = new boolean[events.size()];
     for (int i = 0; i < events.size(); i++) {
       GraphEvent event = events.get(i);
       slots[i] = -1;
       if (alreadyApplied(base, event.source())) {
-        results.add(EventResult.skipped(event.eventId(), event.source()));
+        results.add(beforeCreation(current, event)
+            ? rejectedBeforeCreation(graph, event)
+            : EventResult.skipped(event.eventId(), event.source()));
+        replayed[i] = true;
         continue;
       }
       processed.add(event);
@@ -341,7 +427,8 @@ public final class GraphEngine {
     }
     long applied = staged.stream().filter(r -> r.status() == EventResult.Status.APPLIED).count();
     CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, staging.stagedWrites(), null, null,
-        nextOffsets(base, processed), commitInfo(CommitKind.MUTATION, processed, applied));
+        nextOffsets(base, processed), commitInfo(CommitKind.MUTATION, processed, applied)
+            .withRejected(rejectedOf(results, replayed)));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
@@ -402,6 +489,10 @@ public final class GraphEngine {
     OwnedGraph current = ownedOrNull(graph);
     // A replayed event is skipped before it is looked at: it was applied or rejected already.
     if (current != null && alreadyApplied(current.manifest(), event.source())) {
+      if (beforeCreation(current, event)) {
+        return new BatchResult(graph.value(), -1, List.of(rejectedSchemaBeforeCreation(graph,
+            event, source)));
+      }
       return new BatchResult(graph.value(), -1, List.of(EventResult.skipped(event.eventId(),
           event.source())));
     }
@@ -525,10 +616,58 @@ public final class GraphEngine {
     }
     Manifest base = current.manifest();
     CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, List.of(), null, null,
-        nextOffsets(base, List.of(event)), commitInfo(CommitKind.MUTATION, List.of(event), 0));
+        nextOffsets(base, List.of(event)), commitInfo(CommitKind.MUTATION, List.of(event), 0)
+            .withRejected(rejectedOf(List.of(rejected), new boolean[1])));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     return new BatchResult(graph.value(), published.version(), List.of(rejected));
+  }
+
+  /**
+   * Whether an event that the manifest counts as done came before the graph existed: it was
+   * rejected then (no manifest could record it), so a replay rejects it again, the same way,
+   * instead of skipping it. That keeps its dead letter deterministic, which is what lets the
+   * writer send it exactly once.
+   */
+  private static boolean beforeCreation(OwnedGraph current, GraphEvent event) {
+    SourcePosition source = event.source();
+    if (current == null || source == null) {
+      return false;
+    }
+    Long created = current.createdAt().get(source.partition());
+    // createdAt records the next offset after the creating event.
+    return created != null && source.offset() < created - 1;
+  }
+
+  private static EventResult rejectedBeforeCreation(GraphId graph, GraphEvent event) {
+    return EventResult.rejected(event.eventId(), event.source(), RejectionCode.UNKNOWN_GRAPH,
+        "graph " + graph + " does not exist; create it with a schema event");
+  }
+
+  /** A schema event before the graph's creation was refused then: refuse it the same way. */
+  private static EventResult rejectedSchemaBeforeCreation(GraphId graph, GraphEvent event,
+      String source) {
+    try {
+      GraphSchema.parse(source);
+    } catch (SchemaParseException | IllegalArgumentException e) {
+      return EventResult.rejected(event.eventId(), event.source(), RejectionCode.BAD_SCHEMA,
+          e.getMessage());
+    }
+    return rejectedBeforeCreation(graph, event);
+  }
+
+  /** The rejections a version records: not those of replayed events (an earlier read's). */
+  private static List<RejectedEvent> rejectedOf(List<EventResult> results, boolean[] replayed) {
+    List<RejectedEvent> rejected = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      EventResult result = results.get(i);
+      if (result != null && !replayed[i] && result.status() == EventResult.Status.REJECTED
+          && result.source() != null) {
+        rejected.add(new RejectedEvent(result.eventId(), result.code().name(), result.message(),
+            result.source().offset()));
+      }
+    }
+    return rejected;
   }
 
   private static boolean alreadyApplied(Manifest manifest, SourcePosition source) {

@@ -269,13 +269,20 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
   }
 
   /**
-   * The graphs stopped until an operator acts, the one place the status page, {@code /api/status}
-   * and {@code ingraft_graph_stopped} learn them from. None yet: the writer retries every
-   * failure. Once {@link WriterStats} carries the graphs the writer stopped, this maps each
-   * (graph, code, message, action, since) to a {@link StatusReport.StoppedGraph}.
+   * The graphs the writer stopped until an operator acts ({@link WriterStats#stoppedGraphs()}),
+   * the one place the status page, {@code /api/status} and {@code ingraft_graph_stopped} learn
+   * them from.
    */
   private List<StatusReport.StoppedGraph> stoppedGraphs() {
-    return List.of();
+    GraphWriter w = writer;
+    if (w == null) {
+      return List.of();
+    }
+    List<StatusReport.StoppedGraph> stopped = new ArrayList<>();
+    w.stats().stoppedGraphs().forEach((graph, why) -> stopped.add(new StatusReport.StoppedGraph(
+        graph, why.code(), why.message(), why.action(), why.since())));
+    stopped.sort(Comparator.comparing(StatusReport.StoppedGraph::graph));
+    return stopped;
   }
 
   private Map<String, String> stoppedCodes() {

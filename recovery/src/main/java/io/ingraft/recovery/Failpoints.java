@@ -35,11 +35,37 @@ public final class Failpoints {
   /** Inside the sweep, after its publish, before the audit row and the sidecar delete. */
   public static final String SWEEP_AFTER_PUBLISH = "sweep.after-publish";
 
-  /** Every failpoint name, in protocol order. */
-  public static final Set<String> CATALOG = Collections.unmodifiableSet(new LinkedHashSet<>(
+  /**
+   * In the graph writer, after an apply published its version(s), before their dead letters and
+   * commit notices are queued for the next transaction.
+   */
+  public static final String WRITER_AFTER_PUBLISH = "writer.after-publish";
+  /**
+   * In the graph writer, after a takeover claimed the graph and swept it, before the versions a
+   * crash left without side outputs are queued to be re-sent.
+   */
+  public static final String WRITER_AFTER_TAKEOVER = "writer.after-takeover";
+  /**
+   * In the graph writer, inside a Kafka transaction: dead letters, commit notices and offsets
+   * sent, the transaction not yet committed.
+   */
+  public static final String WRITER_BEFORE_TRANSACTION_COMMIT = "writer.before-transaction-commit";
+  /** In the graph writer, right after a transaction committed, before the writer records it. */
+  public static final String WRITER_AFTER_TRANSACTION_COMMIT = "writer.after-transaction-commit";
+
+  /** The failpoints of the commit protocol and the recovery sweep, in protocol order. */
+  public static final Set<String> PROTOCOL = Collections.unmodifiableSet(new LinkedHashSet<>(
       java.util.List.of(AFTER_STAGING, AFTER_SIDECAR_WRITE, BETWEEN_TABLE_COMMITS,
           AFTER_TABLE_COMMITS, AFTER_PUBLISH, SWEEP_BEFORE_PUBLISH, SWEEP_AFTER_RESTORE,
           SWEEP_AFTER_PUBLISH)));
+
+  /** The failpoints of the writer's side outputs, from the publish to the offset commit. */
+  public static final Set<String> SIDE_OUTPUTS = Collections.unmodifiableSet(new LinkedHashSet<>(
+      java.util.List.of(WRITER_AFTER_PUBLISH, WRITER_AFTER_TAKEOVER,
+          WRITER_BEFORE_TRANSACTION_COMMIT, WRITER_AFTER_TRANSACTION_COMMIT)));
+
+  /** Every failpoint name. */
+  public static final Set<String> CATALOG = union(PROTOCOL, SIDE_OUTPUTS);
 
   /** {@code name=action[,name=action]} with action {@code throw} or {@code halt}. */
   public static final String SYSTEM_PROPERTY = "ingraft.failpoints";
@@ -93,6 +119,12 @@ public final class Failpoints {
       Runtime.getRuntime().halt(HALT_STATUS);
     }
     throw new InjectedFailureException(name);
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new LinkedHashSet<>(a);
+    all.addAll(b);
+    return Collections.unmodifiableSet(all);
   }
 
   private static void requireKnown(String name) {

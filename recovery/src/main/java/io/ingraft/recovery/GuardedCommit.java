@@ -7,7 +7,7 @@ import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.manifest.FencedException;
-import io.ingraft.storage.table.ConcurrentTableWriteException;
+import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.TableStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ public final class GuardedCommit {
    *
    * @return the published manifest version
    * @throws FencedException if another owner claimed the graph (the sidecar stays for its sweep)
-   * @throws ConcurrentTableWriteException if a table moved under the plan; thrown before any
+   * @throws TableMovedException if a table moved under the plan; thrown before any
    *     effect when detected up front
    */
   public Manifest commit(ManifestLog log, Manifest base, WriterEpoch writer, CommitPlan plan) {
@@ -123,7 +123,7 @@ public final class GuardedCommit {
       String path = write.staged().table();
       long head = tables.headIfExists(path).orElse(0);
       if (head != write.staged().readVersion()) {
-        throw new ConcurrentTableWriteException(path, write.staged().readVersion(), head);
+        throw new TableMovedException(path, write.staged().readVersion(), head);
       }
     }
   }

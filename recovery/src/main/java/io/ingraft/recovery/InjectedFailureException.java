@@ -12,4 +12,10 @@ public final class InjectedFailureException extends RecoveryException {
   public String failpoint() {
     return failpoint;
   }
+
+  /** Retryable: stands for a fault of the infrastructure in tests. */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }

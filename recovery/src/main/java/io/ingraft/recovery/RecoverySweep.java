@@ -62,9 +62,14 @@ public final class RecoverySweep {
    * @return the owner's epoch, to be used by every write until the graph is lost
    */
   public TakeOver takeOver(ManifestLog log, String writerId) {
-    Manifest claim = log.claimEpoch(writerId, UlidCreator.getMonotonicUlid().toString());
+    Manifest claim = claim(log, writerId);
     List<RecoveryOutcome> outcomes = sweep(log, claim.writer());
     return new TakeOver(claim.writer(), outcomes);
+  }
+
+  /** Claims the graph's next epoch for {@code writerId} (an {@code EPOCH_CLAIM} version). */
+  public Manifest claim(ManifestLog log, String writerId) {
+    return log.claimEpoch(writerId, UlidCreator.getMonotonicUlid().toString());
   }
 
   /** The result of {@link #takeOver}. */

@@ -39,7 +39,7 @@ public final class SidecarCodec {
           + (format == null ? "(missing)" : format.toString()) + ", this reader knows format "
           + Sidecar.FORMAT, null);
     }
-    CommitInfo.readAbsentCdcAsNull(tree.get("commit"));
+    CommitInfo.readAbsentOptionalFields(tree.get("commit"));
     try {
       return mapper.treeToValue(tree, Sidecar.class);
     } catch (JacksonException e) {

@@ -14,7 +14,7 @@ import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
-import io.ingraft.storage.table.ConcurrentTableWriteException;
+import io.ingraft.storage.table.TableMovedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,7 +142,7 @@ class RecoverySweepTest {
 
       // The owner's next write refuses to build on the drift, before any effect ...
       assertThatThrownBy(() -> newOwner.applyBatch(owner2, 2))
-          .isInstanceOf(ConcurrentTableWriteException.class);
+          .isInstanceOf(TableMovedException.class);
       assertThat(newOwner.sidecars.list(TwoTableGraph.GRAPH)).isEmpty();
       // ... and its sweep repairs it: the table is restored to its pin and the repair audited.
       List<RecoveryOutcome> outcomes = newOwner.sweep.sweep(newOwner.log, owner2);

@@ -17,4 +17,10 @@ public final class StorageIoException extends StorageException {
   public String location() {
     return location;
   }
+
+  /** Retryable: an I/O fault of the disk or the object store: it may be back later. */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }

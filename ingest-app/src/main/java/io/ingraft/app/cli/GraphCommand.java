@@ -8,6 +8,8 @@ import io.ingraft.engine.read.GraphSnapshot;
 import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.recovery.SidecarStore;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.StopRecord;
+import io.ingraft.storage.StopRecords;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.TablePin;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,6 +97,7 @@ final class GraphCommand {
         ManifestLog log = new ManifestLog(s.store, graphId());
         Manifest m = log.require();
         int sidecars = new SidecarStore(s.store).list(graphId()).size();
+        Optional<StopRecord> stopped = new StopRecords(s.store).read(graphId());
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();
           doc.put("graph", graph);
@@ -105,13 +109,20 @@ final class GraphCommand {
           doc.put("sources", m.sources());
           log.cdcPosition(m).ifPresent(cdc -> doc.put("cdc", CdcStatus.of(cdc, m)));
           doc.put("pendingSidecars", sidecars);
+          doc.put("stopped", stopped.orElse(null));
           out().println(JSON.writeValueAsString(doc));
           return ExitCodes.OK;
         }
         out().printf("graph %s: version %d at %s, writer %s epoch %d%n", graph, m.version(),
             m.time(), m.writer().writerId(), m.writer().epoch());
-        out().printf("schema %s, pending sidecars: %d%n%n",
+        out().printf("schema %s, pending sidecars: %d%n",
             m.schema() == null ? "-" : m.schema().hash().substring(0, 12), sidecars);
+        if (stopped.isPresent()) {
+          StopRecord why = stopped.get();
+          out().printf("STOPPED since %s by writer %s: %s%n  %s%n  what to do: %s%n",
+              why.since(), why.writer(), why.code(), why.message(), why.action());
+        }
+        out().println();
         TextTable tables = new TextTable("TABLE", "VERSION", "ROWS");
         m.tables().forEach((k, pin) -> tables.row(k, pin.version(), pin.rowCount()));
         tables.print(out());
@@ -275,13 +286,22 @@ final class GraphCommand {
       try (StorageSession s = open()) {
         ManifestLog log = new ManifestLog(s.store, graphId());
         ManifestChainVerifier.Report report = new ManifestChainVerifier(log).verify();
+        Optional<StopRecord> stopped = new StopRecords(s.store).read(graphId());
+        if (stopped.isPresent()) {
+          // A stopped graph is not written until an operator acts: verify says so.
+          List<String> problems = new ArrayList<>(report.problems());
+          problems.add("stopped since " + stopped.get().since() + ": " + stopped.get().code()
+              + " (" + stopped.get().message() + "); " + stopped.get().action());
+          report = new ManifestChainVerifier.Report(report.graph(), report.versions(),
+              report.eventsApplied(), false, problems);
+        }
         if (bootstrap != null) {
           LogCoverageCheck.Result coverage = new LogCoverageCheck(
               Map.of("bootstrap.servers", bootstrap), topic, group).check(graph, log.require());
           List<String> problems = new ArrayList<>(report.problems());
           problems.addAll(coverage.problems());
           report = new ManifestChainVerifier.Report(report.graph(), report.versions(),
-              report.eventsApplied(), problems.isEmpty(), problems);
+              report.eventsApplied(), problems.isEmpty() && report.ok(), problems);
         }
         if (json) {
           out().println(JSON.writeValueAsString(report));
@@ -303,6 +323,15 @@ final class GraphCommand {
     public Integer call() {
       try (StorageSession s = open()) {
         List<RecoveryOutcome> outcomes = s.engine.takeOver(graphId());
+        StopRecords stops = new StopRecords(s.store);
+        Optional<StopRecord> stopped = stops.read(graphId());
+        if (stopped.isPresent()) {
+          // The sweep went through: the writer that stopped the graph resumes it (it watches
+          // for this record to go), or the next takeover does.
+          stops.clear(graphId());
+          out().printf("graph %s: was stopped (%s since %s); cleared, the writer resumes it%n",
+              graph, stopped.get().code(), stopped.get().since());
+        }
         if (outcomes.isEmpty()) {
           out().printf("graph %s: nothing to recover%n", graph);
         }

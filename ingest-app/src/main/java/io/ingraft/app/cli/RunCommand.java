@@ -111,9 +111,12 @@ final class RunCommand implements Callable<Integer> {
       // Lag from the broker's committed offsets of both stages: stage 1's shows a stalled
       // topology, which the writer's own lag cannot (-1: not measured yet).
       LOG.info("applied {} rejected {} skipped {} events in {} batches ({} applies); lag stage 1"
-          + " {}, writer {}; dead letters {}", s.eventsApplied(), s.eventsRejected(),
-          s.eventsSkipped(), s.batches(), s.applies(), pipeline.stageOneLag(),
-          pipeline.writerLag(), s.deadLetters());
+          + " {}, writer {}; dead letters {}; stopped graphs {}", s.eventsApplied(),
+          s.eventsRejected(), s.eventsSkipped(), s.batches(), s.applies(), pipeline.stageOneLag(),
+          pipeline.writerLag(), s.deadLetters(), s.stoppedGraphs().size());
+      // A stopped graph waits for an operator: say so on every status line, with what to do.
+      s.stoppedGraphs().forEach((graph, why) -> LOG.warn("graph {} STOPPED since {}: {} ({});"
+          + " {}", graph, why.since(), why.code(), why.message(), why.action()));
     }
     LOG.info("stopping: finishing in-flight batches, committing published work");
     pipeline.close();

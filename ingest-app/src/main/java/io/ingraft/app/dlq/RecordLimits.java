@@ -1,6 +1,7 @@
 package io.ingraft.app.dlq;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -49,5 +50,26 @@ public final class RecordLimits {
     return "the record has " + size + " bytes (key, value and headers), more than the "
         + MAX_FORWARDED_BYTES + " the pipeline forwards; its key, value and headers are left out"
         + " of this dead letter, the original stays at " + where;
+  }
+
+  /**
+   * The dead letter of a record ({@code key}, {@code value}) read at {@code topic}-{@code
+   * partition}@{@code offset}, with {@link DeadLetterHeaders}; when it would not fit the
+   * dead-letter topic, a {@link #RECORD_TOO_LARGE} letter without key and value whose message
+   * keeps the original code and reason and names where the original stays.
+   */
+  public static ProducerRecord<byte[], byte[]> deadLetter(String dlqTopic, byte[] key,
+      byte[] value, String stage, String code, String reason, String topic, int partition,
+      long offset, String graph, String eventId) {
+    Headers headers = DeadLetterHeaders.of(stage, code, reason, topic, partition, offset, graph,
+        eventId);
+    long size = sizeOf(key, value, headers);
+    if (fits(size)) {
+      return new ProducerRecord<>(dlqTopic, null, key, value, headers);
+    }
+    Headers tooLarge = DeadLetterHeaders.of(stage, RECORD_TOO_LARGE, code + ": " + reason + "; "
+        + tooLarge(size, topic + "-" + partition + "@" + offset), topic, partition, offset, graph,
+        eventId);
+    return new ProducerRecord<>(dlqTopic, null, (byte[]) null, new byte[0], tooLarge);
   }
 }

@@ -75,8 +75,12 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
   // What the writer reports
 
   @Override
-  public void started(Consumer<?, ?> consumer, Producer<?, ?> producer) {
+  public void started(Consumer<?, ?> consumer) {
     bind(new KafkaClientMetrics(consumer));
+  }
+
+  @Override
+  public void producerCreated(Producer<?, ?> producer) {
     bind(new KafkaClientMetrics(producer));
   }
 

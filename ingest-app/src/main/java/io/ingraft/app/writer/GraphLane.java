@@ -1,5 +1,6 @@
 package io.ingraft.app.writer;
 
+import io.ingraft.storage.manifest.Manifest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +28,7 @@ final class GraphLane {
     START,
     /** Queued behind the active runner. */
     QUEUED,
-    /** Refused: the writer was fenced out of this graph. */
+    /** Refused: the writer was fenced out of this graph, or stopped it for an operator. */
     FENCED
   }
 
@@ -76,7 +77,10 @@ final class GraphLane {
   private ScheduledFuture<?> retry;
   private boolean needsTakeOver = true;
   private boolean fenced;
+  private boolean stopped;
   private int failures;
+  /** The graph's last version whose side outputs were handed on (null: none yet). */
+  private Manifest lastVersion;
 
   /**
    * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch
@@ -98,7 +102,7 @@ final class GraphLane {
   }
 
   synchronized Offer offer(PendingBatch batch) {
-    if (fenced) {
+    if (fenced || stopped) {
       return Offer.FENCED;
     }
     queue.addLast(batch);
@@ -174,6 +178,21 @@ final class GraphLane {
     return failures;
   }
 
+  /**
+   * The current work may not run now (no worker capacity for its kind): its batches go back to
+   * the head of the queue, in order, and {@code schedule} arranges the next attempt. Not a
+   * failure.
+   */
+  synchronized void deferred(Work work, Supplier<ScheduledFuture<?>> schedule) {
+    current = null;
+    for (int i = work.batches().size() - 1; i >= 0; i--) {
+      queue.addFirst(work.batches().get(i));
+    }
+    needsTakeOver |= work.takeOver();
+    retry = schedule.get();
+    notifyAll();
+  }
+
   /** How many consecutive attempts of the head work failed. */
   synchronized int failures() {
     return failures;
@@ -195,6 +214,29 @@ final class GraphLane {
 
   synchronized boolean fenced() {
     return fenced;
+  }
+
+  /**
+   * A failure that needs an operator stopped the graph: as on a fence, the current batch and the
+   * queued ones are dropped (returned) and later offers refused, until {@link #resetOwnership}.
+   */
+  synchronized List<PendingBatch> stop() {
+    stopped = true;
+    List<PendingBatch> dropped = fence();
+    fenced = false;
+    return dropped;
+  }
+
+  synchronized boolean stopped() {
+    return stopped;
+  }
+
+  synchronized Manifest lastVersion() {
+    return lastVersion;
+  }
+
+  synchronized void lastVersion(Manifest version) {
+    lastVersion = version;
   }
 
   /**
@@ -246,6 +288,7 @@ final class GraphLane {
   synchronized void resetOwnership() {
     needsTakeOver = true;
     fenced = false;
+    stopped = false;
   }
 
   /** Nothing queued, applying or scheduled. */

@@ -15,9 +15,10 @@ import java.util.OptionalLong;
  * {@link #published} in any order. Storage is two arrays over the window from the lowest pending
  * record to the last one read, so a few hundred thousand pending records cost a few megabytes.
  *
- * <p>Not thread-safe: the writer's poll thread owns it. Only {@link #retire()} and
- * {@link #retired()} may be used from other threads (workers check whether their batch's
- * partition was taken away while they ran).
+ * <p>Not thread-safe: the writer's poll thread owns it. Only {@link #retire()},
+ * {@link #retired()}, {@link #lastCommitted()}, {@link #since()} and {@link #hasBaseline()} may be
+ * used from other threads (workers check whether their batch's partition was taken away while
+ * they ran, and a takeover reads what the group committed).
  */
 public final class PartitionProgress {
   private static final int INITIAL_CAPACITY = 64;
@@ -31,7 +32,9 @@ public final class PartitionProgress {
   private int pending;
   private long lastSeen = -1;
   private long fetchedTo = -1;
-  private long lastCommitted = -1;
+  private volatile long lastCommitted = -1;
+  private volatile long since = -1;
+  private boolean tagPending;
   private volatile boolean retired;
 
   /**
@@ -110,9 +113,40 @@ public final class PartitionProgress {
   /** Records that {@code offset} was committed to Kafka. */
   public void committed(long offset) {
     lastCommitted = Math.max(lastCommitted, offset);
+    tagPending = false;
   }
 
-  /** The last offset committed through {@link #committed}, or -1. */
+  /**
+   * Records the group's committed offset found at the assignment, and since when (epoch ms) the
+   * group's side-output history runs. With {@code tagPending}, the group had no offset this
+   * writer's protocol committed (a new group, or an operator's reset): the offset is committed
+   * again, tagged, before anything else.
+   */
+  public void baseline(long committedOffset, long sinceMillis, boolean tagPending) {
+    lastCommitted = committedOffset;
+    since = sinceMillis;
+    this.tagPending = tagPending;
+  }
+
+  /** Whether the group's committed offset and side-output history are known. Any thread. */
+  public boolean hasBaseline() {
+    return since >= 0;
+  }
+
+  /** Since when (epoch ms) the group's side-output history runs, or -1. Any thread. */
+  public long since() {
+    return since;
+  }
+
+  /** Whether the baseline must be committed again with this writer's tag. */
+  public boolean tagPending() {
+    return tagPending;
+  }
+
+  /**
+   * The last offset committed through {@link #committed} or found by {@link #baseline}, or -1.
+   * Any thread.
+   */
   public long lastCommitted() {
     return lastCommitted;
   }

@@ -31,6 +31,16 @@ record PendingBatch(String graph, TopicPartition partition, PartitionProgress pr
     return true;
   }
 
+  /** Whether a load event is among the events (it reads a file, which may take long). */
+  boolean hasLoad() {
+    for (BufferedEvent event : events) {
+      if (event.event().body() instanceof EventBody.Load) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   long firstOffset() {
     return events.isEmpty() ? sealOffset : events.get(0).offset();
   }

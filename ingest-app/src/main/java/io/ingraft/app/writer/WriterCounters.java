@@ -1,6 +1,8 @@
 package io.ingraft.app.writer;
 
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The counters behind {@link WriterStats}, updated from the poll thread and the workers. */
@@ -16,4 +18,5 @@ final class WriterCounters {
   final AtomicLong retries = new AtomicLong();
   final AtomicLong fencedBatches = new AtomicLong();
   volatile Instant lastPublish;
+  final Map<String, WriterStats.StoppedGraph> stopped = new ConcurrentHashMap<>();
 }

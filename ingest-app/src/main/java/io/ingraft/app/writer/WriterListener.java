@@ -16,8 +16,15 @@ public interface WriterListener {
   WriterListener NONE = new WriterListener() {
   };
 
-  /** The writer started with these clients (for their own client metrics). */
-  default void started(Consumer<?, ?> consumer, Producer<?, ?> producer) {
+  /** The writer started with this consumer (for its client metrics). */
+  default void started(Consumer<?, ?> consumer) {
+  }
+
+  /**
+   * The writer made a transactional producer for its side outputs and offsets (at the first
+   * commit, and again when one had to be replaced), for its client metrics.
+   */
+  default void producerCreated(Producer<?, ?> producer) {
   }
 
   /**
@@ -67,11 +74,11 @@ public interface WriterListener {
   default void batchesApplied(String graph, int events, long nanos) {
   }
 
-  /** A dead letter with {@code code} was acknowledged. */
+  /** A dead letter with {@code code} was committed (in the writer's Kafka transaction). */
   default void deadLettered(String code) {
   }
 
-  /** A commit notice of {@code graph} was acknowledged. */
+  /** A commit notice of {@code graph} was committed (in the writer's Kafka transaction). */
   default void commitNoticeSent(String graph) {
   }
 

@@ -1,6 +1,7 @@
 package io.ingraft.app.writer;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * A snapshot of what a {@link GraphWriter} has done since it started, for the CLI, the demo and
@@ -22,6 +23,7 @@ import java.time.Instant;
  * @param assignedPartitions graph-log partitions assigned now
  * @param lag records behind the end of the assigned partitions, or -1 while not known
  * @param lastPublish when a batch last published a manifest version, or null
+ * @param stoppedGraphs graphs this writer stopped for an operator, by graph id
  */
 public record WriterStats(
     long recordsRead,
@@ -37,5 +39,22 @@ public record WriterStats(
     long heldEvents,
     int assignedPartitions,
     long lag,
-    Instant lastPublish) {
+    Instant lastPublish,
+    Map<String, StoppedGraph> stoppedGraphs) {
+
+  public WriterStats {
+    stoppedGraphs = Map.copyOf(stoppedGraphs);
+  }
+
+  /**
+   * Why a graph is stopped: a failure that retrying cannot fix. Its records stay uncommitted
+   * until {@code ingraft graph recover} (or a restart) resumes it.
+   *
+   * @param code the reason code (operations.md, "Stopped graphs")
+   * @param message what failed
+   * @param action what the operator should do
+   * @param since when the graph stopped
+   */
+  public record StoppedGraph(String code, String message, String action, Instant since) {
+  }
 }

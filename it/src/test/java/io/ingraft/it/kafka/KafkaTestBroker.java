@@ -224,6 +224,18 @@ public final class KafkaTestBroker implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /**
+   * The same handle on a broker this class did not start (a child-process broker a test stops
+   * and restarts): clients, topics and offsets as for the shared one; {@link #close()} only
+   * closes the admin client.
+   */
+  public static KafkaTestBroker external(String bootstrapServers) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return new KafkaTestBroker(null, null, bootstrapServers, Admin.create(config),
+        Duration.ZERO);
+  }
+
   /** An admin client of this broker, shared: do not close it. */
   public Admin admin() {
     return admin;
@@ -362,6 +374,9 @@ public final class KafkaTestBroker implements AutoCloseable {
   public void close() {
     long t0 = System.nanoTime();
     admin.close(Duration.ofSeconds(5));
+    if (server == null) {
+      return;
+    }
     stopQuietly(server);
     deleteRecursively(directory);
     LOG.info("test Kafka broker at {} stopped in {} ms", bootstrapServers,

@@ -90,12 +90,15 @@ final class LogFeed {
     }
   }
 
-  /** Every graph is its workload applied exactly once; dead letters and notices never doubled. */
+  /**
+   * Every graph is its workload applied exactly once, and its dead letters and commit notices
+   * are exactly once for {@code read_committed} consumers.
+   */
   void assertExactlyOnce() {
     for (int g = 0; g < workloads.size(); g++) {
       Workload w = workloads.get(g);
       Proofs.assertExactlyOnce(rig, w, partitionOf(g), lastEventOffset.get(w.graph));
     }
-    Proofs.assertSideOutputsAtMostOnce(rig, workloads);
+    Proofs.assertSideOutputsExactlyOnce(rig, workloads);
   }
 }

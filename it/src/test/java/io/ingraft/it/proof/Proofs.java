@@ -6,9 +6,7 @@ import io.ingraft.app.dlq.DeadLetterHeaders;
 import io.ingraft.events.CommitNoticeCodec;
 import io.ingraft.storage.manifest.Manifest;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** The checks that make "exactly once" concrete, shared by the proof suites. */
@@ -45,24 +43,59 @@ final class Proofs {
   }
 
   /**
-   * Dead letters name only events meant to be rejected, with the engine's code, never one twice
-   * (one may be missing: a crash after a publish and before the dead letter was sent loses it,
-   * docs/architecture.md), and commit notices never repeat a version.
+   * The side outputs exactly once, as a {@code read_committed} consumer sees them: one dead
+   * letter per rejected event (with the engine's code) and none for any other event; one commit
+   * notice per manifest version of every graph through its last version that covers events
+   * (a version that covers none, such as a trailing epoch claim, is sent with the graph's next
+   * one, so it may not have a notice yet), never two for one version, none for a version that
+   * does not exist, and each notice's applied and rejected counts equal its version's.
    */
-  static void assertSideOutputsAtMostOnce(ProofRig rig, Collection<Workload> workloads) {
-    Set<String> rejected = new HashSet<>();
-    workloads.forEach(w -> rejected.addAll(w.rejected));
+  static void assertSideOutputsExactlyOnce(ProofRig rig, Collection<Workload> workloads) {
+    List<String> expected = new java.util.ArrayList<>();
+    workloads.forEach(w -> expected.addAll(w.rejected));
     List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq, rig.partitions);
     List<String> ids = dead.stream()
         .map(r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.EVENT_ID)).toList();
-    assertThat(ids).as("dead letters").doesNotHaveDuplicates();
-    assertThat(rejected).as("dead letters are rejected events").containsAll(ids);
+    assertThat(ids).as("dead letters").doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(expected);
     assertThat(dead).allSatisfy(r -> assertThat(
         DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE)).isEqualTo("NODE_NOT_FOUND"));
+    assertThat(dead).as("dead letters carry the original record").allSatisfy(
+        r -> assertThat(r.value()).isNotNull());
     CommitNoticeCodec codec = new CommitNoticeCodec();
-    List<String> noticed = rig.readAll(rig.commits, rig.partitions).stream()
-        .map(r -> codec.decode(r.value()))
-        .map(n -> n.getGraph() + "@" + n.getManifestVersion()).toList();
-    assertThat(noticed).as("commit notices").doesNotHaveDuplicates();
+    java.util.Map<String, java.util.List<io.ingraft.events.avro.CommitNotice>> byGraph =
+        new java.util.HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : rig.readAll(rig.commits, rig.partitions)) {
+      io.ingraft.events.avro.CommitNotice notice = codec.decode(record.value());
+      byGraph.computeIfAbsent(notice.getGraph(), g -> new java.util.ArrayList<>()).add(notice);
+    }
+    for (Workload w : workloads) {
+      List<Manifest> versions = rig.manifests(w.graph);
+      List<Long> noticed = byGraph.getOrDefault(w.graph, List.of()).stream()
+          .map(n -> n.getManifestVersion()).toList();
+      assertThat(noticed).as("%s: commit notices", w.graph).doesNotHaveDuplicates();
+      long lastCovering = 0;
+      for (int i = 0; i < versions.size(); i++) {
+        Manifest m = versions.get(i);
+        java.util.Map<String, Long> before = i == 0 ? java.util.Map.of() : versions.get(i - 1).sources();
+        if (!m.sources().equals(before)) {
+          lastCovering = m.version();
+        }
+      }
+      for (long v = 1; v <= lastCovering; v++) {
+        assertThat(noticed).as("%s: a notice of version %d (of %d)", w.graph, v,
+            versions.size()).contains(v);
+      }
+      assertThat(noticed).as("%s: notices of versions that exist", w.graph)
+          .allSatisfy(v -> assertThat(v).isBetween(1L, (long) versions.size()));
+      for (io.ingraft.events.avro.CommitNotice notice : byGraph.getOrDefault(w.graph, List.of())) {
+        Manifest m = versions.get((int) notice.getManifestVersion() - 1);
+        assertThat(notice.getApplied()).as("%s@%d applied", w.graph, m.version())
+            .isEqualTo((int) m.commit().eventCount());
+        assertThat(notice.getRejected()).as("%s@%d rejected", w.graph, m.version())
+            .isEqualTo(m.commit().rejected().size());
+        assertThat(notice.getKind()).isEqualTo(m.commit().kind().name());
+      }
+    }
   }
 }

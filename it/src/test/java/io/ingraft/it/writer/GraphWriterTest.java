@@ -143,7 +143,7 @@ class GraphWriterTest {
     writer = rig.startWriter("writer-1", engine);
     rig.awaitCommittedToEnd();
     KafkaTestBroker.await(WriterRig.TIMEOUT, "stats settled",
-        () -> writer.stats().commitNotices() == 10);
+        () -> writer.stats().commitNotices() == 13);
     WriterStats first = writer.stats();
     writer.close();
 
@@ -177,13 +177,13 @@ class GraphWriterTest {
         DeadLetterHeaders.EVENT_ID, "b3"));
     assertThat(headers(letter).get(DeadLetterHeaders.MESSAGE)).contains("ghost");
 
-    // One commit notice per manifest version a batch published; none for epoch claims.
+    // One commit notice per manifest version: the batches', and the epoch claim the engine
+    // made after creating each graph (its own kind, no events).
     List<CommitNotice> notices = notices();
-    assertThat(notices).hasSize(10);
+    assertThat(notices).hasSize(13);
     for (String graph : expected.keySet()) {
       List<Manifest> versions = rig.manifests(graph);
       Set<Long> published = versions.stream()
-          .filter(m -> m.commit().kind() != CommitKind.EPOCH_CLAIM && !m.commit().recovery())
           .map(Manifest::version).collect(Collectors.toCollection(TreeSet::new));
       Map<Long, CommitNotice> byVersion = notices.stream()
           .filter(n -> n.getGraph().equals(graph))
@@ -199,12 +199,19 @@ class GraphWriterTest {
         manifest.tables().forEach((table, pin) -> pins.put(table, pin.version()));
         assertThat(notice.getTables()).isEqualTo(pins);
         assertThat(notice.getPublishedAt()).isEqualTo(manifest.time().toEpochMilli());
+        assertThat(notice.getKind()).isEqualTo(manifest.commit().kind().name());
+        if (manifest.commit().kind() == CommitKind.EPOCH_CLAIM) {
+          assertThat(notice.getApplied()).isZero();
+          assertThat(notice.getFirstOffset()).isNull();
+          continue;
+        }
         assertThat(notice.getFreshnessMs()).isNotNull().isNotNegative();
         assertThat(notice.getFirstOffset()).isLessThanOrEqualTo(notice.getLastOffset());
       }
     }
     assertThat(notices.stream().filter(n -> n.getGraph().equals("gamma")).count())
-        .as("gamma: create, first mutation, schema change, last two mutations").isEqualTo(4);
+        .as("gamma: create, claim, first mutation, schema change, last two mutations")
+        .isEqualTo(5);
     CommitNotice withRejection = notices.stream()
         .filter(n -> n.getGraph().equals("beta") && n.getRejected() == 1).findFirst()
         .orElseThrow();
@@ -254,7 +261,8 @@ class GraphWriterTest {
           .containsOnly(CommitKind.EPOCH_CLAIM);
     }
     assertThat(rig.readAll(rig.dlq)).hasSize(1);
-    assertThat(notices()).hasSize(10);
+    // The replay's claims wait for the graphs' next versions that cover events.
+    assertThat(notices()).hasSize(13);
   }
 
   @Test
@@ -362,19 +370,21 @@ class GraphWriterTest {
     Failpoints.disarmAll();
     rig.awaitCommittedToEnd();
     KafkaTestBroker.await(WriterRig.TIMEOUT, "notices sent",
-        () -> writer.stats().commitNotices() == 5);
+        () -> writer.stats().commitNotices() == 6);
 
     // Applies: the schema; t1..t3 (the cap); t4 (a load is next); the load alone; t6 and t7.
     WriterStats stats = writer.stats();
     assertThat(stats.batches()).isEqualTo(8);
     assertThat(stats.applies()).isEqualTo(5);
     assertThat(stats.eventsApplied()).isEqualTo(8);
-    List<Manifest> published = rig.manifests("theta").stream()
-        .filter(m -> m.commit().kind() != CommitKind.EPOCH_CLAIM && !m.commit().recovery())
-        .toList();
-    assertThat(published).hasSize(5);
+    // Create, the engine's claim after it, and the five applies: the failed attempts in between
+    // wrote no version (no epoch claim per retry).
+    List<Manifest> published = rig.manifests("theta");
+    assertThat(published).extracting(m -> m.commit().kind()).containsExactly(CommitKind.CREATE,
+        CommitKind.EPOCH_CLAIM, CommitKind.MUTATION, CommitKind.MUTATION, CommitKind.MUTATION,
+        CommitKind.MUTATION);
     List<CommitNotice> notices = notices();
-    assertThat(notices).extracting(CommitNotice::getApplied).containsExactly(1, 3, 1, 1, 2);
+    assertThat(notices).extracting(CommitNotice::getApplied).containsExactly(1, 0, 3, 1, 1, 2);
     assertThat(notices).extracting(CommitNotice::getManifestVersion)
         .containsExactlyElementsOf(published.stream().map(Manifest::version).toList());
     assertThat(rig.export(engine, "theta")).isEqualTo("""

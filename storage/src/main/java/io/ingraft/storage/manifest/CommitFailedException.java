@@ -26,4 +26,10 @@ public final class CommitFailedException extends StorageException {
   public int attempts() {
     return attempts;
   }
+
+  /** Retryable: a publish that could not get through: retried with backoff. */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }

@@ -34,4 +34,10 @@ public final class ExpectedVersionMismatchException extends StorageException {
   public long actual() {
     return actual;
   }
+
+  /** Retryable: another publish won the race: re-read and retry. */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }

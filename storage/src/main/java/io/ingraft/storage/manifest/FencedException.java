@@ -28,4 +28,10 @@ public final class FencedException extends StorageException {
   public long actualEpoch() {
     return actualEpoch;
   }
+
+  /** Retryable: a lost claim: the graph is taken over again, or left to its new owner. */
+  @Override
+  public io.ingraft.FailureKind failureKind() {
+    return io.ingraft.FailureKind.RETRYABLE;
+  }
 }

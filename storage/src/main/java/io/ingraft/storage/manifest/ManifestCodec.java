@@ -43,9 +43,9 @@ public final class ManifestCodec {
     if (format == null || !format.isInt() || format.intValue() != Manifest.FORMAT) {
       throw new UnsupportedManifestFormatException(key, format == null ? "missing" : format.toString());
     }
-    // The CDC position is optional (absent from every manifest that does not come from a CDC
-    // feed), while the mapper makes every other missing creator property an error.
-    CommitInfo.readAbsentCdcAsNull(tree.get("commit"));
+    // The CDC position and the rejected events are optional (absent from most manifests), while
+    // the mapper makes every other missing creator property an error.
+    CommitInfo.readAbsentOptionalFields(tree.get("commit"));
     try {
       return mapper.treeToValue(tree, Manifest.class);
     } catch (JacksonException e) {

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  *       caller-chosen transaction uuid and properties that recovery can find again
  *       ({@link #findVersionByTransaction}, {@link #transactionAt}).
  * </ol>
- * A commit whose table moved since R fails with {@link ConcurrentTableWriteException}. Commits
+ * A commit whose table moved since R fails with {@link TableMovedException}. Commits
  * are not idempotent in Lance; the HEAD check makes a second commit of the same staged write fail
  * instead of duplicating rows.
  *
@@ -593,7 +593,7 @@ public final class TableStore implements AutoCloseable {
    * <p>If a dataset already exists at the path (an orphan left by a rolled-back operation: no
    * manifest pins it), the read version is its HEAD and the commit replaces it with an empty
    * table of {@code schema} at HEAD + 1. Otherwise the read version is 0 and the commit creates
-   * version 1; it then fails with {@link ConcurrentTableWriteException} if a table appeared in
+   * version 1; it then fails with {@link TableMovedException} if a table appeared in
    * the meantime.
    *
    * @param keyColumn as for {@link #create}; null for a keyless table
@@ -890,12 +890,11 @@ public final class TableStore implements AutoCloseable {
    * @param transactionId the pre-minted id recovery will look for
    * @param properties recorded in the Lance transaction (graph, operation, epoch, offsets)
    * @return the new version, {@code staged.readVersion() + 1}
-   * @throws ConcurrentTableWriteException if HEAD is not the staged read version (for a CREATE
-   *     at 0: if a table exists; {@code actual} is its HEAD) and nothing was committed, if Lance
-   *     reports a conflicting concurrent commit (nothing committed), or if a foreign commit
-   *     raced in and ours landed at a later version: then
-   *     {@link ConcurrentTableWriteException#committed()} is true, the commit DID happen and
-   *     recovery finds it by {@code transactionId}
+   * @throws TableMovedException if HEAD is not the staged read version (for a CREATE at 0: if
+   *     a table exists; {@code actual} is its HEAD), or if Lance reports a conflicting
+   *     concurrent commit: nothing was committed
+   * @throws CommittedAtOtherVersionException if a foreign commit raced in and ours landed at a
+   *     later version: the commit DID happen, and recovery finds it by {@code transactionId}
    * @throws io.ingraft.storage.StorageIoException on an I/O fault: the outcome is unknown
    */
   public long commit(StagedWrite staged, UUID transactionId, Map<String, String> properties) {
@@ -908,7 +907,7 @@ public final class TableStore implements AutoCloseable {
       // Only a CREATE can have read version 0 (StagedWrite's invariant).
       OptionalLong head = headOrEmpty(table);
       if (head.isPresent()) {
-        throw new ConcurrentTableWriteException(table, 0, head.getAsLong());
+        throw new TableMovedException(table, 0, head.getAsLong());
       }
       long version = commitOperation(table, null, 0, operationOf(staged), transactionId,
           properties);
@@ -918,7 +917,7 @@ public final class TableStore implements AutoCloseable {
     }
     try (Dataset head = openLatest(table)) {
       if (head.version() != readVersion) {
-        throw new ConcurrentTableWriteException(table, readVersion, head.version());
+        throw new TableMovedException(table, readVersion, head.version());
       }
       long version = commitOperation(table, head, readVersion, operationOf(staged),
           transactionId, properties);
@@ -979,7 +978,7 @@ public final class TableStore implements AutoCloseable {
       version = next.version();
     } catch (Exception e) {
       if (LanceErrors.isConflict(e)) {
-        throw new ConcurrentTableWriteException(table, readVersion, latestOrUnknown(table), e);
+        throw new TableMovedException(table, readVersion, latestOrUnknown(table), e);
       }
       throw LanceErrors.onCommit(table, e);
     }
@@ -987,7 +986,7 @@ public final class TableStore implements AutoCloseable {
       // For read version 0 Lance does not refuse an existing dataset: it overwrites it.
       LOG.warn("table {}: commit of transaction {} landed at version {} instead of {}; a "
           + "foreign writer committed in between", table, transactionId, version, readVersion + 1);
-      throw ConcurrentTableWriteException.committedAt(table, readVersion + 1, version);
+      throw new CommittedAtOtherVersionException(table, readVersion + 1, version);
     }
     return version;
   }
@@ -1007,7 +1006,7 @@ public final class TableStore implements AutoCloseable {
    * @return the new version
    * @throws TableVersionNotFoundException if {@code toVersion} is beyond HEAD, below 1 or was
    *     cleaned up
-   * @throws ConcurrentTableWriteException as for {@link #commit}
+   * @throws ConcurrentTableWriteException as for {@link #commit} (either subtype)
    */
   public long restore(String table, long toVersion, UUID transactionId,
       Map<String, String> properties) {

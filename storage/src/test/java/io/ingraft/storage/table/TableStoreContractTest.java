@@ -499,11 +499,10 @@ abstract class TableStoreContractTest {
     long foreign = append(PERSON, v2, List.of(person("f", "Foreign", 6)));
 
     assertThatThrownBy(() -> tables.commit(staged, ours, Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.table()).isEqualTo(PERSON);
           assertThat(e.expected()).isEqualTo(v2);
           assertThat(e.actual()).isEqualTo(foreign);
-          assertThat(e.committed()).isFalse();
         });
 
     assertThat(tables.headVersion(PERSON)).isEqualTo(foreign);
@@ -523,8 +522,7 @@ abstract class TableStoreContractTest {
     };
 
     assertThatThrownBy(() -> tables.commit(staged, ours, Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isTrue();
+        .isInstanceOfSatisfying(CommittedAtOtherVersionException.class, e -> {
           assertThat(e.expected()).isEqualTo(v2 + 1);
           assertThat(e.actual()).isEqualTo(v2 + 2);
         });
@@ -546,8 +544,7 @@ abstract class TableStoreContractTest {
     };
 
     assertThatThrownBy(() -> tables.commit(staged, ours, Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isFalse();
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.table()).isEqualTo(PERSON);
           assertThat(e.expected()).isEqualTo(v2);
           assertThat(e.actual()).isEqualTo(v2 + 1);
@@ -567,7 +564,7 @@ abstract class TableStoreContractTest {
     long v3 = tables.commit(staged, id, Map.of());
 
     assertThatThrownBy(() -> tables.commit(staged, id, Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.expected()).isEqualTo(v2);
           assertThat(e.actual()).isEqualTo(v3);
         });
@@ -910,8 +907,7 @@ abstract class TableStoreContractTest {
     tables.create(PERSON, PERSON_SCHEMA, "id");
 
     assertThatThrownBy(() -> tables.commit(fresh, UUID.randomUUID(), Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isFalse();
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.expected()).isZero();
           assertThat(e.actual()).isEqualTo(1);
         });
@@ -920,8 +916,7 @@ abstract class TableStoreContractTest {
     StagedWrite overOrphan = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
     long v2 = append(PERSON, 1, List.of(person("a", "Ann", 1)));
     assertThatThrownBy(() -> tables.commit(overOrphan, UUID.randomUUID(), Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isFalse();
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.expected()).isEqualTo(1);
           assertThat(e.actual()).isEqualTo(v2);
         });
@@ -939,8 +934,7 @@ abstract class TableStoreContractTest {
 
     // Lance does not refuse a read-version-0 Overwrite on an existing dataset: it commits on top.
     assertThatThrownBy(() -> tables.commit(staged, ours, Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isTrue();
+        .isInstanceOfSatisfying(CommittedAtOtherVersionException.class, e -> {
           assertThat(e.expected()).isEqualTo(1);
           assertThat(e.actual()).isEqualTo(2);
         });
@@ -1170,8 +1164,7 @@ abstract class TableStoreContractTest {
     long v3 = append(PERSON, v2, List.of(person("late", "L", 1)));
 
     assertThatThrownBy(() -> tables.commit(staged, UUID.randomUUID(), Map.of()))
-        .isInstanceOfSatisfying(ConcurrentTableWriteException.class, e -> {
-          assertThat(e.committed()).isFalse();
+        .isInstanceOfSatisfying(TableMovedException.class, e -> {
           assertThat(e.expected()).isEqualTo(v2);
           assertThat(e.actual()).isEqualTo(v3);
         });
