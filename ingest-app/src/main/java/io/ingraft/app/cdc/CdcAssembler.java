@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *       transaction topic, which is the source's commit order, each as its own batch sealed with
  *       reason TRANSACTION. Within a transaction, the last change of each row wins, and the
  *       operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
- *       foreign-key edges, join-table edges inserted; a truncate splits the transaction there.
+ *       foreign-key edges, join-table edges inserted. A truncate goes first in the batch and
+ *       drops its table's changes that precede it, so the transaction stays one batch.
  *       Nothing is written before the snapshot is complete.</li>
  *   <li><b>Without transaction metadata</b>: each change is written as it arrives (after the
  *       snapshot), batched by count and linger like producer events.</li>
@@ -423,36 +424,43 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       commitTs = Math.max(commitTs, change.tsMs());
     }
     CdcMark mark = new CdcMark(mapping.source(), end.lsn(), end.txId(), commitTs, false);
-    Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
-    List<CdcItem> segment = new ArrayList<>();
-    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
-    for (CdcItem change : changes) {
+    // A truncate wipes its table's changes that precede it: only its last truncate counts, and
+    // only the table's changes after that one are kept.
+    Map<String, Integer> truncatedAt = new LinkedHashMap<>();
+    Map<String, CdcItem> truncates = new LinkedHashMap<>();
+    for (int i = 0; i < changes.size(); i++) {
+      CdcItem change = changes.get(i);
       if (change.kind() == CdcItem.Kind.TRUNCATE) {
-        // The engine applies an overwrite against the committed graph, not against changes
-        // staged before it in the same batch: the changes before a truncate, the truncate and
-        // the changes after it are three batches (docs/cdc.md, "Order and atomicity").
-        writeSegment(segment, mark, byGraph);
-        segment.clear();
-        byGraph.forEach((graph, events) -> writeBatch(graph, events, change,
-            SealReason.TRANSACTION, changes));
-        byGraph.clear();
-        for (String graph : truncatedGraphs(change)) {
-          writeBatch(graph, List.of(records.truncate(graph,
-              CdcLogRecords.eventId(mapping.source(), change, "t"), change.type(),
-              mapping.table(change.table()).isEdge(), change, mark)), change, SealReason.LOAD,
-              changes);
-        }
-      } else if (change.kind() == CdcItem.Kind.ROW) {
-        segment.add(change);
+        truncatedAt.put(change.table(), i);
+        truncates.put(change.table(), change);
       }
     }
-    writeSegment(segment, mark, byGraph);
+    List<CdcItem> kept = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      CdcItem change = changes.get(i);
+      if (change.kind() == CdcItem.Kind.ROW && truncatedAt.getOrDefault(change.table(), -1) < i) {
+        kept.add(change);
+      }
+    }
+    // One batch per graph, the truncates first: the engine applies an overwrite against the
+    // batch's current state, so the changes after it see the emptied type, and the whole
+    // transaction is one version (docs/cdc.md, "Order and atomicity").
+    Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
+    for (CdcItem truncate : truncates.values()) {
+      for (String graph : truncatedGraphs(truncate)) {
+        byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.truncate(graph,
+            CdcLogRecords.eventId(mapping.source(), truncate, "t"), truncate.type(),
+            mapping.table(truncate.table()).isEdge(), truncate, mark));
+      }
+    }
+    writeSegment(kept, mark, byGraph);
+    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
         SealReason.TRANSACTION, changes));
   }
 
   /**
-   * The events of a run of changes without a truncate: the last change of each row, in phases
+   * The events of a transaction's row changes: the last change of each row, in phases
    * (join edges removed, nodes deleted, nodes upserted, their foreign-key edges, join edges
    * inserted), so that no edge is written before the nodes it needs.
    */
@@ -508,7 +516,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     for (String graph : graphsHit) {
       List<byte[]> events = new ArrayList<>(2);
       if (item.kind() == CdcItem.Kind.TRUNCATE) {
-        // A batch of its own: an overwrite applies against the committed graph.
+        // A batch of its own, as without transaction metadata each change is written as it
+        // comes; the engine would also apply it right inside an open batch.
         writeBatch(graph, List.of(records.truncate(graph,
             CdcLogRecords.eventId(mapping.source(), item, "t"), item.type(),
             mapping.table(item.table()).isEdge(), item, mark)), item, SealReason.LOAD,
