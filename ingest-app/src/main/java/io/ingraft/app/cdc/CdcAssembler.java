@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *       the transaction's END has arrived and the per-table counts of the END are met; the
  *       transactions are then written in the order of their ENDs on the (single-partition)
  *       transaction topic, which is the source's commit order, each as its own batch sealed with
- *       reason TRANSACTION. Within a transaction, the last change of each row wins, and the
+ *       reason TRANSACTION (one whose changes include a record that did not decode is let go
+ *       without it once the change topics have been read to their end). Within a transaction, the last change of each row wins, and the
  *       operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
  *       foreign-key edges, join-table edges inserted. A truncate goes first in the batch and
  *       drops its table's changes that precede it, so the transaction stays one batch.
@@ -65,6 +66,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(CdcAssembler.class);
   static final String ITEMS_STORE = "cdc-items";
   static final String STATE_STORE = "cdc-state";
+  private static final String UNATTRIBUTED = "unattributed";
   private static final Duration SWEEP = Duration.ofMillis(100);
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -120,6 +122,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private int snapshotNodes;
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
+  /**
+   * Change records that did not decode at all (no transaction to count them toward) and have not
+   * yet been matched with a transaction left incomplete: {@code unattributed} in the state store.
+   */
+  private long unattributed;
 
   CdcAssembler(CdcMapping mapping, GraphSchema schema, IngraftConfig.Sealing sealing,
       Supplier<EndOffsets> endOffsetsFactory) {
@@ -158,6 +165,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     graphs.clear();
     seen.clear();
     evolved.clear();
+    unattributed = 0;
     meta = null;
     try (KeyValueIterator<String, String> all = state.all()) {
       while (all.hasNext()) {
@@ -173,6 +181,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           seen.put(key.substring(5), Long.parseLong(entry.value));
         } else if (key.startsWith("schema/")) {
           evolved.put(key.substring(7), GraphSchema.parse(entry.value));
+        } else if (key.equals(UNATTRIBUTED)) {
+          unattributed = Long.parseLong(entry.value);
         }
       }
     }
@@ -240,6 +250,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       return;
     }
     if (item.kind() == CdcItem.Kind.FAILED) {
+      if (mapping.transactional() && item.txId() == null) {
+        // Undecodable, so counted toward no transaction: if an END counts it, that transaction
+        // never completes by itself, and the sweep lets it go (releaseIncompleteHead).
+        putUnattributed(unattributed + 1);
+      }
       return;
     }
     if (meta.phase() != SnapshotPhase.DONE) {
@@ -392,28 +407,58 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       String key = endKey(meta.headEnd());
       CdcItem end = items.get(key);
       TxState tx = transactions.getOrDefault(end.txId(), new TxState(0, Map.of()));
-      if (!complete(end, tx)) {
+      if (missing(end, tx) > 0) {
         return;
       }
-      writeTransaction(end);
-      items.delete(key);
-      state.delete("tx/" + end.txId());
-      transactions.remove(end.txId());
-      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd() + 1,
-          m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-          m.snapshotTsMs())));
+      sealHead(end, key);
     }
   }
 
-  /** Whether every change of the END's mapped tables has arrived. */
-  private boolean complete(CdcItem end, TxState tx) {
+  /** Writes the head transaction and moves on to the next END. */
+  private void sealHead(CdcItem end, String key) {
+    writeTransaction(end);
+    items.delete(key);
+    state.delete("tx/" + end.txId());
+    transactions.remove(end.txId());
+    // The end offsets taken while this head waited (releaseIncompleteHead) do not hold for the
+    // next one: it takes its own.
+    putMeta(with(meta, m -> new Meta(m.phase(), null, m.nextSeq(), m.headEnd() + 1,
+        m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
+        m.snapshotTsMs())));
+  }
+
+  /**
+   * Lets the head transaction go without the changes it still misses, when records that did not
+   * decode were seen (dead-lettered as {@code CDC_NOT_A_CHANGE_EVENT}, their transaction unknown)
+   * and this task has read every change-topic partition up to the end offsets taken after the
+   * head's END arrived: Debezium writes a transaction's changes before its END, so the missing
+   * ones are among the dead letters and waiting longer would stall the source for good.
+   */
+  private void releaseIncompleteHead() {
+    String key = endKey(meta.headEnd());
+    CdcItem end = items.get(key);
+    long missing = missing(end, transactions.getOrDefault(end.txId(), new TxState(0, Map.of())));
+    if (missing == 0) {
+      return;
+    }
+    LOG.warn("CDC source {}: transaction {} misses {} changes after reading the change topics to "
+        + "their end; {} undecodable records were dead-lettered: writing it without them",
+        mapping.source(), end.txId(), missing, unattributed);
+    putUnattributed(Math.max(0, unattributed - missing));
+    sealHead(end, key);
+    sealReadyTransactions();
+  }
+
+  /** How many changes of the END's mapped tables have not arrived (0: complete). */
+  private long missing(CdcItem end, TxState tx) {
+    long missing = 0;
     for (Map.Entry<String, Long> table : end.perTable().entrySet()) {
-      if (mapping.table(table.getKey()) != null
-          && tx.perTable().getOrDefault(table.getKey(), 0L) < table.getValue()) {
-        return false;
+      if (mapping.table(table.getKey()) != null) {
+        missing += Math.max(0,
+            table.getValue() - tx.perTable().getOrDefault(table.getKey(), 0L));
       }
     }
-    return true;
+    return missing;
   }
 
   private void writeTransaction(CdcItem end) {
@@ -641,6 +686,9 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private void sweep(long now) {
     if (meta.phase() == SnapshotPhase.ENDING && caughtUp()) {
       finishSnapshot();
+    } else if (meta.phase() == SnapshotPhase.DONE && unattributed > 0
+        && meta.headEnd() < meta.nextEnd() && caughtUp()) {
+      releaseIncompleteHead();
     }
     for (Map.Entry<String, GraphState> entry : new ArrayList<>(graphs.entrySet())) {
       GraphState g = entry.getValue();
@@ -707,6 +755,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private void putTx(String txId, TxState tx) {
     transactions.put(txId, tx);
     state.put("tx/" + txId, write(tx));
+  }
+
+  private void putUnattributed(long count) {
+    unattributed = count;
+    state.put(UNATTRIBUTED, Long.toString(count));
   }
 
   private void putGraph(String graph, GraphState g) {
