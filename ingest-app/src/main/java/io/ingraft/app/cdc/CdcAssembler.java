@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  *       transactions are then written in the order of their ENDs on the (single-partition)
  *       transaction topic, which is the source's commit order, each as its own batch sealed with
  *       reason TRANSACTION (one whose changes include a record that did not decode is let go
- *       without it once the change topics have been read to their end). Within a transaction, the last change of each row wins, and the
- *       operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
+ *       without it once the change topics have been read to their end). Within a transaction,
+ *       the last change of each row wins, and the operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
  *       foreign-key edges, join-table edges inserted. A truncate goes first in the batch and
  *       drops its table's changes that precede it, so the transaction stays one batch.
  *       Nothing is written before the snapshot is complete.</li>
