@@ -150,7 +150,9 @@ public final class BatchStaging {
         loaded.add(upsertNode(table, withKey(table.type, props), load.mode() == LoadMode.APPEND));
       }
       if (load.mode() == LoadMode.OVERWRITE) {
-        for (Object key : new ArrayList<>(table.committedKeys)) {
+        // Against the current state, committed ∪ pending: nodes upserted earlier in the batch
+        // go too (read-your-writes), so a truncate can share its transaction's batch.
+        for (Object key : currentKeys(table)) {
           if (!loaded.contains(key)) {
             deleteNode(table, key);
           }
@@ -161,9 +163,13 @@ public final class BatchStaging {
     for (Map.Entry<String, List<Map<String, Object>>> entry : load.edges().entrySet()) {
       EdgeTableStaging table = edgeTable(entry.getKey());
       if (load.mode() == LoadMode.OVERWRITE) {
-        // Every committed edge of the type goes; the loaded ones replace them.
+        // Every current edge of the type goes, committed or inserted earlier in the batch;
+        // the loaded ones replace them.
         for (Object id : table.committedIds) {
           table.delete(undo, (String) id);
+        }
+        for (String id : new ArrayList<>(table.upserts.keySet())) {
+          table.delete(undo, id);
         }
       }
       for (Map<String, Object> row : entry.getValue()) {
@@ -180,6 +186,18 @@ public final class BatchStaging {
         index++;
       }
     }
+  }
+
+  /** The keys of a node table's current nodes, committed and pending (a copy). */
+  private static List<Object> currentKeys(NodeTableStaging table) {
+    List<Object> keys = new ArrayList<>(table.committedKeys.size() + table.upserts.size());
+    keys.addAll(table.committedKeys);
+    for (Object key : table.upserts.keySet()) {
+      if (!table.committedKeys.contains(key)) {
+        keys.add(key);
+      }
+    }
+    return keys;
   }
 
   /** A file-loaded node row names its key outside its props; put it where the schema says. */

@@ -52,9 +52,11 @@ import org.slf4j.LoggerFactory;
  *       the transaction's END has arrived and the per-table counts of the END are met; the
  *       transactions are then written in the order of their ENDs on the (single-partition)
  *       transaction topic, which is the source's commit order, each as its own batch sealed with
- *       reason TRANSACTION. Within a transaction, the last change of each row wins, and the
- *       operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
- *       foreign-key edges, join-table edges inserted; a truncate splits the transaction there.
+ *       reason TRANSACTION (one whose changes include a record that did not decode is let go
+ *       without it once the change topics have been read to their end). Within a transaction,
+ *       the last change of each row wins, and the operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
+ *       foreign-key edges, join-table edges inserted. A truncate goes first in the batch and
+ *       drops its table's changes that precede it, so the transaction stays one batch.
  *       Nothing is written before the snapshot is complete.</li>
  *   <li><b>Without transaction metadata</b>: each change is written as it arrives (after the
  *       snapshot), batched by count and linger like producer events.</li>
@@ -64,6 +66,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(CdcAssembler.class);
   static final String ITEMS_STORE = "cdc-items";
   static final String STATE_STORE = "cdc-state";
+  private static final String UNATTRIBUTED = "unattributed";
   private static final Duration SWEEP = Duration.ofMillis(100);
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -119,6 +122,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private int snapshotNodes;
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
+  /**
+   * Change records that did not decode at all (no transaction to count them toward) and have not
+   * yet been matched with a transaction left incomplete: {@code unattributed} in the state store.
+   */
+  private long unattributed;
 
   CdcAssembler(CdcMapping mapping, GraphSchema schema, IngraftConfig.Sealing sealing,
       Supplier<EndOffsets> endOffsetsFactory) {
@@ -157,6 +165,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     graphs.clear();
     seen.clear();
     evolved.clear();
+    unattributed = 0;
     meta = null;
     try (KeyValueIterator<String, String> all = state.all()) {
       while (all.hasNext()) {
@@ -172,6 +181,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           seen.put(key.substring(5), Long.parseLong(entry.value));
         } else if (key.startsWith("schema/")) {
           evolved.put(key.substring(7), GraphSchema.parse(entry.value));
+        } else if (key.equals(UNATTRIBUTED)) {
+          unattributed = Long.parseLong(entry.value);
         }
       }
     }
@@ -239,6 +250,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       return;
     }
     if (item.kind() == CdcItem.Kind.FAILED) {
+      if (mapping.transactional() && item.txId() == null) {
+        // Undecodable, so counted toward no transaction: if an END counts it, that transaction
+        // never completes by itself, and the sweep lets it go (releaseIncompleteHead).
+        putUnattributed(unattributed + 1);
+      }
       return;
     }
     if (meta.phase() != SnapshotPhase.DONE) {
@@ -391,28 +407,58 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       String key = endKey(meta.headEnd());
       CdcItem end = items.get(key);
       TxState tx = transactions.getOrDefault(end.txId(), new TxState(0, Map.of()));
-      if (!complete(end, tx)) {
+      if (missing(end, tx) > 0) {
         return;
       }
-      writeTransaction(end);
-      items.delete(key);
-      state.delete("tx/" + end.txId());
-      transactions.remove(end.txId());
-      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd() + 1,
-          m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-          m.snapshotTsMs())));
+      sealHead(end, key);
     }
   }
 
-  /** Whether every change of the END's mapped tables has arrived. */
-  private boolean complete(CdcItem end, TxState tx) {
+  /** Writes the head transaction and moves on to the next END. */
+  private void sealHead(CdcItem end, String key) {
+    writeTransaction(end);
+    items.delete(key);
+    state.delete("tx/" + end.txId());
+    transactions.remove(end.txId());
+    // The end offsets taken while this head waited (releaseIncompleteHead) do not hold for the
+    // next one: it takes its own.
+    putMeta(with(meta, m -> new Meta(m.phase(), null, m.nextSeq(), m.headEnd() + 1,
+        m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
+        m.snapshotTsMs())));
+  }
+
+  /**
+   * Lets the head transaction go without the changes it still misses, when records that did not
+   * decode were seen (dead-lettered as {@code CDC_NOT_A_CHANGE_EVENT}, their transaction unknown)
+   * and this task has read every change-topic partition up to the end offsets taken after the
+   * head's END arrived: Debezium writes a transaction's changes before its END, so the missing
+   * ones are among the dead letters and waiting longer would stall the source for good.
+   */
+  private void releaseIncompleteHead() {
+    String key = endKey(meta.headEnd());
+    CdcItem end = items.get(key);
+    long missing = missing(end, transactions.getOrDefault(end.txId(), new TxState(0, Map.of())));
+    if (missing == 0) {
+      return;
+    }
+    LOG.warn("CDC source {}: transaction {} misses {} changes after reading the change topics to "
+        + "their end; {} undecodable records were dead-lettered: writing it without them",
+        mapping.source(), end.txId(), missing, unattributed);
+    putUnattributed(Math.max(0, unattributed - missing));
+    sealHead(end, key);
+    sealReadyTransactions();
+  }
+
+  /** How many changes of the END's mapped tables have not arrived (0: complete). */
+  private long missing(CdcItem end, TxState tx) {
+    long missing = 0;
     for (Map.Entry<String, Long> table : end.perTable().entrySet()) {
-      if (mapping.table(table.getKey()) != null
-          && tx.perTable().getOrDefault(table.getKey(), 0L) < table.getValue()) {
-        return false;
+      if (mapping.table(table.getKey()) != null) {
+        missing += Math.max(0,
+            table.getValue() - tx.perTable().getOrDefault(table.getKey(), 0L));
       }
     }
-    return true;
+    return missing;
   }
 
   private void writeTransaction(CdcItem end) {
@@ -423,36 +469,43 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       commitTs = Math.max(commitTs, change.tsMs());
     }
     CdcMark mark = new CdcMark(mapping.source(), end.lsn(), end.txId(), commitTs, false);
-    Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
-    List<CdcItem> segment = new ArrayList<>();
-    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
-    for (CdcItem change : changes) {
+    // A truncate wipes its table's changes that precede it: only its last truncate counts, and
+    // only the table's changes after that one are kept.
+    Map<String, Integer> truncatedAt = new LinkedHashMap<>();
+    Map<String, CdcItem> truncates = new LinkedHashMap<>();
+    for (int i = 0; i < changes.size(); i++) {
+      CdcItem change = changes.get(i);
       if (change.kind() == CdcItem.Kind.TRUNCATE) {
-        // The engine applies an overwrite against the committed graph, not against changes
-        // staged before it in the same batch: the changes before a truncate, the truncate and
-        // the changes after it are three batches (docs/cdc.md, "Order and atomicity").
-        writeSegment(segment, mark, byGraph);
-        segment.clear();
-        byGraph.forEach((graph, events) -> writeBatch(graph, events, change,
-            SealReason.TRANSACTION, changes));
-        byGraph.clear();
-        for (String graph : truncatedGraphs(change)) {
-          writeBatch(graph, List.of(records.truncate(graph,
-              CdcLogRecords.eventId(mapping.source(), change, "t"), change.type(),
-              mapping.table(change.table()).isEdge(), change, mark)), change, SealReason.LOAD,
-              changes);
-        }
-      } else if (change.kind() == CdcItem.Kind.ROW) {
-        segment.add(change);
+        truncatedAt.put(change.table(), i);
+        truncates.put(change.table(), change);
       }
     }
-    writeSegment(segment, mark, byGraph);
+    List<CdcItem> kept = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      CdcItem change = changes.get(i);
+      if (change.kind() == CdcItem.Kind.ROW && truncatedAt.getOrDefault(change.table(), -1) < i) {
+        kept.add(change);
+      }
+    }
+    // One batch per graph, the truncates first: the engine applies an overwrite against the
+    // batch's current state, so the changes after it see the emptied type, and the whole
+    // transaction is one version (docs/cdc.md, "Order and atomicity").
+    Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
+    for (CdcItem truncate : truncates.values()) {
+      for (String graph : truncatedGraphs(truncate)) {
+        byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.truncate(graph,
+            CdcLogRecords.eventId(mapping.source(), truncate, "t"), truncate.type(),
+            mapping.table(truncate.table()).isEdge(), truncate, mark));
+      }
+    }
+    writeSegment(kept, mark, byGraph);
+    CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
     byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
         SealReason.TRANSACTION, changes));
   }
 
   /**
-   * The events of a run of changes without a truncate: the last change of each row, in phases
+   * The events of a transaction's row changes: the last change of each row, in phases
    * (join edges removed, nodes deleted, nodes upserted, their foreign-key edges, join edges
    * inserted), so that no edge is written before the nodes it needs.
    */
@@ -508,7 +561,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     for (String graph : graphsHit) {
       List<byte[]> events = new ArrayList<>(2);
       if (item.kind() == CdcItem.Kind.TRUNCATE) {
-        // A batch of its own: an overwrite applies against the committed graph.
+        // A batch of its own, as without transaction metadata each change is written as it
+        // comes; the engine would also apply it right inside an open batch.
         writeBatch(graph, List.of(records.truncate(graph,
             CdcLogRecords.eventId(mapping.source(), item, "t"), item.type(),
             mapping.table(item.table()).isEdge(), item, mark)), item, SealReason.LOAD,
@@ -632,6 +686,9 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private void sweep(long now) {
     if (meta.phase() == SnapshotPhase.ENDING && caughtUp()) {
       finishSnapshot();
+    } else if (meta.phase() == SnapshotPhase.DONE && unattributed > 0
+        && meta.headEnd() < meta.nextEnd() && caughtUp()) {
+      releaseIncompleteHead();
     }
     for (Map.Entry<String, GraphState> entry : new ArrayList<>(graphs.entrySet())) {
       GraphState g = entry.getValue();
@@ -698,6 +755,11 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private void putTx(String txId, TxState tx) {
     transactions.put(txId, tx);
     state.put("tx/" + txId, write(tx));
+  }
+
+  private void putUnattributed(long count) {
+    unattributed = count;
+    state.put(UNATTRIBUTED, Long.toString(count));
   }
 
   private void putGraph(String graph, GraphState g) {

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The CDC branch of stage 1 under a TopologyTestDriver: transactions whose changes arrive before
  * their END and interleaved with the next one's are written each as one batch, in END order,
- * nodes before edges; a new column evolves the schema before the batch that needs it; a
+ * nodes before edges, a truncate first in its transaction's batch; a new column evolves the schema before the batch that needs it; a
  * tombstone is skipped; a value that does not fit is dead-lettered and still counted.
  */
 class CdcAssemblyTest {
@@ -152,16 +152,20 @@ class CdcAssemblyTest {
   }
 
   @Test
-  void aTruncateSplitsItsTransactionIntoBeforeTruncateAndAfter() {
-    send("orders", change("c", "orders", "null", order(30, 1, "1", "new"), 804, 9001, 1));
-    send("orders", change("t", "orders", "null", "null", 804, 9002, 2));
-    send("orders", change("c", "orders", "null", order(31, 1, "1", "new"), 804, 9003, 3));
-    send("tx", end(804, 9004, "public.orders", 3));
-    List<String> log = log();
-    assertThat(log).containsExactly("schema", "seal:SCHEMA:1",
-        "804:UPSERT_NODE Order;", "804:INSERT_EDGE PlacedBy 30->1;", "seal:TRANSACTION:2",
-        "truncate Order", "seal:LOAD:1",
-        "804:UPSERT_NODE Order;", "804:INSERT_EDGE PlacedBy 31->1;", "seal:TRANSACTION:2");
+  void aTransactionWithATruncateIsOneBatchWithTheTruncateFirst() {
+    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 804, 9000,
+        1));
+    send("orders", change("c", "orders", "null", order(30, 1, "1", "new"), 804, 9001, 2));
+    send("orders", change("t", "orders", "null", "null", 804, 9002, 3));
+    send("orders", change("c", "orders", "null", order(31, 1, "1", "new"), 804, 9003, 4));
+    send("tx", end(804, 9004, "public.customers", 1, "public.orders", 3));
+    // Order 30 came before the truncate, which wipes it: it is not written at all. The other
+    // table's change before the truncate and the order after it share the truncate's batch.
+    assertThat(log()).containsExactly("schema", "seal:SCHEMA:1",
+        "truncate Order",
+        "804:UPSERT_NODE Customer;", "804:UPSERT_NODE Order;",
+        "804:DELETE_EDGE ReferredBy;", "804:INSERT_EDGE PlacedBy 31->1;",
+        "seal:TRANSACTION:5");
   }
 
   @Test
