@@ -6,6 +6,7 @@ import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.storage.testing.S3ProxyServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -32,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * stopped for 30 s while the writer applies a chunk of the log, and restarted on the same ports
  * and log directory.
  *
+ * <p>The S3 server stopped: the graphs' storage root is {@code s3://} on an s3proxy of the
+ * test's own (objects as files in a directory), stopped for 20 s after the first write it refuses
+ * and restarted on the same port with the same directory.
+ *
  * <p>The storage volume full: the storage root is a small tmpfs (the test runs as root; it is
  * skipped where {@code mount} is refused), filled up mid-stream by a file that takes all its
  * free space, then grown with {@code mount -o remount,size=...}.
@@ -41,6 +46,8 @@ class InfrastructureFaultsTest {
   private static final Logger LOG = LoggerFactory.getLogger(InfrastructureFaultsTest.class);
   /** How long the broker stays down: the fault's length, not a wait for anything. */
   private static final Duration BROKER_DOWN = Duration.ofSeconds(30);
+  /** How long the S3 server stays down, counted from the first refused write. */
+  private static final Duration S3_DOWN = Duration.ofSeconds(20);
 
   @Test
   void aBrokerStoppedMidStreamAndRestartedLosesAndDoublesNothing(@TempDir Path dir)
@@ -119,6 +126,44 @@ class InfrastructureFaultsTest {
       }
     } finally {
       run("umount", "-l", data.toString());
+    }
+  }
+
+  @Test
+  void anS3ServerStoppedMidStreamAndRestartedLosesAndDoublesNothing(KafkaTestBroker kafka,
+      @TempDir Path dir) throws Exception {
+    long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
+    LOG.info("s3 restart: seed {}", seed);
+    try (S3ProxyServer s3 = S3ProxyServer.onDisk(dir.resolve("s3"));
+        ProofRig rig = new ProofRig(kafka, dir, 2, s3.config("graphs"))) {
+      LogFeed feed = new LogFeed(rig, "s", 3, 90, 10, new Random(seed));
+      GraphWriter writer = rig.startWriter("s3-restart", rig.engine("s3-restart"),
+          Duration.ofSeconds(60));
+      try {
+        feed.sendChunk(0, 3);
+        rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
+        long retriesBefore = writer.stats().retries();
+        // Stopped while the writer applies the chunk: every storage call is refused (the broker
+        // is up), so nothing is published and no offset committed until the server is back.
+        s3.stop();
+        feed.sendChunk(1, 3);
+        KafkaTestBroker.await(ProofRig.TIMEOUT, "a write refused by the stopped S3 server",
+            () -> writer.stats().retries() > retriesBefore);
+        Thread.sleep(S3_DOWN.toMillis());
+        assertThat(writer.isRunning()).as("the writer rides the outage out").isTrue();
+        assertThat(writer.stats().stoppedGraphs()).as("an S3 outage is retried, not a stop")
+            .isEmpty();
+        assertThat(rig.committedToEnd()).isFalse();
+        s3.restart();
+        feed.sendChunk(2, 3);
+        rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
+        LOG.info("s3 restart: {} retries while the server was down",
+            writer.stats().retries() - retriesBefore);
+        assertThat(writer.stats().stoppedGraphs()).isEmpty();
+      } finally {
+        writer.close();
+      }
+      feed.assertExactlyOnce();
     }
   }
 

@@ -17,9 +17,10 @@ import io.ingraft.recovery.AuditRecord;
 import io.ingraft.recovery.RecoveryAudit;
 import io.ingraft.recovery.SidecarStore;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.StorageConfig;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
-import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -51,7 +52,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * What the proof suites share: the five topics of one pipeline of their own on the test broker
  * (made by {@link TopicSetup}, as {@code ingraft run} makes them), a writer group, a Streams
- * application id and state directory, a storage root, a producer, and the reads the assertions
+ * application id and state directory, a storage root (a local directory, or an S3 bucket prefix),
+ * a producer, and the reads the assertions
  * need (committed and end offsets, whole topics read with {@code read_committed}, exports
  * through a reader engine that never writes, manifests, sidecars, audit rows, and
  * {@code ingraft graph verify}).
@@ -66,6 +68,13 @@ final class ProofRig implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** {@code ingraft graph verify} prints through System.out: one capture at a time. */
   private static final Object STDOUT = new Object();
+  /** The {@code ingraft} command-line option of each storage setting. */
+  private static final Map<String, String> STORAGE_OPTIONS = Map.of(
+      StorageConfig.ROOT, "--storage-root",
+      StorageConfig.S3_ENDPOINT, "--s3-endpoint",
+      StorageConfig.S3_REGION, "--s3-region",
+      StorageConfig.S3_ACCESS_KEY, "--s3-access-key",
+      StorageConfig.S3_SECRET_KEY, "--s3-secret-key");
 
   final KafkaTestBroker kafka;
   final Path dir;
@@ -77,8 +86,10 @@ final class ProofRig implements AutoCloseable {
   final String dlq;
   final String commits;
   final String group;
+  /** The local storage root; for an S3 rig an unused directory under {@link #dir}. */
   final Path dataRoot;
-  final LocalObjectStore store;
+  final StorageConfig storage;
+  final ObjectStore store;
   final TableStore tables;
   private final Map<String, String> overrides = new HashMap<>();
   private final KafkaProducer<byte[], byte[]> producer;
@@ -87,6 +98,11 @@ final class ProofRig implements AutoCloseable {
   private final GraphEngine reader;
 
   ProofRig(KafkaTestBroker kafka, Path dir, int partitions) {
+    this(kafka, dir, partitions, StorageConfig.local(dir.resolve("data")));
+  }
+
+  /** A rig whose graphs live where {@code storage} says (for the S3 server faults). */
+  ProofRig(KafkaTestBroker kafka, Path dir, int partitions, StorageConfig storage) {
     this.kafka = kafka;
     this.dir = dir;
     this.partitions = partitions;
@@ -98,7 +114,8 @@ final class ProofRig implements AutoCloseable {
     this.commits = prefix + ".commits";
     this.group = prefix + "-writers";
     this.dataRoot = dir.resolve("data");
-    this.store = new LocalObjectStore(dataRoot);
+    this.storage = storage;
+    this.store = ObjectStore.open(storage);
     this.tables = new TableStore(store);
     this.reader = new GraphEngine(store, tables, "proof-reader", Clock.systemUTC());
     Map<String, Object> props = kafka.clientConfig();
@@ -130,7 +147,7 @@ final class ProofRig implements AutoCloseable {
   Map<String, String> settings(String writerId) {
     Map<String, String> s = new HashMap<>();
     s.put(IngraftConfig.BOOTSTRAP, kafka.bootstrapServers());
-    s.put("storage.root", dataRoot.toString());
+    s.putAll(storageSettings());
     s.put("ingraft.topic.mutations", mutations);
     s.put("ingraft.topic.loads", loads);
     s.put("ingraft.topic.graph-log", graphLog);
@@ -357,9 +374,14 @@ final class ProofRig implements AutoCloseable {
       int code;
       try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
         System.setOut(capture);
-        code = IngraftCli.execute("graph", "verify", "-g", graph, "--storage-root",
-            dataRoot.toString(), "--json", "--bootstrap-servers", kafka.bootstrapServers(),
-            "--topic", graphLog, "--group", group);
+        List<String> args = new ArrayList<>(List.of("graph", "verify", "-g", graph, "--json",
+            "--bootstrap-servers", kafka.bootstrapServers(), "--topic", graphLog,
+            "--group", group));
+        storageSettings().forEach((key, value) -> {
+          args.add(STORAGE_OPTIONS.get(key));
+          args.add(value);
+        });
+        code = IngraftCli.execute(args.toArray(String[]::new));
       } finally {
         System.setOut(original);
       }
@@ -376,6 +398,21 @@ final class ProofRig implements AutoCloseable {
       }
       return new Verified(code, report, output);
     }
+  }
+
+  /** The storage part of {@link #settings}. */
+  private Map<String, String> storageSettings() {
+    Map<String, String> s = new HashMap<>();
+    if (!storage.isS3()) {
+      s.put(StorageConfig.ROOT, storage.localRoot().toString());
+      return s;
+    }
+    s.put(StorageConfig.ROOT, storage.root().toString());
+    s.put(StorageConfig.S3_REGION, storage.s3Region());
+    storage.s3Endpoint().ifPresent(e -> s.put(StorageConfig.S3_ENDPOINT, e.toString()));
+    storage.s3AccessKey().ifPresent(k -> s.put(StorageConfig.S3_ACCESS_KEY, k));
+    storage.s3SecretKey().ifPresent(k -> s.put(StorageConfig.S3_SECRET_KEY, k));
+    return s;
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,14 +28,15 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3 server for tests: s3proxy 4.1.0 with its in-memory backend, run as a child process on
+ * A real S3 server for tests: s3proxy 4.1.0 with its in-memory (or on-disk) backend, run as a child process on
  * a random loopback port (out of process, so its dependencies never meet Lance's), with one
  * bucket. One server is started per test JVM by {@link #shared()} and killed when the JVM exits;
- * tests isolate themselves with a unique key prefix passed to {@link #config(String)}. The jar is
+ * tests isolate themselves with a unique key prefix passed to {@link #config(String)}. A test that
+ * stops and restarts its server takes one of its own from {@link #onDisk(Path)}. The jar is
  * found through the system property {@code ingraft.s3proxy.jar}, else at
  * {@code target/s3proxy/s3proxy.jar} (where the storage module's build copies it).
  */
-public final class S3ProxyServer {
+public final class S3ProxyServer implements AutoCloseable {
   public static final String JAR_PROPERTY = "ingraft.s3proxy.jar";
   public static final String ACCESS_KEY = "test-access-key";
   public static final String SECRET_KEY = "test-secret-key";
@@ -48,17 +50,36 @@ public final class S3ProxyServer {
   private static S3ProxyServer shared;
 
   private final URI endpoint;
+  private final Path properties;
+  /** The running child, null while stopped. */
+  private Process process;
 
-  private S3ProxyServer(URI endpoint) {
+  private S3ProxyServer(URI endpoint, Path properties, Process process) {
     this.endpoint = endpoint;
+    this.properties = properties;
+    this.process = process;
   }
 
   /** The server of this test JVM, started on first use. */
   public static synchronized S3ProxyServer shared() {
     if (shared == null) {
-      shared = start();
+      shared = start(backend("transient", null));
     }
     return shared;
+  }
+
+  /**
+   * A server of the caller's own whose objects live as files under {@code dataDir} (s3proxy's
+   * filesystem backend), so that it can be {@link #stop() stopped} and {@link #restart()
+   * restarted} on the same port with its data intact. The caller closes it.
+   */
+  public static S3ProxyServer onDisk(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dataDir, e);
+    }
+    return start(backend("filesystem", dataDir.toAbsolutePath()));
   }
 
   /** The server's base URL, e.g. {@code http://127.0.0.1:42535}. */
@@ -75,46 +96,86 @@ public final class S3ProxyServer {
     return StorageConfig.s3(BUCKET, prefix, endpoint, REGION, ACCESS_KEY, SECRET_KEY);
   }
 
-  private static S3ProxyServer start() {
-    Path jar = locateJar();
-    Path properties;
+  /** Stops the server process (SIGTERM, then kill); its port is refused until {@link #restart}. */
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
     try {
-      properties = Files.createTempFile("s3proxy-", ".properties");
-      Files.write(properties, List.of(
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    log.info("s3proxy on {} stopped", endpoint);
+    process = null;
+  }
+
+  /**
+   * Starts a stopped server again on the same port with the same backend (and so, for
+   * {@link #onDisk}, the same objects); fails if the port cannot be bound again.
+   */
+  public synchronized void restart() {
+    if (process != null) {
+      throw new IllegalStateException("s3proxy on " + endpoint + " is running");
+    }
+    try {
+      List<String> lines = Files.readAllLines(properties).stream()
+          .map(line -> line.startsWith("s3proxy.endpoint=")
+              ? "s3proxy.endpoint=" + endpoint : line)
+          .toList();
+      Files.write(properties, lines);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the s3proxy properties file", e);
+    }
+    process = launch(properties);
+    int port = awaitPort(process);
+    if (port != endpoint.getPort()) {
+      process.destroyForcibly();
+      throw new IllegalStateException("s3proxy came back on port " + port + ", not "
+          + endpoint.getPort());
+    }
+    log.info("s3proxy pid {} serves {} again", process.pid(), endpoint);
+  }
+
+  /** Stops the server and removes its properties file (the data directory is the caller's). */
+  @Override
+  public void close() {
+    stop();
+    try {
+      Files.deleteIfExists(properties);
+    } catch (IOException e) {
+      // best effort: the file lives in the build's tmp dir
+    }
+  }
+
+  private static Path backend(String provider, Path dataDir) {
+    try {
+      Path properties = Files.createTempFile("s3proxy-", ".properties");
+      List<String> lines = new ArrayList<>(List.of(
           "s3proxy.endpoint=http://127.0.0.1:0",
           "s3proxy.authorization=aws-v2-or-v4",
           "s3proxy.identity=" + ACCESS_KEY,
           "s3proxy.credential=" + SECRET_KEY,
-          "jclouds.provider=transient",
+          "jclouds.provider=" + provider,
           "jclouds.identity=unused",
           "jclouds.credential=unused"));
+      if (dataDir != null) {
+        lines.add("jclouds.filesystem.basedir=" + dataDir);
+      }
+      Files.write(properties, lines);
+      return properties;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the s3proxy properties file", e);
     }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process;
-    try {
-      process = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(),
-          "--properties", properties.toString())
-          .redirectErrorStream(true)
-          .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start s3proxy from " + jar, e);
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      try {
-        Files.deleteIfExists(properties);
-      } catch (IOException e) {
-        // best effort: the file lives in the build's tmp dir
-      }
-    }, "s3proxy-stop"));
+  }
 
+  private static S3ProxyServer start(Path properties) {
+    Process process = launch(properties);
     URI endpoint = URI.create("http://127.0.0.1:" + awaitPort(process));
     try {
       createBucket(endpoint);
@@ -123,7 +184,23 @@ public final class S3ProxyServer {
       throw e;
     }
     log.info("s3proxy pid {} serves {} with bucket {}", process.pid(), endpoint, BUCKET);
-    return new S3ProxyServer(endpoint);
+    S3ProxyServer server = new S3ProxyServer(endpoint, properties, process);
+    // The JVM's exit kills whatever child is running then (shared() is never closed).
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3proxy-stop"));
+    return server;
+  }
+
+  private static Process launch(Path properties) {
+    Path jar = locateJar();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    try {
+      return new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(),
+          "--properties", properties.toString())
+          .redirectErrorStream(true)
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start s3proxy from " + jar, e);
+    }
   }
 
   private static Path locateJar() {
