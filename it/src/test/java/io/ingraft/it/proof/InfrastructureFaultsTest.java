@@ -143,8 +143,9 @@ class InfrastructureFaultsTest {
         feed.sendChunk(0, 3);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
         long retriesBefore = writer.stats().retries();
-        // Stopped while the writer applies the chunk: every storage call is refused (the broker
-        // is up), so nothing is published and no offset committed until the server is back.
+        // Stopped before the chunk arrives, so that all of it meets the outage (stopped after,
+        // the writer might be done first): every storage call is refused while the broker is up,
+        // so nothing is published and no offset committed until the server is back.
         s3.stop();
         feed.sendChunk(1, 3);
         KafkaTestBroker.await(ProofRig.TIMEOUT, "a write refused by the stopped S3 server",
