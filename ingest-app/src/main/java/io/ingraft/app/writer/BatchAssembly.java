@@ -79,7 +79,7 @@ final class BatchAssembly {
     LoggedEvent logged = (LoggedEvent) decoded.getEntry();
     GraphEvent event;
     try {
-      event = mapper.map(logged.getEvent(), partition.partition(), record.offset());
+      event = mapper.map(logged, partition.partition(), record.offset());
       GraphId.of(event.graph());
     } catch (RuntimeException e) {
       commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD,
