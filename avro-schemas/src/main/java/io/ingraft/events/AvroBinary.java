@@ -40,9 +40,9 @@ final class AvroBinary<T extends SpecificRecordBase> {
 
   /**
    * Avro's fast reader (a tree of field readers built once per schema pair) for data written with
-   * {@code writer}. Avro uses it on its own only for its stock data models, not for
-   * {@link ShippedClasses}; the interpreting reader it replaces showed up in the pipeline's
-   * profiles as the largest part of decoding.
+   * {@code writer}. Avro uses it on its own only for its stock data models, not for {@link
+   * ShippedClasses}; the interpreting reader it replaces showed up in the pipeline's profiles as
+   * the largest part of decoding.
    */
   private DatumReader<T> reader(Schema writer) {
     try {
@@ -58,7 +58,8 @@ final class AvroBinary<T extends SpecificRecordBase> {
 
   /** Whether {@code bytes} starts with the single-object header of exactly this schema. */
   boolean isSingleObjectOfThisSchema(byte[] bytes) {
-    if (bytes.length < EventFormat.AVRO_HEADER_LENGTH || bytes[0] != (byte) 0xC3
+    if (bytes.length < EventFormat.AVRO_HEADER_LENGTH
+        || bytes[0] != (byte) 0xC3
         || bytes[1] != 0x01) {
       return false;
     }
@@ -107,8 +108,13 @@ final class AvroBinary<T extends SpecificRecordBase> {
 
   T decodeSingleObject(byte[] bytes) {
     if (bytes.length < EventFormat.AVRO_HEADER_LENGTH) {
-      throw new EventDecodeException(DecodeError.BAD_AVRO, "", "single-object header is "
-          + EventFormat.AVRO_HEADER_LENGTH + " bytes, the record has " + bytes.length);
+      throw new EventDecodeException(
+          DecodeError.BAD_AVRO,
+          "",
+          "single-object header is "
+              + EventFormat.AVRO_HEADER_LENGTH
+              + " bytes, the record has "
+              + bytes.length);
     }
     long writerFingerprint = 0;
     for (int i = EventFormat.AVRO_HEADER_LENGTH - 1; i >= 2; i--) {
@@ -117,16 +123,22 @@ final class AvroBinary<T extends SpecificRecordBase> {
     if (writerFingerprint != fingerprint) {
       // Only the current schema ships today; older writer schemas would be listed here with a
       // resolving reader each when the schema evolves.
-      throw new EventDecodeException(DecodeError.UNKNOWN_FINGERPRINT, "", "writer schema "
-          + hex(writerFingerprint) + " is not known; this reader ships " + schema.getFullName()
-          + " " + hex(fingerprint));
+      throw new EventDecodeException(
+          DecodeError.UNKNOWN_FINGERPRINT,
+          "",
+          "writer schema "
+              + hex(writerFingerprint)
+              + " is not known; this reader ships "
+              + schema.getFullName()
+              + " "
+              + hex(fingerprint));
     }
     return decodeBody(sameSchemaReader, bytes, EventFormat.AVRO_HEADER_LENGTH);
   }
 
   /**
-   * A reader for data written with {@code writer}: this schema itself, or a compatible one by
-   * Avro schema resolution.
+   * A reader for data written with {@code writer}: this schema itself, or a compatible one by Avro
+   * schema resolution.
    */
   DatumReader<T> readerFor(Schema writer) {
     if (SchemaNormalization.parsingFingerprint64(writer) == fingerprint) {
@@ -136,14 +148,27 @@ final class AvroBinary<T extends SpecificRecordBase> {
     try {
       compatibility = SchemaCompatibility.checkReaderWriterCompatibility(schema, writer);
     } catch (RuntimeException e) {
-      throw new EventDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "",
-          "cannot compare the writer schema " + writer.getFullName() + " with "
-              + schema.getFullName() + ": " + e.getMessage(), e);
+      throw new EventDecodeException(
+          DecodeError.INCOMPATIBLE_SCHEMA,
+          "",
+          "cannot compare the writer schema "
+              + writer.getFullName()
+              + " with "
+              + schema.getFullName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-      throw new EventDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "",
-          "writer schema " + writer.getFullName() + " cannot be read as " + schema.getFullName()
-              + ": " + compatibility.getResult().getIncompatibilities());
+      throw new EventDecodeException(
+          DecodeError.INCOMPATIBLE_SCHEMA,
+          "",
+          "writer schema "
+              + writer.getFullName()
+              + " cannot be read as "
+              + schema.getFullName()
+              + ": "
+              + compatibility.getResult().getIncompatibilities());
     }
     return reader(writer);
   }
@@ -154,17 +179,25 @@ final class AvroBinary<T extends SpecificRecordBase> {
     try {
       value = reader.read(null, decoder);
     } catch (IOException e) {
-      throw new EventDecodeException(DecodeError.BAD_AVRO, "",
-          "Avro body does not decode as " + schema.getName() + ": " + e.getMessage(), e);
+      throw new EventDecodeException(
+          DecodeError.BAD_AVRO,
+          "",
+          "Avro body does not decode as " + schema.getName() + ": " + e.getMessage(),
+          e);
     } catch (RuntimeException e) {
       // Avro reports corrupt input through many unchecked types (a union or enum index out of
       // range, a failed resolution); none of them may escape as an untyped error.
-      throw new EventDecodeException(DecodeError.BAD_AVRO, "",
-          "Avro body does not decode as " + schema.getName() + ": " + e, e);
+      throw new EventDecodeException(
+          DecodeError.BAD_AVRO,
+          "",
+          "Avro body does not decode as " + schema.getName() + ": " + e,
+          e);
     }
     if (decoder.remainingBytes() != 0) {
-      throw new EventDecodeException(DecodeError.BAD_AVRO, "", decoder.remainingBytes()
-          + " bytes left after the Avro body of " + schema.getName());
+      throw new EventDecodeException(
+          DecodeError.BAD_AVRO,
+          "",
+          decoder.remainingBytes() + " bytes left after the Avro body of " + schema.getName());
     }
     return value;
   }

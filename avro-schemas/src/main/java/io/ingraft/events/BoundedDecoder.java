@@ -12,8 +12,8 @@ import org.apache.avro.util.Utf8;
 /**
  * An Avro binary decoder over one byte array that checks every length and item count against the
  * bytes that are left before allocating anything. Avro's own decoders allocate a string, bytes or
- * array of whatever size a (possibly corrupt or hostile) length prefix claims, so ten bytes can
- * ask for gigabytes and end in an OutOfMemoryError; here such input fails as an IOException.
+ * array of whatever size a (possibly corrupt or hostile) length prefix claims, so ten bytes can ask
+ * for gigabytes and end in an OutOfMemoryError; here such input fails as an IOException.
  *
  * <p>Item counts are bounded by the remaining bytes because every array item and map entry of the
  * Ingraft schemas takes at least one byte (a union index, an enum index, a key length or a block
@@ -79,8 +79,11 @@ final class BoundedDecoder extends Decoder {
   @Override
   public float readFloat() throws IOException {
     need(4);
-    int bits = (bytes[pos] & 0xFF) | (bytes[pos + 1] & 0xFF) << 8 | (bytes[pos + 2] & 0xFF) << 16
-        | (bytes[pos + 3] & 0xFF) << 24;
+    int bits =
+        (bytes[pos] & 0xFF)
+            | (bytes[pos + 1] & 0xFF) << 8
+            | (bytes[pos + 2] & 0xFF) << 16
+            | (bytes[pos + 3] & 0xFF) << 24;
     pos += 4;
     return Float.intBitsToFloat(bits);
   }
@@ -128,11 +131,13 @@ final class BoundedDecoder extends Decoder {
     }
     String out;
     try {
-      out = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, pos, length))
-          .toString();
+      out =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes, pos, length))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new IOException("string at offset " + pos + " is not valid UTF-8", e);
     }
@@ -142,7 +147,7 @@ final class BoundedDecoder extends Decoder {
 
   @Override
   public void skipString() throws IOException {
-    int length = readLength("string");  // Not "pos += readLength()": that would add to the old pos.
+    int length = readLength("string"); // Not "pos += readLength()": that would add to the old pos.
     pos += length;
   }
 
@@ -215,8 +220,8 @@ final class BoundedDecoder extends Decoder {
   }
 
   /**
-   * The item count of the next block; a negative count is followed by the block's byte size,
-   * which a reader that reads items one by one does not need.
+   * The item count of the next block; a negative count is followed by the block's byte size, which
+   * a reader that reads items one by one does not need.
    */
   private long readBlockCount() throws IOException {
     long count = readLong();
@@ -227,8 +232,14 @@ final class BoundedDecoder extends Decoder {
       count = -count;
       long size = readLong();
       if (size < 0 || size > remainingBytes()) {
-        throw new IOException("block of " + size + " bytes at offset " + pos + ", but only "
-            + remainingBytes() + " bytes are left");
+        throw new IOException(
+            "block of "
+                + size
+                + " bytes at offset "
+                + pos
+                + ", but only "
+                + remainingBytes()
+                + " bytes are left");
       }
     }
     checkCount(count);
@@ -251,8 +262,14 @@ final class BoundedDecoder extends Decoder {
       }
       long size = readLong();
       if (size < 0 || size > remainingBytes()) {
-        throw new IOException("block of " + size + " bytes at offset " + pos + ", but only "
-            + remainingBytes() + " bytes are left");
+        throw new IOException(
+            "block of "
+                + size
+                + " bytes at offset "
+                + pos
+                + ", but only "
+                + remainingBytes()
+                + " bytes are left");
       }
       pos += (int) size;
     }
@@ -260,8 +277,14 @@ final class BoundedDecoder extends Decoder {
 
   private void checkCount(long count) throws IOException {
     if (count > remainingBytes()) {
-      throw new IOException("block of " + count + " items at offset " + pos + ", but only "
-          + remainingBytes() + " bytes are left");
+      throw new IOException(
+          "block of "
+              + count
+              + " items at offset "
+              + pos
+              + ", but only "
+              + remainingBytes()
+              + " bytes are left");
     }
   }
 
@@ -271,16 +294,29 @@ final class BoundedDecoder extends Decoder {
       throw new IOException("negative " + what + " length " + length + " at offset " + pos);
     }
     if (length > remainingBytes()) {
-      throw new EOFException(what + " of " + length + " bytes at offset " + pos + ", but only "
-          + remainingBytes() + " bytes are left");
+      throw new EOFException(
+          what
+              + " of "
+              + length
+              + " bytes at offset "
+              + pos
+              + ", but only "
+              + remainingBytes()
+              + " bytes are left");
     }
     return (int) length;
   }
 
   private void need(int length) throws IOException {
     if (length < 0 || length > remainingBytes()) {
-      throw new EOFException("need " + length + " bytes at offset " + pos + ", but only "
-          + remainingBytes() + " are left");
+      throw new EOFException(
+          "need "
+              + length
+              + " bytes at offset "
+              + pos
+              + ", but only "
+              + remainingBytes()
+              + " are left");
     }
   }
 

@@ -10,14 +10,26 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Reads and writes the change feed {@code ingraft.commits}: one {@link CommitNotice} per
- * published manifest version, for consumers that follow a graph's versions. Avro single-object
- * encoding and JSON; nullable fields are omitted from the JSON when null. Decoding throws nothing
- * but {@link EventDecodeException}. Thread-safe.
+ * Reads and writes the change feed {@code ingraft.commits}: one {@link CommitNotice} per published
+ * manifest version, for consumers that follow a graph's versions. Avro single-object encoding and
+ * JSON; nullable fields are omitted from the JSON when null. Decoding throws nothing but {@link
+ * EventDecodeException}. Thread-safe.
  */
 public final class CommitNoticeCodec {
-  private static final Set<String> FIELDS = Set.of("graph", "manifestVersion", "applied",
-      "rejected", "skipped", "firstOffset", "lastOffset", "tables", "freshnessMs", "publishedAt", "kind", "recovered");
+  private static final Set<String> FIELDS =
+      Set.of(
+          "graph",
+          "manifestVersion",
+          "applied",
+          "rejected",
+          "skipped",
+          "firstOffset",
+          "lastOffset",
+          "tables",
+          "freshnessMs",
+          "publishedAt",
+          "kind",
+          "recovered");
 
   private final AvroBinary<CommitNotice> avro =
       new AvroBinary<>(CommitNotice.getClassSchema(), CommitNotice.getEncoder());
@@ -29,14 +41,18 @@ public final class CommitNoticeCodec {
    * @throws EventDecodeException for any input that is not a valid commit notice
    */
   public CommitNotice decode(byte[] value) {
-    EventFormat format = EventFormat.detect(value)
-        .orElseThrow(() -> GraphEventCodec.notAnEvent(value));
-    CommitNotice notice = switch (format) {
-      case AVRO -> avro.decodeSingleObject(value);
-      case JSON -> read(json.parseObject(value));
-      case CONFLUENT -> throw new EventDecodeException(DecodeError.UNSUPPORTED_FORMAT, "",
-          "commit notices are Avro single-object or JSON, not the Confluent wire format");
-    };
+    EventFormat format =
+        EventFormat.detect(value).orElseThrow(() -> GraphEventCodec.notAnEvent(value));
+    CommitNotice notice =
+        switch (format) {
+          case AVRO -> avro.decodeSingleObject(value);
+          case JSON -> read(json.parseObject(value));
+          case CONFLUENT ->
+              throw new EventDecodeException(
+                  DecodeError.UNSUPPORTED_FORMAT,
+                  "",
+                  "commit notices are Avro single-object or JSON, not the Confluent wire format");
+        };
     check(notice);
     return notice;
   }
@@ -56,8 +72,9 @@ public final class CommitNoticeCodec {
     return switch (format) {
       case AVRO -> avro.encodeSingleObject(notice);
       case JSON -> json.write(write(notice));
-      case CONFLUENT -> throw new IllegalArgumentException(
-          "commit notices are written as Avro single-object or JSON");
+      case CONFLUENT ->
+          throw new IllegalArgumentException(
+              "commit notices are written as Avro single-object or JSON");
     };
   }
 
@@ -67,8 +84,8 @@ public final class CommitNoticeCodec {
     Map<String, Long> tables = new LinkedHashMap<>();
     JsonFields tableFields = JsonFields.of(fields.required("tables"), "tables");
     for (Map.Entry<String, JsonNode> table : tableFields.node().properties()) {
-      tables.put(table.getKey(),
-          JsonFields.integer(table.getValue(), tableFields.at(table.getKey())));
+      tables.put(
+          table.getKey(), JsonFields.integer(table.getValue(), tableFields.at(table.getKey())));
     }
     return CommitNotice.newBuilder()
         .setGraph(fields.requiredString("graph"))
@@ -122,8 +139,12 @@ public final class CommitNoticeCodec {
     if (notice.getLastOffset() != null) {
       GraphLogCodec.nonNegative(notice.getLastOffset(), "lastOffset");
       if (notice.getFirstOffset() != null && notice.getLastOffset() < notice.getFirstOffset()) {
-        throw GraphEventRules.bad("lastOffset", "lastOffset " + notice.getLastOffset()
-            + " is before firstOffset " + notice.getFirstOffset());
+        throw GraphEventRules.bad(
+            "lastOffset",
+            "lastOffset "
+                + notice.getLastOffset()
+                + " is before firstOffset "
+                + notice.getFirstOffset());
       }
     }
     if (notice.getTables() == null) {

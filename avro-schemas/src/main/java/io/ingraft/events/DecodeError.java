@@ -46,9 +46,9 @@ public enum DecodeError {
   }
 
   /**
-   * Whether the record itself may be fine and decoding it again later can succeed. Only
-   * {@link #REGISTRY_UNAVAILABLE} is: such a record must not go to the dead-letter topic, its
-   * consumer should back off and retry (or stop), or it would dead-letter every record.
+   * Whether the record itself may be fine and decoding it again later can succeed. Only {@link
+   * #REGISTRY_UNAVAILABLE} is: such a record must not go to the dead-letter topic, its consumer
+   * should back off and retry (or stop), or it would dead-letter every record.
    */
   public boolean retriable() {
     return this == REGISTRY_UNAVAILABLE;

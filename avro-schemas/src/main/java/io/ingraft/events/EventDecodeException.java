@@ -18,7 +18,8 @@ public final class EventDecodeException extends RuntimeException {
   }
 
   public EventDecodeException(DecodeError code, String path, String problem, Throwable cause) {
-    super(code.name() + (path == null || path.isEmpty() ? "" : " at " + path) + ": " + problem,
+    super(
+        code.name() + (path == null || path.isEmpty() ? "" : " at " + path) + ": " + problem,
         cause);
     this.code = Objects.requireNonNull(code, "code");
     this.path = path == null ? "" : path;

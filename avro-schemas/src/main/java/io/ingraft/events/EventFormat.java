@@ -6,8 +6,8 @@ import java.util.Optional;
  * The three encodings a record value can arrive in, told apart by its first bytes: Avro
  * single-object encoding ({@code C3 01}, an 8-byte little-endian CRC-64-AVRO fingerprint of the
  * writer schema, then the Avro binary body), the Confluent wire format ({@code 00}, a 4-byte
- * big-endian schema registry id, then the Avro binary body) and JSON (a UTF-8 object). No JSON
- * text can start with byte 0x00 or 0xC3, so detection never has to guess.
+ * big-endian schema registry id, then the Avro binary body) and JSON (a UTF-8 object). No JSON text
+ * can start with byte 0x00 or 0xC3, so detection never has to guess.
  */
 public enum EventFormat {
   AVRO,
@@ -16,6 +16,7 @@ public enum EventFormat {
 
   /** Bytes before the Avro body in single-object encoding: magic (2) + fingerprint (8). */
   static final int AVRO_HEADER_LENGTH = 10;
+
   /** Bytes before the Avro body in the Confluent wire format: magic (1) + schema id (4). */
   static final int CONFLUENT_HEADER_LENGTH = 5;
 
@@ -40,7 +41,9 @@ public enum EventFormat {
       return Optional.of(CONFLUENT);
     }
     int i = 0;
-    if (bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB
+    if (bytes.length >= 3
+        && bytes[0] == (byte) 0xEF
+        && bytes[1] == (byte) 0xBB
         && bytes[2] == (byte) 0xBF) {
       i = 3;
     }

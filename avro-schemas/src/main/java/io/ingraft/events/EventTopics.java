@@ -8,12 +8,16 @@ package io.ingraft.events;
 public final class EventTopics {
   /** {@link io.ingraft.events.avro.GraphEvent}s with mutation and schema bodies, from producers. */
   public static final String MUTATIONS = "ingraft.mutations";
+
   /** {@link io.ingraft.events.avro.GraphEvent}s with load bodies, from producers. */
   public static final String LOADS = "ingraft.loads";
+
   /** {@link io.ingraft.events.avro.GraphLogRecord}s: the canonical, event-sourced log. */
   public static final String GRAPH_LOG = "ingraft.graph-log";
+
   /** {@link io.ingraft.events.avro.CommitNotice}s: one per published manifest version. */
   public static final String COMMITS = "ingraft.commits";
+
   /** Records that failed to decode or validate, as received, with reason headers. */
   public static final String DLQ = "ingraft.dlq";
 

@@ -14,9 +14,9 @@ import org.apache.avro.io.DatumReader;
  * Reads and writes {@link GraphEvent}s in the three {@link EventFormat}s. Decoding detects the
  * format from the first bytes and checks the event against the shape rules of docs/events.md in
  * every format; any problem is an {@link EventDecodeException} with a stable code, never another
- * exception. The Confluent format needs a {@link SchemaRegistry} and the subject to register
- * under ({@code <topic>-value}); without one, Confluent-framed input is UNSUPPORTED_FORMAT.
- * Instances are thread-safe.
+ * exception. The Confluent format needs a {@link SchemaRegistry} and the subject to register under
+ * ({@code <topic>-value}); without one, Confluent-framed input is UNSUPPORTED_FORMAT. Instances are
+ * thread-safe.
  */
 public final class GraphEventCodec {
   private final AvroBinary<GraphEvent> avro =
@@ -24,9 +24,11 @@ public final class GraphEventCodec {
   private final StrictJson json = new StrictJson();
   private final SchemaRegistry registry;
   private final String subject;
+
   /** Readers by writer schema id; only ids the registry resolved are kept, so it stays small. */
   private final ConcurrentMap<Integer, DatumReader<GraphEvent>> readersById =
       new ConcurrentHashMap<>();
+
   private volatile Integer registeredId;
 
   /** A codec for Avro single-object encoding and JSON only. */
@@ -53,11 +55,12 @@ public final class GraphEventCodec {
    */
   public GraphEvent decode(byte[] value) {
     EventFormat format = EventFormat.detect(value).orElseThrow(() -> notAnEvent(value));
-    GraphEvent event = switch (format) {
-      case AVRO -> avro.decodeSingleObject(value);
-      case CONFLUENT -> decodeConfluent(value);
-      case JSON -> GraphEventJson.read(json.parseObject(value), "");
-    };
+    GraphEvent event =
+        switch (format) {
+          case AVRO -> avro.decodeSingleObject(value);
+          case CONFLUENT -> decodeConfluent(value);
+          case JSON -> GraphEventJson.read(json.parseObject(value), "");
+        };
     GraphEventRules.check(event, "");
     return event;
   }
@@ -72,13 +75,20 @@ public final class GraphEventCodec {
     GraphEvent event = decode(value);
     byte[] expected = event.getGraph().getBytes(StandardCharsets.UTF_8);
     if (key == null) {
-      throw new EventDecodeException(DecodeError.KEY_MISMATCH, "",
+      throw new EventDecodeException(
+          DecodeError.KEY_MISMATCH,
+          "",
           "the record has no key; it must be the graph id \"" + event.getGraph() + "\"");
     }
     if (!Arrays.equals(key, expected)) {
-      throw new EventDecodeException(DecodeError.KEY_MISMATCH, "", "the record key "
-          + GraphEventRules.quote(new String(key, StandardCharsets.UTF_8))
-          + " is not the event's graph id \"" + event.getGraph() + "\"");
+      throw new EventDecodeException(
+          DecodeError.KEY_MISMATCH,
+          "",
+          "the record key "
+              + GraphEventRules.quote(new String(key, StandardCharsets.UTF_8))
+              + " is not the event's graph id \""
+              + event.getGraph()
+              + "\"");
     }
     return event;
   }
@@ -119,12 +129,19 @@ public final class GraphEventCodec {
 
   private GraphEvent decodeConfluent(byte[] value) {
     if (registry == null) {
-      throw new EventDecodeException(DecodeError.UNSUPPORTED_FORMAT, "",
+      throw new EventDecodeException(
+          DecodeError.UNSUPPORTED_FORMAT,
+          "",
           "Confluent wire format, but no schema registry is configured");
     }
     if (value.length < EventFormat.CONFLUENT_HEADER_LENGTH) {
-      throw new EventDecodeException(DecodeError.BAD_AVRO, "", "Confluent header is "
-          + EventFormat.CONFLUENT_HEADER_LENGTH + " bytes, the record has " + value.length);
+      throw new EventDecodeException(
+          DecodeError.BAD_AVRO,
+          "",
+          "Confluent header is "
+              + EventFormat.CONFLUENT_HEADER_LENGTH
+              + " bytes, the record has "
+              + value.length);
     }
     int id = ByteBuffer.wrap(value, 1, 4).getInt();
     DatumReader<GraphEvent> reader = readersById.get(id);
@@ -140,23 +157,37 @@ public final class GraphEventCodec {
       return registry.schemaById(id);
     } catch (SchemaRegistryException e) {
       throw switch (e.kind()) {
-        case NOT_FOUND -> new EventDecodeException(DecodeError.UNKNOWN_SCHEMA_ID, "",
-            "schema id " + id + " is not in the registry", e);
-        case NOT_AVRO -> new EventDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "",
-            "schema id " + id + " is not an Avro schema", e);
-        default -> new EventDecodeException(DecodeError.REGISTRY_UNAVAILABLE, "",
-            "cannot fetch schema id " + id + ": " + e.getMessage(), e);
+        case NOT_FOUND ->
+            new EventDecodeException(
+                DecodeError.UNKNOWN_SCHEMA_ID,
+                "",
+                "schema id " + id + " is not in the registry",
+                e);
+        case NOT_AVRO ->
+            new EventDecodeException(
+                DecodeError.INCOMPATIBLE_SCHEMA,
+                "",
+                "schema id " + id + " is not an Avro schema",
+                e);
+        default ->
+            new EventDecodeException(
+                DecodeError.REGISTRY_UNAVAILABLE,
+                "",
+                "cannot fetch schema id " + id + ": " + e.getMessage(),
+                e);
       };
     } catch (RuntimeException e) {
       // A registry implementation other than ours may throw anything; the record is not at fault.
-      throw new EventDecodeException(DecodeError.REGISTRY_UNAVAILABLE, "",
-          "cannot fetch schema id " + id + ": " + e, e);
+      throw new EventDecodeException(
+          DecodeError.REGISTRY_UNAVAILABLE, "", "cannot fetch schema id " + id + ": " + e, e);
     }
   }
 
   static byte[] confluentHeader(int id) {
     return ByteBuffer.allocate(EventFormat.CONFLUENT_HEADER_LENGTH)
-        .put(EventFormat.CONFLUENT_MAGIC).putInt(id).array();
+        .put(EventFormat.CONFLUENT_MAGIC)
+        .putInt(id)
+        .array();
   }
 
   static EventDecodeException notAnEvent(byte[] value) {
@@ -167,8 +198,12 @@ public final class GraphEventCodec {
     for (int i = 0; i < Math.min(8, value.length); i++) {
       head.append(String.format("%02x ", value[i] & 0xFF));
     }
-    return new EventDecodeException(DecodeError.NOT_AN_EVENT, "", "the value starts with "
-        + head.toString().trim() + ", which is neither Avro single-object (c3 01), Confluent (00)"
-        + " nor a JSON object");
+    return new EventDecodeException(
+        DecodeError.NOT_AN_EVENT,
+        "",
+        "the value starts with "
+            + head.toString().trim()
+            + ", which is neither Avro single-object (c3 01), Confluent (00)"
+            + " nor a JSON object");
   }
 }

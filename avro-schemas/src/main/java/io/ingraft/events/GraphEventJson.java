@@ -1,6 +1,5 @@
 package io.ingraft.events;
 
-import static io.ingraft.events.JsonFields.child;
 import static io.ingraft.events.JsonFields.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,23 +72,26 @@ final class GraphEventJson {
     for (String candidate : BODIES) {
       if (fields.has(candidate)) {
         if (bodyName != null) {
-          throw new EventDecodeException(DecodeError.BAD_FIELD, fields.at(candidate),
+          throw new EventDecodeException(
+              DecodeError.BAD_FIELD,
+              fields.at(candidate),
               "an event has exactly one body, found both " + bodyName + " and " + candidate);
         }
         bodyName = candidate;
       }
     }
     if (bodyName == null) {
-      throw new EventDecodeException(DecodeError.MISSING_FIELD, path,
-          "an event needs one body: schema, mutation or load");
+      throw new EventDecodeException(
+          DecodeError.MISSING_FIELD, path, "an event needs one body: schema, mutation or load");
     }
     JsonNode bodyNode = fields.optional(bodyName);
     String bodyPath = fields.at(bodyName);
-    Object body = switch (bodyName) {
-      case "schema" -> readSchema(bodyNode, bodyPath);
-      case "mutation" -> readMutation(bodyNode, bodyPath);
-      default -> readLoad(bodyNode, bodyPath);
-    };
+    Object body =
+        switch (bodyName) {
+          case "schema" -> readSchema(bodyNode, bodyPath);
+          case "mutation" -> readMutation(bodyNode, bodyPath);
+          default -> readLoad(bodyNode, bodyPath);
+        };
     return new GraphEvent(graph, eventId, timestamp, body);
   }
 
@@ -105,7 +107,9 @@ final class GraphEventJson {
     JsonNode ops = fields.required("ops");
     String opsPath = fields.at("ops");
     if (!ops.isArray()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, opsPath,
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          opsPath,
           "expected an array of ops, found " + JsonFields.describe(ops));
     }
     List<Op> out = new ArrayList<>(ops.size());
@@ -126,13 +130,23 @@ final class GraphEventJson {
       }
     }
     if (kind == null) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, fields.at("op"), "unknown op "
-          + GraphEventRules.quote(name) + "; expected upsertNode, updateNode, deleteNode,"
-          + " insertEdge or deleteEdge");
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          fields.at("op"),
+          "unknown op "
+              + GraphEventRules.quote(name)
+              + "; expected upsertNode, updateNode, deleteNode,"
+              + " insertEdge or deleteEdge");
     }
-    return new Op(kind, fields.requiredString("type"), optionalKey(fields, "key"),
-        optionalKey(fields, "from"), optionalKey(fields, "to"), fields.optionalString("id"),
-        optionalValues(fields, "props"), optionalValues(fields, "set"));
+    return new Op(
+        kind,
+        fields.requiredString("type"),
+        optionalKey(fields, "key"),
+        optionalKey(fields, "from"),
+        optionalKey(fields, "to"),
+        fields.optionalString("id"),
+        optionalValues(fields, "props"),
+        optionalValues(fields, "set"));
   }
 
   private static LoadBody readLoad(JsonNode node, String path) {
@@ -146,8 +160,12 @@ final class GraphEventJson {
       }
     }
     if (mode == null) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, fields.at("mode"), "unknown mode "
-          + GraphEventRules.quote(modeName) + "; expected append, merge or overwrite");
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          fields.at("mode"),
+          "unknown mode "
+              + GraphEventRules.quote(modeName)
+              + "; expected append, merge or overwrite");
     }
     Map<String, List<Map<String, Object>>> nodes = new LinkedHashMap<>();
     JsonNode nodesNode = fields.optional("nodes");
@@ -174,8 +192,12 @@ final class GraphEventJson {
         JsonNode array = rowsArray(type.getValue(), typePath);
         for (int i = 0; i < array.size(); i++) {
           JsonFields row = JsonFields.of(array.get(i), index(typePath, i));
-          rows.add(new EdgeRow(requiredKey(row, "from"), requiredKey(row, "to"),
-              row.optionalString("id"), values(row, GraphEventRules.EDGE_ROW_FIELDS)));
+          rows.add(
+              new EdgeRow(
+                  requiredKey(row, "from"),
+                  requiredKey(row, "to"),
+                  row.optionalString("id"),
+                  values(row, GraphEventRules.EDGE_ROW_FIELDS)));
         }
         edges.put(type.getKey(), rows);
       }
@@ -185,7 +207,9 @@ final class GraphEventJson {
 
   private static JsonNode rowsArray(JsonNode node, String path) {
     if (node == null || !node.isArray()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          path,
           "expected an array of rows, found " + JsonFields.describe(node));
     }
     return node;
@@ -207,7 +231,9 @@ final class GraphEventJson {
     if (value.isIntegralNumber()) {
       return JsonFields.integer(value, path);
     }
-    throw new EventDecodeException(DecodeError.BAD_FIELD, path,
+    throw new EventDecodeException(
+        DecodeError.BAD_FIELD,
+        path,
         "a key is a string or an integer, found " + JsonFields.describe(value));
   }
 
@@ -233,7 +259,9 @@ final class GraphEventJson {
       for (int i = 0; i < node.size(); i++) {
         JsonNode element = node.get(i);
         if (element.isContainerNode()) {
-          throw new EventDecodeException(DecodeError.BAD_FIELD, index(path, i),
+          throw new EventDecodeException(
+              DecodeError.BAD_FIELD,
+              index(path, i),
               "list elements are scalars, found " + JsonFields.describe(element));
         }
         list.add(scalar(element, index(path, i)));
@@ -241,7 +269,9 @@ final class GraphEventJson {
       return list;
     }
     if (node.isObject()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          path,
           "a property value is a scalar or a list of scalars, found an object");
     }
     return scalar(node, path);
@@ -263,13 +293,15 @@ final class GraphEventJson {
     if (node.isNumber()) {
       double d = node.doubleValue();
       if (!Double.isFinite(d)) {
-        throw new EventDecodeException(DecodeError.BAD_FIELD, path,
+        throw new EventDecodeException(
+            DecodeError.BAD_FIELD,
+            path,
             "number " + JsonFields.abbreviate(node.asText()) + " is outside the double range");
       }
       return d;
     }
-    throw new EventDecodeException(DecodeError.BAD_FIELD, path,
-        "unsupported value " + JsonFields.describe(node));
+    throw new EventDecodeException(
+        DecodeError.BAD_FIELD, path, "unsupported value " + JsonFields.describe(node));
   }
 
   // ---- writing ---------------------------------------------------------------------------------

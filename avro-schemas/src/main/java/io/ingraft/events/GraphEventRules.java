@@ -16,18 +16,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The shape rules every {@link GraphEvent} must meet, whatever format it came in: which fields
- * each operation needs and which it must not have, names, keys and value kinds. They do not
- * need the graph's schema; checking values against it is the engine's job. Events decoded from
- * Avro are checked too, because Avro alone allows an updateNode without a key. Paths name fields
- * as in the JSON form, so a message reads the same for every format.
+ * The shape rules every {@link GraphEvent} must meet, whatever format it came in: which fields each
+ * operation needs and which it must not have, names, keys and value kinds. They do not need the
+ * graph's schema; checking values against it is the engine's job. Events decoded from Avro are
+ * checked too, because Avro alone allows an updateNode without a key. Paths name fields as in the
+ * JSON form, so a message reads the same for every format.
  */
 final class GraphEventRules {
   /** The storage module's GraphId rule: ids become path segments and object key prefixes. */
   static final Pattern GRAPH_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+
   /** The schema language's NAME rule for node, edge and property names. */
   static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
+
   static final int MAX_EVENT_ID_LENGTH = 256;
+
   /** Field names of an inline edge row in JSON; properties cannot use them. */
   static final Set<String> EDGE_ROW_FIELDS = Set.of("from", "to", "id");
 
@@ -47,13 +50,15 @@ final class GraphEventRules {
       throw missing(path.child("eventId"), "an event needs an eventId");
     }
     if (eventId.isEmpty() || eventId.length() > MAX_EVENT_ID_LENGTH) {
-      throw bad(path.child("eventId"), "eventId must be 1 to " + MAX_EVENT_ID_LENGTH
-          + " characters, found " + eventId.length());
+      throw bad(
+          path.child("eventId"),
+          "eventId must be 1 to " + MAX_EVENT_ID_LENGTH + " characters, found " + eventId.length());
     }
     Long timestamp = event.getTimestamp();
     if (timestamp != null && timestamp < 0) {
-      throw bad(path.child("timestamp"), "timestamp is epoch milliseconds and cannot be negative,"
-          + " found " + timestamp);
+      throw bad(
+          path.child("timestamp"),
+          "timestamp is epoch milliseconds and cannot be negative," + " found " + timestamp);
     }
     Object body = event.getBody();
     if (body instanceof SchemaBody schema) {
@@ -130,7 +135,8 @@ final class GraphEventRules {
         absent(op, path, name, "key", "props", "set");
         if (op.getId() != null) {
           if (op.getFrom() != null || op.getTo() != null) {
-            throw bad(path.child(op.getFrom() != null ? "from" : "to"),
+            throw bad(
+                path.child(op.getFrom() != null ? "from" : "to"),
                 name + " takes either an id or from and to, not both");
           }
         } else if (op.getFrom() == null && op.getTo() == null) {
@@ -164,15 +170,16 @@ final class GraphEventRules {
 
   private static void absent(Op op, Path path, String opName, String... fields) {
     for (String field : fields) {
-      Object value = switch (field) {
-        case "key" -> op.getKey();
-        case "from" -> op.getFrom();
-        case "to" -> op.getTo();
-        case "id" -> op.getId();
-        case "props" -> op.getProps();
-        case "set" -> op.getSet();
-        default -> throw new IllegalArgumentException(field);
-      };
+      Object value =
+          switch (field) {
+            case "key" -> op.getKey();
+            case "from" -> op.getFrom();
+            case "to" -> op.getTo();
+            case "id" -> op.getId();
+            case "props" -> op.getProps();
+            case "set" -> op.getSet();
+            default -> throw new IllegalArgumentException(field);
+          };
       if (value != null) {
         throw bad(path.child(field), opName + " takes no " + field);
       }
@@ -256,7 +263,7 @@ final class GraphEventRules {
     }
     Matcher scheme = SCHEME.matcher(uri);
     if (!scheme.find()) {
-      return;  // A plain file path.
+      return; // A plain file path.
     }
     switch (scheme.group(1).toLowerCase(Locale.ROOT)) {
       case "file" -> {
@@ -271,8 +278,12 @@ final class GraphEventRules {
           throw bad(path, "s3 uri " + quote(uri) + " must look like s3://bucket/key");
         }
       }
-      default -> throw bad(path, "uri scheme " + quote(scheme.group(1))
-          + " is not supported; use a file path, a file: uri or an s3:// uri");
+      default ->
+          throw bad(
+              path,
+              "uri scheme "
+                  + quote(scheme.group(1))
+                  + " is not supported; use a file path, a file: uri or an s3:// uri");
     }
   }
 
@@ -296,8 +307,10 @@ final class GraphEventRules {
     }
     for (int i = 0; i < length; i++) {
       char c = value.charAt(i);
-      boolean allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-          || (i > 0 && (c == '.' || c == '_' || c == '-'));
+      boolean allowed =
+          (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || (i > 0 && (c == '.' || c == '_' || c == '-'));
       if (!allowed) {
         return false;
       }
@@ -313,8 +326,10 @@ final class GraphEventRules {
     }
     for (int i = 0; i < length; i++) {
       char c = value.charAt(i);
-      boolean allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-          || (i > 0 && ((c >= '0' && c <= '9') || c == '_'));
+      boolean allowed =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (i > 0 && ((c >= '0' && c <= '9') || c == '_'));
       if (!allowed) {
         return false;
       }
@@ -344,12 +359,14 @@ final class GraphEventRules {
       // The property's path is built only for an error or a nested value: this loop runs for
       // every property of every event.
       if (!isName(property)) {
-        throw bad(path.child(property), "property name " + quote(property) + " must match "
-            + NAME.pattern());
+        throw bad(
+            path.child(property),
+            "property name " + quote(property) + " must match " + NAME.pattern());
       }
       if (reserved.contains(property)) {
-        throw bad(path.child(property), "property name " + quote(property)
-            + " is reserved in edge rows (from, to, id)");
+        throw bad(
+            path.child(property),
+            "property name " + quote(property) + " is reserved in edge rows (from, to, id)");
       }
       Object value = entry.getValue();
       if (!isPlainScalar(value)) {
@@ -360,8 +377,12 @@ final class GraphEventRules {
 
   /** A value of the Avro Value union that needs no further check. */
   private static boolean isPlainScalar(Object value) {
-    return value == null || value instanceof Boolean || value instanceof Integer
-        || value instanceof Long || value instanceof String || value instanceof ByteBuffer;
+    return value == null
+        || value instanceof Boolean
+        || value instanceof Integer
+        || value instanceof Long
+        || value instanceof String
+        || value instanceof ByteBuffer;
   }
 
   /** The kinds of the Avro Value union; everything else would not even encode. */
@@ -378,15 +399,23 @@ final class GraphEventRules {
         Object element = list.get(i);
         if (element instanceof Double d) {
           finite(d, path.at(i));
-        } else if (!(element == null || element instanceof Boolean || element instanceof Long
+        } else if (!(element == null
+            || element instanceof Boolean
+            || element instanceof Long
             || element instanceof String)) {
-          throw bad(path.at(i), "a list element is null, a boolean, a 64-bit integer, a"
-              + " double or a string, found " + kindOf(element));
+          throw bad(
+              path.at(i),
+              "a list element is null, a boolean, a 64-bit integer, a"
+                  + " double or a string, found "
+                  + kindOf(element));
         }
       }
     } else {
-      throw bad(path, "a value is null, a boolean, a number, a string, bytes or a list of"
-          + " scalars, found " + kindOf(value));
+      throw bad(
+          path,
+          "a value is null, a boolean, a number, a string, bytes or a list of"
+              + " scalars, found "
+              + kindOf(value));
     }
   }
 

@@ -18,11 +18,11 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
 /**
- * Reads and writes the records of the canonical log {@code ingraft.graph-log}: a logged event
- * (the event and the topic, partition and offset stage 1 read it from) or a seal that closes a
- * batch. Avro single-object encoding and JSON only, since only Ingraft writes this topic. Decoding
- * checks the embedded event with the same rules as {@link GraphEventCodec}, and throws nothing
- * but {@link EventDecodeException}. Thread-safe.
+ * Reads and writes the records of the canonical log {@code ingraft.graph-log}: a logged event (the
+ * event and the topic, partition and offset stage 1 read it from) or a seal that closes a batch.
+ * Avro single-object encoding and JSON only, since only Ingraft writes this topic. Decoding checks
+ * the embedded event with the same rules as {@link GraphEventCodec}, and throws nothing but {@link
+ * EventDecodeException}. Thread-safe.
  */
 public final class GraphLogCodec {
   private static final Set<String> ROOT_FIELDS = Set.of("logged", "seal");
@@ -46,23 +46,24 @@ public final class GraphLogCodec {
   }
 
   /**
-   * A log record for {@code event} made from a change-data-capture record read at {@code offset}
-   * of {@code topic}-{@code partition}, in the source transaction {@code cdc} describes.
+   * A log record for {@code event} made from a change-data-capture record read at {@code offset} of
+   * {@code topic}-{@code partition}, in the source transaction {@code cdc} describes.
    */
-  public static GraphLogRecord logged(GraphEvent event, String topic, int partition, long offset,
-      CdcMark cdc) {
+  public static GraphLogRecord logged(
+      GraphEvent event, String topic, int partition, long offset, CdcMark cdc) {
     return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset, cdc));
   }
 
   /** A seal closing batch {@code sequence} of {@code graph} after {@code eventCount} events. */
-  public static GraphLogRecord seal(String graph, long sequence, int eventCount,
-      SealReason reason) {
+  public static GraphLogRecord seal(
+      String graph, long sequence, int eventCount, SealReason reason) {
     return new GraphLogRecord(new Seal(graph, sequence, eventCount, reason));
   }
 
   /** The graph a log record belongs to: the event's graph or the seal's. */
   public static String graphOf(GraphLogRecord record) {
-    return record.getEntry() instanceof Seal seal ? seal.getGraph()
+    return record.getEntry() instanceof Seal seal
+        ? seal.getGraph()
         : ((LoggedEvent) record.getEntry()).getEvent().getGraph();
   }
 
@@ -72,42 +73,46 @@ public final class GraphLogCodec {
    * @throws EventDecodeException for any input that is not a valid log record
    */
   public GraphLogRecord decode(byte[] value) {
-    EventFormat format = EventFormat.detect(value)
-        .orElseThrow(() -> GraphEventCodec.notAnEvent(value));
-    GraphLogRecord record = switch (format) {
-      case AVRO -> avro.decodeSingleObject(value);
-      case JSON -> read(json.parseObject(value));
-      case CONFLUENT -> throw new EventDecodeException(DecodeError.UNSUPPORTED_FORMAT, "",
-          "the graph log is Avro single-object or JSON, not the Confluent wire format");
-    };
+    EventFormat format =
+        EventFormat.detect(value).orElseThrow(() -> GraphEventCodec.notAnEvent(value));
+    GraphLogRecord record =
+        switch (format) {
+          case AVRO -> avro.decodeSingleObject(value);
+          case JSON -> read(json.parseObject(value));
+          case CONFLUENT ->
+              throw new EventDecodeException(
+                  DecodeError.UNSUPPORTED_FORMAT,
+                  "",
+                  "the graph log is Avro single-object or JSON, not the Confluent wire format");
+        };
     check(record);
     return record;
   }
 
   /**
-   * The Avro single-object log record of an event read at {@code offset} of
-   * {@code topic}-{@code partition}: the same bytes as
-   * {@code encode(logged(event, topic, partition, offset), EventFormat.AVRO)}, made cheaply when
-   * the producer's {@code value} is itself Avro single-object in this version's GraphEvent schema:
-   * a logged event's binary form is the event's binary form followed by its source position, so
-   * the producer's body is copied rather than the event encoded again. Stage 1 calls this for
-   * every event; {@code value} must be the bytes {@link GraphEventCodec#decode} turned into
-   * {@code event} (which checked it), since in the fast path only they are written.
+   * The Avro single-object log record of an event read at {@code offset} of {@code topic}-{@code
+   * partition}: the same bytes as {@code encode(logged(event, topic, partition, offset),
+   * EventFormat.AVRO)}, made cheaply when the producer's {@code value} is itself Avro single-object
+   * in this version's GraphEvent schema: a logged event's binary form is the event's binary form
+   * followed by its source position, so the producer's body is copied rather than the event encoded
+   * again. Stage 1 calls this for every event; {@code value} must be the bytes {@link
+   * GraphEventCodec#decode} turned into {@code event} (which checked it), since in the fast path
+   * only they are written.
    *
    * @throws IllegalArgumentException if the source position breaks a rule
    */
-  public byte[] encodeLogged(byte[] value, GraphEvent event, String topic, int partition,
-      long offset) {
+  public byte[] encodeLogged(
+      byte[] value, GraphEvent event, String topic, int partition, long offset) {
     if (!eventAvro.isSingleObjectOfThisSchema(value)) {
       return encode(logged(event, topic, partition, offset), EventFormat.AVRO);
     }
     if (topic == null || topic.isEmpty() || partition < 0 || offset < 0) {
-      throw new IllegalArgumentException("invalid source position " + topic + "-" + partition
-          + "@" + offset);
+      throw new IllegalArgumentException(
+          "invalid source position " + topic + "-" + partition + "@" + offset);
     }
     int bodyLength = value.length - EventFormat.AVRO_HEADER_LENGTH;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + 1 + bodyLength
-        + topic.length() + 16);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(header.length + 1 + bodyLength + topic.length() + 16);
     out.writeBytes(header);
     out.write(0); // the union branch of GraphLogRecord.entry: LoggedEvent
     out.write(value, EventFormat.AVRO_HEADER_LENGTH, bodyLength);
@@ -139,8 +144,9 @@ public final class GraphLogCodec {
     return switch (format) {
       case AVRO -> avro.encodeSingleObject(record);
       case JSON -> json.write(write(record));
-      case CONFLUENT -> throw new IllegalArgumentException(
-          "the graph log is written as Avro single-object or JSON");
+      case CONFLUENT ->
+          throw new IllegalArgumentException(
+              "the graph log is written as Avro single-object or JSON");
     };
   }
 
@@ -150,8 +156,10 @@ public final class GraphLogCodec {
     boolean logged = fields.has("logged");
     boolean seal = fields.has("seal");
     if (logged == seal) {
-      throw new EventDecodeException(logged ? DecodeError.BAD_FIELD : DecodeError.MISSING_FIELD,
-          logged ? "seal" : "", "a graph-log record is exactly one of logged or seal");
+      throw new EventDecodeException(
+          logged ? DecodeError.BAD_FIELD : DecodeError.MISSING_FIELD,
+          logged ? "seal" : "",
+          "a graph-log record is exactly one of logged or seal");
     }
     if (logged) {
       JsonFields entry = JsonFields.of(fields.optional("logged"), "logged");
@@ -164,9 +172,13 @@ public final class GraphLogCodec {
       if (entry.has("cdc")) {
         JsonFields mark = JsonFields.of(entry.optional("cdc"), entry.at("cdc"));
         mark.allowOnly(CDC_FIELDS, "a CDC mark");
-        cdc = new CdcMark(mark.requiredString("source"), mark.requiredLong("lsn"),
-            mark.requiredString("txId"), mark.requiredLong("commitTimeMs"),
-            mark.requiredBoolean("snapshotInProgress"));
+        cdc =
+            new CdcMark(
+                mark.requiredString("source"),
+                mark.requiredLong("lsn"),
+                mark.requiredString("txId"),
+                mark.requiredLong("commitTimeMs"),
+                mark.requiredBoolean("snapshotInProgress"));
       }
       return new GraphLogRecord(new LoggedEvent(event, topic, partition, offset, cdc));
     }
@@ -183,8 +195,12 @@ public final class GraphLogCodec {
       }
     }
     if (reason == null) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, entry.at("reason"), "unknown reason "
-          + GraphEventRules.quote(reasonName) + "; expected count, bytes, linger, load, schema or transaction");
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          entry.at("reason"),
+          "unknown reason "
+              + GraphEventRules.quote(reasonName)
+              + "; expected count, bytes, linger, load, schema or transaction");
     }
     return new GraphLogRecord(new Seal(graph, sequence, eventCount, reason));
   }

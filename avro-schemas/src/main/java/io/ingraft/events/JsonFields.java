@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Typed, strict access to the fields of one JSON object at a known path, so that every problem
- * is reported with the code and the path of the field: absent (MISSING_FIELD), of the wrong type
- * or range (BAD_FIELD), or not one of the object's fields (UNKNOWN_FIELD). A JSON {@code null} in
- * an optional field means absent.
+ * Typed, strict access to the fields of one JSON object at a known path, so that every problem is
+ * reported with the code and the path of the field: absent (MISSING_FIELD), of the wrong type or
+ * range (BAD_FIELD), or not one of the object's fields (UNKNOWN_FIELD). A JSON {@code null} in an
+ * optional field means absent.
  */
 final class JsonFields {
   private final ObjectNode node;
@@ -24,8 +24,8 @@ final class JsonFields {
   /** The fields of {@code node}, which must be an object (BAD_FIELD otherwise). */
   static JsonFields of(JsonNode node, String path) {
     if (node == null || !node.isObject()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
-          "expected an object, found " + describe(node));
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, path, "expected an object, found " + describe(node));
     }
     return new JsonFields((ObjectNode) node, path);
   }
@@ -56,7 +56,9 @@ final class JsonFields {
     for (Map.Entry<String, JsonNode> field : node.properties()) {
       String name = field.getKey();
       if (!allowed.contains(name)) {
-        throw new EventDecodeException(DecodeError.UNKNOWN_FIELD, at(name),
+        throw new EventDecodeException(
+            DecodeError.UNKNOWN_FIELD,
+            at(name),
             what + " has no field \"" + name + "\"; its fields are " + String.join(", ", allowed));
       }
     }
@@ -76,12 +78,12 @@ final class JsonFields {
   JsonNode required(String field) {
     JsonNode value = node.get(field);
     if (value == null) {
-      throw new EventDecodeException(DecodeError.MISSING_FIELD, at(field),
-          "required field \"" + field + "\" is missing");
+      throw new EventDecodeException(
+          DecodeError.MISSING_FIELD, at(field), "required field \"" + field + "\" is missing");
     }
     if (value.isNull()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, at(field),
-          "\"" + field + "\" cannot be null");
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, at(field), "\"" + field + "\" cannot be null");
     }
     return value;
   }
@@ -107,8 +109,8 @@ final class JsonFields {
   boolean requiredBoolean(String field) {
     JsonNode value = required(field);
     if (!value.isBoolean()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, at(field),
-          "expected true or false, found " + describe(value));
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, at(field), "expected true or false, found " + describe(value));
     }
     return value.booleanValue();
   }
@@ -116,16 +118,16 @@ final class JsonFields {
   int requiredInt(String field) {
     long value = requiredLong(field);
     if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, at(field),
-          value + " is outside the 32-bit integer range");
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, at(field), value + " is outside the 32-bit integer range");
     }
     return (int) value;
   }
 
   static String string(JsonNode value, String path) {
     if (!value.isTextual()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
-          "expected a string, found " + describe(value));
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, path, "expected a string, found " + describe(value));
     }
     return value.textValue();
   }
@@ -133,11 +135,13 @@ final class JsonFields {
   /** A JSON integer in the signed 64-bit range; 2.0 is not an integer here. */
   static long integer(JsonNode value, String path) {
     if (!value.isIntegralNumber()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
-          "expected an integer, found " + describe(value));
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD, path, "expected an integer, found " + describe(value));
     }
     if (!value.canConvertToLong()) {
-      throw new EventDecodeException(DecodeError.BAD_FIELD, path,
+      throw new EventDecodeException(
+          DecodeError.BAD_FIELD,
+          path,
           "integer " + abbreviate(value.asText()) + " is outside the 64-bit range");
     }
     return value.longValue();

@@ -22,16 +22,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link SchemaRegistry} speaking the Confluent schema registry REST API over
- * {@link HttpClient}: {@code POST /subjects/{subject}/versions} to register and
- * {@code GET /schemas/ids/{id}} to fetch, with content type
- * {@code application/vnd.schemaregistry.v1+json}. Any Confluent-compatible registry works
- * (Confluent, Apicurio's ccompat API, Karapace, Redpanda); the base URI may carry a path prefix.
- * Answers are cached for the life of the instance, since registry ids are immutable; failures are
- * not, so a registry that comes back is used again. Thread-safe.
+ * A {@link SchemaRegistry} speaking the Confluent schema registry REST API over {@link HttpClient}:
+ * {@code POST /subjects/{subject}/versions} to register and {@code GET /schemas/ids/{id}} to fetch,
+ * with content type {@code application/vnd.schemaregistry.v1+json}. Any Confluent-compatible
+ * registry works (Confluent, Apicurio's ccompat API, Karapace, Redpanda); the base URI may carry a
+ * path prefix. Answers are cached for the life of the instance, since registry ids are immutable;
+ * failures are not, so a registry that comes back is used again. Thread-safe.
  */
 public final class RestSchemaRegistry implements SchemaRegistry {
   public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
   /** Registry error codes meaning "no such subject, version or schema". */
   private static final Set<Integer> NOT_FOUND_CODES = Set.of(40401, 40402, 40403);
 
@@ -77,14 +77,19 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a registration request", e);
     }
-    HttpRequest request = request("/subjects/" + pathSegment(subject) + "/versions")
-        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-        .build();
+    HttpRequest request =
+        request("/subjects/" + pathSegment(subject) + "/versions")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build();
     JsonNode answer = send(request, "register a schema under subject " + subject);
     JsonNode id = answer.get("id");
     if (id == null || !id.isInt()) {
-      throw new SchemaRegistryException(Kind.BAD_RESPONSE, 200, 0,
-          "registering under " + subject + " answered no integer id: " + abbreviate(answer), null);
+      throw new SchemaRegistryException(
+          Kind.BAD_RESPONSE,
+          200,
+          0,
+          "registering under " + subject + " answered no integer id: " + abbreviate(answer),
+          null);
     }
     idsByRegistration.put(registration, id.intValue());
     schemasById.putIfAbsent(id.intValue(), schema);
@@ -102,20 +107,32 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     JsonNode answer = send(request, "fetch schema id " + id);
     JsonNode type = answer.get("schemaType");
     if (type != null && !type.isNull() && !"AVRO".equals(type.asText())) {
-      throw new SchemaRegistryException(Kind.NOT_AVRO, 200, 0,
-          "schema id " + id + " is a " + type.asText() + " schema, not Avro", null);
+      throw new SchemaRegistryException(
+          Kind.NOT_AVRO,
+          200,
+          0,
+          "schema id " + id + " is a " + type.asText() + " schema, not Avro",
+          null);
     }
     JsonNode text = answer.get("schema");
     if (text == null || !text.isTextual()) {
-      throw new SchemaRegistryException(Kind.BAD_RESPONSE, 200, 0,
-          "schema id " + id + " answered no schema text: " + abbreviate(answer), null);
+      throw new SchemaRegistryException(
+          Kind.BAD_RESPONSE,
+          200,
+          0,
+          "schema id " + id + " answered no schema text: " + abbreviate(answer),
+          null);
     }
     Schema schema;
     try {
       schema = new Schema.Parser().parse(text.textValue());
     } catch (SchemaParseException | IllegalArgumentException e) {
-      throw new SchemaRegistryException(Kind.BAD_RESPONSE, 200, 0,
-          "schema id " + id + " is not a valid Avro schema: " + e.getMessage(), e);
+      throw new SchemaRegistryException(
+          Kind.BAD_RESPONSE,
+          200,
+          0,
+          "schema id " + id + " is not a valid Avro schema: " + e.getMessage(),
+          e);
     }
     Schema previous = schemasById.putIfAbsent(id, schema);
     return previous != null ? previous : schema;
@@ -133,28 +150,40 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new SchemaRegistryException(Kind.UNAVAILABLE, 0, 0,
-          "cannot " + what + " at " + base + ": " + e, e);
+      throw new SchemaRegistryException(
+          Kind.UNAVAILABLE, 0, 0, "cannot " + what + " at " + base + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SchemaRegistryException(Kind.UNAVAILABLE, 0, 0,
-          "interrupted while trying to " + what, e);
+      throw new SchemaRegistryException(
+          Kind.UNAVAILABLE, 0, 0, "interrupted while trying to " + what, e);
     }
     int status = response.statusCode();
     JsonNode body = parse(response.body());
     if (status >= 200 && status < 300) {
       if (body == null || !body.isObject()) {
-        throw new SchemaRegistryException(Kind.BAD_RESPONSE, status, 0,
-            "cannot " + what + ": the answer is not a JSON object", null);
+        throw new SchemaRegistryException(
+            Kind.BAD_RESPONSE,
+            status,
+            0,
+            "cannot " + what + ": the answer is not a JSON object",
+            null);
       }
       return body;
     }
-    int errorCode = body != null && body.path("error_code").isInt()
-        ? body.path("error_code").intValue() : 0;
-    String message = body != null && body.path("message").isTextual()
-        ? body.path("message").textValue() : abbreviate(response.body());
-    String detail = "cannot " + what + ": HTTP " + status
-        + (errorCode != 0 ? " error_code " + errorCode : "") + ": " + message;
+    int errorCode =
+        body != null && body.path("error_code").isInt() ? body.path("error_code").intValue() : 0;
+    String message =
+        body != null && body.path("message").isTextual()
+            ? body.path("message").textValue()
+            : abbreviate(response.body());
+    String detail =
+        "cannot "
+            + what
+            + ": HTTP "
+            + status
+            + (errorCode != 0 ? " error_code " + errorCode : "")
+            + ": "
+            + message;
     Kind kind;
     if (status == 404) {
       // A 404 without a registry error code is most likely a wrong base URI, not a missing id:

@@ -25,8 +25,8 @@ public final class SchemaRegistryException extends RuntimeException {
   private final int httpStatus;
   private final int errorCode;
 
-  public SchemaRegistryException(Kind kind, int httpStatus, int errorCode, String message,
-      Throwable cause) {
+  public SchemaRegistryException(
+      Kind kind, int httpStatus, int errorCode, String message, Throwable cause) {
     super(message, cause);
     this.kind = kind;
     this.httpStatus = httpStatus;

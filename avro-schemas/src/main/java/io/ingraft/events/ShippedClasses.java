@@ -24,37 +24,50 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
- * A {@link SpecificData} that resolves the generated classes of this module directly instead of
- * by name. Avro 1.12.2 loads specific classes by name through its ClassSecurityValidator, which
- * by default trusts only a few JDK classes, so the generated {@code getDecoder()} fails with a
+ * A {@link SpecificData} that resolves the generated classes of this module directly instead of by
+ * name. Avro 1.12.2 loads specific classes by name through its ClassSecurityValidator, which by
+ * default trusts only a few JDK classes, so the generated {@code getDecoder()} fails with a
  * SecurityException unless every JVM sets {@code -Dorg.apache.avro.SERIALIZABLE_PACKAGES}. The
  * codecs read with this model and need no such flag, and nothing else is trusted.
  */
 final class ShippedClasses extends SpecificData {
-  private static final List<Class<?>> CLASSES = List.of(
-      GraphEvent.class, SchemaBody.class, MutationBody.class, Op.class, OpKind.class,
-      LoadBody.class, LoadMode.class, EdgeRow.class, GraphLogRecord.class, LoggedEvent.class,
-      CdcMark.class, Seal.class, SealReason.class, CommitNotice.class);
+  private static final List<Class<?>> CLASSES =
+      List.of(
+          GraphEvent.class,
+          SchemaBody.class,
+          MutationBody.class,
+          Op.class,
+          OpKind.class,
+          LoadBody.class,
+          LoadMode.class,
+          EdgeRow.class,
+          GraphLogRecord.class,
+          LoggedEvent.class,
+          CdcMark.class,
+          Seal.class,
+          SealReason.class,
+          CommitNotice.class);
 
-  private final Map<String, Class<?>> byName = CLASSES.stream()
-      .collect(Collectors.toUnmodifiableMap(Class::getName, Function.identity()));
+  private final Map<String, Class<?>> byName =
+      CLASSES.stream().collect(Collectors.toUnmodifiableMap(Class::getName, Function.identity()));
+
   /**
-   * The records' constructors, called directly: Avro's default creates every decoded record
-   * through reflection, which showed up in profiles of the pipeline (each event is several
-   * records).
+   * The records' constructors, called directly: Avro's default creates every decoded record through
+   * reflection, which showed up in profiles of the pipeline (each event is several records).
    */
-  private static final Map<String, Supplier<SpecificRecordBase>> CONSTRUCTORS = Map.ofEntries(
-      Map.entry(GraphEvent.class.getName(), GraphEvent::new),
-      Map.entry(SchemaBody.class.getName(), SchemaBody::new),
-      Map.entry(MutationBody.class.getName(), MutationBody::new),
-      Map.entry(Op.class.getName(), Op::new),
-      Map.entry(LoadBody.class.getName(), LoadBody::new),
-      Map.entry(EdgeRow.class.getName(), EdgeRow::new),
-      Map.entry(GraphLogRecord.class.getName(), GraphLogRecord::new),
-      Map.entry(LoggedEvent.class.getName(), LoggedEvent::new),
-      Map.entry(CdcMark.class.getName(), CdcMark::new),
-      Map.entry(Seal.class.getName(), Seal::new),
-      Map.entry(CommitNotice.class.getName(), CommitNotice::new));
+  private static final Map<String, Supplier<SpecificRecordBase>> CONSTRUCTORS =
+      Map.ofEntries(
+          Map.entry(GraphEvent.class.getName(), GraphEvent::new),
+          Map.entry(SchemaBody.class.getName(), SchemaBody::new),
+          Map.entry(MutationBody.class.getName(), MutationBody::new),
+          Map.entry(Op.class.getName(), Op::new),
+          Map.entry(LoadBody.class.getName(), LoadBody::new),
+          Map.entry(EdgeRow.class.getName(), EdgeRow::new),
+          Map.entry(GraphLogRecord.class.getName(), GraphLogRecord::new),
+          Map.entry(LoggedEvent.class.getName(), LoggedEvent::new),
+          Map.entry(CdcMark.class.getName(), CdcMark::new),
+          Map.entry(Seal.class.getName(), Seal::new),
+          Map.entry(CommitNotice.class.getName(), CommitNotice::new));
 
   @Override
   public Object newRecord(Object old, Schema schema) {

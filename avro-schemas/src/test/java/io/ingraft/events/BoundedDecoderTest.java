@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +30,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * schema resolution does and the sized blocks that blocking encoders write.
  */
 class BoundedDecoderTest {
-  private static final Schema WIDE = new Schema.Parser().parse("""
+  private static final Schema WIDE =
+      new Schema.Parser()
+          .parse(
+              """
       {"type": "record", "name": "Wide", "fields": [
         {"name": "b", "type": "boolean"},
         {"name": "i", "type": "int"},
@@ -46,8 +49,12 @@ class BoundedDecoderTest {
         {"name": "u", "type": ["null", "string", "double"]},
         {"name": "last", "type": "string"}]}
       """);
+
   /** Reads only the first and last fields, so every other field is skipped. */
-  private static final Schema NARROW = new Schema.Parser().parse("""
+  private static final Schema NARROW =
+      new Schema.Parser()
+          .parse(
+              """
       {"type": "record", "name": "Wide", "fields": [
         {"name": "b", "type": "boolean"},
         {"name": "last", "type": "string"}]}
@@ -77,14 +84,20 @@ class BoundedDecoderTest {
 
   @Test
   void readsAsciiAndUtf8StringsAndRefusesInvalidUtf8() throws IOException {
-    assertThat(new BoundedDecoder(string("person-42".getBytes(StandardCharsets.UTF_8)), 0)
-        .readString()).isEqualTo("person-42");
-    assertThat(new BoundedDecoder(string("Zoë in Åre".getBytes(StandardCharsets.UTF_8)), 0)
-        .readString()).isEqualTo("Zoë in Åre");
+    assertThat(
+            new BoundedDecoder(string("person-42".getBytes(StandardCharsets.UTF_8)), 0)
+                .readString())
+        .isEqualTo("person-42");
+    assertThat(
+            new BoundedDecoder(string("Zoë in Åre".getBytes(StandardCharsets.UTF_8)), 0)
+                .readString())
+        .isEqualTo("Zoë in Åre");
     assertThat(new BoundedDecoder(string(new byte[0]), 0).readString()).isEmpty();
     // A lone continuation byte after ASCII: not UTF-8, so an error and never a replacement.
-    assertThatThrownBy(() -> new BoundedDecoder(string(new byte[] {'a', (byte) 0x80}), 0)
-        .readString()).isInstanceOf(IOException.class).hasMessageContaining("UTF-8");
+    assertThatThrownBy(
+            () -> new BoundedDecoder(string(new byte[] {'a', (byte) 0x80}), 0).readString())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("UTF-8");
   }
 
   /** An Avro string: its length, then its bytes. */
@@ -114,8 +127,14 @@ class BoundedDecoderTest {
         .isInstanceOf(IOException.class);
     assertThatThrownBy(() -> new BoundedDecoder(new byte[] {2}, 0).readBoolean())
         .isInstanceOf(IOException.class);
-    assertThatThrownBy(() -> new BoundedDecoder(new byte[] {(byte) 0xFF, (byte) 0xFF,
-        (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01}, 0).readInt())
+    assertThatThrownBy(
+            () ->
+                new BoundedDecoder(
+                        new byte[] {
+                          (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01
+                        },
+                        0)
+                    .readInt())
         .isInstanceOf(IOException.class);
     assertThatThrownBy(() -> new BoundedDecoder(new byte[3], 0).readDouble())
         .isInstanceOf(EOFException.class);
@@ -154,9 +173,10 @@ class BoundedDecoderTest {
   private static byte[] encode(GenericRecord record, boolean blocking) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     // A tiny block size makes the blocking encoder write many sized (negative-count) blocks.
-    BinaryEncoder encoder = blocking
-        ? new EncoderFactory().configureBlockSize(64).blockingBinaryEncoder(out, null)
-        : EncoderFactory.get().directBinaryEncoder(out, null);
+    BinaryEncoder encoder =
+        blocking
+            ? new EncoderFactory().configureBlockSize(64).blockingBinaryEncoder(out, null)
+            : EncoderFactory.get().directBinaryEncoder(out, null);
     new GenericDatumWriter<GenericRecord>(WIDE).write(record, encoder);
     encoder.flush();
     return out.toByteArray();
@@ -176,12 +196,16 @@ class BoundedDecoderTest {
     byte[] x = new byte[3];
     random.nextBytes(x);
     r.put("x", new GenericData.Fixed(WIDE.getField("x").schema(), x));
-    r.put("e", new GenericData.EnumSymbol(WIDE.getField("e").schema(), "ABC".charAt(
-        random.nextInt(3)) + ""));
+    r.put(
+        "e",
+        new GenericData.EnumSymbol(
+            WIDE.getField("e").schema(), "ABC".charAt(random.nextInt(3)) + ""));
     List<Object> a = new ArrayList<>();
     for (int i = random.nextInt(30); i > 0; i--) {
-      a.add(random.nextInt(3) == 0 ? null
-          : random.nextBoolean() ? (Object) random.nextLong() : randomString(random));
+      a.add(
+          random.nextInt(3) == 0
+              ? null
+              : random.nextBoolean() ? (Object) random.nextLong() : randomString(random));
     }
     r.put("a", a);
     Map<String, Object> m = new HashMap<>();

@@ -34,8 +34,8 @@ class ConfluentFramingTest {
   @BeforeEach
   void start() throws Exception {
     server = new FakeRegistryServer();
-    codec = new GraphEventCodec(new RestSchemaRegistry(server.uri(), Duration.ofSeconds(5)),
-        SUBJECT);
+    codec =
+        new GraphEventCodec(new RestSchemaRegistry(server.uri(), Duration.ofSeconds(5)), SUBJECT);
   }
 
   @AfterEach
@@ -63,8 +63,9 @@ class ConfluentFramingTest {
     assertThat(second).isEqualTo(first);
     assertThat(first[0]).isEqualTo((byte) 0);
     assertThat(ByteBuffer.wrap(first, 1, 4).getInt()).isEqualTo(1);
-    assertThat(server.requests()).containsExactly(
-        "POST /subjects/ingraft.mutations-value/versions (ingraft.mutations-value)");
+    assertThat(server.requests())
+        .containsExactly(
+            "POST /subjects/ingraft.mutations-value/versions (ingraft.mutations-value)");
     assertThat(server.contentTypes()).containsOnly(RestSchemaRegistry.CONTENT_TYPE);
 
     // The body after the 5-byte header is the plain Avro binary, as Confluent clients write it.
@@ -80,8 +81,9 @@ class ConfluentFramingTest {
     for (int i = 0; i < 3; i++) {
       assertThat(reader.decode(bytes).getEventId()).isEqualTo("e4");
     }
-    assertThat(server.requests()).filteredOn(r -> r.startsWith("GET")).containsExactly(
-        "GET /schemas/ids/1");
+    assertThat(server.requests())
+        .filteredOn(r -> r.startsWith("GET"))
+        .containsExactly("GET /schemas/ids/1");
   }
 
   @Test
@@ -108,8 +110,10 @@ class ConfluentFramingTest {
   @Test
   void readsEveryEventWrittenWithAForeignWriterSchema() throws Exception {
     // What a non-Java producer registers: no Java string hints, no docs, plus a field of its own.
-    Schema foreign = withExtraField(new Schema.Parser().parse(
-        SchemaNormalization.toParsingForm(GraphEvent.getClassSchema())));
+    Schema foreign =
+        withExtraField(
+            new Schema.Parser()
+                .parse(SchemaNormalization.toParsingForm(GraphEvent.getClassSchema())));
     int id = server.add(foreign.toString(), null);
     GraphEventCodec plain = new GraphEventCodec();
     for (GraphEvent event : SampleEvents.all().values()) {
@@ -117,15 +121,15 @@ class ConfluentFramingTest {
       java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
       out.write(GraphEventCodec.confluentHeader(id));
       out.write(avro, 10, avro.length - 10);
-      out.write(new byte[] {4, 'p', 'y'});  // the extra string field: zigzag length 2, "py"
+      out.write(new byte[] {4, 'p', 'y'}); // the extra string field: zigzag length 2, "py"
       assertThat(codec.decode(out.toByteArray())).isEqualTo(event);
     }
   }
 
   @Test
   void anIncompatibleWriterSchemaIsRefused() throws Exception {
-    Schema other = SchemaBuilder.record("Other").namespace("x").fields()
-        .requiredString("graph").endRecord();
+    Schema other =
+        SchemaBuilder.record("Other").namespace("x").fields().requiredString("graph").endRecord();
     int id = server.add(other.toString(), null);
     GenericRecord record = new GenericData.Record(other);
     record.put("graph", "g1");
@@ -144,11 +148,14 @@ class ConfluentFramingTest {
     ByteBuffer.wrap(bytes).putInt(1, 999);
     EventDecodeException e = assertCode(bytes, DecodeError.UNKNOWN_SCHEMA_ID);
     assertThat(e.code().retriable()).isFalse();
-    assertThat(e.getCause()).isInstanceOfSatisfying(SchemaRegistryException.class, cause -> {
-      assertThat(cause.kind()).isEqualTo(SchemaRegistryException.Kind.NOT_FOUND);
-      assertThat(cause.httpStatus()).isEqualTo(404);
-      assertThat(cause.errorCode()).isEqualTo(40403);
-    });
+    assertThat(e.getCause())
+        .isInstanceOfSatisfying(
+            SchemaRegistryException.class,
+            cause -> {
+              assertThat(cause.kind()).isEqualTo(SchemaRegistryException.Kind.NOT_FOUND);
+              assertThat(cause.httpStatus()).isEqualTo(404);
+              assertThat(cause.errorCode()).isEqualTo(40403);
+            });
   }
 
   @Test
@@ -157,17 +164,25 @@ class ConfluentFramingTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       freePort = socket.getLocalPort();
     }
-    GraphEventCodec down = new GraphEventCodec(new RestSchemaRegistry(
-        URI.create("http://127.0.0.1:" + freePort), Duration.ofSeconds(2)), SUBJECT);
-    EventDecodeException e = catchThrowableOfType(EventDecodeException.class,
-        () -> down.decode(GraphEventCodec.confluentHeader(1)));
+    GraphEventCodec down =
+        new GraphEventCodec(
+            new RestSchemaRegistry(
+                URI.create("http://127.0.0.1:" + freePort), Duration.ofSeconds(2)),
+            SUBJECT);
+    EventDecodeException e =
+        catchThrowableOfType(
+            EventDecodeException.class, () -> down.decode(GraphEventCodec.confluentHeader(1)));
     assertThat(e.code()).isEqualTo(DecodeError.REGISTRY_UNAVAILABLE);
     assertThat(e.code().retriable()).isTrue();
-    assertThat(e.getCause()).isInstanceOfSatisfying(SchemaRegistryException.class,
-        cause -> assertThat(cause.kind()).isEqualTo(SchemaRegistryException.Kind.UNAVAILABLE));
+    assertThat(e.getCause())
+        .isInstanceOfSatisfying(
+            SchemaRegistryException.class,
+            cause -> assertThat(cause.kind()).isEqualTo(SchemaRegistryException.Kind.UNAVAILABLE));
 
-    SchemaRegistryException encode = catchThrowableOfType(SchemaRegistryException.class,
-        () -> down.encode(SampleEvents.all().get("deleteNode"), EventFormat.CONFLUENT));
+    SchemaRegistryException encode =
+        catchThrowableOfType(
+            SchemaRegistryException.class,
+            () -> down.encode(SampleEvents.all().get("deleteNode"), EventFormat.CONFLUENT));
     assertThat(encode.kind()).isEqualTo(SchemaRegistryException.Kind.UNAVAILABLE);
   }
 
@@ -177,8 +192,8 @@ class ConfluentFramingTest {
     assertCode(GraphEventCodec.confluentHeader(1), DecodeError.REGISTRY_UNAVAILABLE);
     // A 404 without a registry error code is a wrong URL, not an unknown id.
     server.forceAnswer(404, "<html>not here</html>");
-    EventDecodeException e = assertCode(GraphEventCodec.confluentHeader(1),
-        DecodeError.REGISTRY_UNAVAILABLE);
+    EventDecodeException e =
+        assertCode(GraphEventCodec.confluentHeader(1), DecodeError.REGISTRY_UNAVAILABLE);
     assertThat(((SchemaRegistryException) e.getCause()).kind())
         .isEqualTo(SchemaRegistryException.Kind.BAD_RESPONSE);
     server.forceAnswer(200, "{\"schema\": \"{not avro\"}");
@@ -196,8 +211,10 @@ class ConfluentFramingTest {
   @Test
   void aRejectedRegistrationIsTyped() {
     server.forceAnswer(409, "{\"error_code\": 409, \"message\": \"incompatible\"}");
-    SchemaRegistryException e = catchThrowableOfType(SchemaRegistryException.class,
-        () -> codec.encode(SampleEvents.all().get("deleteNode"), EventFormat.CONFLUENT));
+    SchemaRegistryException e =
+        catchThrowableOfType(
+            SchemaRegistryException.class,
+            () -> codec.encode(SampleEvents.all().get("deleteNode"), EventFormat.CONFLUENT));
     assertThat(e.kind()).isEqualTo(SchemaRegistryException.Kind.REJECTED);
     assertThat(e.httpStatus()).isEqualTo(409);
   }
@@ -211,17 +228,18 @@ class ConfluentFramingTest {
 
   @Test
   void aBasePathIsKept() throws Exception {
-    RestSchemaRegistry registry = new RestSchemaRegistry(
-        URI.create(server.uri() + "/apis/ccompat/v7/"));
-    EventDecodeException e = catchThrowableOfType(EventDecodeException.class,
-        () -> GraphEventCodec.writerSchema(registry, 1));
+    RestSchemaRegistry registry =
+        new RestSchemaRegistry(URI.create(server.uri() + "/apis/ccompat/v7/"));
+    EventDecodeException e =
+        catchThrowableOfType(
+            EventDecodeException.class, () -> GraphEventCodec.writerSchema(registry, 1));
     assertThat(server.requests()).containsExactly("GET /apis/ccompat/v7/schemas/ids/1");
     assertThat(e.code()).isEqualTo(DecodeError.REGISTRY_UNAVAILABLE);
   }
 
   private EventDecodeException assertCode(byte[] bytes, DecodeError code) {
-    EventDecodeException e = catchThrowableOfType(EventDecodeException.class,
-        () -> codec.decode(bytes));
+    EventDecodeException e =
+        catchThrowableOfType(EventDecodeException.class, () -> codec.decode(bytes));
     assertThat(e).as("decoding must fail").isNotNull();
     assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
     return e;

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.SealReason;
@@ -25,21 +24,22 @@ import org.junit.jupiter.api.Test;
  */
 class DecodeFuzzTest {
   /** An in-memory registry: id 1 is GraphEvent's schema, every other id is unknown. */
-  private static final SchemaRegistry REGISTRY = new SchemaRegistry() {
-    @Override
-    public int register(String subject, Schema schema) {
-      return 1;
-    }
+  private static final SchemaRegistry REGISTRY =
+      new SchemaRegistry() {
+        @Override
+        public int register(String subject, Schema schema) {
+          return 1;
+        }
 
-    @Override
-    public Schema schemaById(int id) {
-      if (id == 1) {
-        return GraphEvent.getClassSchema();
-      }
-      throw new SchemaRegistryException(SchemaRegistryException.Kind.NOT_FOUND, 404, 40403,
-          "no schema " + id, null);
-    }
-  };
+        @Override
+        public Schema schemaById(int id) {
+          if (id == 1) {
+            return GraphEvent.getClassSchema();
+          }
+          throw new SchemaRegistryException(
+              SchemaRegistryException.Kind.NOT_FOUND, 404, 40403, "no schema " + id, null);
+        }
+      };
 
   private final GraphEventCodec events = new GraphEventCodec(REGISTRY, "t-value");
   private final GraphLogCodec log = new GraphLogCodec();
@@ -61,12 +61,13 @@ class DecodeFuzzTest {
   @Test
   void randomBodiesBehindValidHeaders() {
     List<byte[]> headers = new ArrayList<>();
-    headers.add(Arrays.copyOf(events.encode(SampleEvents.all().get("deleteNode"),
-        EventFormat.AVRO), 10));
-    headers.add(Arrays.copyOf(log.encode(GraphLogCodec.seal("g", 1, 1, SealReason.COUNT),
-        EventFormat.AVRO), 10));
-    headers.add(Arrays.copyOf(commits.encode(CommitNoticeCodecTest.sample(), EventFormat.AVRO),
-        10));
+    headers.add(
+        Arrays.copyOf(events.encode(SampleEvents.all().get("deleteNode"), EventFormat.AVRO), 10));
+    headers.add(
+        Arrays.copyOf(
+            log.encode(GraphLogCodec.seal("g", 1, 1, SealReason.COUNT), EventFormat.AVRO), 10));
+    headers.add(
+        Arrays.copyOf(commits.encode(CommitNoticeCodecTest.sample(), EventFormat.AVRO), 10));
     headers.add(GraphEventCodec.confluentHeader(1));
     Random random = new Random(2);
     for (byte[] header : headers) {
@@ -102,7 +103,7 @@ class DecodeFuzzTest {
           switch (random.nextInt(4)) {
             case 0 -> bytes[at] ^= (byte) (1 << random.nextInt(8));
             case 1 -> bytes[at] = (byte) random.nextInt(256);
-            case 2 -> bytes[at] = (byte) 0xFF;  // A varint that goes on and on.
+            case 2 -> bytes[at] = (byte) 0xFF; // A varint that goes on and on.
             default -> bytes[at] = (byte) (bytes[at] + 1);
           }
         }
@@ -115,27 +116,42 @@ class DecodeFuzzTest {
 
   @Test
   void hostileJson() {
-    List<String> texts = new ArrayList<>(List.of(
-        "[]", "[1, 2, 3]", "[{\"graph\": \"g\"}]", "{}", "{\"graph\": []}", "  {  ", "{\"a\":",
-        "{\"graph\": \"g\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}garbage",
-        "{\"graph\": \"g\", \"eventId\": \"e\", \"timestamp\": 1e999999999,"
-            + " \"schema\": {\"source\": \"x\"}}",
-        "{\"graph\": \"g\", \"eventId\": \"e\", \"timestamp\": " + "1".repeat(5_000) + "}",
-        "{\"graph\": \"\\ud800\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}",
-        "{\"graph\": \"g\", \"eventId\": \"e\", \"mutation\": {\"ops\": [" + "{},".repeat(1000)
-            + "{}]}}",
-        "{\"logged\": {\"event\": []}}", "{\"seal\": 5}", "{\"tables\": []}",
-        "[".repeat(100_000), "{\"a\":".repeat(100_000), "\"" + "x".repeat(100_000)));
-    StringBuilder deep = new StringBuilder("{\"graph\": \"g\", \"eventId\": \"e\", \"mutation\":"
-        + " {\"ops\": [{\"op\": \"upsertNode\", \"type\": \"P\", \"props\": {\"a\": ");
+    List<String> texts =
+        new ArrayList<>(
+            List.of(
+                "[]",
+                "[1, 2, 3]",
+                "[{\"graph\": \"g\"}]",
+                "{}",
+                "{\"graph\": []}",
+                "  {  ",
+                "{\"a\":",
+                "{\"graph\": \"g\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}garbage",
+                "{\"graph\": \"g\", \"eventId\": \"e\", \"timestamp\": 1e999999999,"
+                    + " \"schema\": {\"source\": \"x\"}}",
+                "{\"graph\": \"g\", \"eventId\": \"e\", \"timestamp\": " + "1".repeat(5_000) + "}",
+                "{\"graph\": \"\\ud800\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}",
+                "{\"graph\": \"g\", \"eventId\": \"e\", \"mutation\": {\"ops\": ["
+                    + "{},".repeat(1000)
+                    + "{}]}}",
+                "{\"logged\": {\"event\": []}}",
+                "{\"seal\": 5}",
+                "{\"tables\": []}",
+                "[".repeat(100_000),
+                "{\"a\":".repeat(100_000),
+                "\"" + "x".repeat(100_000)));
+    StringBuilder deep =
+        new StringBuilder(
+            "{\"graph\": \"g\", \"eventId\": \"e\", \"mutation\":"
+                + " {\"ops\": [{\"op\": \"upsertNode\", \"type\": \"P\", \"props\": {\"a\": ");
     deep.append("[".repeat(500)).append("]".repeat(500)).append("}}]}}");
     texts.add(deep.toString());
     for (String text : texts) {
       decodeAll(text.getBytes(UTF_8));
     }
     // Invalid UTF-8 inside a JSON string.
-    byte[] bytes = "{\"graph\": \"gX\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}"
-        .getBytes(UTF_8);
+    byte[] bytes =
+        "{\"graph\": \"gX\", \"eventId\": \"e\", \"schema\": {\"source\": \"x\"}}".getBytes(UTF_8);
     bytes[12] = (byte) 0xC3;
     decodeAll(bytes);
     assertThat(decoded).isZero();
@@ -148,8 +164,8 @@ class DecodeFuzzTest {
         out.add(events.encode(event, format));
       }
     }
-    GraphLogRecord logged = GraphLogCodec.logged(SampleEvents.all().get("load append rows"),
-        "ingraft.loads", 3, 77);
+    GraphLogRecord logged =
+        GraphLogCodec.logged(SampleEvents.all().get("load append rows"), "ingraft.loads", 3, 77);
     GraphLogRecord seal = GraphLogCodec.seal("g", 9, 100, SealReason.LINGER);
     for (EventFormat format : List.of(EventFormat.AVRO, EventFormat.JSON)) {
       out.add(log.encode(logged, format));
@@ -165,8 +181,7 @@ class DecodeFuzzTest {
     decodeOne(bytes, commits::decode, c -> commits.encode(c, EventFormat.JSON));
   }
 
-  private <T> void decodeOne(byte[] bytes, Function<byte[], T> decode,
-      Function<T, byte[]> encode) {
+  private <T> void decodeOne(byte[] bytes, Function<byte[], T> decode, Function<T, byte[]> encode) {
     T value;
     try {
       value = decode.apply(bytes);

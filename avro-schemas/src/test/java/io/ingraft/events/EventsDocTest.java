@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Test;
  */
 class EventsDocTest {
   private static final Path DOC = Path.of("..", "docs", "events.md");
-  private static final Pattern BLOCK = Pattern.compile("```json (event|log|commit)\\n(.*?)```",
-      Pattern.DOTALL);
-  private static final Pattern KCAT_LINE = Pattern.compile("^([a-z0-9._-]+)\\|(\\{.*)$",
-      Pattern.MULTILINE);
+  private static final Pattern BLOCK =
+      Pattern.compile("```json (event|log|commit)\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern KCAT_LINE =
+      Pattern.compile("^([a-z0-9._-]+)\\|(\\{.*)$", Pattern.MULTILINE);
 
   private final String doc = read();
 
@@ -65,8 +65,9 @@ class EventsDocTest {
     Matcher line = KCAT_LINE.matcher(doc);
     int lines = 0;
     while (line.find()) {
-      GraphEvent event = new GraphEventCodec().decode(line.group(1).getBytes(UTF_8),
-          line.group(2).getBytes(UTF_8));
+      GraphEvent event =
+          new GraphEventCodec()
+              .decode(line.group(1).getBytes(UTF_8), line.group(2).getBytes(UTF_8));
       assertThat(event.getGraph()).isEqualTo(line.group(1));
       lines++;
     }
@@ -75,16 +76,26 @@ class EventsDocTest {
 
   @Test
   void theHeaderTableMatchesTheSchemas() {
-    for (Schema schema : List.of(GraphEvent.getClassSchema(), GraphLogRecord.getClassSchema(),
-        CommitNotice.getClassSchema())) {
+    for (Schema schema :
+        List.of(
+            GraphEvent.getClassSchema(),
+            GraphLogRecord.getClassSchema(),
+            CommitNotice.getClassSchema())) {
       long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
       StringBuilder header = new StringBuilder("c3 01");
       for (int i = 0; i < 8; i++) {
         header.append(String.format(" %02x", (fingerprint >>> (8 * i)) & 0xFF));
       }
-      assertThat(doc).as("fingerprint row of " + schema.getName()).contains(
-          "| `" + schema.getName() + "` | `" + String.format("%016x", fingerprint) + "` | `"
-              + header + "` |");
+      assertThat(doc)
+          .as("fingerprint row of " + schema.getName())
+          .contains(
+              "| `"
+                  + schema.getName()
+                  + "` | `"
+                  + String.format("%016x", fingerprint)
+                  + "` | `"
+                  + header
+                  + "` |");
     }
   }
 
@@ -92,8 +103,9 @@ class EventsDocTest {
   void theErrorTableListsEveryCode() {
     List<String> missing = new ArrayList<>();
     for (DecodeError code : DecodeError.values()) {
-      Matcher row = Pattern.compile("^\\| `" + code.name() + "` \\|.*\\| (\\**yes|no)",
-          Pattern.MULTILINE).matcher(doc);
+      Matcher row =
+          Pattern.compile("^\\| `" + code.name() + "` \\|.*\\| (\\**yes|no)", Pattern.MULTILINE)
+              .matcher(doc);
       if (!row.find()) {
         missing.add(code.name());
       } else {

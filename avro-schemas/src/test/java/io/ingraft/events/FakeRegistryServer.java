@@ -21,8 +21,8 @@ import org.apache.avro.Schema;
 
 /**
  * A tiny Confluent-compatible schema registry on 127.0.0.1 and a free port: the two endpoints the
- * codecs use, ids reused for the same canonical schema, Confluent's error bodies, and knobs to
- * make it misbehave. It records every request line so tests can check caching.
+ * codecs use, ids reused for the same canonical schema, Confluent's error bodies, and knobs to make
+ * it misbehave. It records every request line so tests can check caching.
  */
 final class FakeRegistryServer implements AutoCloseable {
   private final HttpServer server;
@@ -81,7 +81,9 @@ final class FakeRegistryServer implements AutoCloseable {
       return;
     }
     String[] parts = path.split("/");
-    if (method.equals("POST") && parts.length == 4 && parts[1].equals("subjects")
+    if (method.equals("POST")
+        && parts.length == 4
+        && parts[1].equals("subjects")
         && parts[3].equals("versions")) {
       String subject = URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
       JsonNode request = mapper.readTree(body);
@@ -96,7 +98,9 @@ final class FakeRegistryServer implements AutoCloseable {
       int id = idsByCanonical.computeIfAbsent(canonical, c -> add(c, null));
       requests.set(requests.size() - 1, method + " " + path + " (" + subject + ")");
       answer(exchange, 200, "{\"id\": " + id + "}");
-    } else if (method.equals("GET") && parts.length == 4 && parts[1].equals("schemas")
+    } else if (method.equals("GET")
+        && parts.length == 4
+        && parts[1].equals("schemas")
         && parts[2].equals("ids")) {
       ObjectNode schema = schemasById.get(Integer.parseInt(parts[3]));
       if (schema == null) {

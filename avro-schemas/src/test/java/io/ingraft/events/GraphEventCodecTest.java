@@ -56,8 +56,7 @@ class GraphEventCodecTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
-  void jsonOfTheAvroDecodingEqualsTheJsonEncoding(String name, GraphEvent event)
-      throws Exception {
+  void jsonOfTheAvroDecodingEqualsTheJsonEncoding(String name, GraphEvent event) throws Exception {
     // Avro maps come back as hash maps, so compare trees: JSON object member order is not data.
     GraphEvent viaAvro = codec.decode(codec.encode(event, EventFormat.AVRO));
     ObjectMapper mapper = new ObjectMapper();
@@ -91,14 +90,17 @@ class GraphEventCodecTest {
       }
     } else if (body instanceof LoadBody load) {
       assertOnlyJavaStrings(load.getNodes(), "nodes");
-      load.getEdges().forEach((type, rows) -> {
-        assertOnlyJavaStrings(type, "edge type");
-        rows.forEach(row -> {
-          assertOnlyJavaStrings(row.getFrom(), "from");
-          assertOnlyJavaStrings(row.getTo(), "to");
-          assertOnlyJavaStrings(row.getProps(), "edge props");
-        });
-      });
+      load.getEdges()
+          .forEach(
+              (type, rows) -> {
+                assertOnlyJavaStrings(type, "edge type");
+                rows.forEach(
+                    row -> {
+                      assertOnlyJavaStrings(row.getFrom(), "from");
+                      assertOnlyJavaStrings(row.getTo(), "to");
+                      assertOnlyJavaStrings(row.getProps(), "edge props");
+                    });
+              });
     }
   }
 
@@ -106,10 +108,11 @@ class GraphEventCodecTest {
     if (value instanceof CharSequence text) {
       assertThat(text).as(where).isInstanceOf(String.class);
     } else if (value instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> {
-        assertOnlyJavaStrings(k, where + " key");
-        assertOnlyJavaStrings(v, where + "." + k);
-      });
+      map.forEach(
+          (k, v) -> {
+            assertOnlyJavaStrings(k, where + " key");
+            assertOnlyJavaStrings(v, where + "." + k);
+          });
     } else if (value instanceof List<?> list) {
       list.forEach(element -> assertOnlyJavaStrings(element, where + "[]"));
     }
@@ -125,20 +128,27 @@ class GraphEventCodecTest {
     assertThat(ours).isEqualTo(theirs);
 
     long fingerprint = SchemaNormalization.parsingFingerprint64(GraphEvent.getClassSchema());
-    byte[] header = ByteBuffer.allocate(10).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-        .put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint).array();
+    byte[] header =
+        ByteBuffer.allocate(10)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .put((byte) 0xC3)
+            .put((byte) 0x01)
+            .putLong(fingerprint)
+            .array();
     assertThat(Arrays.copyOf(ours, 10)).isEqualTo(header);
 
     // A plain generic reader (no generated classes) reads the same bytes: what other clients see.
-    GenericRecord generic = new BinaryMessageDecoder<GenericRecord>(GenericData.get(),
-        GraphEvent.getClassSchema()).decode(ours);
+    GenericRecord generic =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), GraphEvent.getClassSchema())
+            .decode(ours);
     assertThat(generic.get("graph").toString()).isEqualTo("social");
     assertThat(generic.get("eventId").toString()).isEqualTo("e1");
   }
 
   @Test
   void decodesTheDocumentedJsonForm() {
-    String json = """
+    String json =
+        """
         {"graph": "social", "eventId": "e-1", "timestamp": 1700000000000,
          "mutation": {"ops": [
            {"op": "upsertNode", "type": "Person",
@@ -154,9 +164,15 @@ class GraphEventCodecTest {
     assertThat(event.getGraph()).isEqualTo("social");
     assertThat(event.getTimestamp()).isEqualTo(1_700_000_000_000L);
     List<Op> ops = ((MutationBody) event.getBody()).getOps();
-    assertThat(ops).extracting(Op::getOp).containsExactly(OpKind.UPSERT_NODE,
-        OpKind.UPDATE_NODE, OpKind.DELETE_NODE, OpKind.INSERT_EDGE, OpKind.DELETE_EDGE,
-        OpKind.DELETE_EDGE);
+    assertThat(ops)
+        .extracting(Op::getOp)
+        .containsExactly(
+            OpKind.UPSERT_NODE,
+            OpKind.UPDATE_NODE,
+            OpKind.DELETE_NODE,
+            OpKind.INSERT_EDGE,
+            OpKind.DELETE_EDGE,
+            OpKind.DELETE_EDGE);
     Map<String, Object> props = ops.get(0).getProps();
     // Integer JSON numbers become Long, all others Double; no precision is lost on the way.
     assertThat(props.get("age")).isEqualTo(33L);
@@ -172,7 +188,8 @@ class GraphEventCodecTest {
 
   @Test
   void decodesALoadWithFlattenedEdgeRows() {
-    String json = """
+    String json =
+        """
         {"graph": "social", "eventId": "l-1", "load": {"mode": "merge",
           "nodes": {"Person": [{"name": "alice"}, {"name": "bob", "age": 40}]},
           "edges": {"Knows": [{"from": "alice", "to": "bob", "id": "k1", "since": 2019}]}}}
@@ -200,8 +217,18 @@ class GraphEventCodecTest {
 
   @Test
   void avroCarriesIntFloatAndBytesWhichJsonTurnsIntoLongDoubleAndBase64() {
-    GraphEvent event = mutation("e-avro", op(OpKind.UPSERT_NODE, "Doc", null, null, null, null,
-        props("id", 7, "ratio", 0.25f, "blob", ByteBuffer.wrap(new byte[] {1, 2, 3})), null));
+    GraphEvent event =
+        mutation(
+            "e-avro",
+            op(
+                OpKind.UPSERT_NODE,
+                "Doc",
+                null,
+                null,
+                null,
+                null,
+                props("id", 7, "ratio", 0.25f, "blob", ByteBuffer.wrap(new byte[] {1, 2, 3})),
+                null));
     GraphEvent viaAvro = codec.decode(codec.encode(event, EventFormat.AVRO));
     assertThat(viaAvro).isEqualTo(event);
     Map<String, Object> props = ((MutationBody) viaAvro.getBody()).getOps().get(0).getProps();
@@ -212,7 +239,9 @@ class GraphEventCodecTest {
     assertThat(new String(json, UTF_8)).contains("\"id\":7", "\"ratio\":0.25", "\"blob\":\"AQID\"");
     Map<String, Object> fromJson =
         ((MutationBody) codec.decode(json).getBody()).getOps().get(0).getProps();
-    assertThat(fromJson).containsEntry("id", 7L).containsEntry("ratio", 0.25)
+    assertThat(fromJson)
+        .containsEntry("id", 7L)
+        .containsEntry("ratio", 0.25)
         .containsEntry("blob", "AQID");
   }
 
@@ -221,29 +250,43 @@ class GraphEventCodecTest {
     byte[] value = codec.encode(SampleEvents.all().get("deleteNode"), EventFormat.AVRO);
     assertThat(codec.decode("social".getBytes(UTF_8), value).getEventId()).isEqualTo("e4");
     assertThatThrownBy(() -> codec.decode("other".getBytes(UTF_8), value))
-        .isInstanceOfSatisfying(EventDecodeException.class,
+        .isInstanceOfSatisfying(
+            EventDecodeException.class,
             e -> assertThat(e.code()).isEqualTo(DecodeError.KEY_MISMATCH));
     assertThatThrownBy(() -> codec.decode(null, value))
-        .isInstanceOfSatisfying(EventDecodeException.class,
+        .isInstanceOfSatisfying(
+            EventDecodeException.class,
             e -> assertThat(e.code()).isEqualTo(DecodeError.KEY_MISMATCH));
   }
 
   @Test
   void refusesToEncodeAnInvalidEvent() {
-    GraphEvent noKey = mutation("e-bad", op(OpKind.UPDATE_NODE, "Person", null, null, null, null,
-        null, props("age", 1L)));
+    GraphEvent noKey =
+        mutation(
+            "e-bad",
+            op(OpKind.UPDATE_NODE, "Person", null, null, null, null, null, props("age", 1L)));
     for (EventFormat format : List.of(EventFormat.AVRO, EventFormat.JSON)) {
       assertThatThrownBy(() -> codec.encode(noKey, format))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("mutation.ops[0].key");
     }
-    GraphEvent integerKey = mutation("e-bad", op(OpKind.DELETE_NODE, "Person", 5, null, null,
-        null, null, null));
+    GraphEvent integerKey =
+        mutation("e-bad", op(OpKind.DELETE_NODE, "Person", 5, null, null, null, null, null));
     assertThatThrownBy(() -> codec.encode(integerKey, EventFormat.AVRO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("a key is a string or a 64-bit integer, found Integer");
-    GraphEvent nestedList = mutation("e-bad", op(OpKind.UPSERT_NODE, "Person", null, null, null,
-        null, props("xs", new ArrayList<>(List.of(List.of(1L)))), null));
+    GraphEvent nestedList =
+        mutation(
+            "e-bad",
+            op(
+                OpKind.UPSERT_NODE,
+                "Person",
+                null,
+                null,
+                null,
+                null,
+                props("xs", new ArrayList<>(List.of(List.of(1L)))),
+                null));
     assertThatThrownBy(() -> codec.encode(nestedList, EventFormat.AVRO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("mutation.ops[0].props.xs[0]");
@@ -256,7 +299,8 @@ class GraphEventCodecTest {
         .isInstanceOf(IllegalStateException.class);
     byte[] framed = HexFormat.of().parseHex("0000000001020304");
     assertThatThrownBy(() -> codec.decode(framed))
-        .isInstanceOfSatisfying(EventDecodeException.class,
+        .isInstanceOfSatisfying(
+            EventDecodeException.class,
             e -> assertThat(e.code()).isEqualTo(DecodeError.UNSUPPORTED_FORMAT));
   }
 
@@ -265,7 +309,8 @@ class GraphEventCodecTest {
     byte[] bytes = codec.encode(SampleEvents.all().get("deleteNode"), EventFormat.AVRO);
     bytes[5] ^= 0x01;
     assertThatThrownBy(() -> codec.decode(bytes))
-        .isInstanceOfSatisfying(EventDecodeException.class,
+        .isInstanceOfSatisfying(
+            EventDecodeException.class,
             e -> assertThat(e.code()).isEqualTo(DecodeError.UNKNOWN_FINGERPRINT));
   }
 
@@ -274,21 +319,21 @@ class GraphEventCodecTest {
     byte[] bytes = codec.encode(SampleEvents.all().get("deleteNode"), EventFormat.AVRO);
     byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
     assertThatThrownBy(() -> codec.decode(longer))
-        .isInstanceOfSatisfying(EventDecodeException.class,
-            e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
+        .isInstanceOfSatisfying(
+            EventDecodeException.class, e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
   }
 
   @Test
   void invalidUtf8InAnAvroStringIsRefused() {
-    GraphEvent event = mutation("e-utf", op(OpKind.DELETE_NODE, "Person", "zz", null, null, null,
-        null, null));
+    GraphEvent event =
+        mutation("e-utf", op(OpKind.DELETE_NODE, "Person", "zz", null, null, null, null, null));
     byte[] bytes = codec.encode(event, EventFormat.AVRO);
     // The key "zz" is the last string: make its first byte a lone continuation byte.
     int at = indexOf(bytes, "zz".getBytes(UTF_8));
     bytes[at] = (byte) 0x80;
     assertThatThrownBy(() -> codec.decode(bytes))
-        .isInstanceOfSatisfying(EventDecodeException.class,
-            e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
+        .isInstanceOfSatisfying(
+            EventDecodeException.class, e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
   }
 
   @Test
@@ -305,14 +350,15 @@ class GraphEventCodecTest {
     }
     evil[p] = (byte) zigzag;
     assertThatThrownBy(() -> codec.decode(evil))
-        .isInstanceOfSatisfying(EventDecodeException.class,
-            e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
+        .isInstanceOfSatisfying(
+            EventDecodeException.class, e -> assertThat(e.code()).isEqualTo(DecodeError.BAD_AVRO));
   }
 
   @Test
   void decodesWithoutTheClassTrustThatTheGeneratedDecoderNeeds() {
-    assumeTrue(System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null
-        && System.getProperty("org.apache.avro.SERIALIZABLE_CLASSES") == null);
+    assumeTrue(
+        System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null
+            && System.getProperty("org.apache.avro.SERIALIZABLE_CLASSES") == null);
     GraphEvent event = SampleEvents.all().get("load append rows");
     byte[] bytes = codec.encode(event, EventFormat.AVRO);
     assertThat(codec.decode(bytes)).isEqualTo(event);
@@ -330,10 +376,13 @@ class GraphEventCodecTest {
       encoded.add(codec.encode(event, EventFormat.AVRO));
       encoded.add(codec.encode(event, EventFormat.JSON));
     }
-    java.util.stream.IntStream.range(0, 4_000).parallel().forEach(i -> {
-      GraphEvent decoded = codec.decode(encoded.get(i % encoded.size()));
-      assertThat(decoded).isEqualTo(events.get((i % encoded.size()) / 2));
-    });
+    java.util.stream.IntStream.range(0, 4_000)
+        .parallel()
+        .forEach(
+            i -> {
+              GraphEvent decoded = codec.decode(encoded.get(i % encoded.size()));
+              assertThat(decoded).isEqualTo(events.get((i % encoded.size()) / 2));
+            });
   }
 
   static int indexOf(byte[] haystack, byte[] needle) {

@@ -7,23 +7,19 @@ import java.util.List;
 /**
  * What a {@link GraphEngine} tells an observer (metrics) about the work it does on its own:
  * takeovers with their recovery sweeps, and compactions. Every method has a no-op default; calls
- * come from the thread writing the graph, so an implementation must be thread-safe, cheap and
- * must not throw.
+ * come from the thread writing the graph, so an implementation must be thread-safe, cheap and must
+ * not throw.
  */
 public interface EngineListener {
   /** Tells nothing to nobody. */
-  EngineListener NONE = new EngineListener() {
-  };
+  EngineListener NONE = new EngineListener() {};
 
   /** The engine took {@code graph} over; its sweep recovered {@code outcomes} (often none). */
-  default void tookOver(GraphId graph, List<RecoveryOutcome> outcomes) {
-  }
+  default void tookOver(GraphId graph, List<RecoveryOutcome> outcomes) {}
 
   /** A takeover of {@code graph} (its claim or its sweep) failed with {@code error}. */
-  default void takeOverFailed(GraphId graph, RuntimeException error) {
-  }
+  default void takeOverFailed(GraphId graph, RuntimeException error) {}
 
   /** {@code table} of {@code graph} was compacted, published as {@code version}. */
-  default void compacted(GraphId graph, String table, long version) {
-  }
+  default void compacted(GraphId graph, String table, long version) {}
 }

@@ -6,8 +6,8 @@ import io.ingraft.engine.event.SourcePosition;
  * What became of one event of a batch: applied, rejected (with a code and a message), or skipped
  * because its source offset was already applied to the graph.
  */
-public record EventResult(String eventId, SourcePosition source, Status status, RejectionCode code,
-    String message) {
+public record EventResult(
+    String eventId, SourcePosition source, Status status, RejectionCode code, String message) {
 
   /** The fate of an event. */
   public enum Status {
@@ -24,8 +24,8 @@ public record EventResult(String eventId, SourcePosition source, Status status, 
     return new EventResult(eventId, source, Status.SKIPPED, null, "already applied");
   }
 
-  public static EventResult rejected(String eventId, SourcePosition source, RejectionCode code,
-      String message) {
+  public static EventResult rejected(
+      String eventId, SourcePosition source, RejectionCode code, String message) {
     return new EventResult(eventId, source, Status.REJECTED, code, message);
   }
 }

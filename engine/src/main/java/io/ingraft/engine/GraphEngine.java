@@ -3,6 +3,7 @@ package io.ingraft.engine;
 import io.ingraft.engine.event.EventBody;
 import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.event.SourcePosition;
+import io.ingraft.engine.load.LoadSources;
 import io.ingraft.engine.read.GraphSnapshot;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.engine.schema.IncompatibleSchemaChangeException;
@@ -11,7 +12,6 @@ import io.ingraft.engine.schema.SchemaChange;
 import io.ingraft.engine.schema.SchemaEvolution;
 import io.ingraft.engine.schema.SchemaParseException;
 import io.ingraft.engine.write.BatchStaging;
-import io.ingraft.engine.load.LoadSources;
 import io.ingraft.engine.write.LoadFiles;
 import io.ingraft.recovery.CommitPlan;
 import io.ingraft.recovery.GuardedCommit;
@@ -39,9 +39,9 @@ import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
 import io.ingraft.storage.object.ObjectStore;
-import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
+import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
 import java.nio.charset.StandardCharsets;
@@ -61,17 +61,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The graph engine: what makes a set of Lance tables a property graph. It creates graphs from a
- * schema, applies batches of events (each event atomic, the batch published as one manifest
- * version through the sidecar-guarded commit protocol), and serves snapshots for reads. It knows
- * nothing of Kafka: an event's source position is just a partition name and an offset.
+ * schema, applies batches of events (each event atomic, the batch published as one manifest version
+ * through the sidecar-guarded commit protocol), and serves snapshots for reads. It knows nothing of
+ * Kafka: an event's source position is just a partition name and an offset.
  *
- * <p>Writing a graph makes this engine its owner: the first write claims the graph's next epoch
- * and runs the recovery sweep, and an engine that was fenced by a newer owner stops writing that
- * graph. After any failure of a write the graph is re-opened (claim and sweep) on the next one,
- * so an interrupted batch is rolled forward or back before anything else happens.
+ * <p>Writing a graph makes this engine its owner: the first write claims the graph's next epoch and
+ * runs the recovery sweep, and an engine that was fenced by a newer owner stops writing that graph.
+ * After any failure of a write the graph is re-opened (claim and sweep) on the next one, so an
+ * interrupted batch is rolled forward or back before anything else happens.
  *
- * <p>Thread safety: writes to one graph must come from one thread at a time; different graphs
- * may be written in parallel.
+ * <p>Thread safety: writes to one graph must come from one thread at a time; different graphs may
+ * be written in parallel.
  */
 public final class GraphEngine {
   private static final Logger LOG = LoggerFactory.getLogger(GraphEngine.class);
@@ -97,8 +97,12 @@ public final class GraphEngine {
    * created in its source (events of a source partition below that offset came before the graph
    * existed), and whether a write failed since the last sweep (the next write sweeps first).
    */
-  private record OwnedGraph(ManifestLog log, WriterEpoch owner, Manifest manifest,
-      Map<String, Long> createdAt, boolean dirty) {
+  private record OwnedGraph(
+      ManifestLog log,
+      WriterEpoch owner,
+      Manifest manifest,
+      Map<String, Long> createdAt,
+      boolean dirty) {
     OwnedGraph at(Manifest next) {
       return new OwnedGraph(log, owner, next, createdAt, false);
     }
@@ -109,26 +113,28 @@ public final class GraphEngine {
   }
 
   /**
-   * The committed keys of one table at one version. The set is advanced in place after each
-   * publish (copying a million keys per batch would cost more than the batch); only the graph's
-   * single writer thread touches it.
+   * The committed keys of one table at one version. The set is advanced in place after each publish
+   * (copying a million keys per batch would cost more than the batch); only the graph's single
+   * writer thread touches it.
    */
-  private record VersionedKeys(long version, Set<Object> keys) {
-  }
+  private record VersionedKeys(long version, Set<Object> keys) {}
 
   /**
-   * A table's fragment and row counts at one version, for the compaction check after every
-   * publish. Carried forward from the staged write of an append (which only adds fragments and
-   * rows) instead of opening the table again; read from the table after any other write.
+   * A table's fragment and row counts at one version, for the compaction check after every publish.
+   * Carried forward from the staged write of an append (which only adds fragments and rows) instead
+   * of opening the table again; read from the table after any other write.
    */
-  private record VersionedStats(long version, TableStats stats) {
-  }
+  private record VersionedStats(long version, TableStats stats) {}
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock) {
     this(store, tables, writerId, clock, MaintenancePolicy.DEFAULT);
   }
 
-  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
+  public GraphEngine(
+      ObjectStore store,
+      TableStore tables,
+      String writerId,
+      Clock clock,
       MaintenancePolicy maintenance) {
     this(store, tables, writerId, clock, maintenance, LoadSources.DISABLED, EngineListener.NONE);
   }
@@ -137,8 +143,13 @@ public final class GraphEngine {
    * An engine that reads load files from {@code loadSources} (with no roots, every file load is
    * refused with {@link RejectionCode#LOAD_SOURCE_REFUSED}).
    */
-  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
-      MaintenancePolicy maintenance, LoadSources loadSources) {
+  public GraphEngine(
+      ObjectStore store,
+      TableStore tables,
+      String writerId,
+      Clock clock,
+      MaintenancePolicy maintenance,
+      LoadSources loadSources) {
     this(store, tables, writerId, clock, maintenance, loadSources, EngineListener.NONE);
   }
 
@@ -146,8 +157,14 @@ public final class GraphEngine {
    * An engine that reads load files from {@code loadSources} and tells {@code listener} about its
    * takeovers and compactions.
    */
-  public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock,
-      MaintenancePolicy maintenance, LoadSources loadSources, EngineListener listener) {
+  public GraphEngine(
+      ObjectStore store,
+      TableStore tables,
+      String writerId,
+      Clock clock,
+      MaintenancePolicy maintenance,
+      LoadSources loadSources,
+      EngineListener listener) {
     this.maintenance = maintenance;
     this.loadFiles = new LoadFiles(loadSources);
     this.listener = listener;
@@ -201,8 +218,7 @@ public final class GraphEngine {
     return outcomes;
   }
 
-  private record Reopened(OwnedGraph graph, List<RecoveryOutcome> outcomes) {
-  }
+  private record Reopened(OwnedGraph graph, List<RecoveryOutcome> outcomes) {}
 
   /**
    * Re-opens a graph this engine owns after a failed write (or a claim whose sweep failed): the
@@ -217,8 +233,9 @@ public final class GraphEngine {
       throw new FencedException(graph.value(), current.owner().epoch(), latest.epoch());
     }
     List<RecoveryOutcome> outcomes = sweep.sweep(current.log(), current.owner());
-    OwnedGraph reopened = new OwnedGraph(current.log(), current.owner(),
-        current.log().require(), current.createdAt(), false);
+    OwnedGraph reopened =
+        new OwnedGraph(
+            current.log(), current.owner(), current.log().require(), current.createdAt(), false);
     owned.put(graph, reopened);
     return new Reopened(reopened, outcomes);
   }
@@ -237,18 +254,19 @@ public final class GraphEngine {
 
   /**
    * Recovers what an interrupted operation left behind in a graph this engine owns, if anything:
-   * when the graph has sidecars and no other writer has claimed it since this engine did, the
-   * graph is taken over again (a new epoch, then the sweep); otherwise nothing is published. A
-   * writer calls it before it stops, with none of its own batches of the graph running, because
-   * a fenced zombie's sidecar written after this owner's takeover is otherwise only swept by the
-   * owner's next write to the graph.
+   * when the graph has sidecars and no other writer has claimed it since this engine did, the graph
+   * is taken over again (a new epoch, then the sweep); otherwise nothing is published. A writer
+   * calls it before it stops, with none of its own batches of the graph running, because a fenced
+   * zombie's sidecar written after this owner's takeover is otherwise only swept by the owner's
+   * next write to the graph.
    *
    * @return what the sweep recovered (empty when there was nothing, the graph is not owned, or
    *     another writer claimed it)
    */
   public List<RecoveryOutcome> recoverIfPending(GraphId graph) {
     OwnedGraph current = owned.get(graph);
-    if (current == null || sidecars.list(graph).isEmpty()
+    if (current == null
+        || sidecars.list(graph).isEmpty()
         || current.log().require().epoch() != current.owner().epoch()) {
       return List.of();
     }
@@ -257,8 +275,8 @@ public final class GraphEngine {
   }
 
   /**
-   * Forgets a graph and drops what is cached of it (key sets, table stats): the next write takes
-   * it over again. Used when a partition is revoked.
+   * Forgets a graph and drops what is cached of it (key sets, table stats): the next write takes it
+   * over again. Used when a partition is revoked.
    */
   public void release(GraphId graph) {
     owned.remove(graph);
@@ -268,8 +286,8 @@ public final class GraphEngine {
   }
 
   /**
-   * The version of the graph's manifest this engine last published or read as its owner, or -1
-   * when it does not own the graph.
+   * The version of the graph's manifest this engine last published or read as its owner, or -1 when
+   * it does not own the graph.
    */
   public long ownedVersion(GraphId graph) {
     OwnedGraph current = owned.get(graph);
@@ -286,8 +304,16 @@ public final class GraphEngine {
 
   /** Creates a graph with the given schema (version 1). */
   public Manifest createGraph(GraphId graph, String schemaSource) {
-    BatchResult result = apply(graph, List.of(new GraphEvent(graph.value(),
-        "create-" + UUID.randomUUID(), null, null, new EventBody.SchemaChange(schemaSource))));
+    BatchResult result =
+        apply(
+            graph,
+            List.of(
+                new GraphEvent(
+                    graph.value(),
+                    "create-" + UUID.randomUUID(),
+                    null,
+                    null,
+                    new EventBody.SchemaChange(schemaSource))));
     EventResult event = result.events().get(0);
     if (event.status() != EventResult.Status.APPLIED) {
       throw new EventRejectedException(event.code(), event.message());
@@ -296,18 +322,18 @@ public final class GraphEngine {
   }
 
   /**
-   * Applies a batch of events to one graph. Events already applied (source offset below the
-   * graph's recorded next offset) are skipped; each remaining event is applied whole or rejected
-   * with a typed reason, and the applied ones become visible in one manifest version. A batch is
-   * split at schema events, which publish on their own.
+   * Applies a batch of events to one graph. Events already applied (source offset below the graph's
+   * recorded next offset) are skipped; each remaining event is applied whole or rejected with a
+   * typed reason, and the applied ones become visible in one manifest version. A batch is split at
+   * schema events, which publish on their own.
    *
    * @throws FencedException if another owner took the graph over; stop writing it
    */
   public BatchResult apply(GraphId graph, List<GraphEvent> events) {
     for (GraphEvent event : events) {
       if (!event.graph().equals(graph.value())) {
-        throw new IllegalArgumentException("event " + event.eventId() + " is for graph "
-            + event.graph() + ", not " + graph);
+        throw new IllegalArgumentException(
+            "event " + event.eventId() + " is for graph " + event.graph() + ", not " + graph);
       }
     }
     List<EventResult> results = new ArrayList<>();
@@ -325,8 +351,10 @@ public final class GraphEngine {
       List<GraphEvent> segment = events.subList(start, end);
       BatchResult part;
       try {
-        part = segment.get(0).body() instanceof EventBody.SchemaChange
-            ? applySchema(graph, segment.get(0)) : applyData(graph, segment);
+        part =
+            segment.get(0).body() instanceof EventBody.SchemaChange
+                ? applySchema(graph, segment.get(0))
+                : applyData(graph, segment);
       } catch (RuntimeException e) {
         // Whatever happened, the next write re-opens the graph: it sweeps (under the same
         // epoch) before anything else. A fenced engine stops writing the graph.
@@ -365,8 +393,12 @@ public final class GraphEngine {
     if (current == null) {
       List<EventResult> rejected = new ArrayList<>();
       for (GraphEvent e : events) {
-        rejected.add(EventResult.rejected(e.eventId(), e.source(), RejectionCode.UNKNOWN_GRAPH,
-            "graph " + graph + " does not exist; create it with a schema event"));
+        rejected.add(
+            EventResult.rejected(
+                e.eventId(),
+                e.source(),
+                RejectionCode.UNKNOWN_GRAPH,
+                "graph " + graph + " does not exist; create it with a schema event"));
       }
       return new BatchResult(graph.value(), -1, rejected);
     }
@@ -398,9 +430,10 @@ public final class GraphEngine {
       GraphEvent event = events.get(i);
       slots[i] = -1;
       if (alreadyApplied(base, event.source())) {
-        results.add(beforeCreation(current, event)
-            ? rejectedBeforeCreation(graph, event)
-            : EventResult.skipped(event.eventId(), event.source()));
+        results.add(
+            beforeCreation(current, event)
+                ? rejectedBeforeCreation(graph, event)
+                : EventResult.skipped(event.eventId(), event.source()));
         replayed[i] = true;
         continue;
       }
@@ -411,7 +444,8 @@ public final class GraphEngine {
         slots[i] = fresh.size();
         fresh.add(inline);
       } catch (EventRejectedException e) {
-        results.add(EventResult.rejected(event.eventId(), event.source(), e.code(), e.getMessage()));
+        results.add(
+            EventResult.rejected(event.eventId(), event.source(), e.code(), e.getMessage()));
       }
     }
     if (processed.isEmpty()) {
@@ -426,9 +460,15 @@ public final class GraphEngine {
       }
     }
     long applied = staged.stream().filter(r -> r.status() == EventResult.Status.APPLIED).count();
-    CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, staging.stagedWrites(), null, null,
-        nextOffsets(base, processed), commitInfo(CommitKind.MUTATION, processed, applied)
-            .withRejected(rejectedOf(results, replayed)));
+    CommitPlan plan =
+        new CommitPlan(
+            SidecarKind.MUTATION,
+            staging.stagedWrites(),
+            null,
+            null,
+            nextOffsets(base, processed),
+            commitInfo(CommitKind.MUTATION, processed, applied)
+                .withRejected(rejectedOf(results, replayed)));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
@@ -440,8 +480,8 @@ public final class GraphEngine {
   /**
    * Compacts every table of the graph that the maintenance policy says needs it, each as its own
    * sidecar-guarded publish (kind MAINTENANCE): the live rows of the table's small and heavily
-   * deleted fragments are rewritten into few fragments without deletion files, committed at
-   * exactly pin + 1 like any other write; large fragments stay as they are.
+   * deleted fragments are rewritten into few fragments without deletion files, committed at exactly
+   * pin + 1 like any other write; large fragments stay as they are.
    *
    * @return the tables compacted
    */
@@ -459,20 +499,28 @@ public final class GraphEngine {
     List<String> compacted = new ArrayList<>();
     for (Map.Entry<String, TablePin> entry : owned.get(graph).manifest().tables().entrySet()) {
       TablePin pin = entry.getValue();
-      if (!paths.contains(pin.path())
-          || !maintenance.needsCompaction(pin.path(), statsOf(pin))) {
+      if (!paths.contains(pin.path()) || !maintenance.needsCompaction(pin.path(), statsOf(pin))) {
         continue;
       }
       OwnedGraph current = owned.get(graph);
       Manifest base = current.manifest();
-      Optional<StagedWrite> compaction = tables.stageCompaction(pin.path(), pin.version(),
-          maintenance.smallFragmentRows(), maintenance.maxDeletedShare());
+      Optional<StagedWrite> compaction =
+          tables.stageCompaction(
+              pin.path(),
+              pin.version(),
+              maintenance.smallFragmentRows(),
+              maintenance.maxDeletedShare());
       if (compaction.isEmpty()) {
         continue;
       }
-      CommitPlan plan = new CommitPlan(SidecarKind.MAINTENANCE,
-          List.of(new TableWrite(entry.getKey(), compaction.get())), null, null, Map.of(),
-          new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
+      CommitPlan plan =
+          new CommitPlan(
+              SidecarKind.MAINTENANCE,
+              List.of(new TableWrite(entry.getKey(), compaction.get())),
+              null,
+              null,
+              Map.of(),
+              new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
       Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
       owned.put(graph, current.at(published));
       // Same keys, new version: move the key index along instead of rebuilding it.
@@ -490,11 +538,11 @@ public final class GraphEngine {
     // A replayed event is skipped before it is looked at: it was applied or rejected already.
     if (current != null && alreadyApplied(current.manifest(), event.source())) {
       if (beforeCreation(current, event)) {
-        return new BatchResult(graph.value(), -1, List.of(rejectedSchemaBeforeCreation(graph,
-            event, source)));
+        return new BatchResult(
+            graph.value(), -1, List.of(rejectedSchemaBeforeCreation(graph, event, source)));
       }
-      return new BatchResult(graph.value(), -1, List.of(EventResult.skipped(event.eventId(),
-          event.source())));
+      return new BatchResult(
+          graph.value(), -1, List.of(EventResult.skipped(event.eventId(), event.source())));
     }
     GraphSchema next;
     try {
@@ -511,10 +559,15 @@ public final class GraphEngine {
     if (current == null) {
       try {
         Manifest created = create(graph, next, event);
-        LOG.info("graph {}: created at version {} with schema {}", graph, created.version(),
+        LOG.info(
+            "graph {}: created at version {} with schema {}",
+            graph,
+            created.version(),
             next.hash().substring(0, 12));
         takeOver(graph);
-        return new BatchResult(graph.value(), created.version(),
+        return new BatchResult(
+            graph.value(),
+            created.version(),
             List.of(EventResult.applied(event.eventId(), event.source())));
       } catch (GraphAlreadyExistsException raced) {
         current = ownedOrNull(graph);
@@ -522,16 +575,16 @@ public final class GraphEngine {
     }
     Manifest base = current.manifest();
     if (alreadyApplied(base, event.source())) {
-      return new BatchResult(graph.value(), -1, List.of(EventResult.skipped(event.eventId(),
-          event.source())));
+      return new BatchResult(
+          graph.value(), -1, List.of(EventResult.skipped(event.eventId(), event.source())));
     }
     GraphSchema old = schemaOf(base);
     List<SchemaChange> changes;
     try {
       changes = SchemaEvolution.check(old, next);
     } catch (IncompatibleSchemaChangeException e) {
-      return rejectedSchema(graph, current, event, RejectionCode.INCOMPATIBLE_SCHEMA,
-          e.getMessage());
+      return rejectedSchema(
+          graph, current, event, RejectionCode.INCOMPATIBLE_SCHEMA, e.getMessage());
     }
     SchemaRef ref = writeSchema(graph, next);
     SchemaCatalog catalog = new SchemaCatalog(next);
@@ -540,44 +593,75 @@ public final class GraphEngine {
     Set<TableKey> rewritten = new HashSet<>();
     for (SchemaChange change : changes) {
       TableKey key = change.table();
-      if (change instanceof SchemaChange.AddedNodeType || change instanceof SchemaChange.AddedEdgeType) {
-        writes.add(new TableWrite(key.value(), tables.stageCreate(layout.tablePath(key),
-            catalog.arrowSchema(key).orElseThrow(), keyColumn(next, key))));
+      if (change instanceof SchemaChange.AddedNodeType
+          || change instanceof SchemaChange.AddedEdgeType) {
+        writes.add(
+            new TableWrite(
+                key.value(),
+                tables.stageCreate(
+                    layout.tablePath(key),
+                    catalog.arrowSchema(key).orElseThrow(),
+                    keyColumn(next, key))));
       } else if (change instanceof SchemaChange.AddedProperty && rewritten.add(key)) {
         TablePin pin = base.table(key.value()).orElseThrow();
-        writes.add(new TableWrite(key.value(), tables.stageRewrite(pin.path(), pin.version(),
-            catalog.arrowSchema(key).orElseThrow())));
+        writes.add(
+            new TableWrite(
+                key.value(),
+                tables.stageRewrite(
+                    pin.path(), pin.version(), catalog.arrowSchema(key).orElseThrow())));
       }
     }
-    CommitPlan plan = new CommitPlan(SidecarKind.SCHEMA_APPLY, writes, ref, null,
-        nextOffsets(base, List.of(event)), commitInfo(CommitKind.SCHEMA_APPLY, List.of(event), 1));
+    CommitPlan plan =
+        new CommitPlan(
+            SidecarKind.SCHEMA_APPLY,
+            writes,
+            ref,
+            null,
+            nextOffsets(base, List.of(event)),
+            commitInfo(CommitKind.SCHEMA_APPLY, List.of(event), 1));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
-    LOG.info("graph {}: schema {} applied at version {} ({} changes)", graph,
-        next.hash().substring(0, 12), published.version(), changes.size());
-    return new BatchResult(graph.value(), published.version(),
+    LOG.info(
+        "graph {}: schema {} applied at version {} ({} changes)",
+        graph,
+        next.hash().substring(0, 12),
+        published.version(),
+        changes.size());
+    return new BatchResult(
+        graph.value(),
+        published.version(),
         List.of(EventResult.applied(event.eventId(), event.source())));
   }
 
   /**
-   * Version 1 of a graph: the schema file, one empty table per type, the first manifest. Tables
-   * are created before the manifest exists, so a crash leaves only unreferenced tables, which
-   * the next attempt overwrites (a staged create over an orphan).
+   * Version 1 of a graph: the schema file, one empty table per type, the first manifest. Tables are
+   * created before the manifest exists, so a crash leaves only unreferenced tables, which the next
+   * attempt overwrites (a staged create over an orphan).
    */
   private Manifest create(GraphId graph, GraphSchema schema, GraphEvent event) {
     SchemaRef ref = writeSchema(graph, schema);
     SchemaCatalog catalog = new SchemaCatalog(schema);
     GraphLayout layout = new GraphLayout(graph);
     String operationId = UUID.randomUUID().toString();
-    ManifestChange.Builder change = ManifestChange.builder(new WriterEpoch(writerId, 0),
-        commitInfo(CommitKind.CREATE, List.of(event), 1).withOperationId(operationId));
+    ManifestChange.Builder change =
+        ManifestChange.builder(
+            new WriterEpoch(writerId, 0),
+            commitInfo(CommitKind.CREATE, List.of(event), 1).withOperationId(operationId));
     change.schema(ref);
     for (Map.Entry<TableKey, org.apache.arrow.vector.types.pojo.Schema> table :
         catalog.tables().entrySet()) {
       String path = layout.tablePath(table.getKey());
-      StagedWrite staged = tables.stageCreate(path, table.getValue(), keyColumn(schema, table.getKey()));
-      long version = tables.commit(staged, UUID.randomUUID(), Map.of(
-          GuardedCommit.PROP_GRAPH, graph.value(), GuardedCommit.PROP_OPERATION, operationId));
+      StagedWrite staged =
+          tables.stageCreate(path, table.getValue(), keyColumn(schema, table.getKey()));
+      long version =
+          tables.commit(
+              staged,
+              UUID.randomUUID(),
+              Map.of(
+                  GuardedCommit.PROP_GRAPH,
+                  graph.value(),
+                  GuardedCommit.PROP_OPERATION,
+                  operationId));
       change.pin(table.getKey().value(), new TablePin(path, version, 0));
     }
     nextOffsets(null, List.of(event)).forEach(change::source);
@@ -587,7 +671,8 @@ public final class GraphEngine {
   private static String keyColumn(GraphSchema schema, TableKey table) {
     String name = table.value().substring(table.value().indexOf('/') + 1);
     return table.value().startsWith("nodes/")
-        ? schema.nodeType(name).orElseThrow().key().name() : SchemaCatalog.EDGE_ID;
+        ? schema.nodeType(name).orElseThrow().key().name()
+        : SchemaCatalog.EDGE_ID;
   }
 
   private SchemaRef writeSchema(GraphId graph, GraphSchema schema) {
@@ -602,22 +687,28 @@ public final class GraphEngine {
   }
 
   /**
-   * A refused schema event. Of an existing graph it is recorded like a batch of refused
-   * mutations: a version that only advances the event's source offset, so that a replay skips it
-   * instead of refusing (and dead-lettering) it again, and so that an event the writer committed
-   * past is never mistaken for a lost one (docs/semantics.md, "Replays"). Without a graph, or
-   * without a source position, there is nothing to record.
+   * A refused schema event. Of an existing graph it is recorded like a batch of refused mutations:
+   * a version that only advances the event's source offset, so that a replay skips it instead of
+   * refusing (and dead-lettering) it again, and so that an event the writer committed past is never
+   * mistaken for a lost one (docs/semantics.md, "Replays"). Without a graph, or without a source
+   * position, there is nothing to record.
    */
-  private BatchResult rejectedSchema(GraphId graph, OwnedGraph current, GraphEvent event,
-      RejectionCode code, String message) {
+  private BatchResult rejectedSchema(
+      GraphId graph, OwnedGraph current, GraphEvent event, RejectionCode code, String message) {
     EventResult rejected = EventResult.rejected(event.eventId(), event.source(), code, message);
     if (current == null || event.source() == null) {
       return new BatchResult(graph.value(), -1, List.of(rejected));
     }
     Manifest base = current.manifest();
-    CommitPlan plan = new CommitPlan(SidecarKind.MUTATION, List.of(), null, null,
-        nextOffsets(base, List.of(event)), commitInfo(CommitKind.MUTATION, List.of(event), 0)
-            .withRejected(rejectedOf(List.of(rejected), new boolean[1])));
+    CommitPlan plan =
+        new CommitPlan(
+            SidecarKind.MUTATION,
+            List.of(),
+            null,
+            null,
+            nextOffsets(base, List.of(event)),
+            commitInfo(CommitKind.MUTATION, List.of(event), 0)
+                .withRejected(rejectedOf(List.of(rejected), new boolean[1])));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
     owned.put(graph, current.at(published));
     return new BatchResult(graph.value(), published.version(), List.of(rejected));
@@ -626,8 +717,8 @@ public final class GraphEngine {
   /**
    * Whether an event that the manifest counts as done came before the graph existed: it was
    * rejected then (no manifest could record it), so a replay rejects it again, the same way,
-   * instead of skipping it. That keeps its dead letter deterministic, which is what lets the
-   * writer send it exactly once.
+   * instead of skipping it. That keeps its dead letter deterministic, which is what lets the writer
+   * send it exactly once.
    */
   private static boolean beforeCreation(OwnedGraph current, GraphEvent event) {
     SourcePosition source = event.source();
@@ -640,18 +731,21 @@ public final class GraphEngine {
   }
 
   private static EventResult rejectedBeforeCreation(GraphId graph, GraphEvent event) {
-    return EventResult.rejected(event.eventId(), event.source(), RejectionCode.UNKNOWN_GRAPH,
+    return EventResult.rejected(
+        event.eventId(),
+        event.source(),
+        RejectionCode.UNKNOWN_GRAPH,
         "graph " + graph + " does not exist; create it with a schema event");
   }
 
   /** A schema event before the graph's creation was refused then: refuse it the same way. */
-  private static EventResult rejectedSchemaBeforeCreation(GraphId graph, GraphEvent event,
-      String source) {
+  private static EventResult rejectedSchemaBeforeCreation(
+      GraphId graph, GraphEvent event, String source) {
     try {
       GraphSchema.parse(source);
     } catch (SchemaParseException | IllegalArgumentException e) {
-      return EventResult.rejected(event.eventId(), event.source(), RejectionCode.BAD_SCHEMA,
-          e.getMessage());
+      return EventResult.rejected(
+          event.eventId(), event.source(), RejectionCode.BAD_SCHEMA, e.getMessage());
     }
     return rejectedBeforeCreation(graph, event);
   }
@@ -661,10 +755,16 @@ public final class GraphEngine {
     List<RejectedEvent> rejected = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       EventResult result = results.get(i);
-      if (result != null && !replayed[i] && result.status() == EventResult.Status.REJECTED
+      if (result != null
+          && !replayed[i]
+          && result.status() == EventResult.Status.REJECTED
           && result.source() != null) {
-        rejected.add(new RejectedEvent(result.eventId(), result.code().name(), result.message(),
-            result.source().offset()));
+        rejected.add(
+            new RejectedEvent(
+                result.eventId(),
+                result.code().name(),
+                result.message(),
+                result.source().offset()));
       }
     }
     return rejected;
@@ -716,8 +816,8 @@ public final class GraphEngine {
         last = Math.max(last, offset);
       }
     }
-    return new CommitInfo(kind, "pending", applied, any ? first : null, any ? last : null,
-        writerId, false, cdc);
+    return new CommitInfo(
+        kind, "pending", applied, any ? first : null, any ? last : null, writerId, false, cdc);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -725,10 +825,12 @@ public final class GraphEngine {
 
   /** The schema a manifest version uses (content-addressed, so cached by hash forever). */
   GraphSchema schemaOf(Manifest manifest) {
-    SchemaRef ref = manifest.schemaRef().orElseThrow(() ->
-        new IllegalStateException("graph " + manifest.graph() + " has no schema"));
-    return schemas.computeIfAbsent(ref.hash(), hash ->
-        GraphSchema.parse(store.read(ref.path())));
+    SchemaRef ref =
+        manifest
+            .schemaRef()
+            .orElseThrow(
+                () -> new IllegalStateException("graph " + manifest.graph() + " has no schema"));
+    return schemas.computeIfAbsent(ref.hash(), hash -> GraphSchema.parse(store.read(ref.path())));
   }
 
   private Set<Object> keysOf(String path, long version, String keyColumn) {
@@ -737,12 +839,16 @@ public final class GraphEngine {
       return java.util.Collections.unmodifiableSet(cached.keys());
     }
     Set<Object> keys = new HashSet<>();
-    tables.scan(path, version, ScanSpec.all().withColumns(keyColumn), batch -> {
-      var vector = batch.getVector(keyColumn);
-      for (int i = 0; i < batch.getRowCount(); i++) {
-        keys.add(io.ingraft.storage.table.ArrowRows.valueAt(vector, i));
-      }
-    });
+    tables.scan(
+        path,
+        version,
+        ScanSpec.all().withColumns(keyColumn),
+        batch -> {
+          var vector = batch.getVector(keyColumn);
+          for (int i = 0; i < batch.getRowCount(); i++) {
+            keys.add(io.ingraft.storage.table.ArrowRows.valueAt(vector, i));
+          }
+        });
     keyIndex.put(path, new VersionedKeys(version, keys));
     return java.util.Collections.unmodifiableSet(keys);
   }
@@ -763,18 +869,22 @@ public final class GraphEngine {
     StagedWrite staged = write.staged();
     VersionedStats before = tableStats.remove(staged.table());
     Optional<TablePin> pin = published.table(write.key());
-    if (before == null || pin.isEmpty() || before.version() != staged.readVersion()
+    if (before == null
+        || pin.isEmpty()
+        || before.version() != staged.readVersion()
         || staged.kind() != StagedWrite.Kind.APPEND) {
       return;
     }
-    tableStats.put(staged.table(), new VersionedStats(pin.get().version(),
-        before.stats().plus(staged, maintenance.smallFragmentRows())));
+    tableStats.put(
+        staged.table(),
+        new VersionedStats(
+            pin.get().version(), before.stats().plus(staged, maintenance.smallFragmentRows())));
   }
 
   private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {
     VersionedKeys before = keyIndex.get(path);
-    Optional<TablePin> pin = published.tables().values().stream()
-        .filter(p -> p.path().equals(path)).findFirst();
+    Optional<TablePin> pin =
+        published.tables().values().stream().filter(p -> p.path().equals(path)).findFirst();
     if (before == null || pin.isEmpty()) {
       return;
     }
@@ -793,8 +903,8 @@ public final class GraphEngine {
   }
 
   /**
-   * Manifest version {@code version} of a graph: the one this engine just published when it is
-   * that version (no read), otherwise read from the manifest log.
+   * Manifest version {@code version} of a graph: the one this engine just published when it is that
+   * version (no read), otherwise read from the manifest log.
    */
   public Manifest manifest(GraphId graph, long version) {
     OwnedGraph current = owned.get(graph);

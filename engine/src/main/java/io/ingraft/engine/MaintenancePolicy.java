@@ -3,22 +3,22 @@ package io.ingraft.engine;
 import io.ingraft.storage.table.TableStats;
 
 /**
- * When the owner compacts a table between batches, and what it rewrites. Every append adds a
- * small fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow
- * down with both until they are compacted (docs/storage.md, "Lance 7.0.0 facts": 100 upserts of 10k keys made
- * full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
- * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than
- * {@code smallFragmentRows} rows, or when at least
- * {@code minDeletedRows} stored rows, and more than {@code maxDeletedShare} of them, are deleted.
- * A compaction rewrites only the small fragments and those whose own deleted share is past
- * {@code maxDeletedShare} ({@code TableStore#stageCompaction}): its cost stays bounded as the
- * table grows.
+ * When the owner compacts a table between batches, and what it rewrites. Every append adds a small
+ * fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow down
+ * with both until they are compacted (docs/storage.md, "Lance 7.0.0 facts": 100 upserts of 10k keys
+ * made full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
+ * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than {@code
+ * smallFragmentRows} rows, or when at least {@code minDeletedRows} stored rows, and more than
+ * {@code maxDeletedShare} of them, are deleted. A compaction rewrites only the small fragments and
+ * those whose own deleted share is past {@code maxDeletedShare} ({@code
+ * TableStore#stageCompaction}): its cost stays bounded as the table grows.
  */
-public record MaintenancePolicy(int maxFragments, double maxDeletedShare, long minDeletedRows,
-    long smallFragmentRows) {
+public record MaintenancePolicy(
+    int maxFragments, double maxDeletedShare, long minDeletedRows, long smallFragmentRows) {
   /** 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows. */
   public static final MaintenancePolicy DEFAULT =
       new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024);
+
   /** Never compacts on its own (tests, or when an operator schedules maintenance). */
   public static final MaintenancePolicy OFF =
       new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024);
@@ -26,8 +26,8 @@ public record MaintenancePolicy(int maxFragments, double maxDeletedShare, long m
   /**
    * Whether {@code table} needs compacting. Its small-fragment limit is {@code maxFragments} plus
    * up to half as much again, fixed per table by a hash of its path: graphs fed at the same rate
-   * (events spread round-robin over them) would otherwise reach the limit on the same batch and
-   * all compact at once, stalling every writer thread together.
+   * (events spread round-robin over them) would otherwise reach the limit on the same batch and all
+   * compact at once, stalling every writer thread together.
    */
   public boolean needsCompaction(String table, TableStats stats) {
     return stats.smallFragments() > fragmentLimit(table)

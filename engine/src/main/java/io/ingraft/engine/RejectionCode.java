@@ -37,7 +37,9 @@ public enum RejectionCode {
    * file. The message never says which of the last kinds, so it reveals nothing of the host.
    */
   LOAD_SOURCE_REFUSED,
-  /** A load file above {@code ingraft.load.max-bytes} bytes or {@code ingraft.load.max-rows} rows. */
+  /**
+   * A load file above {@code ingraft.load.max-bytes} bytes or {@code ingraft.load.max-rows} rows.
+   */
   LOAD_TOO_LARGE,
   /** A load file not read within {@code ingraft.load.timeout-ms}. */
   LOAD_TIMEOUT,

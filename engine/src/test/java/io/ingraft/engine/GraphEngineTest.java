@@ -33,7 +33,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class GraphEngineTest {
-  static final String SCHEMA = """
+  static final String SCHEMA =
+      """
       node Person {
         name: String @key
         age: I32?
@@ -58,10 +59,16 @@ class GraphEngineTest {
     store = new LocalObjectStore(root);
     tables = new TableStore(store);
     // Load files come from the test's own folder.
-    engine = new GraphEngine(store, tables, "engine-a", Clock.systemUTC(),
-        MaintenancePolicy.DEFAULT, new io.ingraft.engine.load.LoadSources(
-            List.of(new io.ingraft.engine.load.LoadRoot.Directory(root.toString())),
-            io.ingraft.engine.load.LoadLimits.DEFAULT));
+    engine =
+        new GraphEngine(
+            store,
+            tables,
+            "engine-a",
+            Clock.systemUTC(),
+            MaintenancePolicy.DEFAULT,
+            new io.ingraft.engine.load.LoadSources(
+                List.of(new io.ingraft.engine.load.LoadRoot.Directory(root.toString())),
+                io.ingraft.engine.load.LoadLimits.DEFAULT));
     engine.createGraph(G, SCHEMA);
   }
 
@@ -75,14 +82,20 @@ class GraphEngineTest {
 
   GraphEvent mutation(Op... ops) {
     long at = offset++;
-    return new GraphEvent(G.value(), "e" + at, new SourcePosition(P, at), null,
-        new EventBody.Mutation(List.of(ops)));
+    return new GraphEvent(
+        G.value(), "e" + at, new SourcePosition(P, at), null, new EventBody.Mutation(List.of(ops)));
   }
 
-  GraphEvent load(LoadMode mode, Map<String, List<Map<String, Object>>> nodes,
+  GraphEvent load(
+      LoadMode mode,
+      Map<String, List<Map<String, Object>>> nodes,
       Map<String, List<Map<String, Object>>> edges) {
     long at = offset++;
-    return new GraphEvent(G.value(), "e" + at, new SourcePosition(P, at), null,
+    return new GraphEvent(
+        G.value(),
+        "e" + at,
+        new SourcePosition(P, at),
+        null,
         new EventBody.Load(mode, nodes, edges, null));
   }
 
@@ -125,37 +138,47 @@ class GraphEngineTest {
   @Test
   void aBatchIsOnePublishAndReadsSeeIt() {
     long before = now().version();
-    BatchResult result = apply(
-        mutation(person("ada", 36, "ada@x.org"), person("bob", 40, null), company("acme")),
-        mutation(knows("ada", "bob"), worksAt("ada", "acme")));
+    BatchResult result =
+        apply(
+            mutation(person("ada", 36, "ada@x.org"), person("bob", 40, null), company("acme")),
+            mutation(knows("ada", "bob"), worksAt("ada", "acme")));
     assertThat(result.events()).extracting(EventResult::status).containsExactly(APPLIED, APPLIED);
     assertThat(result.manifestVersion()).isEqualTo(before + 1);
 
     GraphSnapshot s = now();
     assertThat(s.count("Person")).isEqualTo(2);
     assertThat(s.count("Knows")).isEqualTo(1);
-    assertThat(s.node("Person", "ada")).get().satisfies(row -> {
-      assertThat(row).containsEntry("age", 36).containsEntry("email", "ada@x.org");
-    });
-    assertThat(s.edges("WorksAt", null)).singleElement()
+    assertThat(s.node("Person", "ada"))
+        .get()
+        .satisfies(
+            row -> {
+              assertThat(row).containsEntry("age", 36).containsEntry("email", "ada@x.org");
+            });
+    assertThat(s.edges("WorksAt", null))
+        .singleElement()
         .satisfies(e -> assertThat(e).containsEntry("since", LocalDate.parse("2024-01-31")));
     assertThat(s.neighbours("Knows", "ada", GraphSnapshot.Direction.OUT))
-        .extracting(r -> r.get("name")).containsExactly("bob");
+        .extracting(r -> r.get("name"))
+        .containsExactly("bob");
     assertThat(s.neighbours("Knows", "bob", GraphSnapshot.Direction.IN))
-        .extracting(r -> r.get("name")).containsExactly("ada");
+        .extracting(r -> r.get("name"))
+        .containsExactly("ada");
     assertThat(s.manifest().nextOffset(P)).isEqualTo(2);
   }
 
   @Test
   void aRejectedEventChangesNothingAndTheOthersApply() {
-    BatchResult result = apply(
-        mutation(person("ada", 1, null)),
-        mutation(person("bob", 2, null), new Op.UpsertNode("Robot", Map.of("name", "r2"))),
-        mutation(person("cy", 3, null)));
-    assertThat(result.events()).extracting(EventResult::status)
+    BatchResult result =
+        apply(
+            mutation(person("ada", 1, null)),
+            mutation(person("bob", 2, null), new Op.UpsertNode("Robot", Map.of("name", "r2"))),
+            mutation(person("cy", 3, null)));
+    assertThat(result.events())
+        .extracting(EventResult::status)
         .containsExactly(APPLIED, REJECTED, APPLIED);
     assertThat(result.events().get(1).code()).isEqualTo(RejectionCode.UNKNOWN_TYPE);
-    assertThat(now().nodes("Person", null, null)).extracting(r -> r.get("name"))
+    assertThat(now().nodes("Person", null, null))
+        .extracting(r -> r.get("name"))
         .containsExactlyInAnyOrder("ada", "cy");
     // The rejected event's offset is still consumed: a replay does not re-reject it.
     assertThat(now().manifest().nextOffset(P)).isEqualTo(3);
@@ -163,17 +186,23 @@ class GraphEngineTest {
 
   @Test
   void readYourWritesInsideAnEventAndAcrossEventsOfABatch() {
-    BatchResult result = apply(
-        mutation(person("ada", 1, null), new Op.UpdateNode("Person", "ada", Map.of("age", 2)),
-            new Op.UpdateNode("Person", "ada", Map.of("email", "a@x")), company("acme"),
-            worksAt("ada", "acme")),
-        mutation(new Op.UpdateNode("Person", "ada", Map.of("age", 3))));
+    BatchResult result =
+        apply(
+            mutation(
+                person("ada", 1, null),
+                new Op.UpdateNode("Person", "ada", Map.of("age", 2)),
+                new Op.UpdateNode("Person", "ada", Map.of("email", "a@x")),
+                company("acme"),
+                worksAt("ada", "acme")),
+            mutation(new Op.UpdateNode("Person", "ada", Map.of("age", 3))));
     assertThat(result.events()).extracting(EventResult::status).containsOnly(APPLIED);
-    assertThat(now().nodes("Person", null, null)).singleElement().satisfies(row ->
-        assertThat(row).containsEntry("age", 3).containsEntry("email", "a@x"));
+    assertThat(now().nodes("Person", null, null))
+        .singleElement()
+        .satisfies(row -> assertThat(row).containsEntry("age", 3).containsEntry("email", "a@x"));
     // The next batch updates the committed row.
     apply(mutation(new Op.UpdateNode("Person", "ada", Map.of("age", 4))));
-    assertThat(now().node("Person", "ada")).get()
+    assertThat(now().node("Person", "ada"))
+        .get()
         .satisfies(row -> assertThat(row).containsEntry("age", 4).containsEntry("email", "a@x"));
     assertThat(now().count("Person")).isEqualTo(1);
   }
@@ -186,38 +215,62 @@ class GraphEngineTest {
 
   @Test
   void integrityRules() {
-    apply(mutation(person("ada", 1, "a@x"), person("bob", 2, null), company("acme"),
-        company("initech"), worksAt("ada", "acme")));
+    apply(
+        mutation(
+            person("ada", 1, "a@x"),
+            person("bob", 2, null),
+            company("acme"),
+            company("initech"),
+            worksAt("ada", "acme")));
 
-    BatchResult result = apply(
-        mutation(knows("ada", "zed")),                                   // missing endpoint
-        mutation(worksAt("ada", "initech")),                             // @card(0..1) max
-        mutation(person("bob", 2, "a@x")),                               // @unique
-        mutation(person("ada", 5, "a@x")),                               // same owner: fine
-        mutation(new Op.DeleteEdge("WorksAt", "ada", "acme", null), worksAt("ada", "initech")));
-    assertThat(result.events()).extracting(EventResult::code).containsExactly(
-        RejectionCode.MISSING_ENDPOINT, RejectionCode.CARDINALITY, RejectionCode.UNIQUENESS,
-        null, null);
-    assertThat(now().edges("WorksAt", null)).singleElement()
+    BatchResult result =
+        apply(
+            mutation(knows("ada", "zed")), // missing endpoint
+            mutation(worksAt("ada", "initech")), // @card(0..1) max
+            mutation(person("bob", 2, "a@x")), // @unique
+            mutation(person("ada", 5, "a@x")), // same owner: fine
+            mutation(new Op.DeleteEdge("WorksAt", "ada", "acme", null), worksAt("ada", "initech")));
+    assertThat(result.events())
+        .extracting(EventResult::code)
+        .containsExactly(
+            RejectionCode.MISSING_ENDPOINT,
+            RejectionCode.CARDINALITY,
+            RejectionCode.UNIQUENESS,
+            null,
+            null);
+    assertThat(now().edges("WorksAt", null))
+        .singleElement()
         .satisfies(e -> assertThat(e).containsEntry("to", "initech"));
 
     // Freeing a unique value in one event lets another node take it in the next.
-    BatchResult swap = apply(mutation(new Op.UpdateNode("Person", "ada", Map.of("email", "new@x"))),
-        mutation(new Op.UpdateNode("Person", "bob", Map.of("email", "a@x"))));
+    BatchResult swap =
+        apply(
+            mutation(new Op.UpdateNode("Person", "ada", Map.of("email", "new@x"))),
+            mutation(new Op.UpdateNode("Person", "bob", Map.of("email", "a@x"))));
     assertThat(swap.events()).extracting(EventResult::status).containsOnly(APPLIED);
   }
 
   @Test
   void deleteNodeCascadesToEveryIncidentEdge() {
-    apply(mutation(person("ada", 1, null), person("bob", 2, null), person("cy", 3, null),
-        company("acme"), knows("ada", "bob"), knows("bob", "ada"), knows("cy", "bob"),
-        worksAt("bob", "acme"), worksAt("ada", "acme")));
+    apply(
+        mutation(
+            person("ada", 1, null),
+            person("bob", 2, null),
+            person("cy", 3, null),
+            company("acme"),
+            knows("ada", "bob"),
+            knows("bob", "ada"),
+            knows("cy", "bob"),
+            worksAt("bob", "acme"),
+            worksAt("ada", "acme")));
     apply(mutation(new Op.DeleteNode("Person", "bob"), new Op.DeleteNode("Person", "nobody")));
     GraphSnapshot s = now();
-    assertThat(s.nodes("Person", null, null)).extracting(r -> r.get("name"))
+    assertThat(s.nodes("Person", null, null))
+        .extracting(r -> r.get("name"))
         .containsExactlyInAnyOrder("ada", "cy");
     assertThat(s.count("Knows")).isZero();
-    assertThat(s.edges("WorksAt", null)).singleElement()
+    assertThat(s.edges("WorksAt", null))
+        .singleElement()
         .satisfies(e -> assertThat(e).containsEntry("from", "ada"));
   }
 
@@ -241,32 +294,51 @@ class GraphEngineTest {
     // Another engine on another graph with the same event id derives the same id.
     GraphId other = GraphId.of("other");
     engine.createGraph(other, SCHEMA);
-    engine.apply(other, List.of(new GraphEvent("other", event.eventId(), null, null, event.body())));
+    engine.apply(
+        other, List.of(new GraphEvent("other", event.eventId(), null, null, event.body())));
     // Ids include the graph, so they differ across graphs but not across replays of one graph.
     String otherId = (String) engine.snapshot(other).edges("Knows", null).get(0).get("id");
     assertThat(otherId).isNotEqualTo(id);
-    assertThat(id).isEqualTo(java.util.UUID.nameUUIDFromBytes(
-        ("social\u0000" + event.eventId() + "\u00001").getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
+    assertThat(id)
+        .isEqualTo(
+            java.util
+                .UUID
+                .nameUUIDFromBytes(
+                    ("social\u0000" + event.eventId() + "\u00001")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString());
   }
 
   @Test
   void loadsInAllThreeModes() {
-    Map<String, List<Map<String, Object>>> people = Map.of("Person", List.of(
-        Map.of("name", "ada", "age", 1), Map.of("name", "bob", "age", 2)));
-    assertThat(apply(load(LoadMode.APPEND, people, Map.of())).events().get(0).status()).isEqualTo(APPLIED);
-    BatchResult collision = apply(load(LoadMode.APPEND, Map.of("Person",
-        List.of(Map.of("name", "ada"))), Map.of()));
+    Map<String, List<Map<String, Object>>> people =
+        Map.of("Person", List.of(Map.of("name", "ada", "age", 1), Map.of("name", "bob", "age", 2)));
+    assertThat(apply(load(LoadMode.APPEND, people, Map.of())).events().get(0).status())
+        .isEqualTo(APPLIED);
+    BatchResult collision =
+        apply(load(LoadMode.APPEND, Map.of("Person", List.of(Map.of("name", "ada"))), Map.of()));
     assertThat(collision.events().get(0).code()).isEqualTo(RejectionCode.KEY_COLLISION);
 
-    apply(load(LoadMode.MERGE, Map.of("Person", List.of(Map.of("name", "ada", "age", 10),
-        Map.of("name", "cy", "age", 3))), Map.of("Knows", List.of(Map.of("from", "ada", "to", "bob")))));
+    apply(
+        load(
+            LoadMode.MERGE,
+            Map.of(
+                "Person",
+                List.of(Map.of("name", "ada", "age", 10), Map.of("name", "cy", "age", 3))),
+            Map.of("Knows", List.of(Map.of("from", "ada", "to", "bob")))));
     assertThat(now().count("Person")).isEqualTo(3);
-    assertThat(now().node("Person", "ada")).get().satisfies(r -> assertThat(r).containsEntry("age", 10));
+    assertThat(now().node("Person", "ada"))
+        .get()
+        .satisfies(r -> assertThat(r).containsEntry("age", 10));
 
-    apply(load(LoadMode.OVERWRITE, Map.of("Person", List.of(Map.of("name", "ada", "age", 99),
-        Map.of("name", "dee"))), Map.of()));
+    apply(
+        load(
+            LoadMode.OVERWRITE,
+            Map.of("Person", List.of(Map.of("name", "ada", "age", 99), Map.of("name", "dee"))),
+            Map.of()));
     GraphSnapshot s = now();
-    assertThat(s.nodes("Person", null, null)).extracting(r -> r.get("name"))
+    assertThat(s.nodes("Person", null, null))
+        .extracting(r -> r.get("name"))
         .containsExactlyInAnyOrder("ada", "dee");
     // bob disappeared, and so did the edge to him.
     assertThat(s.count("Knows")).isZero();
@@ -274,21 +346,45 @@ class GraphEngineTest {
 
   @Test
   void aFileLoadOfAnExportRebuildsAnEqualGraph() throws Exception {
-    apply(mutation(person("ada", 1, "a@x"), person("bob", 2, null), company("acme"),
-        knows("ada", "bob"), worksAt("bob", "acme")));
+    apply(
+        mutation(
+            person("ada", 1, "a@x"),
+            person("bob", 2, null),
+            company("acme"),
+            knows("ada", "bob"),
+            worksAt("bob", "acme")));
     String exported = export(now());
     Path file = root.resolve("export.jsonl");
     Files.writeString(file, exported);
 
     GraphId copy = GraphId.of("copy");
     engine.createGraph(copy, SCHEMA);
-    BatchResult result = engine.apply(copy, List.of(new GraphEvent("copy", "load-1", null, null,
-        new EventBody.Load(LoadMode.MERGE, null, null, file.toString()))));
-    assertThat(result.events().get(0).status()).as(result.events().get(0).message()).isEqualTo(APPLIED);
+    BatchResult result =
+        engine.apply(
+            copy,
+            List.of(
+                new GraphEvent(
+                    "copy",
+                    "load-1",
+                    null,
+                    null,
+                    new EventBody.Load(LoadMode.MERGE, null, null, file.toString()))));
+    assertThat(result.events().get(0).status())
+        .as(result.events().get(0).message())
+        .isEqualTo(APPLIED);
     assertThat(export(engine.snapshot(copy))).isEqualTo(exported);
 
-    BatchResult missing = engine.apply(copy, List.of(new GraphEvent("copy", "load-2", null, null,
-        new EventBody.Load(LoadMode.MERGE, null, null, root.resolve("nope.jsonl").toString()))));
+    BatchResult missing =
+        engine.apply(
+            copy,
+            List.of(
+                new GraphEvent(
+                    "copy",
+                    "load-2",
+                    null,
+                    null,
+                    new EventBody.Load(
+                        LoadMode.MERGE, null, null, root.resolve("nope.jsonl").toString()))));
     assertThat(missing.events().get(0).code()).isEqualTo(RejectionCode.LOAD_SOURCE_REFUSED);
   }
 
@@ -296,31 +392,39 @@ class GraphEngineTest {
   void aParquetLoadFileLoadsLikeItsJsonLinesTwin() throws Exception {
     List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
     for (String name : List.of("kind", "type", "key", "from", "to", "email")) {
-      fields.add(org.apache.arrow.vector.types.pojo.Field.nullable(name,
-          org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE));
+      fields.add(
+          org.apache.arrow.vector.types.pojo.Field.nullable(
+              name, org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE));
     }
-    fields.add(org.apache.arrow.vector.types.pojo.Field.nullable("age",
-        new org.apache.arrow.vector.types.pojo.ArrowType.Int(32, true)));
-    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(fields);
+    fields.add(
+        org.apache.arrow.vector.types.pojo.Field.nullable(
+            "age", new org.apache.arrow.vector.types.pojo.ArrowType.Int(32, true)));
+    org.apache.arrow.vector.types.pojo.Schema schema =
+        new org.apache.arrow.vector.types.pojo.Schema(fields);
     List<Map<String, Object>> rows = new ArrayList<>();
-    Map<String, Object> ada = new HashMap<>(Map.of("kind", "node", "type", "Person", "key", "ada", "age", 36));
+    Map<String, Object> ada =
+        new HashMap<>(Map.of("kind", "node", "type", "Person", "key", "ada", "age", 36));
     ada.put("email", "ada@x.org");
     rows.add(ada);
     rows.add(Map.of("kind", "node", "type", "Person", "key", "bob"));
     rows.add(Map.of("kind", "edge", "type", "Knows", "from", "ada", "to", "bob"));
     Path dir = root.resolve("parquet-load");
     try (org.apache.arrow.vector.VectorSchemaRoot batch =
-            io.ingraft.storage.table.ArrowRows.toRoot(schema, rows, tables.allocator())) {
+        io.ingraft.storage.table.ArrowRows.toRoot(schema, rows, tables.allocator())) {
       java.io.ByteArrayOutputStream ipc = new java.io.ByteArrayOutputStream();
       try (var writer = new org.apache.arrow.vector.ipc.ArrowStreamWriter(batch, null, ipc)) {
         writer.start();
         writer.writeBatch();
         writer.end();
       }
-      try (var reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(
-          new java.io.ByteArrayInputStream(ipc.toByteArray()), tables.allocator())) {
-        org.apache.arrow.dataset.file.DatasetFileWriter.write(tables.allocator(), reader,
-            org.apache.arrow.dataset.file.FileFormat.PARQUET, dir.toUri().toString());
+      try (var reader =
+          new org.apache.arrow.vector.ipc.ArrowStreamReader(
+              new java.io.ByteArrayInputStream(ipc.toByteArray()), tables.allocator())) {
+        org.apache.arrow.dataset.file.DatasetFileWriter.write(
+            tables.allocator(),
+            reader,
+            org.apache.arrow.dataset.file.FileFormat.PARQUET,
+            dir.toUri().toString());
       }
     }
     Path file = root.resolve("people.parquet");
@@ -329,40 +433,77 @@ class GraphEngineTest {
       Files.move(files.findFirst().orElseThrow(), file);
     }
     long at = offset++;
-    BatchResult result = apply(new GraphEvent(G.value(), "pq", new SourcePosition(P, at), null,
-        new EventBody.Load(LoadMode.MERGE, null, null, file.toString())));
-    assertThat(result.events().get(0).status()).as(result.events().get(0).message()).isEqualTo(APPLIED);
-    assertThat(now().node("Person", "ada")).get().satisfies(r ->
-        assertThat(r).containsEntry("age", 36).containsEntry("email", "ada@x.org"));
+    BatchResult result =
+        apply(
+            new GraphEvent(
+                G.value(),
+                "pq",
+                new SourcePosition(P, at),
+                null,
+                new EventBody.Load(LoadMode.MERGE, null, null, file.toString())));
+    assertThat(result.events().get(0).status())
+        .as(result.events().get(0).message())
+        .isEqualTo(APPLIED);
+    assertThat(now().node("Person", "ada"))
+        .get()
+        .satisfies(r -> assertThat(r).containsEntry("age", 36).containsEntry("email", "ada@x.org"));
     assertThat(now().count("Person")).isEqualTo(2);
     assertThat(now().neighbours("Knows", "ada", GraphSnapshot.Direction.OUT))
-        .extracting(r -> r.get("name")).containsExactly("bob");
+        .extracting(r -> r.get("name"))
+        .containsExactly("bob");
   }
 
   @Test
   void schemaEvolutionAcceptedAndRejected() {
     apply(mutation(person("ada", 1, null)));
-    String evolved = SCHEMA.replace("email: String? @unique", "email: String? @unique\n  city: String?")
-        + "node City { name: String @key }\nedge LivesIn: Person -> City\n";
+    String evolved =
+        SCHEMA.replace("email: String? @unique", "email: String? @unique\n  city: String?")
+            + "node City { name: String @key }\nedge LivesIn: Person -> City\n";
     long at = offset++;
-    BatchResult accepted = apply(new GraphEvent(G.value(), "s1", new SourcePosition(P, at), null,
-        new EventBody.SchemaChange(evolved)));
-    assertThat(accepted.events().get(0).status()).as(accepted.events().get(0).message()).isEqualTo(APPLIED);
+    BatchResult accepted =
+        apply(
+            new GraphEvent(
+                G.value(),
+                "s1",
+                new SourcePosition(P, at),
+                null,
+                new EventBody.SchemaChange(evolved)));
+    assertThat(accepted.events().get(0).status())
+        .as(accepted.events().get(0).message())
+        .isEqualTo(APPLIED);
     GraphSnapshot s = now();
-    assertThat(s.node("Person", "ada")).get().satisfies(r -> assertThat(r).containsEntry("city", null));
-    apply(mutation(new Op.UpsertNode("City", Map.of("name", "paris")),
-        new Op.UpdateNode("Person", "ada", Map.of("city", "paris")),
-        new Op.InsertEdge("LivesIn", "ada", "paris", Map.of(), null)));
+    assertThat(s.node("Person", "ada"))
+        .get()
+        .satisfies(r -> assertThat(r).containsEntry("city", null));
+    apply(
+        mutation(
+            new Op.UpsertNode("City", Map.of("name", "paris")),
+            new Op.UpdateNode("Person", "ada", Map.of("city", "paris")),
+            new Op.InsertEdge("LivesIn", "ada", "paris", Map.of(), null)));
     assertThat(now().count("LivesIn")).isEqualTo(1);
-    assertThat(now().node("Person", "ada")).get().satisfies(r -> assertThat(r).containsEntry("city", "paris"));
+    assertThat(now().node("Person", "ada"))
+        .get()
+        .satisfies(r -> assertThat(r).containsEntry("city", "paris"));
 
     long at2 = offset++;
-    BatchResult rejected = apply(new GraphEvent(G.value(), "s2", new SourcePosition(P, at2), null,
-        new EventBody.SchemaChange(SCHEMA.replace("age: I32?", "age: String?"))));
+    BatchResult rejected =
+        apply(
+            new GraphEvent(
+                G.value(),
+                "s2",
+                new SourcePosition(P, at2),
+                null,
+                new EventBody.SchemaChange(SCHEMA.replace("age: I32?", "age: String?"))));
     assertThat(rejected.events().get(0).code()).isEqualTo(RejectionCode.INCOMPATIBLE_SCHEMA);
     long at3 = offset++;
-    BatchResult bad = apply(new GraphEvent(G.value(), "s3", new SourcePosition(P, at3), null,
-        new EventBody.SchemaChange("node {")));
+    BatchResult bad =
+        apply(
+            new GraphEvent(
+                G.value(),
+                "s3",
+                new SourcePosition(P, at3),
+                null,
+                new EventBody.SchemaChange("node {")));
     assertThat(bad.events().get(0).code()).isEqualTo(RejectionCode.BAD_SCHEMA);
     assertThat(bad.events().get(0).message()).contains("1:");
   }
@@ -389,15 +530,32 @@ class GraphEngineTest {
     GraphId other = GraphId.of("twin");
     engine.createGraph(other, SCHEMA);
     // Same content, other order, other batching.
-    engine.apply(other, List.of(
-        new GraphEvent("twin", "t1", null, null, new EventBody.Mutation(List.of(person("ada", 1, "a@x")))),
-        new GraphEvent("twin", "t2", null, null, new EventBody.Mutation(List.of(person("bob", 2, null),
-            new Op.InsertEdge("Knows", "ada", "bob", Map.of(), (String) now().edges("Knows", null).get(0).get("id")))))));
+    engine.apply(
+        other,
+        List.of(
+            new GraphEvent(
+                "twin", "t1", null, null, new EventBody.Mutation(List.of(person("ada", 1, "a@x")))),
+            new GraphEvent(
+                "twin",
+                "t2",
+                null,
+                null,
+                new EventBody.Mutation(
+                    List.of(
+                        person("bob", 2, null),
+                        new Op.InsertEdge(
+                            "Knows",
+                            "ada",
+                            "bob",
+                            Map.of(),
+                            (String) now().edges("Knows", null).get(0).get("id")))))));
     assertThat(export(engine.snapshot(other))).isEqualTo(export(now()));
-    assertThat(export(now())).doesNotContain("null").startsWith(
-        "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"ada\",\"props\":{\"age\":1,\"email\":\"a@x\"}}\n"
-        + "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"bob\",\"props\":{\"age\":2}}\n"
-        + "{\"kind\":\"edge\",\"type\":\"Knows\",\"id\":");
+    assertThat(export(now()))
+        .doesNotContain("null")
+        .startsWith(
+            "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"ada\",\"props\":{\"age\":1,\"email\":\"a@x\"}}\n"
+                + "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"bob\",\"props\":{\"age\":2}}\n"
+                + "{\"kind\":\"edge\",\"type\":\"Knows\",\"id\":");
   }
 
   @Test
@@ -419,22 +577,37 @@ class GraphEngineTest {
   @Test
   void badInputIsTypedAndChangesNothing() {
     long version = now().version();
-    BatchResult result = apply(
-        mutation(new Op.UpsertNode("Person", Map.of("name", "ada", "age", "old"))),
-        mutation(new Op.UpsertNode("Person", Map.of("name", "ada", "shoe", 42))),
-        mutation(new Op.UpsertNode("Person", Map.of("age", 3))),
-        mutation(new Op.UpsertNode("Person", Map.of("name", "x".repeat(2 << 20)))),
-        mutation(new Op.InsertEdge("Knows", null, "ada", Map.of(), null)),
-        mutation(new Op.UpsertNode("Knows", Map.of("name", "x"))));
-    assertThat(result.events()).extracting(EventResult::code).containsExactly(
-        RejectionCode.BAD_VALUE, RejectionCode.UNKNOWN_PROPERTY, RejectionCode.MISSING_KEY,
-        RejectionCode.BAD_VALUE, RejectionCode.MISSING_KEY, RejectionCode.UNKNOWN_TYPE);
+    BatchResult result =
+        apply(
+            mutation(new Op.UpsertNode("Person", Map.of("name", "ada", "age", "old"))),
+            mutation(new Op.UpsertNode("Person", Map.of("name", "ada", "shoe", 42))),
+            mutation(new Op.UpsertNode("Person", Map.of("age", 3))),
+            mutation(new Op.UpsertNode("Person", Map.of("name", "x".repeat(2 << 20)))),
+            mutation(new Op.InsertEdge("Knows", null, "ada", Map.of(), null)),
+            mutation(new Op.UpsertNode("Knows", Map.of("name", "x"))));
+    assertThat(result.events())
+        .extracting(EventResult::code)
+        .containsExactly(
+            RejectionCode.BAD_VALUE,
+            RejectionCode.UNKNOWN_PROPERTY,
+            RejectionCode.MISSING_KEY,
+            RejectionCode.BAD_VALUE,
+            RejectionCode.MISSING_KEY,
+            RejectionCode.UNKNOWN_TYPE);
     assertThat(now().count("Person")).isZero();
     assertThat(now().version()).isEqualTo(version + 1); // offsets only
 
     assertThatThrownBy(() -> GraphId.of("../../etc")).isInstanceOf(InvalidNameException.class);
-    BatchResult unknown = engine.apply(GraphId.of("nope"), List.of(new GraphEvent("nope", "x",
-        null, null, new EventBody.Mutation(List.of(person("a", 1, null))))));
+    BatchResult unknown =
+        engine.apply(
+            GraphId.of("nope"),
+            List.of(
+                new GraphEvent(
+                    "nope",
+                    "x",
+                    null,
+                    null,
+                    new EventBody.Mutation(List.of(person("a", 1, null))))));
     assertThat(unknown.events().get(0).code()).isEqualTo(RejectionCode.UNKNOWN_GRAPH);
     assertThat(store.list("graphs/nope/")).isEmpty();
   }
@@ -442,16 +615,32 @@ class GraphEngineTest {
   @Test
   void minimumCardinalityIsEnforcedForNewSourceNodes() {
     GraphId g = GraphId.of("strict");
-    engine.createGraph(g, "node E { id: String @key }\nnode D { id: String @key }\n"
-        + "edge In: E -> D @card(1..1)\n");
+    engine.createGraph(
+        g,
+        "node E { id: String @key }\nnode D { id: String @key }\n"
+            + "edge In: E -> D @card(1..1)\n");
     List<GraphEvent> events = new ArrayList<>();
-    events.add(new GraphEvent("strict", "a", null, null, new EventBody.Mutation(List.of(
-        new Op.UpsertNode("E", Map.of("id", "e1"))))));
-    events.add(new GraphEvent("strict", "b", null, null, new EventBody.Mutation(List.of(
-        new Op.UpsertNode("D", Map.of("id", "d1")), new Op.UpsertNode("E", Map.of("id", "e2")),
-        new Op.InsertEdge("In", "e2", "d1", Map.of(), null)))));
+    events.add(
+        new GraphEvent(
+            "strict",
+            "a",
+            null,
+            null,
+            new EventBody.Mutation(List.of(new Op.UpsertNode("E", Map.of("id", "e1"))))));
+    events.add(
+        new GraphEvent(
+            "strict",
+            "b",
+            null,
+            null,
+            new EventBody.Mutation(
+                List.of(
+                    new Op.UpsertNode("D", Map.of("id", "d1")),
+                    new Op.UpsertNode("E", Map.of("id", "e2")),
+                    new Op.InsertEdge("In", "e2", "d1", Map.of(), null)))));
     BatchResult result = engine.apply(g, events);
-    assertThat(result.events()).extracting(EventResult::code)
+    assertThat(result.events())
+        .extracting(EventResult::code)
         .containsExactly(RejectionCode.CARDINALITY, null);
   }
 }

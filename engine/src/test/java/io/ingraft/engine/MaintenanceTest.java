@@ -30,23 +30,27 @@ class MaintenanceTest {
   @Test
   void aTablePastTheThresholdIsCompactedBetweenBatchesWithoutChangingTheGraph() throws Exception {
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
-      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC(),
-          new MaintenancePolicy(4, 0.5, 1, 1000));
+      GraphEngine engine =
+          new GraphEngine(
+              store, tables, "w", Clock.systemUTC(), new MaintenancePolicy(4, 0.5, 1, 1000));
       engine.createGraph(g, "node N { id: String @key\n v: I64? }\n");
       List<Op> initial = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         initial.add(new Op.UpsertNode("N", Map.of("id", "n" + i, "v", 0)));
       }
-      engine.apply(g, List.of(new GraphEvent("g", "init", null, null, new EventBody.Mutation(initial))));
+      engine.apply(
+          g, List.of(new GraphEvent("g", "init", null, null, new EventBody.Mutation(initial))));
       // Each batch replaces ten other keys: a new fragment, and deletions in the first one.
       for (int batch = 1; batch <= 6; batch++) {
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
           ops.add(new Op.UpsertNode("N", Map.of("id", "n" + (batch * 10 + i), "v", batch)));
         }
-        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null, new EventBody.Mutation(ops))));
+        engine.apply(
+            g, List.of(new GraphEvent("g", "b" + batch, null, null, new EventBody.Mutation(ops))));
       }
       ManifestLog log = new ManifestLog(store, g);
       List<CommitKind> kinds = new ArrayList<>();
@@ -61,14 +65,28 @@ class MaintenanceTest {
       assertThat(stats.rows()).isEqualTo(100);
 
       // The graph is unchanged by compaction, and writes go on (the key index moved along).
-      assertThat(engine.snapshot(g).nodes("N", null, null)).hasSize(100)
-          .allSatisfy(row -> assertThat(row.get("v")).isEqualTo(
-              Long.parseLong(((String) row.get("id")).substring(1)) / 10 <= 6
-                  ? Long.parseLong(((String) row.get("id")).substring(1)) / 10 : 0L));
-      engine.apply(g, List.of(new GraphEvent("g", "last", null, null, new EventBody.Mutation(
-          List.of(new Op.UpsertNode("N", Map.of("id", "n0", "v", 99)))))));
+      assertThat(engine.snapshot(g).nodes("N", null, null))
+          .hasSize(100)
+          .allSatisfy(
+              row ->
+                  assertThat(row.get("v"))
+                      .isEqualTo(
+                          Long.parseLong(((String) row.get("id")).substring(1)) / 10 <= 6
+                              ? Long.parseLong(((String) row.get("id")).substring(1)) / 10
+                              : 0L));
+      engine.apply(
+          g,
+          List.of(
+              new GraphEvent(
+                  "g",
+                  "last",
+                  null,
+                  null,
+                  new EventBody.Mutation(
+                      List.of(new Op.UpsertNode("N", Map.of("id", "n0", "v", 99)))))));
       assertThat(engine.snapshot(g).count("N")).isEqualTo(100);
-      assertThat(engine.snapshot(g).node("N", "n0")).get()
+      assertThat(engine.snapshot(g).node("N", "n0"))
+          .get()
           .satisfies(r -> assertThat(r).containsEntry("v", 99L));
       StringWriter export = new StringWriter();
       engine.snapshot(g).export(export);
@@ -79,7 +97,8 @@ class MaintenanceTest {
   @Test
   void appendsAreCountedTowardsTheFragmentLimitAcrossCompactions() throws Exception {
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
       // Only the fragment count can trigger: appends delete nothing.
       MaintenancePolicy policy = new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 1000);
@@ -94,8 +113,8 @@ class MaintenanceTest {
         for (int i = 0; i < 10; i++) {
           ops.add(new Op.UpsertNode("N", Map.of("id", "n" + (batch * 10 + i), "v", batch)));
         }
-        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null,
-            new EventBody.Mutation(ops))));
+        engine.apply(
+            g, List.of(new GraphEvent("g", "b" + batch, null, null, new EventBody.Mutation(ops))));
         for (long v = before + 1; v <= log.require().version(); v++) {
           if (log.read(v).commit().kind() == CommitKind.MAINTENANCE) {
             compactedAfter.add(batch);
@@ -114,7 +133,8 @@ class MaintenanceTest {
   @Test
   void onlySmallFragmentsAreRewrittenAndLargeOnesStay() throws Exception {
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "maint-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphId g = GraphId.of("g");
       // Small is below 100 rows: the first batch's fragment (100 rows) is large.
       MaintenancePolicy policy = new MaintenancePolicy(3, 0.5, Long.MAX_VALUE, 100);
@@ -129,8 +149,8 @@ class MaintenanceTest {
         for (int i = 0; i < size; i++) {
           ops.add(new Op.UpsertNode("N", Map.of("id", "n" + next++, "v", batch)));
         }
-        engine.apply(g, List.of(new GraphEvent("g", "b" + batch, null, null,
-            new EventBody.Mutation(ops))));
+        engine.apply(
+            g, List.of(new GraphEvent("g", "b" + batch, null, null, new EventBody.Mutation(ops))));
       }
       // Past the limit of small fragments: they merged into one of 10 rows each, the large one
       // untouched. A rewrite of the whole table would leave a single fragment.
@@ -144,7 +164,8 @@ class MaintenanceTest {
       assertThat(stats.rows()).isEqualTo(rows);
       assertThat(pin.rowCount()).isEqualTo(rows);
       assertThat(engine.snapshot(g).count("N")).isEqualTo(rows);
-      assertThat(engine.snapshot(g).node("N", "n" + (rows - 1))).get()
+      assertThat(engine.snapshot(g).node("N", "n" + (rows - 1)))
+          .get()
           .satisfies(r -> assertThat(r).containsEntry("v", (long) limit + 1));
     }
   }
@@ -158,7 +179,8 @@ class MaintenanceTest {
       assertThat(limit).isBetween(64L, 96L);
       limits.add(limit);
     }
-    assertThat(limits).as("graphs fed alike do not all compact on the same batch")
+    assertThat(limits)
+        .as("graphs fed alike do not all compact on the same batch")
         .hasSizeGreaterThan(10);
     assertThat(MaintenancePolicy.OFF.fragmentLimit("any")).isEqualTo(Integer.MAX_VALUE);
   }

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * A zombie writes its sidecar just after the new owner's takeover swept the graph: only the
- * owner's next write, or {@link GraphEngine#recoverIfPending}, finds it.
+ * A zombie writes its sidecar just after the new owner's takeover swept the graph: only the owner's
+ * next write, or {@link GraphEngine#recoverIfPending}, finds it.
  */
 class RecoverIfPendingTest {
   static final GraphId G = GraphId.of("g");
@@ -35,20 +35,22 @@ class RecoverIfPendingTest {
   @Test
   void theOwnerSweepsAZombiesLateSidecarAndOtherwiseDoesNothing() throws Exception {
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "late-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphEngine owner = new GraphEngine(store, tables, "owner", Clock.systemUTC());
       // The zombie's sidecar write lets the owner take the graph over first: the zombie has
       // passed its epoch check, the owner's sweep finds nothing, then the sidecar lands.
       AtomicBoolean armed = new AtomicBoolean();
-      ObjectStore racing = new ForwardingObjectStore(store) {
-        @Override
-        public void putIfAbsent(String key, byte[] data) throws ObjectAlreadyExistsException {
-          if (key.contains("/_recovery/") && armed.getAndSet(false)) {
-            owner.takeOver(G);
-          }
-          super.putIfAbsent(key, data);
-        }
-      };
+      ObjectStore racing =
+          new ForwardingObjectStore(store) {
+            @Override
+            public void putIfAbsent(String key, byte[] data) throws ObjectAlreadyExistsException {
+              if (key.contains("/_recovery/") && armed.getAndSet(false)) {
+                owner.takeOver(G);
+              }
+              super.putIfAbsent(key, data);
+            }
+          };
       GraphEngine zombie = new GraphEngine(racing, tables, "zombie", Clock.systemUTC());
       zombie.createGraph(G, "node N { id: String @key }\n");
       armed.set(true);
@@ -65,8 +67,14 @@ class RecoverIfPendingTest {
       assertThat(sidecars.list(G)).isEmpty();
       Manifest after = log.require();
       assertThat(after.version()).isGreaterThan(before.version());
-      after.tables().values().forEach(pin ->
-          assertThat(tables.headVersion(pin.path())).as(pin.path()).isEqualTo(pin.version()));
+      after
+          .tables()
+          .values()
+          .forEach(
+              pin ->
+                  assertThat(tables.headVersion(pin.path()))
+                      .as(pin.path())
+                      .isEqualTo(pin.version()));
 
       // Nothing pending: nothing read but the listing, nothing published.
       assertThat(owner.recoverIfPending(G)).isEmpty();
@@ -90,7 +98,11 @@ class RecoverIfPendingTest {
   }
 
   private static GraphEvent upsert(String id, long offset) {
-    return new GraphEvent(G.value(), "e" + offset, new SourcePosition("log:0", offset), null,
+    return new GraphEvent(
+        G.value(),
+        "e" + offset,
+        new SourcePosition("log:0", offset),
+        null,
         new EventBody.Mutation(List.of(new Op.UpsertNode("N", Map.of("id", id)))));
   }
 }

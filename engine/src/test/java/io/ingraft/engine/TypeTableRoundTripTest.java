@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TypeTableRoundTripTest {
   /** One property of every type; every key type, and {@code @unique} on a String. */
-  static final String PROPS = """
+  static final String PROPS =
+      """
         s: String?
         b: Bool?
         i32: I32?
@@ -62,9 +63,16 @@ class TypeTableRoundTripTest {
         lblob: [Blob]?
         le: [enum(a, b)]?
       """;
-  static final String SCHEMA = "node Thing {\n  k: String @key\n  u: String? @unique\n" + PROPS
-      + "}\nnode Big { n: I64 @key\n" + PROPS + "}\nnode Small { n: I32 @key }\n"
-      + "edge Rel: Thing -> Thing {\n" + PROPS + "}\nedge Link: Big -> Small\n";
+
+  static final String SCHEMA =
+      "node Thing {\n  k: String @key\n  u: String? @unique\n"
+          + PROPS
+          + "}\nnode Big { n: I64 @key\n"
+          + PROPS
+          + "}\nnode Small { n: I32 @key }\n"
+          + "edge Rel: Thing -> Thing {\n"
+          + PROPS
+          + "}\nedge Link: Big -> Small\n";
 
   /** A value of every property, in the JSON form events carry and exports write. */
   static Map<String, Object> all() {
@@ -94,12 +102,23 @@ class TypeTableRoundTripTest {
   }
 
   /** Keys that must survive every filter: quotes, backslashes and NUL at start, middle and end. */
-  static final List<String> KEYS = List.of("plain", "it's", "''", "back\\slash", "\\",
-      "\u0000start", "mid\u0000dle", "end\u0000", "\\'\u0000\"", "x' OR '1'='1", "%_*",
-      "emoji \uD83D\uDE00 and \u00e9", "\uD83D\uDE00\u0000");
+  static final List<String> KEYS =
+      List.of(
+          "plain",
+          "it's",
+          "''",
+          "back\\slash",
+          "\\",
+          "\u0000start",
+          "mid\u0000dle",
+          "end\u0000",
+          "\\'\u0000\"",
+          "x' OR '1'='1",
+          "%_*",
+          "emoji \uD83D\uDE00 and \u00e9",
+          "\uD83D\uDE00\u0000");
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
   private ObjectStore store;
   private TableStore tables;
   private GraphEngine engine;
@@ -110,9 +129,16 @@ class TypeTableRoundTripTest {
   void setUp() {
     store = new LocalObjectStore(root.resolve("data"));
     tables = new TableStore(store);
-    engine = new GraphEngine(store, tables, "w", Clock.systemUTC(), MaintenancePolicy.DEFAULT,
-        new LoadSources(List.of(new LoadRoot.Directory(root.resolve("loads").toString())),
-            LoadLimits.DEFAULT));
+    engine =
+        new GraphEngine(
+            store,
+            tables,
+            "w",
+            Clock.systemUTC(),
+            MaintenancePolicy.DEFAULT,
+            new LoadSources(
+                List.of(new LoadRoot.Directory(root.resolve("loads").toString())),
+                LoadLimits.DEFAULT));
   }
 
   @AfterEach
@@ -159,19 +185,29 @@ class TypeTableRoundTripTest {
     engine.createGraph(g, SCHEMA);
     Map<String, Object> all = all();
     // Upsert with everything, upsert with nothing but the key (every list absent), edges.
-    applied(g, mutation(new Op.UpsertNode("Thing", with(all, "k", "t1")),
-        new Op.UpsertNode("Thing", Map.of("k", "t2")),
-        new Op.UpsertNode("Big", with(all, "n", Long.MAX_VALUE)),
-        new Op.UpsertNode("Small", Map.of("n", Integer.MIN_VALUE)),
-        new Op.InsertEdge("Rel", "t1", "t2", all, "r1"),
-        new Op.InsertEdge("Link", Long.MAX_VALUE, Integer.MIN_VALUE, Map.of(), "l1")));
+    applied(
+        g,
+        mutation(
+            new Op.UpsertNode("Thing", with(all, "k", "t1")),
+            new Op.UpsertNode("Thing", Map.of("k", "t2")),
+            new Op.UpsertNode("Big", with(all, "n", Long.MAX_VALUE)),
+            new Op.UpsertNode("Small", Map.of("n", Integer.MIN_VALUE)),
+            new Op.InsertEdge("Rel", "t1", "t2", all, "r1"),
+            new Op.InsertEdge("Link", Long.MAX_VALUE, Integer.MIN_VALUE, Map.of(), "l1")));
     // Update sets every property of the bare node.
     applied(g, mutation(new Op.UpdateNode("Thing", "t2", all)));
     // Inline loads in every mode.
-    applied(g, new EventBody.Load(LoadMode.APPEND, Map.of("Thing", List.of(with(all, "k", "t3"))),
-        Map.of("Rel", List.of(with(with(all, "from", "t3"), "to", "t1"))), null));
-    applied(g, new EventBody.Load(LoadMode.MERGE, Map.of("Thing", List.of(with(all, "k", "t4"))),
-        Map.of(), null));
+    applied(
+        g,
+        new EventBody.Load(
+            LoadMode.APPEND,
+            Map.of("Thing", List.of(with(all, "k", "t3"))),
+            Map.of("Rel", List.of(with(with(all, "from", "t3"), "to", "t1"))),
+            null));
+    applied(
+        g,
+        new EventBody.Load(
+            LoadMode.MERGE, Map.of("Thing", List.of(with(all, "k", "t4"))), Map.of(), null));
     GraphSnapshot s = engine.snapshot(g);
     assertThat(s.count("Thing")).isEqualTo(4);
     String exported = export(g);
@@ -185,8 +221,10 @@ class TypeTableRoundTripTest {
     // Overwrite replaces a type's rows with the same values.
     GraphId overwritten = GraphId.of("types-overwrite");
     engine.createGraph(overwritten, SCHEMA);
-    applied(overwritten, new EventBody.Load(LoadMode.OVERWRITE,
-        Map.of("Thing", List.of(with(all, "k", "t1"))), Map.of(), null));
+    applied(
+        overwritten,
+        new EventBody.Load(
+            LoadMode.OVERWRITE, Map.of("Thing", List.of(with(all, "k", "t1"))), Map.of(), null));
     assertThat(JSON.readTree(export(overwritten).split("\n")[0]).get("props")).isEqualTo(expected);
 
     // The export, loaded from a file in every mode, rebuilds an equal graph.
@@ -219,13 +257,15 @@ class TypeTableRoundTripTest {
 
   /** The nodes of {@code type} as a Parquet file: kind, type, key, then the stored columns. */
   private Path writeParquet(GraphId graph, String type, Path dir) throws Exception {
-    io.ingraft.engine.schema.GraphSchema schema = io.ingraft.engine.schema.GraphSchema.parse(SCHEMA);
+    io.ingraft.engine.schema.GraphSchema schema =
+        io.ingraft.engine.schema.GraphSchema.parse(SCHEMA);
     io.ingraft.engine.schema.NodeType node = schema.nodeType(type).orElseThrow();
     String keyName = node.key().name();
     List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
     for (String name : List.of("kind", "type", "key")) {
-      fields.add(org.apache.arrow.vector.types.pojo.Field.nullable(name,
-          org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE));
+      fields.add(
+          org.apache.arrow.vector.types.pojo.Field.nullable(
+              name, org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE));
     }
     for (org.apache.arrow.vector.types.pojo.Field f :
         new io.ingraft.engine.schema.SchemaCatalog(schema).nodeSchema(node).getFields()) {
@@ -243,18 +283,22 @@ class TypeTableRoundTripTest {
     }
     Path out = dir.resolve("parquet-out");
     var arrowSchema = new org.apache.arrow.vector.types.pojo.Schema(fields);
-    try (var batch = io.ingraft.storage.table.ArrowRows.toRoot(arrowSchema, rows,
-        tables.allocator())) {
+    try (var batch =
+        io.ingraft.storage.table.ArrowRows.toRoot(arrowSchema, rows, tables.allocator())) {
       java.io.ByteArrayOutputStream ipc = new java.io.ByteArrayOutputStream();
       try (var writer = new org.apache.arrow.vector.ipc.ArrowStreamWriter(batch, null, ipc)) {
         writer.start();
         writer.writeBatch();
         writer.end();
       }
-      try (var reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(
-          new java.io.ByteArrayInputStream(ipc.toByteArray()), tables.allocator())) {
-        org.apache.arrow.dataset.file.DatasetFileWriter.write(tables.allocator(), reader,
-            org.apache.arrow.dataset.file.FileFormat.PARQUET, out.toUri().toString());
+      try (var reader =
+          new org.apache.arrow.vector.ipc.ArrowStreamReader(
+              new java.io.ByteArrayInputStream(ipc.toByteArray()), tables.allocator())) {
+        org.apache.arrow.dataset.file.DatasetFileWriter.write(
+            tables.allocator(),
+            reader,
+            org.apache.arrow.dataset.file.FileFormat.PARQUET,
+            out.toUri().toString());
       }
     }
     Path file = dir.resolve(type + ".parquet");
@@ -271,22 +315,39 @@ class TypeTableRoundTripTest {
     for (String key : KEYS) {
       // Insert, then upsert again (finds the old row by key), update (by key), unique check.
       applied(g, mutation(new Op.UpsertNode("Thing", Map.of("k", key, "u", "u-" + key))));
-      applied(g, mutation(new Op.UpsertNode("Thing", Map.of("k", key, "u", "u-" + key,
-          "s", "again"))));
+      applied(
+          g, mutation(new Op.UpsertNode("Thing", Map.of("k", key, "u", "u-" + key, "s", "again"))));
       applied(g, mutation(new Op.UpdateNode("Thing", key, Map.of("i32", 7))));
-      applied(g, mutation(new Op.UpsertNode("Thing", Map.of("k", "to-" + key)),
-          new Op.InsertEdge("Rel", key, "to-" + key, Map.of(), "edge-" + key),
-          new Op.InsertEdge("Rel", "to-" + key, key, Map.of(), null)));
+      applied(
+          g,
+          mutation(
+              new Op.UpsertNode("Thing", Map.of("k", "to-" + key)),
+              new Op.InsertEdge("Rel", key, "to-" + key, Map.of(), "edge-" + key),
+              new Op.InsertEdge("Rel", "to-" + key, key, Map.of(), null)));
     }
     GraphSnapshot s = engine.snapshot(g);
     for (String key : KEYS) {
-      assertThat(s.node("Thing", key)).as(key).get().satisfies(row -> assertThat(row)
-          .containsEntry("s", "again").containsEntry("i32", 7).containsEntry("u", "u-" + key));
+      assertThat(s.node("Thing", key))
+          .as(key)
+          .get()
+          .satisfies(
+              row ->
+                  assertThat(row)
+                      .containsEntry("s", "again")
+                      .containsEntry("i32", 7)
+                      .containsEntry("u", "u-" + key));
     }
     // A second node with a taken @unique value is refused, whatever the value holds.
     for (String key : KEYS) {
-      BatchResult dup = engine.apply(g, List.of(event(g, mutation(new Op.UpsertNode("Thing",
-          Map.of("k", "dup-" + key, "u", "u-" + key))))));
+      BatchResult dup =
+          engine.apply(
+              g,
+              List.of(
+                  event(
+                      g,
+                      mutation(
+                          new Op.UpsertNode(
+                              "Thing", Map.of("k", "dup-" + key, "u", "u-" + key))))));
       assertThat(dup.events().get(0).code()).as(key).isEqualTo(RejectionCode.UNIQUENESS);
     }
     for (String key : KEYS) {
@@ -297,11 +358,15 @@ class TypeTableRoundTripTest {
     assertThat(s.count("Thing")).isEqualTo(KEYS.size());
     assertThat(s.count("Rel")).isZero();
     // What has no UTF-8 form is refused when it comes in, never stored changed.
-    for (Op op : List.of(new Op.UpsertNode("Thing", Map.of("k", "lone\uD800")),
-        new Op.UpsertNode("Thing", Map.of("k", "ok", "s", "\uDC00")),
-        new Op.InsertEdge("Rel", "plain", "plain", Map.of(), "id\uD800"))) {
+    for (Op op :
+        List.of(
+            new Op.UpsertNode("Thing", Map.of("k", "lone\uD800")),
+            new Op.UpsertNode("Thing", Map.of("k", "ok", "s", "\uDC00")),
+            new Op.InsertEdge("Rel", "plain", "plain", Map.of(), "id\uD800"))) {
       BatchResult refused = engine.apply(g, List.of(event(g, mutation(op))));
-      assertThat(refused.events().get(0).code()).as(op.toString()).isEqualTo(RejectionCode.BAD_VALUE);
+      assertThat(refused.events().get(0).code())
+          .as(op.toString())
+          .isEqualTo(RejectionCode.BAD_VALUE);
     }
   }
 }

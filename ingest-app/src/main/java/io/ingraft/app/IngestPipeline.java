@@ -2,6 +2,11 @@ package io.ingraft.app;
 
 import io.ingraft.app.cdc.CdcTopics;
 import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.http.StatusReport;
+import io.ingraft.app.http.StatusServer;
+import io.ingraft.app.metrics.GraphView;
+import io.ingraft.app.metrics.LagProbe;
+import io.ingraft.app.metrics.PipelineMeters;
 import io.ingraft.app.topology.IngestTopology;
 import io.ingraft.app.topology.TopicSetup;
 import io.ingraft.app.writer.GraphWriter;
@@ -12,24 +17,6 @@ import io.ingraft.events.RestSchemaRegistry;
 import io.ingraft.events.SchemaRegistry;
 import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
-import java.net.URI;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.time.Instant;
-import io.ingraft.app.http.StatusReport;
-import io.ingraft.app.http.StatusServer;
-import io.ingraft.app.metrics.GraphView;
-import io.ingraft.app.metrics.LagProbe;
-import io.ingraft.app.metrics.PipelineMeters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -41,22 +28,35 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.streams.ThreadMetadata;
-import org.apache.kafka.streams.TaskMetadata;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Both stages of the pipeline in one process: the Streams topology (stage 1) and the graph
- * writer (stage 2), over one storage root. {@link #start()} creates missing topics, claims a
- * Streams state directory of its own ({@link StateSlot}) and starts both; {@link #close()} stops the writer first (it finishes or drops its in-flight batches and
- * commits only published work), then the topology, then storage. {@code close()} is safe to call
- * more than once.
+ * Both stages of the pipeline in one process: the Streams topology (stage 1) and the graph writer
+ * (stage 2), over one storage root. {@link #start()} creates missing topics, claims a Streams state
+ * directory of its own ({@link StateSlot}) and starts both; {@link #close()} stops the writer first
+ * (it finishes or drops its in-flight batches and commits only published work), then the topology,
+ * then storage. {@code close()} is safe to call more than once.
  *
  * <p>It is also what the HTTP endpoint ({@link StatusServer}) shows: its metrics (a Prometheus
  * registry with the pipeline's own meters, Kafka Streams', the Kafka clients' and the JVM's),
@@ -80,6 +80,7 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
   private volatile GraphWriter writer;
   private StateSlot stateSlot;
   private volatile boolean closed;
+
   /** Whether the writer is held by {@link #pauseWriter()} (also before it exists). */
   private boolean writerHeld;
 
@@ -93,7 +94,8 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     meters.bind(new UptimeMetrics());
     meters.bind(new FileDescriptorMetrics());
     Gauge.builder("ingraft.ready", this, p -> p.ready() ? 1 : 0)
-        .description("1 while /health/ready answers 200").register(registry);
+        .description("1 while /health/ready answers 200")
+        .register(registry);
   }
 
   /** Creates missing topics, then starts stage 1 and stage 2. */
@@ -117,37 +119,60 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     store = ObjectStore.open(config.storage());
     tables = new TableStore(store);
     loadBuckets = new LoadBuckets(config);
-    engine = new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC(),
-        MaintenancePolicy.DEFAULT, loadBuckets.sources(), meters);
-    SchemaRegistry registry = config.schemaRegistryUrl() == null ? null
-        : new RestSchemaRegistry(URI.create(config.schemaRegistryUrl()));
+    engine =
+        new GraphEngine(
+            store,
+            tables,
+            config.writer().id(),
+            Clock.systemUTC(),
+            MaintenancePolicy.DEFAULT,
+            loadBuckets.sources(),
+            meters);
+    SchemaRegistry registry =
+        config.schemaRegistryUrl() == null
+            ? null
+            : new RestSchemaRegistry(URI.create(config.schemaRegistryUrl()));
     stateSlot = StateSlot.claim(config.stateDir(), config.applicationId());
     Properties streamsProps = IngestTopology.streamsProps(config);
     streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateSlot.directory().toString());
     streamsProps.put(IngestTopology.LISTENER_CONFIG, meters.topology());
-    streams = new KafkaStreams(IngestTopology.build(config, registry, meters.topology()),
-        streamsProps);
+    streams =
+        new KafkaStreams(IngestTopology.build(config, registry, meters.topology()), streamsProps);
     streams.setUncaughtExceptionHandler(IngestTopology.uncaughtExceptionHandler());
     meters.bind(new KafkaStreamsMetrics(streams));
     streams.start();
-    writer = new GraphWriter(config, engine, Clock.systemUTC(),
-        GraphWriter.Options.of(config.writer().timing()), meters);
+    writer =
+        new GraphWriter(
+            config,
+            engine,
+            Clock.systemUTC(),
+            GraphWriter.Options.of(config.writer().timing()),
+            meters);
     if (writerHeld) {
       writer.pauseConsumption();
     }
     writer.start();
-    lag = new LagProbe(admin, config.applicationId(), config.writer().groupId(),
-        this::stageOnePartitions, meters, config.monitoring().lagInterval());
-    LOG.info("pipeline started: storage {}, brokers {}, writer {}, Streams state {}",
-        store.describe(), config.bootstrapServers(), config.writer().id(),
+    lag =
+        new LagProbe(
+            admin,
+            config.applicationId(),
+            config.writer().groupId(),
+            this::stageOnePartitions,
+            meters,
+            config.monitoring().lagInterval());
+    LOG.info(
+        "pipeline started: storage {}, brokers {}, writer {}, Streams state {}",
+        store.describe(),
+        config.bootstrapServers(),
+        config.writer().id(),
         stateSlot.directory());
   }
 
   /**
-   * Pauses stage 1 (Kafka Streams' {@code pause()}): it stops processing, so events queue up in
-   * the producer topics; what it already processed still commits. Its linger sweep pauses too,
-   * so a graph's batch that is open stays open until {@link #resumeTopology()}; the writer goes
-   * on with the sealed batches in the graph log. Used to build a backlog on purpose (the pipeline
+   * Pauses stage 1 (Kafka Streams' {@code pause()}): it stops processing, so events queue up in the
+   * producer topics; what it already processed still commits. Its linger sweep pauses too, so a
+   * graph's batch that is open stays open until {@link #resumeTopology()}; the writer goes on with
+   * the sealed batches in the graph log. Used to build a backlog on purpose (the pipeline
    * benchmark's preload) or to hold intake during an operation.
    */
   public synchronized void pauseTopology() {
@@ -173,8 +198,8 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
 
   /**
    * Holds the writer's consumption of the graph log (stage 1 goes on), so that the writer falls
-   * behind on purpose; see {@link GraphWriter#pauseConsumption()}. Called before
-   * {@link #start()}, the writer starts held: it joins its group and takes nothing over.
+   * behind on purpose; see {@link GraphWriter#pauseConsumption()}. Called before {@link #start()},
+   * the writer starts held: it joins its group and takes nothing over.
    */
   public synchronized void pauseWriter() {
     writerHeld = true;
@@ -226,7 +251,9 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
   public boolean live() {
     KafkaStreams s = streams;
     GraphWriter w = writer;
-    return closed || s == null || w == null
+    return closed
+        || s == null
+        || w == null
         || (w.isRunning() && s.state().isRunningOrRebalancing());
   }
 
@@ -240,8 +267,13 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     KafkaStreams s = streams;
     GraphWriter w = writer;
     LagProbe probe = lag;
-    return !closed && s != null && s.state() == KafkaStreams.State.RUNNING && w != null
-        && w.isRunning() && probe != null && probe.writerTookOver();
+    return !closed
+        && s != null
+        && s.state() == KafkaStreams.State.RUNNING
+        && w != null
+        && w.isRunning()
+        && probe != null
+        && probe.writerTookOver();
   }
 
   @Override
@@ -251,27 +283,40 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     List<StatusReport.Graph> graphs = new ArrayList<>();
     for (GraphView graph : meters.ownedGraphs()) {
       Long partitionLag = writerLags.get(graph.partition());
-      graphs.add(new StatusReport.Graph(graph.graph(), graph.partition().toString(),
-          graph.version(), partitionLag == null ? -1 : partitionLag, graph.backlogEvents(),
-          graph.freshness() == null ? null : graph.freshness().toMillis(),
-          graph.lastPublish()));
+      graphs.add(
+          new StatusReport.Graph(
+              graph.graph(),
+              graph.partition().toString(),
+              graph.version(),
+              partitionLag == null ? -1 : partitionLag,
+              graph.backlogEvents(),
+              graph.freshness() == null ? null : graph.freshness().toMillis(),
+              graph.lastPublish()));
     }
     graphs.sort(Comparator.comparing(StatusReport.Graph::graph));
     KafkaStreams s = streams;
     GraphWriter w = writer;
-    return new StatusReport(config.writer().id(), ready(),
-        new StatusReport.StageOne(s == null ? "NOT_STARTED" : s.state().name(),
-            names(stageOnePartitions()), stageOneLag()),
-        new StatusReport.Writer(w != null && w.isRunning(),
-            names(meters.writerAssignment().keySet()), writerLag(),
+    return new StatusReport(
+        config.writer().id(),
+        ready(),
+        new StatusReport.StageOne(
+            s == null ? "NOT_STARTED" : s.state().name(),
+            names(stageOnePartitions()),
+            stageOneLag()),
+        new StatusReport.Writer(
+            w != null && w.isRunning(),
+            names(meters.writerAssignment().keySet()),
+            writerLag(),
             probe != null && probe.writerTookOver()),
-        graphs, stoppedGraphs(), Instant.now());
+        graphs,
+        stoppedGraphs(),
+        Instant.now());
   }
 
   /**
-   * The graphs the writer stopped until an operator acts ({@link WriterStats#stoppedGraphs()}),
-   * the one place the status page, {@code /api/status} and {@code ingraft_graph_stopped} learn
-   * them from.
+   * The graphs the writer stopped until an operator acts ({@link WriterStats#stoppedGraphs()}), the
+   * one place the status page, {@code /api/status} and {@code ingraft_graph_stopped} learn them
+   * from.
    */
   private List<StatusReport.StoppedGraph> stoppedGraphs() {
     GraphWriter w = writer;
@@ -279,8 +324,13 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
       return List.of();
     }
     List<StatusReport.StoppedGraph> stopped = new ArrayList<>();
-    w.stats().stoppedGraphs().forEach((graph, why) -> stopped.add(new StatusReport.StoppedGraph(
-        graph, why.code(), why.message(), why.action(), why.since())));
+    w.stats()
+        .stoppedGraphs()
+        .forEach(
+            (graph, why) ->
+                stopped.add(
+                    new StatusReport.StoppedGraph(
+                        graph, why.code(), why.message(), why.action(), why.since())));
     stopped.sort(Comparator.comparing(StatusReport.StoppedGraph::graph));
     return stopped;
   }
@@ -320,7 +370,10 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
 
   /** Whether both stages are still running. */
   public synchronized boolean isRunning() {
-    return !closed && writer != null && writer.isRunning() && streams.state().isRunningOrRebalancing();
+    return !closed
+        && writer != null
+        && writer.isRunning()
+        && streams.state().isRunningOrRebalancing();
   }
 
   @Override
@@ -338,8 +391,9 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     if (streams != null) {
       // Leave the group on a deliberate stop, so a restarted stage 1 does not wait out the
       // session timeout of its old member before it gets partitions.
-      streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
-          .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+      streams.close(
+          CloseOptions.timeout(Duration.ofSeconds(30))
+              .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
     if (stateSlot != null) {
       stateSlot.close();

@@ -11,9 +11,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The object stores of the S3 buckets that load roots name, opened with the storage's own S3
- * client settings (endpoint, region, addressing, credentials) and closed together, and the
- * {@link LoadSources} the engine reads load files through.
+ * The object stores of the S3 buckets that load roots name, opened with the storage's own S3 client
+ * settings (endpoint, region, addressing, credentials) and closed together, and the {@link
+ * LoadSources} the engine reads load files through.
  */
 final class LoadBuckets implements AutoCloseable {
   private final Map<String, ObjectStore> stores = new HashMap<>();
@@ -23,9 +23,17 @@ final class LoadBuckets implements AutoCloseable {
     StorageConfig storage = config.storage();
     for (LoadRoot root : config.loads().roots()) {
       if (root instanceof LoadRoot.Bucket bucket) {
-        stores.computeIfAbsent(bucket.bucket(), name -> new S3ObjectStore(new StorageConfig(
-            URI.create("s3://" + name), storage.s3Endpoint(), storage.s3Region(),
-            storage.s3PathStyle(), storage.s3AccessKey(), storage.s3SecretKey())));
+        stores.computeIfAbsent(
+            bucket.bucket(),
+            name ->
+                new S3ObjectStore(
+                    new StorageConfig(
+                        URI.create("s3://" + name),
+                        storage.s3Endpoint(),
+                        storage.s3Region(),
+                        storage.s3PathStyle(),
+                        storage.s3AccessKey(),
+                        storage.s3SecretKey())));
       }
     }
     this.sources = new LoadSources(config.loads().roots(), config.loads().limits(), stores);

@@ -12,13 +12,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The directory of one running pipeline's Kafka Streams state: the first free slot
- * {@code <ingraft.state-dir>/<application id>/instance-<n>}, held by a file lock on
- * {@code instance-<n>.lock} while the pipeline runs. Several instances with the same
- * configuration on one host each get their own (Streams refuses to share one: "Unable to
- * initialize state"), and a restarted instance takes the lowest free slot, usually the one it
- * had, so it finds its state (a clean stop leaves checkpoints) instead of restoring it from the
- * changelog topics. The operating system drops the lock of a process that dies, even killed.
+ * The directory of one running pipeline's Kafka Streams state: the first free slot {@code
+ * <ingraft.state-dir>/<application id>/instance-<n>}, held by a file lock on {@code
+ * instance-<n>.lock} while the pipeline runs. Several instances with the same configuration on one
+ * host each get their own (Streams refuses to share one: "Unable to initialize state"), and a
+ * restarted instance takes the lowest free slot, usually the one it had, so it finds its state (a
+ * clean stop leaves checkpoints) instead of restoring it from the changelog topics. The operating
+ * system drops the lock of a process that dies, even killed.
  */
 public final class StateSlot implements AutoCloseable {
   /** More instances of one application than this on one host is a configuration mistake. */
@@ -62,8 +62,8 @@ public final class StateSlot implements AutoCloseable {
   }
 
   private static StateSlot tryLock(Path directory, Path lockFile) throws IOException {
-    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();

@@ -3,8 +3,8 @@ package io.ingraft.app;
 import java.nio.file.Path;
 
 /**
- * Every Streams state slot under a state directory is held by a running instance (see
- * {@link StateSlot}): far more instances of one application on one host than makes sense.
+ * Every Streams state slot under a state directory is held by a running instance (see {@link
+ * StateSlot}): far more instances of one application on one host than makes sense.
  */
 public final class StateSlotsExhaustedException extends AppException {
   private static final long serialVersionUID = 1L;
@@ -12,8 +12,13 @@ public final class StateSlotsExhaustedException extends AppException {
   private final int slots;
 
   StateSlotsExhaustedException(Path parent, int slots) {
-    super("all " + slots + " Streams state slots under " + parent + " are held by running "
-        + "instances");
+    super(
+        "all "
+            + slots
+            + " Streams state slots under "
+            + parent
+            + " are held by running "
+            + "instances");
     this.parent = parent;
     this.slots = slots;
   }

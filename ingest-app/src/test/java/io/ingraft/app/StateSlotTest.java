@@ -12,8 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
  * applications never compete for slots.
  */
 class StateSlotTest {
-  @TempDir
-  Path base;
+  @TempDir Path base;
 
   @Test
   void instancesOfOneApplicationGetTheirOwnSlotAndAReleasedOneIsReusedFirst() {

@@ -8,10 +8,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Everything one operation will make visible in a single manifest publish: the staged table
- * writes, plus the rest of the manifest change (schema switch, dropped tables, source offsets,
- * commit record). {@link GuardedCommit} turns it into table commits and one publish, under a
- * sidecar.
+ * Everything one operation will make visible in a single manifest publish: the staged table writes,
+ * plus the rest of the manifest change (schema switch, dropped tables, source offsets, commit
+ * record). {@link GuardedCommit} turns it into table commits and one publish, under a sidecar.
  */
 public record CommitPlan(
     SidecarKind kind,

@@ -1,12 +1,12 @@
 package io.ingraft.recovery;
 
 import com.github.f4b6a3.ulid.UlidCreator;
+import io.ingraft.storage.manifest.FencedException;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
-import io.ingraft.storage.manifest.FencedException;
 import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.TableStore;
 import java.time.Clock;
@@ -30,6 +30,7 @@ public final class GuardedCommit {
 
   /** Transaction property keys written into every Lance commit the protocol makes. */
   public static final String PROP_GRAPH = "ingraft.graph";
+
   public static final String PROP_OPERATION = "ingraft.operation";
   public static final String PROP_EPOCH = "ingraft.epoch";
   public static final String PROP_WRITER = "ingraft.writer";
@@ -50,8 +51,8 @@ public final class GuardedCommit {
    *
    * @return the published manifest version
    * @throws FencedException if another owner claimed the graph (the sidecar stays for its sweep)
-   * @throws TableMovedException if a table moved under the plan; thrown before any
-   *     effect when detected up front
+   * @throws TableMovedException if a table moved under the plan; thrown before any effect when
+   *     detected up front
    */
   public Manifest commit(ManifestLog log, Manifest base, WriterEpoch writer, CommitPlan plan) {
     Failpoints.hit(Failpoints.AFTER_STAGING);
@@ -66,12 +67,28 @@ public final class GuardedCommit {
     String operationId = UlidCreator.getMonotonicUlid().toString();
     List<SidecarTable> intent = new ArrayList<>();
     for (TableWrite write : plan.writes()) {
-      intent.add(new SidecarTable(write.key(), write.staged().table(),
-          write.staged().readVersion(), UUID.randomUUID()));
+      intent.add(
+          new SidecarTable(
+              write.key(),
+              write.staged().table(),
+              write.staged().readVersion(),
+              UUID.randomUUID()));
     }
-    Sidecar sidecar = new Sidecar(Sidecar.FORMAT, operationId, log.graph().value(), plan.kind(),
-        writer.writerId(), writer.epoch(), base.version(), clock.instant(), intent, plan.schema(),
-        plan.removeTables(), plan.sources(), plan.commit().withOperationId(operationId));
+    Sidecar sidecar =
+        new Sidecar(
+            Sidecar.FORMAT,
+            operationId,
+            log.graph().value(),
+            plan.kind(),
+            writer.writerId(),
+            writer.epoch(),
+            base.version(),
+            clock.instant(),
+            intent,
+            plan.schema(),
+            plan.removeTables(),
+            plan.sources(),
+            plan.commit().withOperationId(operationId));
     sidecars.write(sidecar);
     Failpoints.hit(Failpoints.AFTER_SIDECAR_WRITE);
 
@@ -79,12 +96,13 @@ public final class GuardedCommit {
     for (int i = 0; i < plan.writes().size(); i++) {
       TableWrite write = plan.writes().get(i);
       SidecarTable table = intent.get(i);
-      long version = tables.commit(write.staged(), table.transactionId(),
-          properties(sidecar, table.key()));
+      long version =
+          tables.commit(write.staged(), table.transactionId(), properties(sidecar, table.key()));
       // The staged write knows exactly how many rows it adds and deletes: no need to reopen the
       // table for its count.
       long before = base.table(table.key()).map(TablePin::rowCount).orElse(0L);
-      change.pin(table.key(), new TablePin(table.path(), version, before + write.staged().rowDelta()));
+      change.pin(
+          table.key(), new TablePin(table.path(), version, before + write.staged().rowDelta()));
       if (i < plan.writes().size() - 1) {
         Failpoints.hit(Failpoints.BETWEEN_TABLE_COMMITS);
       }
@@ -97,7 +115,10 @@ public final class GuardedCommit {
     Manifest published = log.publish(base, change.build());
     Failpoints.hit(Failpoints.AFTER_PUBLISH);
     sidecars.deleteQuietly(log.graph(), operationId);
-    LOG.debug("graph {}: operation {} published version {}", log.graph(), operationId,
+    LOG.debug(
+        "graph {}: operation {} published version {}",
+        log.graph(),
+        operationId,
         published.version());
     return published;
   }
@@ -115,8 +136,8 @@ public final class GuardedCommit {
 
   /**
    * A HEAD ahead of its pin is uncovered drift (a zombie's commit, a crash the sweep has not seen):
-   * committing on top of it would publish foreign rows. Refuse before any effect; the owner's
-   * sweep repairs it.
+   * committing on top of it would publish foreign rows. Refuse before any effect; the owner's sweep
+   * repairs it.
    */
   private void requireHeadsAtPins(CommitPlan plan) {
     for (TableWrite write : plan.writes()) {
@@ -138,8 +159,13 @@ public final class GuardedCommit {
       }
       long pinned = base.table(write.key()).map(TablePin::version).orElse(0L);
       if (write.staged().readVersion() != pinned) {
-        throw new IllegalArgumentException("table " + write.key() + " was staged against version "
-            + write.staged().readVersion() + " but the base manifest pins " + pinned);
+        throw new IllegalArgumentException(
+            "table "
+                + write.key()
+                + " was staged against version "
+                + write.staged().readVersion()
+                + " but the base manifest pins "
+                + pinned);
       }
     }
   }

@@ -34,15 +34,20 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class RecoveryAudit {
   public static final TableKey TABLE = TableKey.of("_audit/recoveries");
 
-  static final Schema SCHEMA = new Schema(List.of(
-      Field.notNullable("operation_id", ArrowType.Utf8.INSTANCE),
-      Field.notNullable("kind", ArrowType.Utf8.INSTANCE),
-      Field.notNullable("decision", ArrowType.Utf8.INSTANCE),
-      Field.notNullable("tables_json", ArrowType.Utf8.INSTANCE),
-      Field.notNullable("epoch", new ArrowType.Int(64, true)),
-      Field.notNullable("writer", ArrowType.Utf8.INSTANCE),
-      new Field("recovered_at", FieldType.notNullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null),
-      Field.notNullable("manifest_version", new ArrowType.Int(64, true))));
+  static final Schema SCHEMA =
+      new Schema(
+          List.of(
+              Field.notNullable("operation_id", ArrowType.Utf8.INSTANCE),
+              Field.notNullable("kind", ArrowType.Utf8.INSTANCE),
+              Field.notNullable("decision", ArrowType.Utf8.INSTANCE),
+              Field.notNullable("tables_json", ArrowType.Utf8.INSTANCE),
+              Field.notNullable("epoch", new ArrowType.Int(64, true)),
+              Field.notNullable("writer", ArrowType.Utf8.INSTANCE),
+              new Field(
+                  "recovered_at",
+                  FieldType.notNullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")),
+                  null),
+              Field.notNullable("manifest_version", new ArrowType.Int(64, true))));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,8 +80,14 @@ public final class RecoveryAudit {
     try (VectorSchemaRoot batch = ArrowRows.toRoot(SCHEMA, List.of(row), tables.allocator())) {
       staged = tables.stageAppend(path, head, batch);
     }
-    tables.commit(staged, UUID.randomUUID(), Map.of(GuardedCommit.PROP_GRAPH, graph.value(),
-        GuardedCommit.PROP_OPERATION, record.operationId()));
+    tables.commit(
+        staged,
+        UUID.randomUUID(),
+        Map.of(
+            GuardedCommit.PROP_GRAPH,
+            graph.value(),
+            GuardedCommit.PROP_OPERATION,
+            record.operationId()));
   }
 
   /** Every audit row of the graph, oldest first (empty if nothing was ever recovered). */
@@ -86,22 +97,33 @@ public final class RecoveryAudit {
       return List.of();
     }
     List<AuditRecord> records = new ArrayList<>();
-    for (Map<String, Object> row : tables.readRows(path, tables.headVersion(path), ScanSpec.all())) {
-      records.add(new AuditRecord((String) row.get("operation_id"), (String) row.get("kind"),
-          RecoveryDecision.valueOf((String) row.get("decision")),
-          fromJson((String) row.get("tables_json")), (Long) row.get("epoch"),
-          (String) row.get("writer"), (Instant) row.get("recovered_at"),
-          (Long) row.get("manifest_version")));
+    for (Map<String, Object> row :
+        tables.readRows(path, tables.headVersion(path), ScanSpec.all())) {
+      records.add(
+          new AuditRecord(
+              (String) row.get("operation_id"),
+              (String) row.get("kind"),
+              RecoveryDecision.valueOf((String) row.get("decision")),
+              fromJson((String) row.get("tables_json")),
+              (Long) row.get("epoch"),
+              (String) row.get("writer"),
+              (Instant) row.get("recovered_at"),
+              (Long) row.get("manifest_version")));
     }
-    records.sort(java.util.Comparator.comparing(AuditRecord::recoveredAt)
-        .thenComparing(AuditRecord::operationId));
+    records.sort(
+        java.util.Comparator.comparing(AuditRecord::recoveredAt)
+            .thenComparing(AuditRecord::operationId));
     return records;
   }
 
   private boolean contains(String path, long version, String operationId) {
     // Operation ids are ULIDs (Crockford base32): safe to inline in the filter.
-    return !tables.readRows(path, version,
-        ScanSpec.where("operation_id = '" + operationId + "'").withColumns("operation_id")).isEmpty();
+    return !tables
+        .readRows(
+            path,
+            version,
+            ScanSpec.where("operation_id = '" + operationId + "'").withColumns("operation_id"))
+        .isEmpty();
   }
 
   private static String toJson(List<TableOutcome> outcomes) {
@@ -114,7 +136,7 @@ public final class RecoveryAudit {
 
   private static List<TableOutcome> fromJson(String json) {
     try {
-      return JSON.readValue(json, new TypeReference<List<TableOutcome>>() { });
+      return JSON.readValue(json, new TypeReference<List<TableOutcome>>() {});
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable audit row: " + json, e);
     }

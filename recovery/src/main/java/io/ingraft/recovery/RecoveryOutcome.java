@@ -7,8 +7,12 @@ import java.util.List;
  *
  * @param manifestVersion the manifest version that reflects the outcome
  */
-public record RecoveryOutcome(String operationId, String kind, RecoveryDecision decision,
-    List<TableOutcome> tables, long manifestVersion) {
+public record RecoveryOutcome(
+    String operationId,
+    String kind,
+    RecoveryDecision decision,
+    List<TableOutcome> tables,
+    long manifestVersion) {
 
   public RecoveryOutcome {
     tables = List.copyOf(tables);

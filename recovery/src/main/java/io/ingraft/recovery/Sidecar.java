@@ -10,11 +10,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The recorded intent of one in-flight operation, written before its first effect
- * ({@code graphs/<id>/_recovery/<operationId>.json}) and deleted after its manifest publish. It
- * holds everything the sweep needs to finish or undo the operation on its own: the tables with
- * their pinned versions and pre-minted transaction uuids, and the whole intended manifest change
- * except the pins, which are derived from what actually got committed.
+ * The recorded intent of one in-flight operation, written before its first effect ({@code
+ * graphs/<id>/_recovery/<operationId>.json}) and deleted after its manifest publish. It holds
+ * everything the sweep needs to finish or undo the operation on its own: the tables with their
+ * pinned versions and pre-minted transaction uuids, and the whole intended manifest change except
+ * the pins, which are derived from what actually got committed.
  *
  * @param format sidecar format version; only {@link #FORMAT} is understood
  * @param operationId a ULID: unique, and sorting by it sorts by creation time

@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * JSON form of a {@link Sidecar}. The {@code format} field is checked first and any other value
- * is refused: a sidecar decides whether data is rolled forward or back, so it is never guessed at.
+ * JSON form of a {@link Sidecar}. The {@code format} field is checked first and any other value is
+ * refused: a sidecar decides whether data is rolled forward or back, so it is never guessed at.
  */
 public final class SidecarCodec {
   private final ObjectMapper mapper = StrictJsonMapper.create();
@@ -35,9 +35,13 @@ public final class SidecarCodec {
     }
     JsonNode format = tree.get("format");
     if (format == null || !format.isInt() || format.intValue() != Sidecar.FORMAT) {
-      throw new SidecarFormatException(key, "unknown format "
-          + (format == null ? "(missing)" : format.toString()) + ", this reader knows format "
-          + Sidecar.FORMAT, null);
+      throw new SidecarFormatException(
+          key,
+          "unknown format "
+              + (format == null ? "(missing)" : format.toString())
+              + ", this reader knows format "
+              + Sidecar.FORMAT,
+          null);
     }
     CommitInfo.readAbsentOptionalFields(tree.get("commit"));
     try {

@@ -60,7 +60,8 @@ public final class SidecarStore {
       store.delete(key);
       return true;
     } catch (RuntimeException e) {
-      LOG.warn("could not delete sidecar {} (the next sweep will finish it): {}", key, e.toString());
+      LOG.warn(
+          "could not delete sidecar {} (the next sweep will finish it): {}", key, e.toString());
       return false;
     }
   }

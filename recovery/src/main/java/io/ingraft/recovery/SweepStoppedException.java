@@ -11,10 +11,19 @@ public final class SweepStoppedException extends RecoveryException {
   private final long head;
   private final long pinned;
 
-  public SweepStoppedException(String graph, String operationId, String table, long head, long pinned) {
-    super("graph " + graph + (operationId == null ? "" : " operation " + operationId) + ": table "
-        + table + " HEAD " + head + " is below its published pin " + pinned
-        + "; recovery stopped, the sidecar is kept for an operator");
+  public SweepStoppedException(
+      String graph, String operationId, String table, long head, long pinned) {
+    super(
+        "graph "
+            + graph
+            + (operationId == null ? "" : " operation " + operationId)
+            + ": table "
+            + table
+            + " HEAD "
+            + head
+            + " is below its published pin "
+            + pinned
+            + "; recovery stopped, the sidecar is kept for an operator");
     this.graph = graph;
     this.operationId = operationId;
     this.table = table;

@@ -28,7 +28,8 @@ record TableState(SidecarTable table, long head, long pinned, long committedAt) 
     if (committedAt >= 0) {
       // pinned == 0: a table the operation created, staged over whatever orphan was there.
       return committedAt == head && (pinned == table.expectedVersion() || pinned == 0)
-          ? Status.COMMITTED : Status.MOVED;
+          ? Status.COMMITTED
+          : Status.MOVED;
     }
     return head == pinned ? Status.NOT_COMMITTED : Status.MOVED;
   }

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The crash matrix: a batch is interrupted at every commit-protocol failpoint, either by an
  * injected exception in this JVM or by halting a child JVM, and then a new owner takes the graph
  * over. The graph must equal "batch applied exactly once" (roll forward) or "batch not applied"
- * (roll back) exactly as the decision rule says, with no sidecar left, one audit row, a next
- * write that succeeds, and a second sweep that changes nothing.
+ * (roll back) exactly as the decision rule says, with no sidecar left, one audit row, a next write
+ * that succeeds, and a second sweep that changes nothing.
  */
 class CrashMatrixTest {
   private Path root;
@@ -62,8 +62,8 @@ class CrashMatrixTest {
       Failpoints.arm(failpoint, Failpoints.Action.THROW);
       WriterEpoch owner = writer.log.require().writer();
       assertThatThrownBy(() -> writer.applyBatch(owner, 2))
-          .isInstanceOfSatisfying(InjectedFailureException.class,
-              e -> assertThat(e.failpoint()).isEqualTo(failpoint));
+          .isInstanceOfSatisfying(
+              InjectedFailureException.class, e -> assertThat(e.failpoint()).isEqualTo(failpoint));
       Failpoints.disarmAll();
     }
     verifyRecovery(expected);
@@ -71,9 +71,16 @@ class CrashMatrixTest {
 
   @ParameterizedTest(name = "{0} (halt child JVM) -> {1}")
   @MethodSource("commitFailpoints")
-  void haltedChildJvmInTheCommitProtocol(String failpoint, RecoveryDecision expected) throws Exception {
-    ChildJvm.Result child = ChildJvm.run(CrashingWriterMain.class,
-        Map.of(Failpoints.SYSTEM_PROPERTY, failpoint + "=halt"), 120, root.toString(), "apply", "2");
+  void haltedChildJvmInTheCommitProtocol(String failpoint, RecoveryDecision expected)
+      throws Exception {
+    ChildJvm.Result child =
+        ChildJvm.run(
+            CrashingWriterMain.class,
+            Map.of(Failpoints.SYSTEM_PROPERTY, failpoint + "=halt"),
+            120,
+            root.toString(),
+            "apply",
+            "2");
     assertThat(child.exitCode()).as(child.output()).isEqualTo(Failpoints.HALT_STATUS);
     verifyRecovery(expected);
   }
@@ -81,15 +88,19 @@ class CrashMatrixTest {
   /** Sweep failpoints: the interrupted commit and whether the sweep then rolls forward or back. */
   static Stream<Arguments> sweepFailpoints() {
     return Stream.of(
-        Arguments.of(Failpoints.SWEEP_BEFORE_PUBLISH, Failpoints.AFTER_TABLE_COMMITS, ROLLED_FORWARD),
-        Arguments.of(Failpoints.SWEEP_AFTER_PUBLISH, Failpoints.AFTER_TABLE_COMMITS, ROLLED_FORWARD),
+        Arguments.of(
+            Failpoints.SWEEP_BEFORE_PUBLISH, Failpoints.AFTER_TABLE_COMMITS, ROLLED_FORWARD),
+        Arguments.of(
+            Failpoints.SWEEP_AFTER_PUBLISH, Failpoints.AFTER_TABLE_COMMITS, ROLLED_FORWARD),
         Arguments.of(Failpoints.SWEEP_AFTER_RESTORE, Failpoints.BETWEEN_TABLE_COMMITS, ROLLED_BACK),
-        Arguments.of(Failpoints.SWEEP_AFTER_PUBLISH, Failpoints.BETWEEN_TABLE_COMMITS, ROLLED_BACK));
+        Arguments.of(
+            Failpoints.SWEEP_AFTER_PUBLISH, Failpoints.BETWEEN_TABLE_COMMITS, ROLLED_BACK));
   }
 
   @ParameterizedTest(name = "sweep {0} (throw) after {1} -> {2}")
   @MethodSource("sweepFailpoints")
-  void injectedFailureInsideTheSweep(String sweepPoint, String commitPoint, RecoveryDecision expected) {
+  void injectedFailureInsideTheSweep(
+      String sweepPoint, String commitPoint, RecoveryDecision expected) {
     interruptBatchTwo(commitPoint);
     try (TwoTableGraph sweeper = new TwoTableGraph(root)) {
       Failpoints.arm(sweepPoint, Failpoints.Action.THROW);
@@ -102,11 +113,16 @@ class CrashMatrixTest {
 
   @ParameterizedTest(name = "sweep {0} (halt child JVM) after {1} -> {2}")
   @MethodSource("sweepFailpoints")
-  void haltedChildJvmInsideTheSweep(String sweepPoint, String commitPoint, RecoveryDecision expected)
-      throws Exception {
+  void haltedChildJvmInsideTheSweep(
+      String sweepPoint, String commitPoint, RecoveryDecision expected) throws Exception {
     interruptBatchTwo(commitPoint);
-    ChildJvm.Result child = ChildJvm.run(CrashingWriterMain.class,
-        Map.of(Failpoints.SYSTEM_PROPERTY, sweepPoint + "=halt"), 120, root.toString(), "sweep");
+    ChildJvm.Result child =
+        ChildJvm.run(
+            CrashingWriterMain.class,
+            Map.of(Failpoints.SYSTEM_PROPERTY, sweepPoint + "=halt"),
+            120,
+            root.toString(),
+            "sweep");
     assertThat(child.exitCode()).as(child.output()).isEqualTo(Failpoints.HALT_STATUS);
     verifyRecovery(expected);
   }
@@ -116,7 +132,8 @@ class CrashMatrixTest {
     interruptBatchTwo(Failpoints.AFTER_TABLE_COMMITS);
     try (TwoTableGraph owner = new TwoTableGraph(root)) {
       RecoverySweep.TakeOver takeOver = owner.sweep.takeOver(owner.log, "writer-2");
-      assertThat(takeOver.outcomes()).singleElement()
+      assertThat(takeOver.outcomes())
+          .singleElement()
           .satisfies(o -> assertThat(o.decision()).isEqualTo(ROLLED_FORWARD));
       // The events of batch 2 are visible exactly once.
       assertThat(owner.state()).isEqualTo(TwoTableGraph.expectedAfter(2));
@@ -125,7 +142,8 @@ class CrashMatrixTest {
       assertThat(owner.state()).isEqualTo(TwoTableGraph.expectedAfter(3));
       assertThat(owner.tables.exists(owner.path("nodes/A").replace("nodes/A", "_audit/recoveries")))
           .isTrue();
-      assertThat(owner.audit.read(TwoTableGraph.GRAPH)).singleElement()
+      assertThat(owner.audit.read(TwoTableGraph.GRAPH))
+          .singleElement()
           .satisfies(r -> assertThat(r.decision()).isEqualTo(ROLLED_FORWARD));
     }
   }
@@ -134,7 +152,8 @@ class CrashMatrixTest {
     try (TwoTableGraph writer = new TwoTableGraph(root)) {
       Failpoints.arm(failpoint, Failpoints.Action.THROW);
       WriterEpoch owner = writer.log.require().writer();
-      assertThatThrownBy(() -> writer.applyBatch(owner, 2)).isInstanceOf(InjectedFailureException.class);
+      assertThatThrownBy(() -> writer.applyBatch(owner, 2))
+          .isInstanceOf(InjectedFailureException.class);
       Failpoints.disarmAll();
     }
   }

@@ -5,13 +5,12 @@ import java.nio.file.Path;
 
 /**
  * The child-JVM side of the crash matrix: opens the graph under {@code args[0]} like a writer
- * process and either applies batch {@code args[2]} as the current owner ({@code args[1]} =
- * {@code apply}) or takes the graph over and sweeps ({@code sweep}). A failpoint armed through
- * {@code -Dingraft.failpoints=<name>=halt} stops it dead in the middle.
+ * process and either applies batch {@code args[2]} as the current owner ({@code args[1]} = {@code
+ * apply}) or takes the graph over and sweeps ({@code sweep}). A failpoint armed through {@code
+ * -Dingraft.failpoints=<name>=halt} stops it dead in the middle.
  */
 public final class CrashingWriterMain {
-  private CrashingWriterMain() {
-  }
+  private CrashingWriterMain() {}
 
   public static void main(String[] args) {
     try (TwoTableGraph graph = new TwoTableGraph(Path.of(args[0]))) {

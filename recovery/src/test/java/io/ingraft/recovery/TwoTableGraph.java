@@ -31,17 +31,19 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * A small graph with two tables, opened the way a writer process opens it, for the crash matrix.
  * Batch {@code n} upserts the five rows {@code a0..a4} of table A with {@code v = n} and appends
- * five new rows {@code b<n>-0..4} to table B, and advances source {@code log:0} to {@code 10n}.
- * So after batches 1..k exactly once: A = five rows with v = k, B = 5k rows, next offset 10k.
+ * five new rows {@code b<n>-0..4} to table B, and advances source {@code log:0} to {@code 10n}. So
+ * after batches 1..k exactly once: A = five rows with v = k, B = 5k rows, next offset 10k.
  */
 final class TwoTableGraph implements AutoCloseable {
   static final GraphId GRAPH = GraphId.of("crash");
   static final String A = "nodes/A";
   static final String B = "nodes/B";
   static final String SOURCE = "log:0";
-  static final Schema SCHEMA = new Schema(List.of(
-      Field.notNullable("id", ArrowType.Utf8.INSTANCE),
-      Field.notNullable("v", new ArrowType.Int(64, true))));
+  static final Schema SCHEMA =
+      new Schema(
+          List.of(
+              Field.notNullable("id", ArrowType.Utf8.INSTANCE),
+              Field.notNullable("v", new ArrowType.Int(64, true))));
 
   final ObjectStore store;
   final TableStore tables;
@@ -69,8 +71,8 @@ final class TwoTableGraph implements AutoCloseable {
   /** Creates both tables and the graph's first manifest version (epoch 0). */
   void create() {
     WriterEpoch creator = new WriterEpoch("creator", 0);
-    ManifestChange.Builder change = ManifestChange.builder(creator,
-        CommitInfo.of(CommitKind.CREATE, "create", "test"));
+    ManifestChange.Builder change =
+        ManifestChange.builder(creator, CommitInfo.of(CommitKind.CREATE, "create", "test"));
     for (String key : List.of(A, B)) {
       long v = tables.create(path(key), SCHEMA, "id");
       change.pin(key, new TablePin(path(key), v, 0));
@@ -99,9 +101,14 @@ final class TwoTableGraph implements AutoCloseable {
     try (VectorSchemaRoot rows = ArrowRows.toRoot(SCHEMA, bRows, tables.allocator())) {
       b = tables.stageAppend(path(B), base.table(B).orElseThrow().version(), rows);
     }
-    return new CommitPlan(SidecarKind.MUTATION, List.of(new TableWrite(A, a), new TableWrite(B, b)),
-        null, null, Map.of(SOURCE, 10L * n),
-        new CommitInfo(CommitKind.MUTATION, "batch-" + n, 10, 10L * (n - 1), 10L * n - 1, "test", false));
+    return new CommitPlan(
+        SidecarKind.MUTATION,
+        List.of(new TableWrite(A, a), new TableWrite(B, b)),
+        null,
+        null,
+        Map.of(SOURCE, 10L * n),
+        new CommitInfo(
+            CommitKind.MUTATION, "batch-" + n, 10, 10L * (n - 1), 10L * n - 1, "test", false));
   }
 
   /** The published state, read through the latest manifest's pins only. */
@@ -140,8 +147,8 @@ final class TwoTableGraph implements AutoCloseable {
     return new State(a, b, 10L * k, a.size(), 5L * k);
   }
 
-  record State(Map<String, Long> a, List<String> b, long nextOffset, long aRowCount, long bRowCount) {
-  }
+  record State(
+      Map<String, Long> a, List<String> b, long nextOffset, long aRowCount, long bRowCount) {}
 
   @Override
   public void close() {

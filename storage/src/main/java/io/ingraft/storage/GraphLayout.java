@@ -1,8 +1,9 @@
 package io.ingraft.storage;
 
 /**
- * Where each part of one graph lives under the storage root (docs/storage.md, "Layout of one graph"). Every object key the
- * project writes for a graph is computed here, so the layout is written down exactly once.
+ * Where each part of one graph lives under the storage root (docs/storage.md, "Layout of one
+ * graph"). Every object key the project writes for a graph is computed here, so the layout is
+ * written down exactly once.
  */
 public record GraphLayout(GraphId graph) {
   /** Number of digits of a manifest file name: zero padding makes name order version order. */
@@ -29,7 +30,8 @@ public record GraphLayout(GraphId graph) {
       return -1;
     }
     String digits = manifestKey.substring(manifestDir().length(), manifestKey.length() - 5);
-    if (digits.length() != MANIFEST_VERSION_DIGITS || !digits.chars().allMatch(Character::isDigit)) {
+    if (digits.length() != MANIFEST_VERSION_DIGITS
+        || !digits.chars().allMatch(Character::isDigit)) {
       return -1;
     }
     return Long.parseLong(digits);

@@ -1,8 +1,8 @@
 package io.ingraft.storage;
 
 /**
- * A graph id, type name or table key that is not allowed. Thrown before any I/O, so nothing on
- * disk has changed when a caller sees it.
+ * A graph id, type name or table key that is not allowed. Thrown before any I/O, so nothing on disk
+ * has changed when a caller sees it.
  */
 public final class InvalidNameException extends StorageException {
   private final String kind;

@@ -40,8 +40,13 @@ public final class StopRecords {
     try {
       return Optional.of(json.readValue(bytes, StopRecord.class));
     } catch (IOException e) {
-      return Optional.of(new StopRecord("UNREADABLE_STOP_RECORD", e.getMessage(),
-          "remove " + key(graph) + " once the graph is fixed", java.time.Instant.EPOCH, ""));
+      return Optional.of(
+          new StopRecord(
+              "UNREADABLE_STOP_RECORD",
+              e.getMessage(),
+              "remove " + key(graph) + " once the graph is fixed",
+              java.time.Instant.EPOCH,
+              ""));
     }
   }
 

@@ -11,8 +11,8 @@ import java.util.Optional;
  * validated at start-up; an error names the offending key.
  *
  * <p>Property keys: {@code storage.root} (a path, {@code file:} URI or {@code s3://bucket/prefix}),
- * {@code storage.s3.endpoint}, {@code storage.s3.region}, {@code storage.s3.path-style},
- * {@code storage.s3.access-key}, {@code storage.s3.secret-key}.
+ * {@code storage.s3.endpoint}, {@code storage.s3.region}, {@code storage.s3.path-style}, {@code
+ * storage.s3.access-key}, {@code storage.s3.secret-key}.
  */
 public record StorageConfig(
     URI root,
@@ -37,7 +37,8 @@ public record StorageConfig(
       throw new InvalidConfigException(ROOT, root.toString(), "scheme must be file or s3");
     }
     if ("s3".equals(root.getScheme()) && (root.getHost() == null || root.getHost().isEmpty())) {
-      throw new InvalidConfigException(ROOT, root.toString(), "must name a bucket: s3://bucket/prefix");
+      throw new InvalidConfigException(
+          ROOT, root.toString(), "must name a bucket: s3://bucket/prefix");
     }
     if (s3AccessKey.isPresent() != s3SecretKey.isPresent()) {
       throw new InvalidConfigException(S3_ACCESS_KEY, "", "access key and secret key go together");
@@ -46,16 +47,31 @@ public record StorageConfig(
 
   /** A local directory root. */
   public static StorageConfig local(Path dir) {
-    return new StorageConfig(dir.toAbsolutePath().toUri(), Optional.empty(), "us-east-1", true,
-        Optional.empty(), Optional.empty());
+    return new StorageConfig(
+        dir.toAbsolutePath().toUri(),
+        Optional.empty(),
+        "us-east-1",
+        true,
+        Optional.empty(),
+        Optional.empty());
   }
 
   /** An S3 root reached through an explicit endpoint (s3proxy, MinIO, a VPC endpoint). */
-  public static StorageConfig s3(String bucket, String prefix, URI endpoint, String region,
-      String accessKey, String secretKey) {
+  public static StorageConfig s3(
+      String bucket,
+      String prefix,
+      URI endpoint,
+      String region,
+      String accessKey,
+      String secretKey) {
     String p = prefix == null || prefix.isEmpty() ? "" : "/" + stripSlashes(prefix);
-    return new StorageConfig(URI.create("s3://" + bucket + p), Optional.of(endpoint), region, true,
-        Optional.of(accessKey), Optional.of(secretKey));
+    return new StorageConfig(
+        URI.create("s3://" + bucket + p),
+        Optional.of(endpoint),
+        region,
+        true,
+        Optional.of(accessKey),
+        Optional.of(secretKey));
   }
 
   /** Builds and validates a config from properties (see the class doc for the keys). */
@@ -66,28 +82,38 @@ public record StorageConfig(
     }
     URI root;
     try {
-      root = rootText.contains("://") || rootText.startsWith("file:")
-          ? URI.create(rootText) : Path.of(rootText).toAbsolutePath().toUri();
+      root =
+          rootText.contains("://") || rootText.startsWith("file:")
+              ? URI.create(rootText)
+              : Path.of(rootText).toAbsolutePath().toUri();
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigException(ROOT, rootText, "is not a path or URI: " + e.getMessage());
     }
-    Optional<URI> endpoint = Optional.ofNullable(props.get(S3_ENDPOINT)).map(text -> {
-      try {
-        URI uri = URI.create(text);
-        if (uri.getScheme() == null || uri.getHost() == null) {
-          throw new IllegalArgumentException("needs scheme and host");
-        }
-        return uri;
-      } catch (IllegalArgumentException e) {
-        throw new InvalidConfigException(S3_ENDPOINT, text, "is not an http(s) URI: " + e.getMessage());
-      }
-    });
+    Optional<URI> endpoint =
+        Optional.ofNullable(props.get(S3_ENDPOINT))
+            .map(
+                text -> {
+                  try {
+                    URI uri = URI.create(text);
+                    if (uri.getScheme() == null || uri.getHost() == null) {
+                      throw new IllegalArgumentException("needs scheme and host");
+                    }
+                    return uri;
+                  } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigException(
+                        S3_ENDPOINT, text, "is not an http(s) URI: " + e.getMessage());
+                  }
+                });
     String pathStyle = props.getOrDefault(S3_PATH_STYLE, "true");
     if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
       throw new InvalidConfigException(S3_PATH_STYLE, pathStyle, "must be true or false");
     }
-    return new StorageConfig(root, endpoint, props.getOrDefault(S3_REGION, "us-east-1"),
-        Boolean.parseBoolean(pathStyle), Optional.ofNullable(props.get(S3_ACCESS_KEY)),
+    return new StorageConfig(
+        root,
+        endpoint,
+        props.getOrDefault(S3_REGION, "us-east-1"),
+        Boolean.parseBoolean(pathStyle),
+        Optional.ofNullable(props.get(S3_ACCESS_KEY)),
         Optional.ofNullable(props.get(S3_SECRET_KEY)));
   }
 

@@ -2,8 +2,8 @@ package io.ingraft.storage;
 
 /**
  * A storage fault: the disk or the object store failed an operation (I/O error, network error,
- * unexpected status). The outcome of a write that failed this way may be unknown, so callers
- * must not clean up intent records (sidecars) on this error.
+ * unexpected status). The outcome of a write that failed this way may be unknown, so callers must
+ * not clean up intent records (sidecars) on this error.
  */
 public final class StorageIoException extends StorageException {
   private final String location;

@@ -3,9 +3,9 @@ package io.ingraft.storage;
 import java.util.regex.Pattern;
 
 /**
- * The name of a table inside a graph, as the manifest lists it: {@code nodes/Person},
- * {@code edges/WorksAt} or {@code _audit/recoveries}. It maps to the Lance dataset
- * {@code graphs/<id>/<key>.lance}.
+ * The name of a table inside a graph, as the manifest lists it: {@code nodes/Person}, {@code
+ * edges/WorksAt} or {@code _audit/recoveries}. It maps to the Lance dataset {@code
+ * graphs/<id>/<key>.lance}.
  */
 public record TableKey(String value) {
   private static final Pattern RULE =
@@ -13,7 +13,9 @@ public record TableKey(String value) {
 
   public TableKey {
     if (value == null || !RULE.matcher(value).matches()) {
-      throw new InvalidNameException("table key", String.valueOf(value),
+      throw new InvalidNameException(
+          "table key",
+          String.valueOf(value),
           "must be nodes/<Type>, edges/<Type> or _audit/<name>");
     }
   }

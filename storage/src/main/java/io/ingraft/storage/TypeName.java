@@ -7,8 +7,8 @@ package io.ingraft.storage;
 public record TypeName(String value) {
   public TypeName {
     if (!NameRules.isName(value)) {
-      throw new InvalidNameException("type name", String.valueOf(value),
-          "must match " + NameRules.NAME);
+      throw new InvalidNameException(
+          "type name", String.valueOf(value), "must match " + NameRules.NAME);
     }
   }
 

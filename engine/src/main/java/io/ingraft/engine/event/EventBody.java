@@ -23,11 +23,15 @@ public sealed interface EventBody {
 
   /**
    * Rows of node and edge types, inline or from a JSON-lines file ({@code uri}), with a mode:
-   * {@code APPEND} (a key collision rejects the event), {@code MERGE} (upsert) or
-   * {@code OVERWRITE} (the listed types' contents are replaced).
+   * {@code APPEND} (a key collision rejects the event), {@code MERGE} (upsert) or {@code OVERWRITE}
+   * (the listed types' contents are replaced).
    */
-  record Load(LoadMode mode, Map<String, List<Map<String, Object>>> nodes,
-      Map<String, List<Map<String, Object>>> edges, String uri) implements EventBody {
+  record Load(
+      LoadMode mode,
+      Map<String, List<Map<String, Object>>> nodes,
+      Map<String, List<Map<String, Object>>> edges,
+      String uri)
+      implements EventBody {
     public Load {
       Objects.requireNonNull(mode, "mode");
       nodes = nodes == null ? Map.of() : nodes;

@@ -36,8 +36,8 @@ public sealed interface Op {
   }
 
   /**
-   * Inserts an edge (or replaces the edge with the same id). Without an id, the id is derived
-   * from the event id and the operation's index, so a replay produces the same id.
+   * Inserts an edge (or replaces the edge with the same id). Without an id, the id is derived from
+   * the event id and the operation's index, so a replay produces the same id.
    */
   record InsertEdge(String type, Object from, Object to, Map<String, Object> props, String id)
       implements Op {

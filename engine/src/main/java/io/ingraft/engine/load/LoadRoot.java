@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * A place load files may come from, named by the operator ({@code ingraft.load.roots}): a local
  * directory or an {@code s3://bucket/prefix}. A root may contain the segment {@code {graph}},
- * replaced by the loading event's graph id, so that each graph (tenant) reads only its own
- * folder. A file is inside a root when its path (or key) lies strictly below the root's.
+ * replaced by the loading event's graph id, so that each graph (tenant) reads only its own folder.
+ * A file is inside a root when its path (or key) lies strictly below the root's.
  */
 public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
   /** The segment replaced by the graph id. */
@@ -39,10 +39,13 @@ public sealed interface LoadRoot permits LoadRoot.Directory, LoadRoot.Bucket {
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException("not a valid s3:// URI");
       }
-      if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getPort() != -1
-          || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-        throw new IllegalArgumentException("must be s3://bucket/prefix, without user, port,"
-            + " query or fragment");
+      if (uri.getHost() == null
+          || uri.getRawUserInfo() != null
+          || uri.getPort() != -1
+          || uri.getRawQuery() != null
+          || uri.getRawFragment() != null) {
+        throw new IllegalArgumentException(
+            "must be s3://bucket/prefix, without user, port," + " query or fragment");
       }
       String prefix = stripSlashes(uri.getPath() == null ? "" : uri.getPath());
       checkSegments(prefix, root);

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A load file that {@link LoadSources} allowed: a regular local file (its real path, inside a
- * root) or an object of a configured bucket. {@link #uri()} is the event's own text, the only
- * name of the file that errors may show.
+ * A load file that {@link LoadSources} allowed: a regular local file (its real path, inside a root)
+ * or an object of a configured bucket. {@link #uri()} is the event's own text, the only name of the
+ * file that errors may show.
  */
 public sealed interface LoadSource permits LoadSource.LocalFile, LoadSource.StoredObject {
   /** The {@code uri} as the event gave it. */

@@ -2,6 +2,7 @@ package io.ingraft.engine.load;
 
 import io.ingraft.engine.EventRejectedException;
 import io.ingraft.engine.RejectionCode;
+import io.ingraft.storage.object.ObjectStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,28 +11,29 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import io.ingraft.storage.object.ObjectStore;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The operator's choice of where load files may come from ({@link LoadRoot}s) and what one load
- * may cost ({@link LoadLimits}); with no roots, file loads are off. {@link #resolve} turns an
- * event's {@code uri} into an allowed {@link LoadSource} or refuses it with
- * {@link RejectionCode#LOAD_SOURCE_REFUSED}.
+ * The operator's choice of where load files may come from ({@link LoadRoot}s) and what one load may
+ * cost ({@link LoadLimits}); with no roots, file loads are off. {@link #resolve} turns an event's
+ * {@code uri} into an allowed {@link LoadSource} or refuses it with {@link
+ * RejectionCode#LOAD_SOURCE_REFUSED}.
  *
  * <p>The refusal reveals nothing about the file system: a uri is first checked as text (scheme,
- * authority, query, fragment, control characters, relative paths, '.' and '..' segments, inside
- * a root), without touching any file; only then is its real path resolved, and a file that is
+ * authority, query, fragment, control characters, relative paths, '.' and '..' segments, inside a
+ * root), without touching any file; only then is its real path resolved, and a file that is
  * missing, unreadable, a link leading out of its root, or not a regular file (a FIFO, a device, a
  * directory) gets one and the same message.
  */
 public final class LoadSources {
   /** File loads off: every uri is refused. */
-  public static final LoadSources DISABLED = new LoadSources(List.of(), LoadLimits.DEFAULT,
-      Map.of());
+  public static final LoadSources DISABLED =
+      new LoadSources(List.of(), LoadLimits.DEFAULT, Map.of());
+
   /** Longest uri shown in a refusal. */
   static final int MAX_URI_SHOWN = 200;
+
   private static final String NOT_A_FILE = "is not a readable regular file inside a load root";
 
   private final List<LoadRoot> roots;
@@ -70,8 +72,8 @@ public final class LoadSources {
    * The allowed source {@code uri} names for a load into {@code graph}.
    *
    * @throws EventRejectedException with {@link RejectionCode#LOAD_SOURCE_REFUSED} if it is not
-   *     allowed, or {@link RejectionCode#LOAD_TOO_LARGE} if a local file is larger than
-   *     {@link LoadLimits#maxBytes()}
+   *     allowed, or {@link RejectionCode#LOAD_TOO_LARGE} if a local file is larger than {@link
+   *     LoadLimits#maxBytes()}
    */
   public LoadSource resolve(String graph, String uri) {
     if (roots.isEmpty()) {
@@ -157,9 +159,15 @@ public final class LoadSources {
       throw notAFile(uri);
     }
     if (attributes.size() > limits.maxBytes()) {
-      throw new EventRejectedException(RejectionCode.LOAD_TOO_LARGE, "load file " + shown(uri)
-          + " has " + attributes.size() + " bytes, more than the limit of " + limits.maxBytes()
-          + " (ingraft.load.max-bytes)");
+      throw new EventRejectedException(
+          RejectionCode.LOAD_TOO_LARGE,
+          "load file "
+              + shown(uri)
+              + " has "
+              + attributes.size()
+              + " bytes, more than the limit of "
+              + limits.maxBytes()
+              + " (ingraft.load.max-bytes)");
     }
     return new LoadSource.LocalFile(uri, real);
   }
@@ -171,8 +179,11 @@ public final class LoadSources {
     } catch (URISyntaxException e) {
       throw refused(uri, "is not a valid URI");
     }
-    if (parsed.getHost() == null || parsed.getRawUserInfo() != null || parsed.getPort() != -1
-        || parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+    if (parsed.getHost() == null
+        || parsed.getRawUserInfo() != null
+        || parsed.getPort() != -1
+        || parsed.getRawQuery() != null
+        || parsed.getRawFragment() != null) {
       throw refused(uri, "must be s3://bucket/key, without user, port, query or fragment");
     }
     String path = parsed.getPath() == null ? "" : parsed.getPath();
@@ -183,7 +194,8 @@ public final class LoadSources {
     String key = path.substring(1);
     checkSegments(uri, key);
     for (LoadRoot root : roots) {
-      if (root instanceof LoadRoot.Bucket bucket && bucket.bucket().equals(parsed.getHost())
+      if (root instanceof LoadRoot.Bucket bucket
+          && bucket.bucket().equals(parsed.getHost())
           && key.startsWith(bucket.prefixFor(graph))) {
         return new LoadSource.StoredObject(uri, buckets.get(bucket.bucket()), key);
       }
@@ -219,8 +231,8 @@ public final class LoadSources {
   }
 
   private static EventRejectedException refused(String uri, String problem) {
-    return new EventRejectedException(RejectionCode.LOAD_SOURCE_REFUSED,
-        "load source " + shown(uri) + " refused: " + problem);
+    return new EventRejectedException(
+        RejectionCode.LOAD_SOURCE_REFUSED, "load source " + shown(uri) + " refused: " + problem);
   }
 
   /** The uri as shown in messages: quoted, control characters escaped, at most 200 chars. */

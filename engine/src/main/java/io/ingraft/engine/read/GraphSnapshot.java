@@ -33,9 +33,8 @@ import java.util.TreeMap;
 public final class GraphSnapshot {
   // Field order is fixed by construction (kind, type, key or id/from/to, props) and props are a
   // sorted map, so equal graphs serialise to equal bytes.
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).build();
 
   private final Manifest manifest;
   private final GraphSchema schema;
@@ -70,8 +69,8 @@ public final class GraphSnapshot {
   public Optional<Map<String, Object>> node(String type, Object key) {
     NodeType node = nodeType(type);
     Object coerced = node.key().coerce(key);
-    List<Map<String, Object>> rows = read(node.tableKey().value(),
-        "`" + node.key().name() + "` = " + literal(coerced), null);
+    List<Map<String, Object>> rows =
+        read(node.tableKey().value(), "`" + node.key().name() + "` = " + literal(coerced), null);
     return rows.stream().findFirst();
   }
 
@@ -86,8 +85,8 @@ public final class GraphSnapshot {
   }
 
   /**
-   * The nodes at the other end of {@code edgeType} edges leaving ({@code OUT}), entering
-   * ({@code IN}) or touching ({@code BOTH}) the node {@code key}, sorted by key.
+   * The nodes at the other end of {@code edgeType} edges leaving ({@code OUT}), entering ({@code
+   * IN}) or touching ({@code BOTH}) the node {@code key}, sorted by key.
    */
   public List<Map<String, Object>> neighbours(String edgeType, Object key, Direction direction) {
     EdgeType edge = edgeType(edgeType);
@@ -123,7 +122,8 @@ public final class GraphSnapshot {
       for (NodeType node : sorted(schema.nodeTypes(), n -> n.name().value())) {
         String keyName = node.key().name();
         List<Map<String, Object>> rows = read(node.tableKey().value(), null, null);
-        rows.sort(Comparator.comparing(r -> (Comparable) r.get(keyName), GraphSnapshot::compareKeys));
+        rows.sort(
+            Comparator.comparing(r -> (Comparable) r.get(keyName), GraphSnapshot::compareKeys));
         for (Map<String, Object> row : rows) {
           Map<String, Object> line = new LinkedHashMap<>();
           line.put("kind", "node");
@@ -143,8 +143,11 @@ public final class GraphSnapshot {
           line.put("id", row.get(SchemaCatalog.EDGE_ID));
           line.put("from", row.get(SchemaCatalog.EDGE_FROM));
           line.put("to", row.get(SchemaCatalog.EDGE_TO));
-          line.put("props", props(row, List.of(SchemaCatalog.EDGE_ID, SchemaCatalog.EDGE_FROM,
-              SchemaCatalog.EDGE_TO)));
+          line.put(
+              "props",
+              props(
+                  row,
+                  List.of(SchemaCatalog.EDGE_ID, SchemaCatalog.EDGE_FROM, SchemaCatalog.EDGE_TO)));
           writeLine(out, line);
         }
       }
@@ -161,11 +164,12 @@ public final class GraphSnapshot {
 
   private static Map<String, Object> props(Map<String, Object> row, List<String> skip) {
     Map<String, Object> props = new TreeMap<>();
-    row.forEach((k, v) -> {
-      if (v != null && !skip.contains(k)) {
-        props.put(k, jsonValue(v));
-      }
-    });
+    row.forEach(
+        (k, v) -> {
+          if (v != null && !skip.contains(k)) {
+            props.put(k, jsonValue(v));
+          }
+        });
     return props;
   }
 
@@ -213,8 +217,17 @@ public final class GraphSnapshot {
   }
 
   private TablePin pin(String table) {
-    return manifest.table(table).orElseThrow(() -> new IllegalStateException(
-        "graph " + manifest.graph() + " version " + manifest.version() + " has no table " + table));
+    return manifest
+        .table(table)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "graph "
+                        + manifest.graph()
+                        + " version "
+                        + manifest.version()
+                        + " has no table "
+                        + table));
   }
 
   private String tableOf(String type) {
@@ -225,11 +238,15 @@ public final class GraphSnapshot {
   }
 
   private NodeType nodeType(String type) {
-    return schema.nodeType(type).orElseThrow(() -> new UnknownTypeException(manifest.graph(), type));
+    return schema
+        .nodeType(type)
+        .orElseThrow(() -> new UnknownTypeException(manifest.graph(), type));
   }
 
   private EdgeType edgeType(String type) {
-    return schema.edgeType(type).orElseThrow(() -> new UnknownTypeException(manifest.graph(), type));
+    return schema
+        .edgeType(type)
+        .orElseThrow(() -> new UnknownTypeException(manifest.graph(), type));
   }
 
   private static String literal(Object value) {

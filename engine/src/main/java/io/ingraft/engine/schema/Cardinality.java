@@ -3,8 +3,8 @@ package io.ingraft.engine.schema;
 import java.util.OptionalInt;
 
 /**
- * An edge type's {@code @card(min..max)}: how many edges of that type one source node may have.
- * An empty {@code max} is {@code *}, unbounded; an edge without {@code @card} is {@code 0..*}.
+ * An edge type's {@code @card(min..max)}: how many edges of that type one source node may have. An
+ * empty {@code max} is {@code *}, unbounded; an edge without {@code @card} is {@code 0..*}.
  */
 public record Cardinality(int min, OptionalInt max) {
   /** {@code 0..*}: what an edge type without {@code @card} allows. */

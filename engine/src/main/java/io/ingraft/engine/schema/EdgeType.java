@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * An edge type: its name, its source ({@code from}) and target ({@code to}) node types, its
  * properties in declaration order, and its {@link Cardinality}, counted per source node. Edge
- * tables reserve the columns {@code id}, {@code from} and {@code to}, so no property may use
- * those names in any letter case.
+ * tables reserve the columns {@code id}, {@code from} and {@code to}, so no property may use those
+ * names in any letter case.
  */
 public record EdgeType(
     TypeName name, TypeName from, TypeName to, List<Property> properties, Cardinality cardinality) {
@@ -20,7 +20,9 @@ public record EdgeType(
   /** Column names every edge table has before its properties (compared ignoring case). */
   public static final Set<String> RESERVED_PROPERTY_NAMES = Set.of("id", "from", "to");
 
-  /** @throws IllegalArgumentException if a property name clashes or is reserved */
+  /**
+   * @throws IllegalArgumentException if a property name clashes or is reserved
+   */
   public EdgeType {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(from, "from");

@@ -20,22 +20,26 @@ import java.util.Optional;
  * A parsed graph schema: the {@code .pg} source it came from, and its node and edge types in
  * declaration order. Build one with {@link #parse(String)}; the canonical constructor checks the
  * structural rules (distinct type names, edge endpoints declared) but trusts that {@code source}
- * describes the types. The {@link #hash()} of the source names the schema in storage
- * ({@code _schemas/<hash>.pg}) and in manifests.
+ * describes the types. The {@link #hash()} of the source names the schema in storage ({@code
+ * _schemas/<hash>.pg}) and in manifests.
  */
 public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType> edgeTypes) {
 
   /** Largest accepted source, in UTF-8 bytes. */
   public static final int MAX_SOURCE_BYTES = 1 << 20;
+
   /**
-   * Most node and edge types a graph may declare: each is a Lance table that a schema event
-   * creates and every manifest version pins, so ten thousand would hold a writer for minutes.
+   * Most node and edge types a graph may declare: each is a Lance table that a schema event creates
+   * and every manifest version pins, so ten thousand would hold a writer for minutes.
    */
   public static final int MAX_TYPES = 256;
+
   /** Most properties one node or edge type may declare (each is a column). */
   public static final int MAX_PROPERTIES = 1024;
 
-  /** @throws IllegalArgumentException if type names clash or an endpoint is not a node type */
+  /**
+   * @throws IllegalArgumentException if type names clash or an endpoint is not a node type
+   */
   public GraphSchema {
     Objects.requireNonNull(source, "source");
     nodeTypes = List.copyOf(nodeTypes);
@@ -88,9 +92,11 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
     if (utf8.length > MAX_SOURCE_BYTES) {
       throw oversized(utf8.length);
     }
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     CharBuffer out = CharBuffer.allocate(utf8.length);
     CoderResult result = decoder.decode(ByteBuffer.wrap(utf8), out, true);
     if (!result.isError()) {
@@ -106,31 +112,51 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
   }
 
   private static SchemaParseException oversized(long bytes) {
-    return new SchemaParseException(1, 1, "schema source is " + bytes
-        + " bytes, more than the limit of " + MAX_SOURCE_BYTES + " bytes");
+    return new SchemaParseException(
+        1,
+        1,
+        "schema source is "
+            + bytes
+            + " bytes, more than the limit of "
+            + MAX_SOURCE_BYTES
+            + " bytes");
   }
 
   /**
-   * Why a graph may not take this schema, if it breaks {@link #MAX_TYPES} or
-   * {@link #MAX_PROPERTIES}. Checked when a schema event comes in, not when a stored schema is
-   * read, so a limit can be lowered without making a graph unreadable.
+   * Why a graph may not take this schema, if it breaks {@link #MAX_TYPES} or {@link
+   * #MAX_PROPERTIES}. Checked when a schema event comes in, not when a stored schema is read, so a
+   * limit can be lowered without making a graph unreadable.
    */
   public java.util.Optional<String> limitProblem() {
     int types = nodeTypes.size() + edgeTypes.size();
     if (types > MAX_TYPES) {
-      return java.util.Optional.of("the schema declares " + types + " node and edge types, more"
-          + " than the limit of " + MAX_TYPES);
+      return java.util.Optional.of(
+          "the schema declares "
+              + types
+              + " node and edge types, more"
+              + " than the limit of "
+              + MAX_TYPES);
     }
     for (NodeType node : nodeTypes) {
       if (node.properties().size() > MAX_PROPERTIES) {
-        return java.util.Optional.of("node " + node.name() + " declares "
-            + node.properties().size() + " properties, more than the limit of " + MAX_PROPERTIES);
+        return java.util.Optional.of(
+            "node "
+                + node.name()
+                + " declares "
+                + node.properties().size()
+                + " properties, more than the limit of "
+                + MAX_PROPERTIES);
       }
     }
     for (EdgeType edge : edgeTypes) {
       if (edge.properties().size() > MAX_PROPERTIES) {
-        return java.util.Optional.of("edge " + edge.name() + " declares "
-            + edge.properties().size() + " properties, more than the limit of " + MAX_PROPERTIES);
+        return java.util.Optional.of(
+            "edge "
+                + edge.name()
+                + " declares "
+                + edge.properties().size()
+                + " properties, more than the limit of "
+                + MAX_PROPERTIES);
       }
     }
     return java.util.Optional.empty();
@@ -168,9 +194,13 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
   /** Names the types, not the whole source, which may be a megabyte. */
   @Override
   public String toString() {
-    return "GraphSchema[nodes=" + nodeTypes.stream().map(n -> n.name().value()).toList()
-        + ", edges=" + edgeTypes.stream().map(e -> e.name().value()).toList() + ", "
-        + source.length() + " source chars]";
+    return "GraphSchema[nodes="
+        + nodeTypes.stream().map(n -> n.name().value()).toList()
+        + ", edges="
+        + edgeTypes.stream().map(e -> e.name().value()).toList()
+        + ", "
+        + source.length()
+        + " source chars]";
   }
 
   /** The node type an edge type of this schema starts at. */
@@ -184,7 +214,10 @@ public record GraphSchema(String source, List<NodeType> nodeTypes, List<EdgeType
   }
 
   private NodeType endpoint(EdgeType edge, String name) {
-    return nodeType(name).orElseThrow(() -> new IllegalArgumentException(
-        "edge " + edge.name() + " is not from this schema: no node type " + name));
+    return nodeType(name)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "edge " + edge.name() + " is not from this schema: no node type " + name));
   }
 }

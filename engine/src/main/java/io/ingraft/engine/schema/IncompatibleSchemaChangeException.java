@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A new schema version that cannot replace the current one without rewriting or invalidating
- * stored data. {@link #reasons()} lists every refused change, not only the first, so one round
- * trip tells the author everything to fix.
+ * A new schema version that cannot replace the current one without rewriting or invalidating stored
+ * data. {@link #reasons()} lists every refused change, not only the first, so one round trip tells
+ * the author everything to fix.
  */
 public final class IncompatibleSchemaChangeException extends EngineException {
   /** Reasons spelled out in the message; the rest are only counted there. */
@@ -21,10 +21,16 @@ public final class IncompatibleSchemaChangeException extends EngineException {
   }
 
   private static String message(List<RejectedChange> reasons) {
-    String listed = reasons.stream().limit(REASONS_IN_MESSAGE).map(RejectedChange::describe)
-        .collect(Collectors.joining("; "));
+    String listed =
+        reasons.stream()
+            .limit(REASONS_IN_MESSAGE)
+            .map(RejectedChange::describe)
+            .collect(Collectors.joining("; "));
     int more = reasons.size() - REASONS_IN_MESSAGE;
-    return "incompatible schema change (" + reasons.size() + " rejected): " + listed
+    return "incompatible schema change ("
+        + reasons.size()
+        + " rejected): "
+        + listed
         + (more > 0 ? "; and " + more + " more" : "");
   }
 

@@ -6,9 +6,9 @@ import java.util.Optional;
 
 /**
  * A value that does not fit its property's type: wrong JSON kind, out of range, malformed date or
- * base64, not in the enum, wrong vector length, oversized, or null where null is not allowed.
- * The offending value is kept only as a short summary, so a huge payload never ends up in a log
- * line or a DLQ header.
+ * base64, not in the enum, wrong vector length, oversized, or null where null is not allowed. The
+ * offending value is kept only as a short summary, so a huge payload never ends up in a log line or
+ * a DLQ header.
  */
 public final class InvalidValueException extends EngineException {
   /** What was wrong with the value, for callers that route on it (DLQ reason headers). */
@@ -32,8 +32,8 @@ public final class InvalidValueException extends EngineException {
     /** A string or blob larger than {@link PropertyType#MAX_VALUE_BYTES}. */
     OVERSIZED,
     /**
-     * A string with a lone UTF-16 surrogate (a JSON {@code "\ud800"} escape): it has no UTF-8
-     * form, so it could not be stored as given nor found again by a filter.
+     * A string with a lone UTF-16 surrogate (a JSON {@code "\ud800"} escape): it has no UTF-8 form,
+     * so it could not be stored as given nor found again by a filter.
      */
     NOT_UNICODE
   }

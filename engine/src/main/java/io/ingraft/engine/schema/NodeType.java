@@ -10,13 +10,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A node type: its name, its properties in declaration order, and its {@code @key} property,
- * which identifies a node and is what edges store in their {@code from} and {@code to} columns.
- * The key is one of {@code properties}, non-nullable, and String, I32 or I64.
+ * A node type: its name, its properties in declaration order, and its {@code @key} property, which
+ * identifies a node and is what edges store in their {@code from} and {@code to} columns. The key
+ * is one of {@code properties}, non-nullable, and String, I32 or I64.
  */
 public record NodeType(TypeName name, List<Property> properties, Property key) {
 
-  /** @throws IllegalArgumentException if the properties or the key break the rules above */
+  /**
+   * @throws IllegalArgumentException if the properties or the key break the rules above
+   */
   public NodeType {
     Objects.requireNonNull(name, "name");
     properties = List.copyOf(properties);

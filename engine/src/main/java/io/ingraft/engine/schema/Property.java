@@ -33,8 +33,8 @@ public record Property(
   }
 
   /**
-   * Checks and converts a JSON-shaped value for this property (see
-   * {@link PropertyType#coerce(Object)}); null is accepted only when the property is nullable.
+   * Checks and converts a JSON-shaped value for this property (see {@link
+   * PropertyType#coerce(Object)}); null is accepted only when the property is nullable.
    *
    * @throws InvalidValueException naming this property when the value does not fit
    */
@@ -51,7 +51,11 @@ public record Property(
 
   /** The property as declared in the language, e.g. {@code email: String? @unique}. */
   public String declaration() {
-    return name + ": " + type + (nullable ? "?" : "") + (unique ? " @unique" : "")
+    return name
+        + ": "
+        + type
+        + (nullable ? "?" : "")
+        + (unique ? " @unique" : "")
         + (index ? " @index" : "");
   }
 }

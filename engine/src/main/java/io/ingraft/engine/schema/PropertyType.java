@@ -7,11 +7,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The type of a property: a {@link Scalar}, a {@link Vector} of floats, a {@link ListOf} scalars
- * or enums, or an {@link EnumOf} a closed set of strings. {@link #toString()} gives the type as
- * written in the schema language ({@code I32}, {@code Vector(8)}, {@code [String]},
- * {@code enum(a, b)}), and {@link #coerce(Object)} turns a JSON-shaped Java value into the value
- * the Arrow writer expects (see {@code docs/schema.md} for the table).
+ * The type of a property: a {@link Scalar}, a {@link Vector} of floats, a {@link ListOf} scalars or
+ * enums, or an {@link EnumOf} a closed set of strings. {@link #toString()} gives the type as
+ * written in the schema language ({@code I32}, {@code Vector(8)}, {@code [String]}, {@code enum(a,
+ * b)}), and {@link #coerce(Object)} turns a JSON-shaped Java value into the value the Arrow writer
+ * expects (see {@code docs/schema.md} for the table).
  */
 public sealed interface PropertyType
     permits PropertyType.Scalar, PropertyType.Vector, PropertyType.ListOf, PropertyType.EnumOf {
@@ -126,8 +126,8 @@ public sealed interface PropertyType
   }
 
   /**
-   * A string restricted to a declared set of values, stored as Utf8. Values are identifiers
-   * ({@code [A-Za-z_][A-Za-z0-9_]{0,127}}) so that the set can be written back without quoting.
+   * A string restricted to a declared set of values, stored as Utf8. Values are identifiers ({@code
+   * [A-Za-z_][A-Za-z0-9_]{0,127}}) so that the set can be written back without quoting.
    */
   record EnumOf(List<String> values) implements PropertyType {
     private static final Pattern VALUE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");

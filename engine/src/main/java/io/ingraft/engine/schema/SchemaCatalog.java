@@ -17,19 +17,22 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The physical side of a {@link GraphSchema}: one table per node and edge type, each with its
- * Arrow schema. A node table is the key column, then the other properties in declaration order;
- * an edge table is {@code id} (Utf8), {@code from} and {@code to} (typed as the endpoint node
- * types' keys), then its properties. No schema-level metadata is attached, so a table's Arrow
- * schema changes only when its own columns do.
+ * The physical side of a {@link GraphSchema}: one table per node and edge type, each with its Arrow
+ * schema. A node table is the key column, then the other properties in declaration order; an edge
+ * table is {@code id} (Utf8), {@code from} and {@code to} (typed as the endpoint node types' keys),
+ * then its properties. No schema-level metadata is attached, so a table's Arrow schema changes only
+ * when its own columns do.
  */
 public record SchemaCatalog(GraphSchema schema) {
   /** Edge table column holding the edge id. */
   public static final String EDGE_ID = "id";
+
   /** Edge table column holding the source node's key. */
   public static final String EDGE_FROM = "from";
+
   /** Edge table column holding the target node's key. */
   public static final String EDGE_TO = "to";
+
   /** Name of the child field of List and FixedSizeList columns, as Arrow and Lance write it. */
   public static final String LIST_ITEM = "item";
 
@@ -101,14 +104,20 @@ public record SchemaCatalog(GraphSchema schema) {
   /** The Arrow field for a column of {@code type}; list and vector children are non-null. */
   public static Field field(String name, PropertyType type, boolean nullable) {
     if (type instanceof PropertyType.Vector vector) {
-      Field item = new Field(LIST_ITEM,
-          FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
-      return new Field(name,
+      Field item =
+          new Field(
+              LIST_ITEM,
+              FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+              null);
+      return new Field(
+          name,
           new FieldType(nullable, new ArrowType.FixedSizeList(vector.dimension()), null),
           List.of(item));
     }
     if (type instanceof PropertyType.ListOf list) {
-      return new Field(name, new FieldType(nullable, ArrowType.List.INSTANCE, null),
+      return new Field(
+          name,
+          new FieldType(nullable, ArrowType.List.INSTANCE, null),
           List.of(field(LIST_ITEM, list.element(), false)));
     }
     return new Field(name, new FieldType(nullable, arrowType(type), null), null);

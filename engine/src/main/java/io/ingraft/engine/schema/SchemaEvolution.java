@@ -14,12 +14,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Decides whether one schema version may replace another over the same stored tables. Only
- * additive changes pass: new types, new nullable properties after the existing ones, and new enum
- * values. Everything else (a drop, a retype, a new key, a stricter or looser constraint,
- * different endpoints or cardinality) is refused, because existing rows or the tables' column
- * layout would disagree with the new schema and nothing here rewrites data. The comparison is
- * structural: two sources that differ only in comments, layout or type order are identical.
+ * Decides whether one schema version may replace another over the same stored tables. Only additive
+ * changes pass: new types, new nullable properties after the existing ones, and new enum values.
+ * Everything else (a drop, a retype, a new key, a stricter or looser constraint, different
+ * endpoints or cardinality) is refused, because existing rows or the tables' column layout would
+ * disagree with the new schema and nothing here rewrites data. The comparison is structural: two
+ * sources that differ only in comments, layout or type order are identical.
  */
 public final class SchemaEvolution {
   private SchemaEvolution() {}
@@ -36,19 +36,21 @@ public final class SchemaEvolution {
     for (NodeType old : from.nodeTypes()) {
       String name = old.name().value();
       if (to.nodeType(name).isEmpty()) {
-        rejected.add(to.edgeType(name).isPresent()
-            ? RejectedChange.ofType(Kind.CHANGED_TYPE_KIND, old.tableKey(),
-                "node type became an edge type")
-            : RejectedChange.ofType(Kind.DROPPED_TYPE, old.tableKey(), "node type dropped"));
+        rejected.add(
+            to.edgeType(name).isPresent()
+                ? RejectedChange.ofType(
+                    Kind.CHANGED_TYPE_KIND, old.tableKey(), "node type became an edge type")
+                : RejectedChange.ofType(Kind.DROPPED_TYPE, old.tableKey(), "node type dropped"));
       }
     }
     for (EdgeType old : from.edgeTypes()) {
       String name = old.name().value();
       if (to.edgeType(name).isEmpty()) {
-        rejected.add(to.nodeType(name).isPresent()
-            ? RejectedChange.ofType(Kind.CHANGED_TYPE_KIND, old.tableKey(),
-                "edge type became a node type")
-            : RejectedChange.ofType(Kind.DROPPED_TYPE, old.tableKey(), "edge type dropped"));
+        rejected.add(
+            to.nodeType(name).isPresent()
+                ? RejectedChange.ofType(
+                    Kind.CHANGED_TYPE_KIND, old.tableKey(), "edge type became a node type")
+                : RejectedChange.ofType(Kind.DROPPED_TYPE, old.tableKey(), "edge type dropped"));
       }
     }
     for (NodeType now : to.nodeTypes()) {
@@ -79,9 +81,19 @@ public final class SchemaEvolution {
     Property newKey = now.key();
     Set<String> skip = Set.of();
     if (!oldKey.name().equals(newKey.name()) || !oldKey.type().equals(newKey.type())) {
-      rejected.add(RejectedChange.ofProperty(Kind.CHANGED_KEY, now.tableKey(), newKey.name(),
-          "key changed from " + oldKey.name() + ": " + oldKey.type() + " to " + newKey.name()
-              + ": " + newKey.type()));
+      rejected.add(
+          RejectedChange.ofProperty(
+              Kind.CHANGED_KEY,
+              now.tableKey(),
+              newKey.name(),
+              "key changed from "
+                  + oldKey.name()
+                  + ": "
+                  + oldKey.type()
+                  + " to "
+                  + newKey.name()
+                  + ": "
+                  + newKey.type()));
       // One reason for a new key; the old and new key properties are not compared again.
       skip = new HashSet<>(List.of(oldKey.name(), newKey.name()));
     }
@@ -91,16 +103,28 @@ public final class SchemaEvolution {
   private static void compareEdge(
       EdgeType was, EdgeType now, List<SchemaChange> accepted, List<RejectedChange> rejected) {
     if (!was.from().equals(now.from()) || !was.to().equals(now.to())) {
-      rejected.add(RejectedChange.ofType(Kind.CHANGED_ENDPOINTS, now.tableKey(),
-          "endpoints changed from " + was.from() + " -> " + was.to() + " to " + now.from()
-              + " -> " + now.to()));
+      rejected.add(
+          RejectedChange.ofType(
+              Kind.CHANGED_ENDPOINTS,
+              now.tableKey(),
+              "endpoints changed from "
+                  + was.from()
+                  + " -> "
+                  + was.to()
+                  + " to "
+                  + now.from()
+                  + " -> "
+                  + now.to()));
     }
     if (!was.cardinality().equals(now.cardinality())) {
-      rejected.add(RejectedChange.ofType(Kind.CHANGED_CARDINALITY, now.tableKey(),
-          "@card changed from " + was.cardinality() + " to " + now.cardinality()));
+      rejected.add(
+          RejectedChange.ofType(
+              Kind.CHANGED_CARDINALITY,
+              now.tableKey(),
+              "@card changed from " + was.cardinality() + " to " + now.cardinality()));
     }
-    compareProperties(now.tableKey(), was.properties(), now.properties(), Set.of(), accepted,
-        rejected);
+    compareProperties(
+        now.tableKey(), was.properties(), now.properties(), Set.of(), accepted, rejected);
   }
 
   /** A node's properties in column order: the key first, as {@link SchemaCatalog} lays them out. */
@@ -111,12 +135,21 @@ public final class SchemaEvolution {
     return columns;
   }
 
-  private static void compareProperties(TableKey table, List<Property> was, List<Property> now,
-      Set<String> skip, List<SchemaChange> accepted, List<RejectedChange> rejected) {
+  private static void compareProperties(
+      TableKey table,
+      List<Property> was,
+      List<Property> now,
+      Set<String> skip,
+      List<SchemaChange> accepted,
+      List<RejectedChange> rejected) {
     for (Property old : was) {
       if (!skip.contains(old.name()) && find(now, old.name()).isEmpty()) {
-        rejected.add(RejectedChange.ofProperty(Kind.DROPPED_PROPERTY, table, old.name(),
-            "property dropped (was " + old.declaration() + ")"));
+        rejected.add(
+            RejectedChange.ofProperty(
+                Kind.DROPPED_PROPERTY,
+                table,
+                old.name(),
+                "property dropped (was " + old.declaration() + ")"));
       }
     }
     for (Property property : now) {
@@ -128,9 +161,14 @@ public final class SchemaEvolution {
         if (property.nullable()) {
           accepted.add(new AddedProperty(table, property));
         } else {
-          rejected.add(RejectedChange.ofProperty(Kind.ADDED_REQUIRED_PROPERTY, table,
-              property.name(), "new property " + property.declaration()
-                  + " must be nullable: existing rows have no value for it"));
+          rejected.add(
+              RejectedChange.ofProperty(
+                  Kind.ADDED_REQUIRED_PROPERTY,
+                  table,
+                  property.name(),
+                  "new property "
+                      + property.declaration()
+                      + " must be nullable: existing rows have no value for it"));
         }
       } else {
         compareProperty(table, old.get(), property, accepted, rejected);
@@ -139,8 +177,12 @@ public final class SchemaEvolution {
     checkOrder(table, was, now, skip, rejected);
   }
 
-  private static void compareProperty(TableKey table, Property was, Property now,
-      List<SchemaChange> accepted, List<RejectedChange> rejected) {
+  private static void compareProperty(
+      TableKey table,
+      Property was,
+      Property now,
+      List<SchemaChange> accepted,
+      List<RejectedChange> rejected) {
     String name = now.name();
     if (!was.type().equals(now.type())) {
       List<String> oldValues = enumValues(was.type());
@@ -151,28 +193,48 @@ public final class SchemaEvolution {
         List<String> removed = minus(oldValues, newValues);
         List<String> added = minus(newValues, oldValues);
         if (!removed.isEmpty()) {
-          rejected.add(RejectedChange.ofProperty(Kind.REMOVED_ENUM_VALUES, table, name,
-              "enum values removed: " + String.join(", ", removed)));
+          rejected.add(
+              RejectedChange.ofProperty(
+                  Kind.REMOVED_ENUM_VALUES,
+                  table,
+                  name,
+                  "enum values removed: " + String.join(", ", removed)));
         } else if (!added.isEmpty()) {
           accepted.add(new ExtendedEnum(table, name, added));
         }
         // Same values in another order: stored as plain strings, so nothing changes.
       } else {
-        rejected.add(RejectedChange.ofProperty(Kind.RETYPED_PROPERTY, table, name,
-            "retyped from " + was.type() + " to " + now.type()));
+        rejected.add(
+            RejectedChange.ofProperty(
+                Kind.RETYPED_PROPERTY,
+                table,
+                name,
+                "retyped from " + was.type() + " to " + now.type()));
       }
     }
     if (was.nullable() != now.nullable()) {
-      rejected.add(RejectedChange.ofProperty(Kind.CHANGED_NULLABILITY, table, name,
-          was.nullable() ? "was nullable, now required" : "was required, now nullable"));
+      rejected.add(
+          RejectedChange.ofProperty(
+              Kind.CHANGED_NULLABILITY,
+              table,
+              name,
+              was.nullable() ? "was nullable, now required" : "was required, now nullable"));
     }
     if (was.unique() != now.unique()) {
-      rejected.add(RejectedChange.ofProperty(Kind.CHANGED_CONSTRAINT, table, name,
-          was.unique() ? "@unique removed" : "@unique added"));
+      rejected.add(
+          RejectedChange.ofProperty(
+              Kind.CHANGED_CONSTRAINT,
+              table,
+              name,
+              was.unique() ? "@unique removed" : "@unique added"));
     }
     if (was.index() != now.index()) {
-      rejected.add(RejectedChange.ofProperty(Kind.CHANGED_CONSTRAINT, table, name,
-          was.index() ? "@index removed" : "@index added"));
+      rejected.add(
+          RejectedChange.ofProperty(
+              Kind.CHANGED_CONSTRAINT,
+              table,
+              name,
+              was.index() ? "@index removed" : "@index added"));
     }
   }
 
@@ -180,13 +242,20 @@ public final class SchemaEvolution {
    * Existing columns keep their relative order and new ones come after them: a column added to a
    * stored table goes at its end, and the catalog's Arrow schema must match the table's layout.
    */
-  private static void checkOrder(TableKey table, List<Property> was, List<Property> now,
-      Set<String> skip, List<RejectedChange> rejected) {
+  private static void checkOrder(
+      TableKey table,
+      List<Property> was,
+      List<Property> now,
+      Set<String> skip,
+      List<RejectedChange> rejected) {
     List<String> oldOrder = names(was, skip, now);
     List<String> newOrder = names(now, skip, was);
     if (!oldOrder.equals(newOrder)) {
-      rejected.add(RejectedChange.ofType(Kind.CHANGED_PROPERTY_ORDER, table,
-          "existing properties changed order from " + oldOrder + " to " + newOrder));
+      rejected.add(
+          RejectedChange.ofType(
+              Kind.CHANGED_PROPERTY_ORDER,
+              table,
+              "existing properties changed order from " + oldOrder + " to " + newOrder));
       return;
     }
     int lastExisting = -1;
@@ -198,16 +267,21 @@ public final class SchemaEvolution {
     for (int i = 0; i < lastExisting; i++) {
       Property property = now.get(i);
       if (!skip.contains(property.name()) && find(was, property.name()).isEmpty()) {
-        rejected.add(RejectedChange.ofProperty(Kind.CHANGED_PROPERTY_ORDER, table,
-            property.name(), "new property must come after the existing properties"
-                + " (new columns are appended to the table)"));
+        rejected.add(
+            RejectedChange.ofProperty(
+                Kind.CHANGED_PROPERTY_ORDER,
+                table,
+                property.name(),
+                "new property must come after the existing properties"
+                    + " (new columns are appended to the table)"));
       }
     }
   }
 
   /** Names in {@code list} order that are not skipped and also appear in {@code other}. */
   private static List<String> names(List<Property> list, Set<String> skip, List<Property> other) {
-    return list.stream().map(Property::name)
+    return list.stream()
+        .map(Property::name)
         .filter(n -> !skip.contains(n) && find(other, n).isPresent())
         .collect(Collectors.toList());
   }

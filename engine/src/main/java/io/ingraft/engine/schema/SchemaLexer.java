@@ -4,14 +4,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits a {@code .pg} source into tokens with 1-based line and column (in code points). Words
- * are not classified here: {@code node}, {@code String} or {@code enum} are keywords only where
- * the parser expects them, so they stay usable as property names.
+ * Splits a {@code .pg} source into tokens with 1-based line and column (in code points). Words are
+ * not classified here: {@code node}, {@code String} or {@code enum} are keywords only where the
+ * parser expects them, so they stay usable as property names.
  */
 final class SchemaLexer {
   enum Kind {
-    NAME, NUMBER, LBRACE, RBRACE, LPAREN, RPAREN, LBRACKET, RBRACKET,
-    COLON, QUESTION, COMMA, AT, ARROW, RANGE, STAR, END
+    NAME,
+    NUMBER,
+    LBRACE,
+    RBRACE,
+    LPAREN,
+    RPAREN,
+    LBRACKET,
+    RBRACKET,
+    COLON,
+    QUESTION,
+    COMMA,
+    AT,
+    ARROW,
+    RANGE,
+    STAR,
+    END
   }
 
   /** One token; {@code text} is the exact source text (empty for {@link Kind#END}). */
@@ -47,7 +61,9 @@ final class SchemaLexer {
     this.source = source;
   }
 
-  /** @throws SchemaParseException on a stray character or an unterminated block comment */
+  /**
+   * @throws SchemaParseException on a stray character or an unterminated block comment
+   */
   static List<Token> tokenize(String source) {
     SchemaLexer lexer = new SchemaLexer(source);
     lexer.run();
@@ -93,8 +109,12 @@ final class SchemaLexer {
       } else {
         Kind kind = single(c);
         if (kind == null) {
-          throw new SchemaParseException(line, column, "unexpected character " + describeChar()
-              + (c == '-' ? "; did you mean '->'?" : c == '.' ? "; did you mean '..'?" : ""));
+          throw new SchemaParseException(
+              line,
+              column,
+              "unexpected character "
+                  + describeChar()
+                  + (c == '-' ? "; did you mean '->'?" : c == '.' ? "; did you mean '..'?" : ""));
         }
         emit(kind, 1);
       }
@@ -103,18 +123,30 @@ final class SchemaLexer {
 
   private static Kind single(char c) {
     switch (c) {
-      case '{': return Kind.LBRACE;
-      case '}': return Kind.RBRACE;
-      case '(': return Kind.LPAREN;
-      case ')': return Kind.RPAREN;
-      case '[': return Kind.LBRACKET;
-      case ']': return Kind.RBRACKET;
-      case ':': return Kind.COLON;
-      case '?': return Kind.QUESTION;
-      case ',': return Kind.COMMA;
-      case '@': return Kind.AT;
-      case '*': return Kind.STAR;
-      default: return null;
+      case '{':
+        return Kind.LBRACE;
+      case '}':
+        return Kind.RBRACE;
+      case '(':
+        return Kind.LPAREN;
+      case ')':
+        return Kind.RPAREN;
+      case '[':
+        return Kind.LBRACKET;
+      case ']':
+        return Kind.RBRACKET;
+      case ':':
+        return Kind.COLON;
+      case '?':
+        return Kind.QUESTION;
+      case ',':
+        return Kind.COMMA;
+      case '@':
+        return Kind.AT;
+      case '*':
+        return Kind.STAR;
+      default:
+        return null;
     }
   }
 
@@ -155,13 +187,15 @@ final class SchemaLexer {
     int end = index + count;
     while (index < end) {
       char c = source.charAt(index);
-      if (c == '\n' || (c == '\r' && (index + 1 >= source.length()
-          || source.charAt(index + 1) != '\n'))) {
+      if (c == '\n'
+          || (c == '\r' && (index + 1 >= source.length() || source.charAt(index + 1) != '\n'))) {
         line++;
         column = 1;
-      } else if (!(Character.isHighSurrogate(c) && index + 1 < source.length()
-          && Character.isLowSurrogate(source.charAt(index + 1))) && c != '\r') {
-        column++;  // A surrogate pair counts once, at its low half; a \r before \n not at all.
+      } else if (!(Character.isHighSurrogate(c)
+              && index + 1 < source.length()
+              && Character.isLowSurrogate(source.charAt(index + 1)))
+          && c != '\r') {
+        column++; // A surrogate pair counts once, at its low half; a \r before \n not at all.
       }
       index++;
     }

@@ -44,6 +44,7 @@ final class SchemaParser {
   private final String source;
   private final List<Token> tokens;
   private int position;
+
   /** Lowercased type name → its first declaration, for duplicate and case-clash errors. */
   private final Map<String, Token> typeNames = new HashMap<>();
 
@@ -77,8 +78,13 @@ final class SchemaParser {
     for (PendingEdge edge : edges) {
       requireNodeType(edge.from(), edge.name(), nodesByName);
       requireNodeType(edge.to(), edge.name(), nodesByName);
-      edgeTypes.add(new EdgeType(TypeName.of(edge.name().text()), TypeName.of(edge.from().text()),
-          TypeName.of(edge.to().text()), edge.properties(), edge.cardinality()));
+      edgeTypes.add(
+          new EdgeType(
+              TypeName.of(edge.name().text()),
+              TypeName.of(edge.from().text()),
+              TypeName.of(edge.to().text()),
+              edge.properties(),
+              edge.cardinality()));
     }
     return new GraphSchema(source, nodes, edgeTypes);
   }
@@ -95,8 +101,9 @@ final class SchemaParser {
     } else if (declared != null && nodes.containsKey(declared.text())) {
       hint = "; did you mean '" + declared.text() + "'?";
     }
-    throw error(endpoint, "unknown node type '" + name + "' as endpoint of edge '" + edge.text()
-        + "'" + hint);
+    throw error(
+        endpoint,
+        "unknown node type '" + name + "' as endpoint of edge '" + edge.text() + "'" + hint);
   }
 
   // ---- declarations
@@ -104,12 +111,13 @@ final class SchemaParser {
   private NodeType node() {
     next();
     Token name = declareTypeName("node");
-    Token open = expect(Kind.LBRACE,
-        "expected '{' after node type name '" + name.text() + "', found ");
+    Token open =
+        expect(Kind.LBRACE, "expected '{' after node type name '" + name.text() + "', found ");
     Body body = body(open, "node", name);
     if (body.key() == null) {
-      throw error(name, "node type '" + name.text()
-          + "' has no @key property; mark exactly one property @key");
+      throw error(
+          name,
+          "node type '" + name.text() + "' has no @key property; mark exactly one property @key");
     }
     return new NodeType(TypeName.of(name.text()), body.properties(), body.key());
   }
@@ -118,8 +126,7 @@ final class SchemaParser {
     next();
     Token name = declareTypeName("edge");
     expect(Kind.COLON, "expected ':' after edge type name '" + name.text() + "', found ");
-    Token from = nodeTypeName("expected the source node type after '" + name.text()
-        + ":', found ");
+    Token from = nodeTypeName("expected the source node type after '" + name.text() + ":', found ");
     expect(Kind.ARROW, "expected '->' after source node type '" + from.text() + "', found ");
     Token to = nodeTypeName("expected the target node type after '->', found ");
     Cardinality cardinality = Cardinality.ANY;
@@ -129,17 +136,31 @@ final class SchemaParser {
       Token annotation = annotationName();
       if (annotation.text().equals("card")) {
         if (cardAt != null) {
-          throw error(at, "duplicate @card on edge type '" + name.text() + "' (first at "
-              + cardAt.position() + ")");
+          throw error(
+              at,
+              "duplicate @card on edge type '"
+                  + name.text()
+                  + "' (first at "
+                  + cardAt.position()
+                  + ")");
         }
         cardAt = at;
         cardinality = cardinality();
       } else if (Set.of("key", "unique", "index").contains(annotation.text())) {
-        throw error(at, "@" + annotation.text() + " belongs on a property; an edge declaration"
-            + " allows only @card");
+        throw error(
+            at,
+            "@"
+                + annotation.text()
+                + " belongs on a property; an edge declaration"
+                + " allows only @card");
       } else {
-        throw error(at, "unknown annotation '@" + annotation.text() + "' on edge type '"
-            + name.text() + "'; an edge declaration allows only @card");
+        throw error(
+            at,
+            "unknown annotation '@"
+                + annotation.text()
+                + "' on edge type '"
+                + name.text()
+                + "'; an edge declaration allows only @card");
       }
     }
     List<Property> properties = List.of();
@@ -153,8 +174,11 @@ final class SchemaParser {
     expect(Kind.LPAREN, "expected '(' after '@card', found ");
     Token minToken = next();
     if (!minToken.is(Kind.NUMBER)) {
-      throw error(minToken, "expected the minimum edge count (a non-negative integer) after"
-          + " '@card(', found " + minToken.describe());
+      throw error(
+          minToken,
+          "expected the minimum edge count (a non-negative integer) after"
+              + " '@card(', found "
+              + minToken.describe());
     }
     int min = number(minToken, "@card minimum");
     expect(Kind.RANGE, "expected '..' after the @card minimum, found ");
@@ -172,8 +196,11 @@ final class SchemaParser {
       }
       max = OptionalInt.of(value);
     } else {
-      throw error(maxToken, "expected the maximum edge count (a positive integer or '*') after"
-          + " '..', found " + maxToken.describe());
+      throw error(
+          maxToken,
+          "expected the maximum edge count (a positive integer or '*') after"
+              + " '..', found "
+              + maxToken.describe());
     }
     expect(Kind.RPAREN, "expected ')' to close @card, found ");
     return new Cardinality(min, max);
@@ -193,29 +220,61 @@ final class SchemaParser {
         next();
         return new Body(properties, key);
       }
-      boolean nextDeclaration = (token.isWord("node") || token.isWord("edge"))
-          && peek(1).is(Kind.NAME);
+      boolean nextDeclaration =
+          (token.isWord("node") || token.isWord("edge")) && peek(1).is(Kind.NAME);
       if (token.is(Kind.END) || nextDeclaration) {
-        throw error(token, "expected '}' to close " + kind + " type '" + owner.text()
-            + "' opened at " + open.position() + ", found " + token.describe());
+        throw error(
+            token,
+            "expected '}' to close "
+                + kind
+                + " type '"
+                + owner.text()
+                + "' opened at "
+                + open.position()
+                + ", found "
+                + token.describe());
       }
       if (!token.is(Kind.NAME)) {
-        throw error(token, "expected a property name or '}' in " + kind + " type '"
-            + owner.text() + "', found " + token.describe());
+        throw error(
+            token,
+            "expected a property name or '}' in "
+                + kind
+                + " type '"
+                + owner.text()
+                + "', found "
+                + token.describe());
       }
       Token name = next();
       checkName(name, "property name");
       if (!isNode && EdgeType.isReserved(name.text())) {
-        throw error(name, "property name '" + name.text() + "' is reserved in edge types"
-            + " (every edge table has the columns id, from and to)");
+        throw error(
+            name,
+            "property name '"
+                + name.text()
+                + "' is reserved in edge types"
+                + " (every edge table has the columns id, from and to)");
       }
       Token first = seen.putIfAbsent(name.text().toLowerCase(Locale.ROOT), name);
       if (first != null) {
-        throw error(name, first.text().equals(name.text())
-            ? "duplicate property '" + name.text() + "' in " + kind + " type '" + owner.text()
-                + "' (first declared at " + first.position() + ")"
-            : "property '" + name.text() + "' clashes with '" + first.text() + "' declared at "
-                + first.position() + "; property names must differ in more than case");
+        throw error(
+            name,
+            first.text().equals(name.text())
+                ? "duplicate property '"
+                    + name.text()
+                    + "' in "
+                    + kind
+                    + " type '"
+                    + owner.text()
+                    + "' (first declared at "
+                    + first.position()
+                    + ")"
+                : "property '"
+                    + name.text()
+                    + "' clashes with '"
+                    + first.text()
+                    + "' declared at "
+                    + first.position()
+                    + "; property names must differ in more than case");
       }
       expect(Kind.COLON, "expected ':' after property name '" + name.text() + "', found ");
       PropertyType type = type("':'");
@@ -233,50 +292,82 @@ final class SchemaParser {
             }
             requireOnce(at, keyHere, "key", name);
             if (keyAt != null) {
-              throw error(at, "node type '" + owner.text() + "' has a second @key on '"
-                  + name.text() + "'; the first is on '" + key.name() + "' at " + keyAt.position()
-                  + ", and exactly one is allowed");
+              throw error(
+                  at,
+                  "node type '"
+                      + owner.text()
+                      + "' has a second @key on '"
+                      + name.text()
+                      + "'; the first is on '"
+                      + key.name()
+                      + "' at "
+                      + keyAt.position()
+                      + ", and exactly one is allowed");
             }
             if (nullable) {
-              throw error(at, "key property '" + name.text() + "' of node type '" + owner.text()
-                  + "' must not be nullable");
+              throw error(
+                  at,
+                  "key property '"
+                      + name.text()
+                      + "' of node type '"
+                      + owner.text()
+                      + "' must not be nullable");
             }
             if (!(type instanceof PropertyType.Scalar scalar) || !scalar.kind().canBeKey()) {
-              throw error(at, "key property '" + name.text() + "' of node type '" + owner.text()
-                  + "' has type " + type + "; a key must be String, I32 or I64");
+              throw error(
+                  at,
+                  "key property '"
+                      + name.text()
+                      + "' of node type '"
+                      + owner.text()
+                      + "' has type "
+                      + type
+                      + "; a key must be String, I32 or I64");
             }
             keyHere = at;
             break;
           case "unique":
             requireOnce(at, uniqueAt, "unique", name);
             if (!type.supportsUnique()) {
-              throw error(at, "@unique is not supported on property '" + name.text()
-                  + "' of type " + type + "; it needs a scalar type other than Blob");
+              throw error(
+                  at,
+                  "@unique is not supported on property '"
+                      + name.text()
+                      + "' of type "
+                      + type
+                      + "; it needs a scalar type other than Blob");
             }
             uniqueAt = at;
             break;
           case "index":
             requireOnce(at, indexAt, "index", name);
             if (!type.supportsIndex()) {
-              throw error(at, "@index is not supported on property '" + name.text()
-                  + "' of type " + type);
+              throw error(
+                  at, "@index is not supported on property '" + name.text() + "' of type " + type);
             }
             indexAt = at;
             break;
           case "card":
-            throw error(at, "@card belongs on the edge declaration after its endpoints, not on a"
-                + " property");
+            throw error(
+                at,
+                "@card belongs on the edge declaration after its endpoints, not on a"
+                    + " property");
           default:
-            throw error(at, "unknown annotation '@" + annotation.text() + "' on property '"
-                + name.text() + "'; a property allows "
-                + (isNode ? "@key, @unique and @index" : "@unique and @index"));
+            throw error(
+                at,
+                "unknown annotation '@"
+                    + annotation.text()
+                    + "' on property '"
+                    + name.text()
+                    + "'; a property allows "
+                    + (isNode ? "@key, @unique and @index" : "@unique and @index"));
         }
         if (peek().is(Kind.LPAREN)) {
           throw error(peek(), "@" + annotation.text() + " takes no arguments");
         }
       }
-      Property property = new Property(name.text(), type, nullable, uniqueAt != null,
-          indexAt != null);
+      Property property =
+          new Property(name.text(), type, nullable, uniqueAt != null, indexAt != null);
       properties.add(property);
       if (keyHere != null) {
         key = property;
@@ -300,8 +391,10 @@ final class SchemaParser {
         throw error(elementToken, "a list element must be a scalar or enum type, not " + element);
       }
       if (peek().is(Kind.QUESTION)) {
-        throw error(peek(), "list elements cannot be nullable; put '?' after ']' to make the"
-            + " list itself nullable");
+        throw error(
+            peek(),
+            "list elements cannot be nullable; put '?' after ']' to make the"
+                + " list itself nullable");
       }
       expect(Kind.RBRACKET, "expected ']' to close the list type, found ");
       return new PropertyType.ListOf(element);
@@ -317,13 +410,20 @@ final class SchemaParser {
       expect(Kind.LPAREN, "expected '(' after 'Vector', found ");
       Token size = next();
       if (!size.is(Kind.NUMBER)) {
-        throw error(size, "expected the vector dimension (a positive integer) after 'Vector(',"
-            + " found " + size.describe());
+        throw error(
+            size,
+            "expected the vector dimension (a positive integer) after 'Vector(',"
+                + " found "
+                + size.describe());
       }
       int dimension = number(size, "vector dimension");
       if (dimension < 1 || dimension > PropertyType.MAX_VECTOR_DIMENSION) {
-        throw error(size, "vector dimension must be between 1 and "
-            + PropertyType.MAX_VECTOR_DIMENSION + ", found " + dimension);
+        throw error(
+            size,
+            "vector dimension must be between 1 and "
+                + PropertyType.MAX_VECTOR_DIMENSION
+                + ", found "
+                + dimension);
       }
       expect(Kind.RPAREN, "expected ')' after the vector dimension, found ");
       return new PropertyType.Vector(dimension);
@@ -331,9 +431,14 @@ final class SchemaParser {
     if (token.text().equals("enum")) {
       return enumType();
     }
-    throw error(token, "unknown type '" + token.text() + "'" + typeHint(token.text())
-        + "; the types are String, Bool, I32, I64, F32, F64, Date, DateTime, Blob, Vector(n),"
-        + " [T] and enum(...)");
+    throw error(
+        token,
+        "unknown type '"
+            + token.text()
+            + "'"
+            + typeHint(token.text())
+            + "; the types are String, Bool, I32, I64, F32, F64, Date, DateTime, Blob, Vector(n),"
+            + " [T] and enum(...)");
   }
 
   private static String typeHint(String written) {
@@ -358,8 +463,12 @@ final class SchemaParser {
     while (true) {
       Token value = next();
       if (!value.is(Kind.NAME)) {
-        throw error(value, "expected an enum value (a name such as 'active') after "
-            + (values.isEmpty() ? "'enum('" : "','") + ", found " + value.describe());
+        throw error(
+            value,
+            "expected an enum value (a name such as 'active') after "
+                + (values.isEmpty() ? "'enum('" : "','")
+                + ", found "
+                + value.describe());
       }
       if (!PropertyType.EnumOf.isValidValue(value.text())) {
         throw error(value, "enum value is longer than 128 characters");
@@ -391,11 +500,21 @@ final class SchemaParser {
     Token first = typeNames.putIfAbsent(name.text().toLowerCase(Locale.ROOT), name);
     if (first != null) {
       // Case variants clash too: a type name becomes a file name, and some file systems fold.
-      throw error(name, first.text().equals(name.text())
-          ? "duplicate type name '" + name.text() + "' (first declared at " + first.position()
-              + ")"
-          : "type name '" + name.text() + "' clashes with '" + first.text() + "' declared at "
-              + first.position() + "; type names must differ in more than case");
+      throw error(
+          name,
+          first.text().equals(name.text())
+              ? "duplicate type name '"
+                  + name.text()
+                  + "' (first declared at "
+                  + first.position()
+                  + ")"
+              : "type name '"
+                  + name.text()
+                  + "' clashes with '"
+                  + first.text()
+                  + "' declared at "
+                  + first.position()
+                  + "; type names must differ in more than case");
     }
     return name;
   }

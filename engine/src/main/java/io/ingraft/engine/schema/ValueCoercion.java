@@ -17,12 +17,13 @@ import java.util.Map;
 
 /**
  * The conversions behind {@link PropertyType#coerce(Object)} and {@link Property#coerce(Object)}.
- * Strict on purpose: a string is never read as a number nor a number as a string, because an
- * event that silently changes meaning on the way in is worse than one that lands in the DLQ.
+ * Strict on purpose: a string is never read as a number nor a number as a string, because an event
+ * that silently changes meaning on the way in is worse than one that lands in the DLQ.
  */
 final class ValueCoercion {
   /** Characters of a value kept in an exception's summary. */
   private static final int SUMMARY_CHARS = 100;
+
   /** Characters of one string kept in a summary, leaving room for its length note. */
   private static final int STRING_CHARS = 60;
 
@@ -99,35 +100,46 @@ final class ValueCoercion {
       throw site.expected("a string", value);
     }
     if (utf8LongerThan(s, PropertyType.MAX_VALUE_BYTES)) {
-      throw site.fail(value, Problem.OVERSIZED, "string of " + utf8Length(s)
-          + " UTF-8 bytes is larger than the limit of " + PropertyType.MAX_VALUE_BYTES + " bytes");
+      throw site.fail(
+          value,
+          Problem.OVERSIZED,
+          "string of "
+              + utf8Length(s)
+              + " UTF-8 bytes is larger than the limit of "
+              + PropertyType.MAX_VALUE_BYTES
+              + " bytes");
     }
     int lone = UnicodeText.loneSurrogate(s);
     if (lone >= 0) {
-      throw site.fail(value, Problem.NOT_UNICODE, "string has a lone UTF-16 surrogate at index "
-          + lone + " (no UTF-8 form)");
+      throw site.fail(
+          value,
+          Problem.NOT_UNICODE,
+          "string has a lone UTF-16 surrogate at index " + lone + " (no UTF-8 form)");
     }
     return s;
   }
-
 
   private static String enumValue(PropertyType.EnumOf type, Object value, Site site) {
     if (!(value instanceof String s)) {
       throw site.expected("one of " + String.join(", ", type.values()), value);
     }
     if (!type.contains(s)) {
-      throw site.fail(value, Problem.NOT_IN_ENUM,
+      throw site.fail(
+          value,
+          Problem.NOT_IN_ENUM,
           summarize(s) + " is not one of " + String.join(", ", type.values()));
     }
     return s;
   }
 
   /**
-   * JSON does not tell 2 from 2.0, so any number with no fractional part is an integer; the
-   * exact decimal value decides, never a rounded double.
+   * JSON does not tell 2 from 2.0, so any number with no fractional part is an integer; the exact
+   * decimal value decides, never a rounded double.
    */
   private static long integer(Object value, Site site, long min, long max, String typeName) {
-    if (value instanceof Integer || value instanceof Long || value instanceof Short
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
         || value instanceof Byte) {
       long v = ((Number) value).longValue();
       if (v < min || v > max) {
@@ -150,8 +162,8 @@ final class ValueCoercion {
       throw site.expected("an integer", value);
     }
     if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
-      throw site.fail(value, Problem.NOT_AN_INTEGER,
-          "expected an integer, found " + summarize(value));
+      throw site.fail(
+          value, Problem.NOT_AN_INTEGER, "expected an integer, found " + summarize(value));
     }
     // Checked before toBigInteger so that 1e1000000000 is not expanded into a huge number.
     if (exact.precision() - exact.scale() > 19) {
@@ -170,8 +182,10 @@ final class ValueCoercion {
 
   private static InvalidValueException outOfRange(
       Object value, Site site, long min, long max, String typeName) {
-    return site.fail(value, Problem.OUT_OF_RANGE, summarize(value) + " is outside the "
-        + typeName + " range " + min + ".." + max);
+    return site.fail(
+        value,
+        Problem.OUT_OF_RANGE,
+        summarize(value) + " is outside the " + typeName + " range " + min + ".." + max);
   }
 
   private static double floating(Object value, Site site, boolean single) {
@@ -180,8 +194,10 @@ final class ValueCoercion {
     }
     double d = number.doubleValue();
     if (!Double.isFinite(d) || (single && Math.abs(d) > Float.MAX_VALUE)) {
-      throw site.fail(value, Problem.OUT_OF_RANGE, summarize(value) + " is not a finite "
-          + (single ? "F32" : "F64") + " number");
+      throw site.fail(
+          value,
+          Problem.OUT_OF_RANGE,
+          summarize(value) + " is not a finite " + (single ? "F32" : "F64") + " number");
     }
     return d;
   }
@@ -194,7 +210,9 @@ final class ValueCoercion {
       try {
         date = LocalDate.parse(s, DateTimeFormatter.ISO_LOCAL_DATE);
       } catch (DateTimeException e) {
-        throw site.fail(value, Problem.MALFORMED,
+        throw site.fail(
+            value,
+            Problem.MALFORMED,
             "expected an ISO-8601 date like 2024-01-31, found " + summarize(value));
       }
     } else {
@@ -217,20 +235,27 @@ final class ValueCoercion {
       try {
         instant = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
       } catch (DateTimeException e) {
-        throw site.fail(value, Problem.MALFORMED, "expected an ISO-8601 date-time with an offset"
-            + " like 2024-01-31T10:15:30Z, found " + summarize(value));
+        throw site.fail(
+            value,
+            Problem.MALFORMED,
+            "expected an ISO-8601 date-time with an offset"
+                + " like 2024-01-31T10:15:30Z, found "
+                + summarize(value));
       }
     } else if (value instanceof Number) {
-      instant = Instant.ofEpochMilli(
-          integer(value, site, Long.MIN_VALUE, Long.MAX_VALUE, "epoch milliseconds"));
+      instant =
+          Instant.ofEpochMilli(
+              integer(value, site, Long.MIN_VALUE, Long.MAX_VALUE, "epoch milliseconds"));
     } else {
       throw site.expected("an ISO-8601 date-time string or epoch milliseconds", value);
     }
     try {
-      Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L),
-          instant.getNano() / 1_000);
+      Math.addExact(
+          Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     } catch (ArithmeticException e) {
-      throw site.fail(value, Problem.OUT_OF_RANGE,
+      throw site.fail(
+          value,
+          Problem.OUT_OF_RANGE,
           summarize(value) + " is outside the DateTime range (int64 microseconds)");
     }
     return instant.truncatedTo(ChronoUnit.MICROS);
@@ -248,7 +273,9 @@ final class ValueCoercion {
       try {
         bytes = Base64.getDecoder().decode(s);
       } catch (IllegalArgumentException e) {
-        throw site.fail(value, Problem.MALFORMED,
+        throw site.fail(
+            value,
+            Problem.MALFORMED,
             "expected a base64 string (RFC 4648 standard alphabet), found " + summarize(value));
       }
     } else {
@@ -261,8 +288,14 @@ final class ValueCoercion {
   }
 
   private static InvalidValueException oversizedBlob(Object value, Site site, long bytes) {
-    return site.fail(value, Problem.OVERSIZED, "blob of about " + bytes
-        + " bytes is larger than the limit of " + PropertyType.MAX_VALUE_BYTES + " bytes");
+    return site.fail(
+        value,
+        Problem.OVERSIZED,
+        "blob of about "
+            + bytes
+            + " bytes is larger than the limit of "
+            + PropertyType.MAX_VALUE_BYTES
+            + " bytes");
   }
 
   private static float[] vector(int dimension, Object value, Site site) {
@@ -272,8 +305,8 @@ final class ValueCoercion {
       }
       for (int i = 0; i < given.length; i++) {
         if (!Float.isFinite(given[i])) {
-          throw site.element(i).fail(given[i], Problem.OUT_OF_RANGE,
-              given[i] + " is not a finite F32 number");
+          throw site.element(i)
+              .fail(given[i], Problem.OUT_OF_RANGE, given[i] + " is not a finite F32 number");
         }
       }
       return given;
@@ -298,8 +331,8 @@ final class ValueCoercion {
 
   private static InvalidValueException wrongDimension(
       Object value, Site site, int dimension, int actual) {
-    return site.fail(value, Problem.WRONG_DIMENSION,
-        "expected " + dimension + " elements, found " + actual);
+    return site.fail(
+        value, Problem.WRONG_DIMENSION, "expected " + dimension + " elements, found " + actual);
   }
 
   private static List<Object> list(PropertyType element, Object value, Site site) {
@@ -335,7 +368,8 @@ final class ValueCoercion {
         bytes += 1;
       } else if (c < 0x800) {
         bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
           && Character.isLowSurrogate(s.charAt(i + 1))) {
         bytes += 4;
         i++;

@@ -34,13 +34,13 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Stages one batch of mutation and load events for one graph (docs/protocol.md, step 1): validates
- * every event against the schema and the graph (committed ∪ pending), keeps each event atomic
- * with an {@link UndoLog}, and turns the surviving changes into one staged write per touched
- * table. Nothing on disk moves until the staged writes are committed by the caller.
+ * every event against the schema and the graph (committed ∪ pending), keeps each event atomic with
+ * an {@link UndoLog}, and turns the surviving changes into one staged write per touched table.
+ * Nothing on disk moves until the staged writes are committed by the caller.
  *
- * <p>Committed state is read once per batch, before the events run: key sets for existence, and
- * the rows and edges the events' operations name (update targets, unique-value owners, edges of
- * deleted or cardinality-checked nodes). Later operations see earlier ones (read-your-writes).
+ * <p>Committed state is read once per batch, before the events run: key sets for existence, and the
+ * rows and edges the events' operations name (update targets, unique-value owners, edges of deleted
+ * or cardinality-checked nodes). Later operations see earlier ones (read-your-writes).
  */
 public final class BatchStaging {
   private final GraphSchema schema;
@@ -49,36 +49,58 @@ public final class BatchStaging {
   private final String graph;
   private final Map<String, NodeTableStaging> nodes = new LinkedHashMap<>();
   private final Map<String, EdgeTableStaging> edges = new LinkedHashMap<>();
+
   /** Per node type and unique property: value → key of the pending row holding it. */
   private final Map<String, Map<String, Map<Object, Object>>> pendingOwners = new HashMap<>();
+
   /** Per node type and unique property: value → key of the committed row holding it. */
   private final Map<String, Map<String, Map<Object, Object>>> committedOwners = new HashMap<>();
+
   private final UndoLog undo = new UndoLog();
   private final Set<CardCheck> cardChecks = new LinkedHashSet<>();
 
-  private record CardCheck(EdgeTableStaging edges, Object from) {
-  }
+  private record CardCheck(EdgeTableStaging edges, Object from) {}
 
   /**
    * @param keyIndex the committed keys of a node table at a version (cached by the caller)
    */
-  public BatchStaging(String graph, GraphSchema schema, Manifest manifest, TableStore tables,
-      KeyIndex keyIndex) {
+  public BatchStaging(
+      String graph, GraphSchema schema, Manifest manifest, TableStore tables, KeyIndex keyIndex) {
     this.graph = graph;
     this.schema = schema;
     this.catalog = new SchemaCatalog(schema);
     this.tables = tables;
     for (NodeType type : schema.nodeTypes()) {
-      TablePin pin = manifest.table(type.tableKey().value()).orElseThrow(() ->
-          new IllegalStateException("manifest of " + graph + " has no table " + type.tableKey()));
-      nodes.put(type.name().value(), new NodeTableStaging(type, pin.path(), pin.version(),
-          keyIndex.keys(pin.path(), pin.version(), type.key().name())));
+      TablePin pin =
+          manifest
+              .table(type.tableKey().value())
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "manifest of " + graph + " has no table " + type.tableKey()));
+      nodes.put(
+          type.name().value(),
+          new NodeTableStaging(
+              type,
+              pin.path(),
+              pin.version(),
+              keyIndex.keys(pin.path(), pin.version(), type.key().name())));
     }
     for (EdgeType type : schema.edgeTypes()) {
-      TablePin pin = manifest.table(type.tableKey().value()).orElseThrow(() ->
-          new IllegalStateException("manifest of " + graph + " has no table " + type.tableKey()));
-      edges.put(type.name().value(), new EdgeTableStaging(type, pin.path(), pin.version(),
-          keyIndex.keys(pin.path(), pin.version(), SchemaCatalog.EDGE_ID)));
+      TablePin pin =
+          manifest
+              .table(type.tableKey().value())
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "manifest of " + graph + " has no table " + type.tableKey()));
+      edges.put(
+          type.name().value(),
+          new EdgeTableStaging(
+              type,
+              pin.path(),
+              pin.version(),
+              keyIndex.keys(pin.path(), pin.version(), SchemaCatalog.EDGE_ID)));
     }
   }
 
@@ -104,11 +126,13 @@ public final class BatchStaging {
         results.add(EventResult.applied(event.eventId(), event.source()));
       } catch (EventRejectedException e) {
         undo.rollback();
-        results.add(EventResult.rejected(event.eventId(), event.source(), e.code(), e.getMessage()));
+        results.add(
+            EventResult.rejected(event.eventId(), event.source(), e.code(), e.getMessage()));
       } catch (InvalidValueException e) {
         undo.rollback();
-        results.add(EventResult.rejected(event.eventId(), event.source(), RejectionCode.BAD_VALUE,
-            e.getMessage()));
+        results.add(
+            EventResult.rejected(
+                event.eventId(), event.source(), RejectionCode.BAD_VALUE, e.getMessage()));
       }
     }
     return results;
@@ -135,7 +159,11 @@ public final class BatchStaging {
     } else if (op instanceof Op.DeleteNode delete) {
       deleteNode(nodeTable(delete.type()), delete.key());
     } else if (op instanceof Op.InsertEdge insert) {
-      insertEdge(edgeTable(insert.type()), insert.from(), insert.to(), insert.props(),
+      insertEdge(
+          edgeTable(insert.type()),
+          insert.from(),
+          insert.to(),
+          insert.props(),
           insert.id() != null ? checkedEdgeId(insert.id()) : derivedEdgeId(event, index));
     } else if (op instanceof Op.DeleteEdge delete) {
       deleteEdge(edgeTable(delete.type()), delete.from(), delete.to(), delete.id());
@@ -179,7 +207,8 @@ public final class BatchStaging {
         Object id = props.remove(SchemaCatalog.EDGE_ID);
         String edgeId = id != null ? checkedEdgeId(id.toString()) : derivedEdgeId(event, index);
         if (load.mode() == LoadMode.APPEND && table.exists(edgeId)) {
-          throw new EventRejectedException(RejectionCode.KEY_COLLISION,
+          throw new EventRejectedException(
+              RejectionCode.KEY_COLLISION,
               "edge " + entry.getKey() + " id '" + edgeId + "' already exists (append load)");
         }
         insertEdge(table, from, to, props, edgeId);
@@ -216,8 +245,8 @@ public final class BatchStaging {
     requireDeclared(type.name().value(), props.keySet(), type.properties());
     Object key = coerceKey(type, props.get(type.key().name()));
     if (append && table.exists(key)) {
-      throw new EventRejectedException(RejectionCode.KEY_COLLISION,
-          type.name() + " '" + key + "' already exists (append load)");
+      throw new EventRejectedException(
+          RejectionCode.KEY_COLLISION, type.name() + " '" + key + "' already exists (append load)");
     }
     Map<String, Object> row = new HashMap<>();
     for (Property property : type.properties()) {
@@ -236,7 +265,8 @@ public final class BatchStaging {
     requireDeclared(type.name().value(), set.keySet(), type.properties());
     Map<String, Object> current = table.row(key);
     if (current == null) {
-      throw new EventRejectedException(RejectionCode.NODE_NOT_FOUND,
+      throw new EventRejectedException(
+          RejectionCode.NODE_NOT_FOUND,
           "updateNode: " + type.name() + " '" + key + "' does not exist");
     }
     Map<String, Object> row = new HashMap<>(current);
@@ -244,7 +274,8 @@ public final class BatchStaging {
       Property property = type.property(e.getKey()).orElseThrow();
       Object value = property.coerce(e.getValue());
       if (property.equals(type.key()) && !key.equals(value)) {
-        throw new EventRejectedException(RejectionCode.BAD_VALUE,
+        throw new EventRejectedException(
+            RejectionCode.BAD_VALUE,
             "updateNode: the key of " + type.name() + " '" + key + "' cannot change");
       }
       row.put(property.name(), value);
@@ -277,20 +308,34 @@ public final class BatchStaging {
     }
   }
 
-  private void insertEdge(EdgeTableStaging table, Object rawFrom, Object rawTo,
-      Map<String, Object> props, String id) {
+  private void insertEdge(
+      EdgeTableStaging table, Object rawFrom, Object rawTo, Map<String, Object> props, String id) {
     EdgeType type = table.type;
     NodeTableStaging fromTable = nodes.get(type.from().value());
     NodeTableStaging toTable = nodes.get(type.to().value());
     Object from = coerceEndpoint(type, "from", fromTable.type, rawFrom);
     Object to = coerceEndpoint(type, "to", toTable.type, rawTo);
     if (!fromTable.exists(from)) {
-      throw new EventRejectedException(RejectionCode.MISSING_ENDPOINT, "edge " + type.name()
-          + ": source " + fromTable.type.name() + " '" + from + "' does not exist");
+      throw new EventRejectedException(
+          RejectionCode.MISSING_ENDPOINT,
+          "edge "
+              + type.name()
+              + ": source "
+              + fromTable.type.name()
+              + " '"
+              + from
+              + "' does not exist");
     }
     if (!toTable.exists(to)) {
-      throw new EventRejectedException(RejectionCode.MISSING_ENDPOINT, "edge " + type.name()
-          + ": target " + toTable.type.name() + " '" + to + "' does not exist");
+      throw new EventRejectedException(
+          RejectionCode.MISSING_ENDPOINT,
+          "edge "
+              + type.name()
+              + ": target "
+              + toTable.type.name()
+              + " '"
+              + to
+              + "' does not exist");
     }
     requireDeclared(type.name().value(), props.keySet(), type.properties());
     Map<String, Object> row = new HashMap<>();
@@ -348,9 +393,19 @@ public final class BatchStaging {
       }
       int count = check.edges().from(check.from()).size();
       if (!type.cardinality().allows(count)) {
-        throw new EventRejectedException(RejectionCode.CARDINALITY, "edge " + type.name() + " "
-            + type.cardinality() + ": " + type.from() + " '" + check.from() + "' would have "
-            + count + " edges");
+        throw new EventRejectedException(
+            RejectionCode.CARDINALITY,
+            "edge "
+                + type.name()
+                + " "
+                + type.cardinality()
+                + ": "
+                + type.from()
+                + " '"
+                + check.from()
+                + "' would have "
+                + count
+                + " edges");
       }
     }
   }
@@ -365,18 +420,31 @@ public final class BatchStaging {
       if (value == null) {
         continue;
       }
-      Map<Object, Object> pending = pendingOwners.computeIfAbsent(typeName, k -> new HashMap<>())
-          .computeIfAbsent(property.name(), k -> new HashMap<>());
+      Map<Object, Object> pending =
+          pendingOwners
+              .computeIfAbsent(typeName, k -> new HashMap<>())
+              .computeIfAbsent(property.name(), k -> new HashMap<>());
       Object owner = pending.get(value);
       if (owner == null) {
-        owner = committedOwners.getOrDefault(typeName, Map.of())
-            .getOrDefault(property.name(), Map.of()).get(value);
+        owner =
+            committedOwners
+                .getOrDefault(typeName, Map.of())
+                .getOrDefault(property.name(), Map.of())
+                .get(value);
       }
       if (owner != null && !owner.equals(key)) {
         Map<String, Object> ownerRow = table.row(owner);
         if (ownerRow != null && value.equals(ownerRow.get(property.name()))) {
-          throw new EventRejectedException(RejectionCode.UNIQUENESS, table.type.name() + "."
-              + property.name() + " = '" + value + "' already belongs to '" + owner + "'");
+          throw new EventRejectedException(
+              RejectionCode.UNIQUENESS,
+              table.type.name()
+                  + "."
+                  + property.name()
+                  + " = '"
+                  + value
+                  + "' already belongs to '"
+                  + owner
+                  + "'");
         }
       }
       undo.put(pending, value, key);
@@ -389,8 +457,11 @@ public final class BatchStaging {
   private NodeTableStaging nodeTable(String type) {
     NodeTableStaging table = nodes.get(type);
     if (table == null) {
-      throw new EventRejectedException(RejectionCode.UNKNOWN_TYPE, edges.containsKey(type)
-          ? type + " is an edge type, not a node type" : "unknown node type '" + type + "'");
+      throw new EventRejectedException(
+          RejectionCode.UNKNOWN_TYPE,
+          edges.containsKey(type)
+              ? type + " is an edge type, not a node type"
+              : "unknown node type '" + type + "'");
     }
     return table;
   }
@@ -398,8 +469,11 @@ public final class BatchStaging {
   private EdgeTableStaging edgeTable(String type) {
     EdgeTableStaging table = edges.get(type);
     if (table == null) {
-      throw new EventRejectedException(RejectionCode.UNKNOWN_TYPE, nodes.containsKey(type)
-          ? type + " is a node type, not an edge type" : "unknown edge type '" + type + "'");
+      throw new EventRejectedException(
+          RejectionCode.UNKNOWN_TYPE,
+          nodes.containsKey(type)
+              ? type + " is a node type, not an edge type"
+              : "unknown edge type '" + type + "'");
     }
     return table;
   }
@@ -407,8 +481,8 @@ public final class BatchStaging {
   private static void requireDeclared(String type, Set<String> names, List<Property> properties) {
     for (String name : names) {
       if (!declares(properties, name)) {
-        throw new EventRejectedException(RejectionCode.UNKNOWN_PROPERTY,
-            type + " has no property '" + name + "'");
+        throw new EventRejectedException(
+            RejectionCode.UNKNOWN_PROPERTY, type + " has no property '" + name + "'");
       }
     }
   }
@@ -425,15 +499,16 @@ public final class BatchStaging {
 
   private static Object coerceKey(NodeType type, Object raw) {
     if (raw == null) {
-      throw new EventRejectedException(RejectionCode.MISSING_KEY,
-          type.name() + " needs its key '" + type.key().name() + "'");
+      throw new EventRejectedException(
+          RejectionCode.MISSING_KEY, type.name() + " needs its key '" + type.key().name() + "'");
     }
     return type.key().coerce(raw);
   }
 
   private static Object coerceEndpoint(EdgeType edge, String side, NodeType node, Object raw) {
     if (raw == null) {
-      throw new EventRejectedException(RejectionCode.MISSING_KEY,
+      throw new EventRejectedException(
+          RejectionCode.MISSING_KEY,
           "edge " + edge.name() + " needs '" + side + "' (a " + node.name() + " key)");
     }
     return node.key().coerce(raw);
@@ -443,16 +518,19 @@ public final class BatchStaging {
   private static String checkedEdgeId(String id) {
     int lone = io.ingraft.engine.schema.UnicodeText.loneSurrogate(id);
     if (lone >= 0) {
-      throw new EventRejectedException(RejectionCode.BAD_VALUE, "edge id has a lone UTF-16"
-          + " surrogate at index " + lone + " (no UTF-8 form)");
+      throw new EventRejectedException(
+          RejectionCode.BAD_VALUE,
+          "edge id has a lone UTF-16" + " surrogate at index " + lone + " (no UTF-8 form)");
     }
     return id;
   }
 
   /** Deterministic, so a replayed event produces the same edge ids. */
   private String derivedEdgeId(GraphEvent event, int index) {
-    return UUID.nameUUIDFromBytes((graph + "\u0000" + event.eventId() + "\u0000" + index)
-        .getBytes(StandardCharsets.UTF_8)).toString();
+    return UUID.nameUUIDFromBytes(
+            (graph + "\u0000" + event.eventId() + "\u0000" + index)
+                .getBytes(StandardCharsets.UTF_8))
+        .toString();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -515,7 +593,8 @@ public final class BatchStaging {
       for (Map.Entry<String, List<Map<String, Object>>> entry : load.nodes().entrySet()) {
         NodeTableStaging nodeTable = nodes.get(entry.getKey());
         for (Map<String, Object> props : entry.getValue()) {
-          noteNode(entry.getKey(), nodeTable == null ? props : withKey(nodeTable.type, props), null);
+          noteNode(
+              entry.getKey(), nodeTable == null ? props : withKey(nodeTable.type, props), null);
         }
         if (load.mode() == LoadMode.OVERWRITE) {
           // Nodes that disappear take their edges with them: read every incident edge.
@@ -533,7 +612,8 @@ public final class BatchStaging {
         }
         for (Map<String, Object> row : entry.getValue()) {
           Object id = row.get(SchemaCatalog.EDGE_ID);
-          noteEdge(entry.getKey(), row.get(SchemaCatalog.EDGE_FROM), id == null ? null : id.toString());
+          noteEdge(
+              entry.getKey(), row.get(SchemaCatalog.EDGE_FROM), id == null ? null : id.toString());
         }
       }
     }
@@ -543,13 +623,16 @@ public final class BatchStaging {
       if (table == null) {
         return;
       }
-      Object key = knownKey != null ? knownKey : tryKey(table.type, props.get(table.type.key().name()));
+      Object key =
+          knownKey != null ? knownKey : tryKey(table.type, props.get(table.type.key().name()));
       for (Property property : table.type.properties()) {
         if (property.unique() && props.get(property.name()) != null) {
           Object value = tryValue(property, props.get(property.name()));
           if (value != null) {
-            uniqueValues.computeIfAbsent(type, k -> new HashMap<>())
-                .computeIfAbsent(property.name(), k -> new HashSet<>()).add(value);
+            uniqueValues
+                .computeIfAbsent(type, k -> new HashMap<>())
+                .computeIfAbsent(property.name(), k -> new HashSet<>())
+                .add(value);
           }
         }
       }
@@ -582,8 +665,8 @@ public final class BatchStaging {
 
     private void noteEdge(String type, Object rawFrom, String id) {
       EdgeTableStaging table = edges.get(type);
-      if (table == null || (table.type.cardinality().isUnbounded()
-          && table.type.cardinality().min() == 0)) {
+      if (table == null
+          || (table.type.cardinality().isUnbounded() && table.type.cardinality().min() == 0)) {
         return; // Unbounded edges need no committed reads: inserts only upsert by id.
       }
       Object from = tryKey(nodes.get(table.type.from().value()).type, rawFrom);
@@ -596,28 +679,33 @@ public final class BatchStaging {
     }
 
     void fetch() {
-      nodeRows.forEach((type, keys) -> {
-        NodeTableStaging table = nodes.get(type);
-        for (String filter : SqlLiterals.inChunks(table.type.key().name(), keys)) {
-          for (Map<String, Object> row : read(table.path, table.pinnedVersion, filter)) {
-            table.committedRows.put(row.get(table.type.key().name()), row);
-          }
-        }
-      });
-      uniqueValues.forEach((type, byProperty) -> {
-        NodeTableStaging table = nodes.get(type);
-        byProperty.forEach((property, values) -> {
-          Map<Object, Object> owners = committedOwners.computeIfAbsent(type, k -> new HashMap<>())
-              .computeIfAbsent(property, k -> new HashMap<>());
-          for (String filter : SqlLiterals.inChunks(property, values)) {
-            for (Map<String, Object> row : read(table.path, table.pinnedVersion, filter)) {
-              Object key = row.get(table.type.key().name());
-              table.committedRows.put(key, row);
-              owners.put(row.get(property), key);
+      nodeRows.forEach(
+          (type, keys) -> {
+            NodeTableStaging table = nodes.get(type);
+            for (String filter : SqlLiterals.inChunks(table.type.key().name(), keys)) {
+              for (Map<String, Object> row : read(table.path, table.pinnedVersion, filter)) {
+                table.committedRows.put(row.get(table.type.key().name()), row);
+              }
             }
-          }
-        });
-      });
+          });
+      uniqueValues.forEach(
+          (type, byProperty) -> {
+            NodeTableStaging table = nodes.get(type);
+            byProperty.forEach(
+                (property, values) -> {
+                  Map<Object, Object> owners =
+                      committedOwners
+                          .computeIfAbsent(type, k -> new HashMap<>())
+                          .computeIfAbsent(property, k -> new HashMap<>());
+                  for (String filter : SqlLiterals.inChunks(property, values)) {
+                    for (Map<String, Object> row : read(table.path, table.pinnedVersion, filter)) {
+                      Object key = row.get(table.type.key().name());
+                      table.committedRows.put(key, row);
+                      owners.put(row.get(property), key);
+                    }
+                  }
+                });
+          });
       for (EdgeTableStaging table : edges.values()) {
         String type = table.type.name().value();
         if (wholeEdgeTables.contains(type)) {
@@ -640,7 +728,8 @@ public final class BatchStaging {
     }
 
     private List<Map<String, Object>> read(String path, long version, String filter) {
-      return tables.readRows(path, version, filter == null ? ScanSpec.all() : ScanSpec.where(filter));
+      return tables.readRows(
+          path, version, filter == null ? ScanSpec.all() : ScanSpec.where(filter));
     }
 
     private Object tryKey(NodeType type, Object raw) {
@@ -667,27 +756,49 @@ public final class BatchStaging {
         continue;
       }
       String keyColumn = table.type.key().name();
-      writes.add(new TableWrite(table.type.tableKey().value(), stageRows(table.path,
-          table.pinnedVersion, keyColumn, catalog.nodeSchema(table.type),
-          new ArrayList<>(table.upserts.values()), table.deletes, !table.replacesCommittedRows())));
+      writes.add(
+          new TableWrite(
+              table.type.tableKey().value(),
+              stageRows(
+                  table.path,
+                  table.pinnedVersion,
+                  keyColumn,
+                  catalog.nodeSchema(table.type),
+                  new ArrayList<>(table.upserts.values()),
+                  table.deletes,
+                  !table.replacesCommittedRows())));
     }
     for (EdgeTableStaging table : edges.values()) {
       if (!table.touched()) {
         continue;
       }
       Set<Object> deletes = new HashSet<>(table.deletes);
-      boolean appendOnly = deletes.isEmpty()
-          && table.upserts.keySet().stream().noneMatch(table.committedIds::contains);
-      writes.add(new TableWrite(table.type.tableKey().value(), stageRows(table.path,
-          table.pinnedVersion, SchemaCatalog.EDGE_ID, catalog.edgeSchema(table.type),
-          new ArrayList<>(table.upserts.values()), deletes, appendOnly)));
+      boolean appendOnly =
+          deletes.isEmpty()
+              && table.upserts.keySet().stream().noneMatch(table.committedIds::contains);
+      writes.add(
+          new TableWrite(
+              table.type.tableKey().value(),
+              stageRows(
+                  table.path,
+                  table.pinnedVersion,
+                  SchemaCatalog.EDGE_ID,
+                  catalog.edgeSchema(table.type),
+                  new ArrayList<>(table.upserts.values()),
+                  deletes,
+                  appendOnly)));
     }
     return writes;
   }
 
-  private StagedWrite stageRows(String path, long version, String keyColumn,
-      org.apache.arrow.vector.types.pojo.Schema arrow, List<Map<String, Object>> rows,
-      Set<Object> deletes, boolean appendOnly) {
+  private StagedWrite stageRows(
+      String path,
+      long version,
+      String keyColumn,
+      org.apache.arrow.vector.types.pojo.Schema arrow,
+      List<Map<String, Object>> rows,
+      Set<Object> deletes,
+      boolean appendOnly) {
     try (VectorSchemaRoot batch = ArrowRows.toRoot(arrow, rows, tables.allocator())) {
       if (appendOnly) {
         return tables.stageAppend(path, version, batch);
@@ -701,20 +812,21 @@ public final class BatchStaging {
     Map<String, KeyChange> changes = new HashMap<>();
     for (NodeTableStaging table : nodes.values()) {
       if (table.touched()) {
-        changes.put(table.path, new KeyChange(new HashSet<>(table.upserts.keySet()),
-            new HashSet<>(table.deletes)));
+        changes.put(
+            table.path,
+            new KeyChange(new HashSet<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
       }
     }
     for (EdgeTableStaging table : edges.values()) {
       if (table.touched()) {
-        changes.put(table.path, new KeyChange(new HashSet<>(table.upserts.keySet()),
-            new HashSet<>(table.deletes)));
+        changes.put(
+            table.path,
+            new KeyChange(new HashSet<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
       }
     }
     return changes;
   }
 
   /** Keys a batch added to and removed from one node table. */
-  public record KeyChange(Set<Object> added, Set<Object> removed) {
-  }
+  public record KeyChange(Set<Object> added, Set<Object> removed) {}
 }

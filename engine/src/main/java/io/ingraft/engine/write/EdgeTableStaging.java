@@ -17,10 +17,13 @@ final class EdgeTableStaging {
   final EdgeType type;
   final String path;
   final long pinnedVersion;
+
   /** Every committed edge id at the pinned version. */
   final Set<Object> committedIds;
+
   /** Committed edges fetched for this batch (those the batch's operations name). */
   final Map<String, Map<String, Object>> committed = new HashMap<>();
+
   private final Map<Object, Set<String>> committedByFrom = new HashMap<>();
   private final Map<Object, Set<String>> committedByTo = new HashMap<>();
   final Map<String, Map<String, Object>> upserts = new LinkedHashMap<>();
@@ -46,7 +49,9 @@ final class EdgeTableStaging {
   void addCommitted(Map<String, Object> row) {
     String id = (String) row.get(SchemaCatalog.EDGE_ID);
     if (committed.putIfAbsent(id, row) == null) {
-      committedByFrom.computeIfAbsent(row.get(SchemaCatalog.EDGE_FROM), k -> new HashSet<>()).add(id);
+      committedByFrom
+          .computeIfAbsent(row.get(SchemaCatalog.EDGE_FROM), k -> new HashSet<>())
+          .add(id);
       committedByTo.computeIfAbsent(row.get(SchemaCatalog.EDGE_TO), k -> new HashSet<>()).add(id);
     }
   }
@@ -70,8 +75,8 @@ final class EdgeTableStaging {
     return incident(key, committedByTo, pendingByTo);
   }
 
-  private Set<String> incident(Object key, Map<Object, Set<String>> committedIndex,
-      Map<Object, Set<String>> pendingIndex) {
+  private Set<String> incident(
+      Object key, Map<Object, Set<String>> committedIndex, Map<Object, Set<String>> pendingIndex) {
     Set<String> ids = new HashSet<>();
     for (String id : committedIndex.getOrDefault(key, Set.of())) {
       if (!deletes.contains(id) && !upserts.containsKey(id)) {
@@ -86,14 +91,16 @@ final class EdgeTableStaging {
     unindexPending(undo, id);
     undo.remove(deletes, id);
     undo.put(upserts, id, row);
-    undo.add(pendingByFrom.computeIfAbsent(row.get(SchemaCatalog.EDGE_FROM), k -> new HashSet<>()), id);
+    undo.add(
+        pendingByFrom.computeIfAbsent(row.get(SchemaCatalog.EDGE_FROM), k -> new HashSet<>()), id);
     undo.add(pendingByTo.computeIfAbsent(row.get(SchemaCatalog.EDGE_TO), k -> new HashSet<>()), id);
   }
 
   private void unindexPending(UndoLog undo, String id) {
     Map<String, Object> old = upserts.get(id);
     if (old != null) {
-      undo.remove(pendingByFrom.getOrDefault(old.get(SchemaCatalog.EDGE_FROM), new HashSet<>()), id);
+      undo.remove(
+          pendingByFrom.getOrDefault(old.get(SchemaCatalog.EDGE_FROM), new HashSet<>()), id);
       undo.remove(pendingByTo.getOrDefault(old.get(SchemaCatalog.EDGE_TO), new HashSet<>()), id);
     }
   }

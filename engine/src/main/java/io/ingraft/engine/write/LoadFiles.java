@@ -39,16 +39,16 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Turns a load that names a file ({@code uri}) into an inline load, so staging sees one shape.
- * The file is JSON lines in the engine's export format: {@code {"kind":"node","type":T,"key":k,
+ * Turns a load that names a file ({@code uri}) into an inline load, so staging sees one shape. The
+ * file is JSON lines in the engine's export format: {@code {"kind":"node","type":T,"key":k,
  * "props":{..}}} and {@code {"kind":"edge","type":E,"id"?:s,"from":k,"to":k,"props":{..}}}, so an
  * export of one graph loads into another; a {@code .parquet} file holds the same rows as columns.
  *
- * <p>Only what {@link LoadSources} allows is read, and within its {@link LoadLimits}: the read
- * runs on a reader thread of its own, the caller waits at most the timeout (a read that blocks,
- * such as a FIFO swapped in after the checks, costs a reader thread, never a writer worker), at
- * most {@code maxBytes} bytes are read and at most {@code maxRows} rows kept. Errors name the
- * uri and a line number, never the file's content.
+ * <p>Only what {@link LoadSources} allows is read, and within its {@link LoadLimits}: the read runs
+ * on a reader thread of its own, the caller waits at most the timeout (a read that blocks, such as
+ * a FIFO swapped in after the checks, costs a reader thread, never a writer worker), at most {@code
+ * maxBytes} bytes are read and at most {@code maxRows} rows kept. Errors name the uri and a line
+ * number, never the file's content.
  */
 public final class LoadFiles {
   /**
@@ -56,12 +56,17 @@ public final class LoadFiles {
    * collide with a property: property names start with a letter.
    */
   public static final String KEY_MARKER = "$key";
+
   /** Deepest JSON nesting of one line (a property value is at most a list of scalars). */
   static final int MAX_NESTING = 16;
 
-  private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
-      .build()).build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+                  .build())
+          .build();
 
   private final LoadSources sources;
   private final ExecutorService readers;
@@ -70,17 +75,24 @@ public final class LoadFiles {
     this.sources = sources;
     AtomicInteger threads = new AtomicInteger();
     // A cached pool of daemon threads: a read stuck in the kernel holds its own thread only.
-    this.readers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), runnable -> {
-          Thread thread = new Thread(runnable, "ingraft-load-reader-" + threads.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
+    this.readers =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            30,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "ingraft-load-reader-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** The rows of a load file, by type. */
-  private record Rows(Map<String, List<Map<String, Object>>> nodes,
-      Map<String, List<Map<String, Object>>> edges) {
+  private record Rows(
+      Map<String, List<Map<String, Object>>> nodes, Map<String, List<Map<String, Object>>> edges) {
     Rows() {
       this(new LinkedHashMap<>(), new LinkedHashMap<>());
     }
@@ -89,9 +101,9 @@ public final class LoadFiles {
   /**
    * The event itself, or, for a file load, the same event with the file's rows inline.
    *
-   * @throws EventRejectedException with {@link RejectionCode#LOAD_SOURCE_REFUSED},
-   *     {@link RejectionCode#LOAD_TOO_LARGE}, {@link RejectionCode#LOAD_TIMEOUT} or
-   *     {@link RejectionCode#BAD_LOAD}
+   * @throws EventRejectedException with {@link RejectionCode#LOAD_SOURCE_REFUSED}, {@link
+   *     RejectionCode#LOAD_TOO_LARGE}, {@link RejectionCode#LOAD_TIMEOUT} or {@link
+   *     RejectionCode#BAD_LOAD}
    */
   public GraphEvent inline(GraphEvent event) {
     if (!(event.body() instanceof EventBody.Load load) || load.uri() == null) {
@@ -110,8 +122,9 @@ public final class LoadFiles {
     } catch (InterruptedException e) {
       read.cancel(true);
       Thread.currentThread().interrupt();
-      throw new EventRejectedException(RejectionCode.LOAD_TIMEOUT, "interrupted while reading "
-          + "load file " + quoted(source.uri()));
+      throw new EventRejectedException(
+          RejectionCode.LOAD_TIMEOUT,
+          "interrupted while reading " + "load file " + quoted(source.uri()));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof EventRejectedException rejected) {
         throw rejected;
@@ -120,10 +133,19 @@ public final class LoadFiles {
         throw LoadSources.notAFile(source.uri());
       }
       // Never the cause's message: it may quote the file.
-      throw new EventRejectedException(RejectionCode.BAD_LOAD, "cannot read load file "
-          + quoted(source.uri()) + " (" + e.getCause().getClass().getSimpleName() + ")");
+      throw new EventRejectedException(
+          RejectionCode.BAD_LOAD,
+          "cannot read load file "
+              + quoted(source.uri())
+              + " ("
+              + e.getCause().getClass().getSimpleName()
+              + ")");
     }
-    return new GraphEvent(event.graph(), event.eventId(), event.source(), event.timestamp(),
+    return new GraphEvent(
+        event.graph(),
+        event.eventId(),
+        event.source(),
+        event.timestamp(),
         new EventBody.Load(load.mode(), rows.nodes(), rows.edges(), null));
   }
 
@@ -133,9 +155,11 @@ public final class LoadFiles {
       readParquet(source, limits, deadline, rows);
       return rows;
     }
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     int number = 0;
     try (InputStream in = new Bounded(source.open(), source.uri(), limits.maxBytes());
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, decoder))) {
@@ -178,10 +202,13 @@ public final class LoadFiles {
       file = copy;
     }
     try {
-      ParquetLoadFile.read(file, source.uri(), (number, line) -> {
-        checkProgress(source, limits, deadline, number);
-        readLine(source.uri(), number, line, rows);
-      });
+      ParquetLoadFile.read(
+          file,
+          source.uri(),
+          (number, line) -> {
+            checkProgress(source, limits, deadline, number);
+            readLine(source.uri(), number, line, rows);
+          });
     } finally {
       if (copy != null) {
         Files.deleteIfExists(copy);
@@ -189,12 +216,16 @@ public final class LoadFiles {
     }
   }
 
-  private static void checkProgress(LoadSource source, LoadLimits limits, long deadline,
-      long rowNumber) {
+  private static void checkProgress(
+      LoadSource source, LoadLimits limits, long deadline, long rowNumber) {
     if (rowNumber > limits.maxRows()) {
-      throw new EventRejectedException(RejectionCode.LOAD_TOO_LARGE, "load file "
-          + quoted(source.uri()) + " has more than " + limits.maxRows()
-          + " rows (ingraft.load.max-rows)");
+      throw new EventRejectedException(
+          RejectionCode.LOAD_TOO_LARGE,
+          "load file "
+              + quoted(source.uri())
+              + " has more than "
+              + limits.maxRows()
+              + " rows (ingraft.load.max-rows)");
     }
     if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
       throw timedOut(source, limits);
@@ -202,9 +233,13 @@ public final class LoadFiles {
   }
 
   private static EventRejectedException timedOut(LoadSource source, LoadLimits limits) {
-    return new EventRejectedException(RejectionCode.LOAD_TIMEOUT, "load file "
-        + quoted(source.uri()) + " was not read within " + limits.timeout().toMillis()
-        + " ms (ingraft.load.timeout-ms)");
+    return new EventRejectedException(
+        RejectionCode.LOAD_TIMEOUT,
+        "load file "
+            + quoted(source.uri())
+            + " was not read within "
+            + limits.timeout().toMillis()
+            + " ms (ingraft.load.timeout-ms)");
   }
 
   private static void readLine(String uri, int number, String line, Rows rows) {
@@ -213,8 +248,11 @@ public final class LoadFiles {
       node = JSON.readTree(line);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       // Jackson's message quotes the offending token: the file's content stays out of it.
-      throw bad(uri, number, "not JSON" + (e.getLocation() == null ? ""
-          : " (column " + e.getLocation().getColumnNr() + ")"));
+      throw bad(
+          uri,
+          number,
+          "not JSON"
+              + (e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")"));
     }
     readLine(uri, number, node, rows);
   }
@@ -257,8 +295,9 @@ public final class LoadFiles {
   }
 
   static EventRejectedException bad(String uri, long line, String problem) {
-    return new EventRejectedException(RejectionCode.BAD_LOAD, "load file " + quoted(uri)
-        + (line > 0 ? " line " + line : "") + ": " + problem);
+    return new EventRejectedException(
+        RejectionCode.BAD_LOAD,
+        "load file " + quoted(uri) + (line > 0 ? " line " + line : "") + ": " + problem);
   }
 
   private static String quoted(String uri) {
@@ -299,8 +338,13 @@ public final class LoadFiles {
     private void count(int n) {
       read += n;
       if (read > max) {
-        throw new EventRejectedException(RejectionCode.LOAD_TOO_LARGE, "load file "
-            + quoted(uri) + " has more than " + max + " bytes (ingraft.load.max-bytes)");
+        throw new EventRejectedException(
+            RejectionCode.LOAD_TOO_LARGE,
+            "load file "
+                + quoted(uri)
+                + " has more than "
+                + max
+                + " bytes (ingraft.load.max-bytes)");
       }
     }
   }

@@ -8,18 +8,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The pending state of one node table during a batch, over its committed state: rows upserted
- * (last write wins per key) and keys deleted. Reads merge the two with merge-shadow semantics: a
- * pending upsert or delete of a key wins over the committed row.
+ * The pending state of one node table during a batch, over its committed state: rows upserted (last
+ * write wins per key) and keys deleted. Reads merge the two with merge-shadow semantics: a pending
+ * upsert or delete of a key wins over the committed row.
  */
 final class NodeTableStaging {
   final NodeType type;
   final String path;
   final long pinnedVersion;
+
   /** Every committed key at the pinned version. */
   final Set<Object> committedKeys;
+
   /** Committed rows fetched for this batch (update targets, unique-value owners). */
   final Map<Object, Map<String, Object>> committedRows = new HashMap<>();
+
   final Map<Object, Map<String, Object>> upserts = new LinkedHashMap<>();
   final Set<Object> deletes = new HashSet<>();
 

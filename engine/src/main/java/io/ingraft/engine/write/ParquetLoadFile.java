@@ -24,22 +24,25 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Reads a Parquet load file (through Arrow Dataset) into the same rows as a JSON-lines load file:
- * one row per node or edge, with columns {@code kind}, {@code type}, {@code key} (nodes),
- * {@code id}, {@code from}, {@code to} (edges), and one column per property; a null cell means the
+ * one row per node or edge, with columns {@code kind}, {@code type}, {@code key} (nodes), {@code
+ * id}, {@code from}, {@code to} (edges), and one column per property; a null cell means the
  * property is absent. Each row is handed on as the equivalent export-format line.
  */
 final class ParquetLoadFile {
   private static final Set<String> FIXED = Set.of("kind", "type", "key", "id", "from", "to");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private ParquetLoadFile() {
-  }
+  private ParquetLoadFile() {}
 
   /** Calls {@code line} with (row number, export-format line) for every row of the file. */
   static void read(Path path, String uri, BiConsumer<Integer, JsonNode> line) {
     try (BufferAllocator allocator = new RootAllocator();
-        FileSystemDatasetFactory factory = new FileSystemDatasetFactory(allocator,
-            NativeMemoryPool.getDefault(), FileFormat.PARQUET, path.toAbsolutePath().toUri().toString());
+        FileSystemDatasetFactory factory =
+            new FileSystemDatasetFactory(
+                allocator,
+                NativeMemoryPool.getDefault(),
+                FileFormat.PARQUET,
+                path.toAbsolutePath().toUri().toString());
         Dataset dataset = factory.finish();
         Scanner scanner = dataset.newScan(new ScanOptions(8192));
         ArrowReader reader = scanner.scanBatches()) {
@@ -62,17 +65,18 @@ final class ParquetLoadFile {
   private static JsonNode toLine(Map<String, Object> row) {
     ObjectNode line = JSON.createObjectNode();
     ObjectNode props = line.putObject("props");
-    row.forEach((column, value) -> {
-      if (value == null) {
-        return;
-      }
-      Object json = jsonValue(value);
-      if (FIXED.contains(column)) {
-        line.set(column, JSON.valueToTree(json));
-      } else {
-        props.set(column, JSON.valueToTree(json));
-      }
-    });
+    row.forEach(
+        (column, value) -> {
+          if (value == null) {
+            return;
+          }
+          Object json = jsonValue(value);
+          if (FIXED.contains(column)) {
+            line.set(column, JSON.valueToTree(json));
+          } else {
+            props.set(column, JSON.valueToTree(json));
+          }
+        });
     return line;
   }
 

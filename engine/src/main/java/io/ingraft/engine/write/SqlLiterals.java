@@ -5,27 +5,28 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Builds Lance (DataFusion) filter predicates from key values. Column names are back-quoted
- * because edge tables have columns named {@code from} and {@code to}, which are SQL keywords;
- * string literals double their single quotes (see {@link #literal} for NUL and astral
- * characters).
+ * Builds Lance (DataFusion) filter predicates from key values. Column names are back-quoted because
+ * edge tables have columns named {@code from} and {@code to}, which are SQL keywords; string
+ * literals double their single quotes (see {@link #literal} for NUL and astral characters).
  */
 public final class SqlLiterals {
-  /** Keys per IN list: long lists cost parse time of their own (docs/storage.md, "Lance 7.0.0 facts"). */
+  /**
+   * Keys per IN list: long lists cost parse time of their own (docs/storage.md, "Lance 7.0.0
+   * facts").
+   */
   static final int CHUNK = 1000;
 
-  private SqlLiterals() {
-  }
+  private SqlLiterals() {}
 
   public static String column(String name) {
     return "`" + name + "`";
   }
 
   /**
-   * A SQL literal of a key or property value. Numbers as they are; strings single-quoted with
-   * their single quotes doubled, except that NUL and characters outside the Basic Multilingual
-   * Plane are spelled {@code chr(n)} and concatenated: a filter reaches Lance through JNI as
-   * modified UTF-8, in which both are encoded in a way Lance refuses as invalid UTF-8.
+   * A SQL literal of a key or property value. Numbers as they are; strings single-quoted with their
+   * single quotes doubled, except that NUL and characters outside the Basic Multilingual Plane are
+   * spelled {@code chr(n)} and concatenated: a filter reaches Lance through JNI as modified UTF-8,
+   * in which both are encoded in a way Lance refuses as invalid UTF-8.
    */
   public static String literal(Object value) {
     if (value instanceof Number n) {
@@ -41,7 +42,8 @@ public final class SqlLiterals {
     for (int i = 0; i < text.length(); ) {
       int codePoint = text.codePointAt(i);
       int next = i + Character.charCount(codePoint);
-      if (codePoint == 0 || Character.isSupplementaryCodePoint(codePoint)
+      if (codePoint == 0
+          || Character.isSupplementaryCodePoint(codePoint)
           || Character.isSurrogate(text.charAt(i))) {
         if (i > plainStart) {
           out.append(parts++ > 0 ? " || " : "").append(quoted(text.substring(plainStart, i)));

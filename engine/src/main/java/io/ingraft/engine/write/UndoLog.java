@@ -15,13 +15,14 @@ final class UndoLog {
   <K, V> void put(Map<K, V> map, K key, V value) {
     boolean had = map.containsKey(key);
     V previous = map.put(key, value);
-    inverses.push(() -> {
-      if (had) {
-        map.put(key, previous);
-      } else {
-        map.remove(key);
-      }
-    });
+    inverses.push(
+        () -> {
+          if (had) {
+            map.put(key, previous);
+          } else {
+            map.remove(key);
+          }
+        });
   }
 
   <K, V> void remove(Map<K, V> map, K key) {

@@ -26,14 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * File loads read only what the operator allowed, within limits, and say nothing of the host:
- * real files, links, a FIFO and a sparse file on the local file system.
+ * File loads read only what the operator allowed, within limits, and say nothing of the host: real
+ * files, links, a FIFO and a sparse file on the local file system.
  */
 class LoadFilesTest {
   private static final String GOOD = "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"ada\"}\n";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private Path loads;
   private Path secret;
 
@@ -55,17 +54,17 @@ class LoadFilesTest {
   }
 
   private LoadFiles perGraph() {
-    return files(LoadLimits.DEFAULT, new LoadRoot.Directory(loads.resolve(LoadRoot.GRAPH).toString()));
+    return files(
+        LoadLimits.DEFAULT, new LoadRoot.Directory(loads.resolve(LoadRoot.GRAPH).toString()));
   }
 
   private static GraphEvent load(String graph, String uri) {
-    return new GraphEvent(graph, "e", null, null,
-        new EventBody.Load(EventBody.LoadMode.MERGE, null, null, uri));
+    return new GraphEvent(
+        graph, "e", null, null, new EventBody.Load(EventBody.LoadMode.MERGE, null, null, uri));
   }
 
   private static EventRejectedException refusal(LoadFiles files, String graph, String uri) {
-    return catchThrowableOfType(EventRejectedException.class,
-        () -> files.inline(load(graph, uri)));
+    return catchThrowableOfType(EventRejectedException.class, () -> files.inline(load(graph, uri)));
   }
 
   @Test
@@ -92,14 +91,30 @@ class LoadFilesTest {
   @Test
   void hostileUrisAreRefusedWithoutContent() throws Exception {
     String inRoot = loads.resolve("g1").toString();
-    List<String> hostile = List.of("/etc/passwd", "file:///proc/self/environ",
-        "/proc/self/cmdline", "../../../etc/passwd", inRoot + "/../../secret.txt",
-        inRoot + "/./x.jsonl", "/dev/zero", "file://host/etc/passwd",
-        "file://localhost" + inRoot + "/x.jsonl", "file://" + inRoot + "/x.jsonl?x=1",
-        "file://" + inRoot + "/x.jsonl#frag", "file:etc/passwd", inRoot + "/x\u0000.jsonl",
-        "file://" + inRoot + "/x%00.jsonl", "file://" + inRoot + "/%2e%2e/%2e%2e/secret.txt",
-        "http://example.com/x.jsonl", "s3://bucket/x.jsonl", "file:///%zz", "",
-        secret.toString(), loads.resolve("g2").resolve("export.jsonl").toString(), inRoot);
+    List<String> hostile =
+        List.of(
+            "/etc/passwd",
+            "file:///proc/self/environ",
+            "/proc/self/cmdline",
+            "../../../etc/passwd",
+            inRoot + "/../../secret.txt",
+            inRoot + "/./x.jsonl",
+            "/dev/zero",
+            "file://host/etc/passwd",
+            "file://localhost" + inRoot + "/x.jsonl",
+            "file://" + inRoot + "/x.jsonl?x=1",
+            "file://" + inRoot + "/x.jsonl#frag",
+            "file:etc/passwd",
+            inRoot + "/x\u0000.jsonl",
+            "file://" + inRoot + "/x%00.jsonl",
+            "file://" + inRoot + "/%2e%2e/%2e%2e/secret.txt",
+            "http://example.com/x.jsonl",
+            "s3://bucket/x.jsonl",
+            "file:///%zz",
+            "",
+            secret.toString(),
+            loads.resolve("g2").resolve("export.jsonl").toString(),
+            inRoot);
     for (String uri : hostile) {
       EventRejectedException e = refusal(perGraph(), "g1", uri);
       assertThat(e).as(uri).isNotNull();
@@ -130,8 +145,14 @@ class LoadFilesTest {
     Files.createDirectories(dir.resolve("sub.jsonl"));
     long start = System.nanoTime();
     List<String> messages = new java.util.ArrayList<>();
-    for (String name : List.of("link.jsonl", "passwd.jsonl", "dangling.jsonl", "missing.jsonl",
-        "fifo.jsonl", "sub.jsonl")) {
+    for (String name :
+        List.of(
+            "link.jsonl",
+            "passwd.jsonl",
+            "dangling.jsonl",
+            "missing.jsonl",
+            "fifo.jsonl",
+            "sub.jsonl")) {
       EventRejectedException e = refusal(perGraph(), "g1", dir.resolve(name).toString());
       assertThat(e.code()).as(name).isEqualTo(RejectionCode.LOAD_SOURCE_REFUSED);
       messages.add(e.getMessage().replace(name, "NAME"));
@@ -157,10 +178,20 @@ class LoadFilesTest {
     Path file = loads.resolve("g1").resolve("many.jsonl");
     Files.writeString(file, GOOD.repeat(11));
     LoadRoot root = new LoadRoot.Directory(loads.resolve(LoadRoot.GRAPH).toString());
-    assertThat(refusal(files(new LoadLimits(1 << 20, 10, Duration.ofSeconds(5)), root), "g1",
-        file.toString()).code()).isEqualTo(RejectionCode.LOAD_TOO_LARGE);
-    assertThat(refusal(files(new LoadLimits(100, 1000, Duration.ofSeconds(5)), root), "g1",
-        file.toString()).code()).isEqualTo(RejectionCode.LOAD_TOO_LARGE);
+    assertThat(
+            refusal(
+                    files(new LoadLimits(1 << 20, 10, Duration.ofSeconds(5)), root),
+                    "g1",
+                    file.toString())
+                .code())
+        .isEqualTo(RejectionCode.LOAD_TOO_LARGE);
+    assertThat(
+            refusal(
+                    files(new LoadLimits(100, 1000, Duration.ofSeconds(5)), root),
+                    "g1",
+                    file.toString())
+                .code())
+        .isEqualTo(RejectionCode.LOAD_TOO_LARGE);
   }
 
   @Test
@@ -169,8 +200,8 @@ class LoadFilesTest {
     Files.writeString(dir.resolve("passwd.jsonl"), "root:x:0:0:root:/root:/bin/bash\n");
     Files.write(dir.resolve("latin1.jsonl"), new byte[] {'{', '"', (byte) 0xff, '"', '}', '\n'});
     Files.writeString(dir.resolve("deep.jsonl"), "[".repeat(5000) + "]".repeat(5000) + "\n");
-    Files.writeString(dir.resolve("kind.jsonl"),
-        "{\"kind\":\"AKIAIOSFODNN7EXAMPLE\",\"type\":\"T\"}\n");
+    Files.writeString(
+        dir.resolve("kind.jsonl"), "{\"kind\":\"AKIAIOSFODNN7EXAMPLE\",\"type\":\"T\"}\n");
     for (String name : List.of("passwd.jsonl", "latin1.jsonl", "deep.jsonl", "kind.jsonl")) {
       EventRejectedException e = refusal(perGraph(), "g1", dir.resolve(name).toString());
       assertThat(e.code()).as(name).isEqualTo(RejectionCode.BAD_LOAD);
@@ -184,18 +215,22 @@ class LoadFilesTest {
     // way a stalled S3 download or a FIFO swapped in after the checks would.
     Path fifo = tmp.resolve("stall.fifo");
     assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
-    ObjectStore bucket = new ForwardingObjectStore(new LocalObjectStore(tmp.resolve("bucket"))) {
-      @Override
-      public InputStream openRead(String key) {
-        try {
-          return new FileInputStream(fifo.toFile());
-        } catch (java.io.IOException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    };
-    LoadFiles stalled = files(new LoadLimits(1 << 20, 1000, Duration.ofMillis(500)), bucket,
-        new LoadRoot.Bucket("loads", "{graph}"));
+    ObjectStore bucket =
+        new ForwardingObjectStore(new LocalObjectStore(tmp.resolve("bucket"))) {
+          @Override
+          public InputStream openRead(String key) {
+            try {
+              return new FileInputStream(fifo.toFile());
+            } catch (java.io.IOException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        };
+    LoadFiles stalled =
+        files(
+            new LoadLimits(1 << 20, 1000, Duration.ofMillis(500)),
+            bucket,
+            new LoadRoot.Bucket("loads", "{graph}"));
     long start = System.nanoTime();
     EventRejectedException e = refusal(stalled, "g1", "s3://loads/g1/data.jsonl");
     assertThat(e.code()).isEqualTo(RejectionCode.LOAD_TIMEOUT);
@@ -210,10 +245,20 @@ class LoadFilesTest {
 
   @Test
   void configuredRootsAreCheckedAtStartUp() {
-    for (String bad : List.of("relative/dir", "/", "/proc/self", "/dev", "/data/../etc",
-        "/data/x{graph}", "file://host/data", "s3://bucket/a/../b", "s3://bucket?x=1")) {
-      assertThat(catchThrowableOfType(IllegalArgumentException.class,
-          () -> LoadRoot.parse(bad))).as(bad).isNotNull();
+    for (String bad :
+        List.of(
+            "relative/dir",
+            "/",
+            "/proc/self",
+            "/dev",
+            "/data/../etc",
+            "/data/x{graph}",
+            "file://host/data",
+            "s3://bucket/a/../b",
+            "s3://bucket?x=1")) {
+      assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> LoadRoot.parse(bad)))
+          .as(bad)
+          .isNotNull();
     }
     assertThat(LoadRoot.parse("/data/loads/{graph}/"))
         .isEqualTo(new LoadRoot.Directory("/data/loads/{graph}"));

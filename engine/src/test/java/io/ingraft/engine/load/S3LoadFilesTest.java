@@ -39,14 +39,16 @@ class S3LoadFilesTest {
   }
 
   private LoadFiles files(LoadLimits limits) {
-    return new LoadFiles(new LoadSources(
-        List.of(new LoadRoot.Bucket(server.bucket(), prefix + "/{graph}")), limits,
-        Map.of(server.bucket(), bucket)));
+    return new LoadFiles(
+        new LoadSources(
+            List.of(new LoadRoot.Bucket(server.bucket(), prefix + "/{graph}")),
+            limits,
+            Map.of(server.bucket(), bucket)));
   }
 
   private static GraphEvent load(String graph, String uri) {
-    return new GraphEvent(graph, "e", null, null,
-        new EventBody.Load(EventBody.LoadMode.MERGE, null, null, uri));
+    return new GraphEvent(
+        graph, "e", null, null, new EventBody.Load(EventBody.LoadMode.MERGE, null, null, uri));
   }
 
   private String uri(String key) {
@@ -59,16 +61,19 @@ class S3LoadFilesTest {
     bucket.put(prefix + "/g2/people.jsonl", ROW.getBytes(StandardCharsets.UTF_8));
     LoadFiles files = files(LoadLimits.DEFAULT);
 
-    EventBody.Load body = (EventBody.Load) files.inline(load("g1",
-        uri(prefix + "/g1/people.jsonl"))).body();
+    EventBody.Load body =
+        (EventBody.Load) files.inline(load("g1", uri(prefix + "/g1/people.jsonl"))).body();
     assertThat(body.nodes().get("Person")).hasSize(3);
 
-    for (String uri : List.of(uri(prefix + "/g2/people.jsonl"), uri(prefix + "/g1/../g2/people.jsonl"),
-        uri(prefix + "/g1/missing.jsonl").replace(server.bucket(), "other-bucket"),
-        uri(prefix + "/g1/people.jsonl") + "?versionId=1", "s3://user@" + server.bucket() + "/"
-            + prefix + "/g1/people.jsonl")) {
-      EventRejectedException e = catchThrowableOfType(EventRejectedException.class,
-          () -> files.inline(load("g1", uri)));
+    for (String uri :
+        List.of(
+            uri(prefix + "/g2/people.jsonl"),
+            uri(prefix + "/g1/../g2/people.jsonl"),
+            uri(prefix + "/g1/missing.jsonl").replace(server.bucket(), "other-bucket"),
+            uri(prefix + "/g1/people.jsonl") + "?versionId=1",
+            "s3://user@" + server.bucket() + "/" + prefix + "/g1/people.jsonl")) {
+      EventRejectedException e =
+          catchThrowableOfType(EventRejectedException.class, () -> files.inline(load("g1", uri)));
       assertThat(e).as(uri).isNotNull();
       assertThat(e.code()).as(uri).isEqualTo(RejectionCode.LOAD_SOURCE_REFUSED);
     }
@@ -77,16 +82,21 @@ class S3LoadFilesTest {
   @Test
   void anObjectAboveTheByteLimitIsRefusedAfterAtMostTheLimit() {
     bucket.put(prefix + "/g1/big.jsonl", ROW.repeat(1000).getBytes(StandardCharsets.UTF_8));
-    EventRejectedException e = catchThrowableOfType(EventRejectedException.class,
-        () -> files(new LoadLimits(4096, 1_000_000, Duration.ofSeconds(10)))
-            .inline(load("g1", uri(prefix + "/g1/big.jsonl"))));
+    EventRejectedException e =
+        catchThrowableOfType(
+            EventRejectedException.class,
+            () ->
+                files(new LoadLimits(4096, 1_000_000, Duration.ofSeconds(10)))
+                    .inline(load("g1", uri(prefix + "/g1/big.jsonl"))));
     assertThat(e.code()).isEqualTo(RejectionCode.LOAD_TOO_LARGE);
   }
 
   @Test
   void aMissingObjectIsRefusedLikeAMissingFile() {
-    EventRejectedException e = catchThrowableOfType(EventRejectedException.class,
-        () -> files(LoadLimits.DEFAULT).inline(load("g1", uri(prefix + "/g1/none.jsonl"))));
+    EventRejectedException e =
+        catchThrowableOfType(
+            EventRejectedException.class,
+            () -> files(LoadLimits.DEFAULT).inline(load("g1", uri(prefix + "/g1/none.jsonl"))));
     assertThat(e.code()).isEqualTo(RejectionCode.LOAD_SOURCE_REFUSED);
     assertThat(e.getMessage()).doesNotContain("http", "s3proxy");
   }

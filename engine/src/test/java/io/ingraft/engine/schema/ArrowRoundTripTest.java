@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * created from the catalog's schema: proof that coerce returns what an Arrow writer can store.
  */
 class ArrowRoundTripTest {
-  private static final GraphSchema SCHEMA = GraphSchema.parse("""
+  private static final GraphSchema SCHEMA =
+      GraphSchema.parse(
+          """
       node T {
         s: String @key
         b: Bool
@@ -53,7 +55,10 @@ class ArrowRoundTripTest {
 
   @Test
   void jsonToCoercedValuesToArrowAndBack() throws Exception {
-    JsonNode json = new ObjectMapper().readTree("""
+    JsonNode json =
+        new ObjectMapper()
+            .readTree(
+                """
         {"s": "k1", "b": true, "i": 42, "l": 9007199254740993, "f": 1.5, "d": 2.25,
          "day": "2024-01-31", "at": "2024-01-31T10:15:30.123456789+01:00",
          "bytes": "aGVsbG8=", "v": [1, 2.5, -3], "tags": ["x", "y"], "e": "b", "missing": null}
@@ -67,8 +72,8 @@ class ArrowRoundTripTest {
     }
 
     try (BufferAllocator allocator = new RootAllocator();
-        VectorSchemaRoot root = VectorSchemaRoot.create(
-            new SchemaCatalog(SCHEMA).nodeSchema(type), allocator)) {
+        VectorSchemaRoot root =
+            VectorSchemaRoot.create(new SchemaCatalog(SCHEMA).nodeSchema(type), allocator)) {
       root.allocateNew();
       for (FieldVector vector : root.getFieldVectors()) {
         write(vector, row.get(vector.getName()));
@@ -90,7 +95,8 @@ class ArrowRoundTripTest {
           .isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
       assertThat(((FixedSizeListVector) root.getVector("v")).getObject(0))
           .isEqualTo(List.of(1f, 2.5f, -3f));
-      assertThat(((ListVector) root.getVector("tags")).getObject(0)).extracting(Object::toString)
+      assertThat(((ListVector) root.getVector("tags")).getObject(0))
+          .extracting(Object::toString)
           .containsExactly("x", "y");
       assertThat(((VarCharVector) root.getVector("e")).getObject(0).toString()).isEqualTo("b");
       assertThat(root.getVector("missing").isNull(0)).isTrue();

@@ -48,10 +48,9 @@ class CoercionTest {
   void stringSizeLimitCountsUtf8Bytes() {
     String atLimit = "x".repeat(PropertyType.MAX_VALUE_BYTES);
     assertThat(PropertyType.STRING.coerce(atLimit)).isSameAs(atLimit);
-    InvalidValueException e =
-        invalid(PropertyType.STRING, atLimit + "x", Problem.OVERSIZED);
-    assertThat(e.reason()).isEqualTo(
-        "string of 1048577 UTF-8 bytes is larger than the limit of 1048576 bytes");
+    InvalidValueException e = invalid(PropertyType.STRING, atLimit + "x", Problem.OVERSIZED);
+    assertThat(e.reason())
+        .isEqualTo("string of 1048577 UTF-8 bytes is larger than the limit of 1048576 bytes");
     assertThat(e.valueSummary()).hasSizeLessThan(120).endsWith("...\" (1048577 chars)");
     assertThat(e.getMessage()).hasSizeLessThan(300);
     // 'é' is two bytes: 600k of them are 1.2 MB though only 600k chars.
@@ -89,8 +88,8 @@ class CoercionTest {
         .isEqualTo("2147483648 is outside the I32 range -2147483648..2147483647");
     invalid(PropertyType.I32, -2147483649L, Problem.OUT_OF_RANGE);
     invalid(PropertyType.I32, 1e300, Problem.OUT_OF_RANGE);
-    invalid(PropertyType.I32, new BigInteger("123456789012345678901234567890"),
-        Problem.OUT_OF_RANGE);
+    invalid(
+        PropertyType.I32, new BigInteger("123456789012345678901234567890"), Problem.OUT_OF_RANGE);
     invalid(PropertyType.I32, new BigDecimal("1E+1000000000"), Problem.OUT_OF_RANGE);
     InvalidValueException text = invalid(PropertyType.I32, "12", Problem.WRONG_KIND);
     assertThat(text.reason()).isEqualTo("expected an integer, found \"12\"");
@@ -160,8 +159,10 @@ class CoercionTest {
 
     InvalidValueException e =
         invalid(PropertyType.DATE_TIME, "2024-01-31T10:15:30", Problem.MALFORMED);
-    assertThat(e.reason()).isEqualTo("expected an ISO-8601 date-time with an offset like"
-        + " 2024-01-31T10:15:30Z, found \"2024-01-31T10:15:30\"");
+    assertThat(e.reason())
+        .isEqualTo(
+            "expected an ISO-8601 date-time with an offset like"
+                + " 2024-01-31T10:15:30Z, found \"2024-01-31T10:15:30\"");
     invalid(PropertyType.DATE_TIME, "yesterday", Problem.MALFORMED);
     invalid(PropertyType.DATE_TIME, 1.5, Problem.NOT_AN_INTEGER);
     invalid(PropertyType.DATE_TIME, true, Problem.WRONG_KIND);
@@ -260,19 +261,21 @@ class CoercionTest {
       assertThat(e.property()).contains("tags");
       assertThat(e.type()).isEqualTo(STRINGS);
       assertThat(e.valueSummary()).isEqualTo("7");
-      assertThat(e.getMessage()).isEqualTo(
-          "invalid value for property 'tags' ([String]): element 1: expected a string, found 7");
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "invalid value for property 'tags' ([String]): element 1: expected a string, found 7");
     }
   }
 
   @Test
   void longValuesAreSummarised() {
-    InvalidValueException string = invalid(PropertyType.I32, "z".repeat(10_000),
-        Problem.WRONG_KIND);
+    InvalidValueException string =
+        invalid(PropertyType.I32, "z".repeat(10_000), Problem.WRONG_KIND);
     assertThat(string.valueSummary()).isEqualTo("\"" + "z".repeat(60) + "...\" (10000 chars)");
     assertThat(string.getMessage()).hasSizeLessThan(200);
-    InvalidValueException list = invalid(PropertyType.STRING,
-        java.util.Collections.nCopies(1000, 12345), Problem.WRONG_KIND);
+    InvalidValueException list =
+        invalid(
+            PropertyType.STRING, java.util.Collections.nCopies(1000, 12345), Problem.WRONG_KIND);
     assertThat(list.valueSummary()).startsWith("[12345, 12345").hasSizeLessThanOrEqualTo(103);
     InvalidValueException map = invalid(PropertyType.STRING, Map.of("a", 1), Problem.WRONG_KIND);
     assertThat(map.valueSummary()).isEqualTo("{\"a\": 1}");
@@ -284,10 +287,14 @@ class CoercionTest {
   void coercesWhatJacksonProducesForTheExample() throws Exception {
     GraphSchema schema = GraphSchema.parse(GraphSchemaParseTest.EXAMPLE);
     ObjectMapper mapper = new ObjectMapper();
-    Object payload = mapper.convertValue(mapper.readTree("""
+    Object payload =
+        mapper.convertValue(
+            mapper.readTree(
+                """
         {"name": "Ada", "age": 36, "email": null, "tags": ["math", "engines"],
          "embedding": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}
-        """), Object.class);
+        """),
+            Object.class);
     Map<?, ?> fields = (Map<?, ?>) payload;
     NodeType person = schema.nodeType("Person").orElseThrow();
     assertThat(person.property("name").orElseThrow().coerce(fields.get("name"))).isEqualTo("Ada");
@@ -295,8 +302,9 @@ class CoercionTest {
     assertThat(person.property("email").orElseThrow().coerce(fields.get("email"))).isNull();
     assertThat(person.property("tags").orElseThrow().coerce(fields.get("tags")))
         .isEqualTo(List.of("math", "engines"));
-    assertThat((float[]) person.property("embedding").orElseThrow()
-        .coerce(fields.get("embedding"))).hasSize(8).startsWith(0.1f);
+    assertThat((float[]) person.property("embedding").orElseThrow().coerce(fields.get("embedding")))
+        .hasSize(8)
+        .startsWith(0.1f);
     Object big = mapper.convertValue(mapper.readTree("99999999999999999999"), Object.class);
     assertThat(big).isInstanceOf(BigInteger.class);
     invalid(PropertyType.I64, big, Problem.OUT_OF_RANGE);

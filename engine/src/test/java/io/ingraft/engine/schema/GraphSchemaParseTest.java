@@ -12,7 +12,8 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class GraphSchemaParseTest {
-  static final String EXAMPLE = """
+  static final String EXAMPLE =
+      """
       // comments
       node Person {
         name: String @key
@@ -31,20 +32,23 @@ class GraphSchemaParseTest {
     GraphSchema schema = GraphSchema.parse(EXAMPLE);
 
     assertThat(schema.source()).isEqualTo(EXAMPLE);
-    assertThat(schema.nodeTypes()).extracting(n -> n.name().value())
+    assertThat(schema.nodeTypes())
+        .extracting(n -> n.name().value())
         .containsExactly("Person", "Company");
-    assertThat(schema.edgeTypes()).extracting(e -> e.name().value())
+    assertThat(schema.edgeTypes())
+        .extracting(e -> e.name().value())
         .containsExactly("WorksAt", "Knows");
 
     NodeType person = schema.nodeType("Person").orElseThrow();
     assertThat(person.name()).isEqualTo(TypeName.of("Person"));
     assertThat(person.tableKey()).isEqualTo(TableKey.of("nodes/Person"));
-    assertThat(person.properties()).containsExactly(
-        new Property("name", PropertyType.STRING, false, false, false),
-        new Property("age", PropertyType.I32, true, false, false),
-        new Property("email", PropertyType.STRING, true, true, false),
-        new Property("tags", new PropertyType.ListOf(PropertyType.STRING), true, false, false),
-        new Property("embedding", new PropertyType.Vector(8), true, false, false));
+    assertThat(person.properties())
+        .containsExactly(
+            new Property("name", PropertyType.STRING, false, false, false),
+            new Property("age", PropertyType.I32, true, false, false),
+            new Property("email", PropertyType.STRING, true, true, false),
+            new Property("tags", new PropertyType.ListOf(PropertyType.STRING), true, false, false),
+            new Property("embedding", new PropertyType.Vector(8), true, false, false));
     assertThat(person.key()).isEqualTo(person.properties().get(0));
     assertThat(person.keyKind()).isEqualTo(ScalarKind.STRING);
     assertThat(person.property("email")).contains(person.properties().get(2));
@@ -74,16 +78,25 @@ class GraphSchemaParseTest {
 
     assertThat(schema.nodeType("Knows")).isEmpty();
     assertThat(schema.edgeType("Person")).isEmpty();
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(EXAMPLE.getBytes(StandardCharsets.UTF_8)));
+    String sha =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(EXAMPLE.getBytes(StandardCharsets.UTF_8)));
     assertThat(schema.hash()).isEqualTo(sha).hasSize(64).isLowerCase();
-    assertThat(schema.toString()).isEqualTo("GraphSchema[nodes=[Person, Company],"
-        + " edges=[WorksAt, Knows], " + EXAMPLE.length() + " source chars]");
+    assertThat(schema.toString())
+        .isEqualTo(
+            "GraphSchema[nodes=[Person, Company],"
+                + " edges=[WorksAt, Knows], "
+                + EXAMPLE.length()
+                + " source chars]");
   }
 
   @Test
   void parsesEveryType() {
-    GraphSchema schema = GraphSchema.parse("""
+    GraphSchema schema =
+        GraphSchema.parse(
+            """
         node T {
           s: String @key
           b: Bool
@@ -101,15 +114,38 @@ class GraphSchemaParseTest {
         }
         """);
     NodeType t = schema.nodeType("T").orElseThrow();
-    assertThat(t.properties()).extracting(Property::type).containsExactly(
-        PropertyType.STRING, PropertyType.BOOL, PropertyType.I32, PropertyType.I64,
-        PropertyType.F32, PropertyType.F64, PropertyType.DATE, PropertyType.DATE_TIME,
-        PropertyType.BLOB, new PropertyType.Vector(3), new PropertyType.ListOf(PropertyType.I64),
-        new PropertyType.ListOf(new PropertyType.EnumOf(List.of("x", "y"))),
-        new PropertyType.EnumOf(List.of("active", "paused", "done")));
-    assertThat(t.properties()).extracting(p -> p.type().toString()).containsExactly(
-        "String", "Bool", "I32", "I64", "F32", "F64", "Date", "DateTime", "Blob", "Vector(3)",
-        "[I64]", "[enum(x, y)]", "enum(active, paused, done)");
+    assertThat(t.properties())
+        .extracting(Property::type)
+        .containsExactly(
+            PropertyType.STRING,
+            PropertyType.BOOL,
+            PropertyType.I32,
+            PropertyType.I64,
+            PropertyType.F32,
+            PropertyType.F64,
+            PropertyType.DATE,
+            PropertyType.DATE_TIME,
+            PropertyType.BLOB,
+            new PropertyType.Vector(3),
+            new PropertyType.ListOf(PropertyType.I64),
+            new PropertyType.ListOf(new PropertyType.EnumOf(List.of("x", "y"))),
+            new PropertyType.EnumOf(List.of("active", "paused", "done")));
+    assertThat(t.properties())
+        .extracting(p -> p.type().toString())
+        .containsExactly(
+            "String",
+            "Bool",
+            "I32",
+            "I64",
+            "F32",
+            "F64",
+            "Date",
+            "DateTime",
+            "Blob",
+            "Vector(3)",
+            "[I64]",
+            "[enum(x, y)]",
+            "enum(active, paused, done)");
     assertThat(t.property("d").orElseThrow().nullable()).isTrue();
     assertThat(t.property("l").orElseThrow().index()).isTrue();
     assertThat(t.property("at").orElseThrow().unique()).isTrue();
@@ -118,7 +154,9 @@ class GraphSchemaParseTest {
 
   @Test
   void keysMayBeStringI32OrI64AndAnywhereInTheBody() {
-    GraphSchema schema = GraphSchema.parse("""
+    GraphSchema schema =
+        GraphSchema.parse(
+            """
         node A { x: String  id: I32 @key @unique }
         node B { id: I64 @key @index }
         """);
@@ -129,7 +167,9 @@ class GraphSchemaParseTest {
 
   @Test
   void cardinalityForms() {
-    GraphSchema schema = GraphSchema.parse("""
+    GraphSchema schema =
+        GraphSchema.parse(
+            """
         edge A: N -> N @card(1..*)
         edge B: N -> N @card(2..5) { w: F64 }
         edge C: N -> N @card(0..1)
@@ -152,8 +192,8 @@ class GraphSchemaParseTest {
 
   @Test
   void emptyAndCommentOnlyInputAreValidEmptySchemas() {
-    for (String source : List.of("", "   \n\t\r\n", "// only a comment", "/* block\n */ // x\n",
-        "\uFEFF")) {
+    for (String source :
+        List.of("", "   \n\t\r\n", "// only a comment", "/* block\n */ // x\n", "\uFEFF")) {
       GraphSchema schema = GraphSchema.parse(source);
       assertThat(schema.isEmpty()).as(source).isTrue();
       assertThat(schema.nodeTypes()).isEmpty();
@@ -166,17 +206,21 @@ class GraphSchemaParseTest {
 
   @Test
   void keywordsAreContextualSoTheyWorkAsPropertyNames() {
-    GraphSchema schema = GraphSchema.parse(
-        "node node { edge: String @key  node: I32  enum: Bool  String: Date  key: I64 }");
-    assertThat(schema.nodeType("node").orElseThrow().properties()).extracting(Property::name)
+    GraphSchema schema =
+        GraphSchema.parse(
+            "node node { edge: String @key  node: I32  enum: Bool  String: Date  key: I64 }");
+    assertThat(schema.nodeType("node").orElseThrow().properties())
+        .extracting(Property::name)
         .containsExactly("edge", "node", "enum", "String", "key");
   }
 
   @Test
   void commentsAndLineEndingsAnywhere() {
-    GraphSchema schema = GraphSchema.parse(
-        "node /* inline */ P {\r\n  k: String @key // trailing\r\n  /* x */ v: I32?\r}");
-    assertThat(schema.nodeType("P").orElseThrow().properties()).extracting(Property::name)
+    GraphSchema schema =
+        GraphSchema.parse(
+            "node /* inline */ P {\r\n  k: String @key // trailing\r\n  /* x */ v: I32?\r}");
+    assertThat(schema.nodeType("P").orElseThrow().properties())
+        .extracting(Property::name)
         .containsExactly("k", "v");
   }
 

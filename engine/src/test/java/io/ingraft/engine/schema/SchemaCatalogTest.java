@@ -15,7 +15,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
 class SchemaCatalogTest {
-  private static final GraphSchema SCHEMA = GraphSchema.parse("""
+  private static final GraphSchema SCHEMA =
+      GraphSchema.parse(
+          """
       node T {
         b: Bool
         s: String @key
@@ -49,22 +51,31 @@ class SchemaCatalogTest {
   void nodeTableIsKeyFirstThenPropertiesInDeclarationOrder() {
     Schema actual = CATALOG.nodeSchema(SCHEMA.nodeType("T").orElseThrow());
     ArrowType float32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
-    Schema expected = new Schema(List.of(
-        scalar("s", false, ArrowType.Utf8.INSTANCE),
-        scalar("b", false, ArrowType.Bool.INSTANCE),
-        scalar("i", false, new ArrowType.Int(32, true)),
-        scalar("l", true, new ArrowType.Int(64, true)),
-        scalar("f", false, float32),
-        scalar("d", true, new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-        scalar("day", false, new ArrowType.Date(DateUnit.DAY)),
-        scalar("at", true, new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")),
-        scalar("bytes", false, ArrowType.Binary.INSTANCE),
-        new Field("v", FieldType.nullable(new ArrowType.FixedSizeList(3)), List.of(item(float32))),
-        new Field("li", FieldType.notNullable(ArrowType.List.INSTANCE),
-            List.of(item(new ArrowType.Int(64, true)))),
-        new Field("le", FieldType.nullable(ArrowType.List.INSTANCE),
-            List.of(item(ArrowType.Utf8.INSTANCE))),
-        scalar("e", false, ArrowType.Utf8.INSTANCE)));
+    Schema expected =
+        new Schema(
+            List.of(
+                scalar("s", false, ArrowType.Utf8.INSTANCE),
+                scalar("b", false, ArrowType.Bool.INSTANCE),
+                scalar("i", false, new ArrowType.Int(32, true)),
+                scalar("l", true, new ArrowType.Int(64, true)),
+                scalar("f", false, float32),
+                scalar("d", true, new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
+                scalar("day", false, new ArrowType.Date(DateUnit.DAY)),
+                scalar("at", true, new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")),
+                scalar("bytes", false, ArrowType.Binary.INSTANCE),
+                new Field(
+                    "v",
+                    FieldType.nullable(new ArrowType.FixedSizeList(3)),
+                    List.of(item(float32))),
+                new Field(
+                    "li",
+                    FieldType.notNullable(ArrowType.List.INSTANCE),
+                    List.of(item(new ArrowType.Int(64, true)))),
+                new Field(
+                    "le",
+                    FieldType.nullable(ArrowType.List.INSTANCE),
+                    List.of(item(ArrowType.Utf8.INSTANCE))),
+                scalar("e", false, ArrowType.Utf8.INSTANCE)));
     assertThat(actual).isEqualTo(expected);
     assertThat(actual.getCustomMetadata()).isEmpty();
   }
@@ -72,27 +83,37 @@ class SchemaCatalogTest {
   @Test
   void edgeTableIsIdFromToThenProperties() {
     Schema actual = CATALOG.edgeSchema(SCHEMA.edgeType("E").orElseThrow());
-    assertThat(actual).isEqualTo(new Schema(List.of(
-        scalar("id", false, ArrowType.Utf8.INSTANCE),
-        scalar("from", false, ArrowType.Utf8.INSTANCE),
-        scalar("to", false, new ArrowType.Int(64, true)),
-        scalar("weight", true, new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-        scalar("since", false, new ArrowType.Date(DateUnit.DAY)))));
-    assertThat(CATALOG.edgeSchema(SCHEMA.edgeType("Self").orElseThrow())).isEqualTo(
-        new Schema(List.of(
-            scalar("id", false, ArrowType.Utf8.INSTANCE),
-            scalar("from", false, new ArrowType.Int(64, true)),
-            scalar("to", false, new ArrowType.Int(64, true)))));
+    assertThat(actual)
+        .isEqualTo(
+            new Schema(
+                List.of(
+                    scalar("id", false, ArrowType.Utf8.INSTANCE),
+                    scalar("from", false, ArrowType.Utf8.INSTANCE),
+                    scalar("to", false, new ArrowType.Int(64, true)),
+                    scalar(
+                        "weight", true, new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
+                    scalar("since", false, new ArrowType.Date(DateUnit.DAY)))));
+    assertThat(CATALOG.edgeSchema(SCHEMA.edgeType("Self").orElseThrow()))
+        .isEqualTo(
+            new Schema(
+                List.of(
+                    scalar("id", false, ArrowType.Utf8.INSTANCE),
+                    scalar("from", false, new ArrowType.Int(64, true)),
+                    scalar("to", false, new ArrowType.Int(64, true)))));
   }
 
   @Test
   void tablesInDeclarationOrderWithTheirKeys() {
-    assertThat(CATALOG.tables().keySet()).containsExactly(TableKey.of("nodes/T"),
-        TableKey.of("nodes/N"), TableKey.of("edges/E"), TableKey.of("edges/Self"));
-    assertThat(CATALOG.arrowSchema(TableKey.of("nodes/N"))).contains(
-        CATALOG.nodeSchema(SCHEMA.nodeType("N").orElseThrow()));
-    assertThat(CATALOG.arrowSchema(TableKey.of("edges/Self"))).contains(
-        CATALOG.edgeSchema(SCHEMA.edgeType("Self").orElseThrow()));
+    assertThat(CATALOG.tables().keySet())
+        .containsExactly(
+            TableKey.of("nodes/T"),
+            TableKey.of("nodes/N"),
+            TableKey.of("edges/E"),
+            TableKey.of("edges/Self"));
+    assertThat(CATALOG.arrowSchema(TableKey.of("nodes/N")))
+        .contains(CATALOG.nodeSchema(SCHEMA.nodeType("N").orElseThrow()));
+    assertThat(CATALOG.arrowSchema(TableKey.of("edges/Self")))
+        .contains(CATALOG.edgeSchema(SCHEMA.edgeType("Self").orElseThrow()));
     assertThat(CATALOG.arrowSchema(TableKey.of("nodes/Self"))).isEmpty();
     assertThat(CATALOG.arrowSchema(TableKey.of("edges/Missing"))).isEmpty();
     assertThat(new SchemaCatalog(GraphSchema.empty()).tables()).isEmpty();
@@ -100,8 +121,8 @@ class SchemaCatalogTest {
 
   @Test
   void edgeOfAnotherSchemaIsRefused() {
-    EdgeType foreign = GraphSchema.parse("node Q { k: I32 @key } edge X: Q -> Q")
-        .edgeType("X").orElseThrow();
+    EdgeType foreign =
+        GraphSchema.parse("node Q { k: I32 @key } edge X: Q -> Q").edgeType("X").orElseThrow();
     assertThatThrownBy(() -> CATALOG.edgeSchema(foreign))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no node type Q");

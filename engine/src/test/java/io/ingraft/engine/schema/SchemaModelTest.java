@@ -21,16 +21,22 @@ class SchemaModelTest {
   @Test
   void nodeTypeRules() {
     assertThatThrownBy(() -> new NodeType(TypeName.of("A"), List.of(), KEY))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not one of");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not one of");
     Property nullable = Property.of("k", PropertyType.STRING, true);
     assertThatThrownBy(() -> new NodeType(TypeName.of("A"), List.of(nullable), nullable))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nullable");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nullable");
     Property vector = Property.of("v", new PropertyType.Vector(2), false);
     assertThatThrownBy(() -> new NodeType(TypeName.of("A"), List.of(vector), vector))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("String, I32 or I64");
-    assertThatThrownBy(() -> new NodeType(TypeName.of("A"),
-        List.of(KEY, Property.of("K", PropertyType.I32, true)), KEY))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clash");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("String, I32 or I64");
+    assertThatThrownBy(
+            () ->
+                new NodeType(
+                    TypeName.of("A"), List.of(KEY, Property.of("K", PropertyType.I32, true)), KEY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clash");
   }
 
   @Test
@@ -45,23 +51,35 @@ class SchemaModelTest {
 
   @Test
   void edgeTypeRules() {
-    assertThatThrownBy(() -> new EdgeType(TypeName.of("E"), TypeName.of("A"), TypeName.of("A"),
-        List.of(Property.of("To", PropertyType.I32, true)), Cardinality.ANY))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+    assertThatThrownBy(
+            () ->
+                new EdgeType(
+                    TypeName.of("E"),
+                    TypeName.of("A"),
+                    TypeName.of("A"),
+                    List.of(Property.of("To", PropertyType.I32, true)),
+                    Cardinality.ANY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reserved");
   }
 
   @Test
   void graphSchemaRules() {
-    EdgeType edge = new EdgeType(TypeName.of("E"), TypeName.of("A"), TypeName.of("B"), List.of(),
-        Cardinality.ANY);
+    EdgeType edge =
+        new EdgeType(
+            TypeName.of("E"), TypeName.of("A"), TypeName.of("B"), List.of(), Cardinality.ANY);
     assertThatThrownBy(() -> new GraphSchema("", List.of(node("A")), List.of(edge)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("endpoint B");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("endpoint B");
     assertThatThrownBy(() -> new GraphSchema("", List.of(node("A"), node("a")), List.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clash");
-    EdgeType named = new EdgeType(TypeName.of("A"), TypeName.of("A"), TypeName.of("A"),
-        List.of(), Cardinality.ANY);
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clash");
+    EdgeType named =
+        new EdgeType(
+            TypeName.of("A"), TypeName.of("A"), TypeName.of("A"), List.of(), Cardinality.ANY);
     assertThatThrownBy(() -> new GraphSchema("", List.of(node("A")), List.of(named)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clash");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clash");
   }
 
   @Test
@@ -70,8 +88,9 @@ class SchemaModelTest {
         .isInstanceOf(InvalidNameException.class);
     assertThatThrownBy(() -> new Property("b", PropertyType.BLOB, true, true, false))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Property("l", new PropertyType.ListOf(PropertyType.I32), true,
-        false, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> new Property("l", new PropertyType.ListOf(PropertyType.I32), true, false, true))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(new Property("e", PropertyType.STRING, true, true, true).declaration())
         .isEqualTo("e: String? @unique @index");
   }

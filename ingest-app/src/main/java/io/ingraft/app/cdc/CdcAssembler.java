@@ -34,32 +34,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CDC step of stage 1 that decides what the graph log gets and in which batches. Every item
- * of one CDC source reaches this one task (the {@code cdc-by-source} repartition has one
- * partition), in no particular order across the change topics' partitions. It keeps everything
- * not yet written in two changelogged stores, so that under exactly-once a crash of stage 1 loses
- * nothing and writes nothing twice:
+ * The CDC step of stage 1 that decides what the graph log gets and in which batches. Every item of
+ * one CDC source reaches this one task (the {@code cdc-by-source} repartition has one partition),
+ * in no particular order across the change topics' partitions. It keeps everything not yet written
+ * in two changelogged stores, so that under exactly-once a crash of stage 1 loses nothing and
+ * writes nothing twice:
  *
  * <ul>
- *   <li><b>Initial snapshot</b> ({@code op = r}): node rows are written in batches of
- *       {@code ingraft.seal.max-events}; every edge (foreign keys and join tables) waits until
- *       the snapshot is complete, then follows all nodes. The snapshot is complete when a
- *       record from after it has been seen (its {@code last} record, a streaming change or a
- *       transaction END) and this task has read every change-topic partition up to the end
- *       offsets taken after that moment. Every event of the snapshot carries
- *       {@code snapshotInProgress}, except the last one written.</li>
- *   <li><b>With transaction metadata</b>: changes are kept per transaction ({@code txId}) until
- *       the transaction's END has arrived and the per-table counts of the END are met; the
- *       transactions are then written in the order of their ENDs on the (single-partition)
- *       transaction topic, which is the source's commit order, each as its own batch sealed with
- *       reason TRANSACTION (one whose changes include a record that did not decode is let go
- *       without it once the change topics have been read to their end). Within a transaction,
- *       the last change of each row wins, and the operations go in phases: join-table edges removed, nodes deleted, nodes upserted, their
- *       foreign-key edges, join-table edges inserted. A truncate goes first in the batch and
- *       drops its table's changes that precede it, so the transaction stays one batch.
- *       Nothing is written before the snapshot is complete.</li>
+ *   <li><b>Initial snapshot</b> ({@code op = r}): node rows are written in batches of {@code
+ *       ingraft.seal.max-events}; every edge (foreign keys and join tables) waits until the
+ *       snapshot is complete, then follows all nodes. The snapshot is complete when a record from
+ *       after it has been seen (its {@code last} record, a streaming change or a transaction END)
+ *       and this task has read every change-topic partition up to the end offsets taken after that
+ *       moment. Every event of the snapshot carries {@code snapshotInProgress}, except the last one
+ *       written.
+ *   <li><b>With transaction metadata</b>: changes are kept per transaction ({@code txId}) until the
+ *       transaction's END has arrived and the per-table counts of the END are met; the transactions
+ *       are then written in the order of their ENDs on the (single-partition) transaction topic,
+ *       which is the source's commit order, each as its own batch sealed with reason TRANSACTION
+ *       (one whose changes include a record that did not decode is let go without it once the
+ *       change topics have been read to their end). Within a transaction, the last change of each
+ *       row wins, and the operations go in phases: join-table edges removed, nodes deleted, nodes
+ *       upserted, their foreign-key edges, join-table edges inserted. A truncate goes first in the
+ *       batch and drops its table's changes that precede it, so the transaction stays one batch.
+ *       Nothing is written before the snapshot is complete.
  *   <li><b>Without transaction metadata</b>: each change is written as it arrives (after the
- *       snapshot), batched by count and linger like producer events.</li>
+ *       snapshot), batched by count and linger like producer events.
  * </ul>
  */
 final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
@@ -91,18 +91,22 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   }
 
   /** The state of this source, in {@link #STATE_STORE} under {@code meta}. */
-  record Meta(SnapshotPhase phase, Map<String, Long> target, long nextSeq, long headEnd,
-      long nextEnd, long snapshotNodes, long snapshotTxLsn, String snapshotTxId,
-      long snapshotTsMs) {
-  }
+  record Meta(
+      SnapshotPhase phase,
+      Map<String, Long> target,
+      long nextSeq,
+      long headEnd,
+      long nextEnd,
+      long snapshotNodes,
+      long snapshotTxLsn,
+      String snapshotTxId,
+      long snapshotTsMs) {}
 
   /** A transaction being assembled: changes received, in all and per table. */
-  record TxState(long received, Map<String, Long> perTable) {
-  }
+  record TxState(long received, Map<String, Long> perTable) {}
 
   /** A graph's batch bookkeeping: next seal sequence, the open batch, the schema written. */
-  record GraphState(long nextSequence, int openEvents, long openedAtMs, String schemaHash) {
-  }
+  record GraphState(long nextSequence, int openEvents, long openedAtMs, String schemaHash) {}
 
   private final CdcMapping mapping;
   private final GraphSchema schema;
@@ -118,17 +122,23 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final Map<String, TxState> transactions = new HashMap<>();
   private final Map<String, GraphState> graphs = new HashMap<>();
   private final Map<String, Long> seen = new HashMap<>();
+
   /** Snapshot nodes buffered and not written yet (the {@code snapnode/} keys). */
   private int snapshotNodes;
+
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
+
   /**
    * Change records that did not decode at all (no transaction to count them toward) and have not
    * yet been matched with a transaction left incomplete: {@code unattributed} in the state store.
    */
   private long unattributed;
 
-  CdcAssembler(CdcMapping mapping, GraphSchema schema, IngraftConfig.Sealing sealing,
+  CdcAssembler(
+      CdcMapping mapping,
+      GraphSchema schema,
+      IngraftConfig.Sealing sealing,
       Supplier<EndOffsets> endOffsetsFactory) {
     this.mapping = mapping;
     this.schema = schema;
@@ -136,13 +146,18 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     this.endOffsetsFactory = endOffsetsFactory;
   }
 
-  static ProcessorSupplier<String, CdcItem, String, byte[]> supplier(CdcMapping mapping,
-      GraphSchema schema, IngraftConfig.Sealing sealing, Supplier<EndOffsets> endOffsets) {
-    StoreBuilder<KeyValueStore<String, CdcItem>> itemStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(ITEMS_STORE), Serdes.String(), new CdcItem.JsonSerde());
-    StoreBuilder<KeyValueStore<String, String>> stateStore = Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), Serdes.String())
-        .withCachingEnabled();
+  static ProcessorSupplier<String, CdcItem, String, byte[]> supplier(
+      CdcMapping mapping,
+      GraphSchema schema,
+      IngraftConfig.Sealing sealing,
+      Supplier<EndOffsets> endOffsets) {
+    StoreBuilder<KeyValueStore<String, CdcItem>> itemStore =
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(ITEMS_STORE), Serdes.String(), new CdcItem.JsonSerde());
+    StoreBuilder<KeyValueStore<String, String>> stateStore =
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), Serdes.String())
+            .withCachingEnabled();
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, CdcItem, String, byte[]> get() {
@@ -187,20 +202,35 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       }
     }
     snapshotNodes = 0;
-    try (KeyValueIterator<String, CdcItem> buffered = items.prefixScan("snapnode/",
-        new StringSerializer())) {
+    try (KeyValueIterator<String, CdcItem> buffered =
+        items.prefixScan("snapnode/", new StringSerializer())) {
       while (buffered.hasNext()) {
         buffered.next();
         snapshotNodes++;
       }
     }
     if (meta == null) {
-      meta = new Meta(mapping.snapshot() == CdcMapping.Snapshot.NEVER ? SnapshotPhase.DONE
-          : SnapshotPhase.WAITING, null, 0, 0, 0, 0, 0, null, 0);
+      meta =
+          new Meta(
+              mapping.snapshot() == CdcMapping.Snapshot.NEVER
+                  ? SnapshotPhase.DONE
+                  : SnapshotPhase.WAITING,
+              null,
+              0,
+              0,
+              0,
+              0,
+              0,
+              null,
+              0);
     }
     if (!transactions.isEmpty() || meta.phase() != SnapshotPhase.DONE) {
-      LOG.info("CDC source {}: {} open transactions, {} ENDs queued, snapshot {} after restore",
-          mapping.source(), transactions.size(), meta.nextEnd() - meta.headEnd(), meta.phase());
+      LOG.info(
+          "CDC source {}: {} open transactions, {} ENDs queued, snapshot {} after restore",
+          mapping.source(),
+          transactions.size(),
+          meta.nextEnd() - meta.headEnd(),
+          meta.phase());
     }
     context.schedule(SWEEP, PunctuationType.WALL_CLOCK_TIME, this::sweep);
   }
@@ -219,10 +249,22 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     if (item.kind() == CdcItem.Kind.END) {
       long seq = meta.nextEnd();
       items.put(endKey(seq), item);
-      putMeta(with(meta, m -> new Meta(m.phase() == SnapshotPhase.WAITING
-          || m.phase() == SnapshotPhase.RUNNING ? SnapshotPhase.ENDING : m.phase(), m.target(),
-          m.nextSeq(), m.headEnd(), seq + 1, m.snapshotNodes(), m.snapshotTxLsn(),
-          m.snapshotTxId(), m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      m.phase() == SnapshotPhase.WAITING || m.phase() == SnapshotPhase.RUNNING
+                          ? SnapshotPhase.ENDING
+                          : m.phase(),
+                      m.target(),
+                      m.nextSeq(),
+                      m.headEnd(),
+                      seq + 1,
+                      m.snapshotNodes(),
+                      m.snapshotTxLsn(),
+                      m.snapshotTxId(),
+                      m.snapshotTsMs())));
       sealReadyTransactions();
       return;
     }
@@ -236,9 +278,20 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     if (meta.phase() == SnapshotPhase.WAITING || meta.phase() == SnapshotPhase.RUNNING) {
       // A change from after the snapshot: the snapshot's records are all in Kafka by now.
-      putMeta(with(meta, m -> new Meta(SnapshotPhase.ENDING, m.target(), m.nextSeq(),
-          m.headEnd(), m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-          m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      SnapshotPhase.ENDING,
+                      m.target(),
+                      m.nextSeq(),
+                      m.headEnd(),
+                      m.nextEnd(),
+                      m.snapshotNodes(),
+                      m.snapshotTxLsn(),
+                      m.snapshotTxId(),
+                      m.snapshotTsMs())));
     }
     if (mapping.transactional() && item.inTransaction()) {
       TxState tx = transactions.getOrDefault(item.txId(), new TxState(0, Map.of()));
@@ -269,18 +322,52 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
 
   private void snapshotItem(CdcItem item) {
     if (meta.phase() == SnapshotPhase.WAITING) {
-      putMeta(with(meta, m -> new Meta(SnapshotPhase.RUNNING, m.target(), m.nextSeq(),
-          m.headEnd(), m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-          m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      SnapshotPhase.RUNNING,
+                      m.target(),
+                      m.nextSeq(),
+                      m.headEnd(),
+                      m.nextEnd(),
+                      m.snapshotNodes(),
+                      m.snapshotTxLsn(),
+                      m.snapshotTxId(),
+                      m.snapshotTsMs())));
     }
     if ("last".equals(item.snapshot()) && meta.phase() == SnapshotPhase.RUNNING) {
-      putMeta(with(meta, m -> new Meta(SnapshotPhase.ENDING, m.target(), m.nextSeq(),
-          m.headEnd(), m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-          m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      SnapshotPhase.ENDING,
+                      m.target(),
+                      m.nextSeq(),
+                      m.headEnd(),
+                      m.nextEnd(),
+                      m.snapshotNodes(),
+                      m.snapshotTxLsn(),
+                      m.snapshotTxId(),
+                      m.snapshotTsMs())));
     }
     if (item.lsn() > meta.snapshotTxLsn()) {
-      putMeta(with(meta, m -> new Meta(m.phase(), m.target(), m.nextSeq(), m.headEnd(),
-          m.nextEnd(), m.snapshotNodes(), item.lsn(), item.txId(), m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      m.phase(),
+                      m.target(),
+                      m.nextSeq(),
+                      m.headEnd(),
+                      m.nextEnd(),
+                      m.snapshotNodes(),
+                      item.lsn(),
+                      item.txId(),
+                      m.snapshotTsMs())));
     }
     if (item.kind() != CdcItem.Kind.ROW) {
       return;
@@ -302,13 +389,19 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     List<CdcItem> nodes = drain("snapnode/");
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     for (CdcItem item : nodes) {
-      byGraph.computeIfAbsent(item.graph(), g -> new ArrayList<>()).add(records.mutation(
-          item.graph(), CdcLogRecords.eventId(mapping.source(), item, "n"), item.nodeOps(), item,
-          snapshotMark(item, true)));
+      byGraph
+          .computeIfAbsent(item.graph(), g -> new ArrayList<>())
+          .add(
+              records.mutation(
+                  item.graph(),
+                  CdcLogRecords.eventId(mapping.source(), item, "n"),
+                  item.nodeOps(),
+                  item,
+                  snapshotMark(item, true)));
     }
     snapshotNodes = 0;
-    byGraph.forEach((graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT,
-        nodes));
+    byGraph.forEach(
+        (graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT, nodes));
   }
 
   /** Called when the snapshot is complete: remaining nodes, then every edge, then go on. */
@@ -338,30 +431,52 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       String graph = p.item().graph();
       boolean last = lastIndex.get(graph) == i;
       List<byte[]> batch = chunk.computeIfAbsent(graph, g -> new ArrayList<>());
-      batch.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), p.item(),
-          p.suffix()), p.ops(), p.item(), snapshotMark(p.item(), !last)));
+      batch.add(
+          records.mutation(
+              graph,
+              CdcLogRecords.eventId(mapping.source(), p.item(), p.suffix()),
+              p.ops(),
+              p.item(),
+              snapshotMark(p.item(), !last)));
       if (last || batch.size() >= sealing.maxEvents()) {
-        writeBatch(graph, batch, p.item(), last ? SealReason.TRANSACTION : SealReason.COUNT,
-            nodes);
+        writeBatch(graph, batch, p.item(), last ? SealReason.TRANSACTION : SealReason.COUNT, nodes);
         chunk.remove(graph);
       }
     }
-    putMeta(with(meta, m -> new Meta(SnapshotPhase.DONE, null, m.nextSeq(), m.headEnd(),
-        m.nextEnd(), 0, m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
-    LOG.info("CDC source {}: initial snapshot complete ({} nodes in the last batch, {} edges)",
-        mapping.source(), nodes.size(), edges.size());
+    putMeta(
+        with(
+            meta,
+            m ->
+                new Meta(
+                    SnapshotPhase.DONE,
+                    null,
+                    m.nextSeq(),
+                    m.headEnd(),
+                    m.nextEnd(),
+                    0,
+                    m.snapshotTxLsn(),
+                    m.snapshotTxId(),
+                    m.snapshotTsMs())));
+    LOG.info(
+        "CDC source {}: initial snapshot complete ({} nodes in the last batch, {} edges)",
+        mapping.source(),
+        nodes.size(),
+        edges.size());
     for (CdcItem item : drain("pend/")) {
       writeUnordered(item);
     }
     sealReadyTransactions();
   }
 
-  private record Pending(CdcItem item, String suffix, List<CdcOp> ops) {
-  }
+  private record Pending(CdcItem item, String suffix, List<CdcOp> ops) {}
 
   private CdcMark snapshotMark(CdcItem item, boolean inProgress) {
-    return new CdcMark(mapping.source(), Math.max(item.lsn(), meta.snapshotTxLsn()),
-        item.txId() == null ? "snapshot" : item.txId(), item.tsMs(), inProgress);
+    return new CdcMark(
+        mapping.source(),
+        Math.max(item.lsn(), meta.snapshotTxLsn()),
+        item.txId() == null ? "snapshot" : item.txId(),
+        item.tsMs(),
+        inProgress);
   }
 
   /**
@@ -379,12 +494,26 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
         taken = new TreeMap<>(endOffsets.endOffsets());
       } catch (RuntimeException e) {
         // The cluster did not answer: the next sweep asks again.
-        LOG.warn("CDC source {}: cannot take the change topics' end offsets yet: {}",
-            mapping.source(), e.getMessage());
+        LOG.warn(
+            "CDC source {}: cannot take the change topics' end offsets yet: {}",
+            mapping.source(),
+            e.getMessage());
         return false;
       }
-      putMeta(with(meta, m -> new Meta(m.phase(), taken, m.nextSeq(), m.headEnd(), m.nextEnd(),
-          m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(), m.snapshotTsMs())));
+      putMeta(
+          with(
+              meta,
+              m ->
+                  new Meta(
+                      m.phase(),
+                      taken,
+                      m.nextSeq(),
+                      m.headEnd(),
+                      m.nextEnd(),
+                      m.snapshotNodes(),
+                      m.snapshotTxLsn(),
+                      m.snapshotTxId(),
+                      m.snapshotTsMs())));
       target = taken;
     }
     for (Map.Entry<String, Long> partition : target.entrySet()) {
@@ -422,17 +551,28 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     transactions.remove(end.txId());
     // The end offsets taken while this head waited (releaseIncompleteHead) do not hold for the
     // next one: it takes its own.
-    putMeta(with(meta, m -> new Meta(m.phase(), null, m.nextSeq(), m.headEnd() + 1,
-        m.nextEnd(), m.snapshotNodes(), m.snapshotTxLsn(), m.snapshotTxId(),
-        m.snapshotTsMs())));
+    putMeta(
+        with(
+            meta,
+            m ->
+                new Meta(
+                    m.phase(),
+                    null,
+                    m.nextSeq(),
+                    m.headEnd() + 1,
+                    m.nextEnd(),
+                    m.snapshotNodes(),
+                    m.snapshotTxLsn(),
+                    m.snapshotTxId(),
+                    m.snapshotTsMs())));
   }
 
   /**
    * Lets the head transaction go without the changes it still misses, when records that did not
    * decode were seen (dead-lettered as {@code CDC_NOT_A_CHANGE_EVENT}, their transaction unknown)
    * and this task has read every change-topic partition up to the end offsets taken after the
-   * head's END arrived: Debezium writes a transaction's changes before its END, so the missing
-   * ones are among the dead letters and waiting longer would stall the source for good.
+   * head's END arrived: Debezium writes a transaction's changes before its END, so the missing ones
+   * are among the dead letters and waiting longer would stall the source for good.
    */
   private void releaseIncompleteHead() {
     String key = endKey(meta.headEnd());
@@ -441,9 +581,13 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     if (missing == 0) {
       return;
     }
-    LOG.warn("CDC source {}: transaction {} misses {} changes after reading the change topics to "
-        + "their end; {} undecodable records were dead-lettered: writing it without them",
-        mapping.source(), end.txId(), missing, unattributed);
+    LOG.warn(
+        "CDC source {}: transaction {} misses {} changes after reading the change topics to "
+            + "their end; {} undecodable records were dead-lettered: writing it without them",
+        mapping.source(),
+        end.txId(),
+        missing,
+        unattributed);
     putUnattributed(Math.max(0, unattributed - missing));
     sealHead(end, key);
     sealReadyTransactions();
@@ -454,8 +598,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     long missing = 0;
     for (Map.Entry<String, Long> table : end.perTable().entrySet()) {
       if (mapping.table(table.getKey()) != null) {
-        missing += Math.max(0,
-            table.getValue() - tx.perTable().getOrDefault(table.getKey(), 0L));
+        missing += Math.max(0, table.getValue() - tx.perTable().getOrDefault(table.getKey(), 0L));
       }
     }
     return missing;
@@ -493,24 +636,31 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
     for (CdcItem truncate : truncates.values()) {
       for (String graph : truncatedGraphs(truncate)) {
-        byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.truncate(graph,
-            CdcLogRecords.eventId(mapping.source(), truncate, "t"), truncate.type(),
-            mapping.table(truncate.table()).isEdge(), truncate, mark));
+        byGraph
+            .computeIfAbsent(graph, g -> new ArrayList<>())
+            .add(
+                records.truncate(
+                    graph,
+                    CdcLogRecords.eventId(mapping.source(), truncate, "t"),
+                    truncate.type(),
+                    mapping.table(truncate.table()).isEdge(),
+                    truncate,
+                    mark));
       }
     }
     writeSegment(kept, mark, byGraph);
     CdcItem anchor = changes.isEmpty() ? end : changes.get(changes.size() - 1);
-    byGraph.forEach((graph, events) -> writeBatch(graph, events, anchor,
-        SealReason.TRANSACTION, changes));
+    byGraph.forEach(
+        (graph, events) -> writeBatch(graph, events, anchor, SealReason.TRANSACTION, changes));
   }
 
   /**
-   * The events of a transaction's row changes: the last change of each row, in phases
-   * (join edges removed, nodes deleted, nodes upserted, their foreign-key edges, join edges
-   * inserted), so that no edge is written before the nodes it needs.
+   * The events of a transaction's row changes: the last change of each row, in phases (join edges
+   * removed, nodes deleted, nodes upserted, their foreign-key edges, join edges inserted), so that
+   * no edge is written before the nodes it needs.
    */
-  private void writeSegment(List<CdcItem> segment, CdcMark mark,
-      Map<String, List<byte[]>> byGraph) {
+  private void writeSegment(
+      List<CdcItem> segment, CdcMark mark, Map<String, List<byte[]>> byGraph) {
     Map<String, CdcItem> last = new LinkedHashMap<>();
     for (CdcItem change : segment) {
       last.remove(change.rowKey());
@@ -536,9 +686,15 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     for (Pending p : ordered) {
       String graph = p.item().graph();
-      byGraph.computeIfAbsent(graph, g -> new ArrayList<>()).add(records.mutation(graph,
-          CdcLogRecords.eventId(mapping.source(), p.item(), p.suffix()), p.ops(), p.item(),
-          mark));
+      byGraph
+          .computeIfAbsent(graph, g -> new ArrayList<>())
+          .add(
+              records.mutation(
+                  graph,
+                  CdcLogRecords.eventId(mapping.source(), p.item(), p.suffix()),
+                  p.ops(),
+                  p.item(),
+                  mark));
     }
   }
 
@@ -554,26 +710,50 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   // Without transaction metadata
 
   private void writeUnordered(CdcItem item) {
-    CdcMark mark = new CdcMark(mapping.source(), item.lsn(),
-        item.txId() == null ? "" : item.txId(), item.tsMs(), false);
-    List<String> graphsHit = item.kind() == CdcItem.Kind.TRUNCATE ? truncatedGraphs(item)
-        : List.of(item.graph());
+    CdcMark mark =
+        new CdcMark(
+            mapping.source(),
+            item.lsn(),
+            item.txId() == null ? "" : item.txId(),
+            item.tsMs(),
+            false);
+    List<String> graphsHit =
+        item.kind() == CdcItem.Kind.TRUNCATE ? truncatedGraphs(item) : List.of(item.graph());
     for (String graph : graphsHit) {
       List<byte[]> events = new ArrayList<>(2);
       if (item.kind() == CdcItem.Kind.TRUNCATE) {
         // A batch of its own, as without transaction metadata each change is written as it
         // comes; the engine would also apply it right inside an open batch.
-        writeBatch(graph, List.of(records.truncate(graph,
-            CdcLogRecords.eventId(mapping.source(), item, "t"), item.type(),
-            mapping.table(item.table()).isEdge(), item, mark)), item, SealReason.LOAD,
+        writeBatch(
+            graph,
+            List.of(
+                records.truncate(
+                    graph,
+                    CdcLogRecords.eventId(mapping.source(), item, "t"),
+                    item.type(),
+                    mapping.table(item.table()).isEdge(),
+                    item,
+                    mark)),
+            item,
+            SealReason.LOAD,
             List.of(item));
         continue;
       } else {
-        events.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), item, "n"),
-            item.nodeOps(), item, mark));
+        events.add(
+            records.mutation(
+                graph,
+                CdcLogRecords.eventId(mapping.source(), item, "n"),
+                item.nodeOps(),
+                item,
+                mark));
         if (item.edgeOps() != null) {
-          events.add(records.mutation(graph, CdcLogRecords.eventId(mapping.source(), item, "e"),
-              item.edgeOps(), item, mark));
+          events.add(
+              records.mutation(
+                  graph,
+                  CdcLogRecords.eventId(mapping.source(), item, "e"),
+                  item.edgeOps(),
+                  item,
+                  mark));
         }
       }
       appendOpen(graph, events, item);
@@ -587,8 +767,12 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     long now = context.currentSystemTimeMs();
     for (byte[] event : events) {
       forward(graph, event);
-      g = new GraphState(g.nextSequence(), g.openEvents() + 1,
-          g.openEvents() == 0 ? now : g.openedAtMs(), g.schemaHash());
+      g =
+          new GraphState(
+              g.nextSequence(),
+              g.openEvents() + 1,
+              g.openEvents() == 0 ? now : g.openedAtMs(),
+              g.schemaHash());
       if (g.openEvents() >= sealing.maxEvents()) {
         g = seal(graph, g, SealReason.COUNT);
       }
@@ -603,8 +787,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
    * Writes {@code events} as one batch of the graph (an open batch is sealed first), after the
    * schema change that {@code items} need, if any.
    */
-  private void writeBatch(String graph, List<byte[]> events, CdcItem anchor, SealReason reason,
-      List<CdcItem> items) {
+  private void writeBatch(
+      String graph, List<byte[]> events, CdcItem anchor, SealReason reason, List<CdcItem> items) {
     if (events.isEmpty()) {
       return;
     }
@@ -622,8 +806,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
 
   /**
    * Before a graph's batch, as a batch of its own: the mapping's schema before the graph's first
-   * one, and an additive change when {@code items} bring properties the graph's types do not
-   * have ({@code newColumns: evolve}).
+   * one, and an additive change when {@code items} bring properties the graph's types do not have
+   * ({@code newColumns: evolve}).
    */
   private void ensureSchema(String graph, CdcItem anchor, List<CdcItem> items) {
     GraphState g = graphs.get(graph);
@@ -638,26 +822,34 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       }
       for (Map.Entry<String, String> property : item.added().entrySet()) {
         if (!hasProperty(next, item.type(), property.getKey())) {
-          next = SchemaText.withProperty(next, item.type(), property.getKey(),
-              new io.ingraft.engine.schema.PropertyType.Scalar(
-                  io.ingraft.engine.schema.ScalarKind.fromLanguageName(property.getValue())
-                      .orElseThrow()));
+          next =
+              SchemaText.withProperty(
+                  next,
+                  item.type(),
+                  property.getKey(),
+                  new io.ingraft.engine.schema.PropertyType.Scalar(
+                      io.ingraft.engine.schema.ScalarKind.fromLanguageName(property.getValue())
+                          .orElseThrow()));
         }
       }
     }
     if (next != current) {
       evolved.put(graph, next);
       state.put("schema/" + graph, next.source());
-      LOG.info("CDC source {}: graph {} gets new properties from the source (schema {})",
-          mapping.source(), graph, next.hash().substring(0, 12));
+      LOG.info(
+          "CDC source {}: graph {} gets new properties from the source (schema {})",
+          mapping.source(),
+          graph,
+          next.hash().substring(0, 12));
     }
     String wanted = mapping.schema() == null && next == schema ? null : next.hash();
     if (wanted != null && !wanted.equals(g.schemaHash())) {
       if (g.openEvents() > 0) {
         g = seal(graph, g, SealReason.SCHEMA);
       }
-      forward(graph, records.schema(graph, mapping.source() + ":schema:" + wanted,
-          next.source(), anchor));
+      forward(
+          graph,
+          records.schema(graph, mapping.source() + ":schema:" + wanted, next.source(), anchor));
       g = seal(graph, new GraphState(g.nextSequence(), 1, 0, wanted), SealReason.SCHEMA);
     }
     putGraph(graph, g);
@@ -686,8 +878,10 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private void sweep(long now) {
     if (meta.phase() == SnapshotPhase.ENDING && caughtUp()) {
       finishSnapshot();
-    } else if (meta.phase() == SnapshotPhase.DONE && unattributed > 0
-        && meta.headEnd() < meta.nextEnd() && caughtUp()) {
+    } else if (meta.phase() == SnapshotPhase.DONE
+        && unattributed > 0
+        && meta.headEnd() < meta.nextEnd()
+        && caughtUp()) {
       releaseIncompleteHead();
     }
     for (Map.Entry<String, GraphState> entry : new ArrayList<>(graphs.entrySet())) {
@@ -704,8 +898,8 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private List<CdcItem> drain(String prefix) {
     List<CdcItem> out = new ArrayList<>();
     List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, CdcItem> range = items.prefixScan(prefix,
-        new StringSerializer())) {
+    try (KeyValueIterator<String, CdcItem> range =
+        items.prefixScan(prefix, new StringSerializer())) {
       while (range.hasNext()) {
         KeyValue<String, CdcItem> entry = range.next();
         keys.add(entry.key);
@@ -726,14 +920,12 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   }
 
   /**
-   * A store key part that is unique per source record and sorts by topic, partition and offset,
-   * so that each row's changes (one partition) stay in order.
+   * A store key part that is unique per source record and sorts by topic, partition and offset, so
+   * that each row's changes (one partition) stay in order.
    */
   private static String position(CdcItem item) {
-    return item.topic() + ":" + String.format("%05d", item.partition()) + ":"
-        + pad(item.offset());
+    return item.topic() + ":" + String.format("%05d", item.partition()) + ":" + pad(item.offset());
   }
-
 
   private static String pad(long seq) {
     return String.format("%019d", seq);

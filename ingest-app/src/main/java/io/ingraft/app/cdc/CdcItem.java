@@ -19,21 +19,19 @@ import org.apache.kafka.common.serialization.Serializer;
  * <ul>
  *   <li>{@link Kind#ROW}: a row change mapped to graph operations, in two phases: {@code nodeOps}
  *       (the node's upsert or delete, or a join table's edge) and {@code edgeOps} (the row's
- *       foreign-key edges, applied after every node of the batch), with the row's identity
- *       ({@code rowKey}) and whether its final state is deleted;</li>
- *   <li>{@link Kind#TRUNCATE}: a truncate of the table, which empties {@code type};</li>
- *   <li>{@link Kind#FAILED}: a change that was dead-lettered, still counted toward its
- *       transaction;</li>
+ *       foreign-key edges, applied after every node of the batch), with the row's identity ({@code
+ *       rowKey}) and whether its final state is deleted;
+ *   <li>{@link Kind#TRUNCATE}: a truncate of the table, which empties {@code type};
+ *   <li>{@link Kind#FAILED}: a change that was dead-lettered, still counted toward its transaction;
  *   <li>{@link Kind#SKIPPED}: a tombstone (only its position counts: the assembler tracks how far
- *       it has read every partition);</li>
- *   <li>{@link Kind#END}: a transaction's END record with its per-table counts.</li>
+ *       it has read every partition);
+ *   <li>{@link Kind#END}: a transaction's END record with its per-table counts.
  * </ul>
  *
- * {@code txId}, {@code totalOrder}, {@code lsn}, {@code tsMs} and {@code snapshot} are the
- * source's position ({@code totalOrder} 0 without a transaction block); {@code topic},
- * {@code partition} and {@code offset} are where the record was read. {@code added} names the
- * properties a row brings that the graph's type does not have yet, with their types
- * ({@code newColumns: evolve}).
+ * {@code txId}, {@code totalOrder}, {@code lsn}, {@code tsMs} and {@code snapshot} are the source's
+ * position ({@code totalOrder} 0 without a transaction block); {@code topic}, {@code partition} and
+ * {@code offset} are where the record was read. {@code added} names the properties a row brings
+ * that the graph's type does not have yet, with their types ({@code newColumns: evolve}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CdcItem(
@@ -60,11 +58,16 @@ public record CdcItem(
 
   /** The kind of item. */
   public enum Kind {
-    ROW, TRUNCATE, FAILED, SKIPPED, END
+    ROW,
+    TRUNCATE,
+    FAILED,
+    SKIPPED,
+    END
   }
 
   /** Phases of a transaction's batch, applied in this order (docs/cdc.md, "Order"). */
   static final int JOIN_DELETE = 0;
+
   static final int NODE_DELETE = 1;
   static final int NODE_UPSERT = 2;
   static final int JOIN_UPSERT = 3;
@@ -74,9 +77,14 @@ public record CdcItem(
    * deleteEdge, with the fields that operation uses (docs/events.md).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record CdcOp(String op, String type, Object key, Object from, Object to, String id,
-      Map<String, Object> props) {
-  }
+  public record CdcOp(
+      String op,
+      String type,
+      Object key,
+      Object from,
+      Object to,
+      String id,
+      Map<String, Object> props) {}
 
   /** Whether this record was part of the connector's initial snapshot. */
   boolean inSnapshot() {
@@ -84,8 +92,8 @@ public record CdcItem(
   }
 
   /** JSON, since the item crosses one topic and sits in one store, and JSON reads in a log. */
-  public static final class JsonSerde implements Serde<CdcItem>, Serializer<CdcItem>,
-      Deserializer<CdcItem> {
+  public static final class JsonSerde
+      implements Serde<CdcItem>, Serializer<CdcItem>, Deserializer<CdcItem> {
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
     @Override
@@ -123,11 +131,9 @@ public record CdcItem(
     }
 
     @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-    }
+    public void configure(Map<String, ?> configs, boolean isKey) {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
   }
 }

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A CDC mapping as the user wrote it (docs/cdc.md): which change topics stage 1 reads, the
- * Debezium transaction topic when transaction metadata is used, which graph the rows go to (a
- * fixed id or a column's value), the graph's schema when the mapping declares it, what to do with
- * source columns the mapping does not know, and how each source table becomes a node type or,
- * for a join table, an edge type. {@link MappingReader} builds it strictly and
- * {@link MappingCheck} checks it; nothing here validates.
+ * A CDC mapping as the user wrote it (docs/cdc.md): which change topics stage 1 reads, the Debezium
+ * transaction topic when transaction metadata is used, which graph the rows go to (a fixed id or a
+ * column's value), the graph's schema when the mapping declares it, what to do with source columns
+ * the mapping does not know, and how each source table becomes a node type or, for a join table, an
+ * edge type. {@link MappingReader} builds it strictly and {@link MappingCheck} checks it; nothing
+ * here validates.
  */
 public record CdcMapping(
     String source,
@@ -63,32 +63,36 @@ public record CdcMapping(
   /** What happens to a source column that the mapping neither includes nor excludes. */
   public enum NewColumns {
     /** The column is dropped (the default). */
-    @JsonProperty("ignore") IGNORE,
+    @JsonProperty("ignore")
+    IGNORE,
     /**
      * The column becomes a new nullable property of the node or edge type, through an additive
      * schema change; only for tables that map all their columns (no {@code columns} list).
      */
-    @JsonProperty("evolve") EVOLVE
+    @JsonProperty("evolve")
+    EVOLVE
   }
 
   /** Whether the connector takes an initial snapshot that stage 1 must load first. */
   public enum Snapshot {
     /**
-     * The change topics start with the connector's snapshot ({@code op = r}): no source
-     * transaction is sealed before the snapshot is complete (the default).
+     * The change topics start with the connector's snapshot ({@code op = r}): no source transaction
+     * is sealed before the snapshot is complete (the default).
      */
-    @JsonProperty("initial") INITIAL,
+    @JsonProperty("initial")
+    INITIAL,
     /** The connector takes no snapshot ({@code snapshot.mode=never} or no_data). */
-    @JsonProperty("never") NEVER
+    @JsonProperty("never")
+    NEVER
   }
 
   /**
-   * One source table: a node type ({@code node}) or, for a join table, an edge type
-   * ({@code edge} with {@code from} and {@code to}). {@code key} lists the primary-key columns;
-   * {@code keyProperty} names the node's key property (required for a composite key, whose value
-   * is the composite key string). {@code columns} maps included columns to property names (all
-   * columns under their own names when absent), {@code exclude} drops columns, and
-   * {@code foreignKeys} turns columns into edges.
+   * One source table: a node type ({@code node}) or, for a join table, an edge type ({@code edge}
+   * with {@code from} and {@code to}). {@code key} lists the primary-key columns; {@code
+   * keyProperty} names the node's key property (required for a composite key, whose value is the
+   * composite key string). {@code columns} maps included columns to property names (all columns
+   * under their own names when absent), {@code exclude} drops columns, and {@code foreignKeys}
+   * turns columns into edges.
    */
   public record TableMapping(
       String node,
@@ -157,8 +161,10 @@ public record CdcMapping(
 
   /** Which way a foreign-key edge points, seen from the row that holds the column. */
   public enum Direction {
-    @JsonProperty("out") OUT,
-    @JsonProperty("in") IN
+    @JsonProperty("out")
+    OUT,
+    @JsonProperty("in")
+    IN
   }
 
   /** One end of a join table's edge: the key column and the node type it refers to. */

@@ -1,8 +1,8 @@
 package io.ingraft.app.cdc;
 
 /**
- * Why stage 1 dead-lettered a record of a CDC change topic (the {@code ingraft.reason.code}
- * header; docs/cdc.md lists them). The names go to dashboards, so they are only ever added to.
+ * Why stage 1 dead-lettered a record of a CDC change topic (the {@code ingraft.reason.code} header;
+ * docs/cdc.md lists them). The names go to dashboards, so they are only ever added to.
  */
 public enum CdcRejection {
   /** Not a Debezium change event or transaction record: bad JSON, no envelope, a missing field. */

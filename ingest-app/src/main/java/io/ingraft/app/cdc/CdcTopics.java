@@ -17,16 +17,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Creates the CDC topics stage 1 reads when they are missing, before it starts: the change
- * topics of a list ({@code ingraft.topic.partitions} partitions; a pattern needs none) and the
- * transaction topic with exactly one partition. An existing transaction topic with more
- * partitions is refused ({@link TransactionTopicPartitionsException}).
+ * Creates the CDC topics stage 1 reads when they are missing, before it starts: the change topics
+ * of a list ({@code ingraft.topic.partitions} partitions; a pattern needs none) and the transaction
+ * topic with exactly one partition. An existing transaction topic with more partitions is refused
+ * ({@link TransactionTopicPartitionsException}).
  */
 public final class CdcTopics {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POLL = Duration.ofMillis(100);
-  private CdcTopics() {
-  }
+
+  private CdcTopics() {}
 
   /**
    * @return the topics created
@@ -36,8 +36,8 @@ public final class CdcTopics {
     try {
       mapping = MappingReader.of(config.stageOne().cdcMapping()).read();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the CDC mapping "
-          + config.stageOne().cdcMapping(), e);
+      throw new UncheckedIOException(
+          "cannot read the CDC mapping " + config.stageOne().cdcMapping(), e);
     }
     List<NewTopic> wanted = new ArrayList<>();
     short replication = config.topics().replication();
@@ -59,8 +59,8 @@ public final class CdcTopics {
           created.add(topic.name());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create CDC topic " + topic.name() + ": "
-                + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                "cannot create CDC topic " + topic.name() + ": " + e.getCause(), e.getCause());
           }
         }
       }
@@ -70,8 +70,10 @@ public final class CdcTopics {
       }
       Map<String, TopicDescription> described = awaitLeaders(admin, all);
       if (mapping.transactionTopic() != null) {
-        int partitions = Optional.ofNullable(described.get(mapping.transactionTopic()))
-            .map(d -> d.partitions().size()).orElse(1);
+        int partitions =
+            Optional.ofNullable(described.get(mapping.transactionTopic()))
+                .map(d -> d.partitions().size())
+                .orElse(1);
         if (partitions != 1) {
           throw new TransactionTopicPartitionsException(mapping.transactionTopic(), partitions);
         }
@@ -80,8 +82,8 @@ public final class CdcTopics {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating CDC topics", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot list or describe CDC topics: " + e.getCause(),
-          e.getCause());
+      throw new IllegalStateException(
+          "cannot list or describe CDC topics: " + e.getCause(), e.getCause());
     }
     return created;
   }
@@ -92,22 +94,26 @@ public final class CdcTopics {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (true) {
       try {
-        Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
-            .get();
-        boolean led = described.values().stream().allMatch(d -> d.partitions().stream()
-            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        Map<String, TopicDescription> described =
+            admin.describeTopics(topics).allTopicNames().get();
+        boolean led =
+            described.values().stream()
+                .allMatch(
+                    d ->
+                        d.partitions().stream()
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         if (led) {
           return described;
         }
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-          throw new IllegalStateException("cannot describe CDC topics: " + e.getCause(),
-              e.getCause());
+          throw new IllegalStateException(
+              "cannot describe CDC topics: " + e.getCause(), e.getCause());
         }
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("CDC topics " + topics + " have no leader after "
-            + TIMEOUT.toSeconds() + " s");
+        throw new IllegalStateException(
+            "CDC topics " + topics + " have no leader after " + TIMEOUT.toSeconds() + " s");
       }
       Thread.sleep(POLL.toMillis());
     }

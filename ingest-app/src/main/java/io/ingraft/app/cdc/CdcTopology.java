@@ -43,19 +43,17 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                        ─> ingraft.graph-log
  * </pre>
  *
- * The assembler writes events and seals straight to the graph log: a graph fed by CDC must not
- * also get events from the producer topics (docs/cdc.md).
+ * The assembler writes events and seals straight to the graph log: a graph fed by CDC must not also
+ * get events from the producer topics (docs/cdc.md).
  */
 public final class CdcTopology {
   /** The repartition that brings all items of a source to one task. */
   public static final String BY_SOURCE = "cdc-by-source";
 
-  private CdcTopology() {
-  }
+  private CdcTopology() {}
 
   /** A loaded, checked mapping with the graph schema stage 1 maps by. */
-  public record Source(CdcMapping mapping, GraphSchema schema) {
-  }
+  public record Source(CdcMapping mapping, GraphSchema schema) {}
 
   /**
    * Reads and checks the mapping of {@code config}, against the fixed graph's current schema in
@@ -69,18 +67,26 @@ public final class CdcTopology {
     try {
       reader = MappingReader.of(config.stageOne().cdcMapping());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the CDC mapping "
-          + config.stageOne().cdcMapping(), e);
+      throw new UncheckedIOException(
+          "cannot read the CDC mapping " + config.stageOne().cdcMapping(), e);
     }
     CdcMapping mapping = reader.read();
-    Optional<GraphSchema> stored = mapping.graph() != null && MappingCheck.isGraphId(
-        mapping.graph()) ? storedSchema(config, GraphId.of(mapping.graph())) : Optional.empty();
+    Optional<GraphSchema> stored =
+        mapping.graph() != null && MappingCheck.isGraphId(mapping.graph())
+            ? storedSchema(config, GraphId.of(mapping.graph()))
+            : Optional.empty();
     List<MappingProblem> problems = MappingCheck.problems(reader, mapping, stored);
-    Optional<GraphSchema> schema = mapping.schema() != null
-        ? MappingCheck.declaredSchema(mapping) : stored;
+    Optional<GraphSchema> schema =
+        mapping.schema() != null ? MappingCheck.declaredSchema(mapping) : stored;
     if (problems.isEmpty() && schema.isEmpty()) {
-      problems = List.of(reader.problem("stage 1 maps rows by the graph's schema: declare it"
-          + " under schema, or create graph " + mapping.graph() + " first", "schema"));
+      problems =
+          List.of(
+              reader.problem(
+                  "stage 1 maps rows by the graph's schema: declare it"
+                      + " under schema, or create graph "
+                      + mapping.graph()
+                      + " first",
+                  "schema"));
     }
     if (!problems.isEmpty()) {
       throw new InvalidMappingException(reader.file(), problems);
@@ -100,78 +106,110 @@ public final class CdcTopology {
   }
 
   /** Adds the CDC branch for {@code source} to {@code builder}. */
-  public static void addTo(StreamsBuilder builder, IngraftConfig config, Source source,
-      SchemaRegistry registry, Supplier<CdcAssembler.EndOffsets> endOffsets) {
+  public static void addTo(
+      StreamsBuilder builder,
+      IngraftConfig config,
+      Source source,
+      SchemaRegistry registry,
+      Supplier<CdcAssembler.EndOffsets> endOffsets) {
     CdcMapping mapping = source.mapping();
     DebeziumDecoder decoder = new DebeziumDecoder(registry);
     RowMapper rows = new RowMapper(mapping, source.schema());
     Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
-    KStream<byte[], byte[]> changes = mapping.topicPattern() != null
-        ? builder.stream(Pattern.compile(mapping.topicPattern()), raw.withName("cdc-topics"))
-        : builder.stream(mapping.topics(), raw.withName("cdc-topics"));
+    KStream<byte[], byte[]> changes =
+        mapping.topicPattern() != null
+            ? builder.stream(Pattern.compile(mapping.topicPattern()), raw.withName("cdc-topics"))
+            : builder.stream(mapping.topics(), raw.withName("cdc-topics"));
     if (mapping.transactionTopic() != null) {
-      changes = changes.merge(builder.stream(mapping.transactionTopic(),
-          Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("cdc-transactions")),
-          Named.as("cdc-merge"));
+      changes =
+          changes.merge(
+              builder.stream(
+                  mapping.transactionTopic(),
+                  Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                      .withName("cdc-transactions")),
+              Named.as("cdc-merge"));
     }
-    KStream<String, CdcDecoded> decoded = changes.process(
-        () -> new CdcDecodeProcessor(mapping, decoder, rows), Named.as("cdc-decode"));
-    Map<String, KStream<String, CdcDecoded>> routes = decoded.split(Named.as("cdc-route-"))
-        .branch((key, value) -> value instanceof CdcDecoded.Dead, Branched.as("dead"))
-        .defaultBranch(Branched.as("items"));
-    routes.get("cdc-route-dead")
-        .map((key, value) -> org.apache.kafka.streams.KeyValue.pair(((CdcDecoded.Dead) value)
-            .key(), ((CdcDecoded.Dead) value).value()), Named.as("cdc-original"))
-        .to(config.topics().dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-            .withName("cdc-dead-letters"));
-    routes.get("cdc-route-items")
+    KStream<String, CdcDecoded> decoded =
+        changes.process(
+            () -> new CdcDecodeProcessor(mapping, decoder, rows), Named.as("cdc-decode"));
+    Map<String, KStream<String, CdcDecoded>> routes =
+        decoded
+            .split(Named.as("cdc-route-"))
+            .branch((key, value) -> value instanceof CdcDecoded.Dead, Branched.as("dead"))
+            .defaultBranch(Branched.as("items"));
+    routes
+        .get("cdc-route-dead")
+        .map(
+            (key, value) ->
+                org.apache.kafka.streams.KeyValue.pair(
+                    ((CdcDecoded.Dead) value).key(), ((CdcDecoded.Dead) value).value()),
+            Named.as("cdc-original"))
+        .to(
+            config.topics().dlq(),
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("cdc-dead-letters"));
+    routes
+        .get("cdc-route-items")
         .mapValues(value -> ((CdcDecoded.Item) value).item(), Named.as("cdc-item"))
-        .repartition(Repartitioned.with(Serdes.String(), new CdcItem.JsonSerde())
-            .withName(BY_SOURCE).withNumberOfPartitions(1))
-        .process(CdcAssembler.supplier(mapping, source.schema(), config.sealing(), endOffsets),
+        .repartition(
+            Repartitioned.with(Serdes.String(), new CdcItem.JsonSerde())
+                .withName(BY_SOURCE)
+                .withNumberOfPartitions(1))
+        .process(
+            CdcAssembler.supplier(mapping, source.schema(), config.sealing(), endOffsets),
             Named.as("cdc-assemble"))
-        .to(config.topics().graphLog(), Produced.with(Serdes.String(), Serdes.ByteArray())
-            .withName("cdc-graph-log"));
+        .to(
+            config.topics().graphLog(),
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("cdc-graph-log"));
   }
 
   /** End offsets of the mapping's change topics, asked of the cluster through an Admin. */
-  public static Supplier<CdcAssembler.EndOffsets> adminEndOffsets(IngraftConfig config,
-      CdcMapping mapping) {
-    return () -> new CdcAssembler.EndOffsets() {
-      private final Admin admin = Admin.create(config.kafkaClientProps());
+  public static Supplier<CdcAssembler.EndOffsets> adminEndOffsets(
+      IngraftConfig config, CdcMapping mapping) {
+    return () ->
+        new CdcAssembler.EndOffsets() {
+          private final Admin admin = Admin.create(config.kafkaClientProps());
 
-      @Override
-      public Map<String, Long> endOffsets() {
-        try {
-          Set<String> topics = mapping.topicPattern() == null
-              ? Set.copyOf(mapping.topics())
-              : admin.listTopics().names().get().stream()
-                  .filter(Pattern.compile(mapping.topicPattern()).asMatchPredicate())
-                  .collect(Collectors.toSet());
-          Map<String, TopicDescription> described = admin.describeTopics(topics)
-              .allTopicNames().get();
-          Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-          described.values().forEach(d -> d.partitions().forEach(p ->
-              request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-          Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets =
-              admin.listOffsets(request).all().get();
-          Map<String, Long> out = new HashMap<>();
-          offsets.forEach((tp, info) -> out.put(tp.topic() + ":" + tp.partition(),
-              info.offset()));
-          return out;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted asking for end offsets", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException("cannot ask for the change topics' end offsets: "
-              + e.getCause(), e.getCause());
-        }
-      }
+          @Override
+          public Map<String, Long> endOffsets() {
+            try {
+              Set<String> topics =
+                  mapping.topicPattern() == null
+                      ? Set.copyOf(mapping.topics())
+                      : admin.listTopics().names().get().stream()
+                          .filter(Pattern.compile(mapping.topicPattern()).asMatchPredicate())
+                          .collect(Collectors.toSet());
+              Map<String, TopicDescription> described =
+                  admin.describeTopics(topics).allTopicNames().get();
+              Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+              described
+                  .values()
+                  .forEach(
+                      d ->
+                          d.partitions()
+                              .forEach(
+                                  p ->
+                                      request.put(
+                                          new TopicPartition(d.name(), p.partition()),
+                                          OffsetSpec.latest())));
+              Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets =
+                  admin.listOffsets(request).all().get();
+              Map<String, Long> out = new HashMap<>();
+              offsets.forEach(
+                  (tp, info) -> out.put(tp.topic() + ":" + tp.partition(), info.offset()));
+              return out;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException("interrupted asking for end offsets", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+              throw new IllegalStateException(
+                  "cannot ask for the change topics' end offsets: " + e.getCause(), e.getCause());
+            }
+          }
 
-      @Override
-      public void close() {
-        admin.close(Duration.ofSeconds(5));
-      }
-    };
+          @Override
+          public void close() {
+            admin.close(Duration.ofSeconds(5));
+          }
+        };
   }
 }

@@ -3,9 +3,9 @@ package io.ingraft.app.cdc;
 import io.ingraft.app.AppException;
 
 /**
- * A change-topic record stage 1 cannot turn into graph operations: its code, the column or field
- * it is about (empty when the whole record is at fault) and what is wrong. The record goes to
- * the dead-letter topic with the code.
+ * A change-topic record stage 1 cannot turn into graph operations: its code, the column or field it
+ * is about (empty when the whole record is at fault) and what is wrong. The record goes to the
+ * dead-letter topic with the code.
  */
 public final class ChangeDecodeException extends AppException {
   private final CdcRejection code;

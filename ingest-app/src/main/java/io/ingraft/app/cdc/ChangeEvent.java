@@ -4,16 +4,25 @@ import java.util.Map;
 
 /**
  * One decoded Debezium change event: the operation, the source table ({@code schema.table}), the
- * row images before and after with every value already converted from Debezium's encoding
- * ({@link DebeziumValues}), the source block's position, and the transaction block when
- * Debezium's transaction metadata is on (null for snapshot records and without metadata).
+ * row images before and after with every value already converted from Debezium's encoding ({@link
+ * DebeziumValues}), the source block's position, and the transaction block when Debezium's
+ * transaction metadata is on (null for snapshot records and without metadata).
  */
-public record ChangeEvent(Operation op, String table, Map<String, Object> before,
-    Map<String, Object> after, Source source, Transaction transaction) {
+public record ChangeEvent(
+    Operation op,
+    String table,
+    Map<String, Object> before,
+    Map<String, Object> after,
+    Source source,
+    Transaction transaction) {
 
   /** Debezium's {@code op}. */
   public enum Operation {
-    CREATE, READ, UPDATE, DELETE, TRUNCATE;
+    CREATE,
+    READ,
+    UPDATE,
+    DELETE,
+    TRUNCATE;
 
     static Operation of(String code) {
       return switch (code) {
@@ -48,6 +57,5 @@ public record ChangeEvent(Operation op, String table, Map<String, Object> before
    * The transaction block: the transaction id (the part of Debezium's {@code id} before the colon)
    * and the event's place in its transaction ({@code total_order}, from 1).
    */
-  public record Transaction(String txId, long totalOrder) {
-  }
+  public record Transaction(String txId, long totalOrder) {}
 }

@@ -27,37 +27,35 @@ import org.apache.avro.util.Utf8;
 /**
  * Decodes the value of a Debezium record: a change event envelope ({@code before}, {@code after},
  * {@code source}, {@code op}, {@code ts_ms}, {@code transaction}) or a record of the transaction
- * topic (BEGIN or END). Three encodings, told apart by their first bytes: the JSON converter
- * with schemas off (the bare envelope), with schemas on ({@code {"schema", "payload"}}, whose
- * schema gives every column's type), and Avro in the Confluent wire format (byte 0, a schema id,
- * an Avro body), whose writer schema is fetched through the {@link SchemaRegistry}. Column values
- * are converted by {@link DebeziumValues}. Thread-safe.
+ * topic (BEGIN or END). Three encodings, told apart by their first bytes: the JSON converter with
+ * schemas off (the bare envelope), with schemas on ({@code {"schema", "payload"}}, whose schema
+ * gives every column's type), and Avro in the Confluent wire format (byte 0, a schema id, an Avro
+ * body), whose writer schema is fetched through the {@link SchemaRegistry}. Column values are
+ * converted by {@link DebeziumValues}. Thread-safe.
  */
 public final class DebeziumDecoder {
   /** The registry for Confluent-framed Avro, or null when none is configured. */
   private final SchemaRegistry registry;
-  private final ObjectMapper json = JsonMapper.builder()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
-  private final Map<Integer, GenericDatumReader<GenericRecord>> readers =
-      new ConcurrentHashMap<>();
+
+  private final ObjectMapper json =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .build();
+  private final Map<Integer, GenericDatumReader<GenericRecord>> readers = new ConcurrentHashMap<>();
 
   public DebeziumDecoder(SchemaRegistry registry) {
     this.registry = registry;
   }
 
   /** What a record of a change topic or the transaction topic holds. */
-  public sealed interface Decoded permits Change, Marker {
-  }
+  public sealed interface Decoded permits Change, Marker {}
 
   /** A change event. */
-  public record Change(ChangeEvent event) implements Decoded {
-  }
+  public record Change(ChangeEvent event) implements Decoded {}
 
   /** A BEGIN or END of the transaction topic. */
-  public record Marker(TransactionMarker marker) implements Decoded {
-  }
+  public record Marker(TransactionMarker marker) implements Decoded {}
 
   /**
    * Decodes a non-null record value.
@@ -120,22 +118,26 @@ public final class DebeziumDecoder {
       params.properties().forEach(p -> parameters.put(p.getKey(), p.getValue().asText()));
     }
     JsonNode items = schema.get("items");
-    return new ColumnType(schema.path("type").asText(),
-        schema.hasNonNull("name") ? schema.get("name").asText() : null, parameters,
+    return new ColumnType(
+        schema.path("type").asText(),
+        schema.hasNonNull("name") ? schema.get("name").asText() : null,
+        parameters,
         items == null ? null : columnType(items));
   }
 
   /** The envelope as plain values, with the row images' columns converted by their types. */
-  private static Map<String, Object> plainEnvelope(JsonNode payload,
-      Map<String, ColumnType> columns) {
+  private static Map<String, Object> plainEnvelope(
+      JsonNode payload, Map<String, ColumnType> columns) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> field : payload.properties()) {
       String name = field.getKey();
       if ((name.equals("before") || name.equals("after")) && field.getValue().isObject()) {
         Map<String, Object> row = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> column : field.getValue().properties()) {
-          row.put(column.getKey(), DebeziumValues.convert(column.getKey(),
-              plain(column.getValue()), columns.get(column.getKey())));
+          row.put(
+              column.getKey(),
+              DebeziumValues.convert(
+                  column.getKey(), plain(column.getValue()), columns.get(column.getKey())));
         }
         out.put(name, row);
       } else {
@@ -150,8 +152,9 @@ public final class DebeziumDecoder {
       return null;
     }
     if (node.isIntegralNumber()) {
-      return node.canConvertToLong() ? (Object) node.longValue() : new BigDecimal(
-          node.bigIntegerValue());
+      return node.canConvertToLong()
+          ? (Object) node.longValue()
+          : new BigDecimal(node.bigIntegerValue());
     }
     if (node.isNumber()) {
       return node.decimalValue();
@@ -175,13 +178,14 @@ public final class DebeziumDecoder {
     return node.asText();
   }
 
-
   // ---------------------------------------------------------------------------------------------
   // Avro (Confluent wire format)
 
   private Decoded decodeAvro(byte[] value) {
     if (registry == null) {
-      throw new ChangeDecodeException(CdcRejection.CDC_UNSUPPORTED_FORMAT, "",
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_UNSUPPORTED_FORMAT,
+          "",
           "Confluent-framed Avro, and no schema registry is configured"
               + " (ingraft.schema-registry.url)");
     }
@@ -196,8 +200,8 @@ public final class DebeziumDecoder {
         schema = registry.schemaById(id);
       } catch (SchemaRegistryException e) {
         if (e.kind() == SchemaRegistryException.Kind.NOT_FOUND) {
-          throw new ChangeDecodeException(CdcRejection.CDC_UNKNOWN_SCHEMA, "",
-              "the registry has no schema " + id, e);
+          throw new ChangeDecodeException(
+              CdcRejection.CDC_UNKNOWN_SCHEMA, "", "the registry has no schema " + id, e);
         }
         throw e;
       }
@@ -206,8 +210,8 @@ public final class DebeziumDecoder {
     }
     GenericRecord record;
     try {
-      record = reader.read(null, DecoderFactory.get().binaryDecoder(value, 5, value.length - 5,
-          null));
+      record =
+          reader.read(null, DecoderFactory.get().binaryDecoder(value, 5, value.length - 5, null));
     } catch (IOException | RuntimeException e) {
       throw notAChange("", "the Avro body does not decode with schema " + id + ": " + e);
     }
@@ -224,9 +228,12 @@ public final class DebeziumDecoder {
         Map<String, Object> columns = new LinkedHashMap<>();
         for (Schema.Field column : row.getSchema().getFields()) {
           Schema columnSchema = nonNull(column.schema());
-          columns.put(column.name(), DebeziumValues.convert(column.name(),
-              avroPlain(row.get(column.pos()), columnSchema, column.name()),
-              avroType(columnSchema)));
+          columns.put(
+              column.name(),
+              DebeziumValues.convert(
+                  column.name(),
+                  avroPlain(row.get(column.pos()), columnSchema, column.name()),
+                  avroType(columnSchema)));
         }
         envelope.put(name, columns);
       } else {
@@ -249,18 +256,19 @@ public final class DebeziumDecoder {
 
   /** The Connect type of an Avro schema written by Confluent's AvroConverter. */
   private static ColumnType avroType(Schema schema) {
-    String type = switch (schema.getType()) {
-      case INT -> "int32";
-      case LONG -> "int64";
-      case FLOAT -> "float32";
-      case DOUBLE -> "float64";
-      case BOOLEAN -> "boolean";
-      case BYTES, FIXED -> "bytes";
-      case ARRAY -> "array";
-      case MAP -> "map";
-      case RECORD -> "struct";
-      default -> "string";
-    };
+    String type =
+        switch (schema.getType()) {
+          case INT -> "int32";
+          case LONG -> "int64";
+          case FLOAT -> "float32";
+          case DOUBLE -> "float64";
+          case BOOLEAN -> "boolean";
+          case BYTES, FIXED -> "bytes";
+          case ARRAY -> "array";
+          case MAP -> "map";
+          case RECORD -> "struct";
+          default -> "string";
+        };
     Object name = schema.getObjectProp("connect.name");
     Map<String, String> parameters = new HashMap<>();
     if (schema.getObjectProp("connect.parameters") instanceof Map<?, ?> params) {
@@ -269,7 +277,10 @@ public final class DebeziumDecoder {
     if (schema.getObjectProp("scale") != null) {
       parameters.putIfAbsent("scale", String.valueOf(schema.getObjectProp("scale")));
     }
-    return new ColumnType(type, name == null ? null : name.toString(), parameters,
+    return new ColumnType(
+        type,
+        name == null ? null : name.toString(),
+        parameters,
         schema.getType() == Schema.Type.ARRAY ? avroType(nonNull(schema.getElementType())) : null);
   }
 
@@ -308,8 +319,9 @@ public final class DebeziumDecoder {
     if (value instanceof GenericRecord record) {
       Map<String, Object> out = new LinkedHashMap<>();
       for (Schema.Field field : record.getSchema().getFields()) {
-        out.put(field.name(), avroPlain(record.get(field.pos()), nonNull(field.schema()),
-            field.name()));
+        out.put(
+            field.name(),
+            avroPlain(record.get(field.pos()), nonNull(field.schema()), field.name()));
       }
       return out;
     }
@@ -334,16 +346,21 @@ public final class DebeziumDecoder {
       throw notAChange("op", "unknown op \"" + code + "\"");
     }
     Map<String, Object> source = object(envelope.get("source"), "source");
-    String table = string(source.get("schema"), "source.schema") + "."
-        + string(source.get("table"), "source.table");
+    String table =
+        string(source.get("schema"), "source.schema")
+            + "."
+            + string(source.get("table"), "source.table");
     Object txId = source.get("txId");
     Object lsn = source.get("lsn");
     Object tsMs = source.get("ts_ms");
     Object snapshot = source.get("snapshot");
-    ChangeEvent.Source position = new ChangeEvent.Source(
-        source.get("name") == null ? null : source.get("name").toString(),
-        txId == null ? null : txId.toString(), lsn instanceof Long l ? l : 0L,
-        tsMs instanceof Long t ? t : 0L, snapshot == null ? null : snapshot.toString());
+    ChangeEvent.Source position =
+        new ChangeEvent.Source(
+            source.get("name") == null ? null : source.get("name").toString(),
+            txId == null ? null : txId.toString(),
+            lsn instanceof Long l ? l : 0L,
+            tsMs instanceof Long t ? t : 0L,
+            snapshot == null ? null : snapshot.toString());
     ChangeEvent.Transaction transaction = null;
     if (envelope.get("transaction") != null) {
       Map<String, Object> block = object(envelope.get("transaction"), "transaction");
@@ -354,10 +371,10 @@ public final class DebeziumDecoder {
       }
       transaction = new ChangeEvent.Transaction(txIdOf(id), totalOrder);
     }
-    Map<String, Object> before = envelope.get("before") == null ? null
-        : object(envelope.get("before"), "before");
-    Map<String, Object> after = envelope.get("after") == null ? null
-        : object(envelope.get("after"), "after");
+    Map<String, Object> before =
+        envelope.get("before") == null ? null : object(envelope.get("before"), "before");
+    Map<String, Object> after =
+        envelope.get("after") == null ? null : object(envelope.get("after"), "after");
     if ((op == Operation.CREATE || op == Operation.READ || op == Operation.UPDATE)
         && after == null) {
       throw notAChange("after", "op " + code + " without an after image");
@@ -388,13 +405,15 @@ public final class DebeziumDecoder {
       for (Object entry : collections) {
         Map<String, Object> collection = object(entry, "data_collections[]");
         Object events = collection.get("event_count");
-        perTable.merge(string(collection.get("data_collection"),
-            "data_collections[].data_collection"), events instanceof Long n ? n : 0L, Long::sum);
+        perTable.merge(
+            string(collection.get("data_collection"), "data_collections[].data_collection"),
+            events instanceof Long n ? n : 0L,
+            Long::sum);
       }
     }
     Object ts = payload.get("ts_ms");
-    return new TransactionMarker(end, txIdOf(id), lsnOf(id), eventCount, perTable,
-        ts instanceof Long t ? t : 0L);
+    return new TransactionMarker(
+        end, txIdOf(id), lsnOf(id), eventCount, perTable, ts instanceof Long t ? t : 0L);
   }
 
   /** The transaction id part of Debezium's {@code txId:lsn}. */

@@ -9,9 +9,15 @@ public final class InvalidMappingException extends AppException {
   private final List<MappingProblem> problems;
 
   public InvalidMappingException(String file, List<MappingProblem> problems) {
-    super("CDC mapping " + file + " has " + problems.size() + " problem"
-        + (problems.size() == 1 ? "" : "s") + ":\n" + String.join("\n",
-            problems.stream().map(p -> "  " + file + ":" + p).toList()));
+    super(
+        "CDC mapping "
+            + file
+            + " has "
+            + problems.size()
+            + " problem"
+            + (problems.size() == 1 ? "" : "s")
+            + ":\n"
+            + String.join("\n", problems.stream().map(p -> "  " + file + ":" + p).toList()));
     this.file = file;
     this.problems = List.copyOf(problems);
   }

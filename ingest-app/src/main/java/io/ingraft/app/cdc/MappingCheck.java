@@ -27,8 +27,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Every problem of a parsed CDC mapping: its own rules (one graph choice, one topic choice,
  * well-formed tables, keys and foreign keys) and, when a graph schema is known (declared in the
- * mapping or read from the graph), that each table's type, key, columns and edges exist there
- * with fitting types. Problems carry the place in the file; nothing stops at the first one.
+ * mapping or read from the graph), that each table's type, key, columns and edges exist there with
+ * fitting types. Problems carry the place in the file; nothing stops at the first one.
  */
 public final class MappingCheck {
   private static final Pattern TABLE_NAME = Pattern.compile("[^.\\s]+\\.[^.\\s]+");
@@ -46,8 +46,8 @@ public final class MappingCheck {
    * The problems of {@code mapping} (read by {@code file}), checked against {@code graphSchema}
    * when present and otherwise against the schema the mapping declares, if any.
    */
-  public static List<MappingProblem> problems(MappingReader file, CdcMapping mapping,
-      Optional<GraphSchema> graphSchema) {
+  public static List<MappingProblem> problems(
+      MappingReader file, CdcMapping mapping, Optional<GraphSchema> graphSchema) {
     MappingCheck check = new MappingCheck(file, mapping);
     check.run(graphSchema);
     return check.problems;
@@ -88,8 +88,10 @@ public final class MappingCheck {
       problem("source must name the CDC source (Debezium's topic.prefix)", "source");
     }
     if ((mapping.graph() == null) == (mapping.graphColumn() == null)) {
-      problem("give exactly one of graph (a fixed graph id) and graphColumn (a column whose value"
-          + " is the graph id)", "graph");
+      problem(
+          "give exactly one of graph (a fixed graph id) and graphColumn (a column whose value"
+              + " is the graph id)",
+          "graph");
     } else if (mapping.graph() != null) {
       try {
         GraphId.of(mapping.graph());
@@ -99,15 +101,15 @@ public final class MappingCheck {
     }
     boolean list = !mapping.topics().isEmpty();
     if (list == (mapping.topicPattern() != null)) {
-      problem("give exactly one of topics (a list) and topicPattern (a regular expression)",
+      problem(
+          "give exactly one of topics (a list) and topicPattern (a regular expression)",
           list ? "topicPattern" : "topics");
     }
     if (mapping.topicPattern() != null) {
       try {
         Pattern.compile(mapping.topicPattern());
       } catch (PatternSyntaxException e) {
-        problem("topicPattern is not a regular expression: " + e.getDescription(),
-            "topicPattern");
+        problem("topicPattern is not a regular expression: " + e.getDescription(), "topicPattern");
       }
     }
     for (int i = 0; i < mapping.topics().size(); i++) {
@@ -118,10 +120,14 @@ public final class MappingCheck {
         problem("the transaction topic is not a change topic", "topics", Integer.toString(i));
       }
     }
-    if (mapping.transactionTopic() != null && mapping.topicPattern() != null
+    if (mapping.transactionTopic() != null
+        && mapping.topicPattern() != null
         && mapping.transactionTopic().matches(mapping.topicPattern())) {
-      problem("topicPattern matches the transaction topic " + mapping.transactionTopic()
-          + "; exclude it", "topicPattern");
+      problem(
+          "topicPattern matches the transaction topic "
+              + mapping.transactionTopic()
+              + "; exclude it",
+          "topicPattern");
     }
     Optional<GraphSchema> schema = graphSchema;
     if (mapping.schema() != null) {
@@ -154,8 +160,10 @@ public final class MappingCheck {
       try {
         SchemaEvolution.check(declared, stored);
       } catch (IncompatibleSchemaChangeException backward) {
-        problem("the declared schema is not an additive change of the graph's current schema: "
-            + forward.getMessage(), "schema");
+        problem(
+            "the declared schema is not an additive change of the graph's current schema: "
+                + forward.getMessage(),
+            "schema");
       }
     }
   }
@@ -163,16 +171,24 @@ public final class MappingCheck {
   private void checkTable(String name, TableMapping table, Optional<GraphSchema> schema) {
     String[] at = {"tables", name};
     if (!TABLE_NAME.matcher(name).matches()) {
-      problem("a table is named schema.table as Debezium's source block has it (e.g."
-          + " public.orders), not \"" + name + "\"", at);
+      problem(
+          "a table is named schema.table as Debezium's source block has it (e.g."
+              + " public.orders), not \""
+              + name
+              + "\"",
+          at);
     }
     if (table == null) {
       problem("table " + name + " needs a mapping", at);
       return;
     }
     if ((table.node() == null) == (table.edge() == null)) {
-      problem("table " + name + ": give exactly one of node (a node type) and edge (a join table's"
-          + " edge type)", at);
+      problem(
+          "table "
+              + name
+              + ": give exactly one of node (a node type) and edge (a join table's"
+              + " edge type)",
+          at);
       return;
     }
     if (table.key().isEmpty()) {
@@ -180,17 +196,27 @@ public final class MappingCheck {
     }
     Set<String> excluded = new HashSet<>(table.exclude());
     if (table.columns() != null) {
-      table.columns().forEach((column, property) -> {
-        if (!isName(property)) {
-          problem("table " + name + ": column " + column + " maps to \"" + property
-              + "\", which is not a property name ([A-Za-z][A-Za-z0-9_]{0,127})",
-              path(at, "columns", column));
-        }
-        if (excluded.contains(column)) {
-          problem("table " + name + ": column " + column + " is both included and excluded",
-              path(at, "columns", column));
-        }
-      });
+      table
+          .columns()
+          .forEach(
+              (column, property) -> {
+                if (!isName(property)) {
+                  problem(
+                      "table "
+                          + name
+                          + ": column "
+                          + column
+                          + " maps to \""
+                          + property
+                          + "\", which is not a property name ([A-Za-z][A-Za-z0-9_]{0,127})",
+                      path(at, "columns", column));
+                }
+                if (excluded.contains(column)) {
+                  problem(
+                      "table " + name + ": column " + column + " is both included and excluded",
+                      path(at, "columns", column));
+                }
+              });
     }
     if (!table.isEdge()) {
       checkNodeTable(name, table, at, schema);
@@ -199,22 +225,33 @@ public final class MappingCheck {
     }
   }
 
-  private void checkNodeTable(String name, TableMapping table, String[] at,
-      Optional<GraphSchema> schema) {
+  private void checkNodeTable(
+      String name, TableMapping table, String[] at, Optional<GraphSchema> schema) {
     if (table.from() != null || table.to() != null) {
-      problem("table " + name + ": from and to belong to a join table (edge), not to a node",
+      problem(
+          "table " + name + ": from and to belong to a join table (edge), not to a node",
           path(at, table.from() != null ? "from" : "to"));
     }
     String keyProperty = keyProperty(table);
     if (keyProperty == null) {
-      problem("table " + name + ": a composite key (" + String.join(", ", table.key())
-          + ") needs keyProperty, the String key property its key string goes to",
+      problem(
+          "table "
+              + name
+              + ": a composite key ("
+              + String.join(", ", table.key())
+              + ") needs keyProperty, the String key property its key string goes to",
           path(at, "keyProperty"));
     }
     for (Map.Entry<String, ForeignKey> fk : table.foreignKeys().entrySet()) {
       if (table.key().contains(fk.getKey())) {
-        problem("table " + name + ": key column " + fk.getKey() + " cannot also be a foreign key"
-            + " edge here", path(at, "foreignKeys", fk.getKey()));
+        problem(
+            "table "
+                + name
+                + ": key column "
+                + fk.getKey()
+                + " cannot also be a foreign key"
+                + " edge here",
+            path(at, "foreignKeys", fk.getKey()));
       }
     }
     if (schema.isEmpty()) {
@@ -228,12 +265,28 @@ public final class MappingCheck {
     NodeType node = found.get();
     if (keyProperty != null) {
       if (!node.key().name().equals(keyProperty)) {
-        problem("table " + name + ": " + keyProperty + " is not the key of node " + node.name()
-            + " (its key is " + node.key().name() + ")",
+        problem(
+            "table "
+                + name
+                + ": "
+                + keyProperty
+                + " is not the key of node "
+                + node.name()
+                + " (its key is "
+                + node.key().name()
+                + ")",
             path(at, table.keyProperty() != null ? "keyProperty" : "key"));
       } else if (table.key().size() > 1 && node.keyKind() != ScalarKind.STRING) {
-        problem("table " + name + ": a composite key string needs a String key, and "
-            + node.name() + "." + keyProperty + " is " + node.key().type(), path(at, "key"));
+        problem(
+            "table "
+                + name
+                + ": a composite key string needs a String key, and "
+                + node.name()
+                + "."
+                + keyProperty
+                + " is "
+                + node.key().type(),
+            path(at, "key"));
       }
     }
     if (table.columns() != null) {
@@ -241,16 +294,26 @@ public final class MappingCheck {
       if (keyProperty != null) {
         mapped.add(keyProperty);
       }
-      table.columns().forEach((column, property) -> {
-        if (property != null && node.property(property).isEmpty()) {
-          problem("table " + name + ": node " + node.name() + " has no property " + property,
-              path(at, "columns", column));
-        }
-      });
+      table
+          .columns()
+          .forEach(
+              (column, property) -> {
+                if (property != null && node.property(property).isEmpty()) {
+                  problem(
+                      "table " + name + ": node " + node.name() + " has no property " + property,
+                      path(at, "columns", column));
+                }
+              });
       for (Property property : node.properties()) {
         if (!property.nullable() && !mapped.contains(property.name())) {
-          problem("table " + name + ": non-nullable property " + node.name() + "."
-              + property.name() + " gets no column, so every row would be refused",
+          problem(
+              "table "
+                  + name
+                  + ": non-nullable property "
+                  + node.name()
+                  + "."
+                  + property.name()
+                  + " gets no column, so every row would be refused",
               path(at, "columns"));
         }
       }
@@ -260,44 +323,76 @@ public final class MappingCheck {
     }
   }
 
-  private void checkForeignKey(String table, NodeType node, String column, ForeignKey fk,
-      String[] at, GraphSchema schema) {
+  private void checkForeignKey(
+      String table, NodeType node, String column, ForeignKey fk, String[] at, GraphSchema schema) {
     String[] here = path(at, "foreignKeys", column);
     Optional<NodeType> target = schema.nodeType(fk.references());
     if (target.isEmpty()) {
-      problem("table " + table + ": foreign key " + column + " references node type "
-          + fk.references() + ", which the graph does not have", path(here, "references"));
+      problem(
+          "table "
+              + table
+              + ": foreign key "
+              + column
+              + " references node type "
+              + fk.references()
+              + ", which the graph does not have",
+          path(here, "references"));
       return;
     }
     Optional<EdgeType> edge = schema.edgeType(fk.edge());
     if (edge.isEmpty()) {
-      problem("table " + table + ": foreign key " + column + ": the graph has no edge type "
-          + fk.edge(), path(here, "edge"));
+      problem(
+          "table "
+              + table
+              + ": foreign key "
+              + column
+              + ": the graph has no edge type "
+              + fk.edge(),
+          path(here, "edge"));
       return;
     }
     String from = fk.direction() == Direction.OUT ? node.name().value() : fk.references();
     String to = fk.direction() == Direction.OUT ? fk.references() : node.name().value();
     if (!edge.get().from().value().equals(from) || !edge.get().to().value().equals(to)) {
-      problem("table " + table + ": foreign key " + column + " (direction "
-          + fk.direction().name().toLowerCase() + ") makes " + fk.edge() + " edges " + from
-          + " -> " + to + ", but the schema declares " + edge.get().from() + " -> "
-          + edge.get().to(), path(here, "edge"));
+      problem(
+          "table "
+              + table
+              + ": foreign key "
+              + column
+              + " (direction "
+              + fk.direction().name().toLowerCase()
+              + ") makes "
+              + fk.edge()
+              + " edges "
+              + from
+              + " -> "
+              + to
+              + ", but the schema declares "
+              + edge.get().from()
+              + " -> "
+              + edge.get().to(),
+          path(here, "edge"));
     }
   }
 
-  private void checkJoinTable(String name, TableMapping table, String[] at,
-      Optional<GraphSchema> schema) {
+  private void checkJoinTable(
+      String name, TableMapping table, String[] at, Optional<GraphSchema> schema) {
     if (table.from() == null || table.to() == null) {
       problem("table " + name + ": a join table needs from and to ({column, node})", at);
       return;
     }
     if (!table.foreignKeys().isEmpty()) {
-      problem("table " + name + ": a join table's edges come from from and to, not foreignKeys",
+      problem(
+          "table " + name + ": a join table's edges come from from and to, not foreignKeys",
           path(at, "foreignKeys"));
     }
     if (table.keyProperty() != null) {
-      problem("table " + name + ": keyProperty is for node tables; a join table's row key is"
-          + " its edge id", path(at, "keyProperty"));
+      problem(
+          "table "
+              + name
+              + ": keyProperty is for node tables; a join table's row key is"
+              + " its edge id",
+          path(at, "keyProperty"));
     }
     if (schema.isEmpty()) {
       return;
@@ -311,29 +406,53 @@ public final class MappingCheck {
     checkEndpoint(name, table.from(), edge.from().value(), "from", at, schema.get());
     checkEndpoint(name, table.to(), edge.to().value(), "to", at, schema.get());
     if (table.columns() != null) {
-      table.columns().forEach((column, property) -> {
-        if (property != null && edge.property(property).isEmpty()) {
-          problem("table " + name + ": edge " + edge.name() + " has no property " + property,
-              path(at, "columns", column));
-        }
-      });
+      table
+          .columns()
+          .forEach(
+              (column, property) -> {
+                if (property != null && edge.property(property).isEmpty()) {
+                  problem(
+                      "table " + name + ": edge " + edge.name() + " has no property " + property,
+                      path(at, "columns", column));
+                }
+              });
     }
   }
 
-  private void checkEndpoint(String table, Endpoint endpoint, String expected, String side,
-      String[] at, GraphSchema schema) {
+  private void checkEndpoint(
+      String table,
+      Endpoint endpoint,
+      String expected,
+      String side,
+      String[] at,
+      GraphSchema schema) {
     if (schema.nodeType(endpoint.node()).isEmpty()) {
-      problem("table " + table + ": " + side + " names node type " + endpoint.node()
-          + ", which the graph does not have", path(at, side, "node"));
+      problem(
+          "table "
+              + table
+              + ": "
+              + side
+              + " names node type "
+              + endpoint.node()
+              + ", which the graph does not have",
+          path(at, side, "node"));
     } else if (!endpoint.node().equals(expected)) {
-      problem("table " + table + ": the edge's " + side + " type is " + expected + ", not "
-          + endpoint.node(), path(at, side, "node"));
+      problem(
+          "table "
+              + table
+              + ": the edge's "
+              + side
+              + " type is "
+              + expected
+              + ", not "
+              + endpoint.node(),
+          path(at, side, "node"));
     }
   }
 
   /**
-   * The node's key property: {@code keyProperty} when given, otherwise the property of the one
-   * key column (its mapped name); null for a composite key without {@code keyProperty}.
+   * The node's key property: {@code keyProperty} when given, otherwise the property of the one key
+   * column (its mapped name); null for a composite key without {@code keyProperty}.
    */
   static String keyProperty(TableMapping table) {
     if (table.keyProperty() != null) {

@@ -28,16 +28,19 @@ import java.util.Map;
  * Reads a CDC mapping file, YAML or JSON (JSON when the text starts with a brace), strictly: an
  * unknown key, a duplicate key, a missing required key or a value of the wrong type is a problem
  * with its line and column. All unknown keys are reported, not just the first; any other parse
- * error stops the reading where it is. A mapping that parses is then checked by
- * {@link MappingCheck}, which reports its problems at the places {@link #locate} finds.
+ * error stops the reading where it is. A mapping that parses is then checked by {@link
+ * MappingCheck}, which reports its problems at the places {@link #locate} finds.
  */
 public final class MappingReader {
   private final String file;
   private final String text;
+
   /** Where each value starts, by its path ({@code /tables/public.orders/key}). */
   private final Map<String, JsonLocation> locations = new HashMap<>();
+
   /** Where each key is written, by the path of its value. */
   private final Map<String, JsonLocation> keyLocations = new HashMap<>();
+
   private final java.util.Set<String> reported = new java.util.HashSet<>();
 
   private MappingReader(String file, String text) {
@@ -52,8 +55,8 @@ public final class MappingReader {
 
   /** A reader of a mapping file. */
   public static MappingReader of(Path path) throws IOException {
-    return new MappingReader(path.toString(),
-        new String(Files.readAllBytes(path), StandardCharsets.UTF_8));
+    return new MappingReader(
+        path.toString(), new String(Files.readAllBytes(path), StandardCharsets.UTF_8));
   }
 
   public String file() {
@@ -76,25 +79,29 @@ public final class MappingReader {
       mapping = mapper.readValue(text, CdcMapping.class);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      problems.add(new MappingProblem(at == null ? 0 : at.getLineNr(),
-          at == null ? 0 : at.getColumnNr(), e.getOriginalMessage()));
+      problems.add(
+          new MappingProblem(
+              at == null ? 0 : at.getLineNr(),
+              at == null ? 0 : at.getColumnNr(),
+              e.getOriginalMessage()));
       throw new InvalidMappingException(file, problems);
     }
     if (mapping == null) {
       problems.add(new MappingProblem(1, 1, "the file is empty"));
     }
     if (!problems.isEmpty()) {
-      problems.sort(java.util.Comparator.comparingInt(MappingProblem::line)
-          .thenComparingInt(MappingProblem::column));
+      problems.sort(
+          java.util.Comparator.comparingInt(MappingProblem::line)
+              .thenComparingInt(MappingProblem::column));
       throw new InvalidMappingException(file, problems);
     }
     return mapping;
   }
 
   /**
-   * The place of a value in the file, by its path of keys (for example {@code tables},
-   * {@code public.orders}, {@code key}); the nearest enclosing value that exists when the path
-   * does not (a key the user left out).
+   * The place of a value in the file, by its path of keys (for example {@code tables}, {@code
+   * public.orders}, {@code key}); the nearest enclosing value that exists when the path does not (a
+   * key the user left out).
    */
   public MappingProblem problem(String message, String... path) {
     for (int n = path.length; n >= 0; n--) {
@@ -112,29 +119,38 @@ public final class MappingReader {
 
   private ObjectMapper mapper(List<MappingProblem> problems) {
     ObjectMapper mapper = isJson() ? JsonMapper.builder().build() : YAMLMapper.builder().build();
-    mapper.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+    mapper
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
         .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     mapper.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     mapper.coercionConfigDefaults().setAcceptBlankAsEmpty(false);
-    mapper.addHandler(new DeserializationProblemHandler() {
-      @Override
-      public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
-          JsonDeserializer<?> deserializer, Object beanOrClass, String name) throws IOException {
-        JsonLocation at = keyLocation(parser.getParsingContext().pathAsPointer().toString(),
-            name);
-        if (at == null) {
-          at = parser.currentTokenLocation();
-        }
-        problems.add(new MappingProblem(Math.max(0, at.getLineNr()),
-            Math.max(0, at.getColumnNr()), "unknown key \"" + name + "\""
-                + knownKeys(deserializer)));
-        parser.skipChildren();
-        return true;
-      }
-    });
+    mapper.addHandler(
+        new DeserializationProblemHandler() {
+          @Override
+          public boolean handleUnknownProperty(
+              DeserializationContext context,
+              JsonParser parser,
+              JsonDeserializer<?> deserializer,
+              Object beanOrClass,
+              String name)
+              throws IOException {
+            JsonLocation at =
+                keyLocation(parser.getParsingContext().pathAsPointer().toString(), name);
+            if (at == null) {
+              at = parser.currentTokenLocation();
+            }
+            problems.add(
+                new MappingProblem(
+                    Math.max(0, at.getLineNr()),
+                    Math.max(0, at.getColumnNr()),
+                    "unknown key \"" + name + "\"" + knownKeys(deserializer)));
+            parser.skipChildren();
+            return true;
+          }
+        });
     return mapper;
   }
 
@@ -149,8 +165,7 @@ public final class MappingReader {
       return at;
     }
     String suffix = "/" + escape(name);
-    for (Map.Entry<String, JsonLocation> entry : new java.util.TreeMap<>(keyLocations)
-        .entrySet()) {
+    for (Map.Entry<String, JsonLocation> entry : new java.util.TreeMap<>(keyLocations).entrySet()) {
       if (entry.getKey().endsWith(suffix) && reported.add(entry.getKey())) {
         return entry.getValue();
       }
@@ -166,16 +181,15 @@ public final class MappingReader {
 
   /** Records where every value of the document starts, by its path of keys and indexes. */
   private void indexLocations(JsonFactory factory) {
-    try (JsonParser parser = (factory instanceof YAMLFactory yaml ? yaml : factory)
-        .createParser(text)) {
+    try (JsonParser parser =
+        (factory instanceof YAMLFactory yaml ? yaml : factory).createParser(text)) {
       Deque<String> path = new ArrayDeque<>();
       Deque<Integer> indexes = new ArrayDeque<>();
       String field = null;
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
         if (token == JsonToken.FIELD_NAME) {
           field = parser.currentName();
-          keyLocations.putIfAbsent(join(path) + "/" + escape(field),
-              parser.currentTokenLocation());
+          keyLocations.putIfAbsent(join(path) + "/" + escape(field), parser.currentTokenLocation());
           continue;
         }
         if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {

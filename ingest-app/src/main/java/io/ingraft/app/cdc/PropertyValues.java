@@ -14,19 +14,17 @@ import java.util.List;
 
 /**
  * Turns a converted column value ({@link DebeziumValues}) into the value an event carries for a
- * property of a given type (docs/cdc.md, "Types"), and checks it with the property's own rules,
- * so a value that does not fit is refused in stage 1 with {@link CdcRejection#CDC_BAD_VALUE},
- * never stored changed: a decimal goes to an F64 only when the double holds it exactly, a
- * timestamp to a DateTime only at microsecond precision or coarser, an integer to an I32 only in
- * range. The result is what an event's property map holds: String, Long, Double, Boolean or a
- * list of them.
+ * property of a given type (docs/cdc.md, "Types"), and checks it with the property's own rules, so
+ * a value that does not fit is refused in stage 1 with {@link CdcRejection#CDC_BAD_VALUE}, never
+ * stored changed: a decimal goes to an F64 only when the double holds it exactly, a timestamp to a
+ * DateTime only at microsecond precision or coarser, an integer to an I32 only in range. The result
+ * is what an event's property map holds: String, Long, Double, Boolean or a list of them.
  */
 final class PropertyValues {
   /** Debezium's default stand-in for an unchanged TOASTed column it did not read. */
   static final String UNAVAILABLE = "__debezium_unavailable_value";
 
-  private PropertyValues() {
-  }
+  private PropertyValues() {}
 
   /**
    * The event value of {@code value} for {@code property} (of column {@code column}).
@@ -56,9 +54,16 @@ final class PropertyValues {
     }
     Object number = integral(value);
     if (number == null) {
-      throw new ChangeDecodeException(CdcRejection.CDC_BAD_VALUE, column, "column " + column
-          + ": key value " + DebeziumValues.describe(value) + " is not an integer, and the key"
-          + " is " + kind.languageName());
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_BAD_VALUE,
+          column,
+          "column "
+              + column
+              + ": key value "
+              + DebeziumValues.describe(value)
+              + " is not an integer, and the key"
+              + " is "
+              + kind.languageName());
     }
     return number;
   }
@@ -74,8 +79,7 @@ final class PropertyValues {
     return String.valueOf(value);
   }
 
-  private static Object convert(String column, Object value, PropertyType type,
-      Property property) {
+  private static Object convert(String column, Object value, PropertyType type, Property property) {
     if (type instanceof PropertyType.EnumOf) {
       return value instanceof String ? value : text(value);
     }
@@ -83,8 +87,7 @@ final class PropertyValues {
       if (!(value instanceof List<?> list)) {
         throw bad(column, property, value, "expected an array");
       }
-      PropertyType element = type instanceof PropertyType.ListOf l ? l.element()
-          : PropertyType.F64;
+      PropertyType element = type instanceof PropertyType.ListOf l ? l.element() : PropertyType.F64;
       List<Object> out = new ArrayList<>(list.size());
       for (Object item : list) {
         out.add(item == null ? null : convert(column, item, element, property));
@@ -97,18 +100,20 @@ final class PropertyValues {
         if (value instanceof List<?>) {
           throw bad(column, property, value, "an array does not fit a String");
         }
-        return value instanceof Instant || value instanceof LocalDate
-            || value instanceof LocalTime ? value.toString() : text(value);
+        return value instanceof Instant || value instanceof LocalDate || value instanceof LocalTime
+            ? value.toString()
+            : text(value);
       case BOOL:
         return value;
       case I32:
-      case I64: {
-        Object number = integral(value);
-        if (number == null) {
-          throw bad(column, property, value, "not an integer");
+      case I64:
+        {
+          Object number = integral(value);
+          if (number == null) {
+            throw bad(column, property, value, "not an integer");
+          }
+          return number;
         }
-        return number;
-      }
       case F32:
       case F64:
         return floating(column, value, property);
@@ -124,8 +129,11 @@ final class PropertyValues {
       case DATE_TIME:
         if (value instanceof Instant instant) {
           if (instant.getNano() % 1_000 != 0) {
-            throw bad(column, property, value, "nanosecond precision does not fit a DateTime"
-                + " (microseconds)");
+            throw bad(
+                column,
+                property,
+                value,
+                "nanosecond precision does not fit a DateTime" + " (microseconds)");
           }
           return instant.toString();
         }
@@ -165,9 +173,16 @@ final class PropertyValues {
     // Exact when the double's shortest decimal form is the same number: 12.50 -> 12.5 is,
     // 0.1000000000000000055 is not.
     if (Double.isInfinite(d) || new BigDecimal(Double.toString(d)).compareTo(decimal) != 0) {
-      throw bad(column, property, value, "the decimal " + decimal.toPlainString()
-          + " has no exact " + property.type() + " (map the column to a String property to keep"
-          + " it exactly)");
+      throw bad(
+          column,
+          property,
+          value,
+          "the decimal "
+              + decimal.toPlainString()
+              + " has no exact "
+              + property.type()
+              + " (map the column to a String property to keep"
+              + " it exactly)");
     }
     return d;
   }
@@ -193,10 +208,21 @@ final class PropertyValues {
     return null;
   }
 
-  private static ChangeDecodeException bad(String column, Property property, Object value,
-      String why) {
-    return new ChangeDecodeException(CdcRejection.CDC_BAD_VALUE, column, "column " + column
-        + " -> " + property.name() + ": " + property.type() + (property.nullable() ? "?" : "")
-        + " cannot take " + DebeziumValues.describe(value) + ": " + why);
+  private static ChangeDecodeException bad(
+      String column, Property property, Object value, String why) {
+    return new ChangeDecodeException(
+        CdcRejection.CDC_BAD_VALUE,
+        column,
+        "column "
+            + column
+            + " -> "
+            + property.name()
+            + ": "
+            + property.type()
+            + (property.nullable() ? "?" : "")
+            + " cannot take "
+            + DebeziumValues.describe(value)
+            + ": "
+            + why);
   }
 }

@@ -22,11 +22,11 @@ import java.util.Set;
 /**
  * Maps one decoded change event to graph operations by the mapping and the graph's schema
  * (docs/cdc.md, "Mapping"): a node table's row becomes an upsert of its node (or a delete), its
- * foreign-key columns edges with ids derived from table, row key and column (so an update of
- * the column moves the edge, by replacing the edge with that id, and a null removes it); a join
- * table's row becomes an edge whose id is derived from the table and the row key. Keys: a
- * one-column key is the column's value (a number for an integer key); a composite key is the
- * key string {@link #keyString}. Thread-safe.
+ * foreign-key columns edges with ids derived from table, row key and column (so an update of the
+ * column moves the edge, by replacing the edge with that id, and a null removes it); a join table's
+ * row becomes an edge whose id is derived from the table and the row key. Keys: a one-column key is
+ * the column's value (a number for an integer key); a composite key is the key string {@link
+ * #keyString}. Thread-safe.
  */
 public final class RowMapper {
   private final CdcMapping mapping;
@@ -40,8 +40,8 @@ public final class RowMapper {
   /**
    * The deterministic key string of a composite key: each column's value as text (integers in
    * decimal, decimals plain, dates and times ISO-8601, bytes base64), with every {@code \} and
-   * {@code |} escaped by a {@code \}, joined by {@code |}, in the order of the mapping's
-   * {@code key} list. {@code (7, "a|b")} becomes {@code 7|a\|b}.
+   * {@code |} escaped by a {@code \}, joined by {@code |}, in the order of the mapping's {@code
+   * key} list. {@code (7, "a|b")} becomes {@code 7|a\|b}.
    */
   public static String keyString(List<Object> values) {
     StringBuilder out = new StringBuilder();
@@ -80,16 +80,32 @@ public final class RowMapper {
   public CdcItem map(ChangeEvent event, String topic, int partition, long offset) {
     TableMapping table = mapping.table(event.table());
     if (table == null) {
-      throw new ChangeDecodeException(CdcRejection.CDC_UNMAPPED_TABLE, "",
-          "table " + event.table() + " is not in the mapping");
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_UNMAPPED_TABLE, "", "table " + event.table() + " is not in the mapping");
     }
-    String txId = event.transaction() != null ? event.transaction().txId()
-        : event.source().txId();
+    String txId = event.transaction() != null ? event.transaction().txId() : event.source().txId();
     long totalOrder = event.transaction() != null ? event.transaction().totalOrder() : 0;
     if (event.op() == Operation.TRUNCATE) {
-      return new CdcItem(CdcItem.Kind.TRUNCATE, txId, totalOrder, event.transaction() != null,
-          event.source().lsn(), event.source().tsMs(), event.source().snapshot(), event.table(),
-          mapping.graph(), table.type(), null, 0, null, null, null, 0, topic, partition, offset,
+      return new CdcItem(
+          CdcItem.Kind.TRUNCATE,
+          txId,
+          totalOrder,
+          event.transaction() != null,
+          event.source().lsn(),
+          event.source().tsMs(),
+          event.source().snapshot(),
+          event.table(),
+          mapping.graph(),
+          table.type(),
+          null,
+          0,
+          null,
+          null,
+          null,
+          0,
+          topic,
+          partition,
+          offset,
           null);
     }
     boolean deleted = event.op() == Operation.DELETE;
@@ -113,17 +129,17 @@ public final class RowMapper {
         Set<String> skip = new HashSet<>(table.key());
         skip.add(table.from().column());
         skip.add(table.to().column());
-        Map<String, Object> props = properties(table, row, skip, edge.properties(), null,
-            added);
+        Map<String, Object> props = properties(table, row, skip, edge.properties(), null, added);
         nodeOps.add(new CdcOp("insertEdge", edge.name().value(), null, from, to, id, props));
         phase = CdcItem.JOIN_UPSERT;
       }
     } else {
       NodeType node = schema.nodeType(table.node()).orElseThrow();
       List<Object> keyValues = keyValues(table, row);
-      Object key = table.key().size() == 1
-          ? PropertyValues.key(table.key().get(0), keyValues.get(0), node.keyKind())
-          : keyString(keyValues);
+      Object key =
+          table.key().size() == 1
+              ? PropertyValues.key(table.key().get(0), keyValues.get(0), node.keyKind())
+              : keyString(keyValues);
       rowKey = table.key().size() == 1 ? PropertyValues.text(key) : (String) key;
       if (deleted) {
         nodeOps.add(new CdcOp("deleteNode", node.name().value(), key, null, null, null, null));
@@ -135,34 +151,54 @@ public final class RowMapper {
         }
         String keyProperty = MappingCheck.keyProperty(table);
         Set<String> unavailable = new HashSet<>();
-        Map<String, Object> props = properties(table, row, skip, node.properties(), unavailable,
-            added);
+        Map<String, Object> props =
+            properties(table, row, skip, node.properties(), unavailable, added);
         props.put(keyProperty, key);
         if (unavailable.isEmpty()) {
-          nodeOps.add(new CdcOp("upsertNode", node.name().value(), null, null, null, null,
-              props));
+          nodeOps.add(new CdcOp("upsertNode", node.name().value(), null, null, null, null, props));
         } else {
           // Debezium left out unchanged TOASTed values: patch the rest, keep the stored ones.
           props.remove(keyProperty);
-          nodeOps.add(new CdcOp("updateNode", node.name().value(), key, null, null, null,
-              props));
+          nodeOps.add(new CdcOp("updateNode", node.name().value(), key, null, null, null, props));
         }
         for (Map.Entry<String, ForeignKey> fk : table.foreignKeys().entrySet()) {
-          edgeOps.add(foreignKeyOp(event.table(), rowKey, key, fk.getKey(), fk.getValue(), row,
-              node));
+          edgeOps.add(
+              foreignKeyOp(event.table(), rowKey, key, fk.getKey(), fk.getValue(), row, node));
         }
         phase = CdcItem.NODE_UPSERT;
       }
     }
-    return new CdcItem(CdcItem.Kind.ROW, txId, totalOrder, event.transaction() != null,
-        event.source().lsn(), event.source().tsMs(), event.source().snapshot(), event.table(),
-        graph, table.type(), event.table() + "/" + rowKey, phase, nodeOps,
-        edgeOps.isEmpty() ? null : edgeOps, null, 0, topic, partition, offset,
+    return new CdcItem(
+        CdcItem.Kind.ROW,
+        txId,
+        totalOrder,
+        event.transaction() != null,
+        event.source().lsn(),
+        event.source().tsMs(),
+        event.source().snapshot(),
+        event.table(),
+        graph,
+        table.type(),
+        event.table() + "/" + rowKey,
+        phase,
+        nodeOps,
+        edgeOps.isEmpty() ? null : edgeOps,
+        null,
+        0,
+        topic,
+        partition,
+        offset,
         added.isEmpty() ? null : added);
   }
 
-  private CdcOp foreignKeyOp(String table, String rowKey, Object key, String column,
-      ForeignKey fk, Map<String, Object> row, NodeType node) {
+  private CdcOp foreignKeyOp(
+      String table,
+      String rowKey,
+      Object key,
+      String column,
+      ForeignKey fk,
+      Map<String, Object> row,
+      NodeType node) {
     String id = foreignKeyEdgeId(table, rowKey, column);
     Object value = row.get(column);
     if (value == null) {
@@ -171,14 +207,16 @@ public final class RowMapper {
     NodeType target = schema.nodeType(fk.references()).orElseThrow();
     Object referenced = PropertyValues.key(column, value, target.keyKind());
     boolean out = fk.direction() == Direction.OUT;
-    return new CdcOp("insertEdge", fk.edge(), null, out ? key : referenced,
-        out ? referenced : key, id, null);
+    return new CdcOp(
+        "insertEdge", fk.edge(), null, out ? key : referenced, out ? referenced : key, id, null);
   }
 
   private Object endpoint(Map<String, Object> row, String column, String nodeType) {
     Object value = row.get(column);
     if (value == null) {
-      throw new ChangeDecodeException(CdcRejection.CDC_MISSING_KEY, column,
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_MISSING_KEY,
+          column,
           "join table column " + column + " is null or missing");
     }
     return PropertyValues.key(column, value, schema.nodeType(nodeType).orElseThrow().keyKind());
@@ -189,7 +227,9 @@ public final class RowMapper {
     for (String column : table.key()) {
       Object value = row.get(column);
       if (value == null) {
-        throw new ChangeDecodeException(CdcRejection.CDC_MISSING_KEY, column,
+        throw new ChangeDecodeException(
+            CdcRejection.CDC_MISSING_KEY,
+            column,
             "key column " + column + " is null or missing in the row image");
       }
       values.add(value);
@@ -198,12 +238,16 @@ public final class RowMapper {
   }
 
   /**
-   * The properties of a row: the included columns under their property names (all columns
-   * under their own names when the table has no {@code columns} list, those the type has; the
-   * others are new columns, ignored), less {@code skip} and the excluded ones.
+   * The properties of a row: the included columns under their property names (all columns under
+   * their own names when the table has no {@code columns} list, those the type has; the others are
+   * new columns, ignored), less {@code skip} and the excluded ones.
    */
-  private Map<String, Object> properties(TableMapping table, Map<String, Object> row,
-      Set<String> skip, List<Property> typeProperties, Set<String> unavailable,
+  private Map<String, Object> properties(
+      TableMapping table,
+      Map<String, Object> row,
+      Set<String> skip,
+      List<Property> typeProperties,
+      Set<String> unavailable,
       Map<String, String> added) {
     Map<String, Property> byName = new LinkedHashMap<>();
     typeProperties.forEach(p -> byName.put(p.name(), p));
@@ -237,13 +281,15 @@ public final class RowMapper {
 
   /**
    * The property a new column becomes with {@code newColumns: evolve} (tables mapping all their
-   * columns): nullable, typed by its value; null when the column is ignored (the mapping says
-   * so, the value is null and so has no type yet, the name is no property name, or it is the
-   * graph column).
+   * columns): nullable, typed by its value; null when the column is ignored (the mapping says so,
+   * the value is null and so has no type yet, the name is no property name, or it is the graph
+   * column).
    */
   private Property newProperty(TableMapping table, String column, Object value) {
-    if (mapping.newColumns() != CdcMapping.NewColumns.EVOLVE || !table.allColumns()
-        || value == null || column.equals(mapping.graphColumn())
+    if (mapping.newColumns() != CdcMapping.NewColumns.EVOLVE
+        || !table.allColumns()
+        || value == null
+        || column.equals(mapping.graphColumn())
         || !MappingCheck.isName(column)) {
       return null;
     }
@@ -274,14 +320,18 @@ public final class RowMapper {
     }
     Object value = row.get(mapping.graphColumn());
     if (value == null) {
-      throw new ChangeDecodeException(CdcRejection.CDC_MISSING_KEY, mapping.graphColumn(),
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_MISSING_KEY,
+          mapping.graphColumn(),
           "graph column " + mapping.graphColumn() + " is null or missing");
     }
     String graph = PropertyValues.text(value);
     try {
       GraphId.of(graph);
     } catch (InvalidNameException e) {
-      throw new ChangeDecodeException(CdcRejection.CDC_BAD_GRAPH_ID, mapping.graphColumn(),
+      throw new ChangeDecodeException(
+          CdcRejection.CDC_BAD_GRAPH_ID,
+          mapping.graphColumn(),
           "graph column " + mapping.graphColumn() + ": " + e.getMessage());
     }
     return graph;

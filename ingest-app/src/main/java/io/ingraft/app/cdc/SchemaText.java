@@ -10,17 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes a graph schema back in the schema language, with new nullable properties appended to
- * a type: the additive change {@code newColumns: evolve} makes for a source column the graph
- * does not have yet. Comments and layout of the original source are not kept; the meaning is.
+ * Writes a graph schema back in the schema language, with new nullable properties appended to a
+ * type: the additive change {@code newColumns: evolve} makes for a source column the graph does not
+ * have yet. Comments and layout of the original source are not kept; the meaning is.
  */
 final class SchemaText {
-  private SchemaText() {
-  }
+  private SchemaText() {}
 
   /** {@code schema} with {@code property: type?} appended to node or edge type {@code type}. */
-  static GraphSchema withProperty(GraphSchema schema, String type, String property,
-      PropertyType propertyType) {
+  static GraphSchema withProperty(
+      GraphSchema schema, String type, String property, PropertyType propertyType) {
     StringBuilder out = new StringBuilder();
     for (NodeType node : schema.nodeTypes()) {
       out.append("node ").append(node.name()).append(" {\n");
@@ -35,7 +34,11 @@ final class SchemaText {
       out.append("}\n");
     }
     for (EdgeType edge : schema.edgeTypes()) {
-      out.append("edge ").append(edge.name()).append(": ").append(edge.from()).append(" -> ")
+      out.append("edge ")
+          .append(edge.name())
+          .append(": ")
+          .append(edge.from())
+          .append(" -> ")
           .append(edge.to());
       if (!edge.cardinality().equals(Cardinality.ANY)) {
         out.append(" @card(").append(edge.cardinality()).append(')');
@@ -58,8 +61,8 @@ final class SchemaText {
     return GraphSchema.parse(out.toString());
   }
 
-  private static void appendIf(StringBuilder out, String name, String type, String property,
-      PropertyType propertyType) {
+  private static void appendIf(
+      StringBuilder out, String name, String type, String property, PropertyType propertyType) {
     if (name.equals(type)) {
       out.append("  ").append(property).append(": ").append(propertyType).append("?\n");
     }

@@ -11,9 +11,14 @@ public final class TransactionTopicPartitionsException extends AppException {
   private final int partitions;
 
   public TransactionTopicPartitionsException(String topic, int partitions) {
-    super("the CDC transaction topic " + topic + " has " + partitions + " partitions; it needs"
-        + " exactly 1, because the order of its END records is the source's commit order"
-        + " (create it with one partition before the connector starts, see docs/cdc.md)");
+    super(
+        "the CDC transaction topic "
+            + topic
+            + " has "
+            + partitions
+            + " partitions; it needs"
+            + " exactly 1, because the order of its END records is the source's commit order"
+            + " (create it with one partition before the connector starts, see docs/cdc.md)");
     this.topic = topic;
     this.partitions = partitions;
   }

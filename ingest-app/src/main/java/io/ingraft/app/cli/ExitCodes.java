@@ -12,6 +12,5 @@ final class ExitCodes {
   static final int NOT_FOUND = 3;
   static final int BAD_CONFIG = 4;
 
-  private ExitCodes() {
-  }
+  private ExitCodes() {}
 }

@@ -29,30 +29,43 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ingraft graph ...}: work with graphs in storage directly, without Kafka. */
-@Command(name = "graph", description = "Create, inspect, export, verify and recover graphs in storage.",
+@Command(
+    name = "graph",
+    description = "Create, inspect, export, verify and recover graphs in storage.",
     mixinStandardHelpOptions = true,
-    subcommands = {GraphCommand.Create.class, GraphCommand.Status.class, GraphCommand.History.class,
-        GraphCommand.Export.class, GraphCommand.Verify.class, GraphCommand.Recover.class,
-        GraphCommand.Orphans.class})
+    subcommands = {
+      GraphCommand.Create.class,
+      GraphCommand.Status.class,
+      GraphCommand.History.class,
+      GraphCommand.Export.class,
+      GraphCommand.Verify.class,
+      GraphCommand.Recover.class,
+      GraphCommand.Orphans.class
+    })
 final class GraphCommand {
-  static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
 
   /** Options every graph subcommand takes. */
   abstract static class GraphSubcommand implements Callable<Integer> {
-    @Mixin
-    StorageOptions storage;
+    @Mixin StorageOptions storage;
 
-    @Option(names = {"-g", "--graph"}, required = true, paramLabel = "ID", description = "Graph id.")
+    @Option(
+        names = {"-g", "--graph"},
+        required = true,
+        paramLabel = "ID",
+        description = "Graph id.")
     String graph;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     PrintWriter out() {
       return spec.commandLine().getOut();
@@ -67,7 +80,9 @@ final class GraphCommand {
     }
   }
 
-  @Command(name = "create", description = "Create a graph from a schema file (.pg).",
+  @Command(
+      name = "create",
+      description = "Create a graph from a schema file (.pg).",
       mixinStandardHelpOptions = true)
   static final class Create extends GraphSubcommand {
     @Option(names = "--schema", required = true, paramLabel = "FILE", description = "Schema file.")
@@ -78,14 +93,18 @@ final class GraphCommand {
       String source = Files.readString(schema, StandardCharsets.UTF_8);
       try (StorageSession s = open()) {
         Manifest m = s.engine.createGraph(graphId(), source);
-        out().printf("created graph %s at version %d with %d tables%n", graph, m.version(),
-            m.tables().size());
+        out()
+            .printf(
+                "created graph %s at version %d with %d tables%n",
+                graph, m.version(), m.tables().size());
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "status", description = "Latest version, tables, source offsets, pending sidecars.",
+  @Command(
+      name = "status",
+      description = "Latest version, tables, source offsets, pending sidecars.",
       mixinStandardHelpOptions = true)
   static final class Status extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON.")
@@ -113,14 +132,20 @@ final class GraphCommand {
           out().println(JSON.writeValueAsString(doc));
           return ExitCodes.OK;
         }
-        out().printf("graph %s: version %d at %s, writer %s epoch %d%n", graph, m.version(),
-            m.time(), m.writer().writerId(), m.writer().epoch());
-        out().printf("schema %s, pending sidecars: %d%n",
-            m.schema() == null ? "-" : m.schema().hash().substring(0, 12), sidecars);
+        out()
+            .printf(
+                "graph %s: version %d at %s, writer %s epoch %d%n",
+                graph, m.version(), m.time(), m.writer().writerId(), m.writer().epoch());
+        out()
+            .printf(
+                "schema %s, pending sidecars: %d%n",
+                m.schema() == null ? "-" : m.schema().hash().substring(0, 12), sidecars);
         if (stopped.isPresent()) {
           StopRecord why = stopped.get();
-          out().printf("STOPPED since %s by writer %s: %s%n  %s%n  what to do: %s%n",
-              why.since(), why.writer(), why.code(), why.message(), why.action());
+          out()
+              .printf(
+                  "STOPPED since %s by writer %s: %s%n  %s%n  what to do: %s%n",
+                  why.since(), why.writer(), why.code(), why.message(), why.action());
         }
         out().println();
         TextTable tables = new TextTable("TABLE", "VERSION", "ROWS");
@@ -132,16 +157,26 @@ final class GraphCommand {
           m.sources().forEach(sources::row);
           sources.print(out());
         }
-        log.cdcPosition(m).ifPresent(cdc -> {
-          CdcStatus status = CdcStatus.of(cdc, m);
-          out().println();
-          out().printf("CDC source %s: LSN %s (%d), transaction %s, committed %s%s%n",
-              status.source(), status.lsnText(), status.lsn(), status.txId(),
-              status.commitTime(), status.snapshotInProgress() ? ", initial snapshot in progress"
-                  : "");
-          out().printf("behind the source: %d ms when published, %d ms now (since that"
-              + " commit)%n", status.lagAtPublishMs(), status.ageMs());
-        });
+        log.cdcPosition(m)
+            .ifPresent(
+                cdc -> {
+                  CdcStatus status = CdcStatus.of(cdc, m);
+                  out().println();
+                  out()
+                      .printf(
+                          "CDC source %s: LSN %s (%d), transaction %s, committed %s%s%n",
+                          status.source(),
+                          status.lsnText(),
+                          status.lsn(),
+                          status.txId(),
+                          status.commitTime(),
+                          status.snapshotInProgress() ? ", initial snapshot in progress" : "");
+                  out()
+                      .printf(
+                          "behind the source: %d ms when published, %d ms now (since that"
+                              + " commit)%n",
+                          status.lagAtPublishMs(), status.ageMs());
+                });
       }
       return ExitCodes.OK;
     }
@@ -149,24 +184,38 @@ final class GraphCommand {
 
   /**
    * The CDC position a version reflects, as {@code graph status} shows it: the source, its LSN
-   * (also in PostgreSQL's {@code X/Y} notation, to compare with {@code pg_current_wal_lsn()}),
-   * the transaction, its commit time, and how far the graph was behind that commit when the
-   * version was published and is now.
+   * (also in PostgreSQL's {@code X/Y} notation, to compare with {@code pg_current_wal_lsn()}), the
+   * transaction, its commit time, and how far the graph was behind that commit when the version was
+   * published and is now.
    */
-  record CdcStatus(String source, long lsn, String lsnText, String txId,
-      java.time.Instant commitTime, boolean snapshotInProgress, long lagAtPublishMs,
+  record CdcStatus(
+      String source,
+      long lsn,
+      String lsnText,
+      String txId,
+      java.time.Instant commitTime,
+      boolean snapshotInProgress,
+      long lagAtPublishMs,
       long ageMs) {
     static CdcStatus of(io.ingraft.storage.manifest.CdcPosition cdc, Manifest m) {
       java.time.Instant commit = java.time.Instant.ofEpochMilli(cdc.commitTimeMs());
-      return new CdcStatus(cdc.source(), cdc.lsn(), Long.toHexString(cdc.lsn() >>> 32)
-          .toUpperCase() + "/" + Long.toHexString(cdc.lsn() & 0xFFFFFFFFL).toUpperCase(),
-          cdc.txId(), commit, cdc.snapshotInProgress(),
+      return new CdcStatus(
+          cdc.source(),
+          cdc.lsn(),
+          Long.toHexString(cdc.lsn() >>> 32).toUpperCase()
+              + "/"
+              + Long.toHexString(cdc.lsn() & 0xFFFFFFFFL).toUpperCase(),
+          cdc.txId(),
+          commit,
+          cdc.snapshotInProgress(),
           Math.max(0, m.time().toEpochMilli() - cdc.commitTimeMs()),
           Math.max(0, System.currentTimeMillis() - cdc.commitTimeMs()));
     }
   }
 
-  @Command(name = "history", description = "One line per manifest version, newest last.",
+  @Command(
+      name = "history",
+      description = "One line per manifest version, newest last.",
       mixinStandardHelpOptions = true)
   static final class History extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON lines.")
@@ -183,8 +232,9 @@ final class GraphCommand {
         if (limit != null && versions.size() > limit) {
           versions = versions.subList(versions.size() - limit, versions.size());
         }
-        TextTable table = new TextTable("VERSION", "TIME", "KIND", "EVENTS", "OFFSETS", "WRITER",
-            "EPOCH", "RECOVERY");
+        TextTable table =
+            new TextTable(
+                "VERSION", "TIME", "KIND", "EVENTS", "OFFSETS", "WRITER", "EPOCH", "RECOVERY");
         for (long v : versions) {
           Manifest m = log.read(v);
           if (json) {
@@ -196,9 +246,15 @@ final class GraphCommand {
             out().println(JSON.writeValueAsString(doc));
           } else {
             var c = m.commit();
-            table.row(v, m.time(), c.kind(), c.eventCount(), c.firstOffset() == null ? "-"
-                : c.firstOffset() + ".." + c.lastOffset(), m.writer().writerId(),
-                m.writer().epoch(), c.recovery() ? "yes" : "");
+            table.row(
+                v,
+                m.time(),
+                c.kind(),
+                c.eventCount(),
+                c.firstOffset() == null ? "-" : c.firstOffset() + ".." + c.lastOffset(),
+                m.writer().writerId(),
+                m.writer().epoch(),
+                c.recovery() ? "yes" : "");
           }
         }
         if (!json) {
@@ -209,18 +265,29 @@ final class GraphCommand {
     }
   }
 
-  @Command(name = "export", description = "The graph as sorted JSON lines (equal graphs export equal bytes).",
+  @Command(
+      name = "export",
+      description = "The graph as sorted JSON lines (equal graphs export equal bytes).",
       mixinStandardHelpOptions = true)
   static final class Export extends GraphSubcommand {
-    @Option(names = "--version", paramLabel = "V", description = "A manifest version (default latest).")
+    @Option(
+        names = "--version",
+        paramLabel = "V",
+        description = "A manifest version (default latest).")
     Long version;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE, not stdout.")
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "Write to FILE, not stdout.")
     Path output;
 
-    @Option(names = "--as-of-lsn", paramLabel = "LSN",
-        description = "The graph as of a CDC source position: the newest version that reflects"
-            + " the source at or before this LSN (a number, or PostgreSQL's X/Y).")
+    @Option(
+        names = "--as-of-lsn",
+        paramLabel = "LSN",
+        description =
+            "The graph as of a CDC source position: the newest version that reflects"
+                + " the source at or before this LSN (a number, or PostgreSQL's X/Y).")
     String asOfLsn;
 
     @Override
@@ -228,17 +295,25 @@ final class GraphCommand {
       try (StorageSession s = open()) {
         GraphSnapshot snapshot;
         if (asOfLsn != null) {
-          java.util.Optional<GraphSnapshot> found = s.engine.snapshotAsOfCdc(graphId(),
-              parseLsn(asOfLsn));
+          java.util.Optional<GraphSnapshot> found =
+              s.engine.snapshotAsOfCdc(graphId(), parseLsn(asOfLsn));
           if (found.isEmpty()) {
-            spec.commandLine().getErr().println("ingraft: graph " + graph + " has no version"
-                + " at or before CDC position " + asOfLsn);
+            spec.commandLine()
+                .getErr()
+                .println(
+                    "ingraft: graph "
+                        + graph
+                        + " has no version"
+                        + " at or before CDC position "
+                        + asOfLsn);
             return ExitCodes.NOT_FOUND;
           }
           snapshot = found.get();
         } else {
-          snapshot = version == null ? s.engine.snapshot(graphId())
-              : s.engine.snapshotAt(graphId(), version);
+          snapshot =
+              version == null
+                  ? s.engine.snapshot(graphId())
+                  : s.engine.snapshotAt(graphId(), version);
         }
         if (output != null) {
           try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
@@ -264,21 +339,34 @@ final class GraphCommand {
         | Long.parseLong(text.substring(slash + 1).trim(), 16);
   }
 
-  @Command(name = "verify", description = "Check the manifest chain: versions, parents, epochs, and "
-      + "per source partition offset ranges that never overlap or go back.",
+  @Command(
+      name = "verify",
+      description =
+          "Check the manifest chain: versions, parents, epochs, and "
+              + "per source partition offset ranges that never overlap or go back.",
       mixinStandardHelpOptions = true)
   static final class Verify extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Also check, on "
-        + "the canonical log, that every event of the graph the writer group committed is applied.")
+    @Option(
+        names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT",
+        description =
+            "Also check, on "
+                + "the canonical log, that every event of the graph the writer group committed is applied.")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = "ingraft.graph-log", description = "Canonical log topic (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--topic",
+        defaultValue = "ingraft.graph-log",
+        description = "Canonical log topic (default ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--group", defaultValue = "ingraft-writer", description = "Writer group (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--group",
+        defaultValue = "ingraft-writer",
+        description = "Writer group (default ${DEFAULT-VALUE}).")
     String group;
 
     @Override
@@ -290,24 +378,43 @@ final class GraphCommand {
         if (stopped.isPresent()) {
           // A stopped graph is not written until an operator acts: verify says so.
           List<String> problems = new ArrayList<>(report.problems());
-          problems.add("stopped since " + stopped.get().since() + ": " + stopped.get().code()
-              + " (" + stopped.get().message() + "); " + stopped.get().action());
-          report = new ManifestChainVerifier.Report(report.graph(), report.versions(),
-              report.eventsApplied(), false, problems);
+          problems.add(
+              "stopped since "
+                  + stopped.get().since()
+                  + ": "
+                  + stopped.get().code()
+                  + " ("
+                  + stopped.get().message()
+                  + "); "
+                  + stopped.get().action());
+          report =
+              new ManifestChainVerifier.Report(
+                  report.graph(), report.versions(), report.eventsApplied(), false, problems);
         }
         if (bootstrap != null) {
-          LogCoverageCheck.Result coverage = new LogCoverageCheck(
-              Map.of("bootstrap.servers", bootstrap), topic, group).check(graph, log.require());
+          LogCoverageCheck.Result coverage =
+              new LogCoverageCheck(Map.of("bootstrap.servers", bootstrap), topic, group)
+                  .check(graph, log.require());
           List<String> problems = new ArrayList<>(report.problems());
           problems.addAll(coverage.problems());
-          report = new ManifestChainVerifier.Report(report.graph(), report.versions(),
-              report.eventsApplied(), problems.isEmpty() && report.ok(), problems);
+          report =
+              new ManifestChainVerifier.Report(
+                  report.graph(),
+                  report.versions(),
+                  report.eventsApplied(),
+                  problems.isEmpty() && report.ok(),
+                  problems);
         }
         if (json) {
           out().println(JSON.writeValueAsString(report));
         } else {
-          out().printf("graph %s: %d versions, %d events applied, %s%n", graph, report.versions(),
-              report.eventsApplied(), report.ok() ? "OK" : report.problems().size() + " problems");
+          out()
+              .printf(
+                  "graph %s: %d versions, %d events applied, %s%n",
+                  graph,
+                  report.versions(),
+                  report.eventsApplied(),
+                  report.ok() ? "OK" : report.problems().size() + " problems");
           report.problems().forEach(p -> out().println("  " + p));
         }
         return report.ok() ? ExitCodes.OK : ExitCodes.FAILED;
@@ -315,8 +422,11 @@ final class GraphCommand {
     }
   }
 
-  @Command(name = "recover", description = "Take the graph over (claim its epoch) and run the recovery "
-      + "sweep. A running writer that owned the graph is fenced, and claims it back after a grace period.",
+  @Command(
+      name = "recover",
+      description =
+          "Take the graph over (claim its epoch) and run the recovery "
+              + "sweep. A running writer that owned the graph is fenced, and claims it back after a grace period.",
       mixinStandardHelpOptions = true)
   static final class Recover extends GraphSubcommand {
     @Override
@@ -329,8 +439,10 @@ final class GraphCommand {
           // The sweep went through: the writer that stopped the graph resumes it (it watches
           // for this record to go), or the next takeover does.
           stops.clear(graphId());
-          out().printf("graph %s: was stopped (%s since %s); cleared, the writer resumes it%n",
-              graph, stopped.get().code(), stopped.get().since());
+          out()
+              .printf(
+                  "graph %s: was stopped (%s since %s); cleared, the writer resumes it%n",
+                  graph, stopped.get().code(), stopped.get().since());
         }
         if (outcomes.isEmpty()) {
           out().printf("graph %s: nothing to recover%n", graph);
@@ -339,7 +451,11 @@ final class GraphCommand {
         for (RecoveryOutcome o : outcomes) {
           List<String> moves = new ArrayList<>();
           o.tables().forEach(t -> moves.add(t.table() + " " + t.from() + "->" + t.to()));
-          table.row(o.operationId(), o.kind(), o.decision(), String.join(", ", moves),
+          table.row(
+              o.operationId(),
+              o.kind(),
+              o.decision(),
+              String.join(", ", moves),
               o.manifestVersion());
         }
         if (!outcomes.isEmpty()) {
@@ -350,9 +466,12 @@ final class GraphCommand {
     }
   }
 
-  @Command(name = "orphans", description = "List data files no table version references (staged by "
-      + "writes that were rolled back or never committed). Read-only: delete them only while no "
-      + "writer runs, since a live writer's staged files look the same until it commits.",
+  @Command(
+      name = "orphans",
+      description =
+          "List data files no table version references (staged by "
+              + "writes that were rolled back or never committed). Read-only: delete them only while no "
+              + "writer runs, since a live writer's staged files look the same until it commits.",
       mixinStandardHelpOptions = true)
   static final class Orphans extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON.")

@@ -11,11 +11,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ingraft} command line. Every subcommand has {@code --help}; exit codes are in
- * {@link ExitCodes} and docs/operations.md. Subcommands of optional parts of the distribution
- * come in as {@link AddOnCommand}s.
+ * The {@code ingraft} command line. Every subcommand has {@code --help}; exit codes are in {@link
+ * ExitCodes} and docs/operations.md. Subcommands of optional parts of the distribution come in as
+ * {@link AddOnCommand}s.
  */
-@Command(name = "ingraft", mixinStandardHelpOptions = true, version = "ingraft 0.1.0",
+@Command(
+    name = "ingraft",
+    mixinStandardHelpOptions = true,
+    version = "ingraft 0.1.0",
     description = "Kafka event streams into versioned property graphs stored as Lance datasets.",
     subcommands = {RunCommand.class, GraphCommand.class, ProduceCommand.class, CdcCommand.class})
 public final class IngraftCli {
@@ -32,21 +35,24 @@ public final class IngraftCli {
     for (AddOnCommand command : ServiceLoader.load(AddOnCommand.class)) {
       cli.addSubcommand(command);
     }
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("ingraft: " + e.getMessage());
-      if (e instanceof GraphNotFoundException || e instanceof ManifestNotFoundException
-          || e instanceof NoSuchFileException) {
-        return ExitCodes.NOT_FOUND;
-      }
-      if (e instanceof InvalidSettingException || e instanceof InvalidNameException
-          || e instanceof PartitionCountMismatchException) {
-        return ExitCodes.BAD_CONFIG;
-      }
-      if (System.getenv("INGRAFT_DEBUG") != null) {
-        e.printStackTrace(commandLine.getErr());
-      }
-      return ExitCodes.FAILED;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("ingraft: " + e.getMessage());
+          if (e instanceof GraphNotFoundException
+              || e instanceof ManifestNotFoundException
+              || e instanceof NoSuchFileException) {
+            return ExitCodes.NOT_FOUND;
+          }
+          if (e instanceof InvalidSettingException
+              || e instanceof InvalidNameException
+              || e instanceof PartitionCountMismatchException) {
+            return ExitCodes.BAD_CONFIG;
+          }
+          if (System.getenv("INGRAFT_DEBUG") != null) {
+            e.printStackTrace(commandLine.getErr());
+          }
+          return ExitCodes.FAILED;
+        });
     return cli.execute(args);
   }
 }

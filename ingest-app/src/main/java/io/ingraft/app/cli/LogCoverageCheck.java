@@ -22,8 +22,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * The Kafka half of {@code graph verify}: every event of the graph on the canonical log below the
  * writer group's committed offset must be applied, i.e. below the manifest's recorded next offset
- * for its partition. An event the group committed past but the graph never applied would be a
- * lost event; this check finds it.
+ * for its partition. An event the group committed past but the graph never applied would be a lost
+ * event; this check finds it.
  */
 final class LogCoverageCheck {
   private final Map<String, Object> clientProps;
@@ -37,14 +37,16 @@ final class LogCoverageCheck {
   }
 
   /** Problems found, and how many events of the graph were checked. */
-  record Result(long eventsChecked, List<String> problems) {
-  }
+  record Result(long eventsChecked, List<String> problems) {}
 
   Result check(String graph, Manifest latest) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed;
     try (Admin admin = Admin.create(clientProps)) {
-      committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      committed =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
     Map<String, Object> props = new HashMap<>(clientProps);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -53,8 +55,8 @@ final class LogCoverageCheck {
     long checked = 0;
     GraphLogCodec codec = new GraphLogCodec();
     byte[] key = graph.getBytes(StandardCharsets.UTF_8);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       for (var info : consumer.partitionsFor(topic)) {
         TopicPartition tp = new TopicPartition(topic, info.partition());
         OffsetAndMetadata upTo = committed.get(tp);
@@ -84,8 +86,16 @@ final class LogCoverageCheck {
             if (record.getEntry() instanceof LoggedEvent) {
               checked++;
               if (r.offset() >= next) {
-                problems.add("event at " + tp + "@" + r.offset() + " was committed by group "
-                    + group + " but is not applied (graph's next offset " + next + ")");
+                problems.add(
+                    "event at "
+                        + tp
+                        + "@"
+                        + r.offset()
+                        + " was committed by group "
+                        + group
+                        + " but is not applied (graph's next offset "
+                        + next
+                        + ")");
               }
             }
           }

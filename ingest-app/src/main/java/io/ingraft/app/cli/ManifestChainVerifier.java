@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * Proves what can be proven from the manifest log alone: versions are contiguous with the right
- * parents; times and epochs never go back; per source partition the recorded next offset never
- * goes back, so the offset ranges applied by successive versions never overlap; and each commit's
- * offset range lies inside the range its version advanced.
+ * parents; times and epochs never go back; per source partition the recorded next offset never goes
+ * back, so the offset ranges applied by successive versions never overlap; and each commit's offset
+ * range lies inside the range its version advanced.
  */
 final class ManifestChainVerifier {
   private final ManifestLog log;
@@ -23,8 +23,8 @@ final class ManifestChainVerifier {
   }
 
   /** The result; {@code ok} when there are no problems. */
-  record Report(String graph, int versions, long eventsApplied, boolean ok, List<String> problems) {
-  }
+  record Report(
+      String graph, int versions, long eventsApplied, boolean ok, List<String> problems) {}
 
   Report verify() {
     List<String> problems = new ArrayList<>();
@@ -62,8 +62,15 @@ final class ManifestChainVerifier {
     for (Map.Entry<String, Long> source : m.sources().entrySet()) {
       long before = previous.nextOffset(source.getKey());
       if (source.getValue() < before) {
-        problems.add(at + "source " + source.getKey() + " went back from " + before + " to "
-            + source.getValue() + " (offset ranges overlap)");
+        problems.add(
+            at
+                + "source "
+                + source.getKey()
+                + " went back from "
+                + before
+                + " to "
+                + source.getValue()
+                + " (offset ranges overlap)");
       } else if (source.getValue() > before) {
         advanced.add(source.getKey());
       }
@@ -74,13 +81,25 @@ final class ManifestChainVerifier {
       }
     }
     var commit = m.commit();
-    if (commit.firstOffset() != null && advanced.size() == 1 && commit.kind() != CommitKind.RECOVERY) {
+    if (commit.firstOffset() != null
+        && advanced.size() == 1
+        && commit.kind() != CommitKind.RECOVERY) {
       String source = advanced.iterator().next();
       long from = previous.nextOffset(source);
       long to = m.nextOffset(source);
       if (commit.firstOffset() < from || commit.lastOffset() >= to) {
-        problems.add(at + "commit offsets " + commit.firstOffset() + ".." + commit.lastOffset()
-            + " are outside the range [" + from + ", " + to + ") its version advanced " + source);
+        problems.add(
+            at
+                + "commit offsets "
+                + commit.firstOffset()
+                + ".."
+                + commit.lastOffset()
+                + " are outside the range ["
+                + from
+                + ", "
+                + to
+                + ") its version advanced "
+                + source);
       }
     }
   }

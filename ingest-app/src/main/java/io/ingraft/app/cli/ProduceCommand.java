@@ -18,46 +18,62 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code ingraft produce}: sends a file of JSON events (one per line, docs/events.md) to a topic,
  * keyed by graph id, as JSON or re-encoded as Avro single-object records.
  */
-@Command(name = "produce", description = "Send JSON-lines events to a topic (key = graph id).",
+@Command(
+    name = "produce",
+    description = "Send JSON-lines events to a topic (key = graph id).",
     mixinStandardHelpOptions = true)
 final class ProduceCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "localhost:9092",
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT",
+      defaultValue = "localhost:9092",
       description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
   String bootstrap;
 
-  @Option(names = "--topic", defaultValue = "ingraft.mutations",
+  @Option(
+      names = "--topic",
+      defaultValue = "ingraft.mutations",
       description = "Topic (default ${DEFAULT-VALUE}).")
   String topic;
 
-  @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-f", "--file"},
+      required = true,
+      paramLabel = "FILE",
       description = "JSON lines, one event per line; - for standard input.")
   String file;
 
-  @Option(names = "--format", defaultValue = "json", description = "json or avro (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "json",
+      description = "json or avro (default ${DEFAULT-VALUE}).")
   String format;
 
-  @Option(names = "--raw", description = "Send each line as-is without checking it (to test the dead-letter topic).")
+  @Option(
+      names = "--raw",
+      description = "Send each line as-is without checking it (to test the dead-letter topic).")
   boolean raw;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    EventFormat target = switch (format) {
-      case "json" -> EventFormat.JSON;
-      case "avro" -> EventFormat.AVRO;
-      default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--format must be json or avro, was " + format);
-    };
+    EventFormat target =
+        switch (format) {
+          case "json" -> EventFormat.JSON;
+          case "avro" -> EventFormat.AVRO;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  spec.commandLine(), "--format must be json or avro, was " + format);
+        };
     GraphEventCodec codec = new GraphEventCodec();
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -66,8 +82,8 @@ final class ProduceCommand implements Callable<Integer> {
     int sent = 0;
     int skipped = 0;
     try (BufferedReader reader = open();
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
-            new ByteArraySerializer(), new ByteArraySerializer())) {
+        KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       String line;
       int number = 0;
       while ((line = reader.readLine()) != null) {
@@ -94,8 +110,11 @@ final class ProduceCommand implements Callable<Integer> {
       }
       producer.flush();
     }
-    spec.commandLine().getOut().printf("produced %d events to %s (%s)%s%n", sent, topic, format,
-        skipped > 0 ? ", " + skipped + " invalid lines skipped" : "");
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "produced %d events to %s (%s)%s%n",
+            sent, topic, format, skipped > 0 ? ", " + skipped + " invalid lines skipped" : "");
     return skipped > 0 ? ExitCodes.FAILED : ExitCodes.OK;
   }
 

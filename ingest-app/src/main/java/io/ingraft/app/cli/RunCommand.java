@@ -4,8 +4,8 @@ import io.ingraft.app.IngestPipeline;
 import io.ingraft.app.cdc.InvalidMappingException;
 import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
-import io.ingraft.app.writer.WriterStats;
 import io.ingraft.app.http.StatusServer;
+import io.ingraft.app.writer.WriterStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -20,34 +20,43 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /**
  * {@code ingraft run}: both stages until SIGTERM or SIGINT, then a graceful stop that commits only
  * published work and exits 0.
  */
-@Command(name = "run", description = "Run the pipeline (both stages) until stopped.",
+@Command(
+    name = "run",
+    description = "Run the pipeline (both stages) until stopped.",
     mixinStandardHelpOptions = true)
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  StorageOptions storage;
+  @Mixin StorageOptions storage;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or localhost:9092).")
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT",
+      description =
+          "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or localhost:9092).")
   String bootstrap;
 
-  @Option(names = "--cdc-mapping", paramLabel = "FILE",
-      description = "A CDC mapping file: also read the Debezium change topics it names"
-          + " (ingraft.cdc.mapping; docs/cdc.md).")
+  @Option(
+      names = "--cdc-mapping",
+      paramLabel = "FILE",
+      description =
+          "A CDC mapping file: also read the Debezium change topics it names"
+              + " (ingraft.cdc.mapping; docs/cdc.md).")
   Path cdcMapping;
 
-  @Option(names = "--status-interval", paramLabel = "SECONDS", defaultValue = "10",
+  @Option(
+      names = "--status-interval",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
       description = "How often to log progress (default ${DEFAULT-VALUE}).")
   int statusInterval;
 
@@ -67,11 +76,17 @@ final class RunCommand implements Callable<Integer> {
     IngraftConfig.Monitoring monitoring = config.monitoring();
     StatusServer http;
     try {
-      http = monitoring.httpEnabled()
-          ? StatusServer.start(monitoring.httpHost(), monitoring.httpPort(), pipeline) : null;
+      http =
+          monitoring.httpEnabled()
+              ? StatusServer.start(monitoring.httpHost(), monitoring.httpPort(), pipeline)
+              : null;
     } catch (IOException e) {
-      LOG.error("cannot serve HTTP on {}:{}: {}; set {} to a free port, or -1 for none",
-          monitoring.httpHost(), monitoring.httpPort(), e.toString(), IngraftConfig.HTTP_PORT);
+      LOG.error(
+          "cannot serve HTTP on {}:{}: {}; set {} to a free port, or -1 for none",
+          monitoring.httpHost(),
+          monitoring.httpPort(),
+          e.toString(),
+          IngraftConfig.HTTP_PORT);
       return ExitCodes.FAILED;
     }
     try {
@@ -103,20 +118,37 @@ final class RunCommand implements Callable<Integer> {
     }
     while (!stopRequested.await(statusInterval, TimeUnit.SECONDS)) {
       if (!pipeline.isRunning()) {
-        LOG.error("a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());
+        LOG.error(
+            "a pipeline stage stopped (topology {}); shutting down", pipeline.topologyState());
         pipeline.close();
         return ExitCodes.FAILED;
       }
       WriterStats s = pipeline.stats();
       // Lag from the broker's committed offsets of both stages: stage 1's shows a stalled
       // topology, which the writer's own lag cannot (-1: not measured yet).
-      LOG.info("applied {} rejected {} skipped {} events in {} batches ({} applies); lag stage 1"
-          + " {}, writer {}; dead letters {}; stopped graphs {}", s.eventsApplied(),
-          s.eventsRejected(), s.eventsSkipped(), s.batches(), s.applies(), pipeline.stageOneLag(),
-          pipeline.writerLag(), s.deadLetters(), s.stoppedGraphs().size());
+      LOG.info(
+          "applied {} rejected {} skipped {} events in {} batches ({} applies); lag stage 1"
+              + " {}, writer {}; dead letters {}; stopped graphs {}",
+          s.eventsApplied(),
+          s.eventsRejected(),
+          s.eventsSkipped(),
+          s.batches(),
+          s.applies(),
+          pipeline.stageOneLag(),
+          pipeline.writerLag(),
+          s.deadLetters(),
+          s.stoppedGraphs().size());
       // A stopped graph waits for an operator: say so on every status line, with what to do.
-      s.stoppedGraphs().forEach((graph, why) -> LOG.warn("graph {} STOPPED since {}: {} ({});"
-          + " {}", graph, why.since(), why.code(), why.message(), why.action()));
+      s.stoppedGraphs()
+          .forEach(
+              (graph, why) ->
+                  LOG.warn(
+                      "graph {} STOPPED since {}: {} ({});" + " {}",
+                      graph,
+                      why.since(),
+                      why.code(),
+                      why.message(),
+                      why.action()));
     }
     LOG.info("stopping: finishing in-flight batches, committing published work");
     pipeline.close();

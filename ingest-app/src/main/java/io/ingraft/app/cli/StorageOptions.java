@@ -12,10 +12,15 @@ import picocli.CommandLine.Option;
  * {@code --storage-root} and S3 options, which win over the file.
  */
 final class StorageOptions {
-  @Option(names = "--config", paramLabel = "FILE", description = "Properties file (see docs/operations.md).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Properties file (see docs/operations.md).")
   Path config;
 
-  @Option(names = "--storage-root", paramLabel = "DIR|s3://BUCKET/PREFIX",
+  @Option(
+      names = "--storage-root",
+      paramLabel = "DIR|s3://BUCKET/PREFIX",
       description = "Storage root (default: ./ingraft-data, or storage.root from --config).")
   String storageRoot;
 

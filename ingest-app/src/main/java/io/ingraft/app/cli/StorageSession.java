@@ -16,8 +16,12 @@ final class StorageSession implements AutoCloseable {
   StorageSession(StorageConfig config) {
     this.store = ObjectStore.open(config);
     this.tables = new TableStore(store);
-    this.engine = new GraphEngine(store, tables,
-        "cli-" + ManagementFactory.getRuntimeMXBean().getName().replace('@', '-'), Clock.systemUTC());
+    this.engine =
+        new GraphEngine(
+            store,
+            tables,
+            "cli-" + ManagementFactory.getRuntimeMXBean().getName().replace('@', '-'),
+            Clock.systemUTC());
   }
 
   @Override

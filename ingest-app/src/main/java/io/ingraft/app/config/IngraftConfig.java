@@ -18,9 +18,9 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * Everything the pipeline is configured with, built once from properties and validated at
- * start-up: an error names the key. Kafka client settings (SASL, SSL, timeouts) pass through
- * unchanged from every key prefixed {@code kafka.}, e.g. {@code kafka.security.protocol=SASL_SSL}.
+ * Everything the pipeline is configured with, built once from properties and validated at start-up:
+ * an error names the key. Kafka client settings (SASL, SSL, timeouts) pass through unchanged from
+ * every key prefixed {@code kafka.}, e.g. {@code kafka.security.protocol=SASL_SSL}.
  *
  * <p>Keys and defaults are listed in {@code docs/operations.md}.
  */
@@ -39,8 +39,8 @@ public record IngraftConfig(
     Loads loads) {
 
   /**
-   * Where file loads may come from and what one may cost ({@code ingraft.load.*}): no roots
-   * means file loads are off. docs/operations.md, "File loads", has the rules.
+   * Where file loads may come from and what one may cost ({@code ingraft.load.*}): no roots means
+   * file loads are off. docs/operations.md, "File loads", has the rules.
    */
   public record Loads(List<LoadRoot> roots, LoadLimits limits) {
     public Loads {
@@ -52,22 +52,26 @@ public record IngraftConfig(
   public static final String LOAD_ROOTS = "ingraft.load.roots";
 
   /** Topic names and how they are created when missing. */
-  public record Topics(String mutations, String loads, String graphLog, String dlq, String commits,
-      int partitions, short replication) {
-  }
+  public record Topics(
+      String mutations,
+      String loads,
+      String graphLog,
+      String dlq,
+      String commits,
+      int partitions,
+      short replication) {}
 
   /** When stage 1 closes a graph's batch. */
-  public record Sealing(int maxEvents, long maxBytes, Duration linger) {
-  }
+  public record Sealing(int maxEvents, long maxBytes, Duration linger) {}
 
   /**
-   * How stage 1 brings a graph's events together. {@code keyedByGraph}
-   * ({@code ingraft.topology.keyed-by-graph}, default false): producers key every record by its
-   * graph id and use Kafka's default partitioner, and both source topics have
-   * {@link Topics#partitions()} partitions, so stage 1 can skip its repartition by graph and
-   * dead-letters the records that break the promise (docs/architecture.md, "Stage 1").
-   * {@code cdcMapping} ({@code ingraft.cdc.mapping}, default none): a CDC mapping file; stage 1
-   * then also reads the Debezium change topics it names (docs/cdc.md).
+   * How stage 1 brings a graph's events together. {@code keyedByGraph} ({@code
+   * ingraft.topology.keyed-by-graph}, default false): producers key every record by its graph id
+   * and use Kafka's default partitioner, and both source topics have {@link Topics#partitions()}
+   * partitions, so stage 1 can skip its repartition by graph and dead-letters the records that
+   * break the promise (docs/architecture.md, "Stage 1"). {@code cdcMapping} ({@code
+   * ingraft.cdc.mapping}, default none): a CDC mapping file; stage 1 then also reads the Debezium
+   * change topics it names (docs/cdc.md).
    */
   public record StageOne(boolean keyedByGraph, Path cdcMapping) {
     public StageOne(boolean keyedByGraph) {
@@ -79,28 +83,42 @@ public record IngraftConfig(
    * The graph writer (stage 2). {@code maxBatchEvents} caps how many events of a graph's queued
    * sealed batches one apply may take together when the writer is behind.
    */
-  public record Writer(String id, String groupId, int threads, int maxBufferedEvents,
-      int maxBatchEvents, WriterTiming timing) {
-  }
+  public record Writer(
+      String id,
+      String groupId,
+      int threads,
+      int maxBufferedEvents,
+      int maxBatchEvents,
+      WriterTiming timing) {}
 
   /**
    * The graph writer's timing ({@code ingraft.writer.*-ms}): how long a poll blocks, how often
-   * published progress is committed, the first and the largest retry delay of a failed batch,
-   * how long a revocation or close waits for running batches, how long a worker waits for a
-   * dead letter or commit notice to be acknowledged, and how long a partition with a fenced graph
-   * waits for the rebalance that should take it away (keep it above the group's session
-   * timeout).
+   * published progress is committed, the first and the largest retry delay of a failed batch, how
+   * long a revocation or close waits for running batches, how long a worker waits for a dead letter
+   * or commit notice to be acknowledged, and how long a partition with a fenced graph waits for the
+   * rebalance that should take it away (keep it above the group's session timeout).
    */
-  public record WriterTiming(Duration pollTimeout, Duration commitInterval, Duration retryBackoff,
-      Duration maxRetryBackoff, Duration drainTimeout, Duration sendTimeout,
+  public record WriterTiming(
+      Duration pollTimeout,
+      Duration commitInterval,
+      Duration retryBackoff,
+      Duration maxRetryBackoff,
+      Duration drainTimeout,
+      Duration sendTimeout,
       Duration fenceGrace) {
     /**
-     * 100 ms polls, 500 ms commits, retries from 200 ms to 30 s, 30 s drains, 60 s sends and
-     * fence grace (the classic protocol's default session timeout is 45 s).
+     * 100 ms polls, 500 ms commits, retries from 200 ms to 30 s, 30 s drains, 60 s sends and fence
+     * grace (the classic protocol's default session timeout is 45 s).
      */
-    public static final WriterTiming DEFAULT = new WriterTiming(Duration.ofMillis(100),
-        Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
+    public static final WriterTiming DEFAULT =
+        new WriterTiming(
+            Duration.ofMillis(100),
+            Duration.ofMillis(500),
+            Duration.ofMillis(200),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(60));
   }
 
   /**
@@ -116,12 +134,16 @@ public record IngraftConfig(
   }
 
   public static final String BOOTSTRAP = "kafka.bootstrap.servers";
+
   /** The HTTP endpoint's port: 0 picks a free one, -1 starts none. */
   public static final String HTTP_PORT = "ingraft.http.port";
+
   /** The default {@link #HTTP_PORT}. */
   public static final int DEFAULT_HTTP_PORT = 8080;
+
   /** Stage 1 without its repartition: see {@link StageOne#keyedByGraph()}. */
   public static final String KEYED_BY_GRAPH = "ingraft.topology.keyed-by-graph";
+
   /** A CDC mapping file: see {@link StageOne#cdcMapping()}. */
   public static final String CDC_MAPPING = "ingraft.cdc.mapping";
 
@@ -131,7 +153,8 @@ public record IngraftConfig(
     try (Reader reader = Files.newBufferedReader(file)) {
       props.load(reader);
     } catch (IOException e) {
-      throw new InvalidSettingException("--config", file.toString(), "cannot read: " + e.getMessage());
+      throw new InvalidSettingException(
+          "--config", file.toString(), "cannot read: " + e.getMessage());
     }
     Map<String, String> all = new HashMap<>();
     props.forEach((k, v) -> all.put(k.toString(), v.toString()));
@@ -151,49 +174,66 @@ public record IngraftConfig(
     } catch (InvalidConfigException e) {
       throw new InvalidSettingException(e.key(), e.value(), e.getMessage());
     }
-    Topics topics = new Topics(
-        s.text("ingraft.topic.mutations", "ingraft.mutations"),
-        s.text("ingraft.topic.loads", "ingraft.loads"),
-        s.text("ingraft.topic.graph-log", "ingraft.graph-log"),
-        s.text("ingraft.topic.dlq", "ingraft.dlq"),
-        s.text("ingraft.topic.commits", "ingraft.commits"),
-        s.integer("ingraft.topic.partitions", 4, 1, 10_000),
-        (short) s.integer("ingraft.topic.replication", 1, 1, 32));
-    Sealing sealing = new Sealing(
-        s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
-        s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
-        Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
+    Topics topics =
+        new Topics(
+            s.text("ingraft.topic.mutations", "ingraft.mutations"),
+            s.text("ingraft.topic.loads", "ingraft.loads"),
+            s.text("ingraft.topic.graph-log", "ingraft.graph-log"),
+            s.text("ingraft.topic.dlq", "ingraft.dlq"),
+            s.text("ingraft.topic.commits", "ingraft.commits"),
+            s.integer("ingraft.topic.partitions", 4, 1, 10_000),
+            (short) s.integer("ingraft.topic.replication", 1, 1, 32));
+    Sealing sealing =
+        new Sealing(
+            s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
+            s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
+            Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
     String cdcMapping = s.text(CDC_MAPPING, null);
-    StageOne stageOne = new StageOne(s.bool(KEYED_BY_GRAPH, false),
-        cdcMapping == null ? null : Path.of(cdcMapping));
-    Writer writer = new Writer(
-        s.text("ingraft.writer.id", defaultWriterId()),
-        s.text("ingraft.writer.group", "ingraft-writer"),
-        s.integer("ingraft.writer.threads", 4, 1, 256),
-        s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
-        s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
-        writerTiming(s));
+    StageOne stageOne =
+        new StageOne(
+            s.bool(KEYED_BY_GRAPH, false), cdcMapping == null ? null : Path.of(cdcMapping));
+    Writer writer =
+        new Writer(
+            s.text("ingraft.writer.id", defaultWriterId()),
+            s.text("ingraft.writer.group", "ingraft-writer"),
+            s.integer("ingraft.writer.threads", 4, 1, 256),
+            s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
+            s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
+            writerTiming(s));
     Map<String, String> kafka = new TreeMap<>();
-    settings.forEach((k, v) -> {
-      if (k.startsWith("kafka.") && !k.equals(BOOTSTRAP)) {
-        kafka.put(k.substring("kafka.".length()), v);
-      }
-    });
-    Monitoring monitoring = new Monitoring(s.text("ingraft.http.host", "0.0.0.0"),
-        s.integer(HTTP_PORT, DEFAULT_HTTP_PORT, -1, 65_535),
-        s.millis("ingraft.metrics.lag-interval-ms", Duration.ofSeconds(1), 100, 3_600_000));
-    return new IngraftConfig(bootstrap, storage, topics, sealing, stageOne, writer,
+    settings.forEach(
+        (k, v) -> {
+          if (k.startsWith("kafka.") && !k.equals(BOOTSTRAP)) {
+            kafka.put(k.substring("kafka.".length()), v);
+          }
+        });
+    Monitoring monitoring =
+        new Monitoring(
+            s.text("ingraft.http.host", "0.0.0.0"),
+            s.integer(HTTP_PORT, DEFAULT_HTTP_PORT, -1, 65_535),
+            s.millis("ingraft.metrics.lag-interval-ms", Duration.ofSeconds(1), 100, 3_600_000));
+    return new IngraftConfig(
+        bootstrap,
+        storage,
+        topics,
+        sealing,
+        stageOne,
+        writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
         Path.of(s.text("ingraft.state-dir", defaultStateDir())),
-        settings.get("ingraft.schema-registry.url"), monitoring, kafka, loads(s, storage));
+        settings.get("ingraft.schema-registry.url"),
+        monitoring,
+        kafka,
+        loads(s, storage));
   }
 
   private static Loads loads(Settings s, StorageConfig storage) {
     LoadLimits d = LoadLimits.DEFAULT;
-    LoadLimits limits = new LoadLimits(
-        s.longInteger("ingraft.load.max-bytes", d.maxBytes(), 1, Long.MAX_VALUE),
-        s.longInteger("ingraft.load.max-rows", d.maxRows(), 1, Long.MAX_VALUE),
-        s.millis("ingraft.load.timeout-ms", d.timeout(), 1, 3_600_000));
+    LoadLimits limits =
+        new LoadLimits(
+            s.longInteger("ingraft.load.max-bytes", d.maxBytes(), 1, Long.MAX_VALUE),
+            s.longInteger("ingraft.load.max-rows", d.maxRows(), 1, Long.MAX_VALUE),
+            s.millis("ingraft.load.timeout-ms", d.timeout(), 1, 3_600_000));
     List<LoadRoot> roots = new ArrayList<>();
     String text = s.values().get(LOAD_ROOTS);
     if (text != null && !text.isBlank()) {
@@ -221,42 +261,57 @@ public record IngraftConfig(
   private static void checkApartFromStorage(LoadRoot root, String text, StorageConfig storage) {
     boolean overlaps;
     if (root instanceof LoadRoot.Directory dir && !storage.isS3()) {
-      Path loads = Path.of(dir.template().substring(0, dir.template().contains(LoadRoot.GRAPH)
-          ? dir.template().indexOf(LoadRoot.GRAPH) : dir.template().length()));
+      Path loads =
+          Path.of(
+              dir.template()
+                  .substring(
+                      0,
+                      dir.template().contains(LoadRoot.GRAPH)
+                          ? dir.template().indexOf(LoadRoot.GRAPH)
+                          : dir.template().length()));
       Path data = storage.localRoot().toAbsolutePath().normalize();
       overlaps = loads.startsWith(data) || data.startsWith(loads);
     } else if (root instanceof LoadRoot.Bucket bucket && storage.isS3()) {
-      String prefix = bucket.prefixTemplate().contains(LoadRoot.GRAPH)
-          ? bucket.prefixTemplate().substring(0, bucket.prefixTemplate().indexOf(LoadRoot.GRAPH))
-          : bucket.prefixTemplate();
+      String prefix =
+          bucket.prefixTemplate().contains(LoadRoot.GRAPH)
+              ? bucket
+                  .prefixTemplate()
+                  .substring(0, bucket.prefixTemplate().indexOf(LoadRoot.GRAPH))
+              : bucket.prefixTemplate();
       String loads = prefix.endsWith("/") || prefix.isEmpty() ? prefix : prefix + "/";
       String data = storage.s3Prefix().isEmpty() ? "" : storage.s3Prefix() + "/";
-      overlaps = bucket.bucket().equals(storage.s3Bucket())
-          && (loads.startsWith(data) || data.startsWith(loads));
+      overlaps =
+          bucket.bucket().equals(storage.s3Bucket())
+              && (loads.startsWith(data) || data.startsWith(loads));
     } else {
       overlaps = false;
     }
     if (overlaps) {
-      throw new InvalidSettingException(LOAD_ROOTS, text,
+      throw new InvalidSettingException(
+          LOAD_ROOTS,
+          text,
           "overlaps the storage root " + storage.root() + "; load files live apart from graphs");
     }
   }
 
   private static WriterTiming writerTiming(Settings s) {
     WriterTiming d = WriterTiming.DEFAULT;
-    WriterTiming timing = new WriterTiming(
-        s.millis("ingraft.writer.poll-timeout-ms", d.pollTimeout(), 1, 60_000),
-        s.millis("ingraft.writer.commit-interval-ms", d.commitInterval(), 1, 3_600_000),
-        s.millis("ingraft.writer.retry-backoff-ms", d.retryBackoff(), 1, 3_600_000),
-        s.millis("ingraft.writer.max-retry-backoff-ms", d.maxRetryBackoff(), 1, 3_600_000),
-        s.millis("ingraft.writer.drain-timeout-ms", d.drainTimeout(), 1, 3_600_000),
-        s.millis("ingraft.writer.send-timeout-ms", d.sendTimeout(), 1, 3_600_000),
-        s.millis("ingraft.writer.fence-grace-ms", d.fenceGrace(), 1, 86_400_000));
+    WriterTiming timing =
+        new WriterTiming(
+            s.millis("ingraft.writer.poll-timeout-ms", d.pollTimeout(), 1, 60_000),
+            s.millis("ingraft.writer.commit-interval-ms", d.commitInterval(), 1, 3_600_000),
+            s.millis("ingraft.writer.retry-backoff-ms", d.retryBackoff(), 1, 3_600_000),
+            s.millis("ingraft.writer.max-retry-backoff-ms", d.maxRetryBackoff(), 1, 3_600_000),
+            s.millis("ingraft.writer.drain-timeout-ms", d.drainTimeout(), 1, 3_600_000),
+            s.millis("ingraft.writer.send-timeout-ms", d.sendTimeout(), 1, 3_600_000),
+            s.millis("ingraft.writer.fence-grace-ms", d.fenceGrace(), 1, 86_400_000));
     if (timing.maxRetryBackoff().compareTo(timing.retryBackoff()) < 0) {
-      throw new InvalidSettingException("ingraft.writer.max-retry-backoff-ms",
+      throw new InvalidSettingException(
+          "ingraft.writer.max-retry-backoff-ms",
           Long.toString(timing.maxRetryBackoff().toMillis()),
           "must not be below ingraft.writer.retry-backoff-ms ("
-              + timing.retryBackoff().toMillis() + ")");
+              + timing.retryBackoff().toMillis()
+              + ")");
     }
     return timing;
   }

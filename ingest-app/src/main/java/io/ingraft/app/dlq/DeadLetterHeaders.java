@@ -17,23 +17,36 @@ public final class DeadLetterHeaders {
   public static final String SOURCE_OFFSET = "ingraft.source.offset";
   public static final String GRAPH = "ingraft.graph";
   public static final String EVENT_ID = "ingraft.event.id";
+
   /** {@code topology} (stage 1: decoding, shape) or {@code writer} (stage 2: the engine). */
   public static final String STAGE = "ingraft.stage";
 
   /** Longest message kept in a header: a huge payload never ends up in one. */
   public static final int MAX_MESSAGE_CHARS = 1000;
 
-  private DeadLetterHeaders() {
-  }
+  private DeadLetterHeaders() {}
 
   /** The headers of one dead letter. {@code graph} and {@code eventId} may be null. */
-  public static Headers of(String stage, String code, String message, String sourceTopic,
-      int sourcePartition, long sourceOffset, String graph, String eventId) {
+  public static Headers of(
+      String stage,
+      String code,
+      String message,
+      String sourceTopic,
+      int sourcePartition,
+      long sourceOffset,
+      String graph,
+      String eventId) {
     RecordHeaders headers = new RecordHeaders();
     add(headers, STAGE, stage);
     add(headers, CODE, code);
-    add(headers, MESSAGE, message == null ? "" : message.length() > MAX_MESSAGE_CHARS
-        ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message);
+    add(
+        headers,
+        MESSAGE,
+        message == null
+            ? ""
+            : message.length() > MAX_MESSAGE_CHARS
+                ? message.substring(0, MAX_MESSAGE_CHARS) + "…"
+                : message);
     add(headers, SOURCE_TOPIC, sourceTopic);
     add(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));
     add(headers, SOURCE_OFFSET, Long.toString(sourceOffset));

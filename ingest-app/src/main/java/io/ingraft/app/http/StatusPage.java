@@ -12,10 +12,12 @@ import java.util.Locale;
  * rendered from a {@link StatusReport}. It refreshes itself every five seconds.
  */
 final class StatusPage {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern(
-      "yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
-  private static final String STYLE = """
+  private static final String STYLE =
+      """
       body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px 32px;
              color: #1f2328; background: #f6f8fa; }
       h1 { font-size: 20px; margin: 0 0 4px; }
@@ -39,55 +41,93 @@ final class StatusPage {
       .none { color: #59636e; font-style: italic; }
       """;
 
-  private StatusPage() {
-  }
+  private StatusPage() {}
 
   static String render(StatusReport report) {
     StringBuilder html = new StringBuilder(4096);
     html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta http-equiv=\"refresh\" content=\"5\">")
-        .append("<title>Ingraft ").append(esc(report.instance())).append("</title>")
-        .append("<style>").append(STYLE).append("</style></head><body>\n");
-    html.append("<h1>Ingraft <span class=\"mono\">").append(esc(report.instance()))
-        .append("</span>").append(report.ready() ? "<span class=\"badge ok\">ready</span>"
-            : "<span class=\"badge bad\">not ready</span>").append("</h1>\n");
-    html.append("<div class=\"sub\">").append(TIME.format(report.at()))
+        .append("<title>Ingraft ")
+        .append(esc(report.instance()))
+        .append("</title>")
+        .append("<style>")
+        .append(STYLE)
+        .append("</style></head><body>\n");
+    html.append("<h1>Ingraft <span class=\"mono\">")
+        .append(esc(report.instance()))
+        .append("</span>")
+        .append(
+            report.ready()
+                ? "<span class=\"badge ok\">ready</span>"
+                : "<span class=\"badge bad\">not ready</span>")
+        .append("</h1>\n");
+    html.append("<div class=\"sub\">")
+        .append(TIME.format(report.at()))
         .append(" &middot; refreshes every 5 s &middot; <a href=\"api/status\">JSON</a>")
         .append(" &middot; <a href=\"metrics\">metrics</a></div>\n");
 
     StatusReport.StageOne one = report.stageOne();
     StatusReport.Writer writer = report.writer();
     html.append("<div class=\"cards\">")
-        .append(card("Stage 1 (topology)", esc(one.state()) + " &middot; "
-            + one.partitions().size() + " partitions &middot; lag " + lag(one.lag())))
-        .append(card("Stage 2 (writer)", (writer.running() ? "running" : "stopped")
-            + " &middot; " + writer.partitions().size() + " partitions &middot; lag "
-            + lag(writer.lag())))
-        .append(card("Graphs", report.graphs().size() + " owned &middot; "
-            + report.stopped().size() + " stopped"))
+        .append(
+            card(
+                "Stage 1 (topology)",
+                esc(one.state())
+                    + " &middot; "
+                    + one.partitions().size()
+                    + " partitions &middot; lag "
+                    + lag(one.lag())))
+        .append(
+            card(
+                "Stage 2 (writer)",
+                (writer.running() ? "running" : "stopped")
+                    + " &middot; "
+                    + writer.partitions().size()
+                    + " partitions &middot; lag "
+                    + lag(writer.lag())))
+        .append(
+            card(
+                "Graphs",
+                report.graphs().size() + " owned &middot; " + report.stopped().size() + " stopped"))
         .append("</div>\n");
 
     html.append("<h2>Graphs this instance owns</h2>\n");
     if (report.graphs().isEmpty()) {
-      html.append("<p class=\"none\">None yet: a graph shows here once this instance has written"
-          + " a batch of it from a partition assigned to it.</p>\n");
+      html.append(
+          "<p class=\"none\">None yet: a graph shows here once this instance has written"
+              + " a batch of it from a partition assigned to it.</p>\n");
     } else {
-      html.append("<table><thead><tr><th>graph</th><th>partition</th><th class=\"n\">version</th>"
-          + "<th class=\"n\">lag (records)</th><th class=\"n\">backlog (events)</th>"
-          + "<th class=\"n\">freshness</th><th>last publish</th></tr></thead><tbody>\n");
+      html.append(
+          "<table><thead><tr><th>graph</th><th>partition</th><th class=\"n\">version</th>"
+              + "<th class=\"n\">lag (records)</th><th class=\"n\">backlog (events)</th>"
+              + "<th class=\"n\">freshness</th><th>last publish</th></tr></thead><tbody>\n");
       for (StatusReport.Graph graph : report.graphs()) {
         boolean stopped = isStopped(report.stopped(), graph.graph());
         html.append(stopped ? "<tr class=\"stopped\">" : "<tr>")
-            .append("<td class=\"mono\">").append(esc(graph.graph())).append("</td>")
-            .append("<td class=\"mono\">").append(esc(graph.partition())).append("</td>")
-            .append("<td class=\"n\">").append(graph.version() < 0 ? "&ndash;"
-                : String.format(Locale.ROOT, "%,d", graph.version())).append("</td>")
-            .append("<td class=\"n\">").append(lag(graph.lag())).append("</td>")
-            .append("<td class=\"n\">").append(String.format(Locale.ROOT, "%,d",
-                graph.backlogEvents())).append("</td>")
-            .append("<td class=\"n\">").append(graph.freshnessMs() == null ? "&ndash;"
-                : seconds(graph.freshnessMs())).append("</td>")
-            .append("<td>").append(published(graph.lastPublish(), report.at())).append("</td>")
+            .append("<td class=\"mono\">")
+            .append(esc(graph.graph()))
+            .append("</td>")
+            .append("<td class=\"mono\">")
+            .append(esc(graph.partition()))
+            .append("</td>")
+            .append("<td class=\"n\">")
+            .append(
+                graph.version() < 0
+                    ? "&ndash;"
+                    : String.format(Locale.ROOT, "%,d", graph.version()))
+            .append("</td>")
+            .append("<td class=\"n\">")
+            .append(lag(graph.lag()))
+            .append("</td>")
+            .append("<td class=\"n\">")
+            .append(String.format(Locale.ROOT, "%,d", graph.backlogEvents()))
+            .append("</td>")
+            .append("<td class=\"n\">")
+            .append(graph.freshnessMs() == null ? "&ndash;" : seconds(graph.freshnessMs()))
+            .append("</td>")
+            .append("<td>")
+            .append(published(graph.lastPublish(), report.at()))
+            .append("</td>")
             .append("</tr>\n");
       }
       html.append("</tbody></table>\n");
@@ -97,15 +137,20 @@ final class StatusPage {
     if (report.stopped().isEmpty()) {
       html.append("<p class=\"none\">None.</p>\n");
     } else {
-      html.append("<table><thead><tr><th>graph</th><th>code</th><th>since</th><th>reason</th>"
-          + "<th>operator action</th></tr></thead><tbody>\n");
+      html.append(
+          "<table><thead><tr><th>graph</th><th>code</th><th>since</th><th>reason</th>"
+              + "<th>operator action</th></tr></thead><tbody>\n");
       for (StatusReport.StoppedGraph stopped : report.stopped()) {
-        html.append("<tr class=\"stopped\"><td class=\"mono\">").append(esc(stopped.graph()))
-            .append("</td><td class=\"mono\">").append(esc(stopped.code()))
-            .append("</td><td>").append(stopped.since() == null ? "&ndash;"
-                : TIME.format(stopped.since()))
-            .append("</td><td class=\"wrap\">").append(esc(stopped.reason()))
-            .append("</td><td class=\"mono\">").append(esc(stopped.action()))
+        html.append("<tr class=\"stopped\"><td class=\"mono\">")
+            .append(esc(stopped.graph()))
+            .append("</td><td class=\"mono\">")
+            .append(esc(stopped.code()))
+            .append("</td><td>")
+            .append(stopped.since() == null ? "&ndash;" : TIME.format(stopped.since()))
+            .append("</td><td class=\"wrap\">")
+            .append(esc(stopped.reason()))
+            .append("</td><td class=\"mono\">")
+            .append(esc(stopped.action()))
             .append("</td></tr>\n");
       }
       html.append("</tbody></table>\n");

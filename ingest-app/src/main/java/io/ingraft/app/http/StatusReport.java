@@ -11,13 +11,19 @@ import java.util.List;
  * @param ready whether {@code /health/ready} answers 200
  * @param stageOne stage 1 (the Streams topology)
  * @param writer stage 2 (the graph writer)
- * @param graphs the graphs whose graph-log partition this instance's writer is assigned and that
- *     it has written since, by graph id
+ * @param graphs the graphs whose graph-log partition this instance's writer is assigned and that it
+ *     has written since, by graph id
  * @param stopped graphs stopped until an operator acts, with why and what to do
  * @param at when the report was made
  */
-public record StatusReport(String instance, boolean ready, StageOne stageOne, Writer writer,
-    List<Graph> graphs, List<StoppedGraph> stopped, Instant at) {
+public record StatusReport(
+    String instance,
+    boolean ready,
+    StageOne stageOne,
+    Writer writer,
+    List<Graph> graphs,
+    List<StoppedGraph> stopped,
+    Instant at) {
 
   public StatusReport {
     graphs = List.copyOf(graphs);
@@ -55,13 +61,17 @@ public record StatusReport(String instance, boolean ready, StageOne stageOne, Wr
    * @param lag the writer's lag on the graph's partition (shared with the partition's other
    *     graphs), or -1 while not measured
    * @param backlogEvents sealed events read and not yet published
-   * @param freshnessMs the freshness of the last published version with event timestamps, or
-   *     null
+   * @param freshnessMs the freshness of the last published version with event timestamps, or null
    * @param lastPublish when this instance last published a version, or null
    */
-  public record Graph(String graph, String partition, long version, long lag, long backlogEvents,
-      Long freshnessMs, Instant lastPublish) {
-  }
+  public record Graph(
+      String graph,
+      String partition,
+      long version,
+      long lag,
+      long backlogEvents,
+      Long freshnessMs,
+      Instant lastPublish) {}
 
   /**
    * @param graph the graph id
@@ -70,7 +80,6 @@ public record StatusReport(String instance, boolean ready, StageOne stageOne, Wr
    * @param action what the operator does to start it again
    * @param since when it stopped
    */
-  public record StoppedGraph(String graph, String code, String reason, String action,
-      Instant since) {
-  }
+  public record StoppedGraph(
+      String graph, String code, String reason, String action, Instant since) {}
 }

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process's HTTP endpoint (the JDK's built-in server): {@code /metrics} in Prometheus' text
- * format, {@code /health/live} and {@code /health/ready} (200, or 503 with the reason),
- * {@code /api/status} as JSON ({@link StatusReport}) and a status page at {@code /} (plain HTML
- * with inline CSS, no external assets). Read-only: every path answers GET and HEAD only.
+ * format, {@code /health/live} and {@code /health/ready} (200, or 503 with the reason), {@code
+ * /api/status} as JSON ({@link StatusReport}) and a status page at {@code /} (plain HTML with
+ * inline CSS, no external assets). Read-only: every path answers GET and HEAD only.
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -42,19 +42,24 @@ public final class StatusServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService threads;
   private final Source source;
-  private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private final ObjectMapper json =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
 
   private StatusServer(HttpServer server, Source source) {
     this.server = server;
     this.source = source;
     AtomicInteger next = new AtomicInteger();
-    this.threads = Executors.newFixedThreadPool(2, runnable -> {
-      Thread thread = new Thread(runnable, "ingraft-http-" + next.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.threads =
+        Executors.newFixedThreadPool(
+            2,
+            runnable -> {
+              Thread thread = new Thread(runnable, "ingraft-http-" + next.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
     server.setExecutor(threads);
     server.createContext("/", this::handle);
   }
@@ -68,8 +73,8 @@ public final class StatusServer implements AutoCloseable {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
     StatusServer started = new StatusServer(server, source);
     server.start();
-    LOG.info("HTTP endpoint at {} (/metrics, /health/live, /health/ready, /api/status)",
-        started.uri());
+    LOG.info(
+        "HTTP endpoint at {} (/metrics, /health/live, /health/ready, /api/status)", started.uri());
     return started;
   }
 
@@ -81,8 +86,10 @@ public final class StatusServer implements AutoCloseable {
   /** The base URI, e.g. {@code http://127.0.0.1:8080/}; a wildcard host is shown as localhost. */
   public URI uri() {
     InetSocketAddress address = server.getAddress();
-    String host = address.getAddress().isAnyLocalAddress() ? "localhost"
-        : address.getAddress().getHostAddress();
+    String host =
+        address.getAddress().isAnyLocalAddress()
+            ? "localhost"
+            : address.getAddress().getHostAddress();
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
@@ -98,14 +105,15 @@ public final class StatusServer implements AutoCloseable {
         return;
       }
       switch (exchange.getRequestURI().getPath()) {
-        case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-            source.scrape());
+        case "/metrics" ->
+            send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", source.scrape());
         case "/health/live" -> health(exchange, source.live(), "live");
         case "/health/ready" -> health(exchange, source.ready(), "ready");
-        case "/api/status" -> send(exchange, 200, "application/json",
-            json.writeValueAsString(source.status()) + "\n");
-        case "/", "/index.html" -> send(exchange, 200, "text/html; charset=utf-8",
-            StatusPage.render(source.status()));
+        case "/api/status" ->
+            send(
+                exchange, 200, "application/json", json.writeValueAsString(source.status()) + "\n");
+        case "/", "/index.html" ->
+            send(exchange, 200, "text/html; charset=utf-8", StatusPage.render(source.status()));
         default -> send(exchange, 404, "text/plain; charset=utf-8", "not found\n");
       }
     } catch (RuntimeException e) {
@@ -115,8 +123,7 @@ public final class StatusServer implements AutoCloseable {
   }
 
   private void health(HttpExchange exchange, boolean ok, String what) throws IOException {
-    send(exchange, ok ? 200 : 503, "application/json",
-        "{\"" + what + "\":" + ok + "}\n");
+    send(exchange, ok ? 200 : 503, "application/json", "{\"" + what + "\":" + ok + "}\n");
   }
 
   private static void send(HttpExchange exchange, int status, String type, String body)

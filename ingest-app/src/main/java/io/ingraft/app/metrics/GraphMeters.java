@@ -10,17 +10,29 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The meters of one graph, registered once when the instance first hears of the graph and kept
- * here so that the writer's hot path does no registry look-ups. Names are in docs/operations.md,
+ * The meters of one graph, registered once when the instance first hears of the graph and kept here
+ * so that the writer's hot path does no registry look-ups. Names are in docs/operations.md,
  * "Metrics".
  */
 final class GraphMeters {
   /** Buckets of every duration histogram: 5 ms to 5 min. */
-  static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
-      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-      Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(300)};
+  static final Duration[] DURATION_BUCKETS = {
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60),
+    Duration.ofSeconds(300)
+  };
+
   /** Buckets of the batch-size histogram: 1 to 1,000,000 events. */
   static final double[] SIZE_BUCKETS = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
 
@@ -49,63 +61,106 @@ final class GraphMeters {
     applied = events(graph, "applied");
     skipped = events(graph, "skipped");
     rejected = events(graph, "rejected");
-    batchSize = DistributionSummary.builder("ingraft.batch.size").baseUnit("events")
-        .description("events per engine apply").tag("graph", graph)
-        .serviceLevelObjectives(SIZE_BUCKETS).register(registry);
-    apply = timer("ingraft.apply.duration", graph,
-        "one engine apply: staging, table commits, manifest publish");
-    publish = timer("ingraft.publish.duration", graph,
-        "sealed batches applied, published, their dead letters and commit notice acknowledged");
-    freshness = timer("ingraft.freshness", graph,
-        "oldest event timestamp of a published version to its publish");
-    retries = Counter.builder("ingraft.batch.retries").tag("graph", graph)
-        .description("failed batch attempts scheduled again").register(registry);
-    fencings = Counter.builder("ingraft.fencings").tag("graph", graph)
-        .description("times a newer owner claimed the graph").register(registry);
-    compactions = Counter.builder("ingraft.compactions").tag("graph", graph)
-        .description("table compactions published").register(registry);
-    notices = Counter.builder("ingraft.commit.notices").tag("graph", graph)
-        .description("commit notices acknowledged").register(registry);
+    batchSize =
+        DistributionSummary.builder("ingraft.batch.size")
+            .baseUnit("events")
+            .description("events per engine apply")
+            .tag("graph", graph)
+            .serviceLevelObjectives(SIZE_BUCKETS)
+            .register(registry);
+    apply =
+        timer(
+            "ingraft.apply.duration",
+            graph,
+            "one engine apply: staging, table commits, manifest publish");
+    publish =
+        timer(
+            "ingraft.publish.duration",
+            graph,
+            "sealed batches applied, published, their dead letters and commit notice acknowledged");
+    freshness =
+        timer(
+            "ingraft.freshness",
+            graph,
+            "oldest event timestamp of a published version to its publish");
+    retries =
+        Counter.builder("ingraft.batch.retries")
+            .tag("graph", graph)
+            .description("failed batch attempts scheduled again")
+            .register(registry);
+    fencings =
+        Counter.builder("ingraft.fencings")
+            .tag("graph", graph)
+            .description("times a newer owner claimed the graph")
+            .register(registry);
+    compactions =
+        Counter.builder("ingraft.compactions")
+            .tag("graph", graph)
+            .description("table compactions published")
+            .register(registry);
+    notices =
+        Counter.builder("ingraft.commit.notices")
+            .tag("graph", graph)
+            .description("commit notices acknowledged")
+            .register(registry);
     sweepsClean = sweeps(graph, "clean");
     sweepsRecovered = sweeps(graph, "recovered");
     sweepsFailed = sweeps(graph, "failed");
-    Gauge.builder("ingraft.graph.version", state, GraphState::versionOrNaN).tag("graph", graph)
-        .description("latest manifest version this instance published").register(registry);
+    Gauge.builder("ingraft.graph.version", state, GraphState::versionOrNaN)
+        .tag("graph", graph)
+        .description("latest manifest version this instance published")
+        .register(registry);
     Gauge.builder("ingraft.last.publish.timestamp", state, GraphState::lastPublishSeconds)
-        .baseUnit("seconds").tag("graph", graph)
+        .baseUnit("seconds")
+        .tag("graph", graph)
         .description("when this instance last published a version (Unix time)")
         .register(registry);
     Gauge.builder("ingraft.graph.backlog", state.backlog(), Number::doubleValue)
-        .baseUnit("events").tag("graph", graph)
-        .description("sealed events read and not yet published").register(registry);
+        .baseUnit("events")
+        .tag("graph", graph)
+        .description("sealed events read and not yet published")
+        .register(registry);
   }
 
   Counter rejected(String code) {
-    return rejectedByCode.computeIfAbsent(code, c -> Counter.builder("ingraft.events.rejected")
-        .tags("graph", state.graph(), "code", c)
-        .description("events rejected by the engine, by code").register(registry));
+    return rejectedByCode.computeIfAbsent(
+        code,
+        c ->
+            Counter.builder("ingraft.events.rejected")
+                .tags("graph", state.graph(), "code", c)
+                .description("events rejected by the engine, by code")
+                .register(registry));
   }
 
   Counter recovered(String outcome) {
-    return recoveredByOutcome.computeIfAbsent(outcome,
-        o -> Counter.builder("ingraft.recovered.operations")
-            .tags("graph", state.graph(), "outcome", o)
-            .description("interrupted operations the recovery sweep finished or undid")
-            .register(registry));
+    return recoveredByOutcome.computeIfAbsent(
+        outcome,
+        o ->
+            Counter.builder("ingraft.recovered.operations")
+                .tags("graph", state.graph(), "outcome", o)
+                .description("interrupted operations the recovery sweep finished or undid")
+                .register(registry));
   }
 
   private Counter events(String graph, String outcome) {
-    return Counter.builder("ingraft.events").tags("graph", graph, "outcome", outcome)
-        .description("events by outcome").register(registry);
+    return Counter.builder("ingraft.events")
+        .tags("graph", graph, "outcome", outcome)
+        .description("events by outcome")
+        .register(registry);
   }
 
   private Counter sweeps(String graph, String outcome) {
-    return Counter.builder("ingraft.sweeps").tags("graph", graph, "outcome", outcome)
-        .description("takeovers by what their recovery sweep found").register(registry);
+    return Counter.builder("ingraft.sweeps")
+        .tags("graph", graph, "outcome", outcome)
+        .description("takeovers by what their recovery sweep found")
+        .register(registry);
   }
 
   private Timer timer(String name, String graph, String description) {
-    return Timer.builder(name).tag("graph", graph).description(description)
-        .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+    return Timer.builder(name)
+        .tag("graph", graph)
+        .description(description)
+        .serviceLevelObjectives(DURATION_BUCKETS)
+        .register(registry);
   }
 }

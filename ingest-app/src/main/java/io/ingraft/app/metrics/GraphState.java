@@ -7,8 +7,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * What this instance knows of one graph it writes: the graph-log partition it comes from, the
- * latest version it published, when, how fresh, and the events waiting. Updated by writer
- * threads, read by gauges and the status page.
+ * latest version it published, when, how fresh, and the events waiting. Updated by writer threads,
+ * read by gauges and the status page.
  */
 final class GraphState {
   private final String graph;

@@ -14,6 +14,10 @@ import org.apache.kafka.common.TopicPartition;
  * @param freshness the freshness of the last published version with event timestamps, or null
  * @param lastPublish when this instance last published a version, or null
  */
-public record GraphView(String graph, TopicPartition partition, long version, long backlogEvents,
-    Duration freshness, Instant lastPublish) {
-}
+public record GraphView(
+    String graph,
+    TopicPartition partition,
+    long version,
+    long backlogEvents,
+    Duration freshness,
+    Instant lastPublish) {}

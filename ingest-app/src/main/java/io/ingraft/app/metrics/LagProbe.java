@@ -30,21 +30,20 @@ import org.slf4j.LoggerFactory;
  * Measures both stages' lag from the broker, every {@code interval} on its own thread: for each
  * partition this instance is assigned, the end of the log (read-committed, so transaction markers
  * and open transactions do not count) minus the offset the stage's group has committed. Stage 1
- * commits what it processed and the writer what it published, so a stalled stage shows a rising
- * lag even while its consumer fetches nothing (a paused consumer's own lag metric stands still).
+ * commits what it processed and the writer what it published, so a stalled stage shows a rising lag
+ * even while its consumer fetches nothing (a paused consumer's own lag metric stands still).
  *
- * <p>It also decides whether the writer has taken over its partitions: a partition counts once
- * the writer group's committed offset reaches the end the partition had when it was assigned here.
- * The writer takes a graph over before it applies the graph's first batch, so by then every
- * graph with records pending at the assignment is taken over (and caught up).
+ * <p>It also decides whether the writer has taken over its partitions: a partition counts once the
+ * writer group's committed offset reaches the end the partition had when it was assigned here. The
+ * writer takes a graph over before it applies the graph's first batch, so by then every graph with
+ * records pending at the assignment is taken over (and caught up).
  */
 public final class LagProbe implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LagProbe.class);
   private static final long CALL_TIMEOUT_MS = 5_000;
 
   /** The end offset a writer partition had when it was assigned (the number of that rebalance). */
-  private record Target(long rebalance, long offset) {
-  }
+  private record Target(long rebalance, long offset) {}
 
   private final Admin admin;
   private final String stageOneGroup;
@@ -72,8 +71,12 @@ public final class LagProbe implements AutoCloseable {
    * @param stageOnePartitions the partitions stage 1's active tasks read on this instance
    * @param meters where the writer's assignment comes from
    */
-  public LagProbe(Admin admin, String stageOneGroup, String writerGroup,
-      Supplier<Set<TopicPartition>> stageOnePartitions, PipelineMeters meters,
+  public LagProbe(
+      Admin admin,
+      String stageOneGroup,
+      String writerGroup,
+      Supplier<Set<TopicPartition>> stageOnePartitions,
+      PipelineMeters meters,
       Duration interval) {
     this.admin = admin;
     this.stageOneGroup = stageOneGroup;
@@ -82,18 +85,22 @@ public final class LagProbe implements AutoCloseable {
     this.meters = meters;
     this.registry = meters.registry();
     Gauge.builder("ingraft.assigned.partitions", stageOneAssigned, AtomicLong::doubleValue)
-        .tag("stage", PipelineMeters.TOPOLOGY).description("partitions assigned to this instance")
+        .tag("stage", PipelineMeters.TOPOLOGY)
+        .description("partitions assigned to this instance")
         .register(registry);
     Gauge.builder("ingraft.assigned.partitions", writerAssigned, AtomicLong::doubleValue)
-        .tag("stage", PipelineMeters.WRITER).description("partitions assigned to this instance")
+        .tag("stage", PipelineMeters.WRITER)
+        .description("partitions assigned to this instance")
         .register(registry);
-    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = new Thread(runnable, "ingraft-lag-probe");
-      t.setDaemon(true);
-      return t;
-    });
-    thread.scheduleWithFixedDelay(this::measureQuietly, 0, interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread t = new Thread(runnable, "ingraft-lag-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    thread.scheduleWithFixedDelay(
+        this::measureQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Stage 1's lag per source (and repartition) partition at the last measurement. */
@@ -117,8 +124,8 @@ public final class LagProbe implements AutoCloseable {
   }
 
   /**
-   * Whether the writer has caught up, on every partition assigned to it, with the records that
-   * were there when the partition was assigned (see the class doc).
+   * Whether the writer has caught up, on every partition assigned to it, with the records that were
+   * there when the partition was assigned (see the class doc).
    */
   public boolean writerTookOver() {
     return writerCaughtUp;
@@ -178,8 +185,10 @@ public final class LagProbe implements AutoCloseable {
     measured = true;
   }
 
-  private static Map<TopicPartition, Long> lags(Set<TopicPartition> partitions,
-      Map<TopicPartition, Long> ends, Map<TopicPartition, Long> committed) {
+  private static Map<TopicPartition, Long> lags(
+      Set<TopicPartition> partitions,
+      Map<TopicPartition, Long> ends,
+      Map<TopicPartition, Long> committed) {
     Map<TopicPartition, Long> lags = new HashMap<>();
     for (TopicPartition partition : partitions) {
       Long end = ends.get(partition);
@@ -200,8 +209,11 @@ public final class LagProbe implements AutoCloseable {
     if (partitions.isEmpty()) {
       return Map.of();
     }
-    Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-        .partitionsToOffsetAndMetadata().get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Map<TopicPartition, Long> committed = new HashMap<>();
     Set<TopicPartition> none = new HashSet<>();
     for (TopicPartition partition : partitions) {
@@ -223,9 +235,11 @@ public final class LagProbe implements AutoCloseable {
     }
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
     partitions.forEach(partition -> request.put(partition, spec));
-    Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(request,
-        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-        .all().get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<TopicPartition, ListOffsetsResultInfo> result =
+        admin
+            .listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+            .all()
+            .get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Map<TopicPartition, Long> offsets = new HashMap<>();
     result.forEach((partition, info) -> offsets.put(partition, info.offset()));
     return offsets;
@@ -240,20 +254,27 @@ public final class LagProbe implements AutoCloseable {
       live.add(key);
       AtomicLong value = lagValues.computeIfAbsent(key, k -> new AtomicLong());
       value.set(lag.getValue());
-      lagGauges.computeIfAbsent(key, k -> Gauge.builder("ingraft.lag", value,
-              AtomicLong::doubleValue)
-          .baseUnit("records").tags("stage", stage, "partition", lag.getKey().toString())
-          .description("records behind the end of an assigned partition").register(registry));
+      lagGauges.computeIfAbsent(
+          key,
+          k ->
+              Gauge.builder("ingraft.lag", value, AtomicLong::doubleValue)
+                  .baseUnit("records")
+                  .tags("stage", stage, "partition", lag.getKey().toString())
+                  .description("records behind the end of an assigned partition")
+                  .register(registry));
     }
-    lagGauges.entrySet().removeIf(entry -> {
-      String key = entry.getKey();
-      if (!key.startsWith(prefix) || live.contains(key)) {
-        return false;
-      }
-      registry.remove(entry.getValue());
-      lagValues.remove(key);
-      return true;
-    });
+    lagGauges
+        .entrySet()
+        .removeIf(
+            entry -> {
+              String key = entry.getKey();
+              if (!key.startsWith(prefix) || live.contains(key)) {
+                return false;
+              }
+              registry.remove(entry.getValue());
+              lagValues.remove(key);
+              return true;
+            });
   }
 
   private static long sum(Map<TopicPartition, Long> lags) {

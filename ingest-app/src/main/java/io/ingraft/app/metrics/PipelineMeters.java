@@ -13,8 +13,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,14 +27,15 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The pipeline's own meters (docs/operations.md, "Metrics"): it listens to the graph writer,
- * stage 1 and the engine, and turns what they report into Micrometer counters, histograms and
- * gauges, per graph where the work is a graph's. It also keeps the writer's current assignment
- * and what it knows of each graph ({@link GraphState}) for the status page and readiness.
+ * The pipeline's own meters (docs/operations.md, "Metrics"): it listens to the graph writer, stage
+ * 1 and the engine, and turns what they report into Micrometer counters, histograms and gauges, per
+ * graph where the work is a graph's. It also keeps the writer's current assignment and what it
+ * knows of each graph ({@link GraphState}) for the status page and readiness.
  */
 public final class PipelineMeters implements WriterListener, EngineListener, AutoCloseable {
   /** Stage names, as in the dead letters' {@code ingraft.stage} header. */
   public static final String TOPOLOGY = "topology";
+
   public static final String WRITER = "writer";
 
   private final MeterRegistry registry;
@@ -42,13 +43,14 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
   private final Map<Stop, Gauge> stoppedGauges = new HashMap<>();
   private final Map<String, GraphMeters> graphs = new ConcurrentHashMap<>();
   private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+
   /** The writer's partitions, each with the number of the rebalance that assigned it. */
   private final Map<TopicPartition, Long> assignment = new ConcurrentHashMap<>();
+
   private final AtomicLong rebalances = new AtomicLong();
   private volatile boolean joined;
 
-  private record Stop(String graph, String code) {
-  }
+  private record Stop(String graph, String code) {}
 
   public PipelineMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -93,21 +95,29 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
   }
 
   /**
-   * The graphs stopped now, each with the code of why: one {@code ingraft_graph_stopped} gauge
-   * per graph at 1, and none for the others.
+   * The graphs stopped now, each with the code of why: one {@code ingraft_graph_stopped} gauge per
+   * graph at 1, and none for the others.
    */
   public synchronized void stopped(Map<String, String> codes) {
-    stoppedGauges.entrySet().removeIf(entry -> {
-      if (entry.getKey().code().equals(codes.get(entry.getKey().graph()))) {
-        return false;
-      }
-      registry.remove(entry.getValue());
-      return true;
-    });
-    codes.forEach((graph, code) -> stoppedGauges.computeIfAbsent(new Stop(graph, code),
-        stop -> Gauge.builder("ingraft.graph.stopped", () -> 1).tags("graph", graph, "code", code)
-            .description("1 while the graph is stopped and waits for an operator")
-            .register(registry)));
+    stoppedGauges
+        .entrySet()
+        .removeIf(
+            entry -> {
+              if (entry.getKey().code().equals(codes.get(entry.getKey().graph()))) {
+                return false;
+              }
+              registry.remove(entry.getValue());
+              return true;
+            });
+    codes.forEach(
+        (graph, code) ->
+            stoppedGauges.computeIfAbsent(
+                new Stop(graph, code),
+                stop ->
+                    Gauge.builder("ingraft.graph.stopped", () -> 1)
+                        .tags("graph", graph, "code", code)
+                        .description("1 while the graph is stopped and waits for an operator")
+                        .register(registry)));
   }
 
   @Override
@@ -242,22 +252,35 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
       GraphState state = meters.state;
       TopicPartition partition = state.partition();
       if (partition != null && assignment.containsKey(partition)) {
-        owned.add(new GraphView(state.graph(), partition, state.version(),
-            state.backlog().get(), state.freshness(), state.lastPublish()));
+        owned.add(
+            new GraphView(
+                state.graph(),
+                partition,
+                state.version(),
+                state.backlog().get(),
+                state.freshness(),
+                state.lastPublish()));
       }
     }
     return owned;
   }
 
   private void deadLetter(String stage, String code) {
-    deadLetters.computeIfAbsent(stage + '\0' + code, k -> Counter.builder("ingraft.dead.letters")
-        .tags("stage", stage, "code", code).description("dead letters by stage and code")
-        .register(registry)).increment();
+    deadLetters
+        .computeIfAbsent(
+            stage + '\0' + code,
+            k ->
+                Counter.builder("ingraft.dead.letters")
+                    .tags("stage", stage, "code", code)
+                    .description("dead letters by stage and code")
+                    .register(registry))
+        .increment();
   }
 
   private GraphMeters graph(String graph) {
     GraphMeters meters = graphs.get(graph);
-    return meters != null ? meters : graphs.computeIfAbsent(graph,
-        g -> new GraphMeters(registry, g));
+    return meters != null
+        ? meters
+        : graphs.computeIfAbsent(graph, g -> new GraphMeters(registry, g));
   }
 }

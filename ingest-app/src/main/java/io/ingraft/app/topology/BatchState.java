@@ -8,9 +8,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The batching state of one graph, kept in the sealing step's store: the open batch (events,
- * bytes, when it opened by the wall clock) and the sequence number its seal will carry. A graph
- * whose batch is sealed keeps its entry, so its sequence numbers go on from where they were.
+ * The batching state of one graph, kept in the sealing step's store: the open batch (events, bytes,
+ * when it opened by the wall clock) and the sequence number its seal will carry. A graph whose
+ * batch is sealed keeps its entry, so its sequence numbers go on from where they were.
  */
 record BatchState(int events, long bytes, long openedAtMs, long nextSequence) {
   static final BatchState NEW = new BatchState(0, 0, 0, 0);
@@ -30,8 +30,8 @@ record BatchState(int events, long bytes, long openedAtMs, long nextSequence) {
   }
 
   /** Fixed-width binary, with a version byte so that the layout can change later. */
-  static final class StoreSerde implements Serde<BatchState>, Serializer<BatchState>,
-      Deserializer<BatchState> {
+  static final class StoreSerde
+      implements Serde<BatchState>, Serializer<BatchState>, Deserializer<BatchState> {
     private static final byte VERSION = 1;
     private static final int SIZE = 1 + 4 + 8 + 8 + 8;
 
@@ -40,8 +40,13 @@ record BatchState(int events, long bytes, long openedAtMs, long nextSequence) {
       if (state == null) {
         return null;
       }
-      return ByteBuffer.allocate(SIZE).put(VERSION).putInt(state.events).putLong(state.bytes)
-          .putLong(state.openedAtMs).putLong(state.nextSequence).array();
+      return ByteBuffer.allocate(SIZE)
+          .put(VERSION)
+          .putInt(state.events)
+          .putLong(state.bytes)
+          .putLong(state.openedAtMs)
+          .putLong(state.nextSequence)
+          .array();
     }
 
     @Override
@@ -50,12 +55,17 @@ record BatchState(int events, long bytes, long openedAtMs, long nextSequence) {
         return null;
       }
       if (data.length != SIZE || data[0] != VERSION) {
-        throw new SerializationException("not a batch state (version " + VERSION + ", " + SIZE
-            + " bytes): " + data.length + " bytes");
+        throw new SerializationException(
+            "not a batch state (version "
+                + VERSION
+                + ", "
+                + SIZE
+                + " bytes): "
+                + data.length
+                + " bytes");
       }
       ByteBuffer buffer = ByteBuffer.wrap(data, 1, SIZE - 1);
-      return new BatchState(buffer.getInt(), buffer.getLong(), buffer.getLong(),
-          buffer.getLong());
+      return new BatchState(buffer.getInt(), buffer.getLong(), buffer.getLong(), buffer.getLong());
     }
 
     @Override
@@ -69,11 +79,9 @@ record BatchState(int events, long bytes, long openedAtMs, long nextSequence) {
     }
 
     @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-    }
+    public void configure(Map<String, ?> configs, boolean isKey) {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
   }
 }

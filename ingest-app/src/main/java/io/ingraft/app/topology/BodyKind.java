@@ -9,8 +9,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * The kind of an event's body, carried across the repartition topic in a header so that the
- * sealing step can decide batch boundaries without decoding the (possibly large) event again.
+ * The kind of an event's body, carried across the repartition topic in a header so that the sealing
+ * step can decide batch boundaries without decoding the (possibly large) event again.
  */
 enum BodyKind {
   MUTATION(null),
@@ -54,8 +54,8 @@ enum BodyKind {
   }
 
   /**
-   * The seal reason when such an event must sit alone in its batch (loads and schema changes),
-   * or null for a mutation, which shares batches.
+   * The seal reason when such an event must sit alone in its batch (loads and schema changes), or
+   * null for a mutation, which shares batches.
    */
   SealReason aloneReason() {
     return aloneReason;

@@ -10,17 +10,22 @@ final class DeadLetters {
   /** Stage name in {@link DeadLetterHeaders#STAGE}. */
   static final String STAGE = "topology";
 
-  private DeadLetters() {
-  }
+  private DeadLetters() {}
 
   /**
-   * The producer's own headers, so that tracing and routing headers survive a re-drive, followed
-   * by the reason headers of {@link DeadLetterHeaders#of}. Producer headers in the
-   * {@code ingraft.} namespace are dropped: a re-driven dead letter that fails again must carry
-   * only its new reason.
+   * The producer's own headers, so that tracing and routing headers survive a re-drive, followed by
+   * the reason headers of {@link DeadLetterHeaders#of}. Producer headers in the {@code ingraft.}
+   * namespace are dropped: a re-driven dead letter that fails again must carry only its new reason.
    */
-  static Headers headers(Headers original, String code, String message, String sourceTopic,
-      int sourcePartition, long sourceOffset, String graph, String eventId) {
+  static Headers headers(
+      Headers original,
+      String code,
+      String message,
+      String sourceTopic,
+      int sourcePartition,
+      long sourceOffset,
+      String graph,
+      String eventId) {
     RecordHeaders out = new RecordHeaders();
     if (original != null) {
       for (Header header : original) {
@@ -29,8 +34,9 @@ final class DeadLetters {
         }
       }
     }
-    for (Header header : DeadLetterHeaders.of(STAGE, code, message, sourceTopic, sourcePartition,
-        sourceOffset, graph, eventId)) {
+    for (Header header :
+        DeadLetterHeaders.of(
+            STAGE, code, message, sourceTopic, sourcePartition, sourceOffset, graph, eventId)) {
       out.add(header);
     }
     return out;

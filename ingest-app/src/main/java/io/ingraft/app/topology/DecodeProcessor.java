@@ -4,7 +4,6 @@ import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.app.topology.Decoded.Accepted;
 import io.ingraft.app.topology.Decoded.Rejected;
 import io.ingraft.events.EventDecodeException;
-import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphEventCodec;
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.GraphEvent;
@@ -28,23 +27,26 @@ import org.slf4j.LoggerFactory;
  * after the repartition that position is gone, so it must travel inside the value. A record that
  * fails becomes a {@link Rejected} with the original value and the dead-letter headers.
  *
- * <p>In keyed-by-graph mode (no repartition) it also checks the producer's side of the bargain:
- * the record has a key, and sits in the partition Kafka's default partitioner picks for that key
- * among the configured partition count, so that every event of a graph reaches the one task
- * that owns it.
+ * <p>In keyed-by-graph mode (no repartition) it also checks the producer's side of the bargain: the
+ * record has a key, and sits in the partition Kafka's default partitioner picks for that key among
+ * the configured partition count, so that every event of a graph reaches the one task that owns it.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded> {
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
+
   /**
-   * Tries per record while the registry is unavailable. Small on purpose: the whole wait must
-   * stay well inside the EOS transaction timeout (10 s by default in Streams).
+   * Tries per record while the registry is unavailable. Small on purpose: the whole wait must stay
+   * well inside the EOS transaction timeout (10 s by default in Streams).
    */
   static final int REGISTRY_ATTEMPTS = 2;
+
   static final Duration REGISTRY_BACKOFF = Duration.ofMillis(250);
 
   private final GraphEventCodec codec;
+
   /** The source topics' partition count in keyed-by-graph mode; 0 in the default mode. */
   private final int keyedPartitions;
+
   private final GraphLogCodec logCodec = new GraphLogCodec();
   private final TopologyListener listener;
   private ProcessorContext<byte[], Decoded> context;
@@ -55,9 +57,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   }
 
   /**
-   * {@code keyedPartitions > 0}: keyed-by-graph mode, where every record must have its graph id
-   * as key and sit in that key's default partition among {@code keyedPartitions}; 0: the default
-   * mode.
+   * {@code keyedPartitions > 0}: keyed-by-graph mode, where every record must have its graph id as
+   * key and sit in that key's default partition among {@code keyedPartitions}; 0: the default mode.
    */
   DecodeProcessor(GraphEventCodec codec, int keyedPartitions) {
     this(codec, keyedPartitions, TopologyListener.NONE);
@@ -75,8 +76,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
 
   /**
    * The partition Kafka's default partitioner gives a record with {@code key} (non-null) among
-   * {@code partitions}: {@code toPositive(murmur2(key)) % partitions}, what producers and
-   * Kafka Streams' sinks use for keyed records.
+   * {@code partitions}: {@code toPositive(murmur2(key)) % partitions}, what producers and Kafka
+   * Streams' sinks use for keyed records.
    */
   static int defaultPartition(byte[] key, int partitions) {
     return Utils.toPositive(Utils.murmur2(key)) % partitions;
@@ -112,41 +113,74 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     try {
       GraphId.of(graph);
     } catch (InvalidNameException e) {
-      reject(record, source, TopologyRejection.BAD_GRAPH_ID.name(), e.getMessage(), null,
-          eventId);
+      reject(record, source, TopologyRejection.BAD_GRAPH_ID.name(), e.getMessage(), null, eventId);
       return;
     }
     if (eventId == null || eventId.isEmpty()) {
-      reject(record, source, TopologyRejection.MISSING_EVENT_ID.name(),
-          "the event has no event id", graph, null);
+      reject(
+          record,
+          source,
+          TopologyRejection.MISSING_EVENT_ID.name(),
+          "the event has no event id",
+          graph,
+          null);
       return;
     }
     byte[] key = record.key();
     if (key == null && keyedPartitions > 0) {
-      reject(record, source, TopologyRejection.MISSING_RECORD_KEY.name(), "the record has no key;"
-          + " stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph), so it must be keyed"
-          + " by its graph id \"" + graph + "\"", graph, eventId);
+      reject(
+          record,
+          source,
+          TopologyRejection.MISSING_RECORD_KEY.name(),
+          "the record has no key;"
+              + " stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph), so it must be keyed"
+              + " by its graph id \""
+              + graph
+              + "\"",
+          graph,
+          eventId);
       return;
     }
     if (key != null && !Arrays.equals(key, graph.getBytes(StandardCharsets.UTF_8))) {
-      reject(record, source, TopologyRejection.KEY_MISMATCH.name(), "the record key \""
-          + new String(key, StandardCharsets.UTF_8) + "\" is not the event's graph id \""
-          + graph + "\"", graph, eventId);
+      reject(
+          record,
+          source,
+          TopologyRejection.KEY_MISMATCH.name(),
+          "the record key \""
+              + new String(key, StandardCharsets.UTF_8)
+              + "\" is not the event's graph id \""
+              + graph
+              + "\"",
+          graph,
+          eventId);
       return;
     }
     if (keyedPartitions > 0) {
       int expected = defaultPartition(key, keyedPartitions);
       if (source.partition() != expected) {
-        reject(record, source, TopologyRejection.WRONG_PARTITION.name(), "graph \"" + graph
-            + "\" is in partition " + source.partition() + " of " + source.topic()
-            + ", but the default partitioner puts its key in partition " + expected + " of "
-            + keyedPartitions + "; stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph)",
-            graph, eventId);
+        reject(
+            record,
+            source,
+            TopologyRejection.WRONG_PARTITION.name(),
+            "graph \""
+                + graph
+                + "\" is in partition "
+                + source.partition()
+                + " of "
+                + source.topic()
+                + ", but the default partitioner puts its key in partition "
+                + expected
+                + " of "
+                + keyedPartitions
+                + "; stage 1 runs keyed by graph (ingraft.topology.keyed-by-graph)",
+            graph,
+            eventId);
         return;
       }
     }
-    byte[] logged = logCodec.encodeLogged(record.value(), event, source.topic(),
-        source.partition(), source.offset());
+    byte[] logged =
+        logCodec.encodeLogged(
+            record.value(), event, source.topic(), source.partition(), source.offset());
     long loggedSize = RecordLimits.sizeOf(graph.getBytes(StandardCharsets.UTF_8), logged, null);
     if (!RecordLimits.fits(loggedSize)) {
       rejectTooLarge(record, source, loggedSize);
@@ -159,8 +193,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
 
   /**
    * The dead-letter code of a codec failure. A bad graph id or event id is reported with the
-   * topology's own code whichever check caught it, so that one problem has one code on
-   * dashboards; the codec's code and path stay in the message.
+   * topology's own code whichever check caught it, so that one problem has one code on dashboards;
+   * the codec's code and path stay in the message.
    */
   static String codeOf(EventDecodeException e) {
     return switch (e.path()) {
@@ -179,24 +213,49 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
           throw e;
         }
         if (attempt >= REGISTRY_ATTEMPTS) {
-          throw new RegistryUnavailableException(source.topic(), source.partition(),
-              source.offset(), e);
+          throw new RegistryUnavailableException(
+              source.topic(), source.partition(), source.offset(), e);
         }
-        LOG.warn("schema registry unavailable decoding {}-{}@{} (attempt {} of {}): {}",
-            source.topic(), source.partition(), source.offset(), attempt, REGISTRY_ATTEMPTS,
+        LOG.warn(
+            "schema registry unavailable decoding {}-{}@{} (attempt {} of {}): {}",
+            source.topic(),
+            source.partition(),
+            source.offset(),
+            attempt,
+            REGISTRY_ATTEMPTS,
             e.problem());
         pause(REGISTRY_BACKOFF);
       }
     }
   }
 
-  private void reject(Record<byte[], byte[]> record, RecordMetadata source, String code,
-      String message, String graph, String eventId) {
-    LOG.debug("dead-lettering {}-{}@{}: {} {}", source.topic(), source.partition(),
-        source.offset(), code, message);
-    context.forward(record.withValue((Decoded) new Rejected(record.value()))
-        .withHeaders(DeadLetters.headers(record.headers(), code, message, source.topic(),
-            source.partition(), source.offset(), graph, eventId)));
+  private void reject(
+      Record<byte[], byte[]> record,
+      RecordMetadata source,
+      String code,
+      String message,
+      String graph,
+      String eventId) {
+    LOG.debug(
+        "dead-lettering {}-{}@{}: {} {}",
+        source.topic(),
+        source.partition(),
+        source.offset(),
+        code,
+        message);
+    context.forward(
+        record
+            .withValue((Decoded) new Rejected(record.value()))
+            .withHeaders(
+                DeadLetters.headers(
+                    record.headers(),
+                    code,
+                    message,
+                    source.topic(),
+                    source.partition(),
+                    source.offset(),
+                    graph,
+                    eventId)));
     listener.deadLettered(code);
   }
 
@@ -204,10 +263,20 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   private void rejectTooLarge(Record<byte[], byte[]> record, RecordMetadata source, long size) {
     String where = source.topic() + "-" + source.partition() + "@" + source.offset();
     LOG.warn("dead-lettering {}: {} bytes, too large to forward", where, size);
-    context.forward(new Record<byte[], Decoded>(null, new Rejected(new byte[0]), record.timestamp(),
-        DeadLetters.headers(null, TopologyRejection.RECORD_TOO_LARGE.name(),
-            RecordLimits.tooLarge(size, where), source.topic(), source.partition(),
-            source.offset(), null, null)));
+    context.forward(
+        new Record<byte[], Decoded>(
+            null,
+            new Rejected(new byte[0]),
+            record.timestamp(),
+            DeadLetters.headers(
+                null,
+                TopologyRejection.RECORD_TOO_LARGE.name(),
+                RecordLimits.tooLarge(size, where),
+                source.topic(),
+                source.partition(),
+                source.offset(),
+                null,
+                null)));
   }
 
   private static void pause(Duration backoff) {

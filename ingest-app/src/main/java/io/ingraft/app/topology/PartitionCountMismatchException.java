@@ -13,9 +13,16 @@ public final class PartitionCountMismatchException extends TopicSetupException {
   private final int expected;
 
   public PartitionCountMismatchException(String topic, int actual, int expected) {
-    super(topic, "has " + actual + " partitions, but stage 1 runs keyed by graph ("
-        + IngraftConfig.KEYED_BY_GRAPH + "=true), which needs every source topic to have "
-        + "ingraft.topic.partitions=" + expected, null);
+    super(
+        topic,
+        "has "
+            + actual
+            + " partitions, but stage 1 runs keyed by graph ("
+            + IngraftConfig.KEYED_BY_GRAPH
+            + "=true), which needs every source topic to have "
+            + "ingraft.topic.partitions="
+            + expected,
+        null);
     this.actual = actual;
     this.expected = expected;
   }

@@ -31,32 +31,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides the batch boundaries of every graph its task owns: forwards each event (a LoggedEvent,
- * keyed by graph id) and writes a seal for the graph right after it when the open batch reaches
- * the event or byte limit. A load or schema event is alone in its batch: an open batch is sealed
- * before it, and it is sealed right after. A wall-clock punctuator seals batches older than the
- * linger time. The per-graph state lives in a persistent, changelogged store, so a restarted or
- * migrated task goes on with the same open batch and sequence numbers; under exactly-once, the
- * store, the events and the seals commit in one transaction.
+ * keyed by graph id) and writes a seal for the graph right after it when the open batch reaches the
+ * event or byte limit. A load or schema event is alone in its batch: an open batch is sealed before
+ * it, and it is sealed right after. A wall-clock punctuator seals batches older than the linger
+ * time. The per-graph state lives in a persistent, changelogged store, so a restarted or migrated
+ * task goes on with the same open batch and sequence numbers; under exactly-once, the store, the
+ * events and the seals commit in one transaction.
  */
 final class SealingProcessor implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(SealingProcessor.class);
+
   /** Longest pause between two linger sweeps; shorter when the linger itself is short. */
   static final Duration MAX_SWEEP_INTERVAL = Duration.ofMillis(100);
 
   private final IngraftConfig.Sealing sealing;
   private final String storeName;
   private final GraphLogCodec codec = new GraphLogCodec();
+
   /**
-   * Graphs with an open batch, in the order their batches opened, so that the linger sweep stops
-   * at the first batch still young. A cache of the store, rebuilt in {@link #init}.
+   * Graphs with an open batch, in the order their batches opened, so that the linger sweep stops at
+   * the first batch still young. A cache of the store, rebuilt in {@link #init}.
    */
   private final LinkedHashMap<String, Long> openSince = new LinkedHashMap<>();
+
   /**
    * Every graph's state as last put into the store: the store's reads go through Streams' metered
-   * and caching layers, a tenth of stage 1's time when done for every record. This processor is
-   * the only writer of its task's store, and {@link #init} rebuilds the copy after every restore.
+   * and caching layers, a tenth of stage 1's time when done for every record. This processor is the
+   * only writer of its task's store, and {@link #init} rebuilds the copy after every restore.
    */
   private final Map<String, BatchState> states = new HashMap<>();
+
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, BatchState> store;
 
@@ -66,14 +70,16 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
   }
 
   /** The supplier, which also declares the store, so that it is connected to this node only. */
-  static ProcessorSupplier<String, byte[], String, byte[]> supplier(IngraftConfig.Sealing sealing,
-      String storeName) {
-    StoreBuilder<KeyValueStore<String, BatchState>> store = Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(storeName), Serdes.String(),
-            new BatchState.StoreSerde())
-        // The cache folds the many updates of a graph between two commits into one changelog
-        // write; it is flushed before every commit, so exactly-once is unaffected.
-        .withCachingEnabled();
+  static ProcessorSupplier<String, byte[], String, byte[]> supplier(
+      IngraftConfig.Sealing sealing, String storeName) {
+    StoreBuilder<KeyValueStore<String, BatchState>> store =
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(storeName),
+                Serdes.String(),
+                new BatchState.StoreSerde())
+            // The cache folds the many updates of a graph between two commits into one changelog
+            // write; it is flushed before every commit, so exactly-once is unaffected.
+            .withCachingEnabled();
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, byte[], String, byte[]> get() {
@@ -104,21 +110,22 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
     openSince.clear();
     List<KeyValue<String, BatchState>> open = new ArrayList<>();
     try (KeyValueIterator<String, BatchState> all = store.all()) {
-      all.forEachRemaining(entry -> {
-        states.put(entry.key, entry.value);
-        if (entry.value.isOpen()) {
-          open.add(entry);
-        }
-      });
+      all.forEachRemaining(
+          entry -> {
+            states.put(entry.key, entry.value);
+            if (entry.value.isOpen()) {
+              open.add(entry);
+            }
+          });
     }
     open.sort(Comparator.comparingLong(entry -> entry.value.openedAtMs()));
     open.forEach(entry -> openSince.put(entry.key, entry.value.openedAtMs()));
     if (!open.isEmpty()) {
-      LOG.info("task {}: {} graphs have an open batch after restore", context.taskId(),
-          open.size());
+      LOG.info(
+          "task {}: {} graphs have an open batch after restore", context.taskId(), open.size());
     }
-    context.schedule(sweepInterval(sealing.linger()), PunctuationType.WALL_CLOCK_TIME,
-        this::sealLingering);
+    context.schedule(
+        sweepInterval(sealing.linger()), PunctuationType.WALL_CLOCK_TIME, this::sealLingering);
   }
 
   @Override
@@ -168,12 +175,19 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
   }
 
   private BatchState seal(String graph, BatchState state, SealReason reason, long timestamp) {
-    byte[] seal = codec.encode(GraphLogCodec.seal(graph, state.nextSequence(), state.events(),
-        reason), EventFormat.AVRO);
+    byte[] seal =
+        codec.encode(
+            GraphLogCodec.seal(graph, state.nextSequence(), state.events(), reason),
+            EventFormat.AVRO);
     context.forward(new Record<>(graph, seal, timestamp));
     openSince.remove(graph);
-    LOG.trace("sealed batch {} of graph {}: {} events, {} bytes, {}", state.nextSequence(), graph,
-        state.events(), state.bytes(), reason);
+    LOG.trace(
+        "sealed batch {} of graph {}: {} events, {} bytes, {}",
+        state.nextSequence(),
+        graph,
+        state.events(),
+        state.bytes(),
+        reason);
     return state.sealed();
   }
 

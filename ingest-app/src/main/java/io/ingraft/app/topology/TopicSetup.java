@@ -26,25 +26,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates Ingraft's five topics (mutations, loads, graph log, dead letters, commits) when they
- * are missing, with the configured partitions and replication, and waits until every partition
- * has a leader. The graph log and dead-letter topics get the record size the pipeline writes
- * ({@link #raiseRecordLimits}), existing or not. Otherwise existing topics are left as they are
- * (a differing partition count is logged, not
- * changed), except that in keyed-by-graph mode a source topic (mutations, loads) with another
- * partition count than the configured one is an error: stage 1 would then see a graph's events
- * in partitions its producers' partitioner did not pick. The graph log keeps everything forever:
- * it is the event-sourced record from which a graph can be rebuilt, so it must never lose its
- * head to retention.
+ * Creates Ingraft's five topics (mutations, loads, graph log, dead letters, commits) when they are
+ * missing, with the configured partitions and replication, and waits until every partition has a
+ * leader. The graph log and dead-letter topics get the record size the pipeline writes ({@link
+ * #raiseRecordLimits}), existing or not. Otherwise existing topics are left as they are (a
+ * differing partition count is logged, not changed), except that in keyed-by-graph mode a source
+ * topic (mutations, loads) with another partition count than the configured one is an error: stage
+ * 1 would then see a graph's events in partitions its producers' partitioner did not pick. The
+ * graph log keeps everything forever: it is the event-sourced record from which a graph can be
+ * rebuilt, so it must never lose its head to retention.
  */
 public final class TopicSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
   /** How long {@link #ensure(Admin, IngraftConfig)} waits for topics and leaders. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
   private static final Duration POLL = Duration.ofMillis(100);
 
-  private TopicSetup() {
-  }
+  private TopicSetup() {}
 
   /** {@link #ensure(Admin, IngraftConfig, Duration)} with {@link #DEFAULT_TIMEOUT}. */
   public static List<String> ensure(Admin admin, IngraftConfig config) {
@@ -55,17 +55,18 @@ public final class TopicSetup {
    * Creates the missing topics and waits until all five have a leader for every partition.
    *
    * @return the topics this call created (empty when all existed)
-   * @throws PartitionCountMismatchException in keyed-by-graph mode, if a source topic has
-   *     another partition count than {@code ingraft.topic.partitions}; when the topic already
-   *     existed before this call, nothing is created
-   * @throws TopicSetupException if a topic cannot be created or is not led within
-   *     {@code timeout}
+   * @throws PartitionCountMismatchException in keyed-by-graph mode, if a source topic has another
+   *     partition count than {@code ingraft.topic.partitions}; when the topic already existed
+   *     before this call, nothing is created
+   * @throws TopicSetupException if a topic cannot be created or is not led within {@code timeout}
    */
   public static List<String> ensure(Admin admin, IngraftConfig config, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, NewTopic> wanted = topics(config);
-    Set<String> sameCount = config.stageOne().keyedByGraph()
-        ? Set.copyOf(IngestTopology.sourceTopics(config)) : Set.of();
+    Set<String> sameCount =
+        config.stageOne().keyedByGraph()
+            ? Set.copyOf(IngestTopology.sourceTopics(config))
+            : Set.of();
     // Validate before creating anything: the topics created next would otherwise take a
     // partition count the operator is about to change.
     for (String topic : sameCount) {
@@ -93,8 +94,13 @@ public final class TopicSetup {
       }
     }
     for (String topic : wanted.keySet()) {
-      awaitLeaders(admin, topic, wanted.get(topic).numPartitions(), sameCount.contains(topic),
-          deadline, timeout);
+      awaitLeaders(
+          admin,
+          topic,
+          wanted.get(topic).numPartitions(),
+          sameCount.contains(topic),
+          deadline,
+          timeout);
     }
     raiseRecordLimits(admin, config, deadline, timeout);
     if (!created.isEmpty()) {
@@ -104,34 +110,52 @@ public final class TopicSetup {
   }
 
   /**
-   * Gives the topics stage 1 and the writer write with whole records (graph log, dead letters)
-   * at least {@link IngestTopology#MAX_OUTPUT_RECORD_BYTES} as {@code max.message.bytes}, also
-   * when they existed before with less (the broker default is 1 MiB): the pipeline checks its
-   * records against that size before it sends them, so a topic allowing less would stop it.
+   * Gives the topics stage 1 and the writer write with whole records (graph log, dead letters) at
+   * least {@link IngestTopology#MAX_OUTPUT_RECORD_BYTES} as {@code max.message.bytes}, also when
+   * they existed before with less (the broker default is 1 MiB): the pipeline checks its records
+   * against that size before it sends them, so a topic allowing less would stop it.
    */
-  static void raiseRecordLimits(Admin admin, IngraftConfig config, long deadline,
-      Duration timeout) {
+  static void raiseRecordLimits(
+      Admin admin, IngraftConfig config, long deadline, Duration timeout) {
     for (String topic : List.of(config.topics().graphLog(), config.topics().dlq())) {
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
       try {
-        Config current = admin.describeConfigs(List.of(resource)).all()
-            .get(remainingMs(deadline), TimeUnit.MILLISECONDS).get(resource);
-        ConfigEntry entry = current == null ? null
-            : current.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-        if (entry != null && entry.value() != null
+        Config current =
+            admin
+                .describeConfigs(List.of(resource))
+                .all()
+                .get(remainingMs(deadline), TimeUnit.MILLISECONDS)
+                .get(resource);
+        ConfigEntry entry =
+            current == null ? null : current.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (entry != null
+            && entry.value() != null
             && Long.parseLong(entry.value()) >= IngestTopology.MAX_OUTPUT_RECORD_BYTES) {
           continue;
         }
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                Integer.toString(IngestTopology.MAX_OUTPUT_RECORD_BYTES)),
-            AlterConfigOp.OpType.SET)))).all().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
-        LOG.info("raised {} of topic {} from {} to {}", TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-            topic, entry == null ? "unset" : entry.value(),
+        admin
+            .incrementalAlterConfigs(
+                Map.of(
+                    resource,
+                    List.of(
+                        new AlterConfigOp(
+                            new ConfigEntry(
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                Integer.toString(IngestTopology.MAX_OUTPUT_RECORD_BYTES)),
+                            AlterConfigOp.OpType.SET))))
+            .all()
+            .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+        LOG.info(
+            "raised {} of topic {} from {} to {}",
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+            topic,
+            entry == null ? "unset" : entry.value(),
             IngestTopology.MAX_OUTPUT_RECORD_BYTES);
       } catch (ExecutionException e) {
-        throw new TopicSetupException(topic, "cannot set " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG
-            + ": " + e.getCause(), e.getCause());
+        throw new TopicSetupException(
+            topic,
+            "cannot set " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + ": " + e.getCause(),
+            e.getCause());
       } catch (TimeoutException e) {
         throw new TopicSetupException(topic, "record limit not set within " + timeout, e);
       } catch (InterruptedException e) {
@@ -146,15 +170,24 @@ public final class TopicSetup {
     IngraftConfig.Topics t = config.topics();
     String bigRecords = Integer.toString(IngestTopology.MAX_OUTPUT_RECORD_BYTES);
     Map<String, NewTopic> out = new LinkedHashMap<>();
-    out.put(t.graphLog(), topic(t.graphLog(), t, Map.of(
-        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-        TopicConfig.RETENTION_MS_CONFIG, "-1",
-        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bigRecords)));
+    out.put(
+        t.graphLog(),
+        topic(
+            t.graphLog(),
+            t,
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG,
+                "-1",
+                TopicConfig.RETENTION_BYTES_CONFIG,
+                "-1",
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                bigRecords)));
     out.putIfAbsent(t.mutations(), topic(t.mutations(), t, Map.of()));
     out.putIfAbsent(t.loads(), topic(t.loads(), t, Map.of()));
-    out.putIfAbsent(t.dlq(), topic(t.dlq(), t,
-        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bigRecords)));
+    out.putIfAbsent(
+        t.dlq(), topic(t.dlq(), t, Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bigRecords)));
     out.putIfAbsent(t.commits(), topic(t.commits(), t, Map.of()));
     return out;
   }
@@ -170,24 +203,33 @@ public final class TopicSetup {
     }
   }
 
-  private static void awaitLeaders(Admin admin, String topic, int wantedPartitions,
-      boolean mustMatch, long deadline, Duration timeout) {
+  private static void awaitLeaders(
+      Admin admin,
+      String topic,
+      int wantedPartitions,
+      boolean mustMatch,
+      long deadline,
+      Duration timeout) {
     while (true) {
       TopicDescription description = describe(admin, topic, deadline);
-      if (description != null && !description.partitions().isEmpty()
+      if (description != null
+          && !description.partitions().isEmpty()
           && description.partitions().stream().allMatch(TopicSetup::led)) {
         if (mustMatch) {
           // Again after creation: someone else may have created it in between.
           checkPartitions(topic, description.partitions().size(), wantedPartitions);
         } else if (description.partitions().size() != wantedPartitions) {
-          LOG.warn("topic {} has {} partitions, the configuration says {}; leaving it as is",
-              topic, description.partitions().size(), wantedPartitions);
+          LOG.warn(
+              "topic {} has {} partitions, the configuration says {}; leaving it as is",
+              topic,
+              description.partitions().size(),
+              wantedPartitions);
         }
         return;
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new TopicSetupException(topic, "no leader for every partition within " + timeout,
-            null);
+        throw new TopicSetupException(
+            topic, "no leader for every partition within " + timeout, null);
       }
       try {
         Thread.sleep(POLL.toMillis());
@@ -200,8 +242,11 @@ public final class TopicSetup {
 
   private static TopicDescription describe(Admin admin, String topic, long deadline) {
     try {
-      return admin.describeTopics(List.of(topic)).allTopicNames()
-          .get(Math.min(5_000, remainingMs(deadline)), TimeUnit.MILLISECONDS).get(topic);
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(Math.min(5_000, remainingMs(deadline)), TimeUnit.MILLISECONDS)
+          .get(topic);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
         return null; // created, but not yet in this broker's metadata

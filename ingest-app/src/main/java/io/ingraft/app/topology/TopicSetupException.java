@@ -3,8 +3,8 @@ package io.ingraft.app.topology;
 import io.ingraft.app.AppException;
 
 /**
- * Ingraft's topics could not be created, did not get partition leaders in time, or (a
- * {@link PartitionCountMismatchException}) exist in a shape the configuration cannot run with.
+ * Ingraft's topics could not be created, did not get partition leaders in time, or (a {@link
+ * PartitionCountMismatchException}) exist in a shape the configuration cannot run with.
  */
 public sealed class TopicSetupException extends AppException
     permits PartitionCountMismatchException {

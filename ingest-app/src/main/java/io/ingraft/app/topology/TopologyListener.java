@@ -6,12 +6,11 @@ package io.ingraft.app.topology;
  */
 public interface TopologyListener {
   /** Tells nothing to nobody. */
-  TopologyListener NONE = code -> {
-  };
+  TopologyListener NONE = code -> {};
 
   /**
-   * Stage 1 sent a record to the dead-letter topic with {@code code}. Counted when it is handed
-   * to Streams: a task that aborts its transaction and re-processes counts it again.
+   * Stage 1 sent a record to the dead-letter topic with {@code code}. Counted when it is handed to
+   * Streams: a task that aborts its transaction and re-processes counts it again.
    */
   void deadLettered(String code);
 }

@@ -17,17 +17,15 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-
 /**
- * Applies sealed batches of one graph (one, or several consecutive ones taken together) through
- * the engine, and reports what only the apply knows about each version it published (the events
- * it skipped, the oldest event timestamp). The side outputs (dead letters, commit notices) are
- * made from the published manifests by {@link SideOutputs} and committed later, in the same
- * Kafka transaction as the offsets they concern.
+ * Applies sealed batches of one graph (one, or several consecutive ones taken together) through the
+ * engine, and reports what only the apply knows about each version it published (the events it
+ * skipped, the oldest event timestamp). The side outputs (dead letters, commit notices) are made
+ * from the published manifests by {@link SideOutputs} and committed later, in the same Kafka
+ * transaction as the offsets they concern.
  *
  * <p>The events go to the engine in segments split at schema events, the same split the engine
- * makes itself (a schema event publishes on its own). Each call then publishes at most one
- * version.
+ * makes itself (a schema event publishes on its own). Each call then publishes at most one version.
  *
  * <p>Exceptions from the engine (a fencing, a storage fault) propagate: the caller decides. A
  * segment published before the failure is skipped by the engine when the batch is retried.
@@ -42,8 +40,7 @@ final class BatchApplier {
   private final WriterCounters counters;
   private final WriterListener listener;
 
-  BatchApplier(GraphEngine engine, Clock clock, WriterCounters counters,
-      WriterListener listener) {
+  BatchApplier(GraphEngine engine, Clock clock, WriterCounters counters, WriterListener listener) {
     this.engine = engine;
     this.clock = clock;
     this.counters = counters;
@@ -51,20 +48,16 @@ final class BatchApplier {
   }
 
   /**
-   * What an apply found out: per version it published, what only the apply knows; and the
-   * events it rejected that no version records (a graph that does not exist, or did not yet when
-   * the event was first read), whose dead letters are deterministic on every read.
+   * What an apply found out: per version it published, what only the apply knows; and the events it
+   * rejected that no version records (a graph that does not exist, or did not yet when the event
+   * was first read), whose dead letters are deterministic on every read.
    */
-  record Outcome(Map<Long, SideOutputs.Live> live, List<Unrecorded> unrecorded) {
-  }
+  record Outcome(Map<Long, SideOutputs.Live> live, List<Unrecorded> unrecorded) {}
 
   /** A rejected event no manifest version records. */
-  record Unrecorded(BufferedEvent event, EventResult result) {
-  }
+  record Unrecorded(BufferedEvent event, EventResult result) {}
 
-  /**
-   * Applies {@code batches} (consecutive batches of one graph, read from one partition).
-   */
+  /** Applies {@code batches} (consecutive batches of one graph, read from one partition). */
   Outcome apply(List<PendingBatch> batches) {
     long started = System.nanoTime();
     PendingBatch batch = batches.get(0);
@@ -93,8 +86,13 @@ final class BatchApplier {
       BatchResult result = engine.apply(graph, engineEvents);
       long applyNanos = System.nanoTime() - applyStarted;
       if (result.events().size() != segment.size()) {
-        throw new IllegalStateException("engine returned " + result.events().size()
-            + " results for " + segment.size() + " events of graph " + graph);
+        throw new IllegalStateException(
+            "engine returned "
+                + result.events().size()
+                + " results for "
+                + segment.size()
+                + " events of graph "
+                + graph);
       }
       SideOutputs.Live outcome = count(batch, segment, result, applyNanos);
       Set<Long> recorded = new HashSet<>();
@@ -102,8 +100,8 @@ final class BatchApplier {
         live.put(result.manifestVersion(), outcome);
         Manifest manifest = engine.manifest(graph, result.manifestVersion());
         manifest.commit().rejected().forEach(r -> recorded.add(r.offset()));
-        listener.published(batch.graph(), result.manifestVersion(), manifest.time(),
-            outcome.oldestTimestamp());
+        listener.published(
+            batch.graph(), result.manifestVersion(), manifest.time(), outcome.oldestTimestamp());
       }
       for (int i = 0; i < segment.size(); i++) {
         EventResult r = result.events().get(i);
@@ -135,8 +133,8 @@ final class BatchApplier {
     return event.event().body() instanceof EventBody.SchemaChange;
   }
 
-  private SideOutputs.Live count(PendingBatch batch, List<BufferedEvent> segment,
-      BatchResult result, long applyNanos) {
+  private SideOutputs.Live count(
+      PendingBatch batch, List<BufferedEvent> segment, BatchResult result, long applyNanos) {
     int applied = 0;
     int rejected = 0;
     int skipped = 0;
@@ -149,8 +147,13 @@ final class BatchApplier {
           rejected++;
           listener.rejected(batch.graph(), outcome.code().name());
           // DEBUG: a stream of bad events would flood the log; the DLQ and the stats count them.
-          LOG.debug("graph {}: event {} at {}@{} rejected: {} {}", batch.graph(),
-              outcome.eventId(), batch.partition(), segment.get(i).offset(), outcome.code(),
+          LOG.debug(
+              "graph {}: event {} at {}@{} rejected: {} {}",
+              batch.graph(),
+              outcome.eventId(),
+              batch.partition(),
+              segment.get(i).offset(),
+              outcome.code(),
               outcome.message());
         }
         default -> throw new IllegalStateException("unknown status " + outcome.status());
@@ -170,9 +173,16 @@ final class BatchApplier {
     if (result.published()) {
       counters.lastPublish = clock.instant();
     }
-    LOG.debug("graph {}: {} events from {}@{} -> version {} ({} applied, {} rejected, {} skipped)",
-        batch.graph(), segment.size(), batch.partition(), segment.get(0).offset(),
-        result.manifestVersion(), applied, rejected, skipped);
+    LOG.debug(
+        "graph {}: {} events from {}@{} -> version {} ({} applied, {} rejected, {} skipped)",
+        batch.graph(),
+        segment.size(),
+        batch.partition(),
+        segment.get(0).offset(),
+        result.manifestVersion(),
+        applied,
+        rejected,
+        skipped);
     return new SideOutputs.Live(skipped, oldest);
   }
 }

@@ -18,19 +18,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns graph-log records into batches: per partition and graph, decoded events are buffered
- * until the graph's seal, which closes them (and itself) into a {@link PendingBatch} for the
- * {@link LaneScheduler}. A record that does not decode or map is a dead letter
- * ({@link GraphWriter#BAD_LOG_RECORD}); a record of a graph this writer may not write now
- * (fenced, or stopped for an operator) is left pending, so the partition's commit stays below
- * it. Only the poll thread uses it.
+ * Turns graph-log records into batches: per partition and graph, decoded events are buffered until
+ * the graph's seal, which closes them (and itself) into a {@link PendingBatch} for the {@link
+ * LaneScheduler}. A record that does not decode or map is a dead letter ({@link
+ * GraphWriter#BAD_LOG_RECORD}); a record of a graph this writer may not write now (fenced, or
+ * stopped for an operator) is left pending, so the partition's commit stays below it. Only the poll
+ * thread uses it.
  */
 final class BatchAssembly {
   private static final Logger LOG = LoggerFactory.getLogger(BatchAssembly.class);
 
   /** A graph's open (not yet sealed) events on one partition. */
-  private record StreamKey(TopicPartition partition, String graph) {
-  }
+  private record StreamKey(TopicPartition partition, String graph) {}
 
   private final GraphLogCodec codec = new GraphLogCodec();
   private final EventMapper mapper;
@@ -40,8 +39,8 @@ final class BatchAssembly {
   private final Map<StreamKey, List<BufferedEvent>> buffers = new HashMap<>();
   private int bufferedEvents;
 
-  BatchAssembly(String graphLogTopic, OffsetCommits commits, LaneScheduler lanes,
-      WriterCounters counters) {
+  BatchAssembly(
+      String graphLogTopic, OffsetCommits commits, LaneScheduler lanes, WriterCounters counters) {
     this.mapper = new EventMapper(graphLogTopic);
     this.commits = commits;
     this.lanes = lanes;
@@ -68,8 +67,7 @@ final class BatchAssembly {
       }
       decoded = codec.decode(record.value());
     } catch (RuntimeException e) {
-      commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD,
-          e.getMessage());
+      commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD, e.getMessage());
       return;
     }
     if (decoded.getEntry() instanceof Seal seal) {
@@ -82,7 +80,11 @@ final class BatchAssembly {
       event = mapper.map(logged, partition.partition(), record.offset());
       GraphId.of(event.graph());
     } catch (RuntimeException e) {
-      commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD,
+      commits.deadLetterBadRecord(
+          partition,
+          p,
+          record,
+          GraphWriter.BAD_LOG_RECORD,
           "cannot map the event: " + e.getMessage());
       return;
     }
@@ -90,7 +92,8 @@ final class BatchAssembly {
       // Another owner has the graph, or it waits for an operator: leave the record pending.
       return;
     }
-    buffers.computeIfAbsent(new StreamKey(partition, event.graph()), k -> new ArrayList<>())
+    buffers
+        .computeIfAbsent(new StreamKey(partition, event.graph()), k -> new ArrayList<>())
         .add(new BufferedEvent(record.offset(), record.key(), record.value(), event));
     bufferedEvents++;
   }
@@ -112,8 +115,14 @@ final class BatchAssembly {
     if (events.size() != seal.getEventCount()) {
       // After a restart or rebalance the log is re-read from the committed offset, which can lie
       // inside a batch that was published already: those events are skipped by the engine.
-      LOG.debug("graph {}: seal {} at {}@{} closes {} events, it counted {}", graph,
-          seal.getSequence(), partition, offset, events.size(), seal.getEventCount());
+      LOG.debug(
+          "graph {}: seal {} at {}@{} closes {} events, it counted {}",
+          graph,
+          seal.getSequence(),
+          partition,
+          offset,
+          events.size(),
+          seal.getEventCount());
     }
     lanes.submit(new PendingBatch(graph, partition, p, events, offset, seal.getSequence()));
   }

@@ -5,13 +5,13 @@ import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.event.Op;
 import io.ingraft.engine.event.SourcePosition;
 import io.ingraft.engine.schema.SchemaCatalog;
-import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.events.avro.CdcMark;
 import io.ingraft.events.avro.EdgeRow;
 import io.ingraft.events.avro.LoadBody;
 import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.MutationBody;
 import io.ingraft.events.avro.SchemaBody;
+import io.ingraft.storage.manifest.CdcPosition;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,19 +22,20 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns an Avro {@link io.ingraft.events.avro.GraphEvent} read from the graph log into the
- * engine's {@link GraphEvent}, with plain Java values (String, Long, Double, Boolean, List, null)
- * that the schema coerces. The event's {@link SourcePosition} is its position in the graph log
- * ({@code <graphLogTopic>:<partition>} and the graph-log offset), never the original source's:
- * the engine records and dedupes by that position, and the graph log is what the writer replays.
+ * Turns an Avro {@link io.ingraft.events.avro.GraphEvent} read from the graph log into the engine's
+ * {@link GraphEvent}, with plain Java values (String, Long, Double, Boolean, List, null) that the
+ * schema coerces. The event's {@link SourcePosition} is its position in the graph log ({@code
+ * <graphLogTopic>:<partition>} and the graph-log offset), never the original source's: the engine
+ * records and dedupes by that position, and the graph log is what the writer replays.
  *
- * <p>Values map exactly as the event's JSON twin reads them, so one event means the same in
- * either encoding: Avro {@code int} becomes Long, {@code float} the Double of its shortest
- * decimal form, and {@code bytes} base64 text (what a Blob property takes, and what the JSON twin
- * carries). Thread-safe.
+ * <p>Values map exactly as the event's JSON twin reads them, so one event means the same in either
+ * encoding: Avro {@code int} becomes Long, {@code float} the Double of its shortest decimal form,
+ * and {@code bytes} base64 text (what a Blob property takes, and what the JSON twin carries).
+ * Thread-safe.
  */
 public final class EventMapper {
   private final String graphLogTopic;
+
   /**
    * Source partition names by partition number: made once, so that every event of a partition
    * shares one string (and its hash) in the engine's offset lookups.
@@ -51,24 +52,24 @@ public final class EventMapper {
   }
 
   /**
-   * The engine event for {@code event}, read at {@code offset} of graph-log partition
-   * {@code partition}.
+   * The engine event for {@code event}, read at {@code offset} of graph-log partition {@code
+   * partition}.
    *
    * @throws IllegalArgumentException if the event has a shape the engine cannot take (the graph
    *     log's codec validates events, so this means a bug upstream)
    */
   public GraphEvent map(io.ingraft.events.avro.GraphEvent event, int partition, long offset) {
-    String name = sourcePartitions.computeIfAbsent(partition,
-        p -> sourcePartition(graphLogTopic, p));
+    String name =
+        sourcePartitions.computeIfAbsent(partition, p -> sourcePartition(graphLogTopic, p));
     SourcePosition source = new SourcePosition(name, offset);
-    return new GraphEvent(event.getGraph(), event.getEventId(), source, event.getTimestamp(),
-        body(event.getBody()));
+    return new GraphEvent(
+        event.getGraph(), event.getEventId(), source, event.getTimestamp(), body(event.getBody()));
   }
 
   /**
-   * The engine event for a logged event read at {@code offset} of graph-log partition
-   * {@code partition}: {@link #map(io.ingraft.events.avro.GraphEvent, int, long)} plus the CDC
-   * position of its source transaction when stage 1 made it from a change feed.
+   * The engine event for a logged event read at {@code offset} of graph-log partition {@code
+   * partition}: {@link #map(io.ingraft.events.avro.GraphEvent, int, long)} plus the CDC position of
+   * its source transaction when stage 1 made it from a change feed.
    */
   public GraphEvent map(LoggedEvent logged, int partition, long offset) {
     GraphEvent event = map(logged.getEvent(), partition, offset);
@@ -76,9 +77,18 @@ public final class EventMapper {
     if (mark == null) {
       return event;
     }
-    return new GraphEvent(event.graph(), event.eventId(), event.source(), event.timestamp(),
-        event.body(), new CdcPosition(mark.getSource(), mark.getLsn(), mark.getTxId(),
-            mark.getCommitTimeMs(), mark.getSnapshotInProgress()));
+    return new GraphEvent(
+        event.graph(),
+        event.eventId(),
+        event.source(),
+        event.timestamp(),
+        event.body(),
+        new CdcPosition(
+            mark.getSource(),
+            mark.getLsn(),
+            mark.getTxId(),
+            mark.getCommitTimeMs(),
+            mark.getSnapshotInProgress()));
   }
 
   private static EventBody body(Object body) {
@@ -104,37 +114,43 @@ public final class EventMapper {
       case UPSERT_NODE -> new Op.UpsertNode(type, values(op.getProps()));
       case UPDATE_NODE -> new Op.UpdateNode(type, key(op.getKey()), values(op.getSet()));
       case DELETE_NODE -> new Op.DeleteNode(type, key(op.getKey()));
-      case INSERT_EDGE -> new Op.InsertEdge(type, key(op.getFrom()), key(op.getTo()),
-          values(op.getProps()), op.getId());
+      case INSERT_EDGE ->
+          new Op.InsertEdge(
+              type, key(op.getFrom()), key(op.getTo()), values(op.getProps()), op.getId());
       case DELETE_EDGE -> new Op.DeleteEdge(type, key(op.getFrom()), key(op.getTo()), op.getId());
     };
   }
 
   private static EventBody.Load load(LoadBody load) {
-    EventBody.LoadMode mode = switch (load.getMode()) {
-      case APPEND -> EventBody.LoadMode.APPEND;
-      case MERGE -> EventBody.LoadMode.MERGE;
-      case OVERWRITE -> EventBody.LoadMode.OVERWRITE;
-    };
+    EventBody.LoadMode mode =
+        switch (load.getMode()) {
+          case APPEND -> EventBody.LoadMode.APPEND;
+          case MERGE -> EventBody.LoadMode.MERGE;
+          case OVERWRITE -> EventBody.LoadMode.OVERWRITE;
+        };
     Map<String, List<Map<String, Object>>> nodes = new LinkedHashMap<>();
     if (load.getNodes() != null) {
-      load.getNodes().forEach((type, rows) -> {
-        List<Map<String, Object>> mapped = new ArrayList<>(rows.size());
-        for (Map<String, Object> row : rows) {
-          mapped.add(values(row));
-        }
-        nodes.put(type.toString(), mapped);
-      });
+      load.getNodes()
+          .forEach(
+              (type, rows) -> {
+                List<Map<String, Object>> mapped = new ArrayList<>(rows.size());
+                for (Map<String, Object> row : rows) {
+                  mapped.add(values(row));
+                }
+                nodes.put(type.toString(), mapped);
+              });
     }
     Map<String, List<Map<String, Object>>> edges = new LinkedHashMap<>();
     if (load.getEdges() != null) {
-      load.getEdges().forEach((type, rows) -> {
-        List<Map<String, Object>> mapped = new ArrayList<>(rows.size());
-        for (EdgeRow row : rows) {
-          mapped.add(edgeRow(row));
-        }
-        edges.put(type.toString(), mapped);
-      });
+      load.getEdges()
+          .forEach(
+              (type, rows) -> {
+                List<Map<String, Object>> mapped = new ArrayList<>(rows.size());
+                for (EdgeRow row : rows) {
+                  mapped.add(edgeRow(row));
+                }
+                edges.put(type.toString(), mapped);
+              });
     }
     return new EventBody.Load(mode, nodes, edges, load.getUri());
   }
@@ -165,8 +181,8 @@ public final class EventMapper {
   }
 
   /**
-   * A property map with plain values. A mutable map that keeps nulls: a null property means
-   * "no value", which the engine must see (Map.copyOf would reject it).
+   * A property map with plain values. A mutable map that keeps nulls: a null property means "no
+   * value", which the engine must see (Map.copyOf would reject it).
    */
   private static Map<String, Object> values(Map<? extends CharSequence, Object> values) {
     Map<String, Object> mapped = new LinkedHashMap<>();
@@ -178,8 +194,11 @@ public final class EventMapper {
 
   /** One Avro value as a plain Java value (see the class doc). */
   static Object value(Object value) {
-    if (value == null || value instanceof Boolean || value instanceof Long
-        || value instanceof Double || value instanceof String) {
+    if (value == null
+        || value instanceof Boolean
+        || value instanceof Long
+        || value instanceof Double
+        || value instanceof String) {
       return value;
     }
     if (value instanceof CharSequence text) {

@@ -11,15 +11,16 @@ import java.io.UncheckedIOException;
 import org.apache.kafka.common.errors.RetriableException;
 
 /**
- * The one place the writer decides what a failed apply means: retry it with backoff (something
- * is unavailable for now), or stop the graph for an operator, with a documented reason code and
- * what to do. It reads {@link IngraftException#failureKind()} of the first Ingraft exception in
- * the cause chain; I/O and retriable Kafka errors outside Ingraft's types are retryable; anything
- * else is a bug, which retrying would only repeat.
+ * The one place the writer decides what a failed apply means: retry it with backoff (something is
+ * unavailable for now), or stop the graph for an operator, with a documented reason code and what
+ * to do. It reads {@link IngraftException#failureKind()} of the first Ingraft exception in the
+ * cause chain; I/O and retriable Kafka errors outside Ingraft's types are retryable; anything else
+ * is a bug, which retrying would only repeat.
  */
 final class FailureClassifier {
   /** The reason codes of a stopped graph (operations.md, "Stopped graphs"). */
   static final String SWEEP_STOPPED = "SWEEP_STOPPED";
+
   static final String UNREADABLE_SIDECAR = "UNREADABLE_SIDECAR";
   static final String UNREADABLE_MANIFEST = "UNREADABLE_MANIFEST";
   static final String NEEDS_OPERATOR = "NEEDS_OPERATOR";
@@ -32,8 +33,7 @@ final class FailureClassifier {
     }
   }
 
-  private FailureClassifier() {
-  }
+  private FailureClassifier() {}
 
   static Failure classify(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -43,36 +43,51 @@ final class FailureClassifier {
         }
         return operator(ingraft);
       }
-      if (t instanceof IOException || t instanceof UncheckedIOException
+      if (t instanceof IOException
+          || t instanceof UncheckedIOException
           || t instanceof RetriableException) {
         return new Failure(FailureKind.RETRYABLE, null, null);
       }
     }
-    return new Failure(FailureKind.NEEDS_OPERATOR, BUG, "a bug in Ingraft or Lance: keep the"
-        + " writer's log (it has the stack trace) and report it; then run `ingraft graph recover"
-        + " -g <graph>` or restart the writer to try again");
+    return new Failure(
+        FailureKind.NEEDS_OPERATOR,
+        BUG,
+        "a bug in Ingraft or Lance: keep the"
+            + " writer's log (it has the stack trace) and report it; then run `ingraft graph recover"
+            + " -g <graph>` or restart the writer to try again");
   }
 
   private static Failure operator(IngraftException e) {
     if (e instanceof SweepStoppedException) {
-      return new Failure(FailureKind.NEEDS_OPERATOR, SWEEP_STOPPED, "a table's HEAD is below"
-          + " its pinned version: restore the table's missing versions from backup, or publish a"
-          + " manifest that pins a version the table has; then `ingraft graph recover -g <graph>`");
+      return new Failure(
+          FailureKind.NEEDS_OPERATOR,
+          SWEEP_STOPPED,
+          "a table's HEAD is below"
+              + " its pinned version: restore the table's missing versions from backup, or publish a"
+              + " manifest that pins a version the table has; then `ingraft graph recover -g <graph>`");
     }
     if (e instanceof SidecarFormatException) {
-      return new Failure(FailureKind.NEEDS_OPERATOR, UNREADABLE_SIDECAR, "a recovery sidecar"
-          + " this version cannot read: run the Ingraft version that wrote it, or move it aside"
-          + " once you have decided what the operation did; then `ingraft graph recover -g"
-          + " <graph>`");
+      return new Failure(
+          FailureKind.NEEDS_OPERATOR,
+          UNREADABLE_SIDECAR,
+          "a recovery sidecar"
+              + " this version cannot read: run the Ingraft version that wrote it, or move it aside"
+              + " once you have decided what the operation did; then `ingraft graph recover -g"
+              + " <graph>`");
     }
-    if (e instanceof UnsupportedManifestFormatException
-        || e instanceof CorruptManifestException) {
-      return new Failure(FailureKind.NEEDS_OPERATOR, UNREADABLE_MANIFEST, "a manifest this"
-          + " version cannot read: run the Ingraft version that wrote it, or restore the file"
-          + " from backup; then `ingraft graph recover -g <graph>`");
+    if (e instanceof UnsupportedManifestFormatException || e instanceof CorruptManifestException) {
+      return new Failure(
+          FailureKind.NEEDS_OPERATOR,
+          UNREADABLE_MANIFEST,
+          "a manifest this"
+              + " version cannot read: run the Ingraft version that wrote it, or restore the file"
+              + " from backup; then `ingraft graph recover -g <graph>`");
     }
-    return new Failure(FailureKind.NEEDS_OPERATOR, NEEDS_OPERATOR, "see the message and the"
-        + " writer's log; once fixed, `ingraft graph recover -g <graph>` (or a restart of the"
-        + " writer) resumes the graph");
+    return new Failure(
+        FailureKind.NEEDS_OPERATOR,
+        NEEDS_OPERATOR,
+        "see the message and the"
+            + " writer's log; once fixed, `ingraft graph recover -g <graph>` (or a restart of the"
+            + " writer) resumes the graph");
   }
 }

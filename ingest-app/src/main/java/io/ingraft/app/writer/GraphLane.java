@@ -11,13 +11,13 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The sealed batches of one graph, applied strictly in order, one apply at a time: the engine
- * takes one writer thread per graph, and a later batch must never overtake an earlier (or a
- * failed) one. The poll thread offers batches; at most one runner (a worker task, or a retry
- * scheduled after a failure) takes them. When several mutation batches are queued (the writer is
- * behind), the runner takes them together, up to a cap, so that a backlog turns into larger
- * applies rather than a longer queue. Also carries the graph's ownership state: whether the next
- * apply must first take the graph over, and whether this writer was fenced out of it.
+ * The sealed batches of one graph, applied strictly in order, one apply at a time: the engine takes
+ * one writer thread per graph, and a later batch must never overtake an earlier (or a failed) one.
+ * The poll thread offers batches; at most one runner (a worker task, or a retry scheduled after a
+ * failure) takes them. When several mutation batches are queued (the writer is behind), the runner
+ * takes them together, up to a cap, so that a backlog turns into larger applies rather than a
+ * longer queue. Also carries the graph's ownership state: whether the next apply must first take
+ * the graph over, and whether this writer was fenced out of it.
  *
  * <p>Thread-safe: every method synchronizes on the lane.
  */
@@ -62,9 +62,22 @@ final class GraphLane {
         return first().toString();
       }
       PendingBatch last = batches.get(batches.size() - 1);
-      return batches.size() + " batches " + first().sequence() + ".." + last.sequence()
-          + " of graph " + first().graph() + " (" + first().partition() + " offsets "
-          + first().firstOffset() + ".." + last.sealOffset() + ", " + events() + " events)";
+      return batches.size()
+          + " batches "
+          + first().sequence()
+          + ".."
+          + last.sequence()
+          + " of graph "
+          + first().graph()
+          + " ("
+          + first().partition()
+          + " offsets "
+          + first().firstOffset()
+          + ".."
+          + last.sealOffset()
+          + ", "
+          + events()
+          + " events)";
     }
   }
 
@@ -79,12 +92,13 @@ final class GraphLane {
   private boolean fenced;
   private boolean stopped;
   private int failures;
+
   /** The graph's last version whose side outputs were handed on (null: none yet). */
   private Manifest lastVersion;
 
   /**
-   * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch
-   *     larger than that is still taken, alone)
+   * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch larger
+   *     than that is still taken, alone)
    */
   GraphLane(String graph, TopicPartition partition, int maxApplyEvents) {
     this.graph = graph;
@@ -114,11 +128,11 @@ final class GraphLane {
   }
 
   /**
-   * The next work for the runner, or null when there is none (or the writer is stopping, in
-   * which case the queue is dropped): the runner must then return, and the lane is inactive.
-   * The head batch comes with the mutation batches queued right behind it, as long as they were
-   * read from the same assignment of the partition and the events stay within the cap. A batch
-   * holding a load or a schema change is never coalesced: stage 1 gave it a batch of its own.
+   * The next work for the runner, or null when there is none (or the writer is stopping, in which
+   * case the queue is dropped): the runner must then return, and the lane is inactive. The head
+   * batch comes with the mutation batches queued right behind it, as long as they were read from
+   * the same assignment of the partition and the events stay within the cap. A batch holding a load
+   * or a schema change is never coalesced: stage 1 gave it a batch of its own.
    */
   synchronized Work take(boolean stopping) {
     retry = null;
@@ -136,7 +150,8 @@ final class GraphLane {
     if (head.mutationsOnly()) {
       long events = head.size();
       for (PendingBatch next = queue.peekFirst(); next != null; next = queue.peekFirst()) {
-        if (next.progress() != head.progress() || !next.mutationsOnly()
+        if (next.progress() != head.progress()
+            || !next.mutationsOnly()
             || events + next.size() > maxApplyEvents) {
           break;
         }
@@ -158,15 +173,14 @@ final class GraphLane {
   }
 
   /**
-   * The current work failed: its batches go back to the head of the queue, in order, and
-   * {@code schedule} (called under the lock, so the retry cannot start before it is recorded)
-   * arranges the retry.
+   * The current work failed: its batches go back to the head of the queue, in order, and {@code
+   * schedule} (called under the lock, so the retry cannot start before it is recorded) arranges the
+   * retry.
    *
    * @param takeOverAgain whether the graph must be taken over before the retry
    * @return the number of consecutive failures, this one included
    */
-  synchronized int failed(Work work, boolean takeOverAgain,
-      Supplier<ScheduledFuture<?>> schedule) {
+  synchronized int failed(Work work, boolean takeOverAgain, Supplier<ScheduledFuture<?>> schedule) {
     current = null;
     failures++;
     for (int i = work.batches().size() - 1; i >= 0; i--) {
@@ -179,9 +193,8 @@ final class GraphLane {
   }
 
   /**
-   * The current work may not run now (no worker capacity for its kind): its batches go back to
-   * the head of the queue, in order, and {@code schedule} arranges the next attempt. Not a
-   * failure.
+   * The current work may not run now (no worker capacity for its kind): its batches go back to the
+   * head of the queue, in order, and {@code schedule} arranges the next attempt. Not a failure.
    */
   synchronized void deferred(Work work, Supplier<ScheduledFuture<?>> schedule) {
     current = null;
@@ -240,9 +253,9 @@ final class GraphLane {
   }
 
   /**
-   * Drops (returns) the queued batches of {@code partitions} (all, if null) that have not
-   * started. A batch being applied is not touched. A pending retry with nothing left to do is
-   * cancelled, so a later batch does not wait out its backoff.
+   * Drops (returns) the queued batches of {@code partitions} (all, if null) that have not started.
+   * A batch being applied is not touched. A pending retry with nothing left to do is cancelled, so
+   * a later batch does not wait out its backoff.
    */
   synchronized List<PendingBatch> dropQueued(Set<TopicPartition> partitions) {
     List<PendingBatch> dropped = new ArrayList<>();
@@ -263,8 +276,8 @@ final class GraphLane {
   }
 
   /**
-   * Waits until no batch of {@code partitions} (any, if null) is being applied, or until
-   * {@code deadlineNanos} (a {@link System#nanoTime} value).
+   * Waits until no batch of {@code partitions} (any, if null) is being applied, or until {@code
+   * deadlineNanos} (a {@link System#nanoTime} value).
    *
    * @return whether the lane got there in time
    */
@@ -282,8 +295,8 @@ final class GraphLane {
   }
 
   /**
-   * The graph's partition was revoked or lost: whoever gets it next (maybe this writer again)
-   * takes the graph over before writing it.
+   * The graph's partition was revoked or lost: whoever gets it next (maybe this writer again) takes
+   * the graph over before writing it.
    */
   synchronized void resetOwnership() {
     needsTakeOver = true;

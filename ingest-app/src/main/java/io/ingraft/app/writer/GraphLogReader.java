@@ -28,15 +28,16 @@ final class GraphLogReader implements AutoCloseable {
   /**
    * @param props consumer properties (read_committed, byte arrays); the group id is removed
    */
-  GraphLogReader(Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers,
+  GraphLogReader(
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers,
       Map<String, Object> props) {
     this.consumers = consumers;
     this.props = props;
   }
 
   /** The record at {@code offset}, or empty when it is gone (retention) or cannot be read. */
-  synchronized Optional<ConsumerRecord<byte[], byte[]>> read(TopicPartition partition,
-      long offset) {
+  synchronized Optional<ConsumerRecord<byte[], byte[]>> read(
+      TopicPartition partition, long offset) {
     try {
       if (consumer == null) {
         consumer = consumers.apply(props);

@@ -36,38 +36,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stage 2 of the pipeline: a plain Kafka consumer group on the canonical graph log that applies
- * each graph's events between two seals as one batch through the {@link GraphEngine}, and
- * commits Kafka offsets only for records whose batch is published (in a manifest version) or
- * dead-lettered, in the same Kafka transaction as the dead letters and commit notices of what
- * the offsets pass. A crash at any point therefore re-delivers every record that might not be
- * published (the engine skips the ones that were), and the next owner of a graph re-sends the
- * side outputs no committed transaction carried: each event takes effect exactly once, and each
- * dead letter and notice is seen once by {@code read_committed} consumers.
+ * each graph's events between two seals as one batch through the {@link GraphEngine}, and commits
+ * Kafka offsets only for records whose batch is published (in a manifest version) or dead-lettered,
+ * in the same Kafka transaction as the dead letters and commit notices of what the offsets pass. A
+ * crash at any point therefore re-delivers every record that might not be published (the engine
+ * skips the ones that were), and the next owner of a graph re-sends the side outputs no committed
+ * transaction carried: each event takes effect exactly once, and each dead letter and notice is
+ * seen once by {@code read_committed} consumers.
  *
- * <p>This class is the poll loop and the rebalances; it delegates the rest: {@link
- * BatchAssembly} turns records into batches, {@link LaneScheduler} runs them on the workers (one
- * {@link GraphLane} per graph, takeovers, retries, fences, stopped graphs), {@link
- * OffsetCommits} commits offsets and side outputs ({@link SideOutputs}) transactionally. Only
- * the poll thread touches the consumer and commits; workers report back through a queue the poll
- * thread drains. The rebalance listener (called inside {@code poll}) reads the group's committed
- * offsets of assigned partitions (graphs are taken over lazily, before their first batch); on a
- * revocation it waits for running batches, commits and releases; on a loss it drops everything.
+ * <p>This class is the poll loop and the rebalances; it delegates the rest: {@link BatchAssembly}
+ * turns records into batches, {@link LaneScheduler} runs them on the workers (one {@link GraphLane}
+ * per graph, takeovers, retries, fences, stopped graphs), {@link OffsetCommits} commits offsets and
+ * side outputs ({@link SideOutputs}) transactionally. Only the poll thread touches the consumer and
+ * commits; workers report back through a queue the poll thread drains. The rebalance listener
+ * (called inside {@code poll}) reads the group's committed offsets of assigned partitions (graphs
+ * are taken over lazily, before their first batch); on a revocation it waits for running batches,
+ * commits and releases; on a loss it drops everything.
  *
  * <p>Failures: a {@link FencedException} means another owner took the graph over, so its batches
- * are dropped and its records stay uncommitted. Normally a rebalance then takes the partition
- * away; if the partition is still assigned here after {@code fenceGrace}, the claim came from
- * outside the group (an operator's {@code ingraft graph recover}), and the writer re-reads the
- * partition from its first unpublished record and takes its graphs over again. Any other
- * failure is retried with capped exponential backoff when it is retryable, and otherwise stops
- * that graph only until an operator resumes it ({@link FailureClassifier}).
+ * are dropped and its records stay uncommitted. Normally a rebalance then takes the partition away;
+ * if the partition is still assigned here after {@code fenceGrace}, the claim came from outside the
+ * group (an operator's {@code ingraft graph recover}), and the writer re-reads the partition from
+ * its first unpublished record and takes its graphs over again. Any other failure is retried with
+ * capped exponential backoff when it is retryable, and otherwise stops that graph only until an
+ * operator resumes it ({@link FailureClassifier}).
  *
- * <p>The consumer is paused while more than {@code writer.max-buffered-events} events are held
- * and batches are being applied, and polled throughout so it stays in the group.
- * {@link #close()} stops gracefully and within a bounded time: running batches finish (up to the
- * drain timeout), queued ones are dropped, and only published work is committed.
+ * <p>The consumer is paused while more than {@code writer.max-buffered-events} events are held and
+ * batches are being applied, and polled throughout so it stays in the group. {@link #close()} stops
+ * gracefully and within a bounded time: running batches finish (up to the drain timeout), queued
+ * ones are dropped, and only published work is committed.
  */
 public final class GraphWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GraphWriter.class);
+
   /** The dead-letter code of a graph-log record that does not decode. */
   public static final String BAD_LOG_RECORD = "BAD_LOG_RECORD";
 
@@ -79,15 +80,19 @@ public final class GraphWriter implements AutoCloseable {
    * @param retryBackoff the first retry delay of a failed batch; it doubles per failure
    * @param maxRetryBackoff the cap of the retry delay
    * @param drainTimeout how long a revocation or close waits for running batches
-   * @param sendTimeout no longer used: dead letters and notices go out in the offset
-   *     transactions (kept so that existing callers and configurations still work)
-   * @param fenceGrace how long a partition with a fenced graph waits for the rebalance that
-   *     should take it away before the writer re-reads it and claims its graphs again; longer
-   *     than the group's session timeout, so that a writer that was really replaced learns it
-   *     first
+   * @param sendTimeout no longer used: dead letters and notices go out in the offset transactions
+   *     (kept so that existing callers and configurations still work)
+   * @param fenceGrace how long a partition with a fenced graph waits for the rebalance that should
+   *     take it away before the writer re-reads it and claims its graphs again; longer than the
+   *     group's session timeout, so that a writer that was really replaced learns it first
    */
-  public record Options(Duration pollTimeout, Duration commitInterval, Duration retryBackoff,
-      Duration maxRetryBackoff, Duration drainTimeout, Duration sendTimeout,
+  public record Options(
+      Duration pollTimeout,
+      Duration commitInterval,
+      Duration retryBackoff,
+      Duration maxRetryBackoff,
+      Duration drainTimeout,
+      Duration sendTimeout,
       Duration fenceGrace) {
 
     /** The defaults of the configuration ({@link IngraftConfig.WriterTiming#DEFAULT}). */
@@ -97,8 +102,13 @@ public final class GraphWriter implements AutoCloseable {
 
     /** The timing the configuration sets ({@code ingraft.writer.*-ms}). */
     public static Options of(IngraftConfig.WriterTiming timing) {
-      return new Options(timing.pollTimeout(), timing.commitInterval(), timing.retryBackoff(),
-          timing.maxRetryBackoff(), timing.drainTimeout(), timing.sendTimeout(),
+      return new Options(
+          timing.pollTimeout(),
+          timing.commitInterval(),
+          timing.retryBackoff(),
+          timing.maxRetryBackoff(),
+          timing.drainTimeout(),
+          timing.sendTimeout(),
           timing.fenceGrace());
     }
   }
@@ -126,8 +136,10 @@ public final class GraphWriter implements AutoCloseable {
   private final BatchAssembly assembly;
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private volatile boolean stopping;
+
   /** Consumption held by {@link #pauseConsumption()}, on top of backpressure. */
   private volatile boolean holding;
+
   private volatile Thread pollThread;
   private volatile int bufferedEventsSnapshot;
   private volatile int assignedPartitions;
@@ -135,15 +147,17 @@ public final class GraphWriter implements AutoCloseable {
 
   // Owned by the poll thread.
   private Consumer<byte[], byte[]> consumer;
+
   /** Partitions with a fenced graph, and when (nanoTime) to re-read them if still assigned. */
   private final Map<TopicPartition, Long> fencedPartitions = new HashMap<>();
+
   private boolean paused;
   private long lastCommitNanos;
   private long lastStoppedCheckNanos;
 
   /**
-   * A writer with its own transactional producer (for dead letters, commit notices and
-   * offsets), built from the config's Kafka settings, and the config's timing.
+   * A writer with its own transactional producer (for dead letters, commit notices and offsets),
+   * built from the config's Kafka settings, and the config's timing.
    */
   public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock) {
     this(config, engine, clock, Options.of(config.writer().timing()));
@@ -155,34 +169,54 @@ public final class GraphWriter implements AutoCloseable {
   }
 
   /** A writer with its own producers (see above) and timing, telling {@code listener} its work. */
-  public GraphWriter(IngraftConfig config, GraphEngine engine, Clock clock, Options options,
+  public GraphWriter(
+      IngraftConfig config,
+      GraphEngine engine,
+      Clock clock,
+      Options options,
       WriterListener listener) {
-    this(config, engine, () -> {
-      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(config),
-          new ByteArraySerializer(), new ByteArraySerializer());
-      try {
-        producer.initTransactions();
-      } catch (RuntimeException e) {
-        producer.close(Duration.ZERO);
-        throw e;
-      }
-      listener.producerCreated(producer);
-      return producer;
-    }, clock, options, KafkaConsumer::new, listener);
+    this(
+        config,
+        engine,
+        () -> {
+          KafkaProducer<byte[], byte[]> producer =
+              new KafkaProducer<>(
+                  producerProps(config), new ByteArraySerializer(), new ByteArraySerializer());
+          try {
+            producer.initTransactions();
+          } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+          }
+          listener.producerCreated(producer);
+          return producer;
+        },
+        clock,
+        options,
+        KafkaConsumer::new,
+        listener);
   }
 
   /**
-   * For tests: producers come from {@code producers} (transactional, initialised), the
-   * consumer from {@code consumers}, given the consumer properties.
+   * For tests: producers come from {@code producers} (transactional, initialised), the consumer
+   * from {@code consumers}, given the consumer properties.
    */
-  GraphWriter(IngraftConfig config, GraphEngine engine,
-      Supplier<Producer<byte[], byte[]>> producers, Clock clock, Options options,
+  GraphWriter(
+      IngraftConfig config,
+      GraphEngine engine,
+      Supplier<Producer<byte[], byte[]>> producers,
+      Clock clock,
+      Options options,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
     this(config, engine, producers, clock, options, consumers, WriterListener.NONE);
   }
 
-  private GraphWriter(IngraftConfig config, GraphEngine engine,
-      Supplier<Producer<byte[], byte[]>> producers, Clock clock, Options options,
+  private GraphWriter(
+      IngraftConfig config,
+      GraphEngine engine,
+      Supplier<Producer<byte[], byte[]>> producers,
+      Clock clock,
+      Options options,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers,
       WriterListener listener) {
     this.config = config;
@@ -195,38 +229,51 @@ public final class GraphWriter implements AutoCloseable {
     readerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
     readerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, config.writer().id() + "-log-reader");
     this.reader = new GraphLogReader(KafkaConsumer::new, readerProps);
-    SideOutputs sideOutputs = new SideOutputs(engine, graphLogTopic, config.topics().dlq(),
-        config.topics().commits(), reader);
-    this.commits = new OffsetCommits(producers, config.topics().dlq(),
-        config.topics().commits(), clock, counters, listener);
-    this.lanes = new LaneScheduler(engine, new BatchApplier(engine, clock, counters, listener),
-        sideOutputs, clock, config.writer().threads(), config.writer().maxBatchEvents(),
-        options.retryBackoff(), options.maxRetryBackoff(), counters, listener,
-        pollThreadTasks::add,
-        new LaneScheduler.Outcomes() {
-          @Override
-          public void takenOver(String graph, TopicPartition partition,
-              List<VersionOutputs> unsent) {
-            commits.takenOver(graph, partition, unsent);
-          }
+    SideOutputs sideOutputs =
+        new SideOutputs(
+            engine, graphLogTopic, config.topics().dlq(), config.topics().commits(), reader);
+    this.commits =
+        new OffsetCommits(
+            producers, config.topics().dlq(), config.topics().commits(), clock, counters, listener);
+    this.lanes =
+        new LaneScheduler(
+            engine,
+            new BatchApplier(engine, clock, counters, listener),
+            sideOutputs,
+            clock,
+            config.writer().threads(),
+            config.writer().maxBatchEvents(),
+            options.retryBackoff(),
+            options.maxRetryBackoff(),
+            counters,
+            listener,
+            pollThreadTasks::add,
+            new LaneScheduler.Outcomes() {
+              @Override
+              public void takenOver(
+                  String graph, TopicPartition partition, List<VersionOutputs> unsent) {
+                commits.takenOver(graph, partition, unsent);
+              }
 
-          @Override
-          public void published(PendingBatch batch, List<VersionOutputs> versions,
-              Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
-            commits.published(batch, versions, deadLetters);
-          }
+              @Override
+              public void published(
+                  PendingBatch batch,
+                  List<VersionOutputs> versions,
+                  Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
+                commits.published(batch, versions, deadLetters);
+              }
 
-          @Override
-          public void fenced(PendingBatch batch) {
-            GraphWriter.this.fenced(batch);
-          }
+              @Override
+              public void fenced(PendingBatch batch) {
+                GraphWriter.this.fenced(batch);
+              }
 
-          @Override
-          public void stopped(PendingBatch batch) {
-            // Nothing to do now: the graph's records stay pending; resumeStoppedGraphs watches
-            // for the operator.
-          }
-        });
+              @Override
+              public void stopped(PendingBatch batch) {
+                // Nothing to do now: the graph's records stay pending; resumeStoppedGraphs watches
+                // for the operator.
+              }
+            });
     this.assembly = new BatchAssembly(graphLogTopic, commits, lanes, counters);
   }
 
@@ -240,15 +287,15 @@ public final class GraphWriter implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-        ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return props;
   }
 
   /**
-   * The properties of the transactional producer the writer builds for itself. Its
-   * transactional id is derived from the writer id, so a restarted writer aborts what its
-   * previous incarnation left open (writer ids must be unique in the group).
+   * The properties of the transactional producer the writer builds for itself. Its transactional id
+   * is derived from the writer id, so a restarted writer aborts what its previous incarnation left
+   * open (writer ids must be unique in the group).
    */
   public static Map<String, Object> producerProps(IngraftConfig config) {
     Map<String, Object> props = config.kafkaClientProps();
@@ -286,8 +333,12 @@ public final class GraphWriter implements AutoCloseable {
     thread.setDaemon(false);
     pollThread = thread;
     thread.start();
-    LOG.info("graph writer {} started: group {}, topic {}, {} worker(s)", config.writer().id(),
-        config.writer().groupId(), graphLogTopic, config.writer().threads());
+    LOG.info(
+        "graph writer {} started: group {}, topic {}, {} worker(s)",
+        config.writer().id(),
+        config.writer().groupId(),
+        graphLogTopic,
+        config.writer().threads());
   }
 
   /** Whether the poll loop is running (started, and neither closed nor stopped by an error). */
@@ -327,9 +378,9 @@ public final class GraphWriter implements AutoCloseable {
   }
 
   /**
-   * Holds the graph log: the consumer stays in the group but reads nothing new until
-   * {@link #resumeConsumption()}; batches already read are still applied and committed. For
-   * operations and tests that need the writer to fall behind on purpose.
+   * Holds the graph log: the consumer stays in the group but reads nothing new until {@link
+   * #resumeConsumption()}; batches already read are still applied and committed. For operations and
+   * tests that need the writer to fall behind on purpose.
    */
   public void pauseConsumption() {
     holding = true;
@@ -342,12 +393,22 @@ public final class GraphWriter implements AutoCloseable {
 
   /** What the writer has done so far. */
   public WriterStats stats() {
-    return new WriterStats(counters.recordsRead.get(), counters.batches.get(),
+    return new WriterStats(
+        counters.recordsRead.get(),
+        counters.batches.get(),
         counters.applies.get(),
-        counters.eventsApplied.get(), counters.eventsRejected.get(), counters.eventsSkipped.get(),
-        counters.deadLetters.get(), counters.commitNotices.get(), counters.retries.get(),
-        counters.fencedBatches.get(), bufferedEventsSnapshot + lanes.outstandingEvents(),
-        assignedPartitions, lag, counters.lastPublish, counters.stopped);
+        counters.eventsApplied.get(),
+        counters.eventsRejected.get(),
+        counters.eventsSkipped.get(),
+        counters.deadLetters.get(),
+        counters.commitNotices.get(),
+        counters.retries.get(),
+        counters.fencedBatches.get(),
+        bufferedEventsSnapshot + lanes.outstandingEvents(),
+        assignedPartitions,
+        lag,
+        counters.lastPublish,
+        counters.stopped);
   }
 
   /** The delay before retry number {@code failures} of a batch. */
@@ -378,12 +439,15 @@ public final class GraphWriter implements AutoCloseable {
             assembly.accept(partition, record);
           }
         }
-        records.nextOffsets().forEach((partition, next) -> {
-          PartitionProgress p = commits.progress(partition);
-          if (p != null) {
-            p.fetchedTo(next.offset());
-          }
-        });
+        records
+            .nextOffsets()
+            .forEach(
+                (partition, next) -> {
+                  PartitionProgress p = commits.progress(partition);
+                  if (p != null) {
+                    p.fetchedTo(next.offset());
+                  }
+                });
         bufferedEventsSnapshot = assembly.bufferedEvents();
         updateLag();
       }
@@ -406,16 +470,16 @@ public final class GraphWriter implements AutoCloseable {
     if (batch.progress().retired() || commits.progress(batch.partition()) != batch.progress()) {
       return;
     }
-    fencedPartitions.putIfAbsent(batch.partition(),
-        System.nanoTime() + options.fenceGrace().toNanos());
+    fencedPartitions.putIfAbsent(
+        batch.partition(), System.nanoTime() + options.fenceGrace().toNanos());
   }
 
   /**
    * Re-reads partitions whose fence grace is over while they are still assigned here: the claim
-   * that fenced a graph did not come with a rebalance, so nobody else in the group will write
-   * the partition's graphs. Everything of the partition is dropped as on a revocation, and the
-   * consumer goes back to the first unpublished record; the graphs are taken over again before
-   * their next batch.
+   * that fenced a graph did not come with a rebalance, so nobody else in the group will write the
+   * partition's graphs. Everything of the partition is dropped as on a revocation, and the consumer
+   * goes back to the first unpublished record; the graphs are taken over again before their next
+   * batch.
    */
   private void restartFencedPartitions() {
     if (fencedPartitions.isEmpty()) {
@@ -423,11 +487,12 @@ public final class GraphWriter implements AutoCloseable {
     }
     long now = System.nanoTime();
     Set<TopicPartition> due = new HashSet<>();
-    fencedPartitions.forEach((partition, at) -> {
-      if (now - at >= 0) {
-        due.add(partition);
-      }
-    });
+    fencedPartitions.forEach(
+        (partition, at) -> {
+          if (now - at >= 0) {
+            due.add(partition);
+          }
+        });
     for (TopicPartition partition : due) {
       fencedPartitions.remove(partition);
       if (commits.progress(partition) == null) {
@@ -443,33 +508,39 @@ public final class GraphWriter implements AutoCloseable {
       if (from.isPresent()) {
         consumer.seek(partition, from.getAsLong());
       }
-      LOG.warn("{}: a graph of it was fenced {} ago and the partition is still assigned here;"
-          + " re-reading it from offset {} and taking its graphs over again", partition,
-          options.fenceGrace(), from.isPresent() ? from.getAsLong() : "(committed)");
+      LOG.warn(
+          "{}: a graph of it was fenced {} ago and the partition is still assigned here;"
+              + " re-reading it from offset {} and taking its graphs over again",
+          partition,
+          options.fenceGrace(),
+          from.isPresent() ? from.getAsLong() : "(committed)");
     }
   }
 
   /**
-   * Resumes stopped graphs whose stop record an operator removed ({@code ingraft graph
-   * recover}): their partition is re-read from its first unpublished record, as after a fence,
-   * and the graph taken over again.
+   * Resumes stopped graphs whose stop record an operator removed ({@code ingraft graph recover}):
+   * their partition is re-read from its first unpublished record, as after a fence, and the graph
+   * taken over again.
    */
   private void resumeStoppedGraphs() {
     if (System.nanoTime() - lastStoppedCheckNanos < STOPPED_CHECK_INTERVAL.toNanos()) {
       return;
     }
     lastStoppedCheckNanos = System.nanoTime();
-    lanes.stoppedGraphs().forEach((graph, partition) -> {
-      try {
-        if (engine.stopRecords().read(GraphId.of(graph)).isEmpty()) {
-          LOG.info("graph {}: its stop record was removed; resuming it", graph);
-          counters.stopped.remove(graph);
-          fencedPartitions.put(partition, System.nanoTime());
-        }
-      } catch (RuntimeException e) {
-        LOG.debug("graph {}: cannot read its stop record", graph, e);
-      }
-    });
+    lanes
+        .stoppedGraphs()
+        .forEach(
+            (graph, partition) -> {
+              try {
+                if (engine.stopRecords().read(GraphId.of(graph)).isEmpty()) {
+                  LOG.info("graph {}: its stop record was removed; resuming it", graph);
+                  counters.stopped.remove(graph);
+                  fencedPartitions.put(partition, System.nanoTime());
+                }
+              } catch (RuntimeException e) {
+                LOG.debug("graph {}: cannot read its stop record", graph, e);
+              }
+            });
   }
 
   private void applyBackpressure() {
@@ -537,7 +608,8 @@ public final class GraphWriter implements AutoCloseable {
         consumer.pause(partitions);
       }
       if (!partitions.isEmpty()) {
-        LOG.info("partitions {} assigned; their graphs are taken over before their first batch",
+        LOG.info(
+            "partitions {} assigned; their graphs are taken over before their first batch",
             partitions);
       }
       listener.assigned(partitions);

@@ -2,10 +2,10 @@ package io.ingraft.app.writer;
 
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.recovery.Failpoints;
-import io.ingraft.storage.StopRecord;
-import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.StopRecord;
 import io.ingraft.storage.manifest.FencedException;
+import io.ingraft.storage.manifest.Manifest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,35 +27,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each graph's batches on a pool of workers: one {@link GraphLane} per graph (its batches
- * in log order, one apply at a time, different graphs in parallel), the takeover of a graph
- * before its first batch after an assignment, and what happens after a failure: a fenced graph
- * drops its batches, any other failure is retried with capped exponential backoff, holding the
- * batch at the head of its lane. Outcomes go back to the poll thread as tasks: a published
- * batch, a fence.
+ * Runs each graph's batches on a pool of workers: one {@link GraphLane} per graph (its batches in
+ * log order, one apply at a time, different graphs in parallel), the takeover of a graph before its
+ * first batch after an assignment, and what happens after a failure: a fenced graph drops its
+ * batches, any other failure is retried with capped exponential backoff, holding the batch at the
+ * head of its lane. Outcomes go back to the poll thread as tasks: a published batch, a fence.
  *
- * <p>The lane map is the poll thread's; workers only touch their own lane (which is
- * thread-safe) and the counters.
+ * <p>The lane map is the poll thread's; workers only touch their own lane (which is thread-safe)
+ * and the counters.
  */
 final class LaneScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(LaneScheduler.class);
+
   /** How long a load waits for a worker that other graphs do not need. */
   private static final long LOAD_DEFER_MILLIS = 100;
 
   /** What the poll thread learns from the workers (called on the poll thread). */
   interface Outcomes {
     /**
-     * A graph was taken over: the side outputs of its versions that no transaction committed
-     * (a crash left them), to be sent again.
+     * A graph was taken over: the side outputs of its versions that no transaction committed (a
+     * crash left them), to be sent again.
      */
     void takenOver(String graph, TopicPartition partition, List<VersionOutputs> unsent);
 
     /**
-     * The batch's events are in published manifest versions (or were all skipped); the side
-     * outputs of the versions the apply published, and the dead letters (by graph-log offset) of
-     * rejected events no version records (given with the first batch of an apply).
+     * The batch's events are in published manifest versions (or were all skipped); the side outputs
+     * of the versions the apply published, and the dead letters (by graph-log offset) of rejected
+     * events no version records (given with the first batch of an apply).
      */
-    void published(PendingBatch batch, List<VersionOutputs> versions,
+    void published(
+        PendingBatch batch,
+        List<VersionOutputs> versions,
         Map<Long, ProducerRecord<byte[], byte[]>> deadLetters);
 
     /** Another owner claimed the batch's graph; its records stay uncommitted. */
@@ -80,14 +82,25 @@ final class LaneScheduler {
   private final Map<String, GraphLane> lanes = new HashMap<>();
   private final AtomicLong outstandingEvents = new AtomicLong();
   private final AtomicInteger outstandingBatches = new AtomicInteger();
+
   /** Loads being applied now, and how many may be at once (never every worker). */
   private final AtomicInteger runningLoads = new AtomicInteger();
+
   private final int maxRunningLoads;
   private volatile boolean stopping;
 
-  LaneScheduler(GraphEngine engine, BatchApplier applier, SideOutputs sideOutputs, Clock clock,
-      int threads, int maxBatchEvents, Duration retryBackoff, Duration maxRetryBackoff,
-      WriterCounters counters, WriterListener listener, Consumer<Runnable> pollThread,
+  LaneScheduler(
+      GraphEngine engine,
+      BatchApplier applier,
+      SideOutputs sideOutputs,
+      Clock clock,
+      int threads,
+      int maxBatchEvents,
+      Duration retryBackoff,
+      Duration maxRetryBackoff,
+      WriterCounters counters,
+      WriterListener listener,
+      Consumer<Runnable> pollThread,
       Outcomes outcomes) {
     this.engine = engine;
     this.applier = applier;
@@ -103,7 +116,8 @@ final class LaneScheduler {
     // A load reads a file, which can take long: with more than one worker, one is always kept
     // for the other graphs' mutations.
     this.maxRunningLoads = Math.max(1, threads - 1);
-    this.workers = new ScheduledThreadPoolExecutor(threads, threadFactory("ingraft-writer-worker-"));
+    this.workers =
+        new ScheduledThreadPoolExecutor(threads, threadFactory("ingraft-writer-worker-"));
     this.workers.setRemoveOnCancelPolicy(true);
     // A retry waiting out its backoff is dropped at shutdown, not run.
     this.workers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -128,18 +142,20 @@ final class LaneScheduler {
   /** The graphs stopped for an operator now, and their partitions. */
   Map<String, TopicPartition> stoppedGraphs() {
     Map<String, TopicPartition> stopped = new HashMap<>();
-    lanes.forEach((graph, lane) -> {
-      if (lane.stopped()) {
-        stopped.put(graph, lane.partition());
-      }
-    });
+    lanes.forEach(
+        (graph, lane) -> {
+          if (lane.stopped()) {
+            stopped.put(graph, lane.partition());
+          }
+        });
     return stopped;
   }
 
   /** Queues a sealed batch on its graph's lane and starts a runner if none is active. */
   void submit(PendingBatch batch) {
-    GraphLane lane = lanes.computeIfAbsent(batch.graph(),
-        g -> new GraphLane(g, batch.partition(), maxBatchEvents));
+    GraphLane lane =
+        lanes.computeIfAbsent(
+            batch.graph(), g -> new GraphLane(g, batch.partition(), maxBatchEvents));
     outstandingEvents.addAndGet(batch.size());
     outstandingBatches.incrementAndGet();
     listener.batchQueued(batch.graph(), batch.partition(), batch.size());
@@ -152,8 +168,7 @@ final class LaneScheduler {
           settle(batch);
         }
       }
-      case QUEUED -> {
-      }
+      case QUEUED -> {}
       case FENCED -> settle(batch);
       default -> throw new IllegalStateException();
     }
@@ -178,8 +193,10 @@ final class LaneScheduler {
       if (load && runningLoads.incrementAndGet() > maxRunningLoads) {
         runningLoads.decrementAndGet();
         try {
-          lane.deferred(work, () -> workers.schedule(() -> runLane(lane), LOAD_DEFER_MILLIS,
-              TimeUnit.MILLISECONDS));
+          lane.deferred(
+              work,
+              () ->
+                  workers.schedule(() -> runLane(lane), LOAD_DEFER_MILLIS, TimeUnit.MILLISECONDS));
         } catch (RejectedExecutionException shuttingDown) {
           lane.take(true);
           work.batches().forEach(this::settle);
@@ -195,13 +212,24 @@ final class LaneScheduler {
         tookOver = true;
         BatchApplier.Outcome applied = applier.apply(work.batches());
         GraphId graph = GraphId.of(first.graph());
-        List<VersionOutputs> versions = sideOutputs.between(graph, first.partition(),
-            lane.lastVersion(), engine.ownedVersion(graph), events, applied.live());
+        List<VersionOutputs> versions =
+            sideOutputs.between(
+                graph,
+                first.partition(),
+                lane.lastVersion(),
+                engine.ownedVersion(graph),
+                events,
+                applied.live());
         Map<Long, ProducerRecord<byte[], byte[]>> deadLetters = new HashMap<>();
         for (BatchApplier.Unrecorded rejected : applied.unrecorded()) {
-          deadLetters.put(rejected.event().offset(), sideOutputs.deadLetter(first.graph(),
-              first.partition(), rejected.event(), rejected.result().code().name(),
-              rejected.result().message()));
+          deadLetters.put(
+              rejected.event().offset(),
+              sideOutputs.deadLetter(
+                  first.graph(),
+                  first.partition(),
+                  rejected.event(),
+                  rejected.result().code().name(),
+                  rejected.result().message()));
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
         if (!versions.isEmpty()) {
@@ -209,12 +237,15 @@ final class LaneScheduler {
         }
         // Reported before the lane goes idle: a revocation waiting for the lane then finds the
         // report and commits the batches' offsets (and their side outputs).
-        pollThread.accept(() -> {
-          for (int i = 0; i < work.batches().size(); i++) {
-            outcomes.published(work.batches().get(i), i == 0 ? versions : List.of(),
-                i == 0 ? deadLetters : Map.of());
-          }
-        });
+        pollThread.accept(
+            () -> {
+              for (int i = 0; i < work.batches().size(); i++) {
+                outcomes.published(
+                    work.batches().get(i),
+                    i == 0 ? versions : List.of(),
+                    i == 0 ? deadLetters : Map.of());
+              }
+            });
         work.batches().forEach(this::settle);
         lane.finished();
       } catch (Throwable e) {
@@ -226,9 +257,14 @@ final class LaneScheduler {
           int batches = work.batches().size() + dropped.size();
           counters.fencedBatches.addAndGet(batches);
           listener.fenced(first.graph());
-          LOG.warn("graph {}: fenced by a newer owner (epoch {}, ours {}); dropping {} batch(es)"
-              + " from {}@{}, leaving them uncommitted for the new owner", first.graph(),
-              fenced.actualEpoch(), fenced.expectedEpoch(), batches, first.partition(),
+          LOG.warn(
+              "graph {}: fenced by a newer owner (epoch {}, ours {}); dropping {} batch(es)"
+                  + " from {}@{}, leaving them uncommitted for the new owner",
+              first.graph(),
+              fenced.actualEpoch(),
+              fenced.expectedEpoch(),
+              batches,
+              first.partition(),
               first.firstOffset());
           pollThread.accept(() -> outcomes.fenced(first));
           return;
@@ -259,29 +295,40 @@ final class LaneScheduler {
   }
 
   /**
-   * A failure that retrying cannot fix: the graph stops here (its batches dropped, its records
-   * left uncommitted, later ones not buffered), says why in the writer's stats and in storage,
-   * and waits for {@code ingraft graph recover} or a restart. Other graphs go on.
+   * A failure that retrying cannot fix: the graph stops here (its batches dropped, its records left
+   * uncommitted, later ones not buffered), says why in the writer's stats and in storage, and waits
+   * for {@code ingraft graph recover} or a restart. Other graphs go on.
    */
-  private void stop(GraphLane lane, GraphLane.Work work, FailureClassifier.Failure failure,
-      Throwable error) {
+  private void stop(
+      GraphLane lane, GraphLane.Work work, FailureClassifier.Failure failure, Throwable error) {
     PendingBatch first = work.first();
     List<PendingBatch> dropped = lane.stop();
     work.batches().forEach(this::settle);
     dropped.forEach(this::settle);
     String message = String.valueOf(error.getMessage());
-    WriterStats.StoppedGraph stopped = new WriterStats.StoppedGraph(failure.code(), message,
-        failure.action(), clock.instant());
+    WriterStats.StoppedGraph stopped =
+        new WriterStats.StoppedGraph(failure.code(), message, failure.action(), clock.instant());
     counters.stopped.put(first.graph(), stopped);
-    LOG.error("graph {}: STOPPED ({}) at {}; it needs an operator: {}. Its records stay"
-        + " uncommitted; other graphs go on", first.graph(), failure.code(), work,
-        failure.action(), error);
+    LOG.error(
+        "graph {}: STOPPED ({}) at {}; it needs an operator: {}. Its records stay"
+            + " uncommitted; other graphs go on",
+        first.graph(),
+        failure.code(),
+        work,
+        failure.action(),
+        error);
     try {
-      engine.stopRecords().write(GraphId.of(first.graph()), new StopRecord(failure.code(),
-          message, failure.action(), stopped.since(), engine.writerId()));
+      engine
+          .stopRecords()
+          .write(
+              GraphId.of(first.graph()),
+              new StopRecord(
+                  failure.code(), message, failure.action(), stopped.since(), engine.writerId()));
     } catch (RuntimeException e) {
-      LOG.warn("graph {}: cannot record the stop in storage; the writer's stats show it",
-          first.graph(), e);
+      LOG.warn(
+          "graph {}: cannot record the stop in storage; the writer's stats show it",
+          first.graph(),
+          e);
     }
     pollThread.accept(() -> outcomes.stopped(first));
   }
@@ -290,8 +337,8 @@ final class LaneScheduler {
    * A retryable failure: the work goes back to the head of its lane, retried after a capped
    * exponential backoff. Nothing behind it overtakes it, and its offsets stay uncommitted.
    */
-  private void retryLater(GraphLane lane, GraphLane.Work work, boolean takeOverAgain,
-      Throwable error) {
+  private void retryLater(
+      GraphLane lane, GraphLane.Work work, boolean takeOverAgain, Throwable error) {
     int failures = lane.failures() + 1;
     long delay = backoffMillis(failures);
     counters.retries.incrementAndGet();
@@ -301,11 +348,18 @@ final class LaneScheduler {
       LOG.warn("graph {}: {} failed; retrying in {} ms", graph, work, delay, error);
     } else {
       // The stack trace was logged with the first failure of the streak.
-      LOG.warn("graph {}: {} failed again (attempt {}): {}; retrying in {} ms", graph, work,
-          failures, error.toString(), delay);
+      LOG.warn(
+          "graph {}: {} failed again (attempt {}): {}; retrying in {} ms",
+          graph,
+          work,
+          failures,
+          error.toString(),
+          delay);
     }
     try {
-      lane.failed(work, takeOverAgain,
+      lane.failed(
+          work,
+          takeOverAgain,
           () -> workers.schedule(() -> runLane(lane), delay, TimeUnit.MILLISECONDS));
     } catch (RejectedExecutionException shuttingDown) {
       lane.take(true);
@@ -322,9 +376,9 @@ final class LaneScheduler {
   }
 
   /**
-   * Takes the graph over before its first batch after an assignment (claim, sweep; a retry after
-   * a failed sweep sweeps again without claiming), then finds the versions a crash left without
-   * side outputs, to be sent again.
+   * Takes the graph over before its first batch after an assignment (claim, sweep; a retry after a
+   * failed sweep sweeps again without claiming), then finds the versions a crash left without side
+   * outputs, to be sent again.
    */
   private void takeOver(GraphLane lane, PendingBatch first, Map<Long, BufferedEvent> events) {
     GraphId id = GraphId.of(first.graph());
@@ -344,12 +398,17 @@ final class LaneScheduler {
     counters.stopped.remove(first.graph());
     Failpoints.hit(Failpoints.WRITER_AFTER_TAKEOVER);
     Manifest latest = engine.manifest(id, engine.ownedVersion(id));
-    List<VersionOutputs> unsent = sideOutputs.unsent(id, first.partition(), latest,
-        progress.lastCommitted(), progress.since(), events);
+    List<VersionOutputs> unsent =
+        sideOutputs.unsent(
+            id, first.partition(), latest, progress.lastCommitted(), progress.since(), events);
     lane.lastVersion(latest);
     pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), unsent));
-    LOG.info("graph {}: taken over by {} ({} interrupted operation(s) recovered, {} version(s)"
-        + " to send side outputs of)", first.graph(), engine.writerId(), recovered,
+    LOG.info(
+        "graph {}: taken over by {} ({} interrupted operation(s) recovered, {} version(s)"
+            + " to send side outputs of)",
+        first.graph(),
+        engine.writerId(),
+        recovered,
         unsent.size());
   }
 
@@ -388,8 +447,11 @@ final class LaneScheduler {
     for (GraphLane lane : lanes.values()) {
       try {
         if (!lane.awaitNotApplying(partitions, deadline)) {
-          LOG.warn("graph {}: a batch is still being applied after {}; its records stay"
-              + " uncommitted", lane.graph(), timeout);
+          LOG.warn(
+              "graph {}: a batch is still being applied after {}; its records stay"
+                  + " uncommitted",
+              lane.graph(),
+              timeout);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -421,11 +483,11 @@ final class LaneScheduler {
   }
 
   /**
-   * Sweeps the graphs this writer owns that have a sidecar left (a zombie's operation that
-   * failed after this writer's takeover), for those whose partition is still assigned: a writer
-   * that stops cleanly leaves no recoverable work behind, even in graphs it will not write
-   * again. A graph with a batch still being applied (a thread stuck past the drain timeout) is
-   * left alone: its sidecar is that batch's own, and the next owner's takeover decides it.
+   * Sweeps the graphs this writer owns that have a sidecar left (a zombie's operation that failed
+   * after this writer's takeover), for those whose partition is still assigned: a writer that stops
+   * cleanly leaves no recoverable work behind, even in graphs it will not write again. A graph with
+   * a batch still being applied (a thread stuck past the drain timeout) is left alone: its sidecar
+   * is that batch's own, and the next owner's takeover decides it.
    */
   void recoverBeforeStopping(Predicate<TopicPartition> assigned) {
     for (GraphLane lane : lanes.values()) {
@@ -435,12 +497,16 @@ final class LaneScheduler {
       try {
         int recovered = engine.recoverIfPending(GraphId.of(lane.graph())).size();
         if (recovered > 0) {
-          LOG.info("graph {}: {} interrupted operation(s) recovered before stopping",
-              lane.graph(), recovered);
+          LOG.info(
+              "graph {}: {} interrupted operation(s) recovered before stopping",
+              lane.graph(),
+              recovered);
         }
       } catch (RuntimeException e) {
-        LOG.warn("graph {}: recovery before stopping failed; the next owner's takeover sweeps"
-            + " it", lane.graph(), e);
+        LOG.warn(
+            "graph {}: recovery before stopping failed; the next owner's takeover sweeps" + " it",
+            lane.graph(),
+            e);
       }
     }
   }

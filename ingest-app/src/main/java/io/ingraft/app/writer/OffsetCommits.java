@@ -35,17 +35,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writer's commits: offsets and side outputs, in one Kafka transaction. Per assigned
- * partition it keeps the {@link PartitionProgress} of every record read and not yet published;
- * per graph, the side outputs ({@link VersionOutputs}) of its versions not yet committed; per
- * partition, the dead letters of undecodable records. A commit moves each partition's offset to
- * below its first unpublished record and, in the same transaction, sends the side outputs that
- * offset covers: those of every version up to the last one whose events lie below it, and the
- * dead letters of undecodable records below it. The offsets go through
- * {@code sendOffsetsToTransaction} with the consumer's group metadata, so a writer that has left
- * the group (a zombie) cannot commit. Either everything of a transaction is visible to
- * {@code read_committed} consumers, or nothing is, and then the records are re-read (or the
- * versions re-sent by the next owner, {@link SideOutputs#unsent}).
+ * The writer's commits: offsets and side outputs, in one Kafka transaction. Per assigned partition
+ * it keeps the {@link PartitionProgress} of every record read and not yet published; per graph, the
+ * side outputs ({@link VersionOutputs}) of its versions not yet committed; per partition, the dead
+ * letters of undecodable records. A commit moves each partition's offset to below its first
+ * unpublished record and, in the same transaction, sends the side outputs that offset covers: those
+ * of every version up to the last one whose events lie below it, and the dead letters of
+ * undecodable records below it. The offsets go through {@code sendOffsetsToTransaction} with the
+ * consumer's group metadata, so a writer that has left the group (a zombie) cannot commit. Either
+ * everything of a transaction is visible to {@code read_committed} consumers, or nothing is, and
+ * then the records are re-read (or the versions re-sent by the next owner, {@link
+ * SideOutputs#unsent}).
  *
  * <p>Committed offsets carry this writer's tag and the start of the group's side-output history
  * ({@code since}); a partition whose offset lacks the tag (a new group, or offsets an operator
@@ -53,14 +53,16 @@ import org.slf4j.LoggerFactory;
  * anything else.
  *
  * <p>A transaction whose commit timed out (the broker unreachable) is retried as it is: nothing
- * else is sent until its outcome is known. Any other failure aborts it (or, if the producer
- * cannot go on, replaces the producer) and re-reads the group's committed offsets before the
- * next attempt, so nothing is sent twice or dropped. Only the poll thread uses it.
+ * else is sent until its outcome is known. Any other failure aborts it (or, if the producer cannot
+ * go on, replaces the producer) and re-reads the group's committed offsets before the next attempt,
+ * so nothing is sent twice or dropped. Only the poll thread uses it.
  */
 final class OffsetCommits {
   private static final Logger LOG = LoggerFactory.getLogger(OffsetCommits.class);
+
   /** Prefix of the metadata of every offset this writer commits. */
   static final String TAG = "ingraft-writer/1 since=";
+
   private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
   /** A graph's versions whose side outputs are not committed yet, oldest first. */
@@ -87,10 +89,13 @@ final class OffsetCommits {
   }
 
   /** What one transaction holds, to be recorded once it commits. */
-  private record Transaction(Map<TopicPartition, OffsetAndMetadata> offsets,
-      Map<GraphOutputs, Integer> versions, Map<TopicPartition, Long> badBelow, int deadLetters,
-      int notices, List<ProducerRecord<byte[], byte[]>> records) {
-  }
+  private record Transaction(
+      Map<TopicPartition, OffsetAndMetadata> offsets,
+      Map<GraphOutputs, Integer> versions,
+      Map<TopicPartition, Long> badBelow,
+      int deadLetters,
+      int notices,
+      List<ProducerRecord<byte[], byte[]>> records) {}
 
   private final Supplier<Producer<byte[], byte[]>> producers;
   private final String dlqTopic;
@@ -102,9 +107,11 @@ final class OffsetCommits {
   private final Map<String, GraphOutputs> graphs = new HashMap<>();
   private final Map<TopicPartition, TreeMap<Long, ProducerRecord<byte[], byte[]>>> badRecords =
       new HashMap<>();
+
   /** Records the broker refused as too large: sent again without their payload. */
   private final Set<ProducerRecord<byte[], byte[]>> tooLarge =
       java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
   private Producer<byte[], byte[]> producer;
   private Consumer<byte[], byte[]> consumer;
   private Transaction inFlight;
@@ -113,8 +120,13 @@ final class OffsetCommits {
   /**
    * @param producers makes a transactional producer, its transactions initialised
    */
-  OffsetCommits(Supplier<Producer<byte[], byte[]>> producers, String dlqTopic,
-      String commitsTopic, Clock clock, WriterCounters counters, WriterListener listener) {
+  OffsetCommits(
+      Supplier<Producer<byte[], byte[]>> producers,
+      String dlqTopic,
+      String commitsTopic,
+      Clock clock,
+      WriterCounters counters,
+      WriterListener listener) {
     this.producers = producers;
     this.dlqTopic = dlqTopic;
     this.commitsTopic = commitsTopic;
@@ -156,17 +168,17 @@ final class OffsetCommits {
 
   private void readBaselines() {
     Set<TopicPartition> unknown = new HashSet<>();
-    progress.forEach((partition, p) -> {
-      if (!p.hasBaseline()) {
-        unknown.add(partition);
-      }
-    });
+    progress.forEach(
+        (partition, p) -> {
+          if (!p.hasBaseline()) {
+            unknown.add(partition);
+          }
+        });
     if (unknown.isEmpty()) {
       return;
     }
     try {
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(unknown,
-          FETCH_TIMEOUT);
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(unknown, FETCH_TIMEOUT);
       Map<TopicPartition, Long> beginnings = null;
       for (TopicPartition partition : unknown) {
         OffsetAndMetadata offset = committed.get(partition);
@@ -184,8 +196,10 @@ final class OffsetCommits {
           }
           from = beginnings.getOrDefault(partition, 0L);
         }
-        LOG.info("{}: no offset committed by this protocol ({}); side outputs of versions"
-            + " published from now on are this group's", partition,
+        LOG.info(
+            "{}: no offset committed by this protocol ({}); side outputs of versions"
+                + " published from now on are this group's",
+            partition,
             offset == null ? "a new group" : "offsets reset to " + offset.offset());
         progress.get(partition).baseline(from, clock.millis(), true);
       }
@@ -219,11 +233,13 @@ final class OffsetCommits {
   }
 
   /**
-   * A batch is published: its versions' side outputs, and the dead letters of its rejected
-   * events that no version records, wait for the transaction that commits past them; its
-   * records (events and seal) no longer hold the commit back.
+   * A batch is published: its versions' side outputs, and the dead letters of its rejected events
+   * that no version records, wait for the transaction that commits past them; its records (events
+   * and seal) no longer hold the commit back.
    */
-  void published(PendingBatch batch, List<VersionOutputs> versions,
+  void published(
+      PendingBatch batch,
+      List<VersionOutputs> versions,
       Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
     PartitionProgress p = batch.progress();
     if (p.retired()) {
@@ -234,8 +250,10 @@ final class OffsetCommits {
       badRecords.computeIfAbsent(batch.partition(), k -> new TreeMap<>()).putAll(deadLetters);
     }
     if (!versions.isEmpty()) {
-      graphs.computeIfAbsent(batch.graph(), g -> new GraphOutputs(batch.partition()))
-          .versions.addAll(versions);
+      graphs
+          .computeIfAbsent(batch.graph(), g -> new GraphOutputs(batch.partition()))
+          .versions
+          .addAll(versions);
     }
     for (BufferedEvent event : batch.events()) {
       p.published(event.offset());
@@ -245,23 +263,44 @@ final class OffsetCommits {
 
   /**
    * A graph-log record that does not decode: its dead letter goes out with the transaction that
-   * commits past it, and the record no longer holds the commit back. Deterministic: a re-read
-   * of the record makes the same dead letter.
+   * commits past it, and the record no longer holds the commit back. Deterministic: a re-read of
+   * the record makes the same dead letter.
    */
-  void deadLetterBadRecord(TopicPartition partition, PartitionProgress p,
-      ConsumerRecord<byte[], byte[]> record, String code, String reason) {
+  void deadLetterBadRecord(
+      TopicPartition partition,
+      PartitionProgress p,
+      ConsumerRecord<byte[], byte[]> record,
+      String code,
+      String reason) {
     String graph = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    LOG.warn("{}@{}: undecodable graph-log record (graph {}): {}", partition, record.offset(),
-        graph, reason);
-    badRecords.computeIfAbsent(partition, k -> new TreeMap<>()).put(record.offset(),
-        RecordLimits.deadLetter(dlqTopic, record.key(), record.value(), BatchApplier.STAGE, code,
-            reason, partition.topic(), partition.partition(), record.offset(), graph, null));
+    LOG.warn(
+        "{}@{}: undecodable graph-log record (graph {}): {}",
+        partition,
+        record.offset(),
+        graph,
+        reason);
+    badRecords
+        .computeIfAbsent(partition, k -> new TreeMap<>())
+        .put(
+            record.offset(),
+            RecordLimits.deadLetter(
+                dlqTopic,
+                record.key(),
+                record.value(),
+                BatchApplier.STAGE,
+                code,
+                reason,
+                partition.topic(),
+                partition.partition(),
+                record.offset(),
+                graph,
+                null));
     p.published(record.offset());
   }
 
   /**
-   * Commits, for each of {@code partitions}, the offset below its first unpublished record,
-   * with the side outputs it covers, in one transaction.
+   * Commits, for each of {@code partitions}, the offset below its first unpublished record, with
+   * the side outputs it covers, in one transaction.
    *
    * @return whether everything due was committed (false: retried by the next call)
    */
@@ -334,18 +373,20 @@ final class OffsetCommits {
     if (offsets.isEmpty()) {
       return true;
     }
-    Transaction transaction = new Transaction(offsets, versions, badBelow, deadLetters, notices,
-        records);
+    Transaction transaction =
+        new Transaction(offsets, versions, badBelow, deadLetters, notices, records);
     try {
       producer.beginTransaction();
       for (ProducerRecord<byte[], byte[]> record : records) {
-        ProducerRecord<byte[], byte[]> sent = tooLarge.contains(record)
-            ? withoutPayload(record) : record;
-        producer.send(sent, (metadata, error) -> {
-          if (error instanceof RecordTooLargeException) {
-            tooLarge.add(record);
-          }
-        });
+        ProducerRecord<byte[], byte[]> sent =
+            tooLarge.contains(record) ? withoutPayload(record) : record;
+        producer.send(
+            sent,
+            (metadata, error) -> {
+              if (error instanceof RecordTooLargeException) {
+                tooLarge.add(record);
+              }
+            });
       }
       producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       Failpoints.hit(Failpoints.WRITER_BEFORE_TRANSACTION_COMMIT);
@@ -365,7 +406,9 @@ final class OffsetCommits {
     } catch (TimeoutException e) {
       // The commit may or may not have reached the broker: only a retry of the same commit is
       // allowed now.
-      LOG.info("commit of {} not acknowledged yet; retrying it: {}", transaction.offsets(),
+      LOG.info(
+          "commit of {} not acknowledged yet; retrying it: {}",
+          transaction.offsets(),
           e.toString());
       return false;
     } catch (KafkaException | IllegalStateException | io.ingraft.IngraftException e) {
@@ -380,47 +423,59 @@ final class OffsetCommits {
   }
 
   private void committed(Transaction transaction) {
-    transaction.offsets().forEach((partition, offset) -> {
-      PartitionProgress p = progress.get(partition);
-      if (p != null) {
-        p.committed(offset.offset());
-      }
-    });
-    transaction.versions().forEach((outputs, count) -> {
-      for (int i = 0; i < count; i++) {
-        outputs.versions.pollFirst().records().forEach(tooLarge::remove);
-      }
-    });
-    transaction.badBelow().forEach((partition, below) -> {
-      TreeMap<Long, ProducerRecord<byte[], byte[]>> bad = badRecords.get(partition);
-      if (bad != null) {
-        bad.headMap(below).values().forEach(tooLarge::remove);
-        bad.headMap(below).clear();
-      }
-    });
+    transaction
+        .offsets()
+        .forEach(
+            (partition, offset) -> {
+              PartitionProgress p = progress.get(partition);
+              if (p != null) {
+                p.committed(offset.offset());
+              }
+            });
+    transaction
+        .versions()
+        .forEach(
+            (outputs, count) -> {
+              for (int i = 0; i < count; i++) {
+                outputs.versions.pollFirst().records().forEach(tooLarge::remove);
+              }
+            });
+    transaction
+        .badBelow()
+        .forEach(
+            (partition, below) -> {
+              TreeMap<Long, ProducerRecord<byte[], byte[]>> bad = badRecords.get(partition);
+              if (bad != null) {
+                bad.headMap(below).values().forEach(tooLarge::remove);
+                bad.headMap(below).clear();
+              }
+            });
     counters.deadLetters.addAndGet(transaction.deadLetters());
     counters.commitNotices.addAndGet(transaction.notices());
     for (ProducerRecord<byte[], byte[]> record : transaction.records()) {
       if (record.topic().equals(dlqTopic)) {
         Header code = record.headers().lastHeader(DeadLetterHeaders.CODE);
-        listener.deadLettered(code == null ? "UNKNOWN"
-            : new String(code.value(), StandardCharsets.UTF_8));
+        listener.deadLettered(
+            code == null ? "UNKNOWN" : new String(code.value(), StandardCharsets.UTF_8));
       } else if (record.key() != null) {
         listener.commitNoticeSent(new String(record.key(), StandardCharsets.UTF_8));
       }
     }
-    LOG.debug("committed {} with {} dead letter(s) and {} commit notice(s)",
-        transaction.offsets(), transaction.deadLetters(), transaction.notices());
+    LOG.debug(
+        "committed {} with {} dead letter(s) and {} commit notice(s)",
+        transaction.offsets(),
+        transaction.deadLetters(),
+        transaction.notices());
   }
 
   /**
-   * A transaction failed: abort it, or replace the producer when it cannot go on; either way
-   * the group's committed offsets are read again before the next attempt (a replaced producer's
-   * last commit may have succeeded).
+   * A transaction failed: abort it, or replace the producer when it cannot go on; either way the
+   * group's committed offsets are read again before the next attempt (a replaced producer's last
+   * commit may have succeeded).
    */
   private void failed(Transaction transaction, RuntimeException e) {
-    LOG.info("commit of {} failed; retried at the next commit: {}", transaction.offsets(),
-        e.toString());
+    LOG.info(
+        "commit of {} failed; retried at the next commit: {}", transaction.offsets(), e.toString());
     try {
       producer.abortTransaction();
     } catch (RuntimeException abortFailed) {
@@ -431,8 +486,8 @@ final class OffsetCommits {
   }
 
   /**
-   * Reads the group's committed offsets again and drops what they show was committed: the
-   * versions and bad records below them.
+   * Reads the group's committed offsets again and drops what they show was committed: the versions
+   * and bad records below them.
    */
   private boolean resync() {
     Set<TopicPartition> partitions = progress.keySet();
@@ -441,29 +496,32 @@ final class OffsetCommits {
       return true;
     }
     try {
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(
-          Set.copyOf(partitions), FETCH_TIMEOUT);
-      committed.forEach((partition, offset) -> {
-        PartitionProgress p = progress.get(partition);
-        if (offset == null || p == null || sinceOf(offset) < 0
-            || offset.offset() <= p.lastCommitted()) {
-          return;
-        }
-        LOG.info("{}: the failed commit at {} had gone through", partition, offset.offset());
-        p.committed(offset.offset());
-        for (GraphOutputs outputs : graphs.values()) {
-          if (outputs.partition.equals(partition)) {
-            int covered = outputs.covered(offset.offset());
-            for (int i = 0; i < covered; i++) {
-              outputs.versions.pollFirst();
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          consumer.committed(Set.copyOf(partitions), FETCH_TIMEOUT);
+      committed.forEach(
+          (partition, offset) -> {
+            PartitionProgress p = progress.get(partition);
+            if (offset == null
+                || p == null
+                || sinceOf(offset) < 0
+                || offset.offset() <= p.lastCommitted()) {
+              return;
             }
-          }
-        }
-        TreeMap<Long, ProducerRecord<byte[], byte[]>> bad = badRecords.get(partition);
-        if (bad != null) {
-          bad.headMap(offset.offset()).clear();
-        }
-      });
+            LOG.info("{}: the failed commit at {} had gone through", partition, offset.offset());
+            p.committed(offset.offset());
+            for (GraphOutputs outputs : graphs.values()) {
+              if (outputs.partition.equals(partition)) {
+                int covered = outputs.covered(offset.offset());
+                for (int i = 0; i < covered; i++) {
+                  outputs.versions.pollFirst();
+                }
+              }
+            }
+            TreeMap<Long, ProducerRecord<byte[], byte[]>> bad = badRecords.get(partition);
+            if (bad != null) {
+              bad.headMap(offset.offset()).clear();
+            }
+          });
       resync = false;
       return true;
     } catch (KafkaException | IllegalStateException e) {
@@ -497,8 +555,7 @@ final class OffsetCommits {
   private static ProducerRecord<byte[], byte[]> withoutPayload(
       ProducerRecord<byte[], byte[]> record) {
     Headers headers = new RecordHeaders(record.headers().toArray());
-    headers.add("ingraft.payload.dropped",
-        "RECORD_TOO_LARGE".getBytes(StandardCharsets.UTF_8));
+    headers.add("ingraft.payload.dropped", "RECORD_TOO_LARGE".getBytes(StandardCharsets.UTF_8));
     return new ProducerRecord<>(record.topic(), null, (byte[]) null, (byte[]) null, headers);
   }
 

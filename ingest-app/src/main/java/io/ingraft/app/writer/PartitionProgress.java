@@ -4,31 +4,34 @@ import java.util.Arrays;
 import java.util.OptionalLong;
 
 /**
- * The offset bookkeeping of one graph-log partition: which records the writer has read but not
- * yet published, and so which offset it may commit. Graphs share partitions and publish
- * independently, so the committable offset is the lowest offset of any record still pending
- * (buffered, queued or being applied); with nothing pending it is the next offset to read. A
- * committed offset therefore never passes an unpublished record, and a restart re-reads every
- * record that might not be in a manifest yet (the engine skips the ones that are).
+ * The offset bookkeeping of one graph-log partition: which records the writer has read but not yet
+ * published, and so which offset it may commit. Graphs share partitions and publish independently,
+ * so the committable offset is the lowest offset of any record still pending (buffered, queued or
+ * being applied); with nothing pending it is the next offset to read. A committed offset therefore
+ * never passes an unpublished record, and a restart re-reads every record that might not be in a
+ * manifest yet (the engine skips the ones that are).
  *
  * <p>Offsets must be {@link #seen} in increasing order, as a consumer delivers them; they may be
  * {@link #published} in any order. Storage is two arrays over the window from the lowest pending
  * record to the last one read, so a few hundred thousand pending records cost a few megabytes.
  *
- * <p>Not thread-safe: the writer's poll thread owns it. Only {@link #retire()},
- * {@link #retired()}, {@link #lastCommitted()}, {@link #since()} and {@link #hasBaseline()} may be
- * used from other threads (workers check whether their batch's partition was taken away while
- * they ran, and a takeover reads what the group committed).
+ * <p>Not thread-safe: the writer's poll thread owns it. Only {@link #retire()}, {@link #retired()},
+ * {@link #lastCommitted()}, {@link #since()} and {@link #hasBaseline()} may be used from other
+ * threads (workers check whether their batch's partition was taken away while they ran, and a
+ * takeover reads what the group committed).
  */
 public final class PartitionProgress {
   private static final int INITIAL_CAPACITY = 64;
 
   private long[] offsets = new long[INITIAL_CAPACITY];
   private boolean[] done = new boolean[INITIAL_CAPACITY];
+
   /** The first entry that is not published; entries before it are forgotten. */
   private int head;
+
   /** One past the last entry. */
   private int tail;
+
   private int pending;
   private long lastSeen = -1;
   private long fetchedTo = -1;
@@ -62,8 +65,8 @@ public final class PartitionProgress {
   }
 
   /**
-   * Records that the record at {@code offset} is published (in a manifest, or dead-lettered), so
-   * it no longer holds the commit back.
+   * Records that the record at {@code offset} is published (in a manifest, or dead-lettered), so it
+   * no longer holds the commit back.
    *
    * @return false if the offset was not pending (unknown, or published already)
    */
@@ -85,16 +88,16 @@ public final class PartitionProgress {
   }
 
   /**
-   * Records the consumer's position after a fetch: the next offset it will read. It can be past
-   * the last record seen when the log ends with transaction markers, which are never delivered.
+   * Records the consumer's position after a fetch: the next offset it will read. It can be past the
+   * last record seen when the log ends with transaction markers, which are never delivered.
    */
   public void fetchedTo(long nextOffset) {
     fetchedTo = Math.max(fetchedTo, nextOffset);
   }
 
   /**
-   * The offset that may be committed now: the lowest pending offset, or, with nothing pending,
-   * the next offset to read. Empty while nothing was read or fetched.
+   * The offset that may be committed now: the lowest pending offset, or, with nothing pending, the
+   * next offset to read. Empty while nothing was read or fetched.
    */
   public OptionalLong committable() {
     if (pending > 0) {
@@ -144,8 +147,8 @@ public final class PartitionProgress {
   }
 
   /**
-   * The last offset committed through {@link #committed} or found by {@link #baseline}, or -1.
-   * Any thread.
+   * The last offset committed through {@link #committed} or found by {@link #baseline}, or -1. Any
+   * thread.
    */
   public long lastCommitted() {
     return lastCommitted;

@@ -6,12 +6,17 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The events of one graph between two seals, read from one graph-log partition, on their way
- * through the engine. {@code progress} is the bookkeeping of the partition as it was assigned
- * when the batch was read: once it is retired (revoked or lost) the batch is stale and its
- * outcome no longer moves any offset.
+ * through the engine. {@code progress} is the bookkeeping of the partition as it was assigned when
+ * the batch was read: once it is retired (revoked or lost) the batch is stale and its outcome no
+ * longer moves any offset.
  */
-record PendingBatch(String graph, TopicPartition partition, PartitionProgress progress,
-    List<BufferedEvent> events, long sealOffset, long sequence) {
+record PendingBatch(
+    String graph,
+    TopicPartition partition,
+    PartitionProgress progress,
+    List<BufferedEvent> events,
+    long sealOffset,
+    long sequence) {
 
   PendingBatch {
     events = List.copyOf(events);
@@ -47,7 +52,18 @@ record PendingBatch(String graph, TopicPartition partition, PartitionProgress pr
 
   @Override
   public String toString() {
-    return "batch " + sequence + " of graph " + graph + " (" + partition + " offsets "
-        + firstOffset() + ".." + sealOffset + ", " + events.size() + " events)";
+    return "batch "
+        + sequence
+        + " of graph "
+        + graph
+        + " ("
+        + partition
+        + " offsets "
+        + firstOffset()
+        + ".."
+        + sealOffset
+        + ", "
+        + events.size()
+        + " events)";
   }
 }

@@ -20,12 +20,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Makes the side outputs of manifest versions, from the manifests alone (plus the original
- * bytes of the rejected events): a {@link CommitNotice} per version and a dead letter per
- * rejected event the version records. Because they come from durable state, a version's side
- * outputs are the same whether the writer that published it sends them or a later owner re-sends
- * them after a crash. Also finds which versions of a graph a crash left unsent
- * ({@link #unsent}). Thread-safe: workers share it.
+ * Makes the side outputs of manifest versions, from the manifests alone (plus the original bytes of
+ * the rejected events): a {@link CommitNotice} per version and a dead letter per rejected event the
+ * version records. Because they come from durable state, a version's side outputs are the same
+ * whether the writer that published it sends them or a later owner re-sends them after a crash.
+ * Also finds which versions of a graph a crash left unsent ({@link #unsent}). Thread-safe: workers
+ * share it.
  */
 final class SideOutputs {
   private final GraphEngine engine;
@@ -36,13 +36,16 @@ final class SideOutputs {
   private final CommitNoticeCodec notices = new CommitNoticeCodec();
 
   /**
-   * What only the apply that published a version knows: the events it skipped and the oldest
-   * event timestamp (for the notice's freshness). A re-sent notice has neither.
+   * What only the apply that published a version knows: the events it skipped and the oldest event
+   * timestamp (for the notice's freshness). A re-sent notice has neither.
    */
-  record Live(int skipped, Long oldestTimestamp) {
-  }
+  record Live(int skipped, Long oldestTimestamp) {}
 
-  SideOutputs(GraphEngine engine, String graphLogTopic, String dlqTopic, String commitsTopic,
+  SideOutputs(
+      GraphEngine engine,
+      String graphLogTopic,
+      String dlqTopic,
+      String commitsTopic,
       GraphLogReader reader) {
     this.engine = engine;
     this.graphLogTopic = graphLogTopic;
@@ -58,8 +61,13 @@ final class SideOutputs {
    * @param events the batch's events by graph-log offset, for the dead letters' original bytes
    * @param live what the apply knows about each version it published, by version
    */
-  List<VersionOutputs> between(GraphId graph, TopicPartition partition, Manifest after,
-      long through, Map<Long, BufferedEvent> events, Map<Long, Live> live) {
+  List<VersionOutputs> between(
+      GraphId graph,
+      TopicPartition partition,
+      Manifest after,
+      long through,
+      Map<Long, BufferedEvent> events,
+      Map<Long, Live> live) {
     List<VersionOutputs> outputs = new ArrayList<>();
     Manifest parent = after;
     for (long v = after == null ? 1 : after.version() + 1; v <= through; v++) {
@@ -71,16 +79,21 @@ final class SideOutputs {
   }
 
   /**
-   * The versions of a graph whose side outputs were never committed, oldest first, with the
-   * version before the first of them (null if they start at version 1). Walking back from
-   * {@code latest}, a version is sent once the group's committed offset {@code committed} has
-   * reached what it (or a later version) covers, because side outputs are committed in the same
-   * transaction as that offset; versions published before {@code since} (when this group's
-   * side-output history began: its first assignment, or the last time an operator reset its
-   * offsets) were sent, or are not this group's to send.
+   * The versions of a graph whose side outputs were never committed, oldest first, with the version
+   * before the first of them (null if they start at version 1). Walking back from {@code latest}, a
+   * version is sent once the group's committed offset {@code committed} has reached what it (or a
+   * later version) covers, because side outputs are committed in the same transaction as that
+   * offset; versions published before {@code since} (when this group's side-output history began:
+   * its first assignment, or the last time an operator reset its offsets) were sent, or are not
+   * this group's to send.
    */
-  List<VersionOutputs> unsent(GraphId graph, TopicPartition partition, Manifest latest,
-      long committed, long since, Map<Long, BufferedEvent> events) {
+  List<VersionOutputs> unsent(
+      GraphId graph,
+      TopicPartition partition,
+      Manifest latest,
+      long committed,
+      long since,
+      Map<Long, BufferedEvent> events) {
     String source = EventMapper.sourcePartition(partition.topic(), partition.partition());
     List<Manifest> versions = new ArrayList<>();
     Manifest next = latest;
@@ -108,8 +121,12 @@ final class SideOutputs {
     return outputs;
   }
 
-  private VersionOutputs of(Manifest version, Manifest parent, TopicPartition partition,
-      Map<Long, BufferedEvent> events, Live live) {
+  private VersionOutputs of(
+      Manifest version,
+      Manifest parent,
+      TopicPartition partition,
+      Map<Long, BufferedEvent> events,
+      Live live) {
     String source = EventMapper.sourcePartition(partition.topic(), partition.partition());
     long before = parent == null ? 0 : parent.nextOffset(source);
     long after = version.nextOffset(source);
@@ -119,12 +136,19 @@ final class SideOutputs {
       records.add(deadLetter(version.graph(), partition, rejected, events));
     }
     records.add(notice(version, live));
-    return new VersionOutputs(version.graph(), version.version(), after > before ? after : -1,
-        commit.rejected().size(), records);
+    return new VersionOutputs(
+        version.graph(),
+        version.version(),
+        after > before ? after : -1,
+        commit.rejected().size(),
+        records);
   }
 
-  private ProducerRecord<byte[], byte[]> deadLetter(String graph, TopicPartition partition,
-      RejectedEvent rejected, Map<Long, BufferedEvent> events) {
+  private ProducerRecord<byte[], byte[]> deadLetter(
+      String graph,
+      TopicPartition partition,
+      RejectedEvent rejected,
+      Map<Long, BufferedEvent> events) {
     byte[] key;
     byte[] value;
     BufferedEvent known = events.get(rejected.offset());
@@ -137,19 +161,37 @@ final class SideOutputs {
       key = record.map(ConsumerRecord::key).orElse(graph.getBytes(StandardCharsets.UTF_8));
       value = record.map(ConsumerRecord::value).orElse(null);
     }
-    return RecordLimits.deadLetter(dlqTopic, key, value, BatchApplier.STAGE, rejected.code(),
-        rejected.message(), graphLogTopic, partition.partition(), rejected.offset(), graph,
+    return RecordLimits.deadLetter(
+        dlqTopic,
+        key,
+        value,
+        BatchApplier.STAGE,
+        rejected.code(),
+        rejected.message(),
+        graphLogTopic,
+        partition.partition(),
+        rejected.offset(),
+        graph,
         rejected.eventId());
   }
 
   /**
-   * The dead letter of a rejected event that no version records (its graph does not exist, or
-   * did not when the event was first read).
+   * The dead letter of a rejected event that no version records (its graph does not exist, or did
+   * not when the event was first read).
    */
-  ProducerRecord<byte[], byte[]> deadLetter(String graph, TopicPartition partition,
-      BufferedEvent event, String code, String message) {
-    return RecordLimits.deadLetter(dlqTopic, event.key(), event.value(), BatchApplier.STAGE, code,
-        message, graphLogTopic, partition.partition(), event.offset(), graph,
+  ProducerRecord<byte[], byte[]> deadLetter(
+      String graph, TopicPartition partition, BufferedEvent event, String code, String message) {
+    return RecordLimits.deadLetter(
+        dlqTopic,
+        event.key(),
+        event.value(),
+        BatchApplier.STAGE,
+        code,
+        message,
+        graphLogTopic,
+        partition.partition(),
+        event.offset(),
+        graph,
         event.event().eventId());
   }
 
@@ -159,21 +201,22 @@ final class SideOutputs {
     long publishedAt = version.time().toEpochMilli();
     CommitInfo commit = version.commit();
     Long oldest = live == null ? null : live.oldestTimestamp();
-    CommitNotice notice = CommitNotice.newBuilder()
-        .setGraph(version.graph())
-        .setManifestVersion(version.version())
-        .setApplied((int) commit.eventCount())
-        .setRejected(commit.rejected().size())
-        .setSkipped(live == null ? 0 : live.skipped())
-        .setFirstOffset(commit.firstOffset())
-        .setLastOffset(commit.lastOffset())
-        .setTables(tables)
-        // A producer clock ahead of ours would make it negative; freshness is at least zero.
-        .setFreshnessMs(oldest == null ? null : Math.max(0, publishedAt - oldest))
-        .setPublishedAt(publishedAt)
-        .setKind(commit.kind().name())
-        .setRecovered(commit.recovery())
-        .build();
+    CommitNotice notice =
+        CommitNotice.newBuilder()
+            .setGraph(version.graph())
+            .setManifestVersion(version.version())
+            .setApplied((int) commit.eventCount())
+            .setRejected(commit.rejected().size())
+            .setSkipped(live == null ? 0 : live.skipped())
+            .setFirstOffset(commit.firstOffset())
+            .setLastOffset(commit.lastOffset())
+            .setTables(tables)
+            // A producer clock ahead of ours would make it negative; freshness is at least zero.
+            .setFreshnessMs(oldest == null ? null : Math.max(0, publishedAt - oldest))
+            .setPublishedAt(publishedAt)
+            .setKind(commit.kind().name())
+            .setRecovered(commit.recovery())
+            .build();
     byte[] key = version.graph().getBytes(StandardCharsets.UTF_8);
     return new ProducerRecord<>(commitsTopic, null, key, notices.encode(notice, EventFormat.AVRO));
   }

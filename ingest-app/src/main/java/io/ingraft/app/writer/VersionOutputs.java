@@ -5,12 +5,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The side outputs of one manifest version of a graph: its commit notice and one dead letter per
- * event it rejected, waiting for the transaction that commits the graph-log offset past it.
- * {@code advancesTo} is the version's next graph-log offset if the version moved it (it applied
- * or rejected events of the partition), else -1: a version is sent in the transaction whose
- * committed offset reaches the {@code advancesTo} of that version or of a later one.
+ * event it rejected, waiting for the transaction that commits the graph-log offset past it. {@code
+ * advancesTo} is the version's next graph-log offset if the version moved it (it applied or
+ * rejected events of the partition), else -1: a version is sent in the transaction whose committed
+ * offset reaches the {@code advancesTo} of that version or of a later one.
  */
-record VersionOutputs(String graph, long version, long advancesTo, int deadLetters,
+record VersionOutputs(
+    String graph,
+    long version,
+    long advancesTo,
+    int deadLetters,
     List<ProducerRecord<byte[], byte[]>> records) {
 
   VersionOutputs {

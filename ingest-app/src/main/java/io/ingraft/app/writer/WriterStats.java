@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * A snapshot of what a {@link GraphWriter} has done since it started, for the CLI, the demo and
- * tests to print or wait on. Event counts are summed over every batch attempt that returned, so
- * a batch replayed after a crash or a retry shows up as skipped events.
+ * tests to print or wait on. Event counts are summed over every batch attempt that returned, so a
+ * batch replayed after a crash or a retry shows up as skipped events.
  *
  * @param recordsRead graph-log records read (events, seals and undecodable records)
  * @param batches batches applied (each the events between two seals of one graph)
@@ -47,14 +47,13 @@ public record WriterStats(
   }
 
   /**
-   * Why a graph is stopped: a failure that retrying cannot fix. Its records stay uncommitted
-   * until {@code ingraft graph recover} (or a restart) resumes it.
+   * Why a graph is stopped: a failure that retrying cannot fix. Its records stay uncommitted until
+   * {@code ingraft graph recover} (or a restart) resumes it.
    *
    * @param code the reason code (operations.md, "Stopped graphs")
    * @param message what failed
    * @param action what the operator should do
    * @param since when the graph stopped
    */
-  public record StoppedGraph(String code, String message, String action, Instant since) {
-  }
+  public record StoppedGraph(String code, String message, String action, Instant since) {}
 }

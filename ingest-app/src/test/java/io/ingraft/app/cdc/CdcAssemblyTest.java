@@ -40,13 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CDC branch of stage 1 under a TopologyTestDriver: transactions whose changes arrive before
- * their END and interleaved with the next one's are written each as one batch, in END order,
- * nodes before edges, a truncate first in its transaction's batch; a new column evolves the schema before the batch that needs it; a
- * tombstone is skipped; a value that does not fit is dead-lettered and still counted.
+ * their END and interleaved with the next one's are written each as one batch, in END order, nodes
+ * before edges, a truncate first in its transaction's batch; a new column evolves the schema before
+ * the batch that needs it; a tombstone is skipped; a value that does not fit is dead-lettered and
+ * still counted.
  */
 class CdcAssemblyTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private TopologyTestDriver driver;
   private final Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
   private TestOutputTopic<String, byte[]> graphLog;
@@ -55,9 +55,10 @@ class CdcAssemblyTest {
 
   @BeforeEach
   void start() throws Exception {
-    String mapping = Files.readString(CdcMappingTest.EXAMPLE)
-        .replace("snapshot: initial", "snapshot: never")
-        .replace("newColumns: ignore", "newColumns: evolve");
+    String mapping =
+        Files.readString(CdcMappingTest.EXAMPLE)
+            .replace("snapshot: initial", "snapshot: never")
+            .replace("newColumns: ignore", "newColumns: evolve");
     Path file = dir.resolve("mapping.yaml");
     Files.writeString(file, mapping);
     Map<String, String> settings = new HashMap<>();
@@ -69,17 +70,21 @@ class CdcAssemblyTest {
     settings.put("ingraft.topic.dlq", "t.dlq");
     settings.put(IngraftConfig.CDC_MAPPING, file.toString());
     IngraftConfig config = IngraftConfig.fromMap(settings);
-    driver = new TopologyTestDriver(IngestTopology.build(config, null),
-        IngestTopology.streamsProps(config), Instant.parse("2026-01-01T00:00:00Z"));
+    driver =
+        new TopologyTestDriver(
+            IngestTopology.build(config, null),
+            IngestTopology.streamsProps(config),
+            Instant.parse("2026-01-01T00:00:00Z"));
     ByteArraySerializer bytes = new ByteArraySerializer();
     for (String table : List.of("customers", "products", "orders", "order_items")) {
       inputs.put(table, driver.createInputTopic("shop.public." + table, bytes, bytes));
     }
     inputs.put("tx", driver.createInputTopic("shop.transaction", bytes, bytes));
-    graphLog = driver.createOutputTopic("t.graph-log", new StringDeserializer(),
-        new ByteArrayDeserializer());
-    dlq = driver.createOutputTopic("t.dlq", new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    graphLog =
+        driver.createOutputTopic(
+            "t.graph-log", new StringDeserializer(), new ByteArrayDeserializer());
+    dlq =
+        driver.createOutputTopic("t.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -88,8 +93,9 @@ class CdcAssemblyTest {
   }
 
   private void send(String table, byte[] value) {
-    inputs.get(table).pipeInput(new TestRecord<>("{\"id\":1}".getBytes(StandardCharsets.UTF_8),
-        value));
+    inputs
+        .get(table)
+        .pipeInput(new TestRecord<>("{\"id\":1}".getBytes(StandardCharsets.UTF_8), value));
   }
 
   /** The graph log, briefly: {@code schema}, {@code seal:REASON:count}, or the event's ops. */
@@ -108,16 +114,21 @@ class CdcAssemblyTest {
         continue;
       }
       if (body instanceof io.ingraft.events.avro.LoadBody load) {
-        out.add("truncate " + String.join(",", load.getNodes().keySet())
-            + String.join(",", load.getEdges().keySet()));
+        out.add(
+            "truncate "
+                + String.join(",", load.getNodes().keySet())
+                + String.join(",", load.getEdges().keySet()));
         continue;
       }
-      StringBuilder ops = new StringBuilder(logged.getCdc() == null ? "?"
-          : logged.getCdc().getTxId()).append(':');
+      StringBuilder ops =
+          new StringBuilder(logged.getCdc() == null ? "?" : logged.getCdc().getTxId()).append(':');
       for (var op : ((MutationBody) body).getOps()) {
-        ops.append(op.getOp()).append(' ').append(op.getType()).append(op.getKey() == null ? ""
-            : " " + op.getKey()).append(op.getFrom() == null ? "" : " " + op.getFrom() + "->"
-            + op.getTo()).append(';');
+        ops.append(op.getOp())
+            .append(' ')
+            .append(op.getType())
+            .append(op.getKey() == null ? "" : " " + op.getKey())
+            .append(op.getFrom() == null ? "" : " " + op.getFrom() + "->" + op.getTo())
+            .append(';');
       }
       out.add(ops.toString());
     }
@@ -130,58 +141,91 @@ class CdcAssemblyTest {
     send("orders", change("u", "orders", "null", order(20, 2, "3", "paid"), 801, 6001, 1));
     send("order_items", change("c", "order_items", "null", item(20, 10, 3), 800, 5004, 4));
     send("orders", change("c", "orders", "null", order(20, 1, "3", "new"), 800, 5003, 3));
-    send("products", change("c", "products", "null", product(10, "pen", "1.25"), 800, 5002,
-        2));
-    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 800, 5001,
-        1));
+    send("products", change("c", "products", "null", product(10, "pen", "1.25"), 800, 5002, 2));
+    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 800, 5001, 1));
     send("customers", change("c", "customers", "null", customer(2, "Bob", 1L), 801, 6002, 2));
     assertThat(log()).isEmpty();
-    send("tx", end(800, 5005, "public.customers", 1, "public.products", 1, "public.orders", 1,
-        "public.order_items", 1));
-    assertThat(log()).containsExactly(
-        "schema", "seal:SCHEMA:1",
-        "800:UPSERT_NODE Customer;", "800:UPSERT_NODE Product;", "800:UPSERT_NODE Order;",
-        "800:DELETE_EDGE ReferredBy;", "800:INSERT_EDGE PlacedBy 20->1;",
-        "800:INSERT_EDGE Contains 20->10;", "seal:TRANSACTION:6");
+    send(
+        "tx",
+        end(
+            800,
+            5005,
+            "public.customers",
+            1,
+            "public.products",
+            1,
+            "public.orders",
+            1,
+            "public.order_items",
+            1));
+    assertThat(log())
+        .containsExactly(
+            "schema",
+            "seal:SCHEMA:1",
+            "800:UPSERT_NODE Customer;",
+            "800:UPSERT_NODE Product;",
+            "800:UPSERT_NODE Order;",
+            "800:DELETE_EDGE ReferredBy;",
+            "800:INSERT_EDGE PlacedBy 20->1;",
+            "800:INSERT_EDGE Contains 20->10;",
+            "seal:TRANSACTION:6");
     send("tx", end(801, 6003, "public.orders", 1, "public.customers", 1));
     // Within a phase, the transaction's order (total_order): the order, then the customer.
-    assertThat(log()).containsExactly(
-        "801:UPSERT_NODE Order;", "801:UPSERT_NODE Customer;",
-        "801:INSERT_EDGE PlacedBy 20->2;", "801:INSERT_EDGE ReferredBy 2->1;",
-        "seal:TRANSACTION:4");
+    assertThat(log())
+        .containsExactly(
+            "801:UPSERT_NODE Order;",
+            "801:UPSERT_NODE Customer;",
+            "801:INSERT_EDGE PlacedBy 20->2;",
+            "801:INSERT_EDGE ReferredBy 2->1;",
+            "seal:TRANSACTION:4");
   }
 
   @Test
   void aTransactionWithATruncateIsOneBatchWithTheTruncateFirst() {
-    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 804, 9000,
-        1));
+    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 804, 9000, 1));
     send("orders", change("c", "orders", "null", order(30, 1, "1", "new"), 804, 9001, 2));
     send("orders", change("t", "orders", "null", "null", 804, 9002, 3));
     send("orders", change("c", "orders", "null", order(31, 1, "1", "new"), 804, 9003, 4));
     send("tx", end(804, 9004, "public.customers", 1, "public.orders", 3));
     // Order 30 came before the truncate, which wipes it: it is not written at all. The other
     // table's change before the truncate and the order after it share the truncate's batch.
-    assertThat(log()).containsExactly("schema", "seal:SCHEMA:1",
-        "truncate Order",
-        "804:UPSERT_NODE Customer;", "804:UPSERT_NODE Order;",
-        "804:DELETE_EDGE ReferredBy;", "804:INSERT_EDGE PlacedBy 31->1;",
-        "seal:TRANSACTION:5");
+    assertThat(log())
+        .containsExactly(
+            "schema",
+            "seal:SCHEMA:1",
+            "truncate Order",
+            "804:UPSERT_NODE Customer;",
+            "804:UPSERT_NODE Order;",
+            "804:DELETE_EDGE ReferredBy;",
+            "804:INSERT_EDGE PlacedBy 31->1;",
+            "seal:TRANSACTION:5");
   }
 
   @Test
   void aNewColumnEvolvesTheSchemaBeforeTheBatchThatNeedsIt() {
-    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 801, 6001,
-        1));
+    send("customers", change("c", "customers", "null", customer(1, "Ada", null), 801, 6001, 1));
     send("tx", end(801, 6002, "public.customers", 1));
-    assertThat(log()).containsExactly("schema", "seal:SCHEMA:1", "801:UPSERT_NODE Customer;",
-        "801:DELETE_EDGE ReferredBy;", "seal:TRANSACTION:2");
-    send("customers", change("c", "customers", "null",
-        "{\"id\":3,\"name\":\"Cy\",\"email\":null,\"referred_by\":null,\"loyalty\":7}", 802,
-        7001, 1));
+    assertThat(log())
+        .containsExactly(
+            "schema",
+            "seal:SCHEMA:1",
+            "801:UPSERT_NODE Customer;",
+            "801:DELETE_EDGE ReferredBy;",
+            "seal:TRANSACTION:2");
+    send(
+        "customers",
+        change(
+            "c",
+            "customers",
+            "null",
+            "{\"id\":3,\"name\":\"Cy\",\"email\":null,\"referred_by\":null,\"loyalty\":7}",
+            802,
+            7001,
+            1));
     send("tx", end(802, 7002, "public.customers", 1));
     List<byte[]> values = graphLog.readValuesToList();
-    SchemaBody evolved = (SchemaBody) ((LoggedEvent) codec.decode(values.get(0)).getEntry())
-        .getEvent().getBody();
+    SchemaBody evolved =
+        (SchemaBody) ((LoggedEvent) codec.decode(values.get(0)).getEntry()).getEvent().getBody();
     assertThat(evolved.getSource()).contains("loyalty: I64?");
     LoggedEvent upsert = (LoggedEvent) codec.decode(values.get(2)).getEntry();
     assertThat(((MutationBody) upsert.getEvent().getBody()).getOps().get(0).getProps())
@@ -193,21 +237,30 @@ class CdcAssemblyTest {
 
   @Test
   void tombstonesAreSkippedAndBadRowsDeadLetteredButCounted() {
-    inputs.get("customers").pipeInput(new TestRecord<>(
-        "{\"id\":9}".getBytes(StandardCharsets.UTF_8), (byte[]) null));
-    send("orders", change("c", "orders", "null", order(21, 1, "0.1000000000000000001", "new"),
-        803, 8001, 1));
+    inputs
+        .get("customers")
+        .pipeInput(new TestRecord<>("{\"id\":9}".getBytes(StandardCharsets.UTF_8), (byte[]) null));
+    send(
+        "orders",
+        change("c", "orders", "null", order(21, 1, "0.1000000000000000001", "new"), 803, 8001, 1));
     send("customers", change("c", "customers", "null", customer(4, "Di", null), 803, 8002, 2));
     send("tx", end(803, 8003, "public.orders", 1, "public.customers", 1));
-    assertThat(log()).containsExactly("schema", "seal:SCHEMA:1", "803:UPSERT_NODE Customer;",
-        "803:DELETE_EDGE ReferredBy;", "seal:TRANSACTION:2");
+    assertThat(log())
+        .containsExactly(
+            "schema",
+            "seal:SCHEMA:1",
+            "803:UPSERT_NODE Customer;",
+            "803:DELETE_EDGE ReferredBy;",
+            "seal:TRANSACTION:2");
     var dead = dlq.readRecordsToList();
     assertThat(dead).hasSize(1);
     assertThat(DeadLetterHeaders.text(dead.get(0).headers(), DeadLetterHeaders.CODE))
         .isEqualTo("CDC_BAD_VALUE");
-    assertThat(driver.metrics().entrySet().stream()
-        .filter(e -> e.getKey().name().equals("tombstones-total"))
-        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum())
+    assertThat(
+            driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("tombstones-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum())
         .isEqualTo(1.0);
   }
 }

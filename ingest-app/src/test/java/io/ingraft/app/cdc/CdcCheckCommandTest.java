@@ -13,19 +13,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ingraft cdc check}: exit 0 and one ok line, or exit 1 and a line per problem. */
 class CdcCheckCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  private record Run(int exit, String out) {
-  }
+  private record Run(int exit, String out) {}
 
   private Run check(Path mapping) {
     PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      int exit = IngraftCli.execute("cdc", "check", "--mapping", mapping.toString(),
-          "--storage-root", dir.resolve("data").toString());
+      int exit =
+          IngraftCli.execute(
+              "cdc",
+              "check",
+              "--mapping",
+              mapping.toString(),
+              "--storage-root",
+              dir.resolve("data").toString());
       return new Run(exit, out.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(original);
@@ -42,12 +46,15 @@ class CdcCheckCommandTest {
   @Test
   void everyProblemIsOneLineWithItsPlace() throws Exception {
     Path bad = dir.resolve("bad.yaml");
-    Files.writeString(bad, Files.readString(CdcMappingTest.EXAMPLE)
-        .replace("references: Customer}", "references: Client}")
-        .replace("node: Product\n", "node: Produce\n"));
+    Files.writeString(
+        bad,
+        Files.readString(CdcMappingTest.EXAMPLE)
+            .replace("references: Customer}", "references: Client}")
+            .replace("node: Product\n", "node: Produce\n"));
     Run run = check(bad);
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.out().lines().toList()).hasSize(3).allSatisfy(line ->
-        assertThat(line).matches(".*bad\\.yaml:\\d+:\\d+: table public\\..*"));
+    assertThat(run.out().lines().toList())
+        .hasSize(3)
+        .allSatisfy(line -> assertThat(line).matches(".*bad\\.yaml:\\d+:\\d+: table public\\..*"));
   }
 }

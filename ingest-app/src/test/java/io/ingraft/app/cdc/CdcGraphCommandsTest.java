@@ -30,8 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * --as-of-lsn} reads the graph as of a source position.
  */
 class CdcGraphCommandsTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   private String run(String... args) {
     PrintStream original = System.out;
@@ -48,27 +47,37 @@ class CdcGraphCommandsTest {
   @Test
   void statusShowsThePositionAndExportReadsAsOfOne() throws Exception {
     GraphId g = GraphId.of("shop");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC());
       engine.createGraph(g, "node Customer { id: I64 @key }");
       for (long id = 1; id <= 2; id++) {
-        engine.apply(g, List.of(new GraphEvent(g.value(), "e" + id,
-            new SourcePosition("log:0", id), null, new EventBody.Mutation(List.of(
-                new Op.UpsertNode("Customer", Map.of("id", id)))),
-            new CdcPosition("shop", 0x100000000L * id + 0x10, "80" + id, 1_700_000_000_000L,
-                false))));
+        engine.apply(
+            g,
+            List.of(
+                new GraphEvent(
+                    g.value(),
+                    "e" + id,
+                    new SourcePosition("log:0", id),
+                    null,
+                    new EventBody.Mutation(
+                        List.of(new Op.UpsertNode("Customer", Map.of("id", id)))),
+                    new CdcPosition(
+                        "shop", 0x100000000L * id + 0x10, "80" + id, 1_700_000_000_000L, false))));
       }
     }
     String storage = root.toString();
-    JsonNode status = new ObjectMapper().readTree(run("graph", "status", "-g", "shop",
-        "--storage-root", storage, "--json"));
+    JsonNode status =
+        new ObjectMapper()
+            .readTree(run("graph", "status", "-g", "shop", "--storage-root", storage, "--json"));
     assertThat(status.at("/cdc/txId").asText()).isEqualTo("802");
     assertThat(status.at("/cdc/lsnText").asText()).isEqualTo("2/10");
     assertThat(status.at("/cdc/snapshotInProgress").asBoolean()).isFalse();
     assertThat(run("graph", "status", "-g", "shop", "--storage-root", storage))
-        .contains("CDC source shop: LSN 2/10").contains("transaction 802");
-    String asOfFirst = run("graph", "export", "-g", "shop", "--storage-root", storage,
-        "--as-of-lsn", "1/FF");
+        .contains("CDC source shop: LSN 2/10")
+        .contains("transaction 802");
+    String asOfFirst =
+        run("graph", "export", "-g", "shop", "--storage-root", storage, "--as-of-lsn", "1/FF");
     assertThat(asOfFirst.lines().filter(line -> line.contains("\"Customer\""))).hasSize(1);
   }
 }

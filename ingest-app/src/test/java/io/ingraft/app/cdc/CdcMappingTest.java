@@ -18,15 +18,17 @@ class CdcMappingTest {
     CdcMapping mapping = reader.read();
     assertThat(MappingCheck.problems(reader, mapping, Optional.empty())).isEmpty();
     assertThat(mapping.transactional()).isTrue();
-    assertThat(mapping.tables()).containsOnlyKeys("public.customers", "public.products",
-        "public.orders", "public.order_items");
+    assertThat(mapping.tables())
+        .containsOnlyKeys(
+            "public.customers", "public.products", "public.orders", "public.order_items");
     assertThat(mapping.table("public.order_items").isEdge()).isTrue();
     assertThat(MappingCheck.declaredSchema(mapping)).isPresent();
   }
 
   @Test
   void unknownKeysAreAllReportedWithLineAndColumn() {
-    String text = """
+    String text =
+        """
         source: shop
         graph: shop
         topicz: [a]
@@ -37,19 +39,23 @@ class CdcMappingTest {
             colums: {a: b}
         """;
     assertThatThrownBy(() -> MappingReader.of("m.yaml", text).read())
-        .isInstanceOfSatisfying(InvalidMappingException.class, e -> {
-          assertThat(e.problems()).hasSize(2);
-          assertThat(e.problems().get(0).toString()).startsWith("3:1: unknown key \"topicz\";"
-              + " expected one of ").contains("topicPattern");
-          assertThat(e.problems().get(1).line()).isEqualTo(8);
-          assertThat(e.problems().get(1).column()).isEqualTo(5);
-          assertThat(e.problems().get(1).message()).startsWith("unknown key \"colums\"");
-        });
+        .isInstanceOfSatisfying(
+            InvalidMappingException.class,
+            e -> {
+              assertThat(e.problems()).hasSize(2);
+              assertThat(e.problems().get(0).toString())
+                  .startsWith("3:1: unknown key \"topicz\";" + " expected one of ")
+                  .contains("topicPattern");
+              assertThat(e.problems().get(1).line()).isEqualTo(8);
+              assertThat(e.problems().get(1).column()).isEqualTo(5);
+              assertThat(e.problems().get(1).message()).startsWith("unknown key \"colums\"");
+            });
   }
 
   @Test
   void aValueOfTheWrongTypeIsAProblemAtItsPlace() {
-    String text = """
+    String text =
+        """
         source: shop
         graph: shop
         topics: [a]
@@ -59,15 +65,18 @@ class CdcMappingTest {
             key: {id: 1}
         """;
     assertThatThrownBy(() -> MappingReader.of("m.yaml", text).read())
-        .isInstanceOfSatisfying(InvalidMappingException.class, e -> {
-          assertThat(e.problems()).hasSize(1);
-          assertThat(e.problems().get(0).line()).isEqualTo(7);
-        });
+        .isInstanceOfSatisfying(
+            InvalidMappingException.class,
+            e -> {
+              assertThat(e.problems()).hasSize(1);
+              assertThat(e.problems().get(0).line()).isEqualTo(7);
+            });
   }
 
   @Test
   void everySemanticProblemIsReportedAgainstTheSchema() {
-    String text = """
+    String text =
+        """
         source: shop
         graph: Shop!
         topics: [shop.public.orders]
@@ -88,17 +97,21 @@ class CdcMappingTest {
             node: Order
             key: [a, b]
         """;
-    GraphSchema schema = GraphSchema.parse("""
+    GraphSchema schema =
+        GraphSchema.parse(
+            """
         node Order { id: I64 @key }
         node Product { id: I64 @key }
         edge Contains: Order -> Product
         """);
     MappingReader reader = MappingReader.of("m.yaml", text);
-    List<MappingProblem> problems = MappingCheck.problems(reader, reader.read(),
-        Optional.of(schema));
-    assertThat(problems).extracting(MappingProblem::toString).anySatisfy(p ->
-        assertThat(p).startsWith("2:8: graph:"));
-    assertThat(problems).extracting(MappingProblem::message)
+    List<MappingProblem> problems =
+        MappingCheck.problems(reader, reader.read(), Optional.of(schema));
+    assertThat(problems)
+        .extracting(MappingProblem::toString)
+        .anySatisfy(p -> assertThat(p).startsWith("2:8: graph:"));
+    assertThat(problems)
+        .extracting(MappingProblem::message)
         .anySatisfy(m -> assertThat(m).contains("exactly one of topics"))
         .anySatisfy(m -> assertThat(m).contains("references node type Client"))
         .anySatisfy(m -> assertThat(m).contains("edge's from type is Order, not Product"))

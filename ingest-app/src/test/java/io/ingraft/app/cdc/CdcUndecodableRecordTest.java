@@ -37,28 +37,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A change-topic record that is not a Debezium envelope at all counts toward no transaction, so
- * the transaction whose END counts it would wait for it forever, and every later one behind it.
- * Under a TopologyTestDriver with the CDC branch and end offsets known to the test: the record is
+ * A change-topic record that is not a Debezium envelope at all counts toward no transaction, so the
+ * transaction whose END counts it would wait for it forever, and every later one behind it. Under a
+ * TopologyTestDriver with the CDC branch and end offsets known to the test: the record is
  * dead-lettered {@code CDC_NOT_A_CHANGE_EVENT}, and once stage 1 has read the change topics to
- * their end the transaction is written without it and the source goes on; an incomplete
- * transaction with no undecodable record seen keeps waiting for its change.
+ * their end the transaction is written without it and the source goes on; an incomplete transaction
+ * with no undecodable record seen keeps waiting for its change.
  */
 class CdcUndecodableRecordTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private TopologyTestDriver driver;
   private final Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
+
   /** What the test has written to each change-topic partition: the end offsets. */
   private final Map<String, Long> endOffsets = new ConcurrentHashMap<>();
+
   private TestOutputTopic<String, byte[]> graphLog;
   private TestOutputTopic<byte[], byte[]> dlq;
   private final GraphLogCodec codec = new GraphLogCodec();
 
   @BeforeEach
   void start() throws Exception {
-    String mapping = Files.readString(CdcMappingTest.EXAMPLE)
-        .replace("snapshot: initial", "snapshot: never");
+    String mapping =
+        Files.readString(CdcMappingTest.EXAMPLE).replace("snapshot: initial", "snapshot: never");
     Path file = dir.resolve("mapping.yaml");
     Files.writeString(file, mapping);
     Map<String, String> settings = new HashMap<>();
@@ -72,28 +73,37 @@ class CdcUndecodableRecordTest {
     IngraftConfig config = IngraftConfig.fromMap(settings);
     StreamsBuilder builder = new StreamsBuilder();
     CdcTopology.Source source = CdcTopology.load(config);
-    CdcTopology.addTo(builder, config, source, null, () -> new CdcAssembler.EndOffsets() {
-      @Override
-      public Map<String, Long> endOffsets() {
-        return Map.copyOf(endOffsets);
-      }
+    CdcTopology.addTo(
+        builder,
+        config,
+        source,
+        null,
+        () ->
+            new CdcAssembler.EndOffsets() {
+              @Override
+              public Map<String, Long> endOffsets() {
+                return Map.copyOf(endOffsets);
+              }
 
-      @Override
-      public void close() {
-      }
-    });
-    driver = new TopologyTestDriver(builder.build(), IngestTopology.streamsProps(config),
-        Instant.parse("2026-01-01T00:00:00Z"));
+              @Override
+              public void close() {}
+            });
+    driver =
+        new TopologyTestDriver(
+            builder.build(),
+            IngestTopology.streamsProps(config),
+            Instant.parse("2026-01-01T00:00:00Z"));
     ByteArraySerializer bytes = new ByteArraySerializer();
     for (String table : List.of("customers", "products", "orders", "order_items")) {
       inputs.put(table, driver.createInputTopic("shop.public." + table, bytes, bytes));
       endOffsets.put("shop.public." + table + ":0", 0L);
     }
     inputs.put("tx", driver.createInputTopic("shop.transaction", bytes, bytes));
-    graphLog = driver.createOutputTopic("t.graph-log", new StringDeserializer(),
-        new ByteArrayDeserializer());
-    dlq = driver.createOutputTopic("t.dlq", new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    graphLog =
+        driver.createOutputTopic(
+            "t.graph-log", new StringDeserializer(), new ByteArrayDeserializer());
+    dlq =
+        driver.createOutputTopic("t.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -102,8 +112,9 @@ class CdcUndecodableRecordTest {
   }
 
   private void send(String table, byte[] value) {
-    inputs.get(table).pipeInput(new TestRecord<>("{\"id\":1}".getBytes(StandardCharsets.UTF_8),
-        value));
+    inputs
+        .get(table)
+        .pipeInput(new TestRecord<>("{\"id\":1}".getBytes(StandardCharsets.UTF_8), value));
     if (!table.equals("tx")) {
       endOffsets.merge("shop.public." + table + ":0", 1L, Long::sum);
     }
@@ -122,10 +133,9 @@ class CdcUndecodableRecordTest {
       if (entry instanceof Seal seal) {
         out.add("seal:" + seal.getReason());
       } else if (((LoggedEvent) entry).getEvent().getBody() instanceof MutationBody body) {
-        StringBuilder ops = new StringBuilder(((LoggedEvent) entry).getCdc().getTxId())
-            .append(':');
-        body.getOps().forEach(op -> ops.append(op.getOp()).append(' ').append(op.getType())
-            .append(';'));
+        StringBuilder ops = new StringBuilder(((LoggedEvent) entry).getCdc().getTxId()).append(':');
+        body.getOps()
+            .forEach(op -> ops.append(op.getOp()).append(' ').append(op.getType()).append(';'));
         out.add(ops.toString());
       }
     }
@@ -148,9 +158,10 @@ class CdcUndecodableRecordTest {
 
     sweep();
     // 805 without its lost change, then 806, which waited behind it.
-    assertThat(log()).containsSubsequence(
-        "805:UPSERT_NODE Customer;", "seal:TRANSACTION",
-        "806:UPSERT_NODE Customer;", "seal:TRANSACTION");
+    assertThat(log())
+        .containsSubsequence(
+            "805:UPSERT_NODE Customer;", "seal:TRANSACTION",
+            "806:UPSERT_NODE Customer;", "seal:TRANSACTION");
 
     // And the source goes on.
     send("orders", change("c", "orders", "null", order(40, 2, "0", "new"), 807, 9301, 1));
@@ -166,7 +177,8 @@ class CdcUndecodableRecordTest {
     sweep();
     assertThat(log()).isEmpty();
     send("orders", change("c", "orders", "null", order(41, 1, "0", "new"), 808, 9402, 2));
-    assertThat(log()).containsSubsequence("808:UPSERT_NODE Customer;",
-        "808:UPSERT_NODE Order;", "seal:TRANSACTION");
+    assertThat(log())
+        .containsSubsequence(
+            "808:UPSERT_NODE Customer;", "808:UPSERT_NODE Order;", "seal:TRANSACTION");
   }
 }

@@ -49,54 +49,80 @@ class DebeziumDecodeTest {
 
   @Test
   void aCreateBecomesAnUpsertAndItsNullForeignKeyADeleteOfTheEdge() {
-    CdcItem item = map(change("c", "customers", "null", customer(1, "Ada", null), 740, 2245,
-        1));
+    CdcItem item = map(change("c", "customers", "null", customer(1, "Ada", null), 740, 2245, 1));
     assertThat(item.kind()).isEqualTo(CdcItem.Kind.ROW);
     assertThat(item.txId()).isEqualTo("740");
     assertThat(item.totalOrder()).isEqualTo(1);
     assertThat(item.inTransaction()).isTrue();
     assertThat(item.rowKey()).isEqualTo("public.customers/1");
-    assertThat(item.nodeOps()).containsExactly(new CdcOp("upsertNode", "Customer", null, null,
-        null, null, Map.of("id", 1L, "name", "Ada", "email", "ada@shop")));
-    assertThat(item.edgeOps()).containsExactly(new CdcOp("deleteEdge", "ReferredBy", null, null,
-        null, "public.customers/1/referred_by", null));
+    assertThat(item.nodeOps())
+        .containsExactly(
+            new CdcOp(
+                "upsertNode",
+                "Customer",
+                null,
+                null,
+                null,
+                null,
+                Map.of("id", 1L, "name", "Ada", "email", "ada@shop")));
+    assertThat(item.edgeOps())
+        .containsExactly(
+            new CdcOp(
+                "deleteEdge",
+                "ReferredBy",
+                null,
+                null,
+                null,
+                "public.customers/1/referred_by",
+                null));
   }
 
   @Test
   void anUpdatedForeignKeyReplacesTheEdgeWithTheSameId() {
     CdcItem item = map(change("u", "customers", "null", customer(1, "Ada", 2L), 741, 2300, 1));
-    assertThat(item.edgeOps()).containsExactly(new CdcOp("insertEdge", "ReferredBy", null, 1L,
-        2L, "public.customers/1/referred_by", null));
+    assertThat(item.edgeOps())
+        .containsExactly(
+            new CdcOp(
+                "insertEdge", "ReferredBy", null, 1L, 2L, "public.customers/1/referred_by", null));
   }
 
   @Test
   void aDeleteUsesTheKeyOfTheBeforeImage() {
     CdcItem item = map(change("d", "customers", customerKeyOnly(4), "null", 742, 2400, 1));
     assertThat(item.phase()).isEqualTo(CdcItem.NODE_DELETE);
-    assertThat(item.nodeOps()).containsExactly(new CdcOp("deleteNode", "Customer", 4L, null,
-        null, null, null));
+    assertThat(item.nodeOps())
+        .containsExactly(new CdcOp("deleteNode", "Customer", 4L, null, null, null, null));
     assertThat(item.edgeOps()).isNull();
   }
 
   @Test
   void decimalTextBecomesAnExactDoubleAndUnmappedColumnsStayOut() {
-    CdcItem item = map(change("c", "orders", "null", order(7, 1, "25.50", "new"), 743, 2500,
-        2));
-    assertThat(item.nodeOps().get(0).props()).isEqualTo(Map.of("id", 7L, "total", 25.5,
-        "status", "new"));
-    assertThat(item.edgeOps()).containsExactly(new CdcOp("insertEdge", "PlacedBy", null, 7L, 1L,
-        "public.orders/7/customer_id", null));
+    CdcItem item = map(change("c", "orders", "null", order(7, 1, "25.50", "new"), 743, 2500, 2));
+    assertThat(item.nodeOps().get(0).props())
+        .isEqualTo(Map.of("id", 7L, "total", 25.5, "status", "new"));
+    assertThat(item.edgeOps())
+        .containsExactly(
+            new CdcOp("insertEdge", "PlacedBy", null, 7L, 1L, "public.orders/7/customer_id", null));
   }
 
   @Test
   void aJoinTableRowIsAnEdgeWithACompositeKeyId() {
     CdcItem item = map(change("c", "order_items", "null", item(7, 3, 2), 743, 2510, 3));
     assertThat(item.phase()).isEqualTo(CdcItem.JOIN_UPSERT);
-    assertThat(item.nodeOps()).containsExactly(new CdcOp("insertEdge", "Contains", null, 7L, 3L,
-        "public.order_items/7|3", Map.of("quantity", 2L)));
+    assertThat(item.nodeOps())
+        .containsExactly(
+            new CdcOp(
+                "insertEdge",
+                "Contains",
+                null,
+                7L,
+                3L,
+                "public.order_items/7|3",
+                Map.of("quantity", 2L)));
     CdcItem gone = map(change("d", "order_items", item(7, 3, 2), "null", 744, 2600, 1));
-    assertThat(gone.nodeOps()).containsExactly(new CdcOp("deleteEdge", "Contains", null, null,
-        null, "public.order_items/7|3", null));
+    assertThat(gone.nodeOps())
+        .containsExactly(
+            new CdcOp("deleteEdge", "Contains", null, null, null, "public.order_items/7|3", null));
   }
 
   @Test
@@ -107,8 +133,8 @@ class DebeziumDecodeTest {
 
   @Test
   void snapshotRecordsHaveNoTransactionBlock() {
-    CdcItem item = map(snapshot("products", DebeziumRecords.product(3, "pen", "1.25"), 739, 2000,
-        "last"));
+    CdcItem item =
+        map(snapshot("products", DebeziumRecords.product(3, "pen", "1.25"), 739, 2000, "last"));
     assertThat(item.inTransaction()).isFalse();
     assertThat(item.inSnapshot()).isTrue();
     assertThat(item.snapshot()).isEqualTo("last");
@@ -117,46 +143,72 @@ class DebeziumDecodeTest {
 
   @Test
   void anEndRecordCarriesItsCountsAndTheTransactionIdBeforeTheColon() {
-    TransactionMarker marker = ((DebeziumDecoder.Marker) decoder.decode(end(740, 22459208,
-        "public.customers", 3, "public.orders", 1))).marker();
+    TransactionMarker marker =
+        ((DebeziumDecoder.Marker)
+                decoder.decode(end(740, 22459208, "public.customers", 3, "public.orders", 1)))
+            .marker();
     assertThat(marker.end()).isTrue();
     assertThat(marker.txId()).isEqualTo("740");
     assertThat(marker.lsn()).isEqualTo(22459208L);
     assertThat(marker.eventCount()).isEqualTo(4);
-    assertThat(marker.perTable()).containsExactly(Map.entry("public.customers", 3L),
-        Map.entry("public.orders", 1L));
+    assertThat(marker.perTable())
+        .containsExactly(Map.entry("public.customers", 3L), Map.entry("public.orders", 1L));
   }
 
   @Test
   void aValueThatDoesNotFitIsATypedRefusal() {
-    assertThatThrownBy(() -> map(change("c", "orders", "null", order(8, 1, "0.1000000000000000001",
-        "new"), 745, 2700, 1)))
-        .isInstanceOfSatisfying(ChangeDecodeException.class, e -> {
-          assertThat(e.code()).isEqualTo(CdcRejection.CDC_BAD_VALUE);
-          assertThat(e.field()).isEqualTo("total");
-        });
-    assertThatThrownBy(() -> map(change("c", "customers", "null",
-        "{\"id\":null,\"name\":\"x\"}", 745, 2700, 1)))
-        .isInstanceOfSatisfying(ChangeDecodeException.class, e ->
-            assertThat(e.code()).isEqualTo(CdcRejection.CDC_MISSING_KEY));
+    assertThatThrownBy(
+            () ->
+                map(
+                    change(
+                        "c",
+                        "orders",
+                        "null",
+                        order(8, 1, "0.1000000000000000001", "new"),
+                        745,
+                        2700,
+                        1)))
+        .isInstanceOfSatisfying(
+            ChangeDecodeException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(CdcRejection.CDC_BAD_VALUE);
+              assertThat(e.field()).isEqualTo("total");
+            });
+    assertThatThrownBy(
+            () ->
+                map(change("c", "customers", "null", "{\"id\":null,\"name\":\"x\"}", 745, 2700, 1)))
+        .isInstanceOfSatisfying(
+            ChangeDecodeException.class,
+            e -> assertThat(e.code()).isEqualTo(CdcRejection.CDC_MISSING_KEY));
     assertThatThrownBy(() -> decoder.decode("{\"after\":{}}".getBytes(StandardCharsets.UTF_8)))
-        .isInstanceOfSatisfying(ChangeDecodeException.class, e ->
-            assertThat(e.code()).isEqualTo(CdcRejection.CDC_NOT_A_CHANGE_EVENT));
+        .isInstanceOfSatisfying(
+            ChangeDecodeException.class,
+            e -> assertThat(e.code()).isEqualTo(CdcRejection.CDC_NOT_A_CHANGE_EVENT));
   }
 
   @Test
   void unchangedToastedColumnsPatchInsteadOfReplacing() {
-    CdcItem item = map(change("u", "customers", "null",
-        "{\"id\":5,\"name\":\"__debezium_unavailable_value\",\"email\":\"e@x\","
-            + "\"referred_by\":null}", 746, 2800, 1));
-    assertThat(item.nodeOps()).containsExactly(new CdcOp("updateNode", "Customer", 5L, null,
-        null, null, Map.of("email", "e@x")));
+    CdcItem item =
+        map(
+            change(
+                "u",
+                "customers",
+                "null",
+                "{\"id\":5,\"name\":\"__debezium_unavailable_value\",\"email\":\"e@x\","
+                    + "\"referred_by\":null}",
+                746,
+                2800,
+                1));
+    assertThat(item.nodeOps())
+        .containsExactly(
+            new CdcOp("updateNode", "Customer", 5L, null, null, null, Map.of("email", "e@x")));
   }
 
   /** The JSON converter with schemas on: column types give Decimal, Date and MicroTimestamp. */
   @Test
   void schemasOnDecodeDebeziumLogicalTypes() {
-    String value = """
+    String value =
+        """
         {"schema":{"type":"struct","fields":[
           {"type":"struct","optional":true,"name":"shop.public.events.Value","field":"before","fields":[]},
           {"type":"struct","optional":true,"name":"shop.public.events.Value","field":"after","fields":[
@@ -172,9 +224,10 @@ class DebeziumDecodeTest {
          "payload":{"before":null,"after":{"id":9,"amount":"CfY=","day":19723,"at":1704067200123456,
            "ratio":{"scale":3,"value":"MDk="},"ref":"7c1a3c6e-0000-4000-8000-000000000001","tags":["a","b"]},
            "source":%s,"op":"c","ts_ms":1700000000100,"transaction":null}}
-        """.formatted(DebeziumRecords.source("events", 750, 3000, "false"));
-    ChangeEvent event = ((DebeziumDecoder.Change) decoder.decode(
-        value.getBytes(StandardCharsets.UTF_8))).event();
+        """
+            .formatted(DebeziumRecords.source("events", 750, 3000, "false"));
+    ChangeEvent event =
+        ((DebeziumDecoder.Change) decoder.decode(value.getBytes(StandardCharsets.UTF_8))).event();
     Map<String, Object> after = event.after();
     assertThat(after.get("amount")).isEqualTo(new BigDecimal("25.50"));
     assertThat(after.get("day")).isEqualTo(LocalDate.of(2024, 1, 1));
@@ -189,25 +242,82 @@ class DebeziumDecodeTest {
   /** Avro in the Confluent wire format, with the writer schema from a registry. */
   @Test
   void confluentAvroDecodesThroughTheRegistry() throws Exception {
-    Schema decimal = new Schema.Parser().parse("{\"type\":\"bytes\",\"scale\":2,\"precision\":12,"
-        + "\"connect.version\":1,\"connect.parameters\":{\"scale\":\"2\"},"
-        + "\"connect.name\":\"org.apache.kafka.connect.data.Decimal\",\"logicalType\":\"decimal\"}");
-    Schema row = SchemaBuilder.record("Value").namespace("shop.public.orders").fields()
-        .requiredLong("id").requiredLong("customer_id")
-        .name("total").type().unionOf().nullType().and().type(decimal).endUnion().nullDefault()
-        .optionalString("status").endRecord();
-    Schema source = SchemaBuilder.record("Source").namespace("io.debezium.connector.postgresql")
-        .fields().requiredString("name").requiredString("schema").requiredString("table")
-        .optionalLong("txId").optionalLong("lsn").optionalLong("ts_ms").optionalString("snapshot")
-        .endRecord();
-    Schema block = SchemaBuilder.record("block").namespace("event").fields().requiredString("id")
-        .requiredLong("total_order").requiredLong("data_collection_order").endRecord();
-    Schema envelope = SchemaBuilder.record("Envelope").namespace("shop.public.orders").fields()
-        .name("before").type().unionOf().nullType().and().type(row).endUnion().nullDefault()
-        .name("after").type().unionOf().nullType().and().type(row).endUnion().nullDefault()
-        .name("source").type(source).noDefault().requiredString("op").optionalLong("ts_ms")
-        .name("transaction").type().unionOf().nullType().and().type(block).endUnion()
-        .nullDefault().endRecord();
+    Schema decimal =
+        new Schema.Parser()
+            .parse(
+                "{\"type\":\"bytes\",\"scale\":2,\"precision\":12,"
+                    + "\"connect.version\":1,\"connect.parameters\":{\"scale\":\"2\"},"
+                    + "\"connect.name\":\"org.apache.kafka.connect.data.Decimal\",\"logicalType\":\"decimal\"}");
+    Schema row =
+        SchemaBuilder.record("Value")
+            .namespace("shop.public.orders")
+            .fields()
+            .requiredLong("id")
+            .requiredLong("customer_id")
+            .name("total")
+            .type()
+            .unionOf()
+            .nullType()
+            .and()
+            .type(decimal)
+            .endUnion()
+            .nullDefault()
+            .optionalString("status")
+            .endRecord();
+    Schema source =
+        SchemaBuilder.record("Source")
+            .namespace("io.debezium.connector.postgresql")
+            .fields()
+            .requiredString("name")
+            .requiredString("schema")
+            .requiredString("table")
+            .optionalLong("txId")
+            .optionalLong("lsn")
+            .optionalLong("ts_ms")
+            .optionalString("snapshot")
+            .endRecord();
+    Schema block =
+        SchemaBuilder.record("block")
+            .namespace("event")
+            .fields()
+            .requiredString("id")
+            .requiredLong("total_order")
+            .requiredLong("data_collection_order")
+            .endRecord();
+    Schema envelope =
+        SchemaBuilder.record("Envelope")
+            .namespace("shop.public.orders")
+            .fields()
+            .name("before")
+            .type()
+            .unionOf()
+            .nullType()
+            .and()
+            .type(row)
+            .endUnion()
+            .nullDefault()
+            .name("after")
+            .type()
+            .unionOf()
+            .nullType()
+            .and()
+            .type(row)
+            .endUnion()
+            .nullDefault()
+            .name("source")
+            .type(source)
+            .noDefault()
+            .requiredString("op")
+            .optionalLong("ts_ms")
+            .name("transaction")
+            .type()
+            .unionOf()
+            .nullType()
+            .and()
+            .type(block)
+            .endUnion()
+            .nullDefault()
+            .endRecord();
     GenericRecord after = new GenericData.Record(row);
     after.put("id", 7L);
     after.put("customer_id", 1L);
@@ -246,8 +356,9 @@ class DebeziumDecodeTest {
     assertThat(item.nodeOps().get(0).props()).containsEntry("total", 25.5);
 
     assertThatThrownBy(() -> decoder.decode(out.toByteArray()))
-        .isInstanceOfSatisfying(ChangeDecodeException.class, e ->
-            assertThat(e.code()).isEqualTo(CdcRejection.CDC_UNSUPPORTED_FORMAT));
+        .isInstanceOfSatisfying(
+            ChangeDecodeException.class,
+            e -> assertThat(e.code()).isEqualTo(CdcRejection.CDC_UNSUPPORTED_FORMAT));
   }
 
   /** A registry in memory: ids to schemas. */
@@ -264,7 +375,10 @@ class DebeziumDecodeTest {
       Schema schema = schemas.get(id);
       if (schema == null) {
         throw new io.ingraft.events.SchemaRegistryException(
-            io.ingraft.events.SchemaRegistryException.Kind.NOT_FOUND, 404, 40403, "no schema " + id,
+            io.ingraft.events.SchemaRegistryException.Kind.NOT_FOUND,
+            404,
+            40403,
+            "no schema " + id,
             null);
       }
       return schema;

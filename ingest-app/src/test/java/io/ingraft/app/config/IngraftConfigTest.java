@@ -32,10 +32,12 @@ class IngraftConfigTest {
   @ValueSource(strings = {"yes", "1", "TRUE", "on", ""})
   void refusesAnythingButTrueOrFalseNamingTheKey(String value) {
     assertThatThrownBy(() -> config(Map.of(IngraftConfig.KEYED_BY_GRAPH, value)))
-        .isInstanceOfSatisfying(InvalidSettingException.class, e -> {
-          assertThat(e.key()).isEqualTo("ingraft.topology.keyed-by-graph");
-          assertThat(e.value()).isEqualTo(value);
-        })
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> {
+              assertThat(e.key()).isEqualTo("ingraft.topology.keyed-by-graph");
+              assertThat(e.value()).isEqualTo(value);
+            })
         .hasMessageContaining("ingraft.topology.keyed-by-graph")
         .hasMessageContaining("true or false");
   }
@@ -43,13 +45,20 @@ class IngraftConfigTest {
   @Test
   void monitoringDefaultsAndOverrides() {
     IngraftConfig.Monitoring defaults = config(Map.of()).monitoring();
-    assertThat(defaults).isEqualTo(new IngraftConfig.Monitoring("0.0.0.0", 8080,
-        Duration.ofSeconds(1)));
+    assertThat(defaults)
+        .isEqualTo(new IngraftConfig.Monitoring("0.0.0.0", 8080, Duration.ofSeconds(1)));
     assertThat(defaults.httpEnabled()).isTrue();
-    IngraftConfig.Monitoring set = config(Map.of("ingraft.http.host", "127.0.0.1",
-        "ingraft.http.port", "0", "ingraft.metrics.lag-interval-ms", "250")).monitoring();
-    assertThat(set).isEqualTo(new IngraftConfig.Monitoring("127.0.0.1", 0,
-        Duration.ofMillis(250)));
+    IngraftConfig.Monitoring set =
+        config(
+                Map.of(
+                    "ingraft.http.host",
+                    "127.0.0.1",
+                    "ingraft.http.port",
+                    "0",
+                    "ingraft.metrics.lag-interval-ms",
+                    "250"))
+            .monitoring();
+    assertThat(set).isEqualTo(new IngraftConfig.Monitoring("127.0.0.1", 0, Duration.ofMillis(250)));
     assertThat(config(Map.of("ingraft.http.port", "-1")).monitoring().httpEnabled()).isFalse();
   }
 
@@ -57,24 +66,35 @@ class IngraftConfigTest {
   @ValueSource(strings = {"-2", "65536", "http", ""})
   void refusesAnHttpPortOutsideItsRangeNamingTheKey(String value) {
     assertThatThrownBy(() -> config(Map.of("ingraft.http.port", value)))
-        .isInstanceOfSatisfying(InvalidSettingException.class,
-            e -> assertThat(e.key()).isEqualTo("ingraft.http.port"));
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class, e -> assertThat(e.key()).isEqualTo("ingraft.http.port"));
   }
 
   @Test
   void writerTimingDefaultsAndOverrides() {
     assertThat(config(Map.of()).writer().timing()).isEqualTo(IngraftConfig.WriterTiming.DEFAULT);
-    IngraftConfig.WriterTiming timing = config(Map.of(
-        "ingraft.writer.poll-timeout-ms", "50",
-        "ingraft.writer.commit-interval-ms", "1000",
-        "ingraft.writer.retry-backoff-ms", "100",
-        "ingraft.writer.max-retry-backoff-ms", "5000",
-        "ingraft.writer.drain-timeout-ms", "10000",
-        "ingraft.writer.send-timeout-ms", "20000",
-        "ingraft.writer.fence-grace-ms", "90000")).writer().timing();
-    assertThat(timing).isEqualTo(new IngraftConfig.WriterTiming(Duration.ofMillis(50),
-        Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(5),
-        Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(90)));
+    IngraftConfig.WriterTiming timing =
+        config(
+                Map.of(
+                    "ingraft.writer.poll-timeout-ms", "50",
+                    "ingraft.writer.commit-interval-ms", "1000",
+                    "ingraft.writer.retry-backoff-ms", "100",
+                    "ingraft.writer.max-retry-backoff-ms", "5000",
+                    "ingraft.writer.drain-timeout-ms", "10000",
+                    "ingraft.writer.send-timeout-ms", "20000",
+                    "ingraft.writer.fence-grace-ms", "90000"))
+            .writer()
+            .timing();
+    assertThat(timing)
+        .isEqualTo(
+            new IngraftConfig.WriterTiming(
+                Duration.ofMillis(50),
+                Duration.ofSeconds(1),
+                Duration.ofMillis(100),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(90)));
     assertThat(config(Map.of()).writer().maxBatchEvents()).isEqualTo(100_000);
     assertThat(config(Map.of()).writer().threads()).isEqualTo(4);
   }
@@ -82,14 +102,23 @@ class IngraftConfigTest {
   @Test
   void refusesBadWriterTimingNamingTheKey() {
     assertThatThrownBy(() -> config(Map.of("ingraft.writer.fence-grace-ms", "soon")))
-        .isInstanceOfSatisfying(InvalidSettingException.class,
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
             e -> assertThat(e.key()).isEqualTo("ingraft.writer.fence-grace-ms"));
     assertThatThrownBy(() -> config(Map.of("ingraft.writer.commit-interval-ms", "0")))
-        .isInstanceOfSatisfying(InvalidSettingException.class,
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
             e -> assertThat(e.key()).isEqualTo("ingraft.writer.commit-interval-ms"));
-    assertThatThrownBy(() -> config(Map.of("ingraft.writer.retry-backoff-ms", "1000",
-        "ingraft.writer.max-retry-backoff-ms", "500")))
-        .isInstanceOfSatisfying(InvalidSettingException.class,
+    assertThatThrownBy(
+            () ->
+                config(
+                    Map.of(
+                        "ingraft.writer.retry-backoff-ms",
+                        "1000",
+                        "ingraft.writer.max-retry-backoff-ms",
+                        "500")))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
             e -> assertThat(e.key()).isEqualTo("ingraft.writer.max-retry-backoff-ms"))
         .hasMessageContaining("ingraft.writer.retry-backoff-ms");
   }
@@ -100,29 +129,50 @@ class IngraftConfigTest {
     assertThat(off.roots()).isEmpty();
     assertThat(off.limits()).isEqualTo(io.ingraft.engine.load.LoadLimits.DEFAULT);
 
-    IngraftConfig.Loads on = config(Map.of(IngraftConfig.LOAD_ROOTS,
-        "/data/loads/{graph}, s3://lake/exports/{graph}/", "ingraft.load.max-bytes", "1024",
-        "ingraft.load.max-rows", "10", "ingraft.load.timeout-ms", "500")).loads();
-    assertThat(on.roots()).containsExactly(
-        new io.ingraft.engine.load.LoadRoot.Directory("/data/loads/{graph}"),
-        new io.ingraft.engine.load.LoadRoot.Bucket("lake", "exports/{graph}"));
-    assertThat(on.limits()).isEqualTo(new io.ingraft.engine.load.LoadLimits(1024, 10,
-        java.time.Duration.ofMillis(500)));
+    IngraftConfig.Loads on =
+        config(
+                Map.of(
+                    IngraftConfig.LOAD_ROOTS,
+                    "/data/loads/{graph}, s3://lake/exports/{graph}/",
+                    "ingraft.load.max-bytes",
+                    "1024",
+                    "ingraft.load.max-rows",
+                    "10",
+                    "ingraft.load.timeout-ms",
+                    "500"))
+            .loads();
+    assertThat(on.roots())
+        .containsExactly(
+            new io.ingraft.engine.load.LoadRoot.Directory("/data/loads/{graph}"),
+            new io.ingraft.engine.load.LoadRoot.Bucket("lake", "exports/{graph}"));
+    assertThat(on.limits())
+        .isEqualTo(
+            new io.ingraft.engine.load.LoadLimits(1024, 10, java.time.Duration.ofMillis(500)));
   }
 
   @Test
   void refusesLoadRootsThatAreUnsafeOrHoldTheStorageRoot() {
-    String storage = java.nio.file.Path.of("target/config-test").toAbsolutePath().normalize()
-        .toString();
-    for (String root : java.util.List.of("relative", "/", "/proc", "/data/../etc",
-        "file://host/data", storage, storage + "/graphs", java.nio.file.Path.of(storage)
-            .getParent().toString())) {
-      assertThatThrownBy(() -> config(Map.of(IngraftConfig.LOAD_ROOTS, root))).as(root)
-          .isInstanceOfSatisfying(InvalidSettingException.class,
+    String storage =
+        java.nio.file.Path.of("target/config-test").toAbsolutePath().normalize().toString();
+    for (String root :
+        java.util.List.of(
+            "relative",
+            "/",
+            "/proc",
+            "/data/../etc",
+            "file://host/data",
+            storage,
+            storage + "/graphs",
+            java.nio.file.Path.of(storage).getParent().toString())) {
+      assertThatThrownBy(() -> config(Map.of(IngraftConfig.LOAD_ROOTS, root)))
+          .as(root)
+          .isInstanceOfSatisfying(
+              InvalidSettingException.class,
               e -> assertThat(e.key()).isEqualTo(IngraftConfig.LOAD_ROOTS));
     }
     assertThatThrownBy(() -> config(Map.of("ingraft.load.max-bytes", "0")))
-        .isInstanceOfSatisfying(InvalidSettingException.class,
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
             e -> assertThat(e.key()).isEqualTo("ingraft.load.max-bytes"));
   }
 

@@ -76,8 +76,11 @@ class PipelineMetersTest {
   void engineReportsCountSweepsRecoveriesAndCompactions() {
     GraphId graph = GraphId.of("ledger");
     meters.tookOver(graph, List.of());
-    meters.tookOver(graph, List.of(new RecoveryOutcome("op-1", "MUTATION",
-        RecoveryDecision.ROLLED_FORWARD, List.of(), 4)));
+    meters.tookOver(
+        graph,
+        List.of(
+            new RecoveryOutcome(
+                "op-1", "MUTATION", RecoveryDecision.ROLLED_FORWARD, List.of(), 4)));
     meters.takeOverFailed(graph, new IllegalStateException("boom"));
     meters.compacted(graph, "nodes/Account", 5);
 
@@ -85,8 +88,9 @@ class PipelineMetersTest {
         .contains("ingraft_sweeps_total{graph=\"ledger\",outcome=\"clean\"} 1.0")
         .contains("ingraft_sweeps_total{graph=\"ledger\",outcome=\"recovered\"} 1.0")
         .contains("ingraft_sweeps_total{graph=\"ledger\",outcome=\"failed\"} 1.0")
-        .contains("ingraft_recovered_operations_total{graph=\"ledger\",outcome=\"rolled_forward\"}"
-            + " 1.0")
+        .contains(
+            "ingraft_recovered_operations_total{graph=\"ledger\",outcome=\"rolled_forward\"}"
+                + " 1.0")
         .contains("ingraft_compactions_total{graph=\"ledger\"} 1.0");
   }
 

@@ -18,8 +18,7 @@ import java.util.Map;
 final class Events {
   private static final GraphEventCodec CODEC = new GraphEventCodec();
 
-  private Events() {
-  }
+  private Events() {}
 
   static GraphEvent mutation(String graph, String eventId) {
     return mutation(graph, eventId, "");
@@ -33,20 +32,23 @@ final class Events {
       props.put("bio", padding);
     }
     Op op = new Op(OpKind.UPSERT_NODE, "Person", null, null, null, null, props, null);
-    return new GraphEvent(graph, eventId, 1_700_000_000_000L,
-        new MutationBody(new ArrayList<>(List.of(op))));
+    return new GraphEvent(
+        graph, eventId, 1_700_000_000_000L, new MutationBody(new ArrayList<>(List.of(op))));
   }
 
   static GraphEvent load(String graph, String eventId) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", eventId);
-    return new GraphEvent(graph, eventId, null, new LoadBody(LoadMode.MERGE,
-        Map.of("Person", List.of(row)), Map.of(), null));
+    return new GraphEvent(
+        graph,
+        eventId,
+        null,
+        new LoadBody(LoadMode.MERGE, Map.of("Person", List.of(row)), Map.of(), null));
   }
 
   static GraphEvent schema(String graph, String eventId) {
-    return new GraphEvent(graph, eventId, null,
-        new SchemaBody("node Person { name: String @key }"));
+    return new GraphEvent(
+        graph, eventId, null, new SchemaBody("node Person { name: String @key }"));
   }
 
   static byte[] avro(GraphEvent event) {

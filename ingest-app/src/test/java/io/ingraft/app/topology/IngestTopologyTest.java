@@ -32,9 +32,9 @@ import java.util.Properties;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
@@ -56,10 +56,17 @@ class IngestTopologyTest {
         t.mutation("g1", avro(mutation("g1", "m" + i)));
       }
 
-      assertThat(t.readBrief()).containsExactly(
-          "e:m1", "e:m2", "e:m3", "seal:0:3:COUNT",
-          "e:m4", "e:m5", "e:m6", "seal:1:3:COUNT",
-          "e:m7");
+      assertThat(t.readBrief())
+          .containsExactly(
+              "e:m1",
+              "e:m2",
+              "e:m3",
+              "seal:0:3:COUNT",
+              "e:m4",
+              "e:m5",
+              "e:m6",
+              "seal:1:3:COUNT",
+              "e:m7");
     }
   }
 
@@ -124,7 +131,8 @@ class IngestTopologyTest {
       // g1 opened 600 ms ago, g2 300 ms ago.
       assertThat(t.readBrief()).containsExactly("e:m1", "e:n1", "seal:0:1:LINGER");
       t.advance(Duration.ofMillis(300));
-      assertThat(t.readLog()).singleElement()
+      assertThat(t.readLog())
+          .singleElement()
           .satisfies(e -> assertThat(e.key()).isEqualTo("g2"))
           .satisfies(e -> assertThat(e.brief()).isEqualTo("seal:0:1:LINGER"));
     }
@@ -141,13 +149,21 @@ class IngestTopologyTest {
       t.load("g1", json(load("g1", "l2")));
       t.mutation("g1", avro(schema("g1", "s2")));
 
-      assertThat(t.readBrief()).containsExactly(
-          "e:m1", "e:m2", "seal:0:2:LOAD",
-          "e:l1", "seal:1:1:LOAD",
-          "e:m3", "seal:2:1:SCHEMA",
-          "e:s1", "seal:3:1:SCHEMA",
-          "e:l2", "seal:4:1:LOAD",
-          "e:s2", "seal:5:1:SCHEMA");
+      assertThat(t.readBrief())
+          .containsExactly(
+              "e:m1",
+              "e:m2",
+              "seal:0:2:LOAD",
+              "e:l1",
+              "seal:1:1:LOAD",
+              "e:m3",
+              "seal:2:1:SCHEMA",
+              "e:s1",
+              "seal:3:1:SCHEMA",
+              "e:l2",
+              "seal:4:1:LOAD",
+              "e:s2",
+              "seal:5:1:SCHEMA");
     }
   }
 
@@ -163,11 +179,15 @@ class IngestTopologyTest {
       t.load("b", avro(load("b", "bl")));
 
       List<Entry> log = t.readLog();
-      assertThat(log).allSatisfy(e -> assertThat(e.key()).isEqualTo(
-          e.isSeal() ? e.seal().getGraph() : e.logged().getEvent().getGraph()));
+      assertThat(log)
+          .allSatisfy(
+              e ->
+                  assertThat(e.key())
+                      .isEqualTo(
+                          e.isSeal() ? e.seal().getGraph() : e.logged().getEvent().getGraph()));
       assertThat(briefOf(log, "a")).containsExactly("e:a1", "e:a2", "seal:0:2:COUNT", "e:a3");
-      assertThat(briefOf(log, "b")).containsExactly("e:b1", "e:b2", "seal:0:2:COUNT",
-          "e:bl", "seal:1:1:LOAD");
+      assertThat(briefOf(log, "b"))
+          .containsExactly("e:b1", "e:b2", "seal:0:2:COUNT", "e:bl", "seal:1:1:LOAD");
       assertThat(briefOf(log, "c")).containsExactly("e:c1");
     }
   }
@@ -184,8 +204,8 @@ class IngestTopologyTest {
         t.mutation("other", avro(mutation("other", "x" + i)));
       }
 
-      List<String> g1 = briefOf(t.readLog(), "g1").stream()
-          .filter(s -> s.startsWith("e:")).toList();
+      List<String> g1 =
+          briefOf(t.readLog(), "g1").stream().filter(s -> s.startsWith("e:")).toList();
       assertThat(g1).containsExactlyElementsOf(sent);
     }
   }
@@ -200,9 +220,16 @@ class IngestTopologyTest {
       t.mutation("g1", json(mutation("g1", "m3")));
 
       List<Entry> events = t.readLog().stream().filter(e -> !e.isSeal()).toList();
-      assertThat(events).extracting(e -> e.logged().getEvent().getEventId() + "@"
-              + e.logged().getSourceTopic() + "-" + e.logged().getSourcePartition() + ":"
-              + e.logged().getSourceOffset())
+      assertThat(events)
+          .extracting(
+              e ->
+                  e.logged().getEvent().getEventId()
+                      + "@"
+                      + e.logged().getSourceTopic()
+                      + "-"
+                      + e.logged().getSourcePartition()
+                      + ":"
+                      + e.logged().getSourceOffset())
           .containsExactly(
               "m0@" + StageOneDriver.MUTATIONS + "-0:0",
               "m1@" + StageOneDriver.MUTATIONS + "-0:1",
@@ -218,17 +245,20 @@ class IngestTopologyTest {
     try (StageOneDriver t = new StageOneDriver(dir, Map.of())) {
       t.mutation(null, json(mutation("g7", "m1")));
 
-      assertThat(t.readLog()).singleElement().satisfies(e -> {
-        assertThat(e.key()).isEqualTo("g7");
-        assertThat(e.logged().getEvent().getEventId()).isEqualTo("m1");
-      });
+      assertThat(t.readLog())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.key()).isEqualTo("g7");
+                assertThat(e.logged().getEvent().getEventId()).isEqualTo("m1");
+              });
       assertThat(t.dlq.isEmpty()).isTrue();
     }
   }
 
   /** A bad record, what the dead letter must say, and its graph and event id headers. */
-  record BadInput(String name, String key, byte[] value, String code, String graph,
-      String eventId) {
+  record BadInput(
+      String name, String key, byte[] value, String code, String graph, String eventId) {
     @Override
     public String toString() {
       return name;
@@ -238,32 +268,74 @@ class IngestTopologyTest {
   static Stream<Arguments> badInputs() {
     byte[] avro = avro(mutation("g1", "m1"));
     return Stream.of(
-        new BadInput("garbage", "g1", "hello world".getBytes(UTF_8), "NOT_AN_EVENT", null, null),
-        new BadInput("empty value", "g1", new byte[0], "NOT_AN_EVENT", null, null),
-        new BadInput("tombstone", "g1", null, "NOT_AN_EVENT", null, null),
-        new BadInput("broken JSON", "g1", "{\"graph\": \"g1\",".getBytes(UTF_8), "BAD_JSON",
-            null, null),
-        new BadInput("truncated Avro", "g1", Arrays.copyOf(avro, avro.length - 3), "BAD_AVRO",
-            null, null),
-        new BadInput("Confluent without a registry", "g1", new byte[] {0, 0, 0, 0, 1, 2, 3},
-            "UNSUPPORTED_FORMAT", null, null),
-        new BadInput("updateNode without key", "g1", ("{\"graph\": \"g1\", \"eventId\": \"m1\","
-            + " \"mutation\": {\"ops\": [{\"op\": \"updateNode\", \"type\": \"Person\","
-            + " \"set\": {\"age\": 3}}]}}").getBytes(UTF_8), "MISSING_FIELD", null, null),
-        new BadInput("graph id with a slash", "g1", ("{\"graph\": \"../etc\", \"eventId\": \"m1\","
-            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
-            "BAD_GRAPH_ID", null, null),
-        new BadInput("no graph id", "g1", ("{\"eventId\": \"m1\","
-            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
-            "BAD_GRAPH_ID", null, null),
-        new BadInput("no event id", "g1", ("{\"graph\": \"g1\","
-            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
-            "MISSING_EVENT_ID", null, null),
-        new BadInput("empty event id", "g1", ("{\"graph\": \"g1\", \"eventId\": \"\","
-            + " \"schema\": {\"source\": \"node A { k: String @key }\"}}").getBytes(UTF_8),
-            "MISSING_EVENT_ID", null, null),
-        new BadInput("key of another graph", "g2", avro, "KEY_MISMATCH", "g1", "m1"),
-        new BadInput("empty key", "", json(mutation("g1", "m1")), "KEY_MISMATCH", "g1", "m1"))
+            new BadInput(
+                "garbage", "g1", "hello world".getBytes(UTF_8), "NOT_AN_EVENT", null, null),
+            new BadInput("empty value", "g1", new byte[0], "NOT_AN_EVENT", null, null),
+            new BadInput("tombstone", "g1", null, "NOT_AN_EVENT", null, null),
+            new BadInput(
+                "broken JSON", "g1", "{\"graph\": \"g1\",".getBytes(UTF_8), "BAD_JSON", null, null),
+            new BadInput(
+                "truncated Avro",
+                "g1",
+                Arrays.copyOf(avro, avro.length - 3),
+                "BAD_AVRO",
+                null,
+                null),
+            new BadInput(
+                "Confluent without a registry",
+                "g1",
+                new byte[] {0, 0, 0, 0, 1, 2, 3},
+                "UNSUPPORTED_FORMAT",
+                null,
+                null),
+            new BadInput(
+                "updateNode without key",
+                "g1",
+                ("{\"graph\": \"g1\", \"eventId\": \"m1\","
+                        + " \"mutation\": {\"ops\": [{\"op\": \"updateNode\", \"type\": \"Person\","
+                        + " \"set\": {\"age\": 3}}]}}")
+                    .getBytes(UTF_8),
+                "MISSING_FIELD",
+                null,
+                null),
+            new BadInput(
+                "graph id with a slash",
+                "g1",
+                ("{\"graph\": \"../etc\", \"eventId\": \"m1\","
+                        + " \"schema\": {\"source\": \"node A { k: String @key }\"}}")
+                    .getBytes(UTF_8),
+                "BAD_GRAPH_ID",
+                null,
+                null),
+            new BadInput(
+                "no graph id",
+                "g1",
+                ("{\"eventId\": \"m1\","
+                        + " \"schema\": {\"source\": \"node A { k: String @key }\"}}")
+                    .getBytes(UTF_8),
+                "BAD_GRAPH_ID",
+                null,
+                null),
+            new BadInput(
+                "no event id",
+                "g1",
+                ("{\"graph\": \"g1\","
+                        + " \"schema\": {\"source\": \"node A { k: String @key }\"}}")
+                    .getBytes(UTF_8),
+                "MISSING_EVENT_ID",
+                null,
+                null),
+            new BadInput(
+                "empty event id",
+                "g1",
+                ("{\"graph\": \"g1\", \"eventId\": \"\","
+                        + " \"schema\": {\"source\": \"node A { k: String @key }\"}}")
+                    .getBytes(UTF_8),
+                "MISSING_EVENT_ID",
+                null,
+                null),
+            new BadInput("key of another graph", "g2", avro, "KEY_MISMATCH", "g1", "m1"),
+            new BadInput("empty key", "", json(mutation("g1", "m1")), "KEY_MISMATCH", "g1", "m1"))
         .map(Arguments::of);
   }
 
@@ -281,11 +353,17 @@ class IngestTopologyTest {
   }
 
   /**
-   * The dead-letter topic holds exactly one record: the second record of the mutations topic,
-   * with its original key and value and the reason headers.
+   * The dead-letter topic holds exactly one record: the second record of the mutations topic, with
+   * its original key and value and the reason headers.
    */
-  private static void assertOneDeadLetter(StageOneDriver t, String key, byte[] value, String code,
-      String messagePart, String graph, String eventId) {
+  private static void assertOneDeadLetter(
+      StageOneDriver t,
+      String key,
+      byte[] value,
+      String code,
+      String messagePart,
+      String graph,
+      String eventId) {
     TestRecord<byte[], byte[]> dead = t.dlq.readRecord();
     assertThat(t.dlq.isEmpty()).isTrue();
     assertThat(dead.key()).isEqualTo(key == null ? null : key.getBytes(UTF_8));
@@ -293,7 +371,8 @@ class IngestTopologyTest {
     var h = dead.headers();
     assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.STAGE)).isEqualTo("topology");
     assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.CODE)).isEqualTo(code);
-    assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.MESSAGE)).isNotBlank()
+    assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.MESSAGE))
+        .isNotBlank()
         .contains(messagePart);
     assertThat(DeadLetterHeaders.text(h, DeadLetterHeaders.SOURCE_TOPIC))
         .isEqualTo(StageOneDriver.MUTATIONS);
@@ -354,7 +433,8 @@ class IngestTopologyTest {
       headers.add("traceparent", "00-abc-def-01".getBytes(UTF_8));
       t.mutation("g1", avro(mutation("g1", "m1")), headers);
 
-      assertThat(t.graphLog.readRecordsToList()).hasSize(2)
+      assertThat(t.graphLog.readRecordsToList())
+          .hasSize(2)
           .allSatisfy(r -> assertThat(r.headers().toArray()).isEmpty());
     }
   }
@@ -362,8 +442,8 @@ class IngestTopologyTest {
   @Test
   void readsTheConfluentFormatThroughTheRegistry() {
     MapRegistry registry = new MapRegistry();
-    GraphEventCodec confluent = new GraphEventCodec(registry,
-        EventTopics.valueSubject(StageOneDriver.MUTATIONS));
+    GraphEventCodec confluent =
+        new GraphEventCodec(registry, EventTopics.valueSubject(StageOneDriver.MUTATIONS));
     try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
       t.mutation("g1", confluent.encode(mutation("g1", "c1"), EventFormat.CONFLUENT));
       t.mutation("g1", avro(mutation("g1", "a1")));
@@ -380,13 +460,15 @@ class IngestTopologyTest {
   @Test
   void anUnavailableRegistryStopsTheThreadInsteadOfDeadLetteringTheRecord() {
     MapRegistry registry = new MapRegistry();
-    byte[] value = new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"),
-        EventFormat.CONFLUENT);
+    byte[] value =
+        new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"), EventFormat.CONFLUENT);
     registry.down = true;
     try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
       assertThatThrownBy(() -> t.mutation("g1", value))
-          .satisfies(e -> assertThat(IngestTopology.causedBy(e,
-              RegistryUnavailableException.class)).isTrue());
+          .satisfies(
+              e ->
+                  assertThat(IngestTopology.causedBy(e, RegistryUnavailableException.class))
+                      .isTrue());
       assertThat(t.dlq.isEmpty()).isTrue();
       assertThat(t.graphLog.isEmpty()).isTrue();
       assertThat(registry.lookups).isEqualTo(DecodeProcessor.REGISTRY_ATTEMPTS);
@@ -396,8 +478,8 @@ class IngestTopologyTest {
   @Test
   void anUnexpectedFailureWhileDecodingDeadLettersTheRecordAndGoesOn() {
     MapRegistry registry = new MapRegistry();
-    byte[] value = new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"),
-        EventFormat.CONFLUENT);
+    byte[] value =
+        new GraphEventCodec(registry, "s").encode(mutation("g1", "c1"), EventFormat.CONFLUENT);
     // A registry that answers null: the codec trips over it with a NullPointerException.
     registry.answersNull = true;
     try (StageOneDriver t = new StageOneDriver(dir, Map.of(), registry)) {
@@ -417,10 +499,14 @@ class IngestTopologyTest {
 
   @Test
   void streamsPropsPinExactlyOnceAndPassClientSettingsThrough() {
-    Properties props = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
-        "kafka.security.protocol", "SASL_SSL",
-        "kafka.commit.interval.ms", "250",
-        "kafka.processing.guarantee", "at_least_once")));
+    Properties props =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(
+                dir,
+                Map.of(
+                    "kafka.security.protocol", "SASL_SSL",
+                    "kafka.commit.interval.ms", "250",
+                    "kafka.processing.guarantee", "at_least_once")));
 
     assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
         .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
@@ -443,19 +529,30 @@ class IngestTopologyTest {
   void writesProducerBatchesOf512KibUnlessAPassthroughSetsTheBatchSize() {
     String prefixed = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
     Properties defaults = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
-    assertThat(new StreamsConfig(defaults).getProducerConfigs("client")
-        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo(512 * 1024);
+    assertThat(
+            new StreamsConfig(defaults)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.BATCH_SIZE_CONFIG))
+        .isEqualTo(512 * 1024);
 
-    Properties plain = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
-        "kafka.batch.size", "65536")));
-    assertThat(new StreamsConfig(plain).getProducerConfigs("client")
-        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("65536");
+    Properties plain =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(dir, Map.of("kafka.batch.size", "65536")));
+    assertThat(
+            new StreamsConfig(plain)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.BATCH_SIZE_CONFIG))
+        .isEqualTo("65536");
     assertThat(plain).doesNotContainKey(prefixed);
 
-    Properties prefixedOnly = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
-        "kafka.producer.batch.size", "131072")));
-    assertThat(new StreamsConfig(prefixedOnly).getProducerConfigs("client")
-        .get(ProducerConfig.BATCH_SIZE_CONFIG)).isEqualTo("131072");
+    Properties prefixedOnly =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(dir, Map.of("kafka.producer.batch.size", "131072")));
+    assertThat(
+            new StreamsConfig(prefixedOnly)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.BATCH_SIZE_CONFIG))
+        .isEqualTo("131072");
   }
 
   @Test
@@ -465,37 +562,50 @@ class IngestTopologyTest {
         .isEqualTo(100L);
     assertThat(new StreamsConfig(props).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
         .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
-    Properties tuned = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of(
-        "kafka.max.task.idle.ms", "0")));
-    assertThat(new StreamsConfig(tuned).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
-        .isZero();
+    Properties tuned =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(dir, Map.of("kafka.max.task.idle.ms", "0")));
+    assertThat(new StreamsConfig(tuned).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isZero();
   }
 
   @Test
   void repartitionsByGraphBeforeTheSealingStepAndItsStore() {
-    TopologyDescription description = IngestTopology.build(
-        StageOneDriver.config(dir, Map.of())).describe();
+    TopologyDescription description =
+        IngestTopology.build(StageOneDriver.config(dir, Map.of())).describe();
     String text = description.toString();
 
-    assertThat(text).contains("producer-topics", StageOneDriver.MUTATIONS, StageOneDriver.LOADS,
-        IngestTopology.BY_GRAPH + "-repartition", IngestTopology.BATCH_STORE,
-        StageOneDriver.GRAPH_LOG, StageOneDriver.DLQ);
+    assertThat(text)
+        .contains(
+            "producer-topics",
+            StageOneDriver.MUTATIONS,
+            StageOneDriver.LOADS,
+            IngestTopology.BY_GRAPH + "-repartition",
+            IngestTopology.BATCH_STORE,
+            StageOneDriver.GRAPH_LOG,
+            StageOneDriver.DLQ);
     // Two sub-topologies: before the repartition (decode, dead letters) and after it (seal).
     assertThat(description.subtopologies()).hasSize(2);
   }
 
   /** Keyed-by-graph mode over four partitions (the driver reads every record from partition 0). */
-  private static final Map<String, String> KEYED = Map.of(
-      "ingraft.topology.keyed-by-graph", "true", "ingraft.topic.partitions", "4");
+  private static final Map<String, String> KEYED =
+      Map.of("ingraft.topology.keyed-by-graph", "true", "ingraft.topic.partitions", "4");
 
   @Test
   void keyedModeWritesTheSameGraphLogAsTheDefaultMode() {
     List<String> graphs = graphsInPartition(0, 4, 3);
-    Map<String, String> settings = Map.of("ingraft.seal.max-events", "3",
-        "ingraft.seal.linger-ms", "500", "ingraft.topic.partitions", "4");
+    Map<String, String> settings =
+        Map.of(
+            "ingraft.seal.max-events",
+            "3",
+            "ingraft.seal.linger-ms",
+            "500",
+            "ingraft.topic.partitions",
+            "4");
     Map<String, String> keyed = new HashMap<>(settings);
     keyed.putAll(KEYED);
-    List<TestRecord<String, byte[]>> byDefault = sameInput(dir.resolve("default"), settings, graphs);
+    List<TestRecord<String, byte[]>> byDefault =
+        sameInput(dir.resolve("default"), settings, graphs);
     List<TestRecord<String, byte[]>> byKey = sameInput(dir.resolve("keyed"), keyed, graphs);
 
     // Events, seals (count, load, schema, linger), keys and bytes: all the same.
@@ -507,14 +617,16 @@ class IngestTopologyTest {
     }
     assertThat(byDefault).extracting(TestRecord::key).containsAll(graphs);
     GraphLogCodec codec = new GraphLogCodec();
-    assertThat(byDefault).map(r -> codec.decode(r.value()).getEntry())
-        .filteredOn(e -> e instanceof Seal).map(e -> ((Seal) e).getReason())
+    assertThat(byDefault)
+        .map(r -> codec.decode(r.value()).getEntry())
+        .filteredOn(e -> e instanceof Seal)
+        .map(e -> ((Seal) e).getReason())
         .contains(SealReason.COUNT, SealReason.LOAD, SealReason.SCHEMA, SealReason.LINGER);
   }
 
   /** Runs one input over a fresh driver and returns the graph log it wrote. */
-  private static List<TestRecord<String, byte[]>> sameInput(Path stateDir,
-      Map<String, String> settings, List<String> graphs) {
+  private static List<TestRecord<String, byte[]>> sameInput(
+      Path stateDir, Map<String, String> settings, List<String> graphs) {
     try (StageOneDriver t = new StageOneDriver(stateDir, settings)) {
       for (int i = 0; i < 12; i++) {
         for (String g : graphs) {
@@ -539,27 +651,45 @@ class IngestTopologyTest {
 
   @Test
   void theKeyedTopologyHasNoRepartitionAndSealsInTheSourceSubTopology() {
-    TopologyDescription description = IngestTopology.build(
-        StageOneDriver.config(dir, KEYED)).describe();
+    TopologyDescription description =
+        IngestTopology.build(StageOneDriver.config(dir, KEYED)).describe();
 
-    assertThat(description.toString()).doesNotContain("repartition")
+    assertThat(description.toString())
+        .doesNotContain("repartition")
         .contains(IngestTopology.BATCH_STORE, StageOneDriver.GRAPH_LOG, StageOneDriver.DLQ);
     // One sub-topology: both source topics, decode, seal and its store; task p reads
     // partition p of both topics.
-    assertThat(description.subtopologies()).singleElement().satisfies(sub -> {
-      assertThat(sub.nodes()).extracting(TopologyDescription.Node::name)
-          .contains("producer-topics", "decode", IngestTopology.SEAL_NODE,
-              IngestTopology.GRAPH_LOG_NODE);
-      assertThat(sub.nodes()).filteredOn(n -> n instanceof TopologyDescription.Source)
-          .singleElement().satisfies(n -> assertThat(((TopologyDescription.Source) n)
-              .topicSet()).containsExactlyInAnyOrder(StageOneDriver.MUTATIONS,
-                  StageOneDriver.LOADS));
-    });
+    assertThat(description.subtopologies())
+        .singleElement()
+        .satisfies(
+            sub -> {
+              assertThat(sub.nodes())
+                  .extracting(TopologyDescription.Node::name)
+                  .contains(
+                      "producer-topics",
+                      "decode",
+                      IngestTopology.SEAL_NODE,
+                      IngestTopology.GRAPH_LOG_NODE);
+              assertThat(sub.nodes())
+                  .filteredOn(n -> n instanceof TopologyDescription.Source)
+                  .singleElement()
+                  .satisfies(
+                      n ->
+                          assertThat(((TopologyDescription.Source) n).topicSet())
+                              .containsExactlyInAnyOrder(
+                                  StageOneDriver.MUTATIONS, StageOneDriver.LOADS));
+            });
   }
 
   /** A record keyed-by-graph mode refuses, and the code it must get. */
-  record KeyedBadInput(String name, String key, byte[] value, String code, String graph,
-      String eventId, String messagePart) {
+  record KeyedBadInput(
+      String name,
+      String key,
+      byte[] value,
+      String code,
+      String graph,
+      String eventId,
+      String messagePart) {
     @Override
     public String toString() {
       return name;
@@ -570,16 +700,43 @@ class IngestTopologyTest {
     String home = graphsInPartition(0, 4, 1).get(0);
     String away = graphsInPartition(2, 4, 1).get(0);
     return Stream.of(
-        new KeyedBadInput("no key", null, avro(mutation(home, "m1")), "MISSING_RECORD_KEY", home, "m1",
-            "no key"),
-        new KeyedBadInput("key of another graph", "other", json(mutation(home, "m1")),
-            "KEY_MISMATCH", home, "m1", "\"other\""),
-        new KeyedBadInput("right key, wrong partition", away, avro(mutation(away, "m1")),
-            "WRONG_PARTITION", away, "m1", "\"" + away + "\" is in partition 0 of "
-            + StageOneDriver.MUTATIONS + ", but the default partitioner puts its key in"
-            + " partition 2 of 4"),
-        new KeyedBadInput("no key and not an event", null, "nope".getBytes(UTF_8),
-            "NOT_AN_EVENT", null, null, ""))
+            new KeyedBadInput(
+                "no key",
+                null,
+                avro(mutation(home, "m1")),
+                "MISSING_RECORD_KEY",
+                home,
+                "m1",
+                "no key"),
+            new KeyedBadInput(
+                "key of another graph",
+                "other",
+                json(mutation(home, "m1")),
+                "KEY_MISMATCH",
+                home,
+                "m1",
+                "\"other\""),
+            new KeyedBadInput(
+                "right key, wrong partition",
+                away,
+                avro(mutation(away, "m1")),
+                "WRONG_PARTITION",
+                away,
+                "m1",
+                "\""
+                    + away
+                    + "\" is in partition 0 of "
+                    + StageOneDriver.MUTATIONS
+                    + ", but the default partitioner puts its key in"
+                    + " partition 2 of 4"),
+            new KeyedBadInput(
+                "no key and not an event",
+                null,
+                "nope".getBytes(UTF_8),
+                "NOT_AN_EVENT",
+                null,
+                null,
+                ""))
         .map(Arguments::of);
   }
 
@@ -593,8 +750,8 @@ class IngestTopologyTest {
       t.mutation(home, avro(mutation(home, "after")));
 
       assertThat(t.readBrief()).containsExactly("e:before", "e:after");
-      assertOneDeadLetter(t, bad.key(), bad.value(), bad.code(), bad.messagePart(), bad.graph(),
-          bad.eventId());
+      assertOneDeadLetter(
+          t, bad.key(), bad.value(), bad.code(), bad.messagePart(), bad.graph(), bad.eventId());
     }
   }
 
@@ -608,10 +765,14 @@ class IngestTopologyTest {
       t.load(home, avro(load(home, "l3")));
 
       assertThat(t.readBrief()).containsExactly("e:l3", "seal:0:1:LOAD");
-      assertThat(t.dlq.readRecordsToList()).extracting(
-              r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE) + "@"
-                  + DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.SOURCE_TOPIC))
-          .containsExactly("MISSING_RECORD_KEY@" + StageOneDriver.LOADS,
+      assertThat(t.dlq.readRecordsToList())
+          .extracting(
+              r ->
+                  DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE)
+                      + "@"
+                      + DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.SOURCE_TOPIC))
+          .containsExactly(
+              "MISSING_RECORD_KEY@" + StageOneDriver.LOADS,
               "WRONG_PARTITION@" + StageOneDriver.LOADS);
     }
   }
@@ -639,8 +800,9 @@ class IngestTopologyTest {
       }
     }
     // murmur2 can be negative: the partition never is.
-    assertThat(IntStream.range(0, 2000)
-        .map(i -> DecodeProcessor.defaultPartition(("n" + i).getBytes(UTF_8), 5)))
+    assertThat(
+            IntStream.range(0, 2000)
+                .map(i -> DecodeProcessor.defaultPartition(("n" + i).getBytes(UTF_8), 5)))
         .allSatisfy(p -> assertThat(p).isBetween(0, 4));
   }
 
@@ -697,8 +859,12 @@ class IngestTopologyTest {
         return null;
       }
       if (id < 1 || id > schemas.size()) {
-        throw new SchemaRegistryException(SchemaRegistryException.Kind.NOT_FOUND, 404, 40403,
-            "schema " + id + " not found", null);
+        throw new SchemaRegistryException(
+            SchemaRegistryException.Kind.NOT_FOUND,
+            404,
+            40403,
+            "schema " + id + " not found",
+            null);
       }
       return schemas.get(id - 1);
     }

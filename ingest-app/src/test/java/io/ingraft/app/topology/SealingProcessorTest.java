@@ -29,9 +29,11 @@ class SealingProcessorTest {
   @Test
   void sealsBatchesLeftOpenBeforeARestartAndGoesOnWithTheirSequences() {
     MockProcessorContext<String, byte[]> context = new MockProcessorContext<>(props());
-    KeyValueStore<String, BatchState> store = Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
-        .withLoggingDisabled().build();
+    KeyValueStore<String, BatchState> store =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
+            .withLoggingDisabled()
+            .build();
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
     // As restored from the changelog: g1 open with 3 events since t=1000, next seal #7;
@@ -39,31 +41,37 @@ class SealingProcessorTest {
     store.put("g1", new BatchState(3, 900, 1_000, 7));
     store.put("g2", new BatchState(0, 0, 0, 2));
 
-    SealingProcessor processor = new SealingProcessor(
-        new IngraftConfig.Sealing(100, 1 << 20, Duration.ofMillis(250)), STORE);
+    SealingProcessor processor =
+        new SealingProcessor(
+            new IngraftConfig.Sealing(100, 1 << 20, Duration.ofMillis(250)), STORE);
     processor.init(context);
-    assertThat(context.scheduledPunctuators()).singleElement().satisfies(p ->
-        assertThat(p.getInterval()).isEqualTo(Duration.ofMillis(100)));
+    assertThat(context.scheduledPunctuators())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getInterval()).isEqualTo(Duration.ofMillis(100)));
 
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(60_000);
 
     List<CapturedForward<? extends String, ? extends byte[]>> out = context.forwarded();
-    assertThat(out).singleElement().satisfies(f -> {
-      assertThat(f.record().key()).isEqualTo("g1");
-      Seal seal = (Seal) codec.decode(f.record().value()).getEntry();
-      assertThat(seal.getSequence()).isEqualTo(7);
-      assertThat(seal.getEventCount()).isEqualTo(3);
-      assertThat(seal.getReason()).isEqualTo(SealReason.LINGER);
-      assertThat(f.record().timestamp()).isEqualTo(60_000);
-    });
+    assertThat(out)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.record().key()).isEqualTo("g1");
+              Seal seal = (Seal) codec.decode(f.record().value()).getEntry();
+              assertThat(seal.getSequence()).isEqualTo(7);
+              assertThat(seal.getEventCount()).isEqualTo(3);
+              assertThat(seal.getReason()).isEqualTo(SealReason.LINGER);
+              assertThat(f.record().timestamp()).isEqualTo(60_000);
+            });
     assertThat(store.get("g1")).isEqualTo(new BatchState(0, 0, 0, 8));
     assertThat(store.get("g2")).isEqualTo(new BatchState(0, 0, 0, 2));
 
     // The next event of g2 opens batch #2; the sweep leaves it alone while it is young.
     context.resetForwards();
     context.setCurrentSystemTimeMs(70_000);
-    byte[] logged = codec.encode(GraphLogCodec.logged(Events.mutation("g2", "m1"), "t", 0, 5),
-        EventFormat.AVRO);
+    byte[] logged =
+        codec.encode(
+            GraphLogCodec.logged(Events.mutation("g2", "m1"), "t", 0, 5), EventFormat.AVRO);
     processor.process(new Record<>("g2", logged, 70_000));
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(70_100);
     assertThat(context.forwarded()).hasSize(1);
@@ -76,18 +84,21 @@ class SealingProcessorTest {
   @Test
   void aRecordWithoutTheKindHeaderIsDecodedToFindItsKind() {
     MockProcessorContext<String, byte[]> context = new MockProcessorContext<>(props());
-    KeyValueStore<String, BatchState> store = Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
-        .withLoggingDisabled().build();
+    KeyValueStore<String, BatchState> store =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
+            .withLoggingDisabled()
+            .build();
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
-    SealingProcessor processor = new SealingProcessor(
-        new IngraftConfig.Sealing(100, 1 << 20, Duration.ofMillis(250)), STORE);
+    SealingProcessor processor =
+        new SealingProcessor(
+            new IngraftConfig.Sealing(100, 1 << 20, Duration.ofMillis(250)), STORE);
     processor.init(context);
     context.setCurrentSystemTimeMs(1);
 
-    byte[] logged = codec.encode(GraphLogCodec.logged(Events.load("g1", "l1"), "t", 0, 0),
-        EventFormat.AVRO);
+    byte[] logged =
+        codec.encode(GraphLogCodec.logged(Events.load("g1", "l1"), "t", 0, 0), EventFormat.AVRO);
     processor.process(new Record<>("g1", logged, 1));
 
     assertThat(context.forwarded()).hasSize(2);

@@ -24,8 +24,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
- * Stage 1 under a {@link TopologyTestDriver}: no broker, a wall clock the test moves, and the
- * graph log read back as decoded records.
+ * Stage 1 under a {@link TopologyTestDriver}: no broker, a wall clock the test moves, and the graph
+ * log read back as decoded records.
  */
 final class StageOneDriver implements AutoCloseable {
   static final String MUTATIONS = "t.mutations";
@@ -59,7 +59,11 @@ final class StageOneDriver implements AutoCloseable {
     /** {@code e:<eventId>} or {@code seal:<sequence>:<count>:<REASON>}, for readable asserts. */
     String brief() {
       if (isSeal()) {
-        return "seal:" + seal().getSequence() + ":" + seal().getEventCount() + ":"
+        return "seal:"
+            + seal().getSequence()
+            + ":"
+            + seal().getEventCount()
+            + ":"
             + seal().getReason();
       }
       return "e:" + logged().getEvent().getEventId();
@@ -68,15 +72,16 @@ final class StageOneDriver implements AutoCloseable {
 
   StageOneDriver(Path stateDir, Map<String, String> settings, SchemaRegistry registry) {
     this.config = config(stateDir, settings);
-    this.driver = new TopologyTestDriver(IngestTopology.build(config, registry),
-        IngestTopology.streamsProps(config), START);
+    this.driver =
+        new TopologyTestDriver(
+            IngestTopology.build(config, registry), IngestTopology.streamsProps(config), START);
     ByteArraySerializer bytes = new ByteArraySerializer();
     this.mutations = driver.createInputTopic(MUTATIONS, bytes, bytes);
     this.loads = driver.createInputTopic(LOADS, bytes, bytes);
-    this.graphLog = driver.createOutputTopic(GRAPH_LOG, new StringDeserializer(),
-        new ByteArrayDeserializer());
-    this.dlq = driver.createOutputTopic(DLQ, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    this.graphLog =
+        driver.createOutputTopic(GRAPH_LOG, new StringDeserializer(), new ByteArrayDeserializer());
+    this.dlq =
+        driver.createOutputTopic(DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   StageOneDriver(Path stateDir, Map<String, String> settings) {
@@ -104,8 +109,7 @@ final class StageOneDriver implements AutoCloseable {
   }
 
   void mutation(String key, byte[] value, Headers headers) {
-    mutations.pipeInput(new TestRecord<>(key == null ? null : key.getBytes(UTF_8), value,
-        headers));
+    mutations.pipeInput(new TestRecord<>(key == null ? null : key.getBytes(UTF_8), value, headers));
   }
 
   void load(String key, byte[] value) {

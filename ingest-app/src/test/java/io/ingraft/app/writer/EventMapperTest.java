@@ -34,7 +34,10 @@ class EventMapperTest {
 
   static io.ingraft.events.avro.GraphEvent event(Object body) {
     return io.ingraft.events.avro.GraphEvent.newBuilder()
-        .setGraph("social").setEventId("e-1").setTimestamp(1_700_000_000_000L).setBody(body)
+        .setGraph("social")
+        .setEventId("e-1")
+        .setTimestamp(1_700_000_000_000L)
+        .setBody(body)
         .build();
   }
 
@@ -68,34 +71,46 @@ class EventMapperTest {
 
   @Test
   void mapsAMissingTimestampToNull() {
-    io.ingraft.events.avro.GraphEvent e = io.ingraft.events.avro.GraphEvent.newBuilder()
-        .setGraph("g").setEventId("x").setBody(new SchemaBody("s")).build();
+    io.ingraft.events.avro.GraphEvent e =
+        io.ingraft.events.avro.GraphEvent.newBuilder()
+            .setGraph("g")
+            .setEventId("x")
+            .setBody(new SchemaBody("s"))
+            .build();
 
     assertThat(mapper.map(e, 0, 0).timestamp()).isNull();
   }
 
   @Test
   void mapsEveryOperationKind() {
-    MutationBody body = mutation(
-        op(OpKind.UPSERT_NODE, "Person").setProps(map("name", "ada", "age", 36)).build(),
-        op(OpKind.UPDATE_NODE, "Person").setKey("ada").setSet(map("age", 37L)).build(),
-        op(OpKind.DELETE_NODE, "Person").setKey(7L).build(),
-        op(OpKind.INSERT_EDGE, "Knows").setFrom("ada").setTo("bob")
-            .setProps(map("since", "2024-01-31")).setId("k1").build(),
-        op(OpKind.INSERT_EDGE, "Knows").setFrom(1L).setTo(2L).build(),
-        op(OpKind.DELETE_EDGE, "Knows").setId("k1").build(),
-        op(OpKind.DELETE_EDGE, "Knows").setFrom("ada").setTo("bob").build());
+    MutationBody body =
+        mutation(
+            op(OpKind.UPSERT_NODE, "Person").setProps(map("name", "ada", "age", 36)).build(),
+            op(OpKind.UPDATE_NODE, "Person").setKey("ada").setSet(map("age", 37L)).build(),
+            op(OpKind.DELETE_NODE, "Person").setKey(7L).build(),
+            op(OpKind.INSERT_EDGE, "Knows")
+                .setFrom("ada")
+                .setTo("bob")
+                .setProps(map("since", "2024-01-31"))
+                .setId("k1")
+                .build(),
+            op(OpKind.INSERT_EDGE, "Knows").setFrom(1L).setTo(2L).build(),
+            op(OpKind.DELETE_EDGE, "Knows").setId("k1").build(),
+            op(OpKind.DELETE_EDGE, "Knows").setFrom("ada").setTo("bob").build());
 
     EventBody mapped = mapper.map(event(body), 0, 5).body();
 
-    assertThat(mapped).isEqualTo(new EventBody.Mutation(List.of(
-        new Op.UpsertNode("Person", map("name", "ada", "age", 36L)),
-        new Op.UpdateNode("Person", "ada", map("age", 37L)),
-        new Op.DeleteNode("Person", 7L),
-        new Op.InsertEdge("Knows", "ada", "bob", map("since", "2024-01-31"), "k1"),
-        new Op.InsertEdge("Knows", 1L, 2L, Map.of(), null),
-        new Op.DeleteEdge("Knows", null, null, "k1"),
-        new Op.DeleteEdge("Knows", "ada", "bob", null))));
+    assertThat(mapped)
+        .isEqualTo(
+            new EventBody.Mutation(
+                List.of(
+                    new Op.UpsertNode("Person", map("name", "ada", "age", 36L)),
+                    new Op.UpdateNode("Person", "ada", map("age", 37L)),
+                    new Op.DeleteNode("Person", 7L),
+                    new Op.InsertEdge("Knows", "ada", "bob", map("since", "2024-01-31"), "k1"),
+                    new Op.InsertEdge("Knows", 1L, 2L, Map.of(), null),
+                    new Op.DeleteEdge("Knows", null, null, "k1"),
+                    new Op.DeleteEdge("Knows", "ada", "bob", null))));
   }
 
   @Test
@@ -112,9 +127,17 @@ class EventMapperTest {
     props.put("list", list);
     props.put("missing", null);
 
-    Op.UpsertNode upsert = (Op.UpsertNode) ((EventBody.Mutation) mapper.map(
-        event(mutation(op(OpKind.UPSERT_NODE, "T").setProps(props).build())), 0, 0)
-        .body()).ops().get(0);
+    Op.UpsertNode upsert =
+        (Op.UpsertNode)
+            ((EventBody.Mutation)
+                    mapper
+                        .map(
+                            event(mutation(op(OpKind.UPSERT_NODE, "T").setProps(props).build())),
+                            0,
+                            0)
+                        .body())
+                .ops()
+                .get(0);
 
     Map<String, Object> expected = new HashMap<>();
     expected.put("utf8", "text");
@@ -135,8 +158,8 @@ class EventMapperTest {
     ByteBuffer bytes = ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
     bytes.position(1);
 
-    assertThat(EventMapper.value(bytes)).isEqualTo(
-        Base64.getEncoder().encodeToString("ello".getBytes(StandardCharsets.UTF_8)));
+    assertThat(EventMapper.value(bytes))
+        .isEqualTo(Base64.getEncoder().encodeToString("ello".getBytes(StandardCharsets.UTF_8)));
     assertThat(bytes.position()).isEqualTo(1);
   }
 
@@ -145,10 +168,16 @@ class EventMapperTest {
     Map<String, List<Map<String, Object>>> nodes = new LinkedHashMap<>();
     nodes.put("Person", List.of(map("name", "ada", "age", 36), map("name", "bob")));
     Map<String, List<EdgeRow>> edges = new LinkedHashMap<>();
-    edges.put("Knows", List.of(
-        EdgeRow.newBuilder().setFrom("ada").setTo("bob").setId("k1")
-            .setProps(map("since", "2024-01-31")).build(),
-        EdgeRow.newBuilder().setFrom(1L).setTo(2L).build()));
+    edges.put(
+        "Knows",
+        List.of(
+            EdgeRow.newBuilder()
+                .setFrom("ada")
+                .setTo("bob")
+                .setId("k1")
+                .setProps(map("since", "2024-01-31"))
+                .build(),
+            EdgeRow.newBuilder().setFrom(1L).setTo(2L).build()));
 
     for (LoadMode mode : LoadMode.values()) {
       LoadBody load = LoadBody.newBuilder().setMode(mode).setNodes(nodes).setEdges(edges).build();
@@ -157,11 +186,15 @@ class EventMapperTest {
 
       assertThat(mapped.mode()).isEqualTo(EventBody.LoadMode.valueOf(mode.name()));
       assertThat(mapped.uri()).isNull();
-      assertThat(mapped.nodes()).isEqualTo(Map.of("Person",
-          List.of(map("name", "ada", "age", 36L), map("name", "bob"))));
-      assertThat(mapped.edges()).isEqualTo(Map.of("Knows", List.of(
-          map("since", "2024-01-31", "from", "ada", "to", "bob", "id", "k1"),
-          map("from", 1L, "to", 2L))));
+      assertThat(mapped.nodes())
+          .isEqualTo(Map.of("Person", List.of(map("name", "ada", "age", 36L), map("name", "bob"))));
+      assertThat(mapped.edges())
+          .isEqualTo(
+              Map.of(
+                  "Knows",
+                  List.of(
+                      map("since", "2024-01-31", "from", "ada", "to", "bob", "id", "k1"),
+                      map("from", 1L, "to", 2L))));
     }
   }
 
@@ -173,8 +206,10 @@ class EventMapperTest {
 
     EventBody.Load mapped = (EventBody.Load) mapper.map(event(load), 0, 0).body();
 
-    assertThat(mapped).isEqualTo(new EventBody.Load(EventBody.LoadMode.MERGE, Map.of(), Map.of(),
-        "file:///data/x.jsonl"));
+    assertThat(mapped)
+        .isEqualTo(
+            new EventBody.Load(
+                EventBody.LoadMode.MERGE, Map.of(), Map.of(), "file:///data/x.jsonl"));
   }
 
   @Test
@@ -186,14 +221,22 @@ class EventMapperTest {
     props.put("bytes", ByteBuffer.wrap(new byte[] {9, 8, 7}));
     props.put("list", new ArrayList<>(Arrays.asList("x", 1L, 2.5d, null)));
     props.put("none", null);
-    Map<String, List<EdgeRow>> edges = Map.of("Knows", List.of(
-        EdgeRow.newBuilder().setFrom("ada").setTo("bob").setProps(map("w", 0.5f)).build()));
+    Map<String, List<EdgeRow>> edges =
+        Map.of(
+            "Knows",
+            List.of(
+                EdgeRow.newBuilder().setFrom("ada").setTo("bob").setProps(map("w", 0.5f)).build()));
     GraphLogCodec codec = new GraphLogCodec();
-    for (Object body : List.of(
-        mutation(op(OpKind.UPSERT_NODE, "Person").setProps(props).build(),
-            op(OpKind.INSERT_EDGE, "Knows").setFrom(1L).setTo("b").setProps(props).build()),
-        LoadBody.newBuilder().setMode(LoadMode.APPEND)
-            .setNodes(Map.of("Person", List.of(props))).setEdges(edges).build())) {
+    for (Object body :
+        List.of(
+            mutation(
+                op(OpKind.UPSERT_NODE, "Person").setProps(props).build(),
+                op(OpKind.INSERT_EDGE, "Knows").setFrom(1L).setTo("b").setProps(props).build()),
+            LoadBody.newBuilder()
+                .setMode(LoadMode.APPEND)
+                .setNodes(Map.of("Person", List.of(props)))
+                .setEdges(edges)
+                .build())) {
       var record = GraphLogCodec.logged(event(body), "ingraft.mutations", 0, 12);
 
       GraphEvent fromAvro = mapped(codec.decode(codec.encode(record, EventFormat.AVRO)));

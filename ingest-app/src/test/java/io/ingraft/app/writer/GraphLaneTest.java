@@ -57,8 +57,8 @@ class GraphLaneTest {
   @Test
   void loadsAndSchemaChangesAreNeverCoalesced() {
     PendingBatch a = mutations(1);
-    PendingBatch load = batch(progress, new EventBody.Load(EventBody.LoadMode.MERGE,
-        Map.of(), Map.of(), null));
+    PendingBatch load =
+        batch(progress, new EventBody.Load(EventBody.LoadMode.MERGE, Map.of(), Map.of(), null));
     PendingBatch b = mutations(1);
     PendingBatch schema = batch(progress, new EventBody.SchemaChange("node A { k: String @key }"));
     PendingBatch c = mutations(1);
@@ -69,8 +69,8 @@ class GraphLaneTest {
       taken.add(work.batches());
       lane.finished();
     }
-    assertThat(taken).containsExactly(List.of(a), List.of(load), List.of(b), List.of(schema),
-        List.of(c));
+    assertThat(taken)
+        .containsExactly(List.of(a), List.of(load), List.of(b), List.of(schema), List.of(c));
   }
 
   @Test
@@ -127,8 +127,8 @@ class GraphLaneTest {
     List<BufferedEvent> events = new ArrayList<>();
     for (EventBody body : bodies) {
       long offset = nextOffset++;
-      GraphEvent event = new GraphEvent("g", "e" + offset,
-          new SourcePosition("graph-log-0", offset), null, body);
+      GraphEvent event =
+          new GraphEvent("g", "e" + offset, new SourcePosition("graph-log-0", offset), null, body);
       events.add(new BufferedEvent(offset, new byte[0], new byte[0], event));
     }
     return new PendingBatch("g", P0, owner, events, nextOffset++, ++nextSequence);

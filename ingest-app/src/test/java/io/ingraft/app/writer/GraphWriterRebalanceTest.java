@@ -55,8 +55,8 @@ class GraphWriterRebalanceTest {
   static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   /**
-   * A MockConsumer whose empty polls take a moment, as real ones do, instead of spinning, and
-   * that remembers every commit (MockConsumer only reports those of assigned partitions).
+   * A MockConsumer whose empty polls take a moment, as real ones do, instead of spinning, and that
+   * remembers every commit (MockConsumer only reports those of assigned partitions).
    */
   static final class PacedConsumer extends MockConsumer<byte[], byte[]> {
     final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
@@ -66,8 +66,8 @@ class GraphWriterRebalanceTest {
     }
 
     @Override
-    public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets,
-        Duration timeout) {
+    public synchronized void commitSync(
+        Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
       super.commitSync(offsets, timeout);
       offsets.forEach((partition, offset) -> commits.put(partition, offset.offset()));
     }
@@ -122,8 +122,7 @@ class GraphWriterRebalanceTest {
     }
   }
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   LocalObjectStore store;
   TableStore tables;
   GraphEngine engine;
@@ -140,21 +139,37 @@ class GraphWriterRebalanceTest {
     engine = new GraphEngine(store, tables, "writer-test", Clock.systemUTC());
     consumer = new PacedConsumer();
     producer = new TransactionalProducer();
-    IngraftConfig config = IngraftConfig.fromMap(Map.of(
-        "storage.root", dir.resolve("data").toString(),
-        "ingraft.writer.max-buffered-events", "1000"));
-    GraphWriter.Options options = new GraphWriter.Options(Duration.ofMillis(20),
-        Duration.ofMillis(50), Duration.ofMillis(20), Duration.ofMillis(200),
-        Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(60));
-    writer = new GraphWriter(config, engine, () -> producer.initialised(), Clock.systemUTC(),
-        options,
-        props -> {
-          assertThat(props).containsEntry("isolation.level", "read_committed")
-              .containsEntry("enable.auto.commit", false)
-              .containsEntry("auto.offset.reset", "earliest")
-              .containsEntry("group.id", "ingraft-writer");
-          return consumer;
-        });
+    IngraftConfig config =
+        IngraftConfig.fromMap(
+            Map.of(
+                "storage.root",
+                dir.resolve("data").toString(),
+                "ingraft.writer.max-buffered-events",
+                "1000"));
+    GraphWriter.Options options =
+        new GraphWriter.Options(
+            Duration.ofMillis(20),
+            Duration.ofMillis(50),
+            Duration.ofMillis(20),
+            Duration.ofMillis(200),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
+    writer =
+        new GraphWriter(
+            config,
+            engine,
+            () -> producer.initialised(),
+            Clock.systemUTC(),
+            options,
+            props -> {
+              assertThat(props)
+                  .containsEntry("isolation.level", "read_committed")
+                  .containsEntry("enable.auto.commit", false)
+                  .containsEntry("auto.offset.reset", "earliest")
+                  .containsEntry("group.id", "ingraft-writer");
+              return consumer;
+            });
   }
 
   @AfterEach
@@ -177,8 +192,9 @@ class GraphWriterRebalanceTest {
     await("events buffered", () -> writer.stats().heldEvents() == 2);
 
     consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
-    await("revoked", () -> writer.stats().assignedPartitions() == 0
-        && writer.stats().heldEvents() == 0);
+    await(
+        "revoked",
+        () -> writer.stats().assignedPartitions() == 0 && writer.stats().heldEvents() == 0);
 
     // The buffered events were never applied and never committed: the next owner reads them.
     assertThat(committed(P0)).isEqualTo(2);
@@ -208,8 +224,12 @@ class GraphWriterRebalanceTest {
     assertThat(consumer.paused()).contains(P0, P1);
 
     Failpoints.disarmAll();
-    await("resumed and drained", () -> consumer.paused().isEmpty()
-        && committed(P0) == nextOffset.get(P0) && committed(P1) == 2);
+    await(
+        "resumed and drained",
+        () ->
+            consumer.paused().isEmpty()
+                && committed(P0) == nextOffset.get(P0)
+                && committed(P1) == 2);
     assertThat(writer.stats().eventsApplied()).isEqualTo(1 + 1001 + 1);
   }
 
@@ -236,8 +256,10 @@ class GraphWriterRebalanceTest {
   void aGraphThatNeedsAnOperatorStopsAloneAndSaysWhy() {
     engine.createGraph(GraphId.of("g"), SCHEMA);
     // A sidecar this version cannot read: the takeover's sweep refuses to guess.
-    store.put(new io.ingraft.storage.GraphLayout(GraphId.of("g")).recoveryDir()
-        + "01JZZZZZZZZZZZZZZZZZZZZZZZ.json", "{\"format\": 99}".getBytes(StandardCharsets.UTF_8));
+    store.put(
+        new io.ingraft.storage.GraphLayout(GraphId.of("g")).recoveryDir()
+            + "01JZZZZZZZZZZZZZZZZZZZZZZZ.json",
+        "{\"format\": 99}".getBytes(StandardCharsets.UTF_8));
     writer.start();
     assign(P0, P1);
     add(P0, event("g", "e1", upsert("ada", 1)));
@@ -250,8 +272,9 @@ class GraphWriterRebalanceTest {
     WriterStats.StoppedGraph why = writer.stats().stoppedGraphs().get("g");
     assertThat(why.code()).isEqualTo(FailureClassifier.UNREADABLE_SIDECAR);
     assertThat(why.action()).contains("ingraft graph recover");
-    assertThat(engine.stopRecords().read(GraphId.of("g"))).hasValueSatisfying(
-        record -> assertThat(record.code()).isEqualTo(FailureClassifier.UNREADABLE_SIDECAR));
+    assertThat(engine.stopRecords().read(GraphId.of("g")))
+        .hasValueSatisfying(
+            record -> assertThat(record.code()).isEqualTo(FailureClassifier.UNREADABLE_SIDECAR));
     // Not retried, not committed past, and later records of g are not held in memory.
     long retries = writer.stats().retries();
     add(P0, event("g", "e2", upsert("bob", 2)));
@@ -277,35 +300,50 @@ class GraphWriterRebalanceTest {
 
   @Test
   void retryBackoffDoublesUpToItsCap() {
-    assertThat(List.of(writer.backoffMillis(1), writer.backoffMillis(2), writer.backoffMillis(3),
-        writer.backoffMillis(4), writer.backoffMillis(5), writer.backoffMillis(100)))
+    assertThat(
+            List.of(
+                writer.backoffMillis(1),
+                writer.backoffMillis(2),
+                writer.backoffMillis(3),
+                writer.backoffMillis(4),
+                writer.backoffMillis(5),
+                writer.backoffMillis(100)))
         .containsExactly(20L, 40L, 80L, 160L, 200L, 200L);
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private void assign(TopicPartition... partitions) {
-    consumer.schedulePollTask(() -> {
-      Map<TopicPartition, Long> zero = new HashMap<>();
-      for (TopicPartition p : partitions) {
-        zero.put(p, 0L);
-      }
-      consumer.updateBeginningOffsets(zero);
-      consumer.rebalance(List.of(partitions));
-    });
+    consumer.schedulePollTask(
+        () -> {
+          Map<TopicPartition, Long> zero = new HashMap<>();
+          for (TopicPartition p : partitions) {
+            zero.put(p, 0L);
+          }
+          consumer.updateBeginningOffsets(zero);
+          consumer.rebalance(List.of(partitions));
+        });
     await("assignment", () -> consumer.assignment().containsAll(List.of(partitions)));
   }
 
   private void add(TopicPartition partition, GraphLogRecord record) {
     long offset = nextOffset.merge(partition, 1L, Long::sum) - 1;
     String graph = GraphLogCodec.graphOf(record);
-    consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset,
-        graph.getBytes(StandardCharsets.UTF_8), codec.encode(record, EventFormat.AVRO)));
+    consumer.addRecord(
+        new ConsumerRecord<>(
+            partition.topic(),
+            partition.partition(),
+            offset,
+            graph.getBytes(StandardCharsets.UTF_8),
+            codec.encode(record, EventFormat.AVRO)));
   }
 
   private static GraphLogRecord event(String graph, String id, Object body) {
-    return GraphLogCodec.logged(GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setBody(body).build(), "ingraft.mutations", 0, 0);
+    return GraphLogCodec.logged(
+        GraphEvent.newBuilder().setGraph(graph).setEventId(id).setBody(body).build(),
+        "ingraft.mutations",
+        0,
+        0);
   }
 
   private static GraphLogRecord seal(String graph, long sequence) {
@@ -316,8 +354,9 @@ class GraphWriterRebalanceTest {
     Map<String, Object> props = new HashMap<>();
     props.put("name", name);
     props.put("n", n);
-    return new MutationBody(List.of(Op.newBuilder().setOp(OpKind.UPSERT_NODE).setType("Person")
-        .setProps(props).build()));
+    return new MutationBody(
+        List.of(
+            Op.newBuilder().setOp(OpKind.UPSERT_NODE).setType("Person").setProps(props).build()));
   }
 
   private long committed(TopicPartition partition) {

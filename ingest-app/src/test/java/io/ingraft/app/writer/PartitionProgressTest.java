@@ -123,17 +123,19 @@ class PartitionProgressTest {
         lastSeen = next;
       } else {
         // Mostly near the head, sometimes far behind: graphs publish out of order.
-        int index = random.nextInt(100) < 80 ? random.nextInt(Math.min(8, unpublished.size()))
-            : random.nextInt(unpublished.size());
+        int index =
+            random.nextInt(100) < 80
+                ? random.nextInt(Math.min(8, unpublished.size()))
+                : random.nextInt(unpublished.size());
         long offset = unpublished.remove(index);
         assertThat(progress.published(offset)).isTrue();
         model.remove(offset);
       }
-      OptionalLong expected = model.isEmpty() ? OptionalLong.of(lastSeen + 1)
-          : OptionalLong.of(model.first());
+      OptionalLong expected =
+          model.isEmpty() ? OptionalLong.of(lastSeen + 1) : OptionalLong.of(model.first());
       if (!progress.committable().equals(expected)) {
-        throw new AssertionError("step " + step + ": expected " + expected + " but was "
-            + progress.committable());
+        throw new AssertionError(
+            "step " + step + ": expected " + expected + " but was " + progress.committable());
       }
       assertThat(progress.pending()).isEqualTo(model.size());
     }

@@ -8,13 +8,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The Jackson configuration of every durable JSON file Ingraft writes (manifests, sidecars):
- * ISO-8601 times, readable indentation, and strict reading — unknown fields, nulls for
- * primitives and missing constructor properties are errors, because a field a reader would drop
- * could carry state a writer relied on.
+ * ISO-8601 times, readable indentation, and strict reading — unknown fields, nulls for primitives
+ * and missing constructor properties are errors, because a field a reader would drop could carry
+ * state a writer relied on.
  */
 public final class StrictJsonMapper {
-  private StrictJsonMapper() {
-  }
+  private StrictJsonMapper() {}
 
   public static ObjectMapper create() {
     return JsonMapper.builder()

@@ -7,12 +7,12 @@ import java.util.Objects;
  * (Debezium's {@code topic.prefix}), its log position as a number (a PostgreSQL LSN), the source
  * transaction id, the source's commit time of that transaction (epoch milliseconds, Debezium's
  * {@code source.ts_ms}), and whether the source's initial snapshot was still being loaded. A
- * version published while the snapshot runs holds part of the snapshot only, which
- * {@code snapshotInProgress} says; the version that applies the snapshot's last record is the
- * first one with it false.
+ * version published while the snapshot runs holds part of the snapshot only, which {@code
+ * snapshotInProgress} says; the version that applies the snapshot's last record is the first one
+ * with it false.
  */
-public record CdcPosition(String source, long lsn, String txId, long commitTimeMs,
-    boolean snapshotInProgress) {
+public record CdcPosition(
+    String source, long lsn, String txId, long commitTimeMs, boolean snapshotInProgress) {
 
   public CdcPosition {
     Objects.requireNonNull(source, "source");

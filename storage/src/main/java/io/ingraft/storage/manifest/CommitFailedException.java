@@ -2,14 +2,24 @@ package io.ingraft.storage.manifest;
 
 import io.ingraft.storage.StorageException;
 
-/** A publish kept losing races to other publishers and ran out of its retry budget. Nothing was published; retrying later is safe. */
+/**
+ * A publish kept losing races to other publishers and ran out of its retry budget. Nothing was
+ * published; retrying later is safe.
+ */
 public final class CommitFailedException extends StorageException {
   private final String graph;
   private final long baseVersion;
   private final int attempts;
 
   public CommitFailedException(String graph, long baseVersion, int attempts) {
-    super("graph " + graph + ": publish on base version " + baseVersion + " lost " + attempts + " races, giving up");
+    super(
+        "graph "
+            + graph
+            + ": publish on base version "
+            + baseVersion
+            + " lost "
+            + attempts
+            + " races, giving up");
     this.graph = graph;
     this.baseVersion = baseVersion;
     this.attempts = attempts;

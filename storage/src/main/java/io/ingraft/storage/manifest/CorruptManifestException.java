@@ -2,7 +2,9 @@ package io.ingraft.storage.manifest;
 
 import io.ingraft.storage.StorageException;
 
-/** A manifest file is not valid JSON, misses fields, or contradicts its own name (graph, version). */
+/**
+ * A manifest file is not valid JSON, misses fields, or contradicts its own name (graph, version).
+ */
 public final class CorruptManifestException extends StorageException {
   private final String key;
 

@@ -2,7 +2,10 @@ package io.ingraft.storage.manifest;
 
 import io.ingraft.storage.StorageException;
 
-/** A publish lost a race to a version that moved a table this change also touches: the change was planned against a pin that is no longer current. Re-plan against the new manifest. */
+/**
+ * A publish lost a race to a version that moved a table this change also touches: the change was
+ * planned against a pin that is no longer current. Re-plan against the new manifest.
+ */
 public final class ExpectedVersionMismatchException extends StorageException {
   private final String graph;
   private final String table;
@@ -11,8 +14,15 @@ public final class ExpectedVersionMismatchException extends StorageException {
 
   /** Versions are -1 when the table is absent from that manifest. */
   public ExpectedVersionMismatchException(String graph, String table, long expected, long actual) {
-    super("graph " + graph + " table " + table + ": expected pinned version " + expected
-        + " but the latest manifest pins " + actual);
+    super(
+        "graph "
+            + graph
+            + " table "
+            + table
+            + ": expected pinned version "
+            + expected
+            + " but the latest manifest pins "
+            + actual);
     this.graph = graph;
     this.table = table;
     this.expected = expected;

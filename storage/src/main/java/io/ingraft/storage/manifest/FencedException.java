@@ -2,14 +2,23 @@ package io.ingraft.storage.manifest;
 
 import io.ingraft.storage.StorageException;
 
-/** The publisher no longer owns the graph: a newer owner published a higher epoch. The publisher must stop writing this graph; whatever it committed to tables is rolled back by the owner. */
+/**
+ * The publisher no longer owns the graph: a newer owner published a higher epoch. The publisher
+ * must stop writing this graph; whatever it committed to tables is rolled back by the owner.
+ */
 public final class FencedException extends StorageException {
   private final String graph;
   private final long expectedEpoch;
   private final long actualEpoch;
 
   public FencedException(String graph, long expectedEpoch, long actualEpoch) {
-    super("graph " + graph + ": writer epoch " + expectedEpoch + " is fenced by epoch " + actualEpoch);
+    super(
+        "graph "
+            + graph
+            + ": writer epoch "
+            + expectedEpoch
+            + " is fenced by epoch "
+            + actualEpoch);
     this.graph = graph;
     this.expectedEpoch = expectedEpoch;
     this.actualEpoch = actualEpoch;

@@ -10,12 +10,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One immutable version of a graph's published state (docs/storage.md, "Manifest log"): the schema, every table's
- * pinned Lance version, the next source offset per source partition, the writer epoch, and the
- * commit that produced it. Readers open exactly the pinned table versions, never a table's HEAD.
+ * One immutable version of a graph's published state (docs/storage.md, "Manifest log"): the schema,
+ * every table's pinned Lance version, the next source offset per source partition, the writer
+ * epoch, and the commit that produced it. Readers open exactly the pinned table versions, never a
+ * table's HEAD.
  *
- * <p>{@code sources} maps a source partition (for example {@code ingraft.graph-log:3}) to the
- * next offset not yet applied to this graph: an event at an offset below it is already applied.
+ * <p>{@code sources} maps a source partition (for example {@code ingraft.graph-log:3}) to the next
+ * offset not yet applied to this graph: an event at an offset below it is already applied.
  */
 public record Manifest(
     int format,
@@ -38,11 +39,13 @@ public record Manifest(
     Objects.requireNonNull(writer, "writer");
     Objects.requireNonNull(commit, "commit");
     if (version < 1 || parent != version - 1) {
-      throw new IllegalArgumentException("version " + version + " must be >= 1 with parent version - 1, got " + parent);
+      throw new IllegalArgumentException(
+          "version " + version + " must be >= 1 with parent version - 1, got " + parent);
     }
     tables = Collections.unmodifiableSortedMap(new TreeMap<>(tables == null ? Map.of() : tables));
     tables.keySet().forEach(TableKey::of);
-    sources = Collections.unmodifiableSortedMap(new TreeMap<>(sources == null ? Map.of() : sources));
+    sources =
+        Collections.unmodifiableSortedMap(new TreeMap<>(sources == null ? Map.of() : sources));
   }
 
   public GraphId graphId() {

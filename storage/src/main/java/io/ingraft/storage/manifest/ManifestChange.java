@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What one publish changes in a graph's manifest: tables to pin or drop, source offsets to
- * advance, an optional schema switch, the publisher's epoch and the commit record. A change is
- * computed against a base version; if another version lands first, {@link ManifestLog} rebases
- * it when it touches nothing that moved.
+ * What one publish changes in a graph's manifest: tables to pin or drop, source offsets to advance,
+ * an optional schema switch, the publisher's epoch and the commit record. A change is computed
+ * against a base version; if another version lands first, {@link ManifestLog} rebases it when it
+ * touches nothing that moved.
  */
 public record ManifestChange(
     Map<String, TablePin> setTables,
@@ -58,8 +58,17 @@ public record ManifestChange(
     tables.putAll(setTables);
     Map<String, Long> nextSources = new HashMap<>(base.sources());
     nextSources.putAll(sources);
-    return new Manifest(Manifest.FORMAT, base.graph(), base.version() + 1, base.version(), time,
-        writer, schema != null ? schema : base.schema(), tables, nextSources, commit);
+    return new Manifest(
+        Manifest.FORMAT,
+        base.graph(),
+        base.version() + 1,
+        base.version(),
+        time,
+        writer,
+        schema != null ? schema : base.schema(),
+        tables,
+        nextSources,
+        commit);
   }
 
   /** Accumulates a change; {@link #build()} validates it. */

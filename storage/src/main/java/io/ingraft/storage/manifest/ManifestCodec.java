@@ -41,7 +41,8 @@ public final class ManifestCodec {
     }
     JsonNode format = tree.get("format");
     if (format == null || !format.isInt() || format.intValue() != Manifest.FORMAT) {
-      throw new UnsupportedManifestFormatException(key, format == null ? "missing" : format.toString());
+      throw new UnsupportedManifestFormatException(
+          key, format == null ? "missing" : format.toString());
     }
     // The CDC position and the rejected events are optional (absent from most manifests), while
     // the mapper makes every other missing creator property an error.

@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #publish} is an optimistic compare-and-swap on the version number. On a lost race it
  * re-reads the latest version and then either rebases (when the winner moved nothing this change
- * touches and the epoch is unchanged), or fails with {@link FencedException} (a newer owner
- * claimed the graph), {@link ExpectedVersionMismatchException} (a touched table moved) or
- * {@link ConflictingManifestChangeException} (the schema or a touched source offset moved). It
- * gives up with {@link CommitFailedException} after the retry budget.
+ * touches and the epoch is unchanged), or fails with {@link FencedException} (a newer owner claimed
+ * the graph), {@link ExpectedVersionMismatchException} (a touched table moved) or {@link
+ * ConflictingManifestChangeException} (the schema or a touched source offset moved). It gives up
+ * with {@link CommitFailedException} after the retry budget.
  *
  * <p>Manifest times never go backwards and source offsets never decrease, so both time travel
  * ({@link #asOf}) and offset travel ({@link #firstCovering}) are binary searches.
@@ -38,6 +38,7 @@ public final class ManifestLog {
   private final ManifestCodec codec;
   private final PublishRetryPolicy retry;
   private final Clock clock;
+
   /** Newest version seen; only lets {@link #latest()} list past it instead of from the start. */
   private volatile Manifest newestSeen;
 
@@ -45,8 +46,12 @@ public final class ManifestLog {
     this(store, graph, new ManifestCodec(), PublishRetryPolicy.DEFAULT, Clock.systemUTC());
   }
 
-  public ManifestLog(ObjectStore store, GraphId graph, ManifestCodec codec,
-      PublishRetryPolicy retry, Clock clock) {
+  public ManifestLog(
+      ObjectStore store,
+      GraphId graph,
+      ManifestCodec codec,
+      PublishRetryPolicy retry,
+      Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
     this.layout = new GraphLayout(Objects.requireNonNull(graph, "graph"));
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -82,12 +87,14 @@ public final class ManifestLog {
   /** One version. */
   public Manifest read(long version) {
     String key = layout.manifestKey(version);
-    byte[] bytes = store.readIfExists(key)
-        .orElseThrow(() -> new ManifestNotFoundException(graph().value(), version));
+    byte[] bytes =
+        store
+            .readIfExists(key)
+            .orElseThrow(() -> new ManifestNotFoundException(graph().value(), version));
     Manifest manifest = codec.decode(key, bytes);
     if (manifest.version() != version || !manifest.graph().equals(graph().value())) {
-      throw new CorruptManifestException(key, "file holds graph " + manifest.graph() + " version "
-          + manifest.version(), null);
+      throw new CorruptManifestException(
+          key, "file holds graph " + manifest.graph() + " version " + manifest.version(), null);
     }
     return manifest;
   }
@@ -141,15 +148,16 @@ public final class ManifestLog {
   }
 
   /**
-   * The graph as of a CDC source position: the newest version whose reflected position
-   * ({@link #cdcPosition}) is at or before {@code lsn}, or empty if none is (the graph had not
-   * reached that point of the source yet, or has no CDC position at all). Positions never go
-   * back from one version to the next, so this is a binary search.
+   * The graph as of a CDC source position: the newest version whose reflected position ({@link
+   * #cdcPosition}) is at or before {@code lsn}, or empty if none is (the graph had not reached that
+   * point of the source yet, or has no CDC position at all). Positions never go back from one
+   * version to the next, so this is a binary search.
    */
   public Optional<Manifest> asOfCdc(long lsn) {
     List<Long> versions = versions();
-    int after = firstIndexWhere(versions,
-        m -> cdcPosition(m).map(position -> position.lsn() > lsn).orElse(false));
+    int after =
+        firstIndexWhere(
+            versions, m -> cdcPosition(m).map(position -> position.lsn() > lsn).orElse(false));
     if (after == 0) {
       return Optional.empty();
     }
@@ -158,9 +166,9 @@ public final class ManifestLog {
   }
 
   /**
-   * Binary search: the index of the first version for which {@code predicate} holds, or the
-   * number of versions if none does. The predicate must be monotone over versions (false, then
-   * true), which holds for "time after t" and "next offset above o" because neither goes back.
+   * Binary search: the index of the first version for which {@code predicate} holds, or the number
+   * of versions if none does. The predicate must be monotone over versions (false, then true),
+   * which holds for "time after t" and "next offset above o" because neither goes back.
    */
   private int firstIndexWhere(List<Long> versions, Predicate<Manifest> predicate) {
     int lo = 0;
@@ -186,8 +194,18 @@ public final class ManifestLog {
       throw new IllegalArgumentException("a new graph has no tables to remove");
     }
     // Version 0 is never stored: it is the empty graph every graph starts from.
-    Manifest first = new Manifest(Manifest.FORMAT, graph().value(), 1, 0, clock.instant(),
-        change.writer(), change.schema(), change.setTables(), change.sources(), change.commit());
+    Manifest first =
+        new Manifest(
+            Manifest.FORMAT,
+            graph().value(),
+            1,
+            0,
+            clock.instant(),
+            change.writer(),
+            change.schema(),
+            change.setTables(),
+            change.sources(),
+            change.commit());
     try {
       store.putIfAbsent(layout.manifestKey(1), codec.encode(first));
     } catch (ObjectAlreadyExistsException e) {
@@ -198,8 +216,8 @@ public final class ManifestLog {
   }
 
   /**
-   * Publishes {@code change} as the version after {@code base}, rebasing over versions that
-   * touched nothing this change touches.
+   * Publishes {@code change} as the version after {@code base}, rebasing over versions that touched
+   * nothing this change touches.
    *
    * @return the published manifest
    */
@@ -210,13 +228,23 @@ public final class ManifestLog {
       throw new FencedException(graph().value(), epoch, base.epoch());
     }
     if (base.epoch() < epoch) {
-      throw new IllegalArgumentException("epoch " + epoch + " was never claimed: base version "
-          + base.version() + " has epoch " + base.epoch());
+      throw new IllegalArgumentException(
+          "epoch "
+              + epoch
+              + " was never claimed: base version "
+              + base.version()
+              + " has epoch "
+              + base.epoch());
     }
     for (Map.Entry<String, Long> source : change.sources().entrySet()) {
       if (source.getValue() < base.nextOffset(source.getKey())) {
-        throw new IllegalArgumentException("source " + source.getKey() + " would go back from "
-            + base.nextOffset(source.getKey()) + " to " + source.getValue());
+        throw new IllegalArgumentException(
+            "source "
+                + source.getKey()
+                + " would go back from "
+                + base.nextOffset(source.getKey())
+                + " to "
+                + source.getValue());
       }
     }
     Manifest current = base;
@@ -235,8 +263,12 @@ public final class ManifestLog {
         if (attempt >= retry.maxAttempts()) {
           throw new CommitFailedException(graph().value(), base.version(), attempt);
         }
-        LOG.debug("graph {}: version {} was taken, rebasing onto {} (attempt {})",
-            graph(), next.version(), latest.version(), attempt);
+        LOG.debug(
+            "graph {}: version {} was taken, rebasing onto {} (attempt {})",
+            graph(),
+            next.version(),
+            latest.version(),
+            attempt);
         backoff(attempt);
         current = latest;
       }
@@ -253,13 +285,19 @@ public final class ManifestLog {
     for (int attempt = 1; ; attempt++) {
       Manifest latest = require();
       WriterEpoch owner = new WriterEpoch(writerId, latest.epoch() + 1);
-      ManifestChange claim = ManifestChange.builder(owner,
-          CommitInfo.of(CommitKind.EPOCH_CLAIM, operationId, writerId)).build();
+      ManifestChange claim =
+          ManifestChange.builder(
+                  owner, CommitInfo.of(CommitKind.EPOCH_CLAIM, operationId, writerId))
+              .build();
       Manifest next = claim.applyTo(latest, nextTime(latest));
       try {
         store.putIfAbsent(layout.manifestKey(next.version()), codec.encode(next));
         remember(next);
-        LOG.info("graph {}: {} claimed epoch {} at version {}", graph(), writerId, owner.epoch(),
+        LOG.info(
+            "graph {}: {} claimed epoch {} at version {}",
+            graph(),
+            writerId,
+            owner.epoch(),
             next.version());
         return next;
       } catch (ObjectAlreadyExistsException lostRace) {
@@ -276,19 +314,28 @@ public final class ManifestLog {
       TablePin before = base.tables().get(table);
       TablePin now = latest.tables().get(table);
       if (!Objects.equals(before, now)) {
-        throw new ExpectedVersionMismatchException(graph().value(), table,
-            before == null ? -1 : before.version(), now == null ? -1 : now.version());
+        throw new ExpectedVersionMismatchException(
+            graph().value(),
+            table,
+            before == null ? -1 : before.version(),
+            now == null ? -1 : now.version());
       }
     }
     for (String source : change.sources().keySet()) {
       if (base.nextOffset(source) != latest.nextOffset(source)) {
-        throw new ConflictingManifestChangeException(graph().value(), "source " + source,
-            "next offset " + base.nextOffset(source), "next offset " + latest.nextOffset(source));
+        throw new ConflictingManifestChangeException(
+            graph().value(),
+            "source " + source,
+            "next offset " + base.nextOffset(source),
+            "next offset " + latest.nextOffset(source));
       }
     }
     if (change.schema() != null && !Objects.equals(base.schema(), latest.schema())) {
-      throw new ConflictingManifestChangeException(graph().value(), "schema",
-          String.valueOf(base.schema()), String.valueOf(latest.schema()));
+      throw new ConflictingManifestChangeException(
+          graph().value(),
+          "schema",
+          String.valueOf(base.schema()),
+          String.valueOf(latest.schema()));
     }
   }
 
@@ -299,8 +346,8 @@ public final class ManifestLog {
 
   private void requireSameGraph(Manifest base) {
     if (!base.graph().equals(graph().value())) {
-      throw new IllegalArgumentException("base manifest is of graph " + base.graph()
-          + ", this log is graph " + graph());
+      throw new IllegalArgumentException(
+          "base manifest is of graph " + base.graph() + ", this log is graph " + graph());
     }
   }
 

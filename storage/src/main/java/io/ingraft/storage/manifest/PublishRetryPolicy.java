@@ -3,8 +3,8 @@ package io.ingraft.storage.manifest;
 import java.time.Duration;
 
 /**
- * How hard a publish tries after losing a race: at most {@code maxAttempts} put-if-absent
- * attempts, sleeping an exponentially growing, jittered backoff between them.
+ * How hard a publish tries after losing a race: at most {@code maxAttempts} put-if-absent attempts,
+ * sleeping an exponentially growing, jittered backoff between them.
  */
 public record PublishRetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
   public static final PublishRetryPolicy DEFAULT =

@@ -3,9 +3,9 @@ package io.ingraft.storage.manifest;
 import java.util.Objects;
 
 /**
- * An event a manifest version refused, recorded so that its dead letter can be re-sent exactly
- * once by whichever writer owns the graph next: the event id, the engine's rejection code and
- * message, and the event's offset in its source partition (the graph log).
+ * An event a manifest version refused, recorded so that its dead letter can be re-sent exactly once
+ * by whichever writer owns the graph next: the event id, the engine's rejection code and message,
+ * and the event's offset in its source partition (the graph log).
  */
 public record RejectedEvent(String eventId, String code, String message, long offset) {
   /** Longest message kept: the dead letter's reason header is cut to the same length. */

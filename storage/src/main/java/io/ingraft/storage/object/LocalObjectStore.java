@@ -26,9 +26,8 @@ import org.slf4j.LoggerFactory;
  * directory. Writes go to a temporary file next to the target, are fsynced, and are then published
  * in one step: a rename for {@link #put}, a hard link for {@link #putIfAbsent} (link(2) fails when
  * the target exists, which makes it an atomic create-if-absent). A crash therefore leaves at most
- * an invisible {@code .ingraft-tmp-*} file behind, never a partial object. Because keys are
- * paths, a key cannot also be the "folder" of other keys here ({@code a} and {@code a/b}), unlike
- * on S3.
+ * an invisible {@code .ingraft-tmp-*} file behind, never a partial object. Because keys are paths,
+ * a key cannot also be the "folder" of other keys here ({@code a} and {@code a/b}), unlike on S3.
  */
 public final class LocalObjectStore implements ObjectStore {
   private static final Logger log = LoggerFactory.getLogger(LocalObjectStore.class);
@@ -77,29 +76,34 @@ public final class LocalObjectStore implements ObjectStore {
     Path start = root.resolve(prefix.substring(0, prefix.lastIndexOf('/') + 1));
     List<String> keys = new ArrayList<>();
     try {
-      Files.walkFileTree(start, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          String name = file.getFileName().toString();
-          if (attrs.isRegularFile() && !name.startsWith(ObjectKeys.TEMP_PREFIX)) {
-            String key = keyOf(file);
-            if (key.startsWith(prefix) && (startAfter == null || key.compareTo(startAfter) > 0)) {
-              keys.add(key);
+      Files.walkFileTree(
+          start,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              String name = file.getFileName().toString();
+              if (attrs.isRegularFile() && !name.startsWith(ObjectKeys.TEMP_PREFIX)) {
+                String key = keyOf(file);
+                if (key.startsWith(prefix)
+                    && (startAfter == null || key.compareTo(startAfter) > 0)) {
+                  keys.add(key);
+                }
+              }
+              return FileVisitResult.CONTINUE;
             }
-          }
-          return FileVisitResult.CONTINUE;
-        }
 
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-          // Files and directories vanish under a concurrent delete or temp-file cleanup, and the
-          // start directory may not exist at all (or be a file's child): none holds a key to list.
-          if (e instanceof NoSuchFileException || !Files.exists(file)) {
-            return FileVisitResult.CONTINUE;
-          }
-          throw e;
-        }
-      });
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+              // Files and directories vanish under a concurrent delete or temp-file cleanup, and
+              // the
+              // start directory may not exist at all (or be a file's child): none holds a key to
+              // list.
+              if (e instanceof NoSuchFileException || !Files.exists(file)) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
+          });
     } catch (IOException e) {
       throw new StorageIoException(start.toString(), "list", e);
     }
@@ -220,8 +224,8 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   /**
-   * Creates {@code dir} and its missing parents, fsyncing each parent whose entry list changed,
-   * so a published object is not lost with its directory after a power failure.
+   * Creates {@code dir} and its missing parents, fsyncing each parent whose entry list changed, so
+   * a published object is not lost with its directory after a power failure.
    */
   private void ensureDirectory(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {

@@ -2,15 +2,14 @@ package io.ingraft.storage.object;
 
 /**
  * The one definition of a valid object key, shared by every store so that a key accepted by the
- * local store is accepted by S3 and the other way round. Keys are relative '/'-separated paths;
- * the rules keep them from escaping the root or aliasing each other on a file system.
+ * local store is accepted by S3 and the other way round. Keys are relative '/'-separated paths; the
+ * rules keep them from escaping the root or aliasing each other on a file system.
  */
 final class ObjectKeys {
   /** Name prefix of the local store's in-flight files; never visible as, or inside, a key. */
   static final String TEMP_PREFIX = ".ingraft-tmp-";
 
-  private ObjectKeys() {
-  }
+  private ObjectKeys() {}
 
   /** Returns {@code key} if it is valid, else throws {@link InvalidObjectKeyException}. */
   static String requireValid(String key) {

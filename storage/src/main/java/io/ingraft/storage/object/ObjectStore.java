@@ -8,16 +8,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Flat, key-addressed blob storage under one root: a local directory or an S3 bucket prefix.
- * Keys are relative, '/'-separated paths such as {@code graphs/g1/_manifest/000...042.json}.
+ * Flat, key-addressed blob storage under one root: a local directory or an S3 bucket prefix. Keys
+ * are relative, '/'-separated paths such as {@code graphs/g1/_manifest/000...042.json}.
  *
  * <p>The one operation everything else stands on is {@link #putIfAbsent}: it is atomic, so an
  * object either does not exist or exists whole, and of many concurrent callers exactly one wins.
  * The manifest log's compare-and-swap and the recovery sidecars are built on it.
  *
- * <p>Errors: a missing object is {@link ObjectNotFoundException}, a lost put-if-absent is
- * {@link ObjectAlreadyExistsException}, any other fault is a
- * {@link io.ingraft.storage.StorageIoException}.
+ * <p>Errors: a missing object is {@link ObjectNotFoundException}, a lost put-if-absent is {@link
+ * ObjectAlreadyExistsException}, any other fault is a {@link
+ * io.ingraft.storage.StorageIoException}.
  */
 public interface ObjectStore extends AutoCloseable {
 
@@ -33,9 +33,9 @@ public interface ObjectStore extends AutoCloseable {
   Optional<byte[]> readIfExists(String key);
 
   /**
-   * Opens an object for a streaming read; the caller closes the stream, and may close it before
-   * the end (a reader that stops at a size limit never downloads the rest). The default reads
-   * the whole object; stores that can stream override it.
+   * Opens an object for a streaming read; the caller closes the stream, and may close it before the
+   * end (a reader that stops at a size limit never downloads the rest). The default reads the whole
+   * object; stores that can stream override it.
    */
   default InputStream openRead(String key) throws ObjectNotFoundException {
     return new ByteArrayInputStream(read(key));
@@ -57,9 +57,9 @@ public interface ObjectStore extends AutoCloseable {
   void put(String key, byte[] data);
 
   /**
-   * Creates an object only if no object has that key. Atomic: of several concurrent callers for
-   * one key, exactly one succeeds; the others get {@link ObjectAlreadyExistsException}. A crash at
-   * any point never leaves a partial object under {@code key}.
+   * Creates an object only if no object has that key. Atomic: of several concurrent callers for one
+   * key, exactly one succeeds; the others get {@link ObjectAlreadyExistsException}. A crash at any
+   * point never leaves a partial object under {@code key}.
    */
   void putIfAbsent(String key, byte[] data) throws ObjectAlreadyExistsException;
 

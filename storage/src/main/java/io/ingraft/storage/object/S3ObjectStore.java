@@ -32,17 +32,18 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * An {@link ObjectStore} under a prefix of an S3 bucket (AWS or any server that honours
- * {@code If-None-Match: *} atomically, such as s3proxy). {@link #putIfAbsent} is a conditional
- * PUT: 412 means another writer's object is there. Conditional PUTs go through a client without
- * SDK retries: a retried PUT whose first attempt had in fact succeeded would come back as 412 and
- * turn the winner into a loser, so a transport error surfaces as an outcome-unknown
- * {@link StorageIoException} instead. Only 409, which AWS sends for a race that applied nothing,
- * is retried here.
+ * An {@link ObjectStore} under a prefix of an S3 bucket (AWS or any server that honours {@code
+ * If-None-Match: *} atomically, such as s3proxy). {@link #putIfAbsent} is a conditional PUT: 412
+ * means another writer's object is there. Conditional PUTs go through a client without SDK retries:
+ * a retried PUT whose first attempt had in fact succeeded would come back as 412 and turn the
+ * winner into a loser, so a transport error surfaces as an outcome-unknown {@link
+ * StorageIoException} instead. Only 409, which AWS sends for a race that applied nothing, is
+ * retried here.
  */
 public final class S3ObjectStore implements ObjectStore {
   /** Attempts of one conditional PUT that keeps getting 409 ConditionalRequestConflict. */
   static final int CONFLICT_ATTEMPTS = 4;
+
   private static final long CONFLICT_BACKOFF_MILLIS = 10;
   private static final int DEFAULT_LIST_PAGE_SIZE = 1000;
 
@@ -55,7 +56,10 @@ public final class S3ObjectStore implements ObjectStore {
 
   /** Connects to the bucket and prefix that {@code config} names (an {@code s3://} root). */
   public S3ObjectStore(StorageConfig config) {
-    this(config, buildClient(config, null), buildClient(config, AwsRetryStrategy.doNotRetry()),
+    this(
+        config,
+        buildClient(config, null),
+        buildClient(config, AwsRetryStrategy.doNotRetry()),
         DEFAULT_LIST_PAGE_SIZE);
   }
 
@@ -115,10 +119,11 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public List<String> list(String listPrefix, String startAfter) {
     ObjectKeys.requireValidPrefix(listPrefix);
-    ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
-        .bucket(bucket)
-        .prefix(fullKeyUnchecked(listPrefix))
-        .maxKeys(listPageSize);
+    ListObjectsV2Request.Builder request =
+        ListObjectsV2Request.builder()
+            .bucket(bucket)
+            .prefix(fullKeyUnchecked(listPrefix))
+            .maxKeys(listPageSize);
     if (startAfter != null) {
       request.startAfter(fullKeyUnchecked(startAfter));
     }
@@ -254,23 +259,26 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static void requireS3(StorageConfig config) {
     if (!config.isS3()) {
-      throw new InvalidConfigException(StorageConfig.ROOT, config.root().toString(),
-          "is not an s3:// root");
+      throw new InvalidConfigException(
+          StorageConfig.ROOT, config.root().toString(), "is not an s3:// root");
     }
   }
 
   /** A client for {@code config}; {@code retryStrategy} null keeps the SDK's default retries. */
   static S3Client buildClient(StorageConfig config, RetryStrategy retryStrategy) {
     requireS3(config);
-    S3ClientBuilder builder = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
-        .region(Region.of(config.s3Region()))
-        .forcePathStyle(config.s3PathStyle())
-        // Bodies are byte arrays: send them whole, payload-signed and with a CRC32 header, not
-        // aws-chunked with a trailer. Against s3proxy the chunked form leaves the URL-connection
-        // client with dead keep-alive connections (about one PUT in five failed without retries).
-        .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-        .credentialsProvider(credentialsOf(config));
+    S3ClientBuilder builder =
+        S3Client.builder()
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .region(Region.of(config.s3Region()))
+            .forcePathStyle(config.s3PathStyle())
+            // Bodies are byte arrays: send them whole, payload-signed and with a CRC32 header, not
+            // aws-chunked with a trailer. Against s3proxy the chunked form leaves the
+            // URL-connection
+            // client with dead keep-alive connections (about one PUT in five failed without
+            // retries).
+            .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+            .credentialsProvider(credentialsOf(config));
     config.s3Endpoint().ifPresent(builder::endpointOverride);
     if (retryStrategy != null) {
       builder.overrideConfiguration(o -> o.retryStrategy(retryStrategy));
@@ -291,12 +299,15 @@ public final class S3ObjectStore implements ObjectStore {
     config.s3AccessKey().ifPresent(v -> options.put("aws_access_key_id", v));
     config.s3SecretKey().ifPresent(v -> options.put("aws_secret_access_key", v));
     options.put("aws_region", config.s3Region());
-    config.s3Endpoint().ifPresent(endpoint -> {
-      options.put("aws_endpoint", endpoint.toString());
-      if ("http".equalsIgnoreCase(endpoint.getScheme())) {
-        options.put("allow_http", "true");
-      }
-    });
+    config
+        .s3Endpoint()
+        .ifPresent(
+            endpoint -> {
+              options.put("aws_endpoint", endpoint.toString());
+              if ("http".equalsIgnoreCase(endpoint.getScheme())) {
+                options.put("allow_http", "true");
+              }
+            });
     options.put("aws_virtual_hosted_style_request", String.valueOf(!config.s3PathStyle()));
     return Map.copyOf(options);
   }

@@ -37,6 +37,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * and Arrow {@link VectorSchemaRoot} batches, for the column types Ingraft stores.
  *
  * <p>Type mapping (the same in both directions unless noted):
+ *
  * <table>
  *   <caption>Arrow type and Java value</caption>
  *   <tr><th>Arrow type</th><th>Java value read</th><th>Java values accepted on write</th></tr>
@@ -66,15 +67,15 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * </table>
  *
  * <p>Nulls: a missing map entry and a {@code null} value both mean null; they are allowed only for
- * nullable fields. A map entry whose key is not a column of the schema is an error, so typos do
- * not silently drop data. Read back, null cells are {@code null} map values.
+ * nullable fields. A map entry whose key is not a column of the schema is an error, so typos do not
+ * silently drop data. Read back, null cells are {@code null} map values.
  *
- * <p>Every problem is a {@link RowConversionException} naming the column and the row; a batch
- * under construction is closed before the exception leaves, so nothing leaks.
+ * <p>Every problem is a {@link RowConversionException} naming the column and the row; a batch under
+ * construction is closed before the exception leaves, so nothing leaks.
  *
  * <p>Memory: {@link #toRoot} allocates from the given allocator and the caller owns (and must
- * close) the returned root. {@link #toMaps} copies every value out, so its result stays valid
- * after the batch is released.
+ * close) the returned root. {@link #toMaps} copies every value out, so its result stays valid after
+ * the batch is released.
  */
 public final class ArrowRows {
 
@@ -85,8 +86,8 @@ public final class ArrowRows {
    *
    * @throws RowConversionException if the schema has an unsupported type or a value does not fit
    */
-  public static VectorSchemaRoot toRoot(Schema schema, List<? extends Map<String, ?>> rows,
-      BufferAllocator allocator) {
+  public static VectorSchemaRoot toRoot(
+      Schema schema, List<? extends Map<String, ?>> rows, BufferAllocator allocator) {
     checkSupported(schema);
     Set<String> columns = new HashSet<>();
     for (Field field : schema.getFields()) {
@@ -99,8 +100,8 @@ public final class ArrowRows {
       }
       for (String key : row.keySet()) {
         if (!columns.contains(key)) {
-          throw new RowConversionException(String.valueOf(key), r, "not a column of the schema "
-              + columns);
+          throw new RowConversionException(
+              String.valueOf(key), r, "not a column of the schema " + columns);
         }
       }
     }
@@ -130,7 +131,9 @@ public final class ArrowRows {
     return rows;
   }
 
-  /** Row {@code index} of {@code root}: an unmodifiable map in column order (values may be null). */
+  /**
+   * Row {@code index} of {@code root}: an unmodifiable map in column order (values may be null).
+   */
   public static Map<String, Object> rowAt(VectorSchemaRoot root, int index) {
     Map<String, Object> row = new LinkedHashMap<>();
     for (FieldVector vector : root.getFieldVectors()) {
@@ -165,8 +168,8 @@ public final class ArrowRows {
       return v.get(index);
     } else if (vector instanceof UInt8Vector v) {
       return v.get(index);
-    } else if (vector instanceof FixedSizeListVector v && v.getDataVector() instanceof Float4Vector
-        child) {
+    } else if (vector instanceof FixedSizeListVector v
+        && v.getDataVector() instanceof Float4Vector child) {
       int size = v.getListSize();
       float[] out = new float[size];
       int start = index * size;
@@ -184,8 +187,14 @@ public final class ArrowRows {
       }
       return Collections.unmodifiableList(out);
     }
-    throw new RowConversionException(field.getName(), index, "unsupported Arrow type "
-        + field.getType() + " (" + vector.getClass().getSimpleName() + ")");
+    throw new RowConversionException(
+        field.getName(),
+        index,
+        "unsupported Arrow type "
+            + field.getType()
+            + " ("
+            + vector.getClass().getSimpleName()
+            + ")");
   }
 
   /**
@@ -205,37 +214,45 @@ public final class ArrowRows {
   /** Why {@code field} cannot be written, or null if it can. */
   private static String unsupported(Field field) {
     ArrowType type = field.getType();
-    if (type instanceof ArrowType.Utf8 || type instanceof ArrowType.Bool
+    if (type instanceof ArrowType.Utf8
+        || type instanceof ArrowType.Bool
         || type instanceof ArrowType.Binary) {
       return null;
     }
-    if (type instanceof ArrowType.Int i && i.getIsSigned()
+    if (type instanceof ArrowType.Int i
+        && i.getIsSigned()
         && (i.getBitWidth() == 32 || i.getBitWidth() == 64)) {
       return null;
     }
-    if (type instanceof ArrowType.FloatingPoint f && f.getPrecision() != null
+    if (type instanceof ArrowType.FloatingPoint f
+        && f.getPrecision() != null
         && f.getPrecision() != org.apache.arrow.vector.types.FloatingPointPrecision.HALF) {
       return null;
     }
     if (type instanceof ArrowType.Date d && d.getUnit() == DateUnit.DAY) {
       return null;
     }
-    if (type instanceof ArrowType.Timestamp t && t.getUnit() == TimeUnit.MICROSECOND
+    if (type instanceof ArrowType.Timestamp t
+        && t.getUnit() == TimeUnit.MICROSECOND
         && t.getTimezone() != null) {
       return null;
     }
-    if (type instanceof ArrowType.FixedSizeList && field.getChildren().size() == 1
+    if (type instanceof ArrowType.FixedSizeList
+        && field.getChildren().size() == 1
         && isFloat32(field.getChildren().get(0).getType())) {
       return null;
     }
     // A list of any scalar above (not of lists or vectors).
-    if (type instanceof ArrowType.List && field.getChildren().size() == 1
+    if (type instanceof ArrowType.List
+        && field.getChildren().size() == 1
         && field.getChildren().get(0).getChildren().isEmpty()
         && unsupported(field.getChildren().get(0)) == null) {
       return null;
     }
-    return "unsupported Arrow type " + type + (field.getChildren().isEmpty() ? ""
-        : " of " + field.getChildren()) + "; supported: Utf8, Int32, Int64, Float32, Float64, "
+    return "unsupported Arrow type "
+        + type
+        + (field.getChildren().isEmpty() ? "" : " of " + field.getChildren())
+        + "; supported: Utf8, Int32, Int64, Float32, Float64, "
         + "Bool, Date(DAY), Timestamp(MICROSECOND, tz), Binary, FixedSizeList<Float32>, List of any"
         + " of these scalars";
   }
@@ -294,8 +311,8 @@ public final class ArrowRows {
     } else if (vector instanceof ListVector v) {
       setList(v, field, r, value);
     } else {
-      throw new RowConversionException(name, r, "unsupported vector "
-          + vector.getClass().getSimpleName());
+      throw new RowConversionException(
+          name, r, "unsupported vector " + vector.getClass().getSimpleName());
     }
   }
 
@@ -317,8 +334,8 @@ public final class ArrowRows {
     } else if (vector instanceof ListVector v) {
       v.setNull(r);
     } else {
-      throw new RowConversionException(vector.getName(), r, "cannot set null in "
-          + vector.getClass().getSimpleName());
+      throw new RowConversionException(
+          vector.getName(), r, "cannot set null in " + vector.getClass().getSimpleName());
     }
   }
 
@@ -329,8 +346,8 @@ public final class ArrowRows {
     int start = r * size;
     if (value instanceof float[] a) {
       if (a.length != size) {
-        throw new RowConversionException(name, r, "vector of length " + a.length
-            + ", the column needs exactly " + size);
+        throw new RowConversionException(
+            name, r, "vector of length " + a.length + ", the column needs exactly " + size);
       }
       v.setNotNull(r);
       for (int j = 0; j < size; j++) {
@@ -338,15 +355,20 @@ public final class ArrowRows {
       }
     } else if (value instanceof List<?> list) {
       if (list.size() != size) {
-        throw new RowConversionException(name, r, "vector of length " + list.size()
-            + ", the column needs exactly " + size);
+        throw new RowConversionException(
+            name, r, "vector of length " + list.size() + ", the column needs exactly " + size);
       }
       v.setNotNull(r);
       for (int j = 0; j < size; j++) {
         if (!(list.get(j) instanceof Number n)) {
-          throw new RowConversionException(name, r, "vector element " + j + " is "
-              + (list.get(j) == null ? "null" : list.get(j).getClass().getName())
-              + ", not a number");
+          throw new RowConversionException(
+              name,
+              r,
+              "vector element "
+                  + j
+                  + " is "
+                  + (list.get(j) == null ? "null" : list.get(j).getClass().getName())
+                  + ", not a number");
         }
         child.setSafe(start + j, n.floatValue());
       }
@@ -366,8 +388,8 @@ public final class ArrowRows {
     for (int j = 0; j < list.size(); j++) {
       Object element = list.get(j);
       if (element == null && !elementField.isNullable()) {
-        throw new RowConversionException(name, r, "list element " + j
-            + " is null but the element field is not nullable");
+        throw new RowConversionException(
+            name, r, "list element " + j + " is null but the element field is not nullable");
       }
       set(child, elementField, offset + j, element);
     }
@@ -394,7 +416,9 @@ public final class ArrowRows {
   }
 
   private static long integral(String name, int r, Object value) {
-    if (value instanceof Long || value instanceof Integer || value instanceof Short
+    if (value instanceof Long
+        || value instanceof Integer
+        || value instanceof Short
         || value instanceof Byte) {
       return ((Number) value).longValue();
     }
@@ -408,24 +432,24 @@ public final class ArrowRows {
     throw wrongType(name, r, value, "a Number");
   }
 
-  private static RowConversionException wrongType(String name, int r, Object value,
-      String expected) {
-    return new RowConversionException(name, r, "expected " + expected + ", got "
-        + value.getClass().getName());
+  private static RowConversionException wrongType(
+      String name, int r, Object value, String expected) {
+    return new RowConversionException(
+        name, r, "expected " + expected + ", got " + value.getClass().getName());
   }
 
   /** Microseconds since the epoch; digits below the microsecond are truncated (floor). */
   static long microsOf(String name, int r, Instant t) {
     try {
-      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L),
-          t.getNano() / 1_000L);
+      return Math.addExact(
+          Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000L);
     } catch (ArithmeticException e) {
       throw new RowConversionException(name, r, "instant " + t + " is out of range");
     }
   }
 
   static Instant instantOfMicros(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-        Math.floorMod(micros, 1_000_000L) * 1_000L);
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 }

@@ -4,11 +4,11 @@ import io.ingraft.storage.StorageException;
 
 /**
  * Another writer moved a table under a commit: the commit did not land exactly on top of the
- * version it was staged against. Two situations with two recoveries, so two types:
- * {@link TableMovedException} (nothing of ours was committed: re-read and stage again) and
- * {@link CommittedAtOtherVersionException} (our commit is in the table, at another version: the
- * recovery sweep must decide it before anything else is written). Catch this base type only
- * where both lead to the same action.
+ * version it was staged against. Two situations with two recoveries, so two types: {@link
+ * TableMovedException} (nothing of ours was committed: re-read and stage again) and {@link
+ * CommittedAtOtherVersionException} (our commit is in the table, at another version: the recovery
+ * sweep must decide it before anything else is written). Catch this base type only where both lead
+ * to the same action.
  */
 public abstract sealed class ConcurrentTableWriteException extends StorageException
     permits TableMovedException, CommittedAtOtherVersionException {
@@ -16,8 +16,8 @@ public abstract sealed class ConcurrentTableWriteException extends StorageExcept
   private final long expected;
   private final long actual;
 
-  ConcurrentTableWriteException(String message, String table, long expected, long actual,
-      Throwable cause) {
+  ConcurrentTableWriteException(
+      String message, String table, long expected, long actual, Throwable cause) {
     super(message, cause);
     this.table = table;
     this.expected = expected;

@@ -3,11 +3,11 @@ package io.ingraft.storage.table;
 import io.ingraft.storage.StorageException;
 
 /**
- * A write request is wrong and retrying it unchanged cannot help: duplicate keys inside one
- * batch, a read version below 1 (0 is only for a staged create), an unknown or unsupported key
- * column, rows whose schema does not match the table, a rewrite schema that drops or retypes a
- * column or adds a non-nullable one. Thrown before anything is committed; files already staged
- * for the request (if any) are orphans that a later cleanup removes.
+ * A write request is wrong and retrying it unchanged cannot help: duplicate keys inside one batch,
+ * a read version below 1 (0 is only for a staged create), an unknown or unsupported key column,
+ * rows whose schema does not match the table, a rewrite schema that drops or retypes a column or
+ * adds a non-nullable one. Thrown before anything is committed; files already staged for the
+ * request (if any) are orphans that a later cleanup removes.
  */
 public final class InvalidStagedWriteException extends StorageException {
   private final String table;

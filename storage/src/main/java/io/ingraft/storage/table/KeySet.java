@@ -13,14 +13,18 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * A set of key values of one key column, used for the Java semi-join that finds the rows a
- * delete or upsert replaces (docs/storage.md, "Lance 7.0.0 facts"): the table's {@code key,_rowaddr}
+ * A set of key values of one key column, used for the Java semi-join that finds the rows a delete
+ * or upsert replaces (docs/storage.md, "Lance 7.0.0 facts"): the table's {@code key,_rowaddr}
  * projection is scanned once and every row is probed here. Utf8 keys are compared by their exact
  * UTF-8 bytes, integer keys as {@code long}. Not thread-safe.
  */
 final class KeySet {
 
-  private enum KeyType { UTF8, INT32, INT64 }
+  private enum KeyType {
+    UTF8,
+    INT32,
+    INT64
+  }
 
   private final String table;
   private final String column;
@@ -55,8 +59,9 @@ final class KeySet {
     if (t instanceof ArrowType.Int i && i.getIsSigned() && i.getBitWidth() == 64) {
       return KeyType.INT64;
     }
-    throw new InvalidStagedWriteException(table, "key column " + field.getName()
-        + " has type " + t + "; keys must be Utf8, Int32 or Int64");
+    throw new InvalidStagedWriteException(
+        table,
+        "key column " + field.getName() + " has type " + t + "; keys must be Utf8, Int32 or Int64");
   }
 
   /** Adds caller-given keys (String for Utf8 columns, integral numbers for Int columns). */
@@ -78,7 +83,9 @@ final class KeySet {
         utf8.add(ByteBuffer.wrap(s.toString().getBytes(StandardCharsets.UTF_8)));
       }
       case INT32, INT64 -> {
-        if (!(key instanceof Long || key instanceof Integer || key instanceof Short
+        if (!(key instanceof Long
+            || key instanceof Integer
+            || key instanceof Short
             || key instanceof Byte)) {
           throw wrongType(key);
         }
@@ -89,8 +96,17 @@ final class KeySet {
   }
 
   private InvalidStagedWriteException wrongType(Object key) {
-    return new InvalidStagedWriteException(table, "key " + key + " of " + key.getClass().getName()
-        + " does not fit key column " + column + " (" + type + ")");
+    return new InvalidStagedWriteException(
+        table,
+        "key "
+            + key
+            + " of "
+            + key.getClass().getName()
+            + " does not fit key column "
+            + column
+            + " ("
+            + type
+            + ")");
   }
 
   /**
@@ -100,8 +116,8 @@ final class KeySet {
    */
   boolean addFrom(FieldVector vector, int index) {
     if (vector.isNull(index)) {
-      throw new InvalidStagedWriteException(table,
-          "row " + index + " has a null key in key column " + column);
+      throw new InvalidStagedWriteException(
+          table, "row " + index + " has a null key in key column " + column);
     }
     return switch (type) {
       case UTF8 -> utf8.add(ByteBuffer.wrap(((VarCharVector) vector).get(index)));

@@ -6,37 +6,48 @@ import java.io.IOException;
 import java.util.Locale;
 
 /**
- * The one place that turns Lance's untyped exceptions into Ingraft's typed ones, and the only
- * code allowed to look at Lance exception messages.
+ * The one place that turns Lance's untyped exceptions into Ingraft's typed ones, and the only code
+ * allowed to look at Lance exception messages.
  *
  * <p>Lance 7.0.0 throws (docs/storage.md, "Lance 7.0.0 facts"):
+ *
  * <ul>
  *   <li>{@link IllegalArgumentException} for "Dataset at path … was not found", "Dataset already
  *       exists", "Dataset is closed" and bad input (unknown columns, bad SQL, schema mismatch);
  *   <li>{@link IOException} (undeclared, thrown through JNI) for I/O faults, local or S3;
  *   <li>plain {@link RuntimeException} for commit conflicts ("Retryable commit conflict…",
- *       "Incompatible transaction…", "Commit conflict…", "Too many concurrent writers…") and
- *       for JNI bugs; data Lance refuses to encode also comes as a plain RuntimeException
+ *       "Incompatible transaction…", "Commit conflict…", "Too many concurrent writers…") and for
+ *       JNI bugs; data Lance refuses to encode also comes as a plain RuntimeException
  *       ("LanceError(Arrow): Invalid argument error: …").
  * </ul>
- * Anything this class cannot classify is reported as a {@link StorageIoException}: an
- * unexplained failure of a write has an unknown outcome, and that type tells callers not to
- * clean up.
+ *
+ * Anything this class cannot classify is reported as a {@link StorageIoException}: an unexplained
+ * failure of a write has an unknown outcome, and that type tells callers not to clean up.
  */
 final class LanceErrors {
 
   /** What kind of failure a Lance exception reports. */
   enum Kind {
-    NOT_FOUND, ALREADY_EXISTS, CLOSED, CONFLICT, IO, INVALID_INPUT, OTHER
+    NOT_FOUND,
+    ALREADY_EXISTS,
+    CLOSED,
+    CONFLICT,
+    IO,
+    INVALID_INPUT,
+    OTHER
   }
 
   private static final String[] CONFLICT_MARKERS = {
-      "retryable commit conflict", "incompatible transaction", "commit conflict for version",
-      "too many concurrent writers"};
+    "retryable commit conflict",
+    "incompatible transaction",
+    "commit conflict for version",
+    "too many concurrent writers"
+  };
 
   /** Data Lance refuses to write, reported as a plain RuntimeException ("LanceError(Arrow)…"). */
   private static final String[] INVALID_INPUT_MARKERS = {
-      "invalid argument error", "invalid user input"};
+    "invalid argument error", "invalid user input"
+  };
 
   private LanceErrors() {}
 
@@ -109,27 +120,29 @@ final class LanceErrors {
   }
 
   /**
-   * A failure while committing that is not a conflict (conflicts are handled by the caller,
-   * which re-reads the latest version). The outcome of such a commit is unknown.
+   * A failure while committing that is not a conflict (conflicts are handled by the caller, which
+   * re-reads the latest version). The outcome of such a commit is unknown.
    */
   static RuntimeException onCommit(String table, Throwable e) {
     return translate(table, "commit", e, Kind.OTHER);
   }
 
-  private static RuntimeException translate(String table, String operation, Throwable e,
-      Kind invalidInputAs) {
+  private static RuntimeException translate(
+      String table, String operation, Throwable e, Kind invalidInputAs) {
     if (e instanceof IngraftException ie) {
       return ie;
     }
     return switch (classify(e)) {
       case NOT_FOUND -> new TableNotFoundException(table);
       case ALREADY_EXISTS -> new TableAlreadyExistsException(table);
-      case CLOSED -> new IllegalStateException(
-          "Lance dataset handle of " + table + " used after close (a TableStore bug)", e);
-      case INVALID_INPUT -> invalidInputAs == Kind.INVALID_INPUT
-          ? new InvalidStagedWriteException(table, operation + " rejected by Lance: "
-              + e.getMessage(), e)
-          : new StorageIoException(table, operation, e);
+      case CLOSED ->
+          new IllegalStateException(
+              "Lance dataset handle of " + table + " used after close (a TableStore bug)", e);
+      case INVALID_INPUT ->
+          invalidInputAs == Kind.INVALID_INPUT
+              ? new InvalidStagedWriteException(
+                  table, operation + " rejected by Lance: " + e.getMessage(), e)
+              : new StorageIoException(table, operation, e);
       case CONFLICT, IO, OTHER -> new StorageIoException(table, operation, e);
     };
   }

@@ -5,15 +5,14 @@ import java.util.List;
 /**
  * What a scan reads from one pinned table version.
  *
- * @param filter SQL predicate in Lance/DataFusion syntax ({@code age >= 30 AND name LIKE 'a%'}),
- *     or null for every row
+ * @param filter SQL predicate in Lance/DataFusion syntax ({@code age >= 30 AND name LIKE 'a%'}), or
+ *     null for every row
  * @param columns the columns to project, in this order, or null for all columns
  * @param batchSize the maximum number of rows per batch handed to the consumer (>= 1)
- * @param withRowAddress whether to add the {@value #ROW_ADDRESS} column (unsigned 64-bit,
- *     {@code fragmentId << 32 | offset}; read back as {@code Long})
+ * @param withRowAddress whether to add the {@value #ROW_ADDRESS} column (unsigned 64-bit, {@code
+ *     fragmentId << 32 | offset}; read back as {@code Long})
  */
-public record ScanSpec(String filter, List<String> columns, int batchSize,
-    boolean withRowAddress) {
+public record ScanSpec(String filter, List<String> columns, int batchSize, boolean withRowAddress) {
 
   /** The row address column Lance adds when {@link #withRowAddress} is set. */
   public static final String ROW_ADDRESS = "_rowaddr";

@@ -1,19 +1,18 @@
 package io.ingraft.storage.table;
 
 import io.ingraft.IngraftException;
-
 import io.ingraft.storage.StorageIoException;
 import io.ingraft.storage.object.ObjectStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,49 +49,50 @@ import org.slf4j.LoggerFactory;
 /**
  * The Lance table store: the only code in Ingraft that calls Lance write APIs.
  *
- * <p>Tables are addressed by paths relative to the {@link ObjectStore}'s root, such as
- * {@code graphs/g1/nodes/Person.lance} ({@link io.ingraft.storage.GraphLayout#tablePath}). Reads
- * always name a pinned version; only {@link #headVersion} and the commit path look at HEAD.
+ * <p>Tables are addressed by paths relative to the {@link ObjectStore}'s root, such as {@code
+ * graphs/g1/nodes/Person.lance} ({@link io.ingraft.storage.GraphLayout#tablePath}). Reads always
+ * name a pinned version; only {@link #headVersion} and the commit path look at HEAD.
  *
  * <p>Writes are two steps, like Iceberg's {@code apply()}/{@code commit()}:
- * <ol>
- *   <li><b>stage</b> ({@link #stageAppend}, {@link #stageDelete}, {@link #stageUpsert},
- *       {@link #stageMerge}, {@link #stageRewrite}, {@link #stageCreate}) against a pinned read
- *       version R: data files and deletion files are written, nothing is committed, HEAD and
- *       every reader are unaffected, and an immutable {@link StagedWrite} comes back;
- *   <li><b>commit</b> ({@link #commit}) creates exactly version R + 1 from it, with a
- *       caller-chosen transaction uuid and properties that recovery can find again
- *       ({@link #findVersionByTransaction}, {@link #transactionAt}).
- * </ol>
- * A commit whose table moved since R fails with {@link TableMovedException}. Commits
- * are not idempotent in Lance; the HEAD check makes a second commit of the same staged write fail
- * instead of duplicating rows.
  *
- * <p>The recipe and its traps are in docs/storage.md, "Lance 7.0.0 facts": rows to delete are found with a
- * Java semi-join over a {@code key,_rowaddr} projection of the pinned version, each touched
- * fragment gets exactly one {@code deleteRows} call with all its offsets, a fragment whose rows
- * are all deleted is listed as removed and never also as updated, and read version 0 (which
- * aborts the JVM inside Lance for Update/Delete) is rejected up front; only a staged create of a
- * table that does not exist yet starts from 0, and it commits an {@code Overwrite}.
+ * <ol>
+ *   <li><b>stage</b> ({@link #stageAppend}, {@link #stageDelete}, {@link #stageUpsert}, {@link
+ *       #stageMerge}, {@link #stageRewrite}, {@link #stageCreate}) against a pinned read version R:
+ *       data files and deletion files are written, nothing is committed, HEAD and every reader are
+ *       unaffected, and an immutable {@link StagedWrite} comes back;
+ *   <li><b>commit</b> ({@link #commit}) creates exactly version R + 1 from it, with a caller-chosen
+ *       transaction uuid and properties that recovery can find again ({@link
+ *       #findVersionByTransaction}, {@link #transactionAt}).
+ * </ol>
+ *
+ * A commit whose table moved since R fails with {@link TableMovedException}. Commits are not
+ * idempotent in Lance; the HEAD check makes a second commit of the same staged write fail instead
+ * of duplicating rows.
+ *
+ * <p>The recipe and its traps are in docs/storage.md, "Lance 7.0.0 facts": rows to delete are found
+ * with a Java semi-join over a {@code key,_rowaddr} projection of the pinned version, each touched
+ * fragment gets exactly one {@code deleteRows} call with all its offsets, a fragment whose rows are
+ * all deleted is listed as removed and never also as updated, and read version 0 (which aborts the
+ * JVM inside Lance for Update/Delete) is rejected up front; only a staged create of a table that
+ * does not exist yet starts from 0, and it commits an {@code Overwrite}.
  *
  * <p>Lance's {@code Fragment.write} numbers a batch's fields by position, ignoring the table's
  * schema, so every batch is first brought into the table's exact column order (missing nullable
  * columns filled with nulls) by {@link TableBatches}.
  *
- * <p>Memory: one {@link RootAllocator} lives as long as the store; every scan and staging call
- * uses a child allocator that is closed before the call returns. {@link #allocator()} is there
- * for callers that build batches ({@link ArrowRows#toRoot}).
+ * <p>Memory: one {@link RootAllocator} lives as long as the store; every scan and staging call uses
+ * a child allocator that is closed before the call returns. {@link #allocator()} is there for
+ * callers that build batches ({@link ArrowRows#toRoot}).
  *
  * <p>Thread safety: the store keeps no per-table state and may be shared by threads. Concurrent
  * writers to one table are detected (never silently merged) but the design expects one writer per
  * table.
  *
- * <p>Errors: every Lance failure is mapped by {@code LanceErrors} to
- * {@link TableNotFoundException}, {@link TableAlreadyExistsException},
- * {@link TableVersionNotFoundException}, {@link ConcurrentTableWriteException},
- * {@link InvalidStagedWriteException}, {@link InvalidScanException} or
- * {@link io.ingraft.storage.StorageIoException} (I/O faults and anything unexplained: outcome
- * unknown).
+ * <p>Errors: every Lance failure is mapped by {@code LanceErrors} to {@link
+ * TableNotFoundException}, {@link TableAlreadyExistsException}, {@link
+ * TableVersionNotFoundException}, {@link ConcurrentTableWriteException}, {@link
+ * InvalidStagedWriteException}, {@link InvalidScanException} or {@link
+ * io.ingraft.storage.StorageIoException} (I/O faults and anything unexplained: outcome unknown).
  */
 public final class TableStore implements AutoCloseable {
 
@@ -112,14 +112,14 @@ public final class TableStore implements AutoCloseable {
    * Test seam, package-private: runs with the table path after a commit's HEAD check and right
    * before Lance commits, so tests can put a foreign commit into exactly that window.
    */
-  volatile Consumer<String> beforeLanceCommit = table -> { };
+  volatile Consumer<String> beforeLanceCommit = table -> {};
 
   /** Rows per batch a rewrite reads and hands to Lance; package-private so tests can shrink it. */
   volatile int rewriteBatchRows = REWRITE_BATCH;
 
   /**
-   * A table store over {@code store}'s root. The store is used for URIs and storage options
-   * only; it is not closed by {@link #close()}.
+   * A table store over {@code store}'s root. The store is used for URIs and storage options only;
+   * it is not closed by {@link #close()}.
    */
   public TableStore(ObjectStore store) {
     this.store = Objects.requireNonNull(store, "store");
@@ -143,20 +143,21 @@ public final class TableStore implements AutoCloseable {
    *     {@value #PRIMARY_KEY_METADATA}{@code =true}; null for a keyless table
    * @return the new version, 1
    * @throws TableAlreadyExistsException if a table exists at the path
-   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an
-   *     unsupported type
+   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an unsupported
+   *     type
    */
   public long create(String table, Schema schema, String keyColumn) {
     checkOpen();
     Objects.requireNonNull(schema, "schema");
     Schema annotated = keyColumn == null ? schema : withPrimaryKey(table, schema, keyColumn);
-    try (Dataset ds = Dataset.write()
-        .allocator(allocator)
-        .uri(uri(table))
-        .schema(annotated)
-        .mode(WriteParams.WriteMode.CREATE)
-        .storageOptions(storageOptions)
-        .execute()) {
+    try (Dataset ds =
+        Dataset.write()
+            .allocator(allocator)
+            .uri(uri(table))
+            .schema(annotated)
+            .mode(WriteParams.WriteMode.CREATE)
+            .storageOptions(storageOptions)
+            .execute()) {
       long version = ds.version();
       LOG.debug("created table {} at version {}", table, version);
       return version;
@@ -173,24 +174,27 @@ public final class TableStore implements AutoCloseable {
         KeySet.checkKeyField(table, f);
         if (f.isNullable()) {
           // Lance refuses a nullable primary key with an untyped RuntimeException at create.
-          throw new InvalidStagedWriteException(table, "key column " + keyColumn
-              + " must not be nullable");
+          throw new InvalidStagedWriteException(
+              table, "key column " + keyColumn + " must not be nullable");
         }
         Map<String, String> metadata = new HashMap<>();
         if (f.getMetadata() != null) {
           metadata.putAll(f.getMetadata());
         }
         metadata.put(PRIMARY_KEY_METADATA, "true");
-        fields.add(new Field(f.getName(), new FieldType(f.isNullable(), f.getType(),
-            f.getDictionary(), metadata), f.getChildren()));
+        fields.add(
+            new Field(
+                f.getName(),
+                new FieldType(f.isNullable(), f.getType(), f.getDictionary(), metadata),
+                f.getChildren()));
         found = true;
       } else {
         fields.add(f);
       }
     }
     if (!found) {
-      throw new InvalidStagedWriteException(table, "key column " + keyColumn
-          + " is not in the schema");
+      throw new InvalidStagedWriteException(
+          table, "key column " + keyColumn + " is not in the schema");
     }
     return new Schema(fields, schema.getCustomMetadata());
   }
@@ -224,9 +228,9 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * The number of rows of the table at {@code version} that match {@code filter} (a SQL
-   * predicate as in {@link ScanSpec#filter}); null or blank counts every row. Cheap for
-   * existence and cardinality checks: nothing is materialized in Java.
+   * The number of rows of the table at {@code version} that match {@code filter} (a SQL predicate
+   * as in {@link ScanSpec#filter}); null or blank counts every row. Cheap for existence and
+   * cardinality checks: nothing is materialized in Java.
    *
    * @throws InvalidScanException for an invalid filter or one naming an unknown column
    */
@@ -241,11 +245,10 @@ public final class TableStore implements AutoCloseable {
 
   /** The table's schema at {@code version}, including field metadata. */
   /**
-   * Data files under the table's {@code data/} folder that no table version references: the
-   * staged files of writes that were never committed (a rolled-back batch, a crash before the
-   * commit). They are listed, never deleted here: a file staged by a live writer looks the same
-   * until that writer commits it, so removing them is a maintenance decision taken while no
-   * writer is live.
+   * Data files under the table's {@code data/} folder that no table version references: the staged
+   * files of writes that were never committed (a rolled-back batch, a crash before the commit).
+   * They are listed, never deleted here: a file staged by a live writer looks the same until that
+   * writer commits it, so removing them is a maintenance decision taken while no writer is live.
    *
    * @return object keys relative to the storage root, sorted
    */
@@ -283,8 +286,8 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * Fragment count, live and deleted rows of a version, and how many of its fragments hold
-   * fewer than {@code smallFragmentRows} live rows (from its manifest; no data is read).
+   * Fragment count, live and deleted rows of a version, and how many of its fragments hold fewer
+   * than {@code smallFragmentRows} live rows (from its manifest; no data is read).
    */
   public TableStats stats(String table, long version, long smallFragmentRows) {
     checkOpen();
@@ -309,20 +312,20 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * Stages a compaction of version {@code readVersion}: the live rows of its small fragments
-   * (fewer than {@code smallFragmentRows} rows) and of the fragments whose deleted share exceeds
-   * {@code maxDeletedShare} are written to new fragments, which replace them in one Lance
-   * {@code Update} at {@code readVersion + 1}, like any other staged write (Lance's own
-   * compaction commits two versions, which the pin + 1 rule of the commit protocol forbids).
-   * Large fragments without many deletions are left alone, so the cost of a compaction is
-   * bounded by the small fragments, not the table. The rows, their keys and the table's row
-   * count are unchanged; rows move, so row addresses change.
+   * Stages a compaction of version {@code readVersion}: the live rows of its small fragments (fewer
+   * than {@code smallFragmentRows} rows) and of the fragments whose deleted share exceeds {@code
+   * maxDeletedShare} are written to new fragments, which replace them in one Lance {@code Update}
+   * at {@code readVersion + 1}, like any other staged write (Lance's own compaction commits two
+   * versions, which the pin + 1 rule of the commit protocol forbids). Large fragments without many
+   * deletions are left alone, so the cost of a compaction is bounded by the small fragments, not
+   * the table. The rows, their keys and the table's row count are unchanged; rows move, so row
+   * addresses change.
    *
-   * @return the staged compaction, or empty when it would change nothing worth a version (at
-   *     most one small fragment and no fragment past the deleted share)
+   * @return the staged compaction, or empty when it would change nothing worth a version (at most
+   *     one small fragment and no fragment past the deleted share)
    */
-  public Optional<StagedWrite> stageCompaction(String table, long readVersion,
-      long smallFragmentRows, double maxDeletedShare) {
+  public Optional<StagedWrite> stageCompaction(
+      String table, long readVersion, long smallFragmentRows, double maxDeletedShare) {
     checkOpen();
     requireReadVersion(table, readVersion);
     try (Dataset ds = openAt(table, readVersion)) {
@@ -335,8 +338,8 @@ public final class TableStore implements AutoCloseable {
         // Lance's fragment row count leaves out the rows its deletion file deletes.
         long rows = meta.getNumRows();
         long deleted = meta.getNumDeletions();
-        boolean heavilyDeleted = deleted > 0
-            && (double) deleted / (rows + deleted) > maxDeletedShare;
+        boolean heavilyDeleted =
+            deleted > 0 && (double) deleted / (rows + deleted) > maxDeletedShare;
         if (rows < smallFragmentRows || heavilyDeleted) {
           ids.add(meta.getId());
           removed.add((long) meta.getId());
@@ -348,21 +351,43 @@ public final class TableStore implements AutoCloseable {
         return Optional.empty();
       }
       Schema schema = ds.getSchema();
-      List<FragmentMetadata> fragments = live == 0 ? List.of()
-          : writeRowsOf(table, ds, schema, ids);
+      List<FragmentMetadata> fragments =
+          live == 0 ? List.of() : writeRowsOf(table, ds, schema, ids);
       long written = 0;
       for (FragmentMetadata f : fragments) {
         written += f.getNumRows();
       }
       if (written != live) {
-        throw new StorageIoException(table, "compaction", new IllegalStateException("wrote "
-            + written + " rows for the " + live + " live rows of fragments " + ids
-            + " of version " + readVersion));
+        throw new StorageIoException(
+            table,
+            "compaction",
+            new IllegalStateException(
+                "wrote "
+                    + written
+                    + " rows for the "
+                    + live
+                    + " live rows of fragments "
+                    + ids
+                    + " of version "
+                    + readVersion));
       }
-      LOG.debug("staged compaction of {} at {}: fragments {} ({} live rows) into {}", table,
-          readVersion, ids, live, fragments.size());
-      return Optional.of(new StagedWrite(table, readVersion, StagedWrite.Kind.COMPACT, fragments,
-          List.of(), removed, written, live));
+      LOG.debug(
+          "staged compaction of {} at {}: fragments {} ({} live rows) into {}",
+          table,
+          readVersion,
+          ids,
+          live,
+          fragments.size());
+      return Optional.of(
+          new StagedWrite(
+              table,
+              readVersion,
+              StagedWrite.Kind.COMPACT,
+              fragments,
+              List.of(),
+              removed,
+              written,
+              live));
     } catch (IngraftException e) {
       throw e;
     } catch (Exception e) {
@@ -389,8 +414,8 @@ public final class TableStore implements AutoCloseable {
    *
    * @throws InvalidScanException for an unknown column or an invalid filter
    */
-  public void scan(String table, long version, ScanSpec spec,
-      Consumer<VectorSchemaRoot> batchConsumer) {
+  public void scan(
+      String table, long version, ScanSpec spec, Consumer<VectorSchemaRoot> batchConsumer) {
     checkOpen();
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(batchConsumer, "batchConsumer");
@@ -459,9 +484,9 @@ public final class TableStore implements AutoCloseable {
   // Staging
 
   /**
-   * Stages new rows against {@code readVersion}: writes data files, commits nothing. Zero rows
-   * give a staged write that still commits one (empty) version, so versions stay
-   * {@code readVersion + 1}.
+   * Stages new rows against {@code readVersion}: writes data files, commits nothing. Zero rows give
+   * a staged write that still commits one (empty) version, so versions stay {@code readVersion +
+   * 1}.
    *
    * @param rows a batch with the table's columns in any order (the caller keeps ownership);
    *     nullable columns may be left out and are written as null
@@ -475,75 +500,94 @@ public final class TableStore implements AutoCloseable {
     try (Dataset ds = openAt(table, readVersion);
         TableBatches.Conformed batch = conform(table, ds, rows)) {
       List<FragmentMetadata> fragments = writeFragments(table, batch);
-      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.APPEND, fragments,
-          List.of(), List.of(), batch.rowCount(), 0);
-      LOG.debug("staged append to {} at {}: {} rows in {} fragments", table, readVersion,
-          batch.rowCount(), fragments.size());
+      StagedWrite staged =
+          new StagedWrite(
+              table,
+              readVersion,
+              StagedWrite.Kind.APPEND,
+              fragments,
+              List.of(),
+              List.of(),
+              batch.rowCount(),
+              0);
+      LOG.debug(
+          "staged append to {} at {}: {} rows in {} fragments",
+          table,
+          readVersion,
+          batch.rowCount(),
+          fragments.size());
       return staged;
     }
   }
 
   /**
-   * Stages the deletion of every row whose {@code keyColumn} value is in {@code keys}, as of
-   * {@code readVersion}: writes deletion files, commits nothing (a Lance {@code Delete}). Keys
-   * that match no row are ignored; an empty result still commits one (empty) version.
+   * Stages the deletion of every row whose {@code keyColumn} value is in {@code keys}, as of {@code
+   * readVersion}: writes deletion files, commits nothing (a Lance {@code Delete}). Keys that match
+   * no row are ignored; an empty result still commits one (empty) version.
    *
    * @param keys Strings for a Utf8 key column, Integer/Long for Int32/Int64 key columns
    */
-  public StagedWrite stageDelete(String table, long readVersion, String keyColumn,
-      Collection<?> keys) {
+  public StagedWrite stageDelete(
+      String table, long readVersion, String keyColumn, Collection<?> keys) {
     Objects.requireNonNull(keys, "keys");
     return stageKeyed(table, readVersion, keyColumn, null, keys, StagedWrite.Kind.DELETE);
   }
 
   /**
    * Stages an upsert against {@code readVersion}: the rows whose key appears in {@code rows} are
-   * deleted (deletion files) and {@code rows} are added (data files), to be committed as one
-   * Lance {@code Update}. Commits nothing. Same as {@link #stageMerge} without deletes.
+   * deleted (deletion files) and {@code rows} are added (data files), to be committed as one Lance
+   * {@code Update}. Commits nothing. Same as {@link #stageMerge} without deletes.
    *
-   * @param rows a batch with the table's columns (nullable ones may be left out and are written
-   *     as null) and unique, non-null keys; the caller dedupes (last wins) before staging. The
-   *     caller keeps ownership.
+   * @param rows a batch with the table's columns (nullable ones may be left out and are written as
+   *     null) and unique, non-null keys; the caller dedupes (last wins) before staging. The caller
+   *     keeps ownership.
    * @throws InvalidStagedWriteException on a duplicate or null key in {@code rows}
    */
-  public StagedWrite stageUpsert(String table, long readVersion, String keyColumn,
-      VectorSchemaRoot rows) {
+  public StagedWrite stageUpsert(
+      String table, long readVersion, String keyColumn, VectorSchemaRoot rows) {
     Objects.requireNonNull(rows, "rows");
     return stageKeyed(table, readVersion, keyColumn, rows, null, StagedWrite.Kind.UPSERT);
   }
 
   /**
-   * Stages upserts and deletes by key of one batch as ONE Lance {@code Update} against
-   * {@code readVersion}: every row of the read version whose key is among the keys of
-   * {@code upserts} or in {@code deleteKeys} gets deleted (deletion files), and {@code upserts}
-   * are added (data files). Commits nothing; the result is of kind {@link StagedWrite.Kind#UPSERT}.
+   * Stages upserts and deletes by key of one batch as ONE Lance {@code Update} against {@code
+   * readVersion}: every row of the read version whose key is among the keys of {@code upserts} or
+   * in {@code deleteKeys} gets deleted (deletion files), and {@code upserts} are added (data
+   * files). Commits nothing; the result is of kind {@link StagedWrite.Kind#UPSERT}.
    *
-   * <p>A key both in {@code deleteKeys} and in {@code upserts} ends up with the upserted row
-   * (the delete only removes the committed row). Keys that match no committed row are ignored.
-   * Nothing to do still commits one (empty) version.
+   * <p>A key both in {@code deleteKeys} and in {@code upserts} ends up with the upserted row (the
+   * delete only removes the committed row). Keys that match no committed row are ignored. Nothing
+   * to do still commits one (empty) version.
    *
-   * @param upserts rows to write, or null/empty; the table's columns (nullable ones may be left
-   *     out and are written as null), unique non-null keys (dedupe first, last wins). The caller
-   *     keeps ownership.
-   * @param deleteKeys keys to delete, or null/empty: Strings for a Utf8 key column,
-   *     Integer/Long for Int32/Int64 key columns; duplicates are fine
+   * @param upserts rows to write, or null/empty; the table's columns (nullable ones may be left out
+   *     and are written as null), unique non-null keys (dedupe first, last wins). The caller keeps
+   *     ownership.
+   * @param deleteKeys keys to delete, or null/empty: Strings for a Utf8 key column, Integer/Long
+   *     for Int32/Int64 key columns; duplicates are fine
    * @throws InvalidStagedWriteException on a duplicate or null key in {@code upserts}, a null or
-   *     mistyped key in {@code deleteKeys}, an unknown key column or rows that do not fit the
-   *     table
+   *     mistyped key in {@code deleteKeys}, an unknown key column or rows that do not fit the table
    */
-  public StagedWrite stageMerge(String table, long readVersion, String keyColumn,
-      VectorSchemaRoot upserts, Collection<?> deleteKeys) {
-    return stageKeyed(table, readVersion, keyColumn, upserts, deleteKeys,
-        StagedWrite.Kind.UPSERT);
+  public StagedWrite stageMerge(
+      String table,
+      long readVersion,
+      String keyColumn,
+      VectorSchemaRoot upserts,
+      Collection<?> deleteKeys) {
+    return stageKeyed(table, readVersion, keyColumn, upserts, deleteKeys, StagedWrite.Kind.UPSERT);
   }
 
   /**
-   * The one staging path for writes by key ({@link #stageDelete}, {@link #stageUpsert},
-   * {@link #stageMerge}): everything is validated before any file is written, then one deletion
-   * file per touched fragment, then the new rows' data files.
+   * The one staging path for writes by key ({@link #stageDelete}, {@link #stageUpsert}, {@link
+   * #stageMerge}): everything is validated before any file is written, then one deletion file per
+   * touched fragment, then the new rows' data files.
    */
-  private StagedWrite stageKeyed(String table, long readVersion, String keyColumn,
-      VectorSchemaRoot upserts, Collection<?> deleteKeys, StagedWrite.Kind kind) {
+  private StagedWrite stageKeyed(
+      String table,
+      long readVersion,
+      String keyColumn,
+      VectorSchemaRoot upserts,
+      Collection<?> deleteKeys,
+      StagedWrite.Kind kind) {
     checkOpen();
     requireReadVersion(table, readVersion);
     try (Dataset ds = openAt(table, readVersion)) {
@@ -554,14 +598,18 @@ public final class TableStore implements AutoCloseable {
         if (batch != null) {
           FieldVector keys = upserts.getVector(keyColumn);
           if (keys == null) {
-            throw new InvalidStagedWriteException(table, "the rows lack the key column "
-                + keyColumn);
+            throw new InvalidStagedWriteException(
+                table, "the rows lack the key column " + keyColumn);
           }
           for (int i = 0; i < upserts.getRowCount(); i++) {
             if (!keySet.addFrom(keys, i)) {
-              throw new InvalidStagedWriteException(table, "duplicate key "
-                  + KeySet.render(keys, i) + " in the upsert batch (row " + i
-                  + "); dedupe the batch (last wins) first");
+              throw new InvalidStagedWriteException(
+                  table,
+                  "duplicate key "
+                      + KeySet.render(keys, i)
+                      + " in the upsert batch (row "
+                      + i
+                      + "); dedupe the batch (last wins) first");
             }
           }
         }
@@ -569,14 +617,29 @@ public final class TableStore implements AutoCloseable {
           keySet.addAll(deleteKeys);
         }
         Deletions deletions = deleteRows(table, ds, keyColumn, keySet);
-        List<FragmentMetadata> fragments = batch == null ? List.of()
-            : writeFragments(table, batch);
+        List<FragmentMetadata> fragments = batch == null ? List.of() : writeFragments(table, batch);
         long added = batch == null ? 0 : batch.rowCount();
-        StagedWrite staged = new StagedWrite(table, readVersion, kind, fragments,
-            deletions.updated, deletions.removed, added, deletions.rows);
-        LOG.debug("staged {} of {} at {}: {} keys matched {} rows ({} fragments updated, {} "
-            + "removed), {} rows added", kind, table, readVersion, keySet.size(),
-            deletions.rows, deletions.updated.size(), deletions.removed.size(), added);
+        StagedWrite staged =
+            new StagedWrite(
+                table,
+                readVersion,
+                kind,
+                fragments,
+                deletions.updated,
+                deletions.removed,
+                added,
+                deletions.rows);
+        LOG.debug(
+            "staged {} of {} at {}: {} keys matched {} rows ({} fragments updated, {} "
+                + "removed), {} rows added",
+            kind,
+            table,
+            readVersion,
+            keySet.size(),
+            deletions.rows,
+            deletions.updated.size(),
+            deletions.removed.size(),
+            added);
         return staged;
       } finally {
         if (batch != null) {
@@ -587,18 +650,17 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * Stages the creation of an empty table, to be committed with a pre-minted transaction uuid
-   * like any other staged write (so a recovery sidecar can cover it). Writes nothing.
+   * Stages the creation of an empty table, to be committed with a pre-minted transaction uuid like
+   * any other staged write (so a recovery sidecar can cover it). Writes nothing.
    *
    * <p>If a dataset already exists at the path (an orphan left by a rolled-back operation: no
-   * manifest pins it), the read version is its HEAD and the commit replaces it with an empty
-   * table of {@code schema} at HEAD + 1. Otherwise the read version is 0 and the commit creates
-   * version 1; it then fails with {@link TableMovedException} if a table appeared in
-   * the meantime.
+   * manifest pins it), the read version is its HEAD and the commit replaces it with an empty table
+   * of {@code schema} at HEAD + 1. Otherwise the read version is 0 and the commit creates version
+   * 1; it then fails with {@link TableMovedException} if a table appeared in the meantime.
    *
    * @param keyColumn as for {@link #create}; null for a keyless table
-   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an
-   *     unsupported type, or the schema has no or duplicate columns
+   * @throws InvalidStagedWriteException if the key column is missing, nullable or of an unsupported
+   *     type, or the schema has no or duplicate columns
    */
   public StagedWrite stageCreate(String table, Schema schema, String keyColumn) {
     checkOpen();
@@ -606,24 +668,35 @@ public final class TableStore implements AutoCloseable {
     requireDistinctColumns(table, schema);
     Schema annotated = keyColumn == null ? schema : withPrimaryKey(table, schema, keyColumn);
     long readVersion = headOrEmpty(table).orElse(0);
-    LOG.debug("staged create of {} at read version {}{}", table, readVersion,
+    LOG.debug(
+        "staged create of {} at read version {}{}",
+        table,
+        readVersion,
         readVersion == 0 ? "" : " (replacing an orphan dataset)");
-    return new StagedWrite(table, readVersion, StagedWrite.Kind.CREATE, List.of(), List.of(),
-        List.of(), 0, 0, annotated);
+    return new StagedWrite(
+        table,
+        readVersion,
+        StagedWrite.Kind.CREATE,
+        List.of(),
+        List.of(),
+        List.of(),
+        0,
+        0,
+        annotated);
   }
 
   /**
    * Stages a rewrite of the whole table with {@code newSchema}, for schema evolution that adds
-   * nullable columns: every row of {@code readVersion} is read in batches (bounded memory,
-   * streamed into Lance) and written to new data files in {@code newSchema}'s shape, columns
-   * new to the table being null. Committed as a Lance {@code Overwrite} at
-   * {@code readVersion + 1} (kind {@link StagedWrite.Kind#OVERWRITE}); readers of older versions
-   * are unaffected. The key column keeps its {@value #PRIMARY_KEY_METADATA} metadata.
+   * nullable columns: every row of {@code readVersion} is read in batches (bounded memory, streamed
+   * into Lance) and written to new data files in {@code newSchema}'s shape, columns new to the
+   * table being null. Committed as a Lance {@code Overwrite} at {@code readVersion + 1} (kind
+   * {@link StagedWrite.Kind#OVERWRITE}); readers of older versions are unaffected. The key column
+   * keeps its {@value #PRIMARY_KEY_METADATA} metadata.
    *
-   * @param newSchema every column of the table with the same type and nullability (in any
-   *     order; the new order becomes the table's), plus any number of new nullable columns
-   * @throws InvalidStagedWriteException naming the column if {@code newSchema} lacks or retypes
-   *     a table column, changes its nullability, or adds a non-nullable column or one of a type
+   * @param newSchema every column of the table with the same type and nullability (in any order;
+   *     the new order becomes the table's), plus any number of new nullable columns
+   * @throws InvalidStagedWriteException naming the column if {@code newSchema} lacks or retypes a
+   *     table column, changes its nullability, or adds a non-nullable column or one of a type
    *     {@link ArrowRows} cannot fill with nulls
    */
   public StagedWrite stageRewrite(String table, long readVersion, Schema newSchema) {
@@ -634,28 +707,49 @@ public final class TableStore implements AutoCloseable {
       Schema oldSchema = ds.getSchema();
       Schema target = evolvedSchema(table, oldSchema, newSchema);
       long expected = ds.countRows();
-      List<FragmentMetadata> fragments = expected == 0 ? List.of()
-          : rewriteRows(table, ds, oldSchema, target);
+      List<FragmentMetadata> fragments =
+          expected == 0 ? List.of() : rewriteRows(table, ds, oldSchema, target);
       long written = 0;
       for (FragmentMetadata f : fragments) {
         written += f.getNumRows();
       }
       if (written != expected) {
-        throw new StorageIoException(table, "rewrite", new IllegalStateException("wrote "
-            + written + " rows for the " + expected + " rows of version " + readVersion));
+        throw new StorageIoException(
+            table,
+            "rewrite",
+            new IllegalStateException(
+                "wrote "
+                    + written
+                    + " rows for the "
+                    + expected
+                    + " rows of version "
+                    + readVersion));
       }
-      StagedWrite staged = new StagedWrite(table, readVersion, StagedWrite.Kind.OVERWRITE,
-          fragments, List.of(), List.of(), written, expected, target);
-      LOG.debug("staged rewrite of {} at {}: {} rows in {} fragments, columns {}", table,
-          readVersion, written, fragments.size(), target.getFields().stream()
-              .map(Field::getName).toList());
+      StagedWrite staged =
+          new StagedWrite(
+              table,
+              readVersion,
+              StagedWrite.Kind.OVERWRITE,
+              fragments,
+              List.of(),
+              List.of(),
+              written,
+              expected,
+              target);
+      LOG.debug(
+          "staged rewrite of {} at {}: {} rows in {} fragments, columns {}",
+          table,
+          readVersion,
+          written,
+          fragments.size(),
+          target.getFields().stream().map(Field::getName).toList());
       return staged;
     }
   }
 
   /**
-   * {@code requested} checked against the table's {@code old} schema, with the key metadata of
-   * the old columns carried over and the old columns' child fields kept.
+   * {@code requested} checked against the table's {@code old} schema, with the key metadata of the
+   * old columns carried over and the old columns' child fields kept.
    */
   private static Schema evolvedSchema(String table, Schema old, Schema requested) {
     requireDistinctColumns(table, requested);
@@ -669,26 +763,38 @@ public final class TableStore implements AutoCloseable {
       Field before = oldByName.remove(f.getName());
       if (before == null) {
         if (!f.isNullable()) {
-          throw new InvalidStagedWriteException(table, "new column " + f.getName()
-              + " must be nullable: the existing rows get null");
+          throw new InvalidStagedWriteException(
+              table, "new column " + f.getName() + " must be nullable: the existing rows get null");
         }
         if (f.getMetadata() != null && f.getMetadata().containsKey(PRIMARY_KEY_METADATA)) {
-          throw new InvalidStagedWriteException(table, "new column " + f.getName()
-              + " cannot be the key: the existing rows have no value");
+          throw new InvalidStagedWriteException(
+              table,
+              "new column " + f.getName() + " cannot be the key: the existing rows have no value");
         }
         added.add(f);
         fields.add(f);
         continue;
       }
       if (!TableBatches.sameType(before, f)) {
-        throw new InvalidStagedWriteException(table, "column " + f.getName() + " is "
-            + TableBatches.describe(f) + " in the new schema but "
-            + TableBatches.describe(before) + " in the table");
+        throw new InvalidStagedWriteException(
+            table,
+            "column "
+                + f.getName()
+                + " is "
+                + TableBatches.describe(f)
+                + " in the new schema but "
+                + TableBatches.describe(before)
+                + " in the table");
       }
       if (before.isNullable() != f.isNullable()) {
-        throw new InvalidStagedWriteException(table, "column " + f.getName()
-            + " cannot change from " + (before.isNullable() ? "nullable" : "not nullable")
-            + " to " + (f.isNullable() ? "nullable" : "not nullable"));
+        throw new InvalidStagedWriteException(
+            table,
+            "column "
+                + f.getName()
+                + " cannot change from "
+                + (before.isNullable() ? "nullable" : "not nullable")
+                + " to "
+                + (f.isNullable() ? "nullable" : "not nullable"));
       }
       Map<String, String> metadata = new HashMap<>();
       if (f.getMetadata() != null) {
@@ -698,20 +804,28 @@ public final class TableStore implements AutoCloseable {
           && "true".equals(before.getMetadata().get(PRIMARY_KEY_METADATA))) {
         metadata.put(PRIMARY_KEY_METADATA, "true");
       }
-      fields.add(new Field(f.getName(), new FieldType(before.isNullable(), before.getType(),
-          before.getDictionary(), metadata), before.getChildren()));
+      fields.add(
+          new Field(
+              f.getName(),
+              new FieldType(
+                  before.isNullable(), before.getType(), before.getDictionary(), metadata),
+              before.getChildren()));
     }
     if (!oldByName.isEmpty()) {
-      throw new InvalidStagedWriteException(table, "the new schema lacks column "
-          + oldByName.keySet().iterator().next() + (oldByName.size() > 1 ? " (and "
-          + (oldByName.size() - 1) + " more: " + oldByName.keySet() + ")" : "")
-          + "; a rewrite cannot drop columns");
+      throw new InvalidStagedWriteException(
+          table,
+          "the new schema lacks column "
+              + oldByName.keySet().iterator().next()
+              + (oldByName.size() > 1
+                  ? " (and " + (oldByName.size() - 1) + " more: " + oldByName.keySet() + ")"
+                  : "")
+              + "; a rewrite cannot drop columns");
     }
     try {
       ArrowRows.checkSupported(new Schema(added));
     } catch (RowConversionException e) {
-      throw new InvalidStagedWriteException(table, "new column " + e.field()
-          + " cannot be filled with nulls: " + e.getMessage(), e);
+      throw new InvalidStagedWriteException(
+          table, "new column " + e.field() + " cannot be filled with nulls: " + e.getMessage(), e);
     }
     Map<String, String> custom = new HashMap<>();
     if (old.getCustomMetadata() != null) {
@@ -727,29 +841,37 @@ public final class TableStore implements AutoCloseable {
    * Streams every row of {@code ds} into new data files of {@code target}'s shape: Lance pulls
    * batches from a scan of {@code ds} through a {@link TableBatches.ConformingReader}.
    */
-  private List<FragmentMetadata> rewriteRows(String table, Dataset ds, Schema oldSchema,
-      Schema target) {
-    return writeRows(table, ds, oldSchema, target,
+  private List<FragmentMetadata> rewriteRows(
+      String table, Dataset ds, Schema oldSchema, Schema target) {
+    return writeRows(
+        table,
+        ds,
+        oldSchema,
+        target,
         new ScanOptions.Builder().batchSize(rewriteBatchRows).build());
   }
 
   /** The live rows of fragments {@code ids} of {@code ds}, written to new fragments. */
-  private List<FragmentMetadata> writeRowsOf(String table, Dataset ds, Schema schema,
-      List<Integer> ids) {
-    return writeRows(table, ds, schema, schema,
+  private List<FragmentMetadata> writeRowsOf(
+      String table, Dataset ds, Schema schema, List<Integer> ids) {
+    return writeRows(
+        table,
+        ds,
+        schema,
+        schema,
         new ScanOptions.Builder().batchSize(rewriteBatchRows).fragmentIds(ids).build());
   }
 
   /** The rows {@code options} scans from {@code ds}, in {@code target}'s shape, as fragments. */
-  private List<FragmentMetadata> writeRows(String table, Dataset ds, Schema oldSchema,
-      Schema target, ScanOptions options) {
+  private List<FragmentMetadata> writeRows(
+      String table, Dataset ds, Schema oldSchema, Schema target, ScanOptions options) {
     TableBatches.ConformingReader reader = null;
     // Close order: stream, reader (and with it the scan's reader), scanner, child allocator.
-    try (BufferAllocator child = allocator.newChildAllocator("rewrite " + table, 0,
-        Long.MAX_VALUE);
+    try (BufferAllocator child =
+            allocator.newChildAllocator("rewrite " + table, 0, Long.MAX_VALUE);
         LanceScanner scanner = LanceScanner.create(ds, options, child)) {
-      reader = new TableBatches.ConformingReader(table, child, scanner.scanBatches(), oldSchema,
-          target);
+      reader =
+          new TableBatches.ConformingReader(table, child, scanner.scanBatches(), oldSchema, target);
       try (TableBatches.ConformingReader owned = reader;
           ArrowArrayStream stream = ArrowArrayStream.allocateNew(child)) {
         Data.exportArrayStream(child, owned, stream);
@@ -771,8 +893,7 @@ public final class TableStore implements AutoCloseable {
   private static void requireReadVersion(String table, long readVersion) {
     // Lance aborts the JVM on an Update/Delete with read version 0 (lance-upsert.md §2).
     if (readVersion < 1) {
-      throw new InvalidStagedWriteException(table, "read version must be >= 1, was "
-          + readVersion);
+      throw new InvalidStagedWriteException(table, "read version must be >= 1, was " + readVersion);
     }
   }
 
@@ -783,8 +904,8 @@ public final class TableStore implements AutoCloseable {
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Field f : schema.getFields()) {
       if (!names.add(f.getName())) {
-        throw new InvalidStagedWriteException(table, "column " + f.getName()
-            + " appears twice in the schema");
+        throw new InvalidStagedWriteException(
+            table, "column " + f.getName() + " appears twice in the schema");
       }
     }
   }
@@ -796,13 +917,13 @@ public final class TableStore implements AutoCloseable {
     return schema.getFields().stream()
         .filter(f -> f.getName().equals(keyColumn))
         .findFirst()
-        .orElseThrow(() -> new InvalidStagedWriteException(table, "unknown key column "
-            + keyColumn));
+        .orElseThrow(
+            () -> new InvalidStagedWriteException(table, "unknown key column " + keyColumn));
   }
 
   /**
-   * {@code rows} in the exact shape of {@code ds}'s data files (see {@link TableBatches}):
-   * the table's columns in the table's order, missing nullable columns null.
+   * {@code rows} in the exact shape of {@code ds}'s data files (see {@link TableBatches}): the
+   * table's columns in the table's order, missing nullable columns null.
    */
   private TableBatches.Conformed conform(String table, Dataset ds, VectorSchemaRoot rows) {
     TableBatches.requireSequentialFieldIds(table, ds.getLanceSchema());
@@ -827,18 +948,23 @@ public final class TableStore implements AutoCloseable {
     TreeMap<Integer, List<Integer>> offsetsByFragment = new TreeMap<>();
     long[] matched = {0};
     ScanSpec spec = new ScanSpec(null, List.of(keyColumn), KEY_SCAN_BATCH, true);
-    scan(table, ds, spec, batch -> {
-      FieldVector keyVector = batch.getVector(keyColumn);
-      BaseIntVector addresses = (BaseIntVector) batch.getVector(ScanSpec.ROW_ADDRESS);
-      for (int i = 0; i < batch.getRowCount(); i++) {
-        if (keys.contains(keyVector, i)) {
-          long address = addresses.getValueAsLong(i);
-          offsetsByFragment.computeIfAbsent((int) (address >>> 32), id -> new ArrayList<>())
-              .add((int) (address & 0xFFFF_FFFFL));
-          matched[0]++;
-        }
-      }
-    });
+    scan(
+        table,
+        ds,
+        spec,
+        batch -> {
+          FieldVector keyVector = batch.getVector(keyColumn);
+          BaseIntVector addresses = (BaseIntVector) batch.getVector(ScanSpec.ROW_ADDRESS);
+          for (int i = 0; i < batch.getRowCount(); i++) {
+            if (keys.contains(keyVector, i)) {
+              long address = addresses.getValueAsLong(i);
+              offsetsByFragment
+                  .computeIfAbsent((int) (address >>> 32), id -> new ArrayList<>())
+                  .add((int) (address & 0xFFFF_FFFFL));
+              matched[0]++;
+            }
+          }
+        });
     List<FragmentMetadata> updated = new ArrayList<>();
     List<Long> removed = new ArrayList<>();
     for (Map.Entry<Integer, List<Integer>> entry : offsetsByFragment.entrySet()) {
@@ -864,8 +990,7 @@ public final class TableStore implements AutoCloseable {
     if (rows.rowCount() == 0) {
       return List.of();
     }
-    try (BufferAllocator child = allocator.newChildAllocator("stage " + table, 0,
-        Long.MAX_VALUE)) {
+    try (BufferAllocator child = allocator.newChildAllocator("stage " + table, 0, Long.MAX_VALUE)) {
       return Fragment.write()
           .datasetUri(uri(table))
           .allocator(child)
@@ -884,15 +1009,15 @@ public final class TableStore implements AutoCloseable {
    * Commits a staged write as exactly version {@code readVersion + 1}.
    *
    * <p>A {@link StagedWrite.Kind#CREATE} at read version 0 creates the table at version 1 and
-   * requires that no table exists at the path; any other staged write requires HEAD to be its
-   * read version.
+   * requires that no table exists at the path; any other staged write requires HEAD to be its read
+   * version.
    *
    * @param transactionId the pre-minted id recovery will look for
    * @param properties recorded in the Lance transaction (graph, operation, epoch, offsets)
    * @return the new version, {@code staged.readVersion() + 1}
-   * @throws TableMovedException if HEAD is not the staged read version (for a CREATE at 0: if
-   *     a table exists; {@code actual} is its HEAD), or if Lance reports a conflicting
-   *     concurrent commit: nothing was committed
+   * @throws TableMovedException if HEAD is not the staged read version (for a CREATE at 0: if a
+   *     table exists; {@code actual} is its HEAD), or if Lance reports a conflicting concurrent
+   *     commit: nothing was committed
    * @throws CommittedAtOtherVersionException if a foreign commit raced in and ours landed at a
    *     later version: the commit DID happen, and recovery finds it by {@code transactionId}
    * @throws io.ingraft.storage.StorageIoException on an I/O fault: the outcome is unknown
@@ -909,20 +1034,30 @@ public final class TableStore implements AutoCloseable {
       if (head.isPresent()) {
         throw new TableMovedException(table, 0, head.getAsLong());
       }
-      long version = commitOperation(table, null, 0, operationOf(staged), transactionId,
-          properties);
-      LOG.debug("committed {} of {}: version {}, transaction {}", staged.kind(), table,
-          version, transactionId);
+      long version =
+          commitOperation(table, null, 0, operationOf(staged), transactionId, properties);
+      LOG.debug(
+          "committed {} of {}: version {}, transaction {}",
+          staged.kind(),
+          table,
+          version,
+          transactionId);
       return version;
     }
     try (Dataset head = openLatest(table)) {
       if (head.version() != readVersion) {
         throw new TableMovedException(table, readVersion, head.version());
       }
-      long version = commitOperation(table, head, readVersion, operationOf(staged),
-          transactionId, properties);
-      LOG.debug("committed {} to {}: version {} -> {} (+{} -{} rows), transaction {}",
-          staged.kind(), table, readVersion, version, staged.rowsAdded(), staged.rowsDeleted(),
+      long version =
+          commitOperation(table, head, readVersion, operationOf(staged), transactionId, properties);
+      LOG.debug(
+          "committed {} to {}: version {} -> {} (+{} -{} rows), transaction {}",
+          staged.kind(),
+          table,
+          readVersion,
+          version,
+          staged.rowsAdded(),
+          staged.rowsDeleted(),
           transactionId);
       return version;
     }
@@ -934,22 +1069,27 @@ public final class TableStore implements AutoCloseable {
     }
     if (staged.isEmpty()) {
       // Append rejects an empty fragment list; an empty Update still makes version R + 1.
-      return Update.builder().removedFragmentIds(List.of()).updatedFragments(List.of())
-          .newFragments(List.of()).build();
+      return Update.builder()
+          .removedFragmentIds(List.of())
+          .updatedFragments(List.of())
+          .newFragments(List.of())
+          .build();
     }
     return switch (staged.kind()) {
       case APPEND -> Append.builder().fragments(staged.newFragments()).build();
-      case DELETE -> Delete.builder()
-          .updatedFragments(staged.updatedFragments())
-          .deletedFragmentIds(staged.removedFragmentIds())
-          .predicate("ingraft: delete by key")
-          .build();
-      case UPSERT, COMPACT -> Update.builder()
-          .removedFragmentIds(staged.removedFragmentIds())
-          .updatedFragments(staged.updatedFragments())
-          .newFragments(staged.newFragments())
-          .updateMode(Optional.of(Update.UpdateMode.RewriteRows))
-          .build();
+      case DELETE ->
+          Delete.builder()
+              .updatedFragments(staged.updatedFragments())
+              .deletedFragmentIds(staged.removedFragmentIds())
+              .predicate("ingraft: delete by key")
+              .build();
+      case UPSERT, COMPACT ->
+          Update.builder()
+              .removedFragmentIds(staged.removedFragmentIds())
+              .updatedFragments(staged.updatedFragments())
+              .newFragments(staged.newFragments())
+              .updateMode(Optional.of(Update.UpdateMode.RewriteRows))
+              .build();
       case CREATE, OVERWRITE -> throw new IllegalStateException("handled above");
     };
   }
@@ -959,22 +1099,28 @@ public final class TableStore implements AutoCloseable {
    * readVersion), or by URI when {@code base} is null (read version 0, the table does not exist
    * yet), and checks that it landed at readVersion + 1.
    */
-  private long commitOperation(String table, Dataset base, long readVersion, Operation operation,
-      UUID transactionId, Map<String, String> properties) {
+  private long commitOperation(
+      String table,
+      Dataset base,
+      long readVersion,
+      Operation operation,
+      UUID transactionId,
+      Map<String, String> properties) {
     beforeLanceCommit.accept(table);
     long version;
-    try (Transaction transaction = new Transaction.Builder()
-        .readVersion(readVersion)
-        .uuid(transactionId.toString())
-        .operation(operation)
-        .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
-        .build();
-        Dataset next = (base == null ? new CommitBuilder(uri(table), allocator)
-            : new CommitBuilder(base))
-            .writeParams(storageOptions)
-            // Retention is an explicit maintenance decision that must respect manifest pins.
-            .skipAutoCleanup(true)
-            .execute(transaction)) {
+    try (Transaction transaction =
+            new Transaction.Builder()
+                .readVersion(readVersion)
+                .uuid(transactionId.toString())
+                .operation(operation)
+                .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
+                .build();
+        Dataset next =
+            (base == null ? new CommitBuilder(uri(table), allocator) : new CommitBuilder(base))
+                .writeParams(storageOptions)
+                // Retention is an explicit maintenance decision that must respect manifest pins.
+                .skipAutoCleanup(true)
+                .execute(transaction)) {
       version = next.version();
     } catch (Exception e) {
       if (LanceErrors.isConflict(e)) {
@@ -984,8 +1130,13 @@ public final class TableStore implements AutoCloseable {
     }
     if (version != readVersion + 1) {
       // For read version 0 Lance does not refuse an existing dataset: it overwrites it.
-      LOG.warn("table {}: commit of transaction {} landed at version {} instead of {}; a "
-          + "foreign writer committed in between", table, transactionId, version, readVersion + 1);
+      LOG.warn(
+          "table {}: commit of transaction {} landed at version {} instead of {}; a "
+              + "foreign writer committed in between",
+          table,
+          transactionId,
+          version,
+          readVersion + 1);
       throw new CommittedAtOtherVersionException(table, readVersion + 1, version);
     }
     return version;
@@ -999,6 +1150,7 @@ public final class TableStore implements AutoCloseable {
       return -1;
     }
   }
+
   /**
    * Commits a Lance {@code Restore} on top of HEAD: the new version (HEAD + 1) has the content of
    * {@code toVersion}. Readers of older pinned versions are unaffected.
@@ -1008,8 +1160,8 @@ public final class TableStore implements AutoCloseable {
    *     cleaned up
    * @throws ConcurrentTableWriteException as for {@link #commit} (either subtype)
    */
-  public long restore(String table, long toVersion, UUID transactionId,
-      Map<String, String> properties) {
+  public long restore(
+      String table, long toVersion, UUID transactionId, Map<String, String> properties) {
     checkOpen();
     Objects.requireNonNull(transactionId, "transactionId");
     try (Dataset head = openLatest(table)) {
@@ -1018,13 +1170,27 @@ public final class TableStore implements AutoCloseable {
         throw new TableVersionNotFoundException(table, toVersion);
       }
       try (Dataset target = checkout(table, head, toVersion)) {
-        LOG.debug("restoring {} to version {} ({} rows) on top of {}", table, toVersion,
-            target.countRows(), headVersion);
+        LOG.debug(
+            "restoring {} to version {} ({} rows) on top of {}",
+            table,
+            toVersion,
+            target.countRows(),
+            headVersion);
       }
-      long version = commitOperation(table, head, headVersion,
-          Restore.builder().version(toVersion).build(), transactionId, properties);
-      LOG.info("restored table {} to version {} as version {}, transaction {}", table, toVersion,
-          version, transactionId);
+      long version =
+          commitOperation(
+              table,
+              head,
+              headVersion,
+              Restore.builder().version(toVersion).build(),
+              transactionId,
+              properties);
+      LOG.info(
+          "restored table {} to version {} as version {}, transaction {}",
+          table,
+          toVersion,
+          version,
+          transactionId);
       return version;
     }
   }
@@ -1033,16 +1199,16 @@ public final class TableStore implements AutoCloseable {
   // Version history
 
   /**
-   * The first version after {@code afterVersion} (up to HEAD) whose transaction carries
-   * {@code transactionId}, or empty if there is none.
+   * The first version after {@code afterVersion} (up to HEAD) whose transaction carries {@code
+   * transactionId}, or empty if there is none.
    *
-   * <p>A version whose transaction cannot be decoded (a known Lance 7.0.0 bug on compaction
-   * {@code Rewrite} versions of indexed tables) or whose manifest was cleaned up is skipped with a
-   * debug log. I/O faults are not skipped: they surface as
-   * {@link io.ingraft.storage.StorageIoException}, because "not found" would be a wrong answer.
+   * <p>A version whose transaction cannot be decoded (a known Lance 7.0.0 bug on compaction {@code
+   * Rewrite} versions of indexed tables) or whose manifest was cleaned up is skipped with a debug
+   * log. I/O faults are not skipped: they surface as {@link io.ingraft.storage.StorageIoException},
+   * because "not found" would be a wrong answer.
    */
-  public OptionalLong findVersionByTransaction(String table, long afterVersion,
-      UUID transactionId) {
+  public OptionalLong findVersionByTransaction(
+      String table, long afterVersion, UUID transactionId) {
     checkOpen();
     Objects.requireNonNull(transactionId, "transactionId");
     try (Dataset head = openLatest(table)) {
@@ -1053,8 +1219,10 @@ public final class TableStore implements AutoCloseable {
           at = head.checkoutVersion(v);
         } catch (Exception e) {
           if (LanceErrors.isNotFound(e)) {
-            LOG.debug("table {}: version {} skipped in the transaction walk, its manifest is gone",
-                table, v);
+            LOG.debug(
+                "table {}: version {} skipped in the transaction walk, its manifest is gone",
+                table,
+                v);
             continue;
           }
           throw LanceErrors.onRead(table, "check out version " + v, e);
@@ -1089,17 +1257,25 @@ public final class TableStore implements AutoCloseable {
       if (LanceErrors.isIo(e)) {
         throw LanceErrors.onRead(table, "read transaction of version " + version, e);
       }
-      LOG.debug("table {}: version {} skipped, its transaction cannot be read (known Lance 7.0.0 "
-          + "bug on compaction Rewrite versions): {}", table, version, e.toString());
+      LOG.debug(
+          "table {}: version {} skipped, its transaction cannot be read (known Lance 7.0.0 "
+              + "bug on compaction Rewrite versions): {}",
+          table,
+          version,
+          e.toString());
       return Optional.empty();
     }
     if (read.isEmpty()) {
       return Optional.empty();
     }
     try (Transaction t = read.get()) {
-      return Optional.of(new TableTransaction(version, t.uuid(), t.readVersion(),
-          t.operation() == null ? "unknown" : t.operation().name(),
-          t.transactionProperties().orElse(Map.of())));
+      return Optional.of(
+          new TableTransaction(
+              version,
+              t.uuid(),
+              t.readVersion(),
+              t.operation() == null ? "unknown" : t.operation().name(),
+              t.transactionProperties().orElse(Map.of())));
     }
   }
 
@@ -1120,7 +1296,10 @@ public final class TableStore implements AutoCloseable {
   private Dataset openLatest(String table) {
     String uri = uri(table);
     try {
-      return Dataset.open().allocator(allocator).uri(uri).readOptions(readOptions().build())
+      return Dataset.open()
+          .allocator(allocator)
+          .uri(uri)
+          .readOptions(readOptions().build())
           .build();
     } catch (Exception e) {
       throw LanceErrors.onRead(table, "open", e);
@@ -1128,8 +1307,8 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * HEAD of the table, or empty if no table exists at the path: one open, where
-   * {@link #exists} followed by {@link #headVersion} takes two.
+   * HEAD of the table, or empty if no table exists at the path: one open, where {@link #exists}
+   * followed by {@link #headVersion} takes two.
    */
   public OptionalLong headIfExists(String table) {
     checkOpen();
@@ -1153,8 +1332,11 @@ public final class TableStore implements AutoCloseable {
     }
     String uri = uri(table);
     try {
-      return Dataset.open().allocator(allocator).uri(uri)
-          .readOptions(readOptions().setVersion(version).build()).build();
+      return Dataset.open()
+          .allocator(allocator)
+          .uri(uri)
+          .readOptions(readOptions().setVersion(version).build())
+          .build();
     } catch (Exception e) {
       if (LanceErrors.isNotFound(e)) {
         // Lance says "…/_versions/N.manifest was not found" for a missing table and for a
@@ -1186,8 +1368,8 @@ public final class TableStore implements AutoCloseable {
   }
 
   /**
-   * Releases the allocator. Throws {@link IllegalStateException} if Arrow memory is still
-   * allocated (a batch from {@link ArrowRows#toRoot} not closed by its owner). Idempotent.
+   * Releases the allocator. Throws {@link IllegalStateException} if Arrow memory is still allocated
+   * (a batch from {@link ArrowRows#toRoot} not closed by its owner). Idempotent.
    */
   @Override
   public void close() {

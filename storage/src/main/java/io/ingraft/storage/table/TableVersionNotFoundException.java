@@ -3,8 +3,8 @@ package io.ingraft.storage.table;
 import io.ingraft.storage.StorageException;
 
 /**
- * The table exists but the requested version does not: it is beyond the table's HEAD, below 1,
- * or its manifest was removed by a cleanup.
+ * The table exists but the requested version does not: it is beyond the table's HEAD, below 1, or
+ * its manifest was removed by a cleanup.
  */
 public final class TableVersionNotFoundException extends StorageException {
   private final String table;

@@ -5,8 +5,8 @@
  * deletes by key, upserts, merges (upserts and deletes in one version), table creations and
  * schema-evolving rewrites without committing ({@link io.ingraft.storage.table.StagedWrite}),
  * commits them with a caller-chosen transaction uuid and properties at exactly read version + 1,
- * restores old versions and walks the version history to find a transaction again.
- * {@link io.ingraft.storage.table.ArrowRows} converts between plain Java rows and Arrow batches.
- * Lance's untyped exceptions are mapped to this package's typed ones in one adapter class.
+ * restores old versions and walks the version history to find a transaction again. {@link
+ * io.ingraft.storage.table.ArrowRows} converts between plain Java rows and Arrow batches. Lance's
+ * untyped exceptions are mapped to this package's typed ones in one adapter class.
  */
 package io.ingraft.storage.table;

@@ -13,15 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Manifests record the CDC position a version reflects: it round-trips, is left out of the JSON
- * when there is none (so older manifests read as before), carries over versions that have none,
- * and the graph can be found as of a position.
+ * when there is none (so older manifests read as before), carries over versions that have none, and
+ * the graph can be found as of a position.
  */
 class CdcPositionTest {
   private static final GraphId GRAPH = GraphId.of("g1");
   private static final WriterEpoch W0 = new WriterEpoch("writer-a", 0);
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
   private ObjectStore store;
   private ManifestLog log;
 
@@ -32,18 +31,28 @@ class CdcPositionTest {
   }
 
   private static CommitInfo cdc(long lsn, String txId, boolean snapshot) {
-    return new CommitInfo(CommitKind.MUTATION, "op-" + lsn, 1, lsn, lsn, "test", false,
+    return new CommitInfo(
+        CommitKind.MUTATION,
+        "op-" + lsn,
+        1,
+        lsn,
+        lsn,
+        "test",
+        false,
         new CdcPosition("shop", lsn, txId, 1_700_000_000_000L + lsn, snapshot));
   }
 
   @Test
   void positionsRoundTripCarryOverAndAnswerAsOfQueries() {
-    Manifest v1 = log.create(ManifestChange.builder(W0,
-        CommitInfo.of(CommitKind.CREATE, "create", "test")).build());
+    Manifest v1 =
+        log.create(
+            ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "create", "test")).build());
     Manifest v2 = log.publish(v1, ManifestChange.builder(W0, cdc(100, "snap", true)).build());
     Manifest v3 = log.publish(v2, ManifestChange.builder(W0, cdc(200, "800", false)).build());
-    Manifest v4 = log.publish(v3, ManifestChange.builder(W0,
-        CommitInfo.of(CommitKind.MAINTENANCE, "m", "test")).build());
+    Manifest v4 =
+        log.publish(
+            v3,
+            ManifestChange.builder(W0, CommitInfo.of(CommitKind.MAINTENANCE, "m", "test")).build());
     Manifest v5 = log.publish(v4, ManifestChange.builder(W0, cdc(300, "801", false)).build());
 
     ManifestLog fresh = new ManifestLog(store, GRAPH);
@@ -58,8 +67,10 @@ class CdcPositionTest {
     assertThat(fresh.asOfCdc(250).orElseThrow().version()).isEqualTo(4);
     assertThat(fresh.asOfCdc(10_000).orElseThrow().version()).isEqualTo(5);
 
-    String withoutCdc = new String(store.read(new io.ingraft.storage.GraphLayout(GRAPH)
-        .manifestKey(4)), StandardCharsets.UTF_8);
+    String withoutCdc =
+        new String(
+            store.read(new io.ingraft.storage.GraphLayout(GRAPH).manifestKey(4)),
+            StandardCharsets.UTF_8);
     assertThat(withoutCdc).doesNotContain("cdc");
   }
 }

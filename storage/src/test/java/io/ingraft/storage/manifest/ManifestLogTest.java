@@ -57,11 +57,12 @@ class ManifestLogTest {
   }
 
   private Manifest created() {
-    return log.create(ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "create", "test"))
-        .schema(new SchemaRef("abc", "graphs/g1/_schemas/abc.pg"))
-        .pin(PERSON, pin(PERSON, 1, 0))
-        .pin(COMPANY, pin(COMPANY, 1, 0))
-        .build());
+    return log.create(
+        ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "create", "test"))
+            .schema(new SchemaRef("abc", "graphs/g1/_schemas/abc.pg"))
+            .pin(PERSON, pin(PERSON, 1, 0))
+            .pin(COMPANY, pin(COMPANY, 1, 0))
+            .build());
   }
 
   @Test
@@ -70,8 +71,13 @@ class ManifestLogTest {
     assertThat(v1.version()).isEqualTo(1);
     assertThat(v1.parent()).isZero();
 
-    Manifest v2 = log.publish(v1, ManifestChange.builder(W0, commit("op-2"))
-        .pin(PERSON, pin(PERSON, 2, 5)).source("log:0", 13).build());
+    Manifest v2 =
+        log.publish(
+            v1,
+            ManifestChange.builder(W0, commit("op-2"))
+                .pin(PERSON, pin(PERSON, 2, 5))
+                .source("log:0", 13)
+                .build());
 
     ManifestLog fresh = new ManifestLog(store, GRAPH);
     Manifest read = fresh.latest().orElseThrow();
@@ -86,22 +92,27 @@ class ManifestLogTest {
     assertThat(fresh.read(1)).isEqualTo(v1);
     assertThat(fresh.versions()).containsExactly(1L, 2L);
     assertThat(store.list("graphs/g1/_manifest/"))
-        .containsExactly(new GraphLayout(GRAPH).manifestKey(1), new GraphLayout(GRAPH).manifestKey(2));
+        .containsExactly(
+            new GraphLayout(GRAPH).manifestKey(1), new GraphLayout(GRAPH).manifestKey(2));
   }
 
   @Test
   void creatingTwiceIsATypedError() {
     created();
-    assertThatThrownBy(this::created).isInstanceOf(GraphAlreadyExistsException.class)
-        .extracting(e -> ((GraphAlreadyExistsException) e).graph()).isEqualTo("g1");
+    assertThatThrownBy(this::created)
+        .isInstanceOf(GraphAlreadyExistsException.class)
+        .extracting(e -> ((GraphAlreadyExistsException) e).graph())
+        .isEqualTo("g1");
   }
 
   @Test
   void missingGraphAndVersionAreTypedErrors() {
     assertThat(log.latest()).isEmpty();
-    assertThatThrownBy(() -> log.claimEpoch("w", "claim")).isInstanceOf(GraphNotFoundException.class);
+    assertThatThrownBy(() -> log.claimEpoch("w", "claim"))
+        .isInstanceOf(GraphNotFoundException.class);
     created();
-    assertThatThrownBy(() -> log.read(7)).isInstanceOf(ManifestNotFoundException.class)
+    assertThatThrownBy(() -> log.read(7))
+        .isInstanceOf(ManifestNotFoundException.class)
         .satisfies(e -> assertThat(((ManifestNotFoundException) e).version()).isEqualTo(7));
   }
 
@@ -111,14 +122,19 @@ class ManifestLogTest {
     log.publish(v1, ManifestChange.builder(W0, commit("a")).pin(PERSON, pin(PERSON, 2, 1)).build());
 
     ManifestLog other = new ManifestLog(store, GRAPH);
-    assertThatThrownBy(() -> other.publish(v1,
-        ManifestChange.builder(W0, commit("b")).pin(PERSON, pin(PERSON, 2, 7)).build()))
-        .isInstanceOfSatisfying(ExpectedVersionMismatchException.class, e -> {
-          assertThat(e.graph()).isEqualTo("g1");
-          assertThat(e.table()).isEqualTo(PERSON);
-          assertThat(e.expected()).isEqualTo(1);
-          assertThat(e.actual()).isEqualTo(2);
-        });
+    assertThatThrownBy(
+            () ->
+                other.publish(
+                    v1,
+                    ManifestChange.builder(W0, commit("b")).pin(PERSON, pin(PERSON, 2, 7)).build()))
+        .isInstanceOfSatisfying(
+            ExpectedVersionMismatchException.class,
+            e -> {
+              assertThat(e.graph()).isEqualTo("g1");
+              assertThat(e.table()).isEqualTo(PERSON);
+              assertThat(e.expected()).isEqualTo(1);
+              assertThat(e.actual()).isEqualTo(2);
+            });
     assertThat(log.versions()).containsExactly(1L, 2L);
     assertThat(log.latest().orElseThrow().commit().operationId()).isEqualTo("a");
   }
@@ -126,12 +142,21 @@ class ManifestLogTest {
   @Test
   void disjointTablesRebase() {
     Manifest v1 = created();
-    log.publish(v1, ManifestChange.builder(W0, commit("a")).pin(PERSON, pin(PERSON, 2, 1))
-        .source("log:0", 5).build());
+    log.publish(
+        v1,
+        ManifestChange.builder(W0, commit("a"))
+            .pin(PERSON, pin(PERSON, 2, 1))
+            .source("log:0", 5)
+            .build());
 
-    Manifest v3 = new ManifestLog(store, GRAPH).publish(v1,
-        ManifestChange.builder(W0, commit("b")).pin(COMPANY, pin(COMPANY, 2, 4))
-            .source("log:1", 9).build());
+    Manifest v3 =
+        new ManifestLog(store, GRAPH)
+            .publish(
+                v1,
+                ManifestChange.builder(W0, commit("b"))
+                    .pin(COMPANY, pin(COMPANY, 2, 4))
+                    .source("log:1", 9)
+                    .build());
 
     assertThat(v3.version()).isEqualTo(3);
     assertThat(v3.parent()).isEqualTo(2);
@@ -144,9 +169,13 @@ class ManifestLogTest {
   void sameSourcePartitionConflicts() {
     Manifest v1 = created();
     log.publish(v1, ManifestChange.builder(W0, commit("a")).source("log:0", 5).build());
-    assertThatThrownBy(() -> new ManifestLog(store, GRAPH).publish(v1,
-        ManifestChange.builder(W0, commit("b")).source("log:0", 7).build()))
-        .isInstanceOfSatisfying(ConflictingManifestChangeException.class,
+    assertThatThrownBy(
+            () ->
+                new ManifestLog(store, GRAPH)
+                    .publish(
+                        v1, ManifestChange.builder(W0, commit("b")).source("log:0", 7).build()))
+        .isInstanceOfSatisfying(
+            ConflictingManifestChangeException.class,
             e -> assertThat(e.subject()).isEqualTo("source log:0"));
   }
 
@@ -156,16 +185,24 @@ class ManifestLogTest {
     int writers = 8;
     CyclicBarrier barrier = new CyclicBarrier(writers);
     ExecutorService pool = Executors.newFixedThreadPool(writers);
-    ManifestLog patient = new ManifestLog(store, GRAPH, new ManifestCodec(),
-        new PublishRetryPolicy(50, Duration.ZERO, Duration.ofMillis(2)), Clock.systemUTC());
+    ManifestLog patient =
+        new ManifestLog(
+            store,
+            GRAPH,
+            new ManifestCodec(),
+            new PublishRetryPolicy(50, Duration.ZERO, Duration.ofMillis(2)),
+            Clock.systemUTC());
     List<Future<Manifest>> results = new ArrayList<>();
     for (int i = 0; i < writers; i++) {
       String table = "nodes/T" + i;
-      results.add(pool.submit(() -> {
-        barrier.await(10, TimeUnit.SECONDS);
-        return patient.publish(v1, ManifestChange.builder(W0, commit(table))
-            .pin(table, pin(table, 1, 1)).build());
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                barrier.await(10, TimeUnit.SECONDS);
+                return patient.publish(
+                    v1,
+                    ManifestChange.builder(W0, commit(table)).pin(table, pin(table, 1, 1)).build());
+              }));
     }
     List<Long> versions = new ArrayList<>();
     for (Future<Manifest> f : results) {
@@ -189,20 +226,31 @@ class ManifestLogTest {
     assertThat(claim.tables()).isEqualTo(v1.tables());
 
     // The zombie still plans on v1 with epoch 0: its put loses, and the re-read shows epoch 1.
-    assertThatThrownBy(() -> log.publish(v1,
-        ManifestChange.builder(W0, commit("zombie")).pin(COMPANY, pin(COMPANY, 2, 1)).build()))
-        .isInstanceOfSatisfying(FencedException.class, e -> {
-          assertThat(e.expectedEpoch()).isZero();
-          assertThat(e.actualEpoch()).isEqualTo(1);
-        });
+    assertThatThrownBy(
+            () ->
+                log.publish(
+                    v1,
+                    ManifestChange.builder(W0, commit("zombie"))
+                        .pin(COMPANY, pin(COMPANY, 2, 1))
+                        .build()))
+        .isInstanceOfSatisfying(
+            FencedException.class,
+            e -> {
+              assertThat(e.expectedEpoch()).isZero();
+              assertThat(e.actualEpoch()).isEqualTo(1);
+            });
     // Even on the fresh base, an old epoch is fenced before any I/O.
-    assertThatThrownBy(() -> log.publish(claim,
-        ManifestChange.builder(W0, commit("zombie")).build()))
+    assertThatThrownBy(
+            () -> log.publish(claim, ManifestChange.builder(W0, commit("zombie")).build()))
         .isInstanceOf(FencedException.class);
     assertThat(log.versions()).containsExactly(1L, 2L);
 
-    Manifest ownerWrite = log.publish(claim, ManifestChange.builder(claim.writer(), commit("owner"))
-        .pin(COMPANY, pin(COMPANY, 2, 1)).build());
+    Manifest ownerWrite =
+        log.publish(
+            claim,
+            ManifestChange.builder(claim.writer(), commit("owner"))
+                .pin(COMPANY, pin(COMPANY, 2, 1))
+                .build());
     assertThat(ownerWrite.version()).isEqualTo(3);
     assertThat(ownerWrite.epoch()).isEqualTo(1);
   }
@@ -212,15 +260,27 @@ class ManifestLogTest {
     Manifest v1 = created();
     // Every time our publisher tries a version, a competitor has just taken it (on another table).
     ObjectStore racing = new RacingObjectStore(store, new ManifestLog(store, GRAPH));
-    ManifestLog unlucky = new ManifestLog(racing, GRAPH, new ManifestCodec(),
-        new PublishRetryPolicy(3, Duration.ZERO, Duration.ZERO), Clock.systemUTC());
+    ManifestLog unlucky =
+        new ManifestLog(
+            racing,
+            GRAPH,
+            new ManifestCodec(),
+            new PublishRetryPolicy(3, Duration.ZERO, Duration.ZERO),
+            Clock.systemUTC());
 
-    assertThatThrownBy(() -> unlucky.publish(v1,
-        ManifestChange.builder(W0, commit("unlucky")).pin(PERSON, pin(PERSON, 2, 1)).build()))
-        .isInstanceOfSatisfying(CommitFailedException.class, e -> {
-          assertThat(e.attempts()).isEqualTo(3);
-          assertThat(e.baseVersion()).isEqualTo(1);
-        });
+    assertThatThrownBy(
+            () ->
+                unlucky.publish(
+                    v1,
+                    ManifestChange.builder(W0, commit("unlucky"))
+                        .pin(PERSON, pin(PERSON, 2, 1))
+                        .build()))
+        .isInstanceOfSatisfying(
+            CommitFailedException.class,
+            e -> {
+              assertThat(e.attempts()).isEqualTo(3);
+              assertThat(e.baseVersion()).isEqualTo(1);
+            });
     // Three competitors won versions 2, 3, 4; nothing of ours landed.
     assertThat(log.versions()).containsExactly(1L, 2L, 3L, 4L);
     assertThat(log.latest().orElseThrow().tables().get(PERSON).version()).isEqualTo(1);
@@ -232,16 +292,22 @@ class ManifestLogTest {
     GraphLayout layout = new GraphLayout(GRAPH);
     String json = new String(new ManifestCodec().encode(v1), StandardCharsets.UTF_8);
 
-    store.putIfAbsent(layout.manifestKey(2), json.replace("\"format\" : 1", "\"format\" : 2")
-        .replace("\"version\" : 1", "\"version\" : 2").getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(
+        layout.manifestKey(2),
+        json.replace("\"format\" : 1", "\"format\" : 2")
+            .replace("\"version\" : 1", "\"version\" : 2")
+            .getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> new ManifestLog(store, GRAPH).latest())
-        .isInstanceOfSatisfying(UnsupportedManifestFormatException.class, e -> {
-          assertThat(e.found()).isEqualTo("2");
-          assertThat(e.key()).isEqualTo(layout.manifestKey(2));
-        });
+        .isInstanceOfSatisfying(
+            UnsupportedManifestFormatException.class,
+            e -> {
+              assertThat(e.found()).isEqualTo("2");
+              assertThat(e.key()).isEqualTo(layout.manifestKey(2));
+            });
 
     store.delete(layout.manifestKey(2));
-    store.putIfAbsent(layout.manifestKey(2), "{\"format\": 1, \"graph\": ".getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(
+        layout.manifestKey(2), "{\"format\": 1, \"graph\": ".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> new ManifestLog(store, GRAPH).read(2))
         .isInstanceOf(CorruptManifestException.class);
 
@@ -252,9 +318,12 @@ class ManifestLogTest {
         .hasMessageContaining("version 1");
 
     store.delete(layout.manifestKey(2));
-    store.putIfAbsent(layout.manifestKey(2), json.replace("\"format\" : 1,", "\"format\" : 1, \"extra\" : 3,")
-        .replace("\"version\" : 1", "\"version\" : 2").replace("\"parent\" : 0", "\"parent\" : 1")
-        .getBytes(StandardCharsets.UTF_8));
+    store.putIfAbsent(
+        layout.manifestKey(2),
+        json.replace("\"format\" : 1,", "\"format\" : 1, \"extra\" : 3,")
+            .replace("\"version\" : 1", "\"version\" : 2")
+            .replace("\"parent\" : 0", "\"parent\" : 1")
+            .getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> new ManifestLog(store, GRAPH).read(2))
         .isInstanceOf(CorruptManifestException.class);
   }
@@ -271,12 +340,17 @@ class ManifestLogTest {
     assertThat(GraphId.of("orders.eu-1_b").value()).isEqualTo("orders.eu-1_b");
 
     Manifest v1 = created();
-    assertThatThrownBy(() -> log.publish(v1, ManifestChange.builder(W0, commit("x"))
-        .pin("nodes/../../x", pin(PERSON, 2, 1)).build()))
-        .isInstanceOfSatisfying(InvalidNameException.class,
-            e -> assertThat(e.kind()).isEqualTo("table key"));
-    assertThatThrownBy(() -> log.publish(v1, ManifestChange.builder(W0, commit("x"))
-        .remove("Person").build()))
+    assertThatThrownBy(
+            () ->
+                log.publish(
+                    v1,
+                    ManifestChange.builder(W0, commit("x"))
+                        .pin("nodes/../../x", pin(PERSON, 2, 1))
+                        .build()))
+        .isInstanceOfSatisfying(
+            InvalidNameException.class, e -> assertThat(e.kind()).isEqualTo("table key"));
+    assertThatThrownBy(
+            () -> log.publish(v1, ManifestChange.builder(W0, commit("x")).remove("Person").build()))
         .isInstanceOf(InvalidNameException.class);
     assertThat(log.versions()).containsExactly(1L);
   }
@@ -284,9 +358,11 @@ class ManifestLogTest {
   @Test
   void sourceOffsetsNeverGoBack() {
     Manifest v1 = created();
-    Manifest v2 = log.publish(v1, ManifestChange.builder(W0, commit("a")).source("log:0", 10).build());
-    assertThatThrownBy(() -> log.publish(v2,
-        ManifestChange.builder(W0, commit("b")).source("log:0", 9).build()))
+    Manifest v2 =
+        log.publish(v1, ManifestChange.builder(W0, commit("a")).source("log:0", 10).build());
+    assertThatThrownBy(
+            () ->
+                log.publish(v2, ManifestChange.builder(W0, commit("b")).source("log:0", 9).build()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(log.versions()).containsExactly(1L, 2L);
   }
@@ -294,16 +370,23 @@ class ManifestLogTest {
   @Test
   void timeTravelAndOffsetTravel() {
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    ManifestLog timed = new ManifestLog(store, GRAPH, new ManifestCodec(), PublishRetryPolicy.DEFAULT, clock);
-    Manifest m = timed.create(ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "c", "t")).build());
+    ManifestLog timed =
+        new ManifestLog(store, GRAPH, new ManifestCodec(), PublishRetryPolicy.DEFAULT, clock);
+    Manifest m =
+        timed.create(
+            ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "c", "t")).build());
     for (int i = 1; i <= 5; i++) {
       clock.now = clock.now.plusSeconds(60);
-      m = timed.publish(m, ManifestChange.builder(W0, commit("op" + i)).source("log:0", i * 10L).build());
+      m =
+          timed.publish(
+              m, ManifestChange.builder(W0, commit("op" + i)).source("log:0", i * 10L).build());
     }
     // Versions 2..6 carry next offsets 10..50 at minutes 1..5.
     assertThat(timed.asOf(Instant.parse("2025-12-31T23:59:59Z"))).isEmpty();
-    assertThat(timed.asOf(Instant.parse("2026-01-01T00:02:30Z")).orElseThrow().version()).isEqualTo(3);
-    assertThat(timed.asOf(Instant.parse("2026-01-01T00:03:00Z")).orElseThrow().version()).isEqualTo(4);
+    assertThat(timed.asOf(Instant.parse("2026-01-01T00:02:30Z")).orElseThrow().version())
+        .isEqualTo(3);
+    assertThat(timed.asOf(Instant.parse("2026-01-01T00:03:00Z")).orElseThrow().version())
+        .isEqualTo(4);
     assertThat(timed.firstCovering("log:0", 0).orElseThrow().version()).isEqualTo(2);
     assertThat(timed.firstCovering("log:0", 10).orElseThrow().version()).isEqualTo(3);
     assertThat(timed.firstCovering("log:0", 49).orElseThrow().version()).isEqualTo(6);

@@ -22,23 +22,18 @@ final class RacingObjectStore extends ForwardingObjectStore {
     if (key.contains("/_manifest/")) {
       Manifest latest = competitor.require();
       String table = "nodes/Rival" + (++wins);
-      competitor.publish(latest, ManifestChange.builder(latest.writer(),
-          CommitInfo.of(CommitKind.MUTATION, "rival-" + wins, "rival"))
-          .pin(table, new TablePin("graphs/g1/" + table + ".lance", 1, 0)).build());
+      competitor.publish(
+          latest,
+          ManifestChange.builder(
+                  latest.writer(), CommitInfo.of(CommitKind.MUTATION, "rival-" + wins, "rival"))
+              .pin(table, new TablePin("graphs/g1/" + table + ".lance", 1, 0))
+              .build());
     }
     delegate.putIfAbsent(key, data);
   }
-
-
-
-
-
-
-
 
   @Override
   public String describe() {
     return "racing(" + delegate.describe() + ")";
   }
-
 }

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The object store contract on a local directory, plus what only a file system can show. */
 class LocalObjectStoreTest extends ObjectStoreContractTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path root;
 
@@ -65,8 +64,7 @@ class LocalObjectStoreTest extends ObjectStoreContractTest {
 
     assertThatThrownBy(() -> store.putIfAbsent("a", bytes("y")))
         .isInstanceOf(StorageIoException.class);
-    assertThatThrownBy(() -> store.put("a/b/c", bytes("y")))
-        .isInstanceOf(StorageIoException.class);
+    assertThatThrownBy(() -> store.put("a/b/c", bytes("y"))).isInstanceOf(StorageIoException.class);
   }
 
   @Test
@@ -88,7 +86,8 @@ class LocalObjectStoreTest extends ObjectStoreContractTest {
 
   private static List<String> filesUnder(Path root) throws IOException {
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile)
+      return files
+          .filter(Files::isRegularFile)
           .map(file -> root.relativize(file).toString())
           .sorted()
           .collect(Collectors.toList());

@@ -54,8 +54,8 @@ abstract class ObjectStoreContractTest {
     store.put("graphs/g1/blob.bin", data);
 
     assertThat(store.read("graphs/g1/blob.bin")).isEqualTo(data);
-    assertThat(store.readIfExists("graphs/g1/blob.bin")).hasValueSatisfying(
-        bytes -> assertThat(bytes).isEqualTo(data));
+    assertThat(store.readIfExists("graphs/g1/blob.bin"))
+        .hasValueSatisfying(bytes -> assertThat(bytes).isEqualTo(data));
   }
 
   @Test
@@ -86,7 +86,8 @@ abstract class ObjectStoreContractTest {
   @Test
   void readOfMissingKeyThrowsNotFoundWithKey() {
     assertThatThrownBy(() -> store.read("graphs/g1/missing.json"))
-        .isInstanceOfSatisfying(ObjectNotFoundException.class,
+        .isInstanceOfSatisfying(
+            ObjectNotFoundException.class,
             e -> assertThat(e.key()).isEqualTo("graphs/g1/missing.json"));
   }
 
@@ -105,7 +106,8 @@ abstract class ObjectStoreContractTest {
     store.putIfAbsent("manifest/0001.json", bytes("first"));
 
     assertThatThrownBy(() -> store.putIfAbsent("manifest/0001.json", bytes("second")))
-        .isInstanceOfSatisfying(ObjectAlreadyExistsException.class,
+        .isInstanceOfSatisfying(
+            ObjectAlreadyExistsException.class,
             e -> assertThat(e.key()).isEqualTo("manifest/0001.json"));
     assertThat(store.read("manifest/0001.json")).isEqualTo(bytes("first"));
     assertThat(store.list("manifest/")).containsExactly("manifest/0001.json");
@@ -178,20 +180,36 @@ abstract class ObjectStoreContractTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/abs", "a/", "a//b", "a/../b", "..", ".", "./a", "a/.", "a\\b",
-      "a/\u0000b", "line\nbreak", ".ingraft-tmp-x", "a/.ingraft-tmp-1/b"})
+  @ValueSource(
+      strings = {
+        "",
+        "/abs",
+        "a/",
+        "a//b",
+        "a/../b",
+        "..",
+        ".",
+        "./a",
+        "a/.",
+        "a\\b",
+        "a/\u0000b",
+        "line\nbreak",
+        ".ingraft-tmp-x",
+        "a/.ingraft-tmp-1/b"
+      })
   void invalidKeysAreRejectedBeforeAnyIo(String key) {
-    List<Consumer<String>> operations = List.of(
-        store::read,
-        store::readIfExists,
-        k -> store.put(k, bytes("x")),
-        k -> store.putIfAbsent(k, bytes("x")),
-        store::delete,
-        store::lanceUri);
+    List<Consumer<String>> operations =
+        List.of(
+            store::read,
+            store::readIfExists,
+            k -> store.put(k, bytes("x")),
+            k -> store.putIfAbsent(k, bytes("x")),
+            store::delete,
+            store::lanceUri);
     for (Consumer<String> operation : operations) {
       assertThatThrownBy(() -> operation.accept(key))
-          .isInstanceOfSatisfying(InvalidObjectKeyException.class,
-              e -> assertThat(e.key()).isEqualTo(key));
+          .isInstanceOfSatisfying(
+              InvalidObjectKeyException.class, e -> assertThat(e.key()).isEqualTo(key));
     }
     assertThat(store.list("")).isEmpty();
   }
@@ -207,8 +225,8 @@ abstract class ObjectStoreContractTest {
   @ValueSource(strings = {"/", "/a", "a//", "../", "a/../b/", "./", "a\\b", ".ingraft-tmp-1/"})
   void invalidListPrefixesAreRejected(String prefix) {
     assertThatThrownBy(() -> store.list(prefix))
-        .isInstanceOfSatisfying(InvalidObjectKeyException.class,
-            e -> assertThat(e.key()).isEqualTo(prefix));
+        .isInstanceOfSatisfying(
+            InvalidObjectKeyException.class, e -> assertThat(e.key()).isEqualTo(prefix));
   }
 
   @Test
@@ -230,14 +248,16 @@ abstract class ObjectStoreContractTest {
     AtomicBoolean racing = new AtomicBoolean(true);
     Set<String> listed = ConcurrentHashMap.newKeySet();
     ExecutorService listerThread = Executors.newSingleThreadExecutor();
-    Future<Integer> lister = listerThread.submit(() -> {
-      int lists = 0;
-      while (racing.get()) {
-        listed.addAll(store.list("race/"));
-        lists++;
-      }
-      return lists;
-    });
+    Future<Integer> lister =
+        listerThread.submit(
+            () -> {
+              int lists = 0;
+              while (racing.get()) {
+                listed.addAll(store.list("race/"));
+                lists++;
+              }
+              return lists;
+            });
     try {
       for (int round = 0; round < RACE_ROUNDS; round++) {
         String key = String.format("race/round-%03d", round);
@@ -247,16 +267,17 @@ abstract class ObjectStoreContractTest {
         for (int writer = 0; writer < RACE_WRITERS; writer++) {
           byte[] content = contentOf(round, writer);
           contents.add(content);
-          tasks.add(() -> {
-            barrier.await(30, TimeUnit.SECONDS);
-            try {
-              store.putIfAbsent(key, content);
-              return true;
-            } catch (ObjectAlreadyExistsException e) {
-              assertThat(e.key()).isEqualTo(key);
-              return false;
-            }
-          });
+          tasks.add(
+              () -> {
+                barrier.await(30, TimeUnit.SECONDS);
+                try {
+                  store.putIfAbsent(key, content);
+                  return true;
+                } catch (ObjectAlreadyExistsException e) {
+                  assertThat(e.key()).isEqualTo(key);
+                  return false;
+                }
+              });
         }
         List<Future<Boolean>> outcomes = writers.invokeAll(tasks, 120, TimeUnit.SECONDS);
 
@@ -267,7 +288,8 @@ abstract class ObjectStoreContractTest {
           }
         }
         assertThat(winners).as("winners of round %d", round).hasSize(1);
-        assertThat(store.read(key)).as("content of round %d", round)
+        assertThat(store.read(key))
+            .as("content of round %d", round)
             .isEqualTo(contents.get(winners.get(0)));
       }
     } finally {
@@ -276,8 +298,7 @@ abstract class ObjectStoreContractTest {
       listerThread.shutdown();
     }
     assertThat(lister.get(60, TimeUnit.SECONDS)).isPositive();
-    assertThat(listed)
-        .allMatch(key -> key.matches("race/round-\\d+") || isServerInFlightName(key));
+    assertThat(listed).allMatch(key -> key.matches("race/round-\\d+") || isServerInFlightName(key));
     List<String> expected = new ArrayList<>();
     for (int round = 0; round < RACE_ROUNDS; round++) {
       expected.add(String.format("race/round-%03d", round));

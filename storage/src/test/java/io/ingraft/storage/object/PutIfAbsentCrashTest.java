@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Kills a JVM that is busy with put-if-absent of large objects (SIGKILL, at a few different
  * moments) and checks what survives in the local store: every listed key holds its whole content,
- * and an interrupted write is either absent or complete, never partial. A leftover
- * {@code .ingraft-tmp-*} file is expected and must stay invisible.
+ * and an interrupted write is either absent or complete, never partial. A leftover {@code
+ * .ingraft-tmp-*} file is expected and must stay invisible.
  */
 class PutIfAbsentCrashTest {
   private static final Logger log = LoggerFactory.getLogger(PutIfAbsentCrashTest.class);
@@ -38,16 +38,17 @@ class PutIfAbsentCrashTest {
    * visibly half written (the one moment most likely to tear an object if the publish were not
    * atomic).
    */
-  private static final List<KillPoint> KILL_POINTS = List.of(
-      new KillPoint(1, false), new KillPoint(3, false), new KillPoint(1, true),
-      new KillPoint(2, true));
+  private static final List<KillPoint> KILL_POINTS =
+      List.of(
+          new KillPoint(1, false),
+          new KillPoint(3, false),
+          new KillPoint(1, true),
+          new KillPoint(2, true));
 
   /** Kill once the writer has announced {@code starts} writes, and then, if asked, mid-data. */
-  private record KillPoint(int starts, boolean midData) {
-  }
+  private record KillPoint(int starts, boolean midData) {}
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void killedWriterNeverLeavesAPartialObject() throws Exception {
@@ -63,12 +64,18 @@ class PutIfAbsentCrashTest {
         }
         assertThat(keys).as("keys after run %d", run).isEqualTo(expectedKeys);
         for (String key : keys) {
-          assertThat(store.read(key)).as("content of %s after run %d", key, run)
+          assertThat(store.read(key))
+              .as("content of %s after run %d", key, run)
               .isEqualTo(PutIfAbsentWriterMain.contentOf(key, OBJECT_SIZE));
         }
         assertThat(keys).noneMatch(key -> key.contains(ObjectKeys.TEMP_PREFIX));
-        log.info("run {} ({}): killed while writing {}; {} complete keys, temp files {}",
-            run, KILL_POINTS.get(run), interrupted, keys.size(), tempFilesUnder(root));
+        log.info(
+            "run {} ({}): killed while writing {}; {} complete keys, temp files {}",
+            run,
+            KILL_POINTS.get(run),
+            interrupted,
+            keys.size(),
+            tempFilesUnder(root));
       }
     }
   }
@@ -79,46 +86,60 @@ class PutIfAbsentCrashTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", classPath,
-        PutIfAbsentWriterMain.class.getName(), root.toString(), String.valueOf(OBJECT_SIZE))
-        .redirectErrorStream(true)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-Xmx256m",
+                "-cp",
+                classPath,
+                PutIfAbsentWriterMain.class.getName(),
+                root.toString(),
+                String.valueOf(OBJECT_SIZE))
+            .redirectErrorStream(true)
+            .start();
     try {
       AtomicReference<String> writing = new AtomicReference<>();
       CompletableFuture<Void> reached = new CompletableFuture<>();
       List<String> output = new ArrayList<>();
-      Thread reader = new Thread(() -> {
-        int starts = 0;
-        try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = lines.readLine()) != null) {
-            synchronized (output) {
-              output.add(line);
-            }
-            if (line.startsWith("writing ")) {
-              writing.set(line.substring("writing ".length()));
-              if (++starts == point.starts()) {
-                reached.complete(null);
-              }
-            }
-          }
-        } catch (IOException e) {
-          // the pipe breaks when the child is killed
-        }
-        synchronized (output) {
-          reached.completeExceptionally(
-              new IllegalStateException("writer ended early; output: " + output));
-        }
-      }, "writer-output");
+      Thread reader =
+          new Thread(
+              () -> {
+                int starts = 0;
+                try (BufferedReader lines =
+                    new BufferedReader(
+                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = lines.readLine()) != null) {
+                    synchronized (output) {
+                      output.add(line);
+                    }
+                    if (line.startsWith("writing ")) {
+                      writing.set(line.substring("writing ".length()));
+                      if (++starts == point.starts()) {
+                        reached.complete(null);
+                      }
+                    }
+                  }
+                } catch (IOException e) {
+                  // the pipe breaks when the child is killed
+                }
+                synchronized (output) {
+                  reached.completeExceptionally(
+                      new IllegalStateException("writer ended early; output: " + output));
+                }
+              },
+              "writer-output");
       reader.setDaemon(true);
       reader.start();
 
       reached.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
       if (point.midData() && !awaitPartialTempFile(root, oldTempFiles, child)) {
         synchronized (output) {
-          throw new AssertionError("never saw a half-written temp file (writer alive="
-              + child.isAlive() + "); output: " + output);
+          throw new AssertionError(
+              "never saw a half-written temp file (writer alive="
+                  + child.isAlive()
+                  + "); output: "
+                  + output);
         }
       }
       child.destroyForcibly();
@@ -167,7 +188,8 @@ class PutIfAbsentCrashTest {
       return List.of();
     }
     try (Stream<Path> files = Files.list(root)) {
-      return files.filter(file -> file.getFileName().toString().startsWith(ObjectKeys.TEMP_PREFIX))
+      return files
+          .filter(file -> file.getFileName().toString().startsWith(ObjectKeys.TEMP_PREFIX))
           .collect(Collectors.toList());
     }
   }

@@ -10,8 +10,7 @@ import java.util.SplittableRandom;
  * Arguments: store root, object size in bytes.
  */
 public final class PutIfAbsentWriterMain {
-  private PutIfAbsentWriterMain() {
-  }
+  private PutIfAbsentWriterMain() {}
 
   public static void main(String[] args) {
     Path root = Path.of(args[0]);

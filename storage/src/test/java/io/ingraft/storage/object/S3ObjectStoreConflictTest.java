@@ -21,9 +21,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * How {@link S3ObjectStore#putIfAbsent} classifies statuses the local server never sends: AWS
- * answers a conditional PUT that raced another write with 409 ConditionalRequestConflict. A
- * wrapper around a real client fails the first conditional PUTs with a chosen status, then lets
- * them through to s3proxy.
+ * answers a conditional PUT that raced another write with 409 ConditionalRequestConflict. A wrapper
+ * around a real client fails the first conditional PUTs with a chosen status, then lets them
+ * through to s3proxy.
  */
 class S3ObjectStoreConflictTest {
   private S3Client real;
@@ -36,25 +36,34 @@ class S3ObjectStoreConflictTest {
   void openStore() {
     StorageConfig config = S3ProxyServer.shared().config("conflict/" + UUID.randomUUID());
     real = S3ObjectStore.buildClient(config, null);
-    S3Client faulty = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
-        new Class<?>[] {S3Client.class}, (proxy, method, args) -> {
-          if (method.getName().equals("putObject") && args.length == 2
-              && args[0] instanceof PutObjectRequest request && request.ifNoneMatch() != null) {
-            conditionalPuts.incrementAndGet();
-            if (failuresLeft.getAndDecrement() > 0) {
-              throw S3Exception.builder()
-                  .statusCode(failureStatus)
-                  .awsErrorDetails(AwsErrorDetails.builder()
-                      .errorCode("Injected" + failureStatus).errorMessage("injected").build())
-                  .build();
-            }
-          }
-          try {
-            return method.invoke(real, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    S3Client faulty =
+        (S3Client)
+            Proxy.newProxyInstance(
+                S3Client.class.getClassLoader(),
+                new Class<?>[] {S3Client.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("putObject")
+                      && args.length == 2
+                      && args[0] instanceof PutObjectRequest request
+                      && request.ifNoneMatch() != null) {
+                    conditionalPuts.incrementAndGet();
+                    if (failuresLeft.getAndDecrement() > 0) {
+                      throw S3Exception.builder()
+                          .statusCode(failureStatus)
+                          .awsErrorDetails(
+                              AwsErrorDetails.builder()
+                                  .errorCode("Injected" + failureStatus)
+                                  .errorMessage("injected")
+                                  .build())
+                          .build();
+                    }
+                  }
+                  try {
+                    return method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
     store = new S3ObjectStore(config, faulty, faulty, 1000);
   }
 
@@ -78,7 +87,8 @@ class S3ObjectStoreConflictTest {
     inject(409, Integer.MAX_VALUE);
 
     assertThatThrownBy(() -> store.putIfAbsent("k", bytes("mine")))
-        .isInstanceOfSatisfying(StorageIoException.class,
+        .isInstanceOfSatisfying(
+            StorageIoException.class,
             e -> assertThat(e.getCause()).isInstanceOf(S3Exception.class));
     assertThat(conditionalPuts).hasValue(S3ObjectStore.CONFLICT_ATTEMPTS);
     assertThat(store.readIfExists("k")).isEmpty();
@@ -90,8 +100,8 @@ class S3ObjectStoreConflictTest {
     inject(409, Integer.MAX_VALUE);
 
     assertThatThrownBy(() -> store.putIfAbsent("k", bytes("mine")))
-        .isInstanceOfSatisfying(ObjectAlreadyExistsException.class,
-            e -> assertThat(e.key()).isEqualTo("k"));
+        .isInstanceOfSatisfying(
+            ObjectAlreadyExistsException.class, e -> assertThat(e.key()).isEqualTo("k"));
     assertThat(conditionalPuts).hasValue(S3ObjectStore.CONFLICT_ATTEMPTS);
     assertThat(store.read("k")).isEqualTo(bytes("theirs"));
   }

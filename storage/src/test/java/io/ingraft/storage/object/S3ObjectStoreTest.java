@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The object store contract on a real S3 server (s3proxy on loopback), each test under its own
- * key prefix of the shared bucket, plus prefix handling, paging and the Lance options.
+ * The object store contract on a real S3 server (s3proxy on loopback), each test under its own key
+ * prefix of the shared bucket, plus prefix handling, paging and the Lance options.
  */
 class S3ObjectStoreTest extends ObjectStoreContractTest {
-  private static final Pattern IN_FLIGHT = Pattern.compile(
-      ".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern IN_FLIGHT =
+      Pattern.compile(".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private String prefix;
 
@@ -44,13 +44,21 @@ class S3ObjectStoreTest extends ObjectStoreContractTest {
 
     assertThat(store.lanceUri("graphs/g1/nodes/Person.lance"))
         .isEqualTo("s3://" + server.bucket() + "/" + prefix + "/graphs/g1/nodes/Person.lance");
-    assertThat(store.lanceStorageOptions()).isEqualTo(Map.of(
-        "aws_access_key_id", S3ProxyServer.ACCESS_KEY,
-        "aws_secret_access_key", S3ProxyServer.SECRET_KEY,
-        "aws_region", S3ProxyServer.REGION,
-        "aws_endpoint", server.endpoint().toString(),
-        "allow_http", "true",
-        "aws_virtual_hosted_style_request", "false"));
+    assertThat(store.lanceStorageOptions())
+        .isEqualTo(
+            Map.of(
+                "aws_access_key_id",
+                S3ProxyServer.ACCESS_KEY,
+                "aws_secret_access_key",
+                S3ProxyServer.SECRET_KEY,
+                "aws_region",
+                S3ProxyServer.REGION,
+                "aws_endpoint",
+                server.endpoint().toString(),
+                "allow_http",
+                "true",
+                "aws_virtual_hosted_style_request",
+                "false"));
   }
 
   @Test

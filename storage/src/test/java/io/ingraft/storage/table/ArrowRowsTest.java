@@ -39,14 +39,18 @@ class ArrowRowsTest {
 
   @Test
   void everySupportedTypeRoundTrips() {
-    Map<String, Object> partial = new HashMap<>(Map.of("id", "partial", "i64", 5,
-        "emb", List.of(1, 2L, 3.5f), "tags", List.of("only")));
-    List<Map<String, Object>> back = roundTrip(TableStoreContractTest.ALL_TYPES,
-        List.of(TableStoreContractTest.fullRow(), TableStoreContractTest.nullRow(), partial));
+    Map<String, Object> partial =
+        new HashMap<>(
+            Map.of(
+                "id", "partial", "i64", 5, "emb", List.of(1, 2L, 3.5f), "tags", List.of("only")));
+    List<Map<String, Object>> back =
+        roundTrip(
+            TableStoreContractTest.ALL_TYPES,
+            List.of(TableStoreContractTest.fullRow(), TableStoreContractTest.nullRow(), partial));
 
     assertThat(back.get(0)).usingRecursiveComparison().isEqualTo(TableStoreContractTest.fullRow());
-    assertThat(back.get(0).keySet()).containsExactlyElementsOf(
-        TableStoreContractTest.fullRow().keySet());
+    assertThat(back.get(0).keySet())
+        .containsExactlyElementsOf(TableStoreContractTest.fullRow().keySet());
     assertThat(back.get(1)).isEqualTo(TableStoreContractTest.nullRow());
     assertThat(back.get(2).get("i64")).isEqualTo(5L);
     assertThat((float[]) back.get(2).get("emb")).containsExactly(1f, 2f, 3.5f);
@@ -60,8 +64,11 @@ class ArrowRowsTest {
     for (int i = 0; i < 5000; i++) {
       rows.add(Map.of("id", "k".repeat(i % 300) + i, "tags", List.of("a" + i, "b" + i)));
     }
-    Schema schema = new Schema(List.of(TableStoreContractTest.ALL_TYPES.findField("id"),
-        TableStoreContractTest.ALL_TYPES.findField("tags")));
+    Schema schema =
+        new Schema(
+            List.of(
+                TableStoreContractTest.ALL_TYPES.findField("id"),
+                TableStoreContractTest.ALL_TYPES.findField("tags")));
 
     List<Map<String, Object>> back = roundTrip(schema, rows);
 
@@ -71,11 +78,19 @@ class ArrowRowsTest {
 
   @Test
   void instantsKeepMicrosecondsAndTruncateNanoseconds() {
-    Schema schema = new Schema(List.of(new Field("ts",
-        FieldType.nullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null)));
-    List<Map<String, Object>> back = roundTrip(schema, List.of(
-        Map.of("ts", Instant.parse("1969-12-31T23:59:59.999999Z")),
-        Map.of("ts", Instant.parse("2026-01-01T00:00:00.123456789Z"))));
+    Schema schema =
+        new Schema(
+            List.of(
+                new Field(
+                    "ts",
+                    FieldType.nullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")),
+                    null)));
+    List<Map<String, Object>> back =
+        roundTrip(
+            schema,
+            List.of(
+                Map.of("ts", Instant.parse("1969-12-31T23:59:59.999999Z")),
+                Map.of("ts", Instant.parse("2026-01-01T00:00:00.123456789Z"))));
 
     assertThat(back.get(0).get("ts")).isEqualTo(Instant.parse("1969-12-31T23:59:59.999999Z"));
     assertThat(back.get(1).get("ts")).isEqualTo(Instant.parse("2026-01-01T00:00:00.123456Z"));
@@ -91,46 +106,62 @@ class ArrowRowsTest {
     assertProblem(schema, Map.of("id", "a", "day", "2020-01-01"), "day", 1, "LocalDate");
     assertProblem(schema, Map.of("id", "a", "ts", 5L), "ts", 1, "Instant");
     assertProblem(schema, Map.of("id", "a", "emb", new float[2]), "emb", 1, "length 2");
-    assertProblem(schema, Map.of("id", "a", "emb", Arrays.asList(1f, null, 2f)), "emb", 1,
-        "element 1");
+    assertProblem(
+        schema, Map.of("id", "a", "emb", Arrays.asList(1f, null, 2f)), "emb", 1, "element 1");
     assertProblem(schema, Map.of("id", "a", "tags", "x"), "tags", 1, "List");
     assertProblem(schema, Map.of("id", "a", "typo", 1), "typo", 1, "not a column");
     assertProblem(schema, Map.of("i32", 1), "id", 1, "non-nullable");
   }
 
-  private void assertProblem(Schema schema, Map<String, Object> bad, String field, int row,
-      String text) {
+  private void assertProblem(
+      Schema schema, Map<String, Object> bad, String field, int row, String text) {
     List<Map<String, Object>> rows = List.of(Map.of("id", "fine"), bad);
     assertThatThrownBy(() -> ArrowRows.toRoot(schema, rows, allocator))
-        .isInstanceOfSatisfying(RowConversionException.class, e -> {
-          assertThat(e.field()).isEqualTo(field);
-          assertThat(e.row()).isEqualTo(row);
-          assertThat(e.getMessage()).contains(text);
-        });
+        .isInstanceOfSatisfying(
+            RowConversionException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo(field);
+              assertThat(e.row()).isEqualTo(row);
+              assertThat(e.getMessage()).contains(text);
+            });
     assertThat(allocator.getAllocatedMemory()).isZero();
   }
 
   @Test
   void nonNullableListElementsRejectNulls() {
-    Schema schema = new Schema(List.of(new Field("tags", FieldType.nullable(
-        ArrowType.List.INSTANCE), List.of(new Field("item",
-        FieldType.notNullable(ArrowType.Utf8.INSTANCE), null)))));
-    assertThatThrownBy(() -> ArrowRows.toRoot(schema,
-        List.of(Map.of("tags", Arrays.asList("a", null))), allocator))
-        .isInstanceOf(RowConversionException.class).hasMessageContaining("element 1");
+    Schema schema =
+        new Schema(
+            List.of(
+                new Field(
+                    "tags",
+                    FieldType.nullable(ArrowType.List.INSTANCE),
+                    List.of(
+                        new Field("item", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null)))));
+    assertThatThrownBy(
+            () ->
+                ArrowRows.toRoot(
+                    schema, List.of(Map.of("tags", Arrays.asList("a", null))), allocator))
+        .isInstanceOf(RowConversionException.class)
+        .hasMessageContaining("element 1");
   }
 
   @Test
   void unsupportedTypesAreRejectedBeforeAllocating() {
-    for (ArrowType type : List.of(new ArrowType.Int(8, true), new ArrowType.Int(64, false),
-        new ArrowType.Timestamp(TimeUnit.NANOSECOND, "UTC"),
-        new ArrowType.Timestamp(TimeUnit.MICROSECOND, null), ArrowType.LargeUtf8.INSTANCE)) {
+    for (ArrowType type :
+        List.of(
+            new ArrowType.Int(8, true),
+            new ArrowType.Int(64, false),
+            new ArrowType.Timestamp(TimeUnit.NANOSECOND, "UTC"),
+            new ArrowType.Timestamp(TimeUnit.MICROSECOND, null),
+            ArrowType.LargeUtf8.INSTANCE)) {
       Schema schema = new Schema(List.of(new Field("x", FieldType.nullable(type), null)));
       assertThatThrownBy(() -> ArrowRows.toRoot(schema, List.of(), allocator))
-          .isInstanceOfSatisfying(RowConversionException.class, e -> {
-            assertThat(e.field()).isEqualTo("x");
-            assertThat(e.row()).isEqualTo(-1);
-          });
+          .isInstanceOfSatisfying(
+              RowConversionException.class,
+              e -> {
+                assertThat(e.field()).isEqualTo("x");
+                assertThat(e.row()).isEqualTo(-1);
+              });
     }
   }
 }

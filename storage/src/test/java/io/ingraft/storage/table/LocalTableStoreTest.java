@@ -11,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The table store contract on a local directory (a fresh temp dir per test). */
 class LocalTableStoreTest extends TableStoreContractTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Override
   protected ObjectStore newStore() {
@@ -28,16 +27,27 @@ class LocalTableStoreTest extends TableStoreContractTest {
 
   @Test
   void lanceFailuresAreClassifiedByTheAdapter() {
-    assertThat(LanceErrors.classify(new RuntimeException("Retryable commit conflict for version "
-        + "3: This Delete transaction was preempted by concurrent transaction Delete at version 3."
-        + " Please retry."))).isEqualTo(LanceErrors.Kind.CONFLICT);
-    assertThat(LanceErrors.classify(new RuntimeException("Incompatible transaction: This Append "
-        + "transaction is incompatible with concurrent transaction Overwrite at version 3.")))
+    assertThat(
+            LanceErrors.classify(
+                new RuntimeException(
+                    "Retryable commit conflict for version "
+                        + "3: This Delete transaction was preempted by concurrent transaction Delete at version 3."
+                        + " Please retry.")))
         .isEqualTo(LanceErrors.Kind.CONFLICT);
-    assertThat(LanceErrors.classify(new RuntimeException(
-        "Too many concurrent writers. Attempted 0 retries."))).isEqualTo(LanceErrors.Kind.CONFLICT);
-    assertThat(LanceErrors.classify(new IllegalArgumentException(
-        "Dataset at path /x/_versions/9.manifest was not found")))
+    assertThat(
+            LanceErrors.classify(
+                new RuntimeException(
+                    "Incompatible transaction: This Append "
+                        + "transaction is incompatible with concurrent transaction Overwrite at version 3.")))
+        .isEqualTo(LanceErrors.Kind.CONFLICT);
+    assertThat(
+            LanceErrors.classify(
+                new RuntimeException("Too many concurrent writers. Attempted 0 retries.")))
+        .isEqualTo(LanceErrors.Kind.CONFLICT);
+    assertThat(
+            LanceErrors.classify(
+                new IllegalArgumentException(
+                    "Dataset at path /x/_versions/9.manifest was not found")))
         .isEqualTo(LanceErrors.Kind.NOT_FOUND);
     assertThat(LanceErrors.classify(new IllegalArgumentException("Dataset already exists")))
         .isEqualTo(LanceErrors.Kind.ALREADY_EXISTS);
@@ -47,8 +57,9 @@ class LocalTableStoreTest extends TableStoreContractTest {
         .isEqualTo(LanceErrors.Kind.IO);
     assertThat(LanceErrors.onCommit(PERSON, new IOException("disk full")))
         .isInstanceOf(io.ingraft.storage.StorageIoException.class);
-    assertThat(LanceErrors.onRead(PERSON, "open",
-        new IllegalArgumentException("Dataset at path x was not found")))
+    assertThat(
+            LanceErrors.onRead(
+                PERSON, "open", new IllegalArgumentException("Dataset at path x was not found")))
         .isInstanceOf(TableNotFoundException.class);
   }
 }

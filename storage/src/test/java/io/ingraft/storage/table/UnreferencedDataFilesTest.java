@@ -17,13 +17,15 @@ import org.junit.jupiter.api.Test;
 
 /** Staged files that were never committed are found, and nothing committed is listed. */
 class UnreferencedDataFilesTest {
-  private static final Schema SCHEMA = new Schema(List.of(
-      Field.notNullable("id", ArrowType.Utf8.INSTANCE)));
+  private static final Schema SCHEMA =
+      new Schema(List.of(Field.notNullable("id", ArrowType.Utf8.INSTANCE)));
 
   @Test
   void stagedButNeverCommittedFilesAreListed() throws Exception {
-    Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "orphans-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    Path root =
+        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "orphans-");
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       String path = "graphs/g/nodes/N.lance";
       long v1 = tables.create(path, SCHEMA, "id");
       StagedWrite committed = stage(tables, path, v1, "a");
@@ -32,11 +34,14 @@ class UnreferencedDataFilesTest {
 
       long v2 = tables.commit(committed, UUID.randomUUID(), Map.of());
       List<String> orphans = tables.unreferencedDataFiles(path);
-      assertThat(orphans).singleElement().satisfies(key -> {
-        assertThat(key).startsWith(path + "/data/");
-        assertThat(abandoned.newFragments().get(0).getFiles().get(0).getPath())
-            .isEqualTo(key.substring((path + "/data/").length()));
-      });
+      assertThat(orphans)
+          .singleElement()
+          .satisfies(
+              key -> {
+                assertThat(key).startsWith(path + "/data/");
+                assertThat(abandoned.newFragments().get(0).getFiles().get(0).getPath())
+                    .isEqualTo(key.substring((path + "/data/").length()));
+              });
       // A later version that deletes the committed rows still leaves its file referenced by v2.
       tables.commit(tables.stageDelete(path, v2, "id", List.of("a")), UUID.randomUUID(), Map.of());
       assertThat(tables.unreferencedDataFiles(path)).isEqualTo(orphans);
@@ -44,7 +49,8 @@ class UnreferencedDataFilesTest {
   }
 
   private static StagedWrite stage(TableStore tables, String path, long version, String id) {
-    try (VectorSchemaRoot rows = ArrowRows.toRoot(SCHEMA, List.of(Map.of("id", id)), tables.allocator())) {
+    try (VectorSchemaRoot rows =
+        ArrowRows.toRoot(SCHEMA, List.of(Map.of("id", id)), tables.allocator())) {
       return tables.stageAppend(path, version, rows);
     }
   }

@@ -13,33 +13,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs a main class of the test classpath in a child JVM that can load Lance: it gets the
- * {@code --add-opens} flag and a private {@code java.io.tmpdir}, so the 181 MB native library a
- * killed or halted child leaves behind is deleted with that directory instead of piling up.
+ * Runs a main class of the test classpath in a child JVM that can load Lance: it gets the {@code
+ * --add-opens} flag and a private {@code java.io.tmpdir}, so the 181 MB native library a killed or
+ * halted child leaves behind is deleted with that directory instead of piling up.
  */
 public final class ChildJvm {
-  private ChildJvm() {
-  }
+  private ChildJvm() {}
 
   /** What a finished child did. */
-  public record Result(int exitCode, String output) {
-  }
+  public record Result(int exitCode, String output) {}
 
   /**
    * Runs {@code mainClass} with {@code args} and system properties {@code props} and waits for it
    * to exit, at most {@code timeoutSeconds}.
    */
-  public static Result run(Class<?> mainClass, Map<String, String> props, long timeoutSeconds,
-      String... args) throws IOException, InterruptedException {
-    Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
+  public static Result run(
+      Class<?> mainClass, Map<String, String> props, long timeoutSeconds, String... args)
+      throws IOException, InterruptedException {
+    Path tmp =
+        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
     Path out = tmp.resolve("output.txt");
-    Process child = new ProcessBuilder(command(mainClass, props, tmp, args)).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).start();
+    Process child =
+        new ProcessBuilder(command(mainClass, props, tmp, args))
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     try {
       if (!child.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        throw new AssertionError("child " + mainClass.getSimpleName() + " did not exit within "
-            + timeoutSeconds + " s; output:\n" + Files.readString(out, StandardCharsets.UTF_8));
+        throw new AssertionError(
+            "child "
+                + mainClass.getSimpleName()
+                + " did not exit within "
+                + timeoutSeconds
+                + " s; output:\n"
+                + Files.readString(out, StandardCharsets.UTF_8));
       }
       return new Result(child.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
     } finally {
@@ -50,9 +58,9 @@ public final class ChildJvm {
 
   /**
    * A child JVM that is still running: its process (kill it with {@link #destroyForcibly()} to
-   * simulate a crash) and its output so far. {@link #close()} kills it if it is alive and
-   * deletes its private tmpdir. Its standard input is a pipe that stays open until the handle
-   * is closed, so a child can watch it to stop when the test JVM dies.
+   * simulate a crash) and its output so far. {@link #close()} kills it if it is alive and deletes
+   * its private tmpdir. Its standard input is a pipe that stays open until the handle is closed, so
+   * a child can watch it to stop when the test JVM dies.
    */
   public static final class Running implements AutoCloseable {
     private final Process process;
@@ -105,15 +113,19 @@ public final class ChildJvm {
    */
   public static Running start(Class<?> mainClass, Map<String, String> props, String... args)
       throws IOException {
-    Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
+    Path tmp =
+        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "child-jvm-");
     Path out = tmp.resolve("output.txt");
-    Process child = new ProcessBuilder(command(mainClass, props, tmp, args))
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process child =
+        new ProcessBuilder(command(mainClass, props, tmp, args))
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     return new Running(child, tmp, out);
   }
 
-  private static List<String> command(Class<?> mainClass, Map<String, String> props, Path tmp,
-      String... args) {
+  private static List<String> command(
+      Class<?> mainClass, Map<String, String> props, Path tmp, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
@@ -122,7 +134,8 @@ public final class ChildJvm {
     command.add("-Djava.io.tmpdir=" + tmp);
     props.forEach((k, v) -> command.add("-D" + k + "=" + v));
     command.add("-cp");
-    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add(
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
     command.add(mainClass.getName());
     command.addAll(List.of(args));
     return command;

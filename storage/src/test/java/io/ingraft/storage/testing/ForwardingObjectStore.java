@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A real object store with a test's behaviour in front of one or two of its calls: every call
- * goes to the delegate unless a subclass overrides it (to race, stall or fail a write).
+ * A real object store with a test's behaviour in front of one or two of its calls: every call goes
+ * to the delegate unless a subclass overrides it (to race, stall or fail a write).
  */
 public abstract class ForwardingObjectStore implements ObjectStore {
   protected final ObjectStore delegate;

@@ -28,13 +28,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3 server for tests: s3proxy 4.1.0 with its in-memory (or on-disk) backend, run as a child process on
- * a random loopback port (out of process, so its dependencies never meet Lance's), with one
- * bucket. One server is started per test JVM by {@link #shared()} and killed when the JVM exits;
- * tests isolate themselves with a unique key prefix passed to {@link #config(String)}. A test that
- * stops and restarts its server takes one of its own from {@link #onDisk(Path)}. The jar is
- * found through the system property {@code ingraft.s3proxy.jar}, else at
- * {@code target/s3proxy/s3proxy.jar} (where the storage module's build copies it).
+ * A real S3 server for tests: s3proxy 4.1.0 with its in-memory (or on-disk) backend, run as a child
+ * process on a random loopback port (out of process, so its dependencies never meet Lance's), with
+ * one bucket. One server is started per test JVM by {@link #shared()} and killed when the JVM
+ * exits; tests isolate themselves with a unique key prefix passed to {@link #config(String)}. A
+ * test that stops and restarts its server takes one of its own from {@link #onDisk(Path)}. The jar
+ * is found through the system property {@code ingraft.s3proxy.jar}, else at {@code
+ * target/s3proxy/s3proxy.jar} (where the storage module's build copies it).
  */
 public final class S3ProxyServer implements AutoCloseable {
   public static final String JAR_PROPERTY = "ingraft.s3proxy.jar";
@@ -51,6 +51,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
   private final URI endpoint;
   private final Path properties;
+
   /** The running child, null while stopped. */
   private Process process;
 
@@ -70,8 +71,8 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /**
    * A server of the caller's own whose objects live as files under {@code dataDir} (s3proxy's
-   * filesystem backend), so that it can be {@link #stop() stopped} and {@link #restart()
-   * restarted} on the same port with its data intact. The caller closes it.
+   * filesystem backend), so that it can be {@link #stop() stopped} and {@link #restart() restarted}
+   * on the same port with its data intact. The caller closes it.
    */
   public static S3ProxyServer onDisk(Path dataDir) {
     try {
@@ -116,18 +117,20 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Starts a stopped server again on the same port with the same backend (and so, for
-   * {@link #onDisk}, the same objects); fails if the port cannot be bound again.
+   * Starts a stopped server again on the same port with the same backend (and so, for {@link
+   * #onDisk}, the same objects); fails if the port cannot be bound again.
    */
   public synchronized void restart() {
     if (process != null) {
       throw new IllegalStateException("s3proxy on " + endpoint + " is running");
     }
     try {
-      List<String> lines = Files.readAllLines(properties).stream()
-          .map(line -> line.startsWith("s3proxy.endpoint=")
-              ? "s3proxy.endpoint=" + endpoint : line)
-          .toList();
+      List<String> lines =
+          Files.readAllLines(properties).stream()
+              .map(
+                  line ->
+                      line.startsWith("s3proxy.endpoint=") ? "s3proxy.endpoint=" + endpoint : line)
+              .toList();
       Files.write(properties, lines);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the s3proxy properties file", e);
@@ -136,8 +139,8 @@ public final class S3ProxyServer implements AutoCloseable {
     int port = awaitPort(process);
     if (port != endpoint.getPort()) {
       process.destroyForcibly();
-      throw new IllegalStateException("s3proxy came back on port " + port + ", not "
-          + endpoint.getPort());
+      throw new IllegalStateException(
+          "s3proxy came back on port " + port + ", not " + endpoint.getPort());
     }
     log.info("s3proxy pid {} serves {} again", process.pid(), endpoint);
   }
@@ -156,14 +159,16 @@ public final class S3ProxyServer implements AutoCloseable {
   private static Path backend(String provider, Path dataDir) {
     try {
       Path properties = Files.createTempFile("s3proxy-", ".properties");
-      List<String> lines = new ArrayList<>(List.of(
-          "s3proxy.endpoint=http://127.0.0.1:0",
-          "s3proxy.authorization=aws-v2-or-v4",
-          "s3proxy.identity=" + ACCESS_KEY,
-          "s3proxy.credential=" + SECRET_KEY,
-          "jclouds.provider=" + provider,
-          "jclouds.identity=unused",
-          "jclouds.credential=unused"));
+      List<String> lines =
+          new ArrayList<>(
+              List.of(
+                  "s3proxy.endpoint=http://127.0.0.1:0",
+                  "s3proxy.authorization=aws-v2-or-v4",
+                  "s3proxy.identity=" + ACCESS_KEY,
+                  "s3proxy.credential=" + SECRET_KEY,
+                  "jclouds.provider=" + provider,
+                  "jclouds.identity=unused",
+                  "jclouds.credential=unused"));
       if (dataDir != null) {
         lines.add("jclouds.filesystem.basedir=" + dataDir);
       }
@@ -194,8 +199,8 @@ public final class S3ProxyServer implements AutoCloseable {
     Path jar = locateJar();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
-      return new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(),
-          "--properties", properties.toString())
+      return new ProcessBuilder(
+              java, "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
           .redirectErrorStream(true)
           .start();
     } catch (IOException e) {
@@ -205,45 +210,53 @@ public final class S3ProxyServer implements AutoCloseable {
 
   private static Path locateJar() {
     String configured = System.getProperty(JAR_PROPERTY);
-    Path jar = configured != null
-        ? Path.of(configured) : Path.of("target", "s3proxy", "s3proxy.jar");
+    Path jar =
+        configured != null ? Path.of(configured) : Path.of("target", "s3proxy", "s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("s3proxy jar not found at " + jar.toAbsolutePath()
-          + ": run the storage module's build to generate-test-resources (it copies the jar there),"
-          + " or set -D" + JAR_PROPERTY + "=/path/to/s3proxy-4.1.0-jar-with-dependencies.jar");
+      throw new IllegalStateException(
+          "s3proxy jar not found at "
+              + jar.toAbsolutePath()
+              + ": run the storage module's build to generate-test-resources (it copies the jar there),"
+              + " or set -D"
+              + JAR_PROPERTY
+              + "=/path/to/s3proxy-4.1.0-jar-with-dependencies.jar");
     }
     return jar;
   }
 
   /**
-   * Reads the child's output on a daemon thread (which keeps draining it, so the child never
-   * blocks on a full pipe) until the "Started ... ServerConnector" line names the bound port.
+   * Reads the child's output on a daemon thread (which keeps draining it, so the child never blocks
+   * on a full pipe) until the "Started ... ServerConnector" line names the bound port.
    */
   private static int awaitPort(Process process) {
     CompletableFuture<Integer> port = new CompletableFuture<>();
     Deque<String> tail = new ArrayDeque<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          log.debug("s3proxy: {}", line);
-          synchronized (tail) {
-            tail.addLast(line);
-            if (tail.size() > 40) {
-              tail.removeFirst();
-            }
-          }
-          Matcher matcher = STARTED.matcher(line);
-          if (!port.isDone() && matcher.find()) {
-            port.complete(Integer.parseInt(matcher.group(2)));
-          }
-        }
-      } catch (IOException e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new IllegalStateException("s3proxy output ended"));
-    }, "s3proxy-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  log.debug("s3proxy: {}", line);
+                  synchronized (tail) {
+                    tail.addLast(line);
+                    if (tail.size() > 40) {
+                      tail.removeFirst();
+                    }
+                  }
+                  Matcher matcher = STARTED.matcher(line);
+                  if (!port.isDone() && matcher.find()) {
+                    port.complete(Integer.parseInt(matcher.group(2)));
+                  }
+                }
+              } catch (IOException e) {
+                port.completeExceptionally(e);
+              }
+              port.completeExceptionally(new IllegalStateException("s3proxy output ended"));
+            },
+            "s3proxy-output");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -258,21 +271,28 @@ public final class S3ProxyServer implements AutoCloseable {
       synchronized (tail) {
         output = String.join("\n", tail);
       }
-      throw new IllegalStateException("s3proxy did not report its port within "
-          + START_TIMEOUT_SECONDS + " s (alive=" + process.isAlive() + "); last output:\n" + output,
+      throw new IllegalStateException(
+          "s3proxy did not report its port within "
+              + START_TIMEOUT_SECONDS
+              + " s (alive="
+              + process.isAlive()
+              + "); last output:\n"
+              + output,
           e);
     }
   }
 
   private static void createBucket(URI endpoint) {
-    try (S3Client s3 = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
-        .endpointOverride(endpoint)
-        .region(Region.of(REGION))
-        .forcePathStyle(true)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-        .build()) {
+    try (S3Client s3 =
+        S3Client.builder()
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .endpointOverride(endpoint)
+            .region(Region.of(REGION))
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+            .build()) {
       s3.createBucket(b -> b.bucket(BUCKET));
     }
   }

@@ -1,25 +1,25 @@
 package io.ingraft.app.cli;
 
 /**
- * The shop database of the CDC demo, proof and benchmark, and its CDC mapping: customers (with
- * a self-referencing {@code referred_by}), products, orders (a customer foreign key and a
- * {@code total}) and the {@code order_items} join table (order, product, quantity), mapped to
- * one graph {@value #GRAPH}.
+ * The shop database of the CDC demo, proof and benchmark, and its CDC mapping: customers (with a
+ * self-referencing {@code referred_by}), products, orders (a customer foreign key and a {@code
+ * total}) and the {@code order_items} join table (order, product, quantity), mapped to one graph
+ * {@value #GRAPH}.
  *
- * <p>Deletes cascade the way a shop's would: a customer takes its orders and their items with
- * it; a referrer's deletion clears {@code referred_by}; a product's deletion removes its order
- * lines. Every cascaded change reaches the WAL, and so Debezium, as a change of its own row.
+ * <p>Deletes cascade the way a shop's would: a customer takes its orders and their items with it; a
+ * referrer's deletion clears {@code referred_by}; a product's deletion removes its order lines.
+ * Every cascaded change reaches the WAL, and so Debezium, as a change of its own row.
  *
- * <p>The mapping: customers, products and orders become nodes keyed by {@code id};
- * {@code referred_by} and {@code customer_id} become {@code REFERRED_BY} and {@code PLACED_BY}
- * edges (the columns themselves are not properties); {@code order_items} becomes
- * {@code CONTAINS} edges with the quantity; a new source column is handled as
- * {@link #NEW_COLUMNS} says.
+ * <p>The mapping: customers, products and orders become nodes keyed by {@code id}; {@code
+ * referred_by} and {@code customer_id} become {@code REFERRED_BY} and {@code PLACED_BY} edges (the
+ * columns themselves are not properties); {@code order_items} becomes {@code CONTAINS} edges with
+ * the quantity; a new source column is handled as {@link #NEW_COLUMNS} says.
  */
 public final class CdcShop {
   public static final String GRAPH = "shop";
 
-  public static final String DDL = """
+  public static final String DDL =
+      """
       CREATE TABLE customers (
         id          bigint PRIMARY KEY,
         name        text NOT NULL,
@@ -44,14 +44,15 @@ public final class CdcShop {
       """;
 
   /**
-   * What the mapping does with a source column it does not know ({@code newColumns}):
-   * {@code evolve}, a new nullable property of the type (docs/cdc.md). The proof's oracle
-   * follows this setting.
+   * What the mapping does with a source column it does not know ({@code newColumns}): {@code
+   * evolve}, a new nullable property of the type (docs/cdc.md). The proof's oracle follows this
+   * setting.
    */
   public static final String NEW_COLUMNS = "evolve";
 
   /** The schema the mapping declares for a new graph. */
-  public static final String SCHEMA = """
+  public static final String SCHEMA =
+      """
       node Customer { id: I64 @key name: String }
       node Product { id: I64 @key name: String price: I32 }
       node Order { id: I64 @key total: I32 }
@@ -60,8 +61,7 @@ public final class CdcShop {
       edge CONTAINS: Order -> Product { quantity: I32 }
       """;
 
-  private CdcShop() {
-  }
+  private CdcShop() {}
 
   /** The mapping, as JSON, for a connector whose {@code topic.prefix} is {@code prefix}. */
   public static String mappingJson(String prefix) {
@@ -96,6 +96,7 @@ public final class CdcShop {
             }
           }
         }
-        """.formatted(prefix, GRAPH, schema, NEW_COLUMNS);
+        """
+        .formatted(prefix, GRAPH, schema, NEW_COLUMNS);
   }
 }

@@ -1,8 +1,8 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
-import io.ingraft.app.http.StatusServer;
 import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.http.StatusServer;
 import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.engine.read.GraphSnapshot;
@@ -27,43 +27,63 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code ingraft demo}: the quick start. Starts a local single-node KRaft broker (a child JVM, no
  * Docker), both pipeline stages, streams a sample social graph with a few bad events, waits until
  * everything is applied, prints a summary and some query results, and stops all it started.
  */
-@Command(name = "demo", description = "Start a local broker and the pipeline, stream a sample "
-    + "graph, show the result, stop.", mixinStandardHelpOptions = true)
+@Command(
+    name = "demo",
+    description =
+        "Start a local broker and the pipeline, stream a sample " + "graph, show the result, stop.",
+    mixinStandardHelpOptions = true)
 public final class DemoCommand implements AddOnCommand {
-  @Option(names = "--dir", defaultValue = "ingraft-demo",
-      description = "Working directory for the broker and the graphs; emptied first (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dir",
+      defaultValue = "ingraft-demo",
+      description =
+          "Working directory for the broker and the graphs; emptied first (default ${DEFAULT-VALUE}).")
   Path dir;
 
-  @Option(names = "--people", defaultValue = "3000", description = "People in the sample graph (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--people",
+      defaultValue = "3000",
+      description = "People in the sample graph (default ${DEFAULT-VALUE}).")
   int people;
 
-  @Option(names = "--timeout", defaultValue = "180", paramLabel = "SECONDS",
+  @Option(
+      names = "--timeout",
+      defaultValue = "180",
+      paramLabel = "SECONDS",
       description = "Give up after this long (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(names = "--http-port", defaultValue = "" + IngraftConfig.DEFAULT_HTTP_PORT,
-      paramLabel = "PORT", description = "Port of the status page and /metrics on 127.0.0.1 while"
-          + " the demo runs; 0 picks a free one, -1 starts none (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--http-port",
+      defaultValue = "" + IngraftConfig.DEFAULT_HTTP_PORT,
+      paramLabel = "PORT",
+      description =
+          "Port of the status page and /metrics on 127.0.0.1 while"
+              + " the demo runs; 0 picks a free one, -1 starts none (default ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = {"-v", "--verbose"}, description = "Show the pipeline's own log lines too.")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Show the pipeline's own log lines too.")
   boolean verbose;
 
-  @Option(names = "--cdc", description = "Change data capture instead: PostgreSQL -> Debezium ->"
-      + " graph versions, live (needs PostgreSQL: apt-get install postgresql; see docs/cdc.md).")
+  @Option(
+      names = "--cdc",
+      description =
+          "Change data capture instead: PostgreSQL -> Debezium ->"
+              + " graph versions, live (needs PostgreSQL: apt-get install postgresql; see docs/cdc.md).")
   boolean cdc;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -79,11 +99,14 @@ public final class DemoCommand implements AddOnCommand {
     long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
     deleteContents(dir);
     Files.createDirectories(dir);
-    out.printf("Starting a local Kafka broker (KRaft, child JVM) in %s ...%n", dir.resolve("broker"));
+    out.printf(
+        "Starting a local Kafka broker (KRaft, child JVM) in %s ...%n", dir.resolve("broker"));
     out.flush();
-    try (LocalKafkaBroker broker = LocalKafkaBroker.builder(dir.resolve("broker")).partitions(2).start()) {
-      out.printf("  broker ready at %s in %.1f s%n", broker.bootstrapServers(),
-          broker.startupTime().toMillis() / 1000.0);
+    try (LocalKafkaBroker broker =
+        LocalKafkaBroker.builder(dir.resolve("broker")).partitions(2).start()) {
+      out.printf(
+          "  broker ready at %s in %.1f s%n",
+          broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
       Map<String, String> settings = new HashMap<>();
       settings.put(IngraftConfig.BOOTSTRAP, broker.bootstrapServers());
       settings.put("storage.root", dir.resolve("graphs").toAbsolutePath().toString());
@@ -107,9 +130,13 @@ public final class DemoCommand implements AddOnCommand {
     // The launcher says how it was called (./ingraft in the source tree, bin/ingraft unpacked).
     String ingraft = System.getProperty("ingraft.launcher", "ingraft");
     out.println("Stopped the pipeline and the broker. Explore the graph with:");
-    out.printf("  %s graph status  --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
-    out.printf("  %s graph history --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
-    out.printf("  %s graph export  --storage-root %s --graph social | head%n", ingraft, dir.resolve("graphs"));
+    out.printf(
+        "  %s graph status  --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
+    out.printf(
+        "  %s graph history --storage-root %s --graph social%n", ingraft, dir.resolve("graphs"));
+    out.printf(
+        "  %s graph export  --storage-root %s --graph social | head%n",
+        ingraft, dir.resolve("graphs"));
     out.flush();
     return ExitCodes.OK;
   }
@@ -125,8 +152,9 @@ public final class DemoCommand implements AddOnCommand {
       out.flush();
       return http;
     } catch (IOException e) {
-      out.printf("  no status page: cannot listen on port %d (%s); try --http-port 0%n", httpPort,
-          e.getMessage());
+      out.printf(
+          "  no status page: cannot listen on port %d (%s); try --http-port 0%n",
+          httpPort, e.getMessage());
       return null;
     }
   }
@@ -142,7 +170,8 @@ public final class DemoCommand implements AddOnCommand {
     WriterStats stats = pipeline.stats();
     while (stats.eventsApplied() + stats.eventsRejected() < toWriter) {
       if (System.nanoTime() > deadline || !pipeline.isRunning()) {
-        out.printf("%nThe demo did not finish (pipeline running: %s); see the logs above.%n",
+        out.printf(
+            "%nThe demo did not finish (pipeline running: %s); see the logs above.%n",
             pipeline.isRunning());
         return ExitCodes.FAILED;
       }
@@ -163,13 +192,17 @@ public final class DemoCommand implements AddOnCommand {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     Progress progress = new Progress(out, "producing", records.size());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
-        new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       int sent = 0;
       for (DemoStream.Record record : records) {
-        producer.send(new ProducerRecord<>(config.topics().mutations(),
-            record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            record.value()));
+        producer.send(
+            new ProducerRecord<>(
+                config.topics().mutations(),
+                record.key() == null
+                    ? null
+                    : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                record.value()));
         progress.show(++sent);
       }
       producer.flush();
@@ -181,10 +214,12 @@ public final class DemoCommand implements AddOnCommand {
     Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      var partitions = consumer.partitionsFor(config.topics().dlq()).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      var partitions =
+          consumer.partitionsFor(config.topics().dlq()).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long count = 0;
@@ -195,8 +230,15 @@ public final class DemoCommand implements AddOnCommand {
     }
   }
 
-  private static void summary(PrintWriter out, IngraftConfig config, IngestPipeline pipeline,
-      WriterStats stats, int produced, double seconds, long deadLetters) throws IOException {
+  private static void summary(
+      PrintWriter out,
+      IngraftConfig config,
+      IngestPipeline pipeline,
+      WriterStats stats,
+      int produced,
+      double seconds,
+      long deadLetters)
+      throws IOException {
     GraphId graph = GraphId.of(DemoStream.GRAPH);
     GraphSnapshot s = pipeline.engine().snapshot(graph);
     int versions;
@@ -213,19 +255,24 @@ public final class DemoCommand implements AddOnCommand {
         .row("batches", stats.batches())
         .row("manifest versions of 'social'", versions)
         .row("first record sent to last event applied", String.format("%.1f s", seconds))
-        .row("events per second (incl. consumer group start-up)",
+        .row(
+            "events per second (incl. consumer group start-up)",
             String.format("%,.0f", stats.eventsApplied() / seconds))
         .print(out);
     out.println();
     out.println("Graph 'social' at version " + s.version());
     new TextTable("TYPE", "ROWS")
-        .row("Person", s.count("Person")).row("Company", s.count("Company"))
-        .row("Knows", s.count("Knows")).row("WorksAt", s.count("WorksAt")).print(out);
+        .row("Person", s.count("Person"))
+        .row("Company", s.count("Company"))
+        .row("Knows", s.count("Knows"))
+        .row("WorksAt", s.count("WorksAt"))
+        .print(out);
     out.println();
     String who = DemoStream.person(0);
     out.println("Who does " + who + " know?");
     TextTable friends = new TextTable("NAME", "AGE", "CITY");
-    s.neighbours("Knows", who, GraphSnapshot.Direction.OUT).stream().limit(5)
+    s.neighbours("Knows", who, GraphSnapshot.Direction.OUT).stream()
+        .limit(5)
         .forEach(p -> friends.row(p.get("name"), p.get("age"), p.get("city")));
     friends.print(out);
     out.println();
@@ -233,8 +280,10 @@ public final class DemoCommand implements AddOnCommand {
     List<Map<String, Object>> staff = s.neighbours("WorksAt", employer, GraphSnapshot.Direction.IN);
     out.printf("%s employs %d people; the oldest three:%n", employer, staff.size());
     TextTable oldest = new TextTable("NAME", "AGE", "CITY");
-    staff.stream().sorted(Comparator.comparing(p -> -((Number) p.getOrDefault("age", 0)).intValue()))
-        .limit(3).forEach(p -> oldest.row(p.get("name"), p.get("age"), p.get("city")));
+    staff.stream()
+        .sorted(Comparator.comparing(p -> -((Number) p.getOrDefault("age", 0)).intValue()))
+        .limit(3)
+        .forEach(p -> oldest.row(p.get("name"), p.get("age"), p.get("city")));
     oldest.print(out);
     out.println();
   }
@@ -244,7 +293,10 @@ public final class DemoCommand implements AddOnCommand {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> p.toFile().delete());
+      paths
+          .sorted(Comparator.reverseOrder())
+          .filter(p -> !p.equals(dir))
+          .forEach(p -> p.toFile().delete());
     }
   }
 
@@ -272,9 +324,13 @@ public final class DemoCommand implements AddOnCommand {
       int filled = (int) (width * Math.min(done, total) / Math.max(1, total));
       String bar = "#".repeat(filled) + ".".repeat(width - filled);
       if (terminal) {
-        out.printf("\r  %-10s [%s] %3d%% %,d/%,d", label, bar, 100 * done / Math.max(1, total), done, total);
+        out.printf(
+            "\r  %-10s [%s] %3d%% %,d/%,d",
+            label, bar, 100 * done / Math.max(1, total), done, total);
       } else {
-        out.printf("  %-10s [%s] %3d%% %,d/%,d%n", label, bar, 100 * done / Math.max(1, total), done, total);
+        out.printf(
+            "  %-10s [%s] %3d%% %,d/%,d%n",
+            label, bar, 100 * done / Math.max(1, total), done, total);
       }
       out.flush();
     }

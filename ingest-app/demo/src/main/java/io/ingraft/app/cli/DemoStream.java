@@ -15,7 +15,8 @@ import java.util.Random;
  */
 final class DemoStream {
   static final String GRAPH = "social";
-  static final String SCHEMA = """
+  static final String SCHEMA =
+      """
       node Person {
         name: String @key
         age: I32?
@@ -33,8 +34,7 @@ final class DemoStream {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One record to send: its key (null for none) and value bytes. */
-  record Record(String key, byte[] value) {
-  }
+  record Record(String key, byte[] value) {}
 
   private final int people;
   private final int companies;
@@ -70,7 +70,9 @@ final class DemoStream {
     flush(ops, 50);
     for (int i = 0; i < people; i++) {
       ObjectNode op = op("upsertNode", "Person");
-      op.putObject("props").put("name", person(i)).put("age", 18 + random.nextInt(60))
+      op.putObject("props")
+          .put("name", person(i))
+          .put("age", 18 + random.nextInt(60))
           .put("city", CITIES[random.nextInt(CITIES.length)]);
       ops.add(op);
       flush(ops, 10);
@@ -81,13 +83,22 @@ final class DemoStream {
         int j = random.nextInt(people);
         if (j != i) {
           ObjectNode op = op("insertEdge", "Knows").put("from", person(i)).put("to", person(j));
-          op.putObject("props").put("since", "20" + (10 + random.nextInt(15)) + "-0"
-              + (1 + random.nextInt(9)) + "-1" + random.nextInt(10));
+          op.putObject("props")
+              .put(
+                  "since",
+                  "20"
+                      + (10 + random.nextInt(15))
+                      + "-0"
+                      + (1 + random.nextInt(9))
+                      + "-1"
+                      + random.nextInt(10));
           ops.add(op);
         }
       }
-      ObjectNode works = op("insertEdge", "WorksAt").put("from", person(i))
-          .put("to", company(random.nextInt(companies)));
+      ObjectNode works =
+          op("insertEdge", "WorksAt")
+              .put("from", person(i))
+              .put("to", company(random.nextInt(companies)));
       ops.add(works);
       flush(ops, 20);
     }
@@ -118,10 +129,12 @@ final class DemoStream {
 
   private void addBad() {
     records.add(new Record(GRAPH, "this is not an event".getBytes(StandardCharsets.UTF_8)));
-    ObjectNode unknownGraph = JSON.createObjectNode().put("graph", "nowhere")
-        .put("eventId", "bad-1");
-    unknownGraph.putObject("mutation").putArray("ops").add(op("upsertNode", "Person")
-        .set("props", JSON.createObjectNode().put("name", "ghost")));
+    ObjectNode unknownGraph =
+        JSON.createObjectNode().put("graph", "nowhere").put("eventId", "bad-1");
+    unknownGraph
+        .putObject("mutation")
+        .putArray("ops")
+        .add(op("upsertNode", "Person").set("props", JSON.createObjectNode().put("name", "ghost")));
     records.add(new Record("nowhere", bytes(unknownGraph)));
     ObjectNode badValue = event();
     ObjectNode op = op("upsertNode", "Person");
@@ -129,13 +142,25 @@ final class DemoStream {
     badValue.putObject("mutation").putArray("ops").add(op);
     add(badValue);
     ObjectNode missingEndpoint = event();
-    missingEndpoint.putObject("mutation").putArray("ops")
+    missingEndpoint
+        .putObject("mutation")
+        .putArray("ops")
         .add(op("insertEdge", "Knows").put("from", person(0)).put("to", "nobody"));
     add(missingEndpoint);
     ObjectNode secondJob = event();
-    secondJob.putObject("mutation").putArray("ops")
-        .add(op("insertEdge", "WorksAt").put("from", person(1)).put("to", company(0)).put("id", "extra-job"))
-        .add(op("insertEdge", "WorksAt").put("from", person(1)).put("to", company(1)).put("id", "extra-job-2"));
+    secondJob
+        .putObject("mutation")
+        .putArray("ops")
+        .add(
+            op("insertEdge", "WorksAt")
+                .put("from", person(1))
+                .put("to", company(0))
+                .put("id", "extra-job"))
+        .add(
+            op("insertEdge", "WorksAt")
+                .put("from", person(1))
+                .put("to", company(1))
+                .put("id", "extra-job-2"));
     add(secondJob);
     badEvents = 5;
   }
@@ -152,7 +177,9 @@ final class DemoStream {
   }
 
   private ObjectNode event() {
-    return JSON.createObjectNode().put("graph", GRAPH).put("eventId", "demo-" + (nextId++))
+    return JSON.createObjectNode()
+        .put("graph", GRAPH)
+        .put("eventId", "demo-" + (nextId++))
         .put("timestamp", System.currentTimeMillis());
   }
 

@@ -35,11 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker (KRaft, combined broker and controller) running as a child JVM
- * on 127.0.0.1: the broker of the quick start ({@code ingraft demo}) and of tests that must kill
- * or restart the broker itself. No Docker and no download: the child runs on this JVM's own
- * classpath, which must hold {@code kafka_2.13} (a runtime dependency of the demo module, in
- * {@code lib/demo/} of the distribution).
+ * A real single-node Kafka broker (KRaft, combined broker and controller) running as a child JVM on
+ * 127.0.0.1: the broker of the quick start ({@code ingraft demo}) and of tests that must kill or
+ * restart the broker itself. No Docker and no download: the child runs on this JVM's own classpath,
+ * which must hold {@code kafka_2.13} (a runtime dependency of the demo module, in {@code lib/demo/}
+ * of the distribution).
  *
  * <p>Layout of the directory given to {@link #builder(Path)}:
  *
@@ -52,15 +52,14 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Start: the child ({@link LocalKafkaBrokerMain}) formats {@code data/} (keeping an already
- * formatted one: the cluster id is read back from {@code data/meta.properties}) and runs
- * {@code kafka.Kafka}. Ready means an {@link Admin} {@code describeCluster} lists the broker; it
- * is polled until a deadline, and a child that exits first fails the start with the tail of its
- * log. Measured here: 1.6–2 s from {@code start()} to ready in a warm test JVM, 2.4–3.6 s from a
- * cold start.
+ * formatted one: the cluster id is read back from {@code data/meta.properties}) and runs {@code
+ * kafka.Kafka}. Ready means an {@link Admin} {@code describeCluster} lists the broker; it is polled
+ * until a deadline, and a child that exits first fails the start with the tail of its log. Measured
+ * here: 1.6–2 s from {@code start()} to ready in a warm test JVM, 2.4–3.6 s from a cold start.
  *
  * <p>Stop: {@link #close()} sends SIGTERM (Kafka's shutdown hook shuts the broker down cleanly,
- * 0.2–0.4 s here), waits, then kills. If this JVM dies without closing, the child notices the end of
- * its standard input and stops by itself.
+ * 0.2–0.4 s here), waits, then kills. If this JVM dies without closing, the child notices the end
+ * of its standard input and stops by itself.
  *
  * <p>The configuration is tuned for tests and a laptop: replication factors and ISR of 1, no
  * initial rebalance delay, one partition for the offsets and transaction-state topics, and low
@@ -72,8 +71,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /** The broker's main class in the child JVM. */
   static final String MAIN_CLASS = LocalKafkaBrokerMain.class.getName();
+
   /** The class the child classpath must contain. */
   private static final String KAFKA_MAIN_RESOURCE = "kafka/Kafka.class";
+
   private static final String HOST = "127.0.0.1";
   private static final int BIND_ATTEMPTS = 3;
   private static final int LOG_TAIL_BYTES = 8192;
@@ -86,8 +87,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final Duration startupTime;
 
-  private LocalKafkaBroker(Path directory, Path logFile, Process process, String bootstrapServers,
-      Duration shutdownTimeout, Duration startupTime) {
+  private LocalKafkaBroker(
+      Path directory,
+      Path logFile,
+      Process process,
+      String bootstrapServers,
+      Duration shutdownTimeout,
+      Duration startupTime) {
     this.directory = directory;
     this.logFile = logFile;
     this.process = process;
@@ -151,13 +157,18 @@ public final class LocalKafkaBroker implements AutoCloseable {
         long t0 = System.nanoTime();
         process.destroy();
         if (!process.waitFor(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          LOG.warn("Kafka broker pid {} did not stop within {}, killing it", process.pid(),
+          LOG.warn(
+              "Kafka broker pid {} did not stop within {}, killing it",
+              process.pid(),
               shutdownTimeout);
           process.destroyForcibly();
           process.waitFor();
         }
-        LOG.info("Kafka broker pid {} stopped in {} ms (exit status {})", process.pid(),
-            (System.nanoTime() - t0) / 1_000_000, process.exitValue());
+        LOG.info(
+            "Kafka broker pid {} stopped in {} ms (exit status {})",
+            process.pid(),
+            (System.nanoTime() - t0) / 1_000_000,
+            process.exitValue());
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
@@ -209,9 +220,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private int port;
     private int controllerPort;
     private final Map<String, String> overrides = new LinkedHashMap<>();
-    private List<String> jvmOptions = List.of(
-        "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Djava.awt.headless=true");
+    private List<String> jvmOptions =
+        List.of(
+            "-Xms64m",
+            "-Xmx512m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true");
     private Duration startupTimeout = Duration.ofSeconds(90);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private String classpath;
@@ -263,9 +278,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * The child's classpath. Default: this JVM's, taken from {@code surefire.test.class.path}
-     * under Surefire (where {@code java.class.path} is only the booter jar), otherwise from
-     * {@code java.class.path}.
+     * The child's classpath. Default: this JVM's, taken from {@code surefire.test.class.path} under
+     * Surefire (where {@code java.class.path} is only the booter jar), otherwise from {@code
+     * java.class.path}.
      */
     public Builder classpath(String classpath) {
       this.classpath = Objects.requireNonNull(classpath, "classpath");
@@ -293,8 +308,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
           int brokerPort = port != 0 ? port : freePort();
           int quorumPort = controllerPort != 0 ? controllerPort : freePort(brokerPort);
-          Path properties = writeProperties(directory.resolve("server.properties"), data,
-              brokerPort, quorumPort);
+          Path properties =
+              writeProperties(directory.resolve("server.properties"), data, brokerPort, quorumPort);
           try {
             return launch(properties, logFile, logbackFile, argFile, clusterId, brokerPort);
           } catch (PortTakenException e) {
@@ -310,8 +325,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
       }
     }
 
-    private LocalKafkaBroker launch(Path properties, Path logFile, Path logbackFile, Path argFile,
-        String clusterId, int brokerPort) throws IOException, PortTakenException {
+    private LocalKafkaBroker launch(
+        Path properties,
+        Path logFile,
+        Path logbackFile,
+        Path argFile,
+        String clusterId,
+        int brokerPort)
+        throws IOException, PortTakenException {
       List<String> command = new ArrayList<>();
       command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
@@ -322,11 +343,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
       command.add(clusterId);
       long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
       long t0 = System.nanoTime();
-      Process process = new ProcessBuilder(command)
-          .directory(directory.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
+      Process process =
+          new ProcessBuilder(command)
+              .directory(directory.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+              .start();
       String bootstrap = HOST + ":" + brokerPort;
       try {
         awaitReady(process, bootstrap, logFile, logStart, t0);
@@ -335,18 +357,21 @@ public final class LocalKafkaBroker implements AutoCloseable {
         throw e;
       }
       Duration startup = Duration.ofNanos(System.nanoTime() - t0);
-      LOG.info("Kafka broker ready at {} in {} ms (pid {}, log {})", bootstrap,
-          startup.toMillis(), process.pid(), logFile);
-      return new LocalKafkaBroker(directory, logFile, process, bootstrap, shutdownTimeout,
-          startup);
+      LOG.info(
+          "Kafka broker ready at {} in {} ms (pid {}, log {})",
+          bootstrap,
+          startup.toMillis(),
+          process.pid(),
+          logFile);
+      return new LocalKafkaBroker(directory, logFile, process, bootstrap, shutdownTimeout, startup);
     }
 
     /**
      * Polls {@code describeCluster} until it lists a broker, the child exits, or the deadline
      * passes. Between polls it waits on the child's exit, so a dead child is noticed at once.
      */
-    private void awaitReady(Process process, String bootstrap, Path logFile, long logStart,
-        long t0) throws PortTakenException {
+    private void awaitReady(Process process, String bootstrap, Path logFile, long logStart, long t0)
+        throws PortTakenException {
       long deadline = t0 + startupTimeout.toNanos();
       Map<String, Object> config = new LinkedHashMap<>();
       config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -360,17 +385,28 @@ public final class LocalKafkaBroker implements AutoCloseable {
         while (true) {
           if (!process.isAlive()) {
             String tail = logTail(logFile, logStart);
-            String message = "Kafka broker exited with status " + process.exitValue()
-                + " before it was ready; log " + logFile + " ends with:\n" + tail;
+            String message =
+                "Kafka broker exited with status "
+                    + process.exitValue()
+                    + " before it was ready; log "
+                    + logFile
+                    + " ends with:\n"
+                    + tail;
             if (tail.contains("BindException") || tail.contains("Address already in use")) {
               throw new PortTakenException(message);
             }
             throw new IllegalStateException(message);
           }
           if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException("Kafka broker not ready at " + bootstrap + " within "
-                + startupTimeout + "; log " + logFile + " ends with:\n"
-                + logTail(logFile, logStart));
+            throw new IllegalStateException(
+                "Kafka broker not ready at "
+                    + bootstrap
+                    + " within "
+                    + startupTimeout
+                    + "; log "
+                    + logFile
+                    + " ends with:\n"
+                    + logTail(logFile, logStart));
           }
           // The client port only opens late in the start; probing it first keeps the Admin
           // client from logging a connection warning per retry while the JVM is still booting.
@@ -398,8 +434,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private static boolean portOpen(Process process, String bootstrap) {
       int colon = bootstrap.lastIndexOf(':');
       try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(bootstrap.substring(0, colon),
-            Integer.parseInt(bootstrap.substring(colon + 1))), 500);
+        socket.connect(
+            new InetSocketAddress(
+                bootstrap.substring(0, colon), Integer.parseInt(bootstrap.substring(colon + 1))),
+            500);
         return process.isAlive();
       } catch (IOException e) {
         return false;
@@ -408,8 +446,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     private static boolean describesBroker(Admin admin) throws InterruptedException {
       try {
-        Collection<Node> nodes = admin.describeCluster(
-            new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS);
+        Collection<Node> nodes =
+            admin
+                .describeCluster(new DescribeClusterOptions().timeoutMs(2000))
+                .nodes()
+                .get(3, TimeUnit.SECONDS);
         return !nodes.isEmpty();
       } catch (ExecutionException | TimeoutException e) {
         return false;
@@ -424,8 +465,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       // Static quorum (kraft.version 0): the voter's address lives in this file, not in the
       // metadata log, so a restart on other ports reuses the same data directory.
       p.put("controller.quorum.voters", "1@" + HOST + ":" + quorumPort);
-      p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":"
-          + quorumPort);
+      p.put(
+          "listeners",
+          "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + quorumPort);
       p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
       p.put("controller.listener.names", "CONTROLLER");
       p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -433,10 +475,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
       p.put("log.dirs", data.toString());
       p.putAll(defaultProperties());
       p.putAll(overrides);
-      StringBuilder text = new StringBuilder("# Written by ").append(LocalKafkaBroker.class
-          .getName()).append(" at every start; edit the builder, not this file.\n");
+      StringBuilder text =
+          new StringBuilder("# Written by ")
+              .append(LocalKafkaBroker.class.getName())
+              .append(" at every start; edit the builder, not this file.\n");
       for (Map.Entry<String, String> e : p.entrySet()) {
-        text.append(escapeKey(e.getKey())).append('=').append(escapeValue(e.getValue()))
+        text.append(escapeKey(e.getKey()))
+            .append('=')
+            .append(escapeValue(e.getValue()))
             .append('\n');
       }
       Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
@@ -444,7 +490,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
 
     private static Path writeLogbackConfig(Path file) throws IOException {
-      String xml = """
+      String xml =
+          """
           <configuration>
             <!-- The broker child JVM: its console is appended to broker.log. -->
             <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
@@ -515,8 +562,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
       if (entry.endsWith("*")) {
         // A launcher wildcard (dir/*): keep it as such.
         String dir = entry.substring(0, entry.length() - 1);
-        entries.add((dir.isEmpty() ? Paths.get("") : Paths.get(dir)).toAbsolutePath()
-            + java.io.File.separator + "*");
+        entries.add(
+            (dir.isEmpty() ? Paths.get("") : Paths.get(dir)).toAbsolutePath()
+                + java.io.File.separator
+                + "*");
       } else {
         entries.add(Paths.get(entry).toAbsolutePath().toString());
       }
@@ -555,9 +604,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     String mainResource = MAIN_CLASS.replace('.', '/') + ".class";
     try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), null)) {
       if (loader.findResource(KAFKA_MAIN_RESOURCE) == null) {
-        throw new IllegalStateException("the classpath has no Kafka broker (kafka_2.13): "
-            + "run with the demo's classpath (lib/demo/ of the distribution), or pass one with "
-            + "LocalKafkaBroker.Builder.classpath(...)");
+        throw new IllegalStateException(
+            "the classpath has no Kafka broker (kafka_2.13): "
+                + "run with the demo's classpath (lib/demo/ of the distribution), or pass one with "
+                + "LocalKafkaBroker.Builder.classpath(...)");
       }
       if (loader.findResource(mainResource) == null) {
         throw new IllegalStateException("the classpath lacks " + MAIN_CLASS);

@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kafka Connect worker in standalone mode running one source connector (the Debezium
- * PostgreSQL connector in the CDC tests, benchmark and demo), as a child JVM on a classpath of
- * its own ({@link DebeziumWorkerClasspath}): Connect 4.1.1 and Debezium never share a class
- * loader with Ingraft's Kafka 4.4 clients.
+ * A Kafka Connect worker in standalone mode running one source connector (the Debezium PostgreSQL
+ * connector in the CDC tests, benchmark and demo), as a child JVM on a classpath of its own ({@link
+ * DebeziumWorkerClasspath}): Connect 4.1.1 and Debezium never share a class loader with Ingraft's
+ * Kafka 4.4 clients.
  *
  * <p>Layout of the directory given to {@link #builder(Path)}:
  *
@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
  *   connect.log            everything the worker prints (appended)
  * </pre>
  *
- * <p>Ready means the REST API reports the connector and its task {@code RUNNING}
- * ({@code GET /connectors/NAME/status}), polled until a deadline; a task that fails, or a worker
- * that exits, fails the start with the task's trace or the log's tail. Measured here: 20–35 s
- * from a cold JVM on two busy cores.
+ * <p>Ready means the REST API reports the connector and its task {@code RUNNING} ({@code GET
+ * /connectors/NAME/status}), polled until a deadline; a task that fails, or a worker that exits,
+ * fails the start with the task's trace or the log's tail. Measured here: 20–35 s from a cold JVM
+ * on two busy cores.
  *
  * <p>{@link #close()} stops the worker with SIGTERM (Connect flushes its offsets), then kills it
  * after a grace period; a shutdown hook kills it if this JVM exits first.
@@ -62,11 +62,12 @@ public final class ConnectWorker implements AutoCloseable {
   private final URI rest;
   private final HttpClient http;
   private final Thread shutdownHook;
+
   /** Set once, when the task runs. */
   private volatile Duration startupTime = Duration.ZERO;
 
-  private ConnectWorker(Path directory, Process process, String connector, URI rest,
-      HttpClient http) {
+  private ConnectWorker(
+      Path directory, Process process, String connector, URI rest, HttpClient http) {
     this.directory = directory;
     this.logFile = directory.resolve("connect.log");
     this.process = process;
@@ -82,15 +83,15 @@ public final class ConnectWorker implements AutoCloseable {
 
   /**
    * The Debezium PostgreSQL connector's settings for {@code server}, as Ingraft's CDC mapping
-   * expects them (docs/cdc.md): {@code pgoutput}, a publication of all tables, transaction
-   * metadata on, truncates emitted ({@code skipped.operations=none}), decimals as text and
-   * timestamps as epoch milliseconds (readable without the converter's schemas); topics
-   * {@code <prefix>.<schema>.<table>} created with {@code partitions} partitions, and
-   * {@code <prefix>.transaction} with one (Ingraft requires it). A fresh mutable map; put more
-   * settings in before {@link Builder#connector}.
+   * expects them (docs/cdc.md): {@code pgoutput}, a publication of all tables, transaction metadata
+   * on, truncates emitted ({@code skipped.operations=none}), decimals as text and timestamps as
+   * epoch milliseconds (readable without the converter's schemas); topics {@code
+   * <prefix>.<schema>.<table>} created with {@code partitions} partitions, and {@code
+   * <prefix>.transaction} with one (Ingraft requires it). A fresh mutable map; put more settings in
+   * before {@link Builder#connector}.
    */
-  public static Map<String, String> debeziumPostgres(LocalPostgres server, String topicPrefix,
-      String slot, int partitions) {
+  public static Map<String, String> debeziumPostgres(
+      LocalPostgres server, String topicPrefix, String slot, int partitions) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
     c.put("tasks.max", "1");
@@ -112,8 +113,8 @@ public final class ConnectWorker implements AutoCloseable {
     c.put("topic.creation.default.partitions", Integer.toString(partitions));
     c.put("topic.creation.default.replication.factor", "1");
     c.put("topic.creation.groups", "transactions");
-    c.put("topic.creation.transactions.include", topicPrefix.replace(".", "\\.")
-        + "\\.transaction");
+    c.put(
+        "topic.creation.transactions.include", topicPrefix.replace(".", "\\.") + "\\.transaction");
     c.put("topic.creation.transactions.partitions", "1");
     c.put("topic.creation.transactions.replication.factor", "1");
     return c;
@@ -158,11 +159,18 @@ public final class ConnectWorker implements AutoCloseable {
 
   private JsonNode get(String path) {
     try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(rest.resolve(path))
-          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(rest.resolve(path))
+                  .timeout(Duration.ofSeconds(5))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
-        throw new LocalProcessException("connect", "GET " + path + ": HTTP "
-            + response.statusCode() + " " + response.body(), logFile);
+        throw new LocalProcessException(
+            "connect",
+            "GET " + path + ": HTTP " + response.statusCode() + " " + response.body(),
+            logFile);
       }
       return JSON.readTree(response.body());
     } catch (IOException e) {
@@ -188,7 +196,9 @@ public final class ConnectWorker implements AutoCloseable {
           LOG.warn("Connect worker pid {} did not stop within 30 s, killing it", process.pid());
           process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-        LOG.info("Connect worker pid {} stopped in {} ms", process.pid(),
+        LOG.info(
+            "Connect worker pid {} stopped in {} ms",
+            process.pid(),
             (System.nanoTime() - t0) / 1_000_000);
       }
     } catch (InterruptedException e) {
@@ -206,8 +216,13 @@ public final class ConnectWorker implements AutoCloseable {
     private Map<String, String> connectorConfig;
     private boolean schemas;
     private final Map<String, String> workerOverrides = new LinkedHashMap<>();
-    private List<String> jvmOptions = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true");
+    private List<String> jvmOptions =
+        List.of(
+            "-Xms64m",
+            "-Xmx512m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true");
     private Duration startupTimeout = Duration.ofSeconds(180);
 
     private Builder(Path directory) {
@@ -272,8 +287,10 @@ public final class ConnectWorker implements AutoCloseable {
         Path connectorFile = write(directory.resolve("connector.properties"), connector);
         Path log = directory.resolve("connect.log");
         Path argFile = directory.resolve("jvm.args");
-        Files.writeString(argFile, "-cp\n\"" + cp.replace("\\", "\\\\").replace("\"", "\\\"")
-            + "\"\n", StandardCharsets.UTF_8);
+        Files.writeString(
+            argFile,
+            "-cp\n\"" + cp.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
+            StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -283,8 +300,11 @@ public final class ConnectWorker implements AutoCloseable {
         command.add(MAIN_CLASS);
         command.add(workerFile.toString());
         command.add(connectorFile.toString());
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
       } catch (IOException e) {
         throw new LocalProcessException("connect", "cannot start the worker", null, e);
       }
@@ -298,8 +318,12 @@ public final class ConnectWorker implements AutoCloseable {
         throw e;
       }
       worker.startupTime = Duration.ofNanos(System.nanoTime() - t0);
-      LOG.info("Connect worker pid {} running connector {} in {} ms (REST {})", process.pid(),
-          name, worker.startupTime.toMillis(), rest);
+      LOG.info(
+          "Connect worker pid {} running connector {} in {} ms (REST {})",
+          process.pid(),
+          name,
+          worker.startupTime.toMillis(),
+          rest);
       return worker;
     }
 
@@ -325,9 +349,13 @@ public final class ConnectWorker implements AutoCloseable {
       String last = "no answer yet";
       while (true) {
         if (!worker.process.isAlive()) {
-          throw new LocalProcessException("connect", "the worker exited with status "
-              + worker.process.exitValue() + " before its task ran; log tail:\n"
-              + tail(worker.logFile), worker.logFile);
+          throw new LocalProcessException(
+              "connect",
+              "the worker exited with status "
+                  + worker.process.exitValue()
+                  + " before its task ran; log tail:\n"
+                  + tail(worker.logFile),
+              worker.logFile);
         }
         JsonNode status = null;
         try {
@@ -345,8 +373,12 @@ public final class ConnectWorker implements AutoCloseable {
           JsonNode task = status.path("tasks").path(0);
           String taskState = task.path("state").asText();
           if ("FAILED".equals(connectorState) || "FAILED".equals(taskState)) {
-            throw new LocalProcessException("connect", "connector " + name + " failed: "
-                + status.path("connector").path("trace").asText(task.path("trace").asText()),
+            throw new LocalProcessException(
+                "connect",
+                "connector "
+                    + name
+                    + " failed: "
+                    + status.path("connector").path("trace").asText(task.path("trace").asText()),
                 worker.logFile);
           }
           if ("RUNNING".equals(connectorState) && "RUNNING".equals(taskState)) {
@@ -354,9 +386,17 @@ public final class ConnectWorker implements AutoCloseable {
           }
         }
         if (System.nanoTime() - deadline > 0) {
-          throw new LocalProcessException("connect", "connector " + name + " not running after "
-              + startupTimeout + " (last status: " + last + "); log tail:\n"
-              + tail(worker.logFile), worker.logFile);
+          throw new LocalProcessException(
+              "connect",
+              "connector "
+                  + name
+                  + " not running after "
+                  + startupTimeout
+                  + " (last status: "
+                  + last
+                  + "); log tail:\n"
+                  + tail(worker.logFile),
+              worker.logFile);
         }
         try {
           // Poll interval; returns early if the worker exits.
@@ -370,10 +410,16 @@ public final class ConnectWorker implements AutoCloseable {
   }
 
   private static Path write(Path file, Map<String, String> settings) throws IOException {
-    StringBuilder text = new StringBuilder("# Written by ").append(ConnectWorker.class.getName())
-        .append(" at every start.\n");
-    settings.forEach((k, v) -> text.append(k).append('=')
-        .append(v.replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
+    StringBuilder text =
+        new StringBuilder("# Written by ")
+            .append(ConnectWorker.class.getName())
+            .append(" at every start.\n");
+    settings.forEach(
+        (k, v) ->
+            text.append(k)
+                .append('=')
+                .append(v.replace("\\", "\\\\").replace("\n", "\\n"))
+                .append('\n'));
     Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
     return file;
   }

@@ -12,25 +12,24 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Finds the classpath of the Kafka Connect worker that runs Debezium: the file
- * {@value #FILE} that the source tree's {@code it/debezium-worker} Maven module writes (its
- * build resolves Connect 4.1.1, the Debezium PostgreSQL connector and their dependencies, and
- * nothing else). Those jars are never on Ingraft's own classpath; {@link ConnectWorker} starts
- * them in a child JVM.
+ * Finds the classpath of the Kafka Connect worker that runs Debezium: the file {@value #FILE} that
+ * the source tree's {@code it/debezium-worker} Maven module writes (its build resolves Connect
+ * 4.1.1, the Debezium PostgreSQL connector and their dependencies, and nothing else). Those jars
+ * are never on Ingraft's own classpath; {@link ConnectWorker} starts them in a child JVM.
  *
- * <p>Where it looks: the file named by the system property {@value #PROPERTY}; otherwise
- * {@code it/debezium-worker/target/} (or {@code debezium-worker/target/}) in the working
- * directory, in the directory this class was loaded from, and in their parents. When only the
- * module's {@code pom.xml} is found, {@link #locateOrBuild} can run Maven to write the file.
+ * <p>Where it looks: the file named by the system property {@value #PROPERTY}; otherwise {@code
+ * it/debezium-worker/target/} (or {@code debezium-worker/target/}) in the working directory, in the
+ * directory this class was loaded from, and in their parents. When only the module's {@code
+ * pom.xml} is found, {@link #locateOrBuild} can run Maven to write the file.
  */
 public final class DebeziumWorkerClasspath {
   /** The system property naming the classpath file directly. */
   public static final String PROPERTY = "ingraft.debezium.classpath-file";
+
   public static final String FILE = "debezium-worker.classpath";
   private static final String MODULE = "it/debezium-worker";
 
-  private DebeziumWorkerClasspath() {
-  }
+  private DebeziumWorkerClasspath() {}
 
   /** The worker's classpath, from the file; empty when no file is found. */
   public static Optional<String> locate() {
@@ -63,24 +62,40 @@ public final class DebeziumWorkerClasspath {
       Path pom = module.resolve("pom.xml");
       if (Files.isRegularFile(pom)) {
         build(pom);
-        return locate().orElseThrow(() -> new LocalProcessException("mvn", "built " + pom
-            + " but no " + FILE + " appeared", null));
+        return locate()
+            .orElseThrow(
+                () ->
+                    new LocalProcessException(
+                        "mvn", "built " + pom + " but no " + FILE + " appeared", null));
       }
     }
-    throw new LocalProcessException("connect", "the Debezium worker classpath is missing: no "
-        + MODULE + "/target/" + FILE + " and no " + MODULE + "/pom.xml here or above; run from"
-        + " the source tree, or name the file with -D" + PROPERTY + "=FILE", null);
+    throw new LocalProcessException(
+        "connect",
+        "the Debezium worker classpath is missing: no "
+            + MODULE
+            + "/target/"
+            + FILE
+            + " and no "
+            + MODULE
+            + "/pom.xml here or above; run from"
+            + " the source tree, or name the file with -D"
+            + PROPERTY
+            + "=FILE",
+        null);
   }
 
   private static void build(Path pom) {
     try {
       Path out = Files.createTempFile("ingraft-debezium-worker-", ".out");
-      Process mvn = new ProcessBuilder("mvn", "-B", "-q", "-f", pom.toString(),
-          "generate-resources").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      Process mvn =
+          new ProcessBuilder("mvn", "-B", "-q", "-f", pom.toString(), "generate-resources")
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
       if (!mvn.waitFor(15, TimeUnit.MINUTES) || mvn.exitValue() != 0) {
         mvn.destroyForcibly();
-        throw new LocalProcessException("mvn", "cannot resolve the Debezium worker classpath"
-            + " from " + pom, out);
+        throw new LocalProcessException(
+            "mvn", "cannot resolve the Debezium worker classpath" + " from " + pom, out);
       }
       Files.deleteIfExists(out);
     } catch (IOException e) {
@@ -95,8 +110,14 @@ public final class DebeziumWorkerClasspath {
     List<Path> starts = new ArrayList<>();
     starts.add(Path.of("").toAbsolutePath());
     try {
-      starts.add(Path.of(DebeziumWorkerClasspath.class.getProtectionDomain().getCodeSource()
-          .getLocation().toURI()).toAbsolutePath());
+      starts.add(
+          Path.of(
+                  DebeziumWorkerClasspath.class
+                      .getProtectionDomain()
+                      .getCodeSource()
+                      .getLocation()
+                      .toURI())
+              .toAbsolutePath());
     } catch (URISyntaxException | RuntimeException e) {
       // No code source (a custom class loader): the working directory is enough.
     }

@@ -21,14 +21,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A private PostgreSQL server from the machine's own packages (Debian's {@code postgresql}:
- * {@code /usr/lib/postgresql/<version>/bin}), in a directory of its own, on a free loopback port,
- * with {@code wal_level=logical} so that Debezium can stream its changes: the database of the CDC
- * tests, the CDC benchmark and {@code ingraft demo --cdc}.
+ * A private PostgreSQL server from the machine's own packages (Debian's {@code postgresql}: {@code
+ * /usr/lib/postgresql/<version>/bin}), in a directory of its own, on a free loopback port, with
+ * {@code wal_level=logical} so that Debezium can stream its changes: the database of the CDC tests,
+ * the CDC benchmark and {@code ingraft demo --cdc}.
  *
- * <p>PostgreSQL refuses to run as root. When this JVM is root (CI is), every server command runs
- * as the {@code postgres} OS user the package creates ({@code runuser -u postgres}), and the
- * directory is handed to that user; it and its parents must then be traversable by it.
+ * <p>PostgreSQL refuses to run as root. When this JVM is root (CI is), every server command runs as
+ * the {@code postgres} OS user the package creates ({@code runuser -u postgres}), and the directory
+ * is handed to that user; it and its parents must then be traversable by it.
  *
  * <p>Layout of the directory given to {@link #builder(Path)} (created, must be empty):
  *
@@ -38,14 +38,16 @@ import org.slf4j.LoggerFactory;
  *   .s.PGSQL.PORT   the server's Unix socket (no system-wide socket directory is touched)
  * </pre>
  *
- * <p>{@link #close()} stops the server ({@code pg_ctl stop -m fast}); a shutdown hook does the
- * same if this JVM exits without closing it. Clients connect over TCP to {@code 127.0.0.1:port},
- * user {@code postgres}, database {@code postgres}, no password; {@link #psql()} runs SQL.
+ * <p>{@link #close()} stops the server ({@code pg_ctl stop -m fast}); a shutdown hook does the same
+ * if this JVM exits without closing it. Clients connect over TCP to {@code 127.0.0.1:port}, user
+ * {@code postgres}, database {@code postgres}, no password; {@link #psql()} runs SQL.
  */
 public final class LocalPostgres implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPostgres.class);
+
   /** Where Debian and Ubuntu install the server binaries, one directory per major version. */
   public static final Path DEBIAN_ROOT = Path.of("/usr/lib/postgresql");
+
   public static final String HOST = "127.0.0.1";
   public static final String USER = "postgres";
   public static final String DATABASE = "postgres";
@@ -61,8 +63,8 @@ public final class LocalPostgres implements AutoCloseable {
   private final Duration startupTime;
   private boolean stopped;
 
-  private LocalPostgres(Path bin, Path directory, int port, boolean asPostgresUser,
-      Duration startupTime) {
+  private LocalPostgres(
+      Path bin, Path directory, int port, boolean asPostgresUser, Duration startupTime) {
     this.bin = bin;
     this.directory = directory;
     this.data = directory.resolve("data");
@@ -74,15 +76,15 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
-   * The newest installed server's {@code bin} directory (the one holding {@code initdb}), if
-   * any.
+   * The newest installed server's {@code bin} directory (the one holding {@code initdb}), if any.
    */
   public static Optional<Path> installedBinaries() {
     if (!Files.isDirectory(DEBIAN_ROOT)) {
       return Optional.empty();
     }
     try (Stream<Path> versions = Files.list(DEBIAN_ROOT)) {
-      return versions.map(v -> v.resolve("bin"))
+      return versions
+          .map(v -> v.resolve("bin"))
           .filter(b -> Files.isExecutable(b.resolve("initdb")))
           .max(Comparator.comparing(LocalPostgres::majorVersion));
     } catch (IOException e) {
@@ -156,12 +158,22 @@ public final class LocalPostgres implements AutoCloseable {
 
   private void stop() {
     long t0 = System.nanoTime();
-    int status = run(bin, asPostgresUser, directory.resolve("pg_ctl-stop.out"),
-        Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m",
-        "fast", "-w", "stop");
+    int status =
+        run(
+            bin,
+            asPostgresUser,
+            directory.resolve("pg_ctl-stop.out"),
+            Duration.ofSeconds(60),
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-m",
+            "fast",
+            "-w",
+            "stop");
     if (status != 0) {
-      throw new LocalProcessException("pg_ctl", "stop failed with status " + status,
-          directory.resolve("pg_ctl-stop.out"));
+      throw new LocalProcessException(
+          "pg_ctl", "stop failed with status " + status, directory.resolve("pg_ctl-stop.out"));
     }
     LOG.info("PostgreSQL on port {} stopped in {} ms", port, (System.nanoTime() - t0) / 1_000_000);
   }
@@ -221,8 +233,8 @@ public final class LocalPostgres implements AutoCloseable {
      * @throws LocalProcessException initdb or the start failed (the exception names the log)
      */
     public LocalPostgres start() {
-      Path bin = installedBinaries().orElseThrow(
-          () -> new PostgresNotInstalledException(DEBIAN_ROOT));
+      Path bin =
+          installedBinaries().orElseThrow(() -> new PostgresNotInstalledException(DEBIAN_ROOT));
       long t0 = System.nanoTime();
       boolean asPostgresUser = "root".equals(System.getProperty("user.name"));
       try {
@@ -240,30 +252,68 @@ public final class LocalPostgres implements AutoCloseable {
       }
       Path data = directory.resolve("data");
       Path initLog = directory.resolve("initdb.out");
-      int status = run(bin, asPostgresUser, initLog, Duration.ofSeconds(120),
-          bin.resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", USER,
-          "-E", "UTF8", "--locale=C", "--no-sync");
+      int status =
+          run(
+              bin,
+              asPostgresUser,
+              initLog,
+              Duration.ofSeconds(120),
+              bin.resolve("initdb").toString(),
+              "-D",
+              data.toString(),
+              "-A",
+              "trust",
+              "-U",
+              USER,
+              "-E",
+              "UTF8",
+              "--locale=C",
+              "--no-sync");
       if (status != 0) {
         throw new LocalProcessException("initdb", "failed with status " + status, initLog);
       }
       int chosen = port == 0 ? freePort() : port;
-      StringBuilder options = new StringBuilder("-p ").append(chosen)
-          .append(" -c unix_socket_directories=").append(directory);
+      StringBuilder options =
+          new StringBuilder("-p ")
+              .append(chosen)
+              .append(" -c unix_socket_directories=")
+              .append(directory);
       settings.forEach((k, v) -> options.append(" -c ").append(k).append('=').append(v));
       Path startLog = directory.resolve("pg_ctl-start.out");
-      status = run(bin, asPostgresUser, startLog, startupTimeout.plusSeconds(10),
-          bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-o", options.toString(),
-          "-l", directory.resolve("postgres.log").toString(), "-w", "-t",
-          Long.toString(startupTimeout.toSeconds()), "start");
+      status =
+          run(
+              bin,
+              asPostgresUser,
+              startLog,
+              startupTimeout.plusSeconds(10),
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-o",
+              options.toString(),
+              "-l",
+              directory.resolve("postgres.log").toString(),
+              "-w",
+              "-t",
+              Long.toString(startupTimeout.toSeconds()),
+              "start");
       if (status != 0) {
-        throw new LocalProcessException("pg_ctl", "start on port " + chosen
-            + " failed with status " + status, directory.resolve("postgres.log"));
+        throw new LocalProcessException(
+            "pg_ctl",
+            "start on port " + chosen + " failed with status " + status,
+            directory.resolve("postgres.log"));
       }
-      LocalPostgres server = new LocalPostgres(bin, directory, chosen, asPostgresUser,
-          Duration.ofNanos(System.nanoTime() - t0));
+      LocalPostgres server =
+          new LocalPostgres(
+              bin, directory, chosen, asPostgresUser, Duration.ofNanos(System.nanoTime() - t0));
       Runtime.getRuntime().addShutdownHook(server.shutdownHook);
-      LOG.info("PostgreSQL ({}) ready on {}:{} in {} ms (directory {})", bin.getParent()
-          .getFileName(), HOST, chosen, server.startupTime.toMillis(), directory);
+      LOG.info(
+          "PostgreSQL ({}) ready on {}:{} in {} ms (directory {})",
+          bin.getParent().getFileName(),
+          HOST,
+          chosen,
+          server.startupTime.toMillis(),
+          directory);
       return server;
     }
 
@@ -271,17 +321,31 @@ public final class LocalPostgres implements AutoCloseable {
     private void handOver(Path bin) throws IOException {
       Path out = Files.createTempFile("ingraft-postgres-", ".out");
       try {
-        int status = runCommand(List.of("chown", OS_USER + ":" + OS_USER, directory.toString()),
-            out, Duration.ofSeconds(10));
+        int status =
+            runCommand(
+                List.of("chown", OS_USER + ":" + OS_USER, directory.toString()),
+                out,
+                Duration.ofSeconds(10));
         if (status == 0) {
-          status = runCommand(List.of("runuser", "-u", OS_USER, "--", "test", "-w",
-              directory.toString()), out, Duration.ofSeconds(10));
+          status =
+              runCommand(
+                  List.of("runuser", "-u", OS_USER, "--", "test", "-w", directory.toString()),
+                  out,
+                  Duration.ofSeconds(10));
         }
         if (status != 0) {
-          throw new LocalProcessException("postgres", "the OS user " + OS_USER
-              + " cannot write " + directory + " (PostgreSQL refuses to run as root; every"
-              + " parent directory must be traversable by " + OS_USER + "): "
-              + Files.readString(out, StandardCharsets.UTF_8).strip(), null);
+          throw new LocalProcessException(
+              "postgres",
+              "the OS user "
+                  + OS_USER
+                  + " cannot write "
+                  + directory
+                  + " (PostgreSQL refuses to run as root; every"
+                  + " parent directory must be traversable by "
+                  + OS_USER
+                  + "): "
+                  + Files.readString(out, StandardCharsets.UTF_8).strip(),
+              null);
         }
       } finally {
         Files.deleteIfExists(out);
@@ -290,8 +354,8 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Runs a server command, as the postgres OS user when needed; returns its exit status. */
-  private static int run(Path bin, boolean asPostgresUser, Path out, Duration timeout,
-      String... command) {
+  private static int run(
+      Path bin, boolean asPostgresUser, Path out, Duration timeout, String... command) {
     List<String> full = new ArrayList<>();
     if (asPostgresUser) {
       full.addAll(List.of("runuser", "-u", OS_USER, "--"));
@@ -302,8 +366,11 @@ public final class LocalPostgres implements AutoCloseable {
 
   private static int runCommand(List<String> command, Path out, Duration timeout) {
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(out.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly().waitFor();
         throw new LocalProcessException(command.get(0), "did not finish within " + timeout, out);

@@ -4,8 +4,8 @@ import io.ingraft.app.AppException;
 import java.nio.file.Path;
 
 /**
- * A local third-party program (PostgreSQL, a Kafka Connect worker) failed to start, stop or run
- * a command: which program, and the file holding its output for the details.
+ * A local third-party program (PostgreSQL, a Kafka Connect worker) failed to start, stop or run a
+ * command: which program, and the file holding its output for the details.
  */
 public final class LocalProcessException extends AppException {
   private final String program;

@@ -4,8 +4,8 @@ import io.ingraft.app.AppException;
 import java.nio.file.Path;
 
 /**
- * No PostgreSQL server binaries on this machine: {@code initdb} was looked for under
- * {@link #searched()} and not found. The message says how to install them.
+ * No PostgreSQL server binaries on this machine: {@code initdb} was looked for under {@link
+ * #searched()} and not found. The message says how to install them.
  */
 public final class PostgresNotInstalledException extends AppException {
   /** What to run on Debian or Ubuntu to get the binaries. */
@@ -14,8 +14,12 @@ public final class PostgresNotInstalledException extends AppException {
   private final Path searched;
 
   public PostgresNotInstalledException(Path searched) {
-    super("PostgreSQL is not installed: no " + searched + "/*/bin/initdb; install it with `"
-        + INSTALL_HINT + "` (Debian, Ubuntu)");
+    super(
+        "PostgreSQL is not installed: no "
+            + searched
+            + "/*/bin/initdb; install it with `"
+            + INSTALL_HINT
+            + "` (Debian, Ubuntu)");
     this.searched = searched;
   }
 

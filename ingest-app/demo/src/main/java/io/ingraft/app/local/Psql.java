@@ -14,14 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs SQL through PostgreSQL's own client, {@code psql}: one process per call, the script on its
- * standard input, {@code ON_ERROR_STOP} so that the first failing statement fails the call.
- * The CDC harness uses it instead of a JDBC driver so that no PostgreSQL or Debezium jar enters
- * Ingraft's classpath. A script may hold several transactions; each {@code BEGIN ... COMMIT} is
- * its own, as the server sees them.
+ * standard input, {@code ON_ERROR_STOP} so that the first failing statement fails the call. The CDC
+ * harness uses it instead of a JDBC driver so that no PostgreSQL or Debezium jar enters Ingraft's
+ * classpath. A script may hold several transactions; each {@code BEGIN ... COMMIT} is its own, as
+ * the server sees them.
  */
 public final class Psql {
   /** How {@link #query} renders SQL NULL (psql's default is the empty string). */
   public static final String NULL = "\\N";
+
   private static final long TIMEOUT_SECONDS = 600;
 
   private final String executable;
@@ -62,15 +63,29 @@ public final class Psql {
   public String scalar(String sql) {
     List<List<String>> rows = query(sql);
     if (rows.size() != 1) {
-      throw new LocalProcessException("psql", "expected one row, got " + rows.size() + " from: "
-          + sql, null);
+      throw new LocalProcessException(
+          "psql", "expected one row, got " + rows.size() + " from: " + sql, null);
     }
     return rows.get(0).get(0);
   }
 
   private String run(String sql, List<String> format) {
-    List<String> command = new ArrayList<>(List.of(executable, "-X", "-q", "-v", "ON_ERROR_STOP=1",
-        "-h", host, "-p", Integer.toString(port), "-U", user, "-d", database));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                executable,
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                host,
+                "-p",
+                Integer.toString(port),
+                "-U",
+                user,
+                "-d",
+                database));
     command.addAll(format);
     command.addAll(List.of("-f", "-"));
     try {
@@ -82,14 +97,16 @@ public final class Psql {
       }
       if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();
-        throw new LocalProcessException("psql", "did not finish within " + TIMEOUT_SECONDS
-            + " s", null);
+        throw new LocalProcessException(
+            "psql", "did not finish within " + TIMEOUT_SECONDS + " s", null);
       }
       String out = new String(stdout.get(), StandardCharsets.UTF_8);
       String err = new String(stderr.get(), StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
-        throw new LocalProcessException("psql", "status " + process.exitValue() + ": "
-            + err.strip() + "\nscript:\n" + abbreviate(sql), null);
+        throw new LocalProcessException(
+            "psql",
+            "status " + process.exitValue() + ": " + err.strip() + "\nscript:\n" + abbreviate(sql),
+            null);
       }
       return out;
     } catch (IOException e) {
@@ -103,14 +120,16 @@ public final class Psql {
   }
 
   private static CompletableFuture<byte[]> drain(InputStream stream) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (stream) {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      // A thread each: the common pool may have a single worker, and both pipes must drain.
-    }, task -> new Thread(task, "psql-drain").start());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (stream) {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          // A thread each: the common pool may have a single worker, and both pipes must drain.
+        },
+        task -> new Thread(task, "psql-drain").start());
   }
 
   private static String abbreviate(String sql) {
