@@ -36,23 +36,23 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Change data capture from PostgreSQL to published graph versions: a private PostgreSQL, the
  * Debezium PostgreSQL connector on a Connect worker (child JVM), a local broker (child JVM) and
- * Ingraft's pipeline in this JVM with the shop's CDC mapping. Measures, from the database's
- * commit time ({@code source.ts_ms}, carried into each version's CDC position) to the publish of
- * the version that reflects it (the manifest's time):
+ * Ingraft's pipeline in this JVM with the shop's CDC mapping. Measures, from the database's commit
+ * time ({@code source.ts_ms}, carried into each version's CDC position) to the publish of the
+ * version that reflects it (the manifest's time):
  *
  * <ol>
  *   <li>the initial snapshot ({@code op = r}) of {@code rows} products, as events per second;
  *   <li>one transaction updating all {@code rows} products: events per second from its commit to
  *       its version;
- *   <li>a stream of {@code small} small transactions (a customer, an order, two items: four
- *       events each), paced at {@code rate} transactions per second, then the same unpaced:
- *       events per second from the first commit to the last publish, and the freshness of each
- *       version (publish time minus source commit time), p50 and p99.
+ *   <li>a stream of {@code small} small transactions (a customer, an order, two items: four events
+ *       each), paced at {@code rate} transactions per second, then the same unpaced: events per
+ *       second from the first commit to the last publish, and the freshness of each version
+ *       (publish time minus source commit time), p50 and p99.
  * </ol>
  *
- * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate>"]}
- * (defaults 100000 2000 200). Needs PostgreSQL ({@code apt-get install postgresql}) and the
- * Debezium worker classpath (built by the reactor, {@code it/debezium-worker}).
+ * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate>"]} (defaults
+ * 100000 2000 200). Needs PostgreSQL ({@code apt-get install postgresql}) and the Debezium worker
+ * classpath (built by the reactor, {@code it/debezium-worker}).
  */
 public final class CdcBenchmark {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
@@ -72,8 +72,11 @@ public final class CdcBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    String[] args = Arrays.stream(rawArgs).filter(a -> !a.isBlank())
-        .flatMap(a -> Arrays.stream(a.trim().split("\\s+"))).toArray(String[]::new);
+    String[] args =
+        Arrays.stream(rawArgs)
+            .filter(a -> !a.isBlank())
+            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
+            .toArray(String[]::new);
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int small = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 200;
@@ -82,28 +85,43 @@ public final class CdcBenchmark {
     Path root = Files.createTempDirectory(tmp, "cdc-bench-");
     // PostgreSQL runs as the postgres OS user when this is root: it must reach its directory.
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-    System.out.printf("Ingraft CDC benchmark: PostgreSQL -> Debezium 3.6.1 (Connect 4.1.1) -> Kafka"
+    System.out.printf(
+        "Ingraft CDC benchmark: PostgreSQL -> Debezium 3.6.1 (Connect 4.1.1) -> Kafka"
             + " -> Ingraft; %,d-row snapshot and update, %,d small transactions at %d/s;"
-            + " %d cores, load average %s%n", rows, small, rate,
-        Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
+            + " %d cores, load average %s%n",
+        rows,
+        small,
+        rate,
+        Runtime.getRuntime().availableProcessors(),
+        ResourceMeters.loadAverage());
     System.out.printf("work directory %s (deleted at the end)%n%n", root);
-    try (LocalKafkaBroker broker = LocalKafkaBroker.builder(root.resolve("broker")).partitions(3)
-            .start();
+    try (LocalKafkaBroker broker =
+            LocalKafkaBroker.builder(root.resolve("broker")).partitions(3).start();
         LocalPostgres pg = LocalPostgres.builder(root.resolve("postgres")).start()) {
       Psql psql = pg.psql();
-      psql.execute(CdcShop.DDL + "INSERT INTO customers VALUES (1, 'first', NULL);\n"
-          + "INSERT INTO products SELECT g, 'product-' || g, 1 + g % 50"
-          + " FROM generate_series(1, " + rows + ") g;\n");
+      psql.execute(
+          CdcShop.DDL
+              + "INSERT INTO customers VALUES (1, 'first', NULL);\n"
+              + "INSERT INTO products SELECT g, 'product-' || g, 1 + g % 50"
+              + " FROM generate_series(1, "
+              + rows
+              + ") g;\n");
       String source = SOURCE;
       Path mapping = root.resolve("shop-cdc-mapping.json");
       Files.writeString(mapping, CdcShop.mappingJson(source), StandardCharsets.UTF_8);
       LocalObjectStore store = new LocalObjectStore(root.resolve("graphs"));
-      CdcBenchmark bench = new CdcBenchmark(root, psql,
-          new ManifestLog(store, GraphId.of(CdcShop.GRAPH)), broker.bootstrapServers());
+      CdcBenchmark bench =
+          new CdcBenchmark(
+              root,
+              psql,
+              new ManifestLog(store, GraphId.of(CdcShop.GRAPH)),
+              broker.bootstrapServers());
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
-      try (ConnectWorker worker = ConnectWorker.builder(root.resolve("connect"))
-              .bootstrapServers(broker.bootstrapServers()).connector("shop-source", connector)
-              .start();
+      try (ConnectWorker worker =
+              ConnectWorker.builder(root.resolve("connect"))
+                  .bootstrapServers(broker.bootstrapServers())
+                  .connector("shop-source", connector)
+                  .start();
           IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
         long connectorRunning = System.currentTimeMillis();
         pipeline.start();
@@ -132,27 +150,36 @@ public final class CdcBenchmark {
   }
 
   private void snapshot(int rows, long connectorRunning) throws InterruptedException {
-    Manifest done = await("the snapshot's last version",
-        m -> position(m).map(p -> !p.snapshotInProgress()).orElse(false));
+    Manifest done =
+        await(
+            "the snapshot's last version",
+            m -> position(m).map(p -> !p.snapshotInProgress()).orElse(false));
     double seconds = (done.time().toEpochMilli() - connectorRunning) / 1e3;
-    System.out.printf("%nsnapshot: %,d rows (op=r), from the connector's task running to the"
-        + " version that completes them, %.1f s: %,.0f events/s%n", rows + 1, seconds,
-        (rows + 1) / seconds);
+    System.out.printf(
+        "%nsnapshot: %,d rows (op=r), from the connector's task running to the"
+            + " version that completes them, %.1f s: %,.0f events/s%n",
+        rows + 1, seconds, (rows + 1) / seconds);
   }
 
   private void bigUpdate(int rows) throws InterruptedException {
-    String txId = psql.scalar("BEGIN; UPDATE products SET price = price + 1;"
-        + " SELECT txid_current(); COMMIT;");
-    Manifest version = await("the version of transaction " + txId,
-        m -> position(m).map(p -> sameTransaction(p, txId)).orElse(false));
+    String txId =
+        psql.scalar(
+            "BEGIN; UPDATE products SET price = price + 1;" + " SELECT txid_current(); COMMIT;");
+    Manifest version =
+        await(
+            "the version of transaction " + txId,
+            m -> position(m).map(p -> sameTransaction(p, txId)).orElse(false));
     CdcPosition p = position(version).orElseThrow();
     double seconds = (version.time().toEpochMilli() - p.commitTimeMs()) / 1e3;
     double debezium = (endOnKafka(txId) - p.commitTimeMs()) / 1e3;
-    System.out.printf("%none transaction updating %,d rows: commit to published version in"
-        + " %.2f s: %,.0f events/s%n", rows, seconds, rows / seconds);
-    System.out.printf("  of which Debezium, commit to the transaction's END on Kafka: %.2f s"
-        + " (%,.0f events/s); Ingraft, from there to the publish: %.2f s%n", debezium,
-        rows / debezium, seconds - debezium);
+    System.out.printf(
+        "%none transaction updating %,d rows: commit to published version in"
+            + " %.2f s: %,.0f events/s%n",
+        rows, seconds, rows / seconds);
+    System.out.printf(
+        "  of which Debezium, commit to the transaction's END on Kafka: %.2f s"
+            + " (%,.0f events/s); Ingraft, from there to the publish: %.2f s%n",
+        debezium, rows / debezium, seconds - debezium);
   }
 
   /** {@code count} transactions of four events, paced at {@code rate} per second (0: unpaced). */
@@ -161,10 +188,20 @@ public final class CdcBenchmark {
     StringBuilder script = new StringBuilder();
     for (int i = 0; i < count; i++) {
       long id = firstId + i;
-      script.append("BEGIN;\nINSERT INTO customers VALUES (").append(id).append(", 'c-")
-          .append(id).append("', 1);\nINSERT INTO orders VALUES (").append(id).append(", ")
-          .append(id).append(", 3);\nINSERT INTO order_items VALUES (").append(id)
-          .append(", 1, 1), (").append(id).append(", 2, 2);\n");
+      script
+          .append("BEGIN;\nINSERT INTO customers VALUES (")
+          .append(id)
+          .append(", 'c-")
+          .append(id)
+          .append("', 1);\nINSERT INTO orders VALUES (")
+          .append(id)
+          .append(", ")
+          .append(id)
+          .append(", 3);\nINSERT INTO order_items VALUES (")
+          .append(id)
+          .append(", 1, 1), (")
+          .append(id)
+          .append(", 2, 2);\n");
       if (i == count - 1) {
         script.append("SELECT txid_current();\n");
       }
@@ -175,8 +212,10 @@ public final class CdcBenchmark {
     }
     List<List<String>> out = psql.query(script.toString());
     String lastTx = out.get(out.size() - 1).get(0);
-    Manifest last = await("the version of transaction " + lastTx,
-        m -> position(m).map(p -> sameTransaction(p, lastTx)).orElse(false));
+    Manifest last =
+        await(
+            "the version of transaction " + lastTx,
+            m -> position(m).map(p -> sameTransaction(p, lastTx)).orElse(false));
     List<Long> freshness = new ArrayList<>();
     long events = 0;
     long firstCommit = Long.MAX_VALUE;
@@ -192,16 +231,24 @@ public final class CdcBenchmark {
       freshness.add((m.time().toEpochMilli() - m.commit().cdc().commitTimeMs()) * 1_000_000);
     }
     double seconds = (last.time().toEpochMilli() - firstCommit) / 1e3;
-    Percentiles fresh = Percentiles.ofNanos(freshness.stream().mapToLong(Long::longValue)
-        .toArray());
+    Percentiles fresh =
+        Percentiles.ofNanos(freshness.stream().mapToLong(Long::longValue).toArray());
     long changes = 4L * count;
-    System.out.printf("%n%,d small transactions (4 change events each), %s: the database committed"
+    System.out.printf(
+        "%n%,d small transactions (4 change events each), %s: the database committed"
             + " them in %.2f s; %,d change events (%,d graph events) in %,d versions, first commit"
-            + " to last publish %.2f s: %,.0f change events/s%n", count,
-        rate > 0 ? "paced at " + rate + "/s" : "unpaced", (lastCommit - firstCommit) / 1e3,
-        changes, events, freshness.size(), seconds, changes / seconds);
-    System.out.printf("  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms,"
-        + " max %.0f ms%n", fresh.p50(), fresh.p99(), fresh.max());
+            + " to last publish %.2f s: %,.0f change events/s%n",
+        count,
+        rate > 0 ? "paced at " + rate + "/s" : "unpaced",
+        (lastCommit - firstCommit) / 1e3,
+        changes,
+        events,
+        freshness.size(),
+        seconds,
+        changes / seconds);
+    System.out.printf(
+        "  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms," + " max %.0f ms%n",
+        fresh.p50(), fresh.p99(), fresh.max());
   }
 
   /** The Kafka timestamp of the END record of source transaction {@code txId}. */
@@ -209,14 +256,15 @@ public final class CdcBenchmark {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     TopicPartition partition = new TopicPartition(SOURCE + ".transaction", 0);
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props,
-        new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() != null && r.value().contains("\"END\"")
+          if (r.value() != null
+              && r.value().contains("\"END\"")
               && r.value().contains("\"id\":\"" + txId + ":")) {
             return r.timestamp();
           }

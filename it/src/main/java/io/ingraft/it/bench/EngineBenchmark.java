@@ -24,15 +24,16 @@ import java.util.UUID;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * The engine benchmark (prints figures; never a timed test): batch apply rate for node upserts
- * and edge inserts at 1k/10k/100k events per batch on a graph with N existing nodes (default 1M),
- * next to the raw staged-write rate of the same rows measured in the same run.
+ * The engine benchmark (prints figures; never a timed test): batch apply rate for node upserts and
+ * edge inserts at 1k/10k/100k events per batch on a graph with N existing nodes (default 1M), next
+ * to the raw staged-write rate of the same rows measured in the same run.
  *
- * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench}
- * ({@code -Dbench.args="<existingNodes>"} to change N).
+ * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench} ({@code
+ * -Dbench.args="<existingNodes>"} to change N).
  */
 public final class EngineBenchmark {
-  static final String SCHEMA = """
+  static final String SCHEMA =
+      """
       node Person {
         id: String @key
         name: String?
@@ -54,14 +55,20 @@ public final class EngineBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    String[] args = java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
+    String[] args =
+        java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
     int existing = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "engine-bench-");
-    System.out.printf("Ingraft engine benchmark: %,d existing nodes, root %s, %d cores, max heap %d MB%n%n",
-        existing, root, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    System.out.printf(
+        "Ingraft engine benchmark: %,d existing nodes, root %s, %d cores, max heap %d MB%n%n",
+        existing,
+        root,
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20);
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
       new EngineBenchmark(engine, tables).run(existing);
     }
@@ -76,40 +83,58 @@ public final class EngineBenchmark {
       for (int i = start; i < start + n; i++) {
         rows.add(person(i, 0));
       }
-      check(engine.apply(GRAPH, List.of(event(new EventBody.Load(EventBody.LoadMode.MERGE,
-          Map.of("Person", rows), Map.of(), null)))));
+      check(
+          engine.apply(
+              GRAPH,
+              List.of(
+                  event(
+                      new EventBody.Load(
+                          EventBody.LoadMode.MERGE, Map.of("Person", rows), Map.of(), null)))));
     }
     double preload = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("preload: %,d nodes as merge loads of 100k in %.1f s (%,.0f nodes/s)%n%n",
+    System.out.printf(
+        "preload: %,d nodes as merge loads of 100k in %.1f s (%,.0f nodes/s)%n%n",
         existing, preload, existing / preload);
 
     double ceiling = ceiling(100_000);
-    System.out.printf("%-28s %9s %10s %12s %10s%n", "batch", "events", "apply ms", "events/s",
-        "x ceiling");
+    System.out.printf(
+        "%-28s %9s %10s %12s %10s%n", "batch", "events", "apply ms", "events/s", "x ceiling");
     int next = existing;
     for (int size : new int[] {1_000, 10_000, 100_000}) {
       // Append-only: new keys.
       List<GraphEvent> batch = new ArrayList<>(size);
       for (int i = 0; i < size; i++) {
-        batch.add(event(new EventBody.Mutation(List.of(new Op.UpsertNode("Person", person(next++, 1))))));
+        batch.add(
+            event(new EventBody.Mutation(List.of(new Op.UpsertNode("Person", person(next++, 1))))));
       }
       report("node upserts, new keys", size, time(batch), ceiling);
       // Upsert-heavy: existing keys.
       batch = new ArrayList<>(size);
       for (int i = 0; i < size; i++) {
-        batch.add(event(new EventBody.Mutation(List.of(
-            new Op.UpsertNode("Person", person((i * 7919) % existing, 2))))));
+        batch.add(
+            event(
+                new EventBody.Mutation(
+                    List.of(new Op.UpsertNode("Person", person((i * 7919) % existing, 2))))));
       }
       report("node upserts, existing keys", size, time(batch), ceiling);
       // Edge inserts between existing nodes.
       batch = new ArrayList<>(size);
       for (int i = 0; i < size; i++) {
-        batch.add(event(new EventBody.Mutation(List.of(new Op.InsertEdge("Knows",
-            "p" + (i % existing), "p" + ((i * 31 + 7) % existing), Map.of(), null)))));
+        batch.add(
+            event(
+                new EventBody.Mutation(
+                    List.of(
+                        new Op.InsertEdge(
+                            "Knows",
+                            "p" + (i % existing),
+                            "p" + ((i * 31 + 7) % existing),
+                            Map.of(),
+                            null)))));
       }
       report("edge inserts", size, time(batch), ceiling);
     }
-    System.out.printf("%nceiling: raw staged append of the same node rows, %,.0f rows/s%n", ceiling);
+    System.out.printf(
+        "%nceiling: raw staged append of the same node rows, %,.0f rows/s%n", ceiling);
   }
 
   private long time(List<GraphEvent> batch) {
@@ -122,14 +147,15 @@ public final class EngineBenchmark {
 
   private static void report(String name, int events, long nanos, double ceiling) {
     double rate = events / (nanos / 1e9);
-    System.out.printf("%-28s %,9d %10.0f %,12.0f %10.2f%n", name, events, nanos / 1e6, rate,
-        rate / ceiling);
+    System.out.printf(
+        "%-28s %,9d %10.0f %,12.0f %10.2f%n", name, events, nanos / 1e6, rate, rate / ceiling);
   }
 
   /** Raw TableStore rate for the same rows (build, stage, commit), the engine's ceiling. */
   private double ceiling(int rows) {
-    var catalog = new io.ingraft.engine.schema.SchemaCatalog(
-        io.ingraft.engine.schema.GraphSchema.parse(SCHEMA));
+    var catalog =
+        new io.ingraft.engine.schema.SchemaCatalog(
+            io.ingraft.engine.schema.GraphSchema.parse(SCHEMA));
     var schema = catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
     String path = "graphs/ceiling/nodes/Person.lance";
     long version = tables.create(path, schema, "id");
@@ -163,8 +189,13 @@ public final class EngineBenchmark {
   private static void check(BatchResult result) {
     long rejected = result.count(EventResult.Status.REJECTED);
     if (rejected > 0) {
-      throw new IllegalStateException(rejected + " events rejected, first: " + result.events().stream()
-          .filter(e -> e.status() == EventResult.Status.REJECTED).findFirst().orElseThrow());
+      throw new IllegalStateException(
+          rejected
+              + " events rejected, first: "
+              + result.events().stream()
+                  .filter(e -> e.status() == EventResult.Status.REJECTED)
+                  .findFirst()
+                  .orElseThrow());
     }
   }
 }

@@ -8,8 +8,8 @@ record Percentiles(double p50, double p99, double max, int samples) {
   static Percentiles ofNanos(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    return new Percentiles(rank(sorted, 0.50), rank(sorted, 0.99),
-        sorted[sorted.length - 1] / 1e6, sorted.length);
+    return new Percentiles(
+        rank(sorted, 0.50), rank(sorted, 0.99), sorted[sorted.length - 1] / 1e6, sorted.length);
   }
 
   private static double rank(long[] sorted, double p) {

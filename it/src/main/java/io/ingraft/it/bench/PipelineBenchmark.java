@@ -86,8 +86,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * node-upsert and edge-insert events over many graphs.
  *
  * <ul>
- *   <li>Preload run: N events (default 1,000,000) written to the mutations topic while stage 1
- *       is paused ({@link IngestPipeline#pauseTopology()}), so the backlog is complete before the
+ *   <li>Preload run: N events (default 1,000,000) written to the mutations topic while stage 1 is
+ *       paused ({@link IngestPipeline#pauseTopology()}), so the backlog is complete before the
  *       first consume; then stage 1 resumes and events/s run from the first consume (stage 1's
  *       first output: its repartition topic or, keyed by graph, the graph log starts to grow) to
  *       the last publish (the latest {@code publishedAt} of the run's commit notices). A million
@@ -97,23 +97,22 @@ import org.apache.kafka.streams.kstream.Produced;
  *       commit through {@link TableStore}, as {@code EngineBenchmark} does) and the raw consume
  *       rate of the same source records (a plain {@link KafkaConsumer}, byte arrays).
  *   <li>Steady run: an offered load (default 20,000 events/s for 20 s) from a rate-limited
- *       producer; freshness per event (its timestamp to the publish of the version that applied
- *       it, matched through the commit notices' counts, per graph in order), achieved events/s,
- *       batches per second, mean batch size.
+ *       producer; freshness per event (its timestamp to the publish of the version that applied it,
+ *       matched through the commit notices' counts, per graph in order), achieved events/s, batches
+ *       per second, mean batch size.
  * </ul>
  *
- * <p>Also printed, to see where time goes: a per-second timeline of both stages, seal reasons
- * and sizes read back from the graph log, CPU per thread group, and the engine's own apply time
- * for batches of the sizes the pipeline formed.
+ * <p>Also printed, to see where time goes: a per-second timeline of both stages, seal reasons and
+ * sizes read back from the graph log, CPU per thread group, and the engine's own apply time for
+ * batches of the sizes the pipeline formed.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@pipeline-bench}.
  * Arguments ({@code -Dbench.args="..."}): {@code [events] [steadyRate] [steadySeconds] [graphs]}
- * (defaults 1000000 20000 20 20), then any {@code key=value}: pipeline settings
- * ({@code ingraft.*}, {@code kafka.*}) override the benchmark's (stage 1 keyed by graph, linger
- * 500 ms, max-events 50,000, 4 partitions), and {@code warmup=N} (events applied before the
- * preload run, default 2,000,000, about 35 s: on two cores the JIT still compiles for minutes,
- * and a service runs warm), {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune
- * the harness.
+ * (defaults 1000000 20000 20 20), then any {@code key=value}: pipeline settings ({@code ingraft.*},
+ * {@code kafka.*}) override the benchmark's (stage 1 keyed by graph, linger 500 ms, max-events
+ * 50,000, 4 partitions), and {@code warmup=N} (events applied before the preload run, default
+ * 2,000,000, about 35 s: on two cores the JIT still compiles for minutes, and a service runs warm),
+ * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness.
  */
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
@@ -138,8 +137,15 @@ public final class PipelineBenchmark {
   }
 
   /** The benchmark's parameters, from the command line. */
-  record Options(int events, int steadyRate, int steadySeconds, int graphs, int warmup,
-      List<String> brokerJvm, Map<String, String> overrides, List<String> args) {
+  record Options(
+      int events,
+      int steadyRate,
+      int steadySeconds,
+      int graphs,
+      int warmup,
+      List<String> brokerJvm,
+      Map<String, String> overrides,
+      List<String> args) {
 
     static Options parse(String[] args) {
       List<Integer> numbers = new ArrayList<>();
@@ -163,22 +169,33 @@ public final class PipelineBenchmark {
           numbers.size() > 1 ? numbers.get(1) : 20_000,
           numbers.size() > 2 ? numbers.get(2) : 20,
           numbers.size() > 3 ? numbers.get(3) : 20,
-          warmup, brokerJvm, overrides, List.of(args));
+          warmup,
+          brokerJvm,
+          overrides,
+          List.of(args));
     }
   }
 
   public static void main(String[] rawArgs) throws Exception {
     // exec:exec passes an empty -Dbench.args as one blank argument.
-    String[] args = Arrays.stream(rawArgs).filter(a -> !a.isBlank())
-        .flatMap(a -> Arrays.stream(a.trim().split("\\s+"))).toArray(String[]::new);
+    String[] args =
+        Arrays.stream(rawArgs)
+            .filter(a -> !a.isBlank())
+            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
+            .toArray(String[]::new);
     Options options = Options.parse(args);
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "pipeline-bench-");
-    System.out.printf("Ingraft pipeline benchmark: %,d preload events over %d graphs, steady %,d"
-            + " events/s for %d s; %d cores, max heap %d MB, load average %s%n", options.events,
-        options.graphs, options.steadyRate, options.steadySeconds,
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+    System.out.printf(
+        "Ingraft pipeline benchmark: %,d preload events over %d graphs, steady %,d"
+            + " events/s for %d s; %d cores, max heap %d MB, load average %s%n",
+        options.events,
+        options.graphs,
+        options.steadyRate,
+        options.steadySeconds,
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20,
         ResourceMeters.loadAverage());
     System.out.printf("work directory %s (deleted at the end)%n%n", root);
     PipelineBenchmark bench = new PipelineBenchmark(options, root);
@@ -196,27 +213,32 @@ public final class PipelineBenchmark {
   private void run() throws Exception {
     // 1. The Lance ceiling first: it needs no broker, and nothing of ours runs yet.
     Ceiling ceiling = ceiling(root.resolve("ceiling"), options.events);
-    System.out.printf("Lance ceiling: raw staged append of %,d rows (%,d Person + %,d Knows, the"
+    System.out.printf(
+        "Lance ceiling: raw staged append of %,d rows (%,d Person + %,d Knows, the"
             + " preload's rows), build + stage + commit: %,.0f rows/s  [load %s]%n%n",
-        ceiling.rows, ceiling.nodeRows, ceiling.edgeRows, ceiling.rowsPerSecond,
+        ceiling.rows,
+        ceiling.nodeRows,
+        ceiling.edgeRows,
+        ceiling.rowsPerSecond,
         ResourceMeters.loadAverage());
 
     // 2. Broker, pipeline, producer, commit-notice reader.
-    LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder(root.resolve("broker"))
-        .partitions(partitions());
+    LocalKafkaBroker.Builder builder =
+        LocalKafkaBroker.builder(root.resolve("broker")).partitions(partitions());
     if (options.brokerJvm != null) {
       builder.jvmOptions(options.brokerJvm);
     }
     broker = builder.start();
-    System.out.printf("broker: pid %d at %s, ready in %.1f s%n", broker.pid(),
-        broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
+    System.out.printf(
+        "broker: pid %d at %s, ready in %.1f s%n",
+        broker.pid(), broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
     config = IngraftConfig.fromMap(settings());
     admin = Admin.create(config.kafkaClientProps());
     pipeline = new IngestPipeline(config);
     long t0 = System.nanoTime();
     pipeline.start();
-    producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(),
-        new ByteArraySerializer());
+    producer =
+        new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
     notices = new NoticeCollector(config);
     notices.start();
     System.out.printf("pipeline started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -234,15 +256,18 @@ public final class PipelineBenchmark {
     }
     producer.flush();
     awaitApplied(options.graphs + options.warmup, Duration.ofMinutes(5));
-    System.out.printf("warm-up: %d schema events and %,d events applied in %.1f s%n%n",
+    System.out.printf(
+        "warm-up: %d schema events and %,d events applied in %.1f s%n%n",
         options.graphs, options.warmup, (System.nanoTime() - t1) / 1e9);
 
     // 4. Preload run.
     Phase preload = preload();
     // 5. Raw consume of the same source records.
     double consumeRate = rawConsume(preload.sourceStart, preload.sourceEnd, options.events);
-    System.out.printf("raw consume: %,d source records with a plain KafkaConsumer (byte arrays):"
-        + " %,.0f records/s  [load %s]%n%n", options.events, consumeRate, ResourceMeters.loadAverage());
+    System.out.printf(
+        "raw consume: %,d source records with a plain KafkaConsumer (byte arrays):"
+            + " %,.0f records/s  [load %s]%n%n",
+        options.events, consumeRate, ResourceMeters.loadAverage());
     // 6. One Kafka Streams exactly-once hop, doing nothing, over the same source records.
     double passthroughRate = streamsPassthrough();
     // 7. Steady run.
@@ -252,15 +277,17 @@ public final class PipelineBenchmark {
     pipeline.close();
 
     // 8. Where the writer's time goes: the engine alone on batches of the sizes seen.
-    System.out.println("Engine alone (no Kafka), same rows, one thread, graph pre-filled as the"
-        + " pipeline's were:");
+    System.out.println(
+        "Engine alone (no Kafka), same rows, one thread, graph pre-filled as the"
+            + " pipeline's were:");
     for (Phase phase : List.of(preload, steady)) {
       int size = (int) Math.max(1, Math.round(phase.meanBatch()));
       double[] ms = engineApply(root.resolve("engine-" + phase.name), size);
-      System.out.printf("  batches of %,6d events (the %s run's mean): apply p50 %.1f ms, min %.1f"
-          + " ms -> %,.0f events/s per writer thread; CPU per batch %.1f ms (calling thread %.1f"
-          + " ms, other threads %.1f ms)%n", size, phase.name, ms[0], ms[1],
-          size / (ms[0] / 1000.0), ms[2], ms[3], ms[2] - ms[3]);
+      System.out.printf(
+          "  batches of %,6d events (the %s run's mean): apply p50 %.1f ms, min %.1f"
+              + " ms -> %,.0f events/s per writer thread; CPU per batch %.1f ms (calling thread %.1f"
+              + " ms, other threads %.1f ms)%n",
+          size, phase.name, ms[0], ms[1], size / (ms[0] / 1000.0), ms[2], ms[3], ms[2] - ms[3]);
     }
     System.out.println();
 
@@ -275,8 +302,8 @@ public final class PipelineBenchmark {
     Phase phase = new Phase("preload", "max (backlog)", options.events);
     workload.startPhase();
     pipeline.pauseTopology();
-    Map<TopicPartition, Long> before = endOffsets(config.topics().mutations(),
-        IsolationLevel.READ_UNCOMMITTED);
+    Map<TopicPartition, Long> before =
+        endOffsets(config.topics().mutations(), IsolationLevel.READ_UNCOMMITTED);
     long t0 = System.nanoTime();
     for (int i = 0; i < options.events; i++) {
       int g = workload.nextGraph();
@@ -288,8 +315,10 @@ public final class PipelineBenchmark {
     }
     producer.flush();
     double produceSeconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("preload: producer sent %,d events in %.2f s (%,.0f events/s) while stage 1"
-        + " was paused%n", options.events, produceSeconds, options.events / produceSeconds);
+    System.out.printf(
+        "preload: producer sent %,d events in %.2f s (%,.0f events/s) while stage 1"
+            + " was paused%n",
+        options.events, produceSeconds, options.events / produceSeconds);
     phase.begin();
     phase.sourceStart = before;
     pipeline.resumeTopology();
@@ -308,7 +337,8 @@ public final class PipelineBenchmark {
     phase.firstSendMs = System.currentTimeMillis();
     long sent = 0;
     while (sent < total) {
-      long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * options.steadyRate) + 1);
+      long due =
+          Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * options.steadyRate) + 1);
       if (sent >= due) {
         LockSupport.parkNanos(200_000);
         continue;
@@ -324,7 +354,8 @@ public final class PipelineBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     phase.await();
     phase.end();
-    System.out.printf("steady: producer sent %,d events in %.2f s (offered %,.0f events/s)%n",
+    System.out.printf(
+        "steady: producer sent %,d events in %.2f s (offered %,.0f events/s)%n",
         total, seconds, total / seconds);
     phase.print();
     return phase;
@@ -409,10 +440,16 @@ public final class PipelineBenchmark {
           }
           long log = sum(endOffsets(config.topics().graphLog(), IsolationLevel.READ_COMMITTED));
           WriterStats s = pipeline.stats();
-          samples.add(new long[] {now, rep - repartitionBase, log - graphLogBase,
-              s.recordsRead() - statsBefore.recordsRead(),
-              s.eventsApplied() - statsBefore.eventsApplied(), s.heldEvents(),
-              s.batches() - statsBefore.batches()});
+          samples.add(
+              new long[] {
+                now,
+                rep - repartitionBase,
+                log - graphLogBase,
+                s.recordsRead() - statsBefore.recordsRead(),
+                s.eventsApplied() - statsBefore.eventsApplied(),
+                s.heldEvents(),
+                s.batches() - statsBefore.batches()
+              });
           Thread.sleep(100);
         }
       } catch (InterruptedException e) {
@@ -424,19 +461,21 @@ public final class PipelineBenchmark {
 
     /** Waits until commit notices account for every event of the run. */
     void await() throws Exception {
-      long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(300, events / 1000)).toNanos();
+      long deadline =
+          System.nanoTime() + Duration.ofSeconds(Math.max(300, events / 1000)).toNanos();
       while (true) {
         List<CommitNotice> mine = notices.after(baseVersions);
-        long covered = mine.stream().mapToLong(n -> n.getApplied() + n.getRejected()
-            + n.getSkipped()).sum();
+        long covered =
+            mine.stream().mapToLong(n -> n.getApplied() + n.getRejected() + n.getSkipped()).sum();
         if (covered >= events) {
           phaseNotices = mine;
           break;
         }
         if (System.nanoTime() > deadline || !pipeline.isRunning()) {
           phaseNotices = mine;
-          System.out.printf("!! %s run incomplete: %,d of %,d events published (pipeline running:"
-              + " %s)%n", name, covered, events, pipeline.isRunning());
+          System.out.printf(
+              "!! %s run incomplete: %,d of %,d events published (pipeline running:" + " %s)%n",
+              name, covered, events, pipeline.isRunning());
           break;
         }
         Thread.sleep(5);
@@ -461,8 +500,7 @@ public final class PipelineBenchmark {
       sampling = false;
       sampler.join();
       sourceEnd = endOffsets(config.topics().mutations(), IsolationLevel.READ_UNCOMMITTED);
-      lastPublishMs = phaseNotices.stream().mapToLong(CommitNotice::getPublishedAt).max()
-          .orElse(0);
+      lastPublishMs = phaseNotices.stream().mapToLong(CommitNotice::getPublishedAt).max().orElse(0);
       if (firstConsumeMs == 0) {
         firstConsumeMs = firstSendMs;
       }
@@ -471,8 +509,8 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * Each event's freshness: its timestamp to the publish time of the version that applied it.
-     * A graph's events are applied in the order they were sent, so walking its notices in version
+     * Each event's freshness: its timestamp to the publish time of the version that applied it. A
+     * graph's events are applied in the order they were sent, so walking its notices in version
      * order, each notice takes the next {@code applied + rejected + skipped} events.
      */
     private void matchFreshness() {
@@ -498,28 +536,32 @@ public final class PipelineBenchmark {
       }
       matched = count;
       eventFreshness = count == 0 ? null : Percentiles.ofNanos(Arrays.copyOf(fresh, count));
-      long[] batch = phaseNotices.stream().filter(n -> n.getFreshnessMs() != null)
-          .mapToLong(n -> n.getFreshnessMs() * 1_000_000L).toArray();
+      long[] batch =
+          phaseNotices.stream()
+              .filter(n -> n.getFreshnessMs() != null)
+              .mapToLong(n -> n.getFreshnessMs() * 1_000_000L)
+              .toArray();
       batchFreshness = batch.length == 0 ? null : Percentiles.ofNanos(batch);
     }
 
     /** Seal reasons and batch sizes of the run, read back from the graph log. */
     private void readSeals() {
-      Map<TopicPartition, Long> end = endOffsets(config.topics().graphLog(),
-          IsolationLevel.READ_COMMITTED);
+      Map<TopicPartition, Long> end =
+          endOffsets(config.topics().graphLog(), IsolationLevel.READ_COMMITTED);
       seals = new TreeMap<>();
       List<Integer> sizes = new ArrayList<>();
       GraphLogCodec codec = new GraphLogCodec();
       Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         consumer.assign(end.keySet());
         graphLogStart.forEach(consumer::seek);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && end.entrySet().stream()
-            .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        while (System.nanoTime() < deadline
+            && end.entrySet().stream()
+                .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
               continue;
@@ -559,27 +601,40 @@ public final class PipelineBenchmark {
     void print() {
       long rejected = phaseNotices.stream().mapToLong(CommitNotice::getRejected).sum();
       long skipped = phaseNotices.stream().mapToLong(CommitNotice::getSkipped).sum();
-      System.out.printf("  from the first send: first consume at %+d ms, last publish at %+d ms;"
-              + " measured window %.2f s (%s to last publish)%n", firstConsumeMs - firstSendMs,
-          lastPublishMs - firstSendMs, windowSeconds(),
+      System.out.printf(
+          "  from the first send: first consume at %+d ms, last publish at %+d ms;"
+              + " measured window %.2f s (%s to last publish)%n",
+          firstConsumeMs - firstSendMs,
+          lastPublishMs - firstSendMs,
+          windowSeconds(),
           name.equals("steady") ? "first send" : "first consume");
-      System.out.printf("  %,d events applied, %d rejected, %d skipped in %,d versions (writer"
-              + " batches %,d); freshness matched for %,d events%n", applied(), rejected, skipped,
-          phaseNotices.size(), statsAfter.batches() - statsBefore.batches(), matched);
-      System.out.printf("  load average %s at the start, %s at the end; %s%n", loadStart, loadEnd,
-          cpu.summary());
+      System.out.printf(
+          "  %,d events applied, %d rejected, %d skipped in %,d versions (writer"
+              + " batches %,d); freshness matched for %,d events%n",
+          applied(),
+          rejected,
+          skipped,
+          phaseNotices.size(),
+          statsAfter.batches() - statsBefore.batches(),
+          matched);
+      System.out.printf(
+          "  load average %s at the start, %s at the end; %s%n", loadStart, loadEnd, cpu.summary());
       System.out.printf("  %s%n", cpu.threadBreakdown());
       System.out.printf("  %s%n", cpu.osThreadBreakdown());
       System.out.printf("  %s%n", cpu.perEvent(events));
-      System.out.printf("  JVM: JIT compile time %,d ms, %,d GCs taking %,d ms, %,d classes loaded%n",
+      System.out.printf(
+          "  JVM: JIT compile time %,d ms, %,d GCs taking %,d ms, %,d classes loaded%n",
           jvmDelta[0], jvmDelta[1], jvmDelta[2], jvmDelta[3]);
       System.out.println("  wall time by stack sample (every 20 ms):");
       profiles.forEach(p -> System.out.println("    " + p));
       if (sealSizes.length > 0) {
         StringBuilder reasons = new StringBuilder();
         seals.forEach((k, v) -> reasons.append(k).append(' ').append(v[0]).append(", "));
-        System.out.printf("  seals: %sevents per batch p50 %,d, p90 %,d, max %,d%n", reasons,
-            sealSizes[sealSizes.length / 2], sealSizes[(int) (sealSizes.length * 0.9)],
+        System.out.printf(
+            "  seals: %sevents per batch p50 %,d, p90 %,d, max %,d%n",
+            reasons,
+            sealSizes[sealSizes.length / 2],
+            sealSizes[(int) (sealSizes.length * 0.9)],
             sealSizes[sealSizes.length - 1]);
       }
       printTimeline();
@@ -596,14 +651,16 @@ public final class PipelineBenchmark {
       }
       long span = samples.get(samples.size() - 1)[0] - firstConsumeMs;
       long step = Math.max(1000, (span / 30 / 1000 + 1) * 1000);
-      System.out.printf("  %7s %13s %13s %13s %13s %10s %8s%n", "t s", "stage1 read",
-          "graph-log", "writer read", "applied", "held", "batches");
+      System.out.printf(
+          "  %7s %13s %13s %13s %13s %10s %8s%n",
+          "t s", "stage1 read", "graph-log", "writer read", "applied", "held", "batches");
       long nextAt = firstConsumeMs;
       long[] prev = null;
       for (long[] s : samples) {
         if (s[0] >= nextAt || s == samples.get(samples.size() - 1)) {
           if (prev == null || s[4] != prev[4] || s[2] != prev[2] || s[1] != prev[1]) {
-            System.out.printf("  %7.1f %,13d %,13d %,13d %,13d %,10d %,8d%n",
+            System.out.printf(
+                "  %7.1f %,13d %,13d %,13d %,13d %,10d %,8d%n",
                 (s[0] - firstConsumeMs) / 1000.0, s[1], s[2], s[3], s[4], s[5], s[6]);
           }
           prev = s;
@@ -626,9 +683,11 @@ public final class PipelineBenchmark {
           logDone = s[0];
         }
       }
-      System.out.printf("  stage 1 read all events by +%.1f s, graph log complete (committed) by"
+      System.out.printf(
+          "  stage 1 read all events by +%.1f s, graph log complete (committed) by"
               + " +%.1f s, last publish at +%.1f s (from the first consume; 100 ms samples)%n",
-          (stage1Done - firstConsumeMs) / 1000.0, (logDone - firstConsumeMs) / 1000.0,
+          (stage1Done - firstConsumeMs) / 1000.0,
+          (logDone - firstConsumeMs) / 1000.0,
           (lastPublishMs - firstConsumeMs) / 1000.0);
     }
   }
@@ -641,104 +700,178 @@ public final class PipelineBenchmark {
       gcCount += Math.max(0, gc.getCollectionCount());
       gcMillis += Math.max(0, gc.getCollectionTime());
     }
-    return new long[] {ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), gcCount,
-        gcMillis, ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount()};
+    return new long[] {
+      ManagementFactory.getCompilationMXBean().getTotalCompilationTime(),
+      gcCount,
+      gcMillis,
+      ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount()
+    };
   }
 
   /** Stack samplers of stage 2's workers and poll thread and stage 1's stream thread. */
   private static List<StackSampler> startProfilers() {
     List<StackSampler> out = new ArrayList<>();
-    out.add(new StackSampler("stage 2 workers", n -> n.startsWith("ingraft-writer-worker"), List.of(
-        new StackSampler.Rule("idle (no batch)",
-            "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
-            "java.util.concurrent.ThreadPoolExecutor#getTask"),
-        new StackSampler.Rule("await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
-        new StackSampler.Rule("manifest publish", "io.ingraft.storage.manifest.ManifestLog#publish"),
-        new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),
-        new StackSampler.Rule("Lance commit", "io.ingraft.storage.table.TableStore#commit"),
-        new StackSampler.Rule("Lance stage", "io.ingraft.storage.table.TableStore#stage"),
-        new StackSampler.Rule("Lance head/count/exists/stats",
-            "io.ingraft.storage.table.TableStore#headIfExists",
-            "io.ingraft.storage.table.TableStore#stats",
-            "io.ingraft.storage.table.TableStore#headVersion",
-            "io.ingraft.storage.table.TableStore#count",
-            "io.ingraft.storage.table.TableStore#exists"),
-        new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
-        new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
-        new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
-        new StackSampler.Rule("takeover/sweep", "io.ingraft.recovery.RecoverySweep"),
-        new StackSampler.Rule("engine staging (Java)", "io.ingraft.engine.write"),
-        new StackSampler.Rule("engine other", "io.ingraft.engine"),
-        new StackSampler.Rule("notice/DLQ build+send", "io.ingraft.app.writer.BatchApplier"),
-        new StackSampler.Rule("writer other", "io.ingraft.app.writer")), 20));
-    out.add(new StackSampler("stage 1 stream thread", n -> n.matches(".*-StreamThread-\\d+"),
-        List.of(
-            new StackSampler.Rule("EOS commit: wait for commitTransaction",
-                "org.apache.kafka.clients.producer.KafkaProducer#commitTransaction",
-                "org.apache.kafka.streams.processor.internals.StreamsProducer#commitTransaction"),
-            new StackSampler.Rule("EOS commit: flush, offsets, other",
-                "org.apache.kafka.streams.processor.internals.TaskManager#commit",
-                "org.apache.kafka.streams.processor.internals.TaskExecutor#commit"),
-            new StackSampler.Rule("decode (Avro, rules, log record)",
-                "io.ingraft.app.topology.DecodeProcessor"),
-            new StackSampler.Rule("seal + state store", "io.ingraft.app.topology.SealingProcessor"),
-            new StackSampler.Rule("producer send", "org.apache.kafka.clients.producer.KafkaProducer#send"),
-            new StackSampler.Rule("punctuate", "org.apache.kafka.streams.processor.internals.StreamTask#punctuate",
-                "org.apache.kafka.streams.processor.internals.TaskManager#punctuate"),
-            new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
-            new StackSampler.Rule("RocksDB", "org.rocksdb"),
-            new StackSampler.Rule("streams other", "org.apache.kafka.streams")), 20));
-    out.add(new StackSampler("stage 2 poll thread", n -> n.equals("ingraft-writer-poll"), List.of(
-        new StackSampler.Rule("offset commit", "org.apache.kafka.clients.consumer.KafkaConsumer#commitSync",
-            "org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer#commitSync",
-            "org.apache.kafka.clients.consumer.internals.AsyncKafkaConsumer#commitSync"),
-        new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
-        new StackSampler.Rule("decode + buffer", "io.ingraft.events", "io.ingraft.app.writer.EventMapper"),
-        new StackSampler.Rule("writer other", "io.ingraft.app.writer")), 20));
+    out.add(
+        new StackSampler(
+            "stage 2 workers",
+            n -> n.startsWith("ingraft-writer-worker"),
+            List.of(
+                new StackSampler.Rule(
+                    "idle (no batch)",
+                    "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
+                    "java.util.concurrent.ThreadPoolExecutor#getTask"),
+                new StackSampler.Rule(
+                    "await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
+                new StackSampler.Rule(
+                    "manifest publish", "io.ingraft.storage.manifest.ManifestLog#publish"),
+                new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),
+                new StackSampler.Rule("Lance commit", "io.ingraft.storage.table.TableStore#commit"),
+                new StackSampler.Rule("Lance stage", "io.ingraft.storage.table.TableStore#stage"),
+                new StackSampler.Rule(
+                    "Lance head/count/exists/stats",
+                    "io.ingraft.storage.table.TableStore#headIfExists",
+                    "io.ingraft.storage.table.TableStore#stats",
+                    "io.ingraft.storage.table.TableStore#headVersion",
+                    "io.ingraft.storage.table.TableStore#count",
+                    "io.ingraft.storage.table.TableStore#exists"),
+                new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
+                new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
+                new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
+                new StackSampler.Rule("takeover/sweep", "io.ingraft.recovery.RecoverySweep"),
+                new StackSampler.Rule("engine staging (Java)", "io.ingraft.engine.write"),
+                new StackSampler.Rule("engine other", "io.ingraft.engine"),
+                new StackSampler.Rule(
+                    "notice/DLQ build+send", "io.ingraft.app.writer.BatchApplier"),
+                new StackSampler.Rule("writer other", "io.ingraft.app.writer")),
+            20));
+    out.add(
+        new StackSampler(
+            "stage 1 stream thread",
+            n -> n.matches(".*-StreamThread-\\d+"),
+            List.of(
+                new StackSampler.Rule(
+                    "EOS commit: wait for commitTransaction",
+                    "org.apache.kafka.clients.producer.KafkaProducer#commitTransaction",
+                    "org.apache.kafka.streams.processor.internals.StreamsProducer#commitTransaction"),
+                new StackSampler.Rule(
+                    "EOS commit: flush, offsets, other",
+                    "org.apache.kafka.streams.processor.internals.TaskManager#commit",
+                    "org.apache.kafka.streams.processor.internals.TaskExecutor#commit"),
+                new StackSampler.Rule(
+                    "decode (Avro, rules, log record)", "io.ingraft.app.topology.DecodeProcessor"),
+                new StackSampler.Rule(
+                    "seal + state store", "io.ingraft.app.topology.SealingProcessor"),
+                new StackSampler.Rule(
+                    "producer send", "org.apache.kafka.clients.producer.KafkaProducer#send"),
+                new StackSampler.Rule(
+                    "punctuate",
+                    "org.apache.kafka.streams.processor.internals.StreamTask#punctuate",
+                    "org.apache.kafka.streams.processor.internals.TaskManager#punctuate"),
+                new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
+                new StackSampler.Rule("RocksDB", "org.rocksdb"),
+                new StackSampler.Rule("streams other", "org.apache.kafka.streams")),
+            20));
+    out.add(
+        new StackSampler(
+            "stage 2 poll thread",
+            n -> n.equals("ingraft-writer-poll"),
+            List.of(
+                new StackSampler.Rule(
+                    "offset commit",
+                    "org.apache.kafka.clients.consumer.KafkaConsumer#commitSync",
+                    "org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer#commitSync",
+                    "org.apache.kafka.clients.consumer.internals.AsyncKafkaConsumer#commitSync"),
+                new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
+                new StackSampler.Rule(
+                    "decode + buffer", "io.ingraft.events", "io.ingraft.app.writer.EventMapper"),
+                new StackSampler.Rule("writer other", "io.ingraft.app.writer")),
+            20));
     return out;
   }
 
   // -----------------------------------------------------------------------------------------------
   // The report
 
-  private void report(Phase preload, Phase steady, Ceiling ceiling, double consumeRate,
-      double passthroughRate, WriterStats stats) {
-    System.out.printf("Ingraft pipeline benchmark, %d cores; load average at the end %s%n",
+  private void report(
+      Phase preload,
+      Phase steady,
+      Ceiling ceiling,
+      double consumeRate,
+      double passthroughRate,
+      WriterStats stats) {
+    System.out.printf(
+        "Ingraft pipeline benchmark, %d cores; load average at the end %s%n",
         Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
-    String header = String.format("%-8s %14s %14s %9s %9s %10s %10s %10s %10s %10s %12s",
-        "run", "offered ev/s", "achieved ev/s", "x Lance", "x consume", "p50 fresh", "p99 fresh",
-        "batches/s", "mean batch", "peak heap", "load (1m)");
+    String header =
+        String.format(
+            "%-8s %14s %14s %9s %9s %10s %10s %10s %10s %10s %12s",
+            "run",
+            "offered ev/s",
+            "achieved ev/s",
+            "x Lance",
+            "x consume",
+            "p50 fresh",
+            "p99 fresh",
+            "batches/s",
+            "mean batch",
+            "peak heap",
+            "load (1m)");
     System.out.println(header);
     for (Phase p : List.of(preload, steady)) {
-      System.out.printf("%-8s %14s %,14.0f %9.3f %9.3f %10s %10s %10.1f %,10.0f %7d MB %12s%n",
-          p.name, p.offered, p.achieved(), p.achieved() / ceiling.rowsPerSecond,
-          p.achieved() / consumeRate, seconds(p.eventFreshness, true),
-          seconds(p.eventFreshness, false), p.batchesPerSecond(), p.meanBatch(),
-          p.peakHeap >> 20, p.loadStart.split(",")[0] + "->" + p.loadEnd.split(",")[0]);
+      System.out.printf(
+          "%-8s %14s %,14.0f %9.3f %9.3f %10s %10s %10.1f %,10.0f %7d MB %12s%n",
+          p.name,
+          p.offered,
+          p.achieved(),
+          p.achieved() / ceiling.rowsPerSecond,
+          p.achieved() / consumeRate,
+          seconds(p.eventFreshness, true),
+          seconds(p.eventFreshness, false),
+          p.batchesPerSecond(),
+          p.meanBatch(),
+          p.peakHeap >> 20,
+          p.loadStart.split(",")[0] + "->" + p.loadEnd.split(",")[0]);
     }
-    System.out.printf("%-8s Lance staged-write ceiling (same rows): %,.0f rows/s%n", "ceiling",
-        ceiling.rowsPerSecond);
-    System.out.printf("%-8s raw consume of the same %,d source records: %,.0f records/s%n",
+    System.out.printf(
+        "%-8s Lance staged-write ceiling (same rows): %,.0f rows/s%n",
+        "ceiling", ceiling.rowsPerSecond);
+    System.out.printf(
+        "%-8s raw consume of the same %,d source records: %,.0f records/s%n",
         "consume", options.events, consumeRate);
-    System.out.printf("%-8s one Kafka Streams exactly-once hop that only copies the mutations"
-        + " topic (same broker and settings): %,.0f records/s%n", "eos hop", passthroughRate);
-    System.out.printf("freshness = event timestamp -> publish of the version that applied it, per"
-        + " event; per batch (oldest event, the commit notice's freshnessMs): preload p50 %s p99"
-        + " %s, steady p50 %s p99 %s%n", seconds(preload.batchFreshness, true),
-        seconds(preload.batchFreshness, false), seconds(steady.batchFreshness, true),
+    System.out.printf(
+        "%-8s one Kafka Streams exactly-once hop that only copies the mutations"
+            + " topic (same broker and settings): %,.0f records/s%n",
+        "eos hop", passthroughRate);
+    System.out.printf(
+        "freshness = event timestamp -> publish of the version that applied it, per"
+            + " event; per batch (oldest event, the commit notice's freshnessMs): preload p50 %s p99"
+            + " %s, steady p50 %s p99 %s%n",
+        seconds(preload.batchFreshness, true),
+        seconds(preload.batchFreshness, false),
+        seconds(steady.batchFreshness, true),
         seconds(steady.batchFreshness, false));
     System.out.println();
     System.out.println("Targets (as measured, not adjusted):");
-    target(String.format("preload >= 100,000 events/s end to end: %,.0f", preload.achieved()),
+    target(
+        String.format("preload >= 100,000 events/s end to end: %,.0f", preload.achieved()),
         preload.achieved() >= 100_000);
-    target(String.format("preload >= 0.5 x Lance ceiling: %.2f",
-        preload.achieved() / ceiling.rowsPerSecond), preload.achieved() >= 0.5 * ceiling.rowsPerSecond);
-    target(String.format("steady p99 freshness <= 2 s at %,d events/s: %s (achieved %,.0f events/s)",
-        options.steadyRate, seconds(steady.eventFreshness, false), steady.achieved()),
+    target(
+        String.format(
+            "preload >= 0.5 x Lance ceiling: %.2f", preload.achieved() / ceiling.rowsPerSecond),
+        preload.achieved() >= 0.5 * ceiling.rowsPerSecond);
+    target(
+        String.format(
+            "steady p99 freshness <= 2 s at %,d events/s: %s (achieved %,.0f events/s)",
+            options.steadyRate, seconds(steady.eventFreshness, false), steady.achieved()),
         steady.eventFreshness != null && steady.eventFreshness.p99() <= 2000);
-    System.out.printf("writer totals: %,d events applied, %,d rejected, %,d batches in %,d applies,"
-        + " %,d retries, producer send failures %d%n", stats.eventsApplied(),
-        stats.eventsRejected(), stats.batches(), stats.applies(), stats.retries(),
+    System.out.printf(
+        "writer totals: %,d events applied, %,d rejected, %,d batches in %,d applies,"
+            + " %,d retries, producer send failures %d%n",
+        stats.eventsApplied(),
+        stats.eventsRejected(),
+        stats.batches(),
+        stats.applies(),
+        stats.retries(),
         sendFailures.get());
     System.out.println();
     printConfig();
@@ -757,39 +890,57 @@ public final class PipelineBenchmark {
 
   private void printConfig() {
     System.out.println("Command:");
-    System.out.println("  mvn -B -q -DskipTests install -o && mvn -B -q -o -pl it"
-        + " exec:exec@pipeline-bench" + (options.args.isEmpty() ? ""
-        : " -Dbench.args=\"" + String.join(" ", options.args) + "\""));
-    System.out.println("  = java " + String.join(" ", ManagementFactory.getRuntimeMXBean()
-        .getInputArguments()) + " -classpath <it runtime classpath> "
-        + PipelineBenchmark.class.getName() + " " + String.join(" ", options.args));
+    System.out.println(
+        "  mvn -B -q -DskipTests install -o && mvn -B -q -o -pl it"
+            + " exec:exec@pipeline-bench"
+            + (options.args.isEmpty()
+                ? ""
+                : " -Dbench.args=\"" + String.join(" ", options.args) + "\""));
+    System.out.println(
+        "  = java "
+            + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
+            + " -classpath <it runtime classpath> "
+            + PipelineBenchmark.class.getName()
+            + " "
+            + String.join(" ", options.args));
     System.out.println("Config:");
-    System.out.printf("  workload: %d graphs (schema below, created by a schema event each),"
-        + " events round-robin over graphs, one op each: even events upsert a new Person (id,"
-        + " name, age, score), odd ones insert a Knows edge between two random earlier Persons"
-        + " of the graph; Avro single-object encoded, keyed by graph id, timestamp = send time;"
-        + " warm-up %,d events (same mix, full speed) before the preload run%n", options.graphs,
-        options.warmup);
+    System.out.printf(
+        "  workload: %d graphs (schema below, created by a schema event each),"
+            + " events round-robin over graphs, one op each: even events upsert a new Person (id,"
+            + " name, age, score), odd ones insert a Knows edge between two random earlier Persons"
+            + " of the graph; Avro single-object encoded, keyed by graph id, timestamp = send time;"
+            + " warm-up %,d events (same mix, full speed) before the preload run%n",
+        options.graphs, options.warmup);
     System.out.println("  schema: " + SCHEMA.replaceAll("\\s+", " ").trim());
-    System.out.printf("  broker: LocalKafkaBroker child JVM %s, %d partitions per topic%n",
-        options.brokerJvm != null ? options.brokerJvm : "default options (-Xmx512m, serial GC,"
-            + " C1 only)", partitions());
+    System.out.printf(
+        "  broker: LocalKafkaBroker child JVM %s, %d partitions per topic%n",
+        options.brokerJvm != null
+            ? options.brokerJvm
+            : "default options (-Xmx512m, serial GC," + " C1 only)",
+        partitions());
     System.out.println("  producer: " + new TreeMap<>(producerProps()));
     System.out.println("  pipeline settings (IngraftConfig.fromMap; everything else default):");
-    new TreeMap<>(settings()).forEach((k, v) -> {
-      if (!k.equals(StorageConfig.ROOT) && !k.equals("ingraft.state-dir")
-          && !k.equals(IngraftConfig.BOOTSTRAP)) {
-        System.out.printf("    %s=%s%n", k, v);
-      }
-    });
-    System.out.printf("  pipeline in effect: seal max-events %,d, max-bytes %,d, linger %d ms;"
+    new TreeMap<>(settings())
+        .forEach(
+            (k, v) -> {
+              if (!k.equals(StorageConfig.ROOT)
+                  && !k.equals("ingraft.state-dir")
+                  && !k.equals(IngraftConfig.BOOTSTRAP)) {
+                System.out.printf("    %s=%s%n", k, v);
+              }
+            });
+    System.out.printf(
+        "  pipeline in effect: seal max-events %,d, max-bytes %,d, linger %d ms;"
             + " stage 1 %s; writer threads %d, max-buffered %,d, max-batch %,d; topic partitions"
             + " %d; Streams EOS v2, commit interval 100 ms unless overridden%n",
-        config.sealing().maxEvents(), config.sealing().maxBytes(),
+        config.sealing().maxEvents(),
+        config.sealing().maxBytes(),
         config.sealing().linger().toMillis(),
         config.stageOne().keyedByGraph() ? "keyed by graph (no repartition)" : "with repartition",
-        config.writer().threads(), config.writer().maxBufferedEvents(),
-        config.writer().maxBatchEvents(), config.topics().partitions());
+        config.writer().threads(),
+        config.writer().maxBufferedEvents(),
+        config.writer().maxBatchEvents(),
+        config.topics().partitions());
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -838,11 +989,12 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * Where stage 1's progress shows first: its repartition topic, or with no repartition
-   * (keyed by graph) the graph log itself, uncommitted (events and seals).
+   * Where stage 1's progress shows first: its repartition topic, or with no repartition (keyed by
+   * graph) the graph log itself, uncommitted (events and seals).
    */
   private String stageOneProgressTopic() {
-    return config.stageOne().keyedByGraph() ? config.topics().graphLog()
+    return config.stageOne().keyedByGraph()
+        ? config.topics().graphLog()
         : config.applicationId() + "-" + IngestTopology.BY_GRAPH + "-repartition";
   }
 
@@ -873,7 +1025,8 @@ public final class PipelineBenchmark {
 
   private void send(GraphEvent event, int graph) {
     byte[] value = workload.codec.encode(event, EventFormat.AVRO);
-    producer.send(new ProducerRecord<>(config.topics().mutations(), workload.keys[graph], value),
+    producer.send(
+        new ProducerRecord<>(config.topics().mutations(), workload.keys[graph], value),
         (metadata, error) -> {
           if (error != null && sendFailures.getAndIncrement() == 0) {
             System.out.println("!! producer send failed: " + error);
@@ -883,14 +1036,17 @@ public final class PipelineBenchmark {
 
   private Map<TopicPartition, Long> endOffsets(String topic, IsolationLevel isolation) {
     try {
-      int count = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
-          .partitions().size();
+      int count =
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
       Map<TopicPartition, OffsetSpec> request = new HashMap<>();
       for (int p = 0; p < count; p++) {
         request.put(new TopicPartition(topic, p), OffsetSpec.latest());
       }
       Map<TopicPartition, Long> out = new HashMap<>();
-      admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get()
+      admin
+          .listOffsets(request, new ListOffsetsOptions(isolation))
+          .all()
+          .get()
           .forEach((tp, info) -> out.put(tp, info.offset()));
       return out;
     } catch (InterruptedException e) {
@@ -919,12 +1075,12 @@ public final class PipelineBenchmark {
   }
 
   /** Reads the run's source records with a plain consumer: records/s, first poll to last record. */
-  private double rawConsume(Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
-      long expected) {
+  private double rawConsume(
+      Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, long expected) {
     Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-raw-consumer");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(start.keySet());
       start.forEach(consumer::seek);
       start.keySet().forEach(consumer::position); // metadata and positions before the clock
@@ -941,44 +1097,37 @@ public final class PipelineBenchmark {
         }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("raw consume: %,d records, %,.1f MB of values in %.2f s%n", count,
-          bytes / 1e6, seconds);
+      System.out.printf(
+          "raw consume: %,d records, %,.1f MB of values in %.2f s%n", count, bytes / 1e6, seconds);
       return count / seconds;
     }
   }
 
   /**
-   * The rate of one Kafka Streams exactly-once hop that does nothing but copy records: every
-   * record of the mutations topic so far (warm-up and preload) into a fresh topic, with the
-   * pipeline's own Streams settings (EOS v2, commit interval, partitions). Stage 1 makes one such
-   * hop, or two with its repartition, on top of its own work, and the writer reads the result
-   * once more: this bounds what the whole pipeline can do on this broker and machine. Measured
-   * from the first record visible (read_committed) in the copy to the last.
+   * The rate of one Kafka Streams exactly-once hop that does nothing but copy records: every record
+   * of the mutations topic so far (warm-up and preload) into a fresh topic, with the pipeline's own
+   * Streams settings (EOS v2, commit interval, partitions). Stage 1 makes one such hop, or two with
+   * its repartition, on top of its own work, and the writer reads the result once more: this bounds
+   * what the whole pipeline can do on this broker and machine. Measured from the first record
+   * visible (read_committed) in the copy to the last.
    */
   private double streamsPassthrough() throws InterruptedException {
     String source = config.topics().mutations();
     long total = sum(endOffsets(source, IsolationLevel.READ_UNCOMMITTED));
     String sink = "bench-passthrough";
     try {
-      admin.createTopics(List.of(new NewTopic(sink, partitions(),
-          (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic(sink, partitions(), (short) 1))).all().get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create " + sink, e);
     }
     Properties props = IngestTopology.streamsProps(config);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
-    props.put(StreamsConfig.STATE_DIR_CONFIG,
-        root.resolve("passthrough-state").toString());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, root.resolve("passthrough-state").toString());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     StreamsBuilder builder = new StreamsBuilder();
-    builder.stream(source, Consumed.with(
-            Serdes.ByteArray(),
-            Serdes.ByteArray()))
-        .to(sink, Produced.with(
-            Serdes.ByteArray(),
-            Serdes.ByteArray()));
-    try (KafkaStreams streams =
-        new KafkaStreams(builder.build(), props)) {
+    builder.stream(source, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .to(sink, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
       streams.start();
       long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
       long first = 0;
@@ -993,9 +1142,10 @@ public final class PipelineBenchmark {
       double seconds = (System.nanoTime() - first) / 1e9;
       // The committed end offsets count the transaction markers too: about one per partition
       // and commit, a rounding error at these sizes.
-      System.out.printf("eos hop: Kafka Streams (EOS v2) copied %,d records in %.2f s:"
-          + " %,.0f records/s  [load %s]%n%n", total, seconds, total / seconds,
-          ResourceMeters.loadAverage());
+      System.out.printf(
+          "eos hop: Kafka Streams (EOS v2) copied %,d records in %.2f s:"
+              + " %,.0f records/s  [load %s]%n%n",
+          total, seconds, total / seconds, ResourceMeters.loadAverage());
       streams.close(Duration.ofSeconds(30));
       return total / seconds;
     }
@@ -1015,22 +1165,27 @@ public final class PipelineBenchmark {
     void start() {
       Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
       props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-notices");
-      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       CommitNoticeCodec codec = new CommitNoticeCodec();
-      thread = new Thread(() -> {
-        try (consumer) {
-          List<TopicPartition> partitions = consumer.partitionsFor(config.topics().commits())
-              .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-          consumer.assign(partitions);
-          consumer.seekToBeginning(partitions);
-          while (!stopped) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-              received.add(codec.decode(r.value()));
-            }
-          }
-        }
-      }, "bench-notices");
+      thread =
+          new Thread(
+              () -> {
+                try (consumer) {
+                  List<TopicPartition> partitions =
+                      consumer.partitionsFor(config.topics().commits()).stream()
+                          .map(p -> new TopicPartition(p.topic(), p.partition()))
+                          .toList();
+                  consumer.assign(partitions);
+                  consumer.seekToBeginning(partitions);
+                  while (!stopped) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                      received.add(codec.decode(r.value()));
+                    }
+                  }
+                }
+              },
+              "bench-notices");
       thread.setDaemon(true);
       thread.start();
     }
@@ -1081,8 +1236,8 @@ public final class PipelineBenchmark {
 
   /**
    * The events of every graph, in order: per graph, even events upsert a new Person, odd ones
-   * insert a Knows edge between two Persons the graph already has. Remembers each event's
-   * timestamp per graph for the current run, to match freshness later.
+   * insert a Knows edge between two Persons the graph already has. Remembers each event's timestamp
+   * per graph for the current run, to match freshness later.
    */
   static final class Workload {
     final int graphs;
@@ -1122,8 +1277,12 @@ public final class PipelineBenchmark {
     }
 
     GraphEvent schemaEvent(int g) {
-      return GraphEvent.newBuilder().setGraph(ids[g]).setEventId("schema")
-          .setTimestamp(System.currentTimeMillis()).setBody(new SchemaBody(SCHEMA)).build();
+      return GraphEvent.newBuilder()
+          .setGraph(ids[g])
+          .setEventId("schema")
+          .setTimestamp(System.currentTimeMillis())
+          .setBody(new SchemaBody(SCHEMA))
+          .build();
     }
 
     GraphEvent next(int g, long timestamp) {
@@ -1131,15 +1290,28 @@ public final class PipelineBenchmark {
       Op op;
       if (seq % 2 == 0 || nodes[g] < 2) {
         int k = nodes[g]++;
-        op = Op.newBuilder().setOp(OpKind.UPSERT_NODE).setType("Person")
-            .setProps(new HashMap<>(person(k))).build();
+        op =
+            Op.newBuilder()
+                .setOp(OpKind.UPSERT_NODE)
+                .setType("Person")
+                .setProps(new HashMap<>(person(k)))
+                .build();
       } else {
-        op = Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType("Knows")
-            .setFrom("p" + random.nextInt(nodes[g])).setTo("p" + random.nextInt(nodes[g])).build();
+        op =
+            Op.newBuilder()
+                .setOp(OpKind.INSERT_EDGE)
+                .setType("Knows")
+                .setFrom("p" + random.nextInt(nodes[g]))
+                .setTo("p" + random.nextInt(nodes[g]))
+                .build();
       }
       stamps[g].add(timestamp);
-      return GraphEvent.newBuilder().setGraph(ids[g]).setEventId("e" + seq)
-          .setTimestamp(timestamp).setBody(new MutationBody(new ArrayList<>(List.of(op)))).build();
+      return GraphEvent.newBuilder()
+          .setGraph(ids[g])
+          .setEventId("e" + seq)
+          .setTimestamp(timestamp)
+          .setBody(new MutationBody(new ArrayList<>(List.of(op))))
+          .build();
     }
   }
 
@@ -1155,8 +1327,11 @@ public final class PipelineBenchmark {
   static Map<String, Object> knows(String graph, long eventSeq, int from, int to) {
     Map<String, Object> row = new HashMap<>(4);
     // The engine's id for an edge without one: a name UUID of graph, event id and op index.
-    row.put(SchemaCatalog.EDGE_ID, UUID.nameUUIDFromBytes((graph + "\u0000e" + eventSeq + "\u00000")
-        .getBytes(StandardCharsets.UTF_8)).toString());
+    row.put(
+        SchemaCatalog.EDGE_ID,
+        UUID.nameUUIDFromBytes(
+                (graph + "\u0000e" + eventSeq + "\u00000").getBytes(StandardCharsets.UTF_8))
+            .toString());
     row.put(SchemaCatalog.EDGE_FROM, "p" + from);
     row.put(SchemaCatalog.EDGE_TO, "p" + to);
     return row;
@@ -1165,17 +1340,17 @@ public final class PipelineBenchmark {
   // -----------------------------------------------------------------------------------------------
   // The Lance ceiling and the engine alone
 
-  record Ceiling(long rows, long nodeRows, long edgeRows, double rowsPerSecond) {
-  }
+  record Ceiling(long rows, long nodeRows, long edgeRows, double rowsPerSecond) {}
 
   /**
-   * Raw TableStore rate for the preload's rows (half Person rows, half Knows rows): build the
-   * rows, stage appends of up to 100k rows, one commit per table. A 20k-row pass first warms
-   * the JIT and Lance up.
+   * Raw TableStore rate for the preload's rows (half Person rows, half Knows rows): build the rows,
+   * stage appends of up to 100k rows, one commit per table. A 20k-row pass first warms the JIT and
+   * Lance up.
    */
   private static Ceiling ceiling(Path dir, int rows) throws IOException {
     Files.createDirectories(dir);
-    try (ObjectStore store = new LocalObjectStore(dir); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(dir);
+        TableStore tables = new TableStore(store)) {
       SchemaCatalog catalog = new SchemaCatalog(GraphSchema.parse(SCHEMA));
       Schema node = catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
       Schema edge = catalog.edgeSchema(catalog.schema().edgeType("Knows").orElseThrow());
@@ -1187,8 +1362,8 @@ public final class PipelineBenchmark {
     }
   }
 
-  private static long[] appendAll(TableStore tables, String name, Schema node, Schema edge,
-      int rows) {
+  private static long[] appendAll(
+      TableStore tables, String name, Schema node, Schema edge, int rows) {
     int nodeRows = (rows + 1) / 2;
     int edgeRows = rows / 2;
     String nodePath = "graphs/" + name + "/nodes/Person.lance";
@@ -1238,35 +1413,47 @@ public final class PipelineBenchmark {
    */
   private double[] engineApply(Path dir, int size) throws IOException {
     Files.createDirectories(dir);
-    try (ObjectStore store = new LocalObjectStore(dir); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(dir);
+        TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
       GraphId graph = GraphId.of("alone");
       engine.createGraph(graph, SCHEMA);
-      int perGraph = (int) Math.min(200_000,
-          ((long) options.warmup + options.events) / options.graphs);
+      int perGraph =
+          (int) Math.min(200_000, ((long) options.warmup + options.events) / options.graphs);
       Random random = new Random(3);
       int[] nodes = {0};
       long[] offset = {0};
-      Function<Integer, List<io.ingraft.engine.event.GraphEvent>> batchOf = n -> {
-        List<io.ingraft.engine.event.GraphEvent> batch = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          long at = offset[0]++;
-          io.ingraft.engine.event.Op op = at % 2 == 0 || nodes[0] < 2
-              ? new io.ingraft.engine.event.Op.UpsertNode("Person", person(nodes[0]++))
-              : new io.ingraft.engine.event.Op.InsertEdge("Knows", "p" + random.nextInt(nodes[0]),
-                  "p" + random.nextInt(nodes[0]), Map.of(), null);
-          batch.add(new io.ingraft.engine.event.GraphEvent(graph.value(), "e" + at,
-              new SourcePosition("bench:0", at), at, new EventBody.Mutation(List.of(op))));
-        }
-        return batch;
-      };
+      Function<Integer, List<io.ingraft.engine.event.GraphEvent>> batchOf =
+          n -> {
+            List<io.ingraft.engine.event.GraphEvent> batch = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              long at = offset[0]++;
+              io.ingraft.engine.event.Op op =
+                  at % 2 == 0 || nodes[0] < 2
+                      ? new io.ingraft.engine.event.Op.UpsertNode("Person", person(nodes[0]++))
+                      : new io.ingraft.engine.event.Op.InsertEdge(
+                          "Knows",
+                          "p" + random.nextInt(nodes[0]),
+                          "p" + random.nextInt(nodes[0]),
+                          Map.of(),
+                          null);
+              batch.add(
+                  new io.ingraft.engine.event.GraphEvent(
+                      graph.value(),
+                      "e" + at,
+                      new SourcePosition("bench:0", at),
+                      at,
+                      new EventBody.Mutation(List.of(op))));
+            }
+            return batch;
+          };
       for (int done = 0; done < perGraph; done += 10_000) {
         check(engine.apply(graph, batchOf.apply(Math.min(10_000, perGraph - done))));
       }
       int rounds = Math.max(5, Math.min(30, 100_000 / size));
       long[] nanos = new long[rounds];
-      var os = (com.sun.management.OperatingSystemMXBean)
-          ManagementFactory.getOperatingSystemMXBean();
+      var os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       var threads = ManagementFactory.getThreadMXBean();
       long cpu0 = 0;
       long thread0 = 0;
@@ -1292,8 +1479,13 @@ public final class PipelineBenchmark {
   private static void check(BatchResult result) {
     long rejected = result.count(EventResult.Status.REJECTED);
     if (rejected > 0) {
-      throw new IllegalStateException(rejected + " events rejected, first: " + result.events()
-          .stream().filter(e -> e.status() == EventResult.Status.REJECTED).findFirst().orElseThrow());
+      throw new IllegalStateException(
+          rejected
+              + " events rejected, first: "
+              + result.events().stream()
+                  .filter(e -> e.status() == EventResult.Status.REJECTED)
+                  .findFirst()
+                  .orElseThrow());
     }
   }
 

@@ -29,12 +29,11 @@ import javax.management.openmbean.CompositeData;
  * nothing rather than failing.
  */
 final class ResourceMeters {
-  private ResourceMeters() {
-  }
+  private ResourceMeters() {}
 
   /**
-   * The peak heap use since the last {@link #reset}: the larger of the heap in use just before
-   * each GC (from GC notifications: the true peaks) and a 20 ms sample of the heap in use.
+   * The peak heap use since the last {@link #reset}: the larger of the heap in use just before each
+   * GC (from GC notifications: the true peaks) and a 20 ms sample of the heap in use.
    */
   static final class HeapPeak implements AutoCloseable {
     private final Set<String> heapPools;
@@ -43,40 +42,49 @@ final class ResourceMeters {
     private volatile boolean stopped;
 
     HeapPeak() {
-      heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-          .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
-          .collect(Collectors.toSet());
+      heapPools =
+          ManagementFactory.getMemoryPoolMXBeans().stream()
+              .filter(p -> p.getType() == MemoryType.HEAP)
+              .map(MemoryPoolMXBean::getName)
+              .collect(Collectors.toSet());
       for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
         if (gc instanceof NotificationEmitter emitter) {
-          emitter.addNotificationListener((notification, handback) -> {
-            if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION
-                .equals(notification.getType())) {
-              return;
-            }
-            var info = GarbageCollectionNotificationInfo.from(
-                (CompositeData) notification.getUserData());
-            long before = 0;
-            for (Map.Entry<String, MemoryUsage> pool
-                : info.getGcInfo().getMemoryUsageBeforeGc().entrySet()) {
-              if (heapPools.contains(pool.getKey())) {
-                before += pool.getValue().getUsed();
-              }
-            }
-            observe(before);
-          }, null, null);
+          emitter.addNotificationListener(
+              (notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    notification.getType())) {
+                  return;
+                }
+                var info =
+                    GarbageCollectionNotificationInfo.from(
+                        (CompositeData) notification.getUserData());
+                long before = 0;
+                for (Map.Entry<String, MemoryUsage> pool :
+                    info.getGcInfo().getMemoryUsageBeforeGc().entrySet()) {
+                  if (heapPools.contains(pool.getKey())) {
+                    before += pool.getValue().getUsed();
+                  }
+                }
+                observe(before);
+              },
+              null,
+              null);
         }
       }
-      sampler = new Thread(() -> {
-        var memory = ManagementFactory.getMemoryMXBean();
-        while (!stopped) {
-          observe(memory.getHeapMemoryUsage().getUsed());
-          try {
-            Thread.sleep(20);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "bench-heap-sampler");
+      sampler =
+          new Thread(
+              () -> {
+                var memory = ManagementFactory.getMemoryMXBean();
+                while (!stopped) {
+                  observe(memory.getHeapMemoryUsage().getUsed());
+                  try {
+                    Thread.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "bench-heap-sampler");
       sampler.setDaemon(true);
       sampler.start();
     }
@@ -117,13 +125,24 @@ final class ResourceMeters {
   }
 
   /** One reading of the machine's and two processes' CPU counters, to subtract from a later one. */
-  record CpuReading(long nanos, long machineBusyTicks, long machineTotalTicks, long selfTicks,
-      long brokerTicks, Map<String, Double> threads, Map<Long, Task> tasks) {
+  record CpuReading(
+      long nanos,
+      long machineBusyTicks,
+      long machineTotalTicks,
+      long selfTicks,
+      long brokerTicks,
+      Map<String, Double> threads,
+      Map<Long, Task> tasks) {
 
     static CpuReading now(long brokerPid, Function<String, String> group) {
       long[] machine = machineTicks();
-      return new CpuReading(System.nanoTime(), machine[0], machine[1],
-          processTicks(ProcessHandle.current().pid()), processTicks(brokerPid), threadCpu(group),
+      return new CpuReading(
+          System.nanoTime(),
+          machine[0],
+          machine[1],
+          processTicks(ProcessHandle.current().pid()),
+          processTicks(brokerPid),
+          threadCpu(group),
           readTasks());
     }
 
@@ -132,23 +151,27 @@ final class ResourceMeters {
       double seconds = (nanos - start.nanos) / 1e9;
       int cores = Runtime.getRuntime().availableProcessors();
       long total = machineTotalTicks - start.machineTotalTicks;
-      double machine = total <= 0 ? Double.NaN
-          : cores * (double) (machineBusyTicks - start.machineBusyTicks) / total;
+      double machine =
+          total <= 0
+              ? Double.NaN
+              : cores * (double) (machineBusyTicks - start.machineBusyTicks) / total;
       double self = (selfTicks - start.selfTicks) / TICKS_PER_SECOND / seconds;
       double broker = (brokerTicks - start.brokerTicks) / TICKS_PER_SECOND / seconds;
       Map<String, Double> threadSeconds = new LinkedHashMap<>();
       threads.entrySet().stream()
           .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-          .forEach(e -> {
-            double before = start.threads.getOrDefault(e.getKey(), 0.0);
-            threadSeconds.put(e.getKey(), Math.max(0, e.getValue() - before));
-          });
+          .forEach(
+              e -> {
+                double before = start.threads.getOrDefault(e.getKey(), 0.0);
+                threadSeconds.put(e.getKey(), Math.max(0, e.getValue() - before));
+              });
       Map<String, Double> taskSeconds = new HashMap<>();
-      tasks.forEach((tid, task) -> {
-        Task before = start.tasks.get(tid);
-        long ticks = task.ticks - (before == null ? 0 : before.ticks);
-        taskSeconds.merge(task.group(), ticks / TICKS_PER_SECOND, Double::sum);
-      });
+      tasks.forEach(
+          (tid, task) -> {
+            Task before = start.tasks.get(tid);
+            long ticks = task.ticks - (before == null ? 0 : before.ticks);
+            taskSeconds.merge(task.group(), ticks / TICKS_PER_SECOND, Double::sum);
+          });
       Map<String, Double> sortedTasks = new LinkedHashMap<>();
       taskSeconds.entrySet().stream()
           .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
@@ -169,17 +192,19 @@ final class ResourceMeters {
   private static Map<Long, Task> readTasks() {
     Map<Long, Task> out = new HashMap<>();
     try (var dirs = Files.list(Path.of("/proc/self/task"))) {
-      dirs.forEach(dir -> {
-        try {
-          String comm = Files.readString(dir.resolve("comm")).trim();
-          String stat = Files.readString(dir.resolve("stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-          out.put(Long.parseLong(dir.getFileName().toString()),
-              new Task(comm, Long.parseLong(f[11]) + Long.parseLong(f[12])));
-        } catch (IOException | RuntimeException e) {
-          // The thread ended meanwhile.
-        }
-      });
+      dirs.forEach(
+          dir -> {
+            try {
+              String comm = Files.readString(dir.resolve("comm")).trim();
+              String stat = Files.readString(dir.resolve("stat"));
+              String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+              out.put(
+                  Long.parseLong(dir.getFileName().toString()),
+                  new Task(comm, Long.parseLong(f[11]) + Long.parseLong(f[12])));
+            } catch (IOException | RuntimeException e) {
+              // The thread ended meanwhile.
+            }
+          });
     } catch (IOException | RuntimeException e) {
       return out;
     }
@@ -187,21 +212,31 @@ final class ResourceMeters {
   }
 
   /**
-   * Average busy cores over an interval, and CPU seconds per thread group of this JVM.
-   * {@code selfCores} includes GC, JIT and native (Lance) threads, which {@code threadSeconds}
-   * does not show.
+   * Average busy cores over an interval, and CPU seconds per thread group of this JVM. {@code
+   * selfCores} includes GC, JIT and native (Lance) threads, which {@code threadSeconds} does not
+   * show.
    */
-  record CpuUse(double seconds, double machineCores, double selfCores, double brokerCores,
-      Map<String, Double> threadSeconds, Map<String, Double> taskSeconds) {
+  record CpuUse(
+      double seconds,
+      double machineCores,
+      double selfCores,
+      double brokerCores,
+      Map<String, Double> threadSeconds,
+      Map<String, Double> taskSeconds) {
 
     double otherCores() {
       return machineCores - selfCores - brokerCores;
     }
 
     String summary() {
-      return String.format("busy cores: machine %.2f of %d = this JVM %.2f + broker %.2f"
-              + " + other processes %.2f", machineCores, Runtime.getRuntime().availableProcessors(),
-          selfCores, brokerCores, Math.max(0, otherCores()));
+      return String.format(
+          "busy cores: machine %.2f of %d = this JVM %.2f + broker %.2f"
+              + " + other processes %.2f",
+          machineCores,
+          Runtime.getRuntime().availableProcessors(),
+          selfCores,
+          brokerCores,
+          Math.max(0, otherCores()));
     }
 
     /** The thread groups' CPU seconds, largest first, with the JVM rest (GC, JIT, native). */
@@ -216,13 +251,14 @@ final class ResourceMeters {
       }
       double rest = selfCores * seconds - javaThreads;
       parts.add(String.format("GC/JIT/native (Lance) threads %.1f", Math.max(0, rest)));
-      return String.format("CPU seconds in this JVM over %.1f s: ", seconds) + String.join(", ", parts);
+      return String.format("CPU seconds in this JVM over %.1f s: ", seconds)
+          + String.join(", ", parts);
     }
 
     /**
      * CPU microseconds per event, by component: the broker, stage 1 and stage 2 (their Java
-     * threads), Lance's native threads, the JIT, GC and VM threads, the benchmark itself, and
-     * other processes on the machine.
+     * threads), Lance's native threads, the JIT, GC and VM threads, the benchmark itself, and other
+     * processes on the machine.
      */
     String perEvent(long events) {
       double perEvent = 1e6 / Math.max(1, events);
@@ -255,11 +291,19 @@ final class ResourceMeters {
       double rest = Math.max(0, jvm - stage1 - stage2 - bench - lance - jit - gc);
       double broker = brokerCores * seconds;
       double other = Math.max(0, otherCores()) * seconds;
-      return String.format("CPU per event: %.0f us = broker %.0f + stage 1 %.0f + stage 2 %.0f"
+      return String.format(
+          "CPU per event: %.0f us = broker %.0f + stage 1 %.0f + stage 2 %.0f"
               + " + Lance native %.0f + JIT %.0f + GC/VM %.0f + rest of JVM %.0f + bench producer"
               + " and meters %.0f; other processes %.0f us more",
-          (jvm + broker) * perEvent, broker * perEvent, stage1 * perEvent, stage2 * perEvent,
-          lance * perEvent, jit * perEvent, gc * perEvent, rest * perEvent, bench * perEvent,
+          (jvm + broker) * perEvent,
+          broker * perEvent,
+          stage1 * perEvent,
+          stage2 * perEvent,
+          lance * perEvent,
+          jit * perEvent,
+          gc * perEvent,
+          rest * perEvent,
+          bench * perEvent,
           other * perEvent);
     }
 

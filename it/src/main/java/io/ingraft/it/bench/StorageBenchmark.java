@@ -27,35 +27,39 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The storage benchmark (prints figures; never a timed test): manifest publish latency, table
- * stage + commit time for 1k/10k/100k rows, and the raw staged-write rate for a node-like schema,
- * which is the ceiling later benchmarks compare the engine and the pipeline against.
+ * The storage benchmark (prints figures; never a timed test): manifest publish latency, table stage
+ * + commit time for 1k/10k/100k rows, and the raw staged-write rate for a node-like schema, which
+ * is the ceiling later benchmarks compare the engine and the pipeline against.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@storage-bench}.
  * Arguments: {@code [publishes] [ceilingRows]} (defaults 1000 and 1000000).
  */
 public final class StorageBenchmark {
-  static final Schema NODE = new Schema(List.of(
-      Field.notNullable("id", ArrowType.Utf8.INSTANCE),
-      Field.nullable("name", ArrowType.Utf8.INSTANCE),
-      Field.nullable("age", new ArrowType.Int(32, true)),
-      Field.nullable("score", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+  static final Schema NODE =
+      new Schema(
+          List.of(
+              Field.notNullable("id", ArrowType.Utf8.INSTANCE),
+              Field.nullable("name", ArrowType.Utf8.INSTANCE),
+              Field.nullable("age", new ArrowType.Int(32, true)),
+              Field.nullable("score", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
 
-  private StorageBenchmark() {
-  }
+  private StorageBenchmark() {}
 
   public static void main(String[] rawArgs) throws Exception {
     // exec:exec passes an empty -Dbench.args as one blank argument.
-    String[] args = java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
+    String[] args =
+        java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
     int publishes = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int ceilingRows = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "storage-bench-");
-    System.out.printf("Ingraft storage benchmark: root %s, %d cores, max heap %d MB%n%n", root,
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf(
+        "Ingraft storage benchmark: root %s, %d cores, max heap %d MB%n%n",
+        root, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       publishLatency(store, publishes);
       stageAndCommit(tables);
       ceiling(tables, ceilingRows);
@@ -65,15 +69,23 @@ public final class StorageBenchmark {
   private static void publishLatency(ObjectStore store, int publishes) {
     ManifestLog log = new ManifestLog(store, GraphId.of("bench-manifest"));
     WriterEpoch writer = new WriterEpoch("bench", 0);
-    Manifest m = log.create(ManifestChange.builder(writer,
-        CommitInfo.of(CommitKind.CREATE, "create", "bench")).build());
+    Manifest m =
+        log.create(
+            ManifestChange.builder(writer, CommitInfo.of(CommitKind.CREATE, "create", "bench"))
+                .build());
     int warmup = Math.min(100, publishes / 10);
     long[] nanos = new long[publishes];
     for (int i = -warmup; i < publishes; i++) {
-      ManifestChange change = ManifestChange.builder(writer,
-          new CommitInfo(CommitKind.MUTATION, "op-" + i, 100, 100L * i, 100L * i + 99, "bench", false))
-          .pin("nodes/Person", new TablePin("graphs/bench-manifest/nodes/Person.lance", i + warmup + 2, 10))
-          .source("log:0", 100L * (i + warmup + 1)).build();
+      ManifestChange change =
+          ManifestChange.builder(
+                  writer,
+                  new CommitInfo(
+                      CommitKind.MUTATION, "op-" + i, 100, 100L * i, 100L * i + 99, "bench", false))
+              .pin(
+                  "nodes/Person",
+                  new TablePin("graphs/bench-manifest/nodes/Person.lance", i + warmup + 2, 10))
+              .source("log:0", 100L * (i + warmup + 1))
+              .build();
       long t0 = System.nanoTime();
       m = log.publish(m, change);
       if (i >= 0) {
@@ -88,8 +100,9 @@ public final class StorageBenchmark {
 
   private static void stageAndCommit(TableStore tables) {
     System.out.println("Table stage + commit (node-like schema: id, name, age, score)");
-    System.out.printf("  %-8s %-7s %10s %10s %10s %12s%n", "rows", "kind", "stage ms", "commit ms",
-        "total ms", "rows/s");
+    System.out.printf(
+        "  %-8s %-7s %10s %10s %10s %12s%n",
+        "rows", "kind", "stage ms", "commit ms", "total ms", "rows/s");
     for (int rows : new int[] {1_000, 10_000, 100_000}) {
       String path = "graphs/bench/nodes/Stage" + rows + ".lance";
       long version = tables.create(path, NODE, "id");
@@ -97,18 +110,28 @@ public final class StorageBenchmark {
       for (String kind : List.of("append", "upsert")) {
         long t0 = System.nanoTime();
         StagedWrite staged;
-        try (VectorSchemaRoot batch = ArrowRows.toRoot(NODE, rows(0, rows, kind.length()), tables.allocator())) {
-          staged = kind.equals("append") ? tables.stageAppend(path, version, batch)
-              : tables.stageUpsert(path, version, "id", batch);
+        try (VectorSchemaRoot batch =
+            ArrowRows.toRoot(NODE, rows(0, rows, kind.length()), tables.allocator())) {
+          staged =
+              kind.equals("append")
+                  ? tables.stageAppend(path, version, batch)
+                  : tables.stageUpsert(path, version, "id", batch);
         }
         long t1 = System.nanoTime();
         version = tables.commit(staged, UUID.randomUUID(), Map.of("bench", kind));
         long t2 = System.nanoTime();
-        System.out.printf("  %-8d %-7s %10.1f %10.1f %10.1f %,12.0f%n", rows, kind, (t1 - t0) / 1e6,
-            (t2 - t1) / 1e6, (t2 - t0) / 1e6, rows / ((t2 - t0) / 1e9));
+        System.out.printf(
+            "  %-8d %-7s %10.1f %10.1f %10.1f %,12.0f%n",
+            rows,
+            kind,
+            (t1 - t0) / 1e6,
+            (t2 - t1) / 1e6,
+            (t2 - t0) / 1e6,
+            rows / ((t2 - t0) / 1e9));
       }
     }
-    System.out.println("  (stage includes building the Arrow batch; upsert includes finding the replaced rows)");
+    System.out.println(
+        "  (stage includes building the Arrow batch; upsert includes finding the replaced rows)");
     System.out.println();
   }
 
@@ -132,12 +155,19 @@ public final class StorageBenchmark {
     version = tables.commit(staged, UUID.randomUUID(), Map.of());
     long t2 = System.nanoTime();
     double seconds = (t2 - t0) / 1e9;
-    System.out.println("Raw staged-write ceiling (append staged in pieces of 100k rows, one commit)");
-    System.out.printf("  %-10s %10s %10s %12s %16s%n", "rows", "stage ms", "commit ms", "rows/s",
-        "write rows/s");
-    System.out.printf("  %-10d %10.0f %10.1f %,12.0f %,16.0f%n", totalRows, (t1 - t0) / 1e6,
-        (t2 - t1) / 1e6, totalRows / seconds, totalRows / (seconds - buildNanos / 1e9));
-    System.out.printf("  (write rows/s leaves out building the rows and Arrow batches; table has %d rows at version %d)%n",
+    System.out.println(
+        "Raw staged-write ceiling (append staged in pieces of 100k rows, one commit)");
+    System.out.printf(
+        "  %-10s %10s %10s %12s %16s%n", "rows", "stage ms", "commit ms", "rows/s", "write rows/s");
+    System.out.printf(
+        "  %-10d %10.0f %10.1f %,12.0f %,16.0f%n",
+        totalRows,
+        (t1 - t0) / 1e6,
+        (t2 - t1) / 1e6,
+        totalRows / seconds,
+        totalRows / (seconds - buildNanos / 1e9));
+    System.out.printf(
+        "  (write rows/s leaves out building the rows and Arrow batches; table has %d rows at version %d)%n",
         tables.count(path, version), version);
   }
 

@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ingraft demo --cdc} as a user runs it (in a child JVM, since the demo quiets the
- * logging of its own JVM): PostgreSQL, Connect with Debezium, the pipeline; the snapshot and
- * each of its transactions become a graph version, a moved order's edge follows it, and
- * everything it started is stopped.
+ * {@code ingraft demo --cdc} as a user runs it (in a child JVM, since the demo quiets the logging
+ * of its own JVM): PostgreSQL, Connect with Debezium, the pipeline; the snapshot and each of its
+ * transactions become a graph version, a moved order's edge follows it, and everything it started
+ * is stopped.
  */
 class CdcDemoTest {
   @Test
@@ -24,8 +24,17 @@ class CdcDemoTest {
     // JUnit's temporary directory is its owner's only; PostgreSQL runs as the postgres user.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path demo = dir.resolve("demo");
-    ChildJvm.Result result = ChildJvm.run(IngraftCli.class, Map.of(), 400, "demo", "--cdc",
-        "--dir", demo.toString(), "--timeout", "300");
+    ChildJvm.Result result =
+        ChildJvm.run(
+            IngraftCli.class,
+            Map.of(),
+            400,
+            "demo",
+            "--cdc",
+            "--dir",
+            demo.toString(),
+            "--timeout",
+            "300");
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output())
         .contains("Snapshot loaded: graph 'shop'")

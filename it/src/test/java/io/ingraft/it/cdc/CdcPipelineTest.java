@@ -46,24 +46,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CDC path of stage 1 and the writer on a real broker, with Debezium records of the shop
- * schema spread over four-partition change topics and arriving out of order across them: an
- * initial snapshot loaded in bounded batches (nodes before edges, versions marked while it
- * runs), then source transactions whose changes arrive before their END, interleaved with the
- * next transaction's, which must each become one version, in commit order, with the source
- * position in the manifest. A second test stops stage 1 in the middle of a transaction and wipes
- * its local state, so that the open transaction survives only through the changelog.
+ * The CDC path of stage 1 and the writer on a real broker, with Debezium records of the shop schema
+ * spread over four-partition change topics and arriving out of order across them: an initial
+ * snapshot loaded in bounded batches (nodes before edges, versions marked while it runs), then
+ * source transactions whose changes arrive before their END, interleaved with the next
+ * transaction's, which must each become one version, in commit order, with the source position in
+ * the manifest. A second test stops stage 1 in the middle of a transaction and wipes its local
+ * state, so that the open transaction survives only through the changelog.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class CdcPipelineTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
   private static final int PARTITIONS = 4;
   private static final String GRAPH = "shop";
-  private static final Path EXAMPLE = Path.of("..", "docs", "examples",
-      "shop-cdc-mapping.yaml");
+  private static final Path EXAMPLE = Path.of("..", "docs", "examples", "shop-cdc-mapping.yaml");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private IngestPipeline pipeline;
   private KafkaProducer<byte[], byte[]> producer;
   private String prefix;
@@ -81,10 +79,11 @@ class CdcPipelineTest {
 
   private void setUp(KafkaTestBroker kafka, String snapshotMode) throws Exception {
     prefix = KafkaTestBroker.uniqueName("cdc");
-    String mapping = Files.readString(EXAMPLE)
-        .replace("shop.public.", prefix + ".public.")
-        .replace("shop.transaction", prefix + ".transaction")
-        .replace("snapshot: initial", "snapshot: " + snapshotMode);
+    String mapping =
+        Files.readString(EXAMPLE)
+            .replace("shop.public.", prefix + ".public.")
+            .replace("shop.transaction", prefix + ".transaction")
+            .replace("snapshot: initial", "snapshot: " + snapshotMode);
     Path file = dir.resolve("mapping.yaml");
     Files.writeString(file, mapping);
     settings = new HashMap<>(TopicSettings.prefixed(prefix));
@@ -110,8 +109,8 @@ class CdcPipelineTest {
   private void start() {
     pipeline = new IngestPipeline(IngraftConfig.fromMap(settings));
     pipeline.start();
-    KafkaTestBroker.await(TIMEOUT, "stage 1 running",
-        () -> pipeline.topologyState() == KafkaStreams.State.RUNNING);
+    KafkaTestBroker.await(
+        TIMEOUT, "stage 1 running", () -> pipeline.topologyState() == KafkaStreams.State.RUNNING);
   }
 
   private String topic(String table) {
@@ -119,8 +118,8 @@ class CdcPipelineTest {
   }
 
   private void send(String table, long partitionKey, byte[] key, byte[] value) {
-    producer.send(new ProducerRecord<>(topic(table), (int) (partitionKey % PARTITIONS), key,
-        value));
+    producer.send(
+        new ProducerRecord<>(topic(table), (int) (partitionKey % PARTITIONS), key, value));
   }
 
   private void sendTx(byte[] value) {
@@ -133,8 +132,11 @@ class CdcPipelineTest {
     setUp(kafka, "initial");
     start();
     // The snapshot: edges' tables first, the last record last (Debezium's markers).
-    send("order_items", 100, ShopFeed.itemKey(100, 10), snapshot("order_items",
-        item(100, 10, 2), "first"));
+    send(
+        "order_items",
+        100,
+        ShopFeed.itemKey(100, 10),
+        snapshot("order_items", item(100, 10, 2), "first"));
     send("orders", 100, idKey(100), snapshot("orders", order(100, 1, 2), "true"));
     send("customers", 1, idKey(1), snapshot("customers", customer(1, null), "true"));
     send("customers", 2, idKey(2), snapshot("customers", customer(2, 1L), "true"));
@@ -143,31 +145,46 @@ class CdcPipelineTest {
     // A (800): a new customer and an order with two items.
     sendTx(begin(800, 4990));
     // B (801)'s changes arrive before A's, and A's in reverse order.
-    send("orders", 100, idKey(100), change("u", "orders", "null", order(100, 2, 2), 801, 6001,
-        1));
-    send("customers", 2, idKey(2), change("u", "customers", "null", customer(2, null), 801,
-        6002, 2));
-    send("customers", 1, idKey(1), change("d", "customers", customerKey(1), "null", 801, 6003,
-        3));
+    send("orders", 100, idKey(100), change("u", "orders", "null", order(100, 2, 2), 801, 6001, 1));
+    send(
+        "customers",
+        2,
+        idKey(2),
+        change("u", "customers", "null", customer(2, null), 801, 6002, 2));
+    send("customers", 1, idKey(1), change("d", "customers", customerKey(1), "null", 801, 6003, 3));
     send("customers", 1, idKey(1), null);
-    send("order_items", 111, itemKey(101, 11), change("c", "order_items", "null",
-        item(101, 11, 4), 800, 5004, 4));
-    send("order_items", 110, itemKey(101, 10), change("c", "order_items", "null",
-        item(101, 10, 1), 800, 5003, 3));
-    send("orders", 101, idKey(101), change("c", "orders", "null", order(101, 3, 5), 800, 5002,
-        2));
-    send("customers", 3, idKey(3), change("c", "customers", "null", customer(3, null), 800,
-        5001, 1));
+    send(
+        "order_items",
+        111,
+        itemKey(101, 11),
+        change("c", "order_items", "null", item(101, 11, 4), 800, 5004, 4));
+    send(
+        "order_items",
+        110,
+        itemKey(101, 10),
+        change("c", "order_items", "null", item(101, 10, 1), 800, 5003, 3));
+    send("orders", 101, idKey(101), change("c", "orders", "null", order(101, 3, 5), 800, 5002, 2));
+    send(
+        "customers",
+        3,
+        idKey(3),
+        change("c", "customers", "null", customer(3, null), 800, 5001, 1));
     sendTx(end(800, 5005, "public.customers", 1, "public.orders", 1, "public.order_items", 2));
     sendTx(begin(801, 6000));
     sendTx(end(801, 6004, "public.orders", 1, "public.customers", 2));
     // C (802): order 101 and its items go (ON DELETE CASCADE), with tombstones.
     sendTx(begin(802, 7000));
-    send("order_items", 110, itemKey(101, 10), change("d", "order_items", item(101, 10, 1),
-        "null", 802, 7001, 1));
+    send(
+        "order_items",
+        110,
+        itemKey(101, 10),
+        change("d", "order_items", item(101, 10, 1), "null", 802, 7001, 1));
     send("order_items", 110, itemKey(101, 10), null);
-    send("order_items", 111, itemKey(101, 11), change("d", "order_items", item(101, 11, 4),
-        "null", 802, 7002, 2));
+    send(
+        "order_items",
+        111,
+        itemKey(101, 11),
+        change("d", "order_items", item(101, 11, 4), "null", 802, 7002, 2));
     send("orders", 101, idKey(101), change("d", "orders", orderKey(101), "null", 802, 7003, 3));
     send("orders", 101, idKey(101), null);
     sendTx(end(802, 7004, "public.order_items", 2, "public.orders", 1));
@@ -216,13 +233,15 @@ class CdcPipelineTest {
     assertThat(List.of("700", "800", "801", "802")).containsSubsequence(txOrder);
     assertThat(txOrder).last().isEqualTo("802");
     // As of a source position: B's commit (LSN 6004), before C deleted order 101.
-    GraphSnapshot asOfB = pipeline.engine().snapshotAsOfCdc(GraphId.of(GRAPH), 6500)
-        .orElseThrow();
+    GraphSnapshot asOfB = pipeline.engine().snapshotAsOfCdc(GraphId.of(GRAPH), 6500).orElseThrow();
     assertThat(keys(asOfB, "Order")).containsExactly(100L, 101L);
     assertThat(keys(asOfB, "Customer")).containsExactly(2L, 3L);
     // Tombstones are skipped, never dead-lettered.
-    assertThat(kafka.endOffsets(prefix + ".dlq", PARTITIONS).values().stream()
-        .mapToLong(Long::longValue).sum()).isZero();
+    assertThat(
+            kafka.endOffsets(prefix + ".dlq", PARTITIONS).values().stream()
+                .mapToLong(Long::longValue)
+                .sum())
+        .isZero();
   }
 
   @Test
@@ -231,32 +250,53 @@ class CdcPipelineTest {
     setUp(kafka, "never");
     start();
     sendTx(begin(900, 8000));
-    send("customers", 5, idKey(5), change("c", "customers", "null", customer(5, null), 900,
-        8001, 1));
-    send("orders", 500, idKey(500), change("c", "orders", "null", order(500, 5, 7), 900, 8002,
-        2));
+    send(
+        "customers",
+        5,
+        idKey(5),
+        change("c", "customers", "null", customer(5, null), 900, 8001, 1));
+    send("orders", 500, idKey(500), change("c", "orders", "null", order(500, 5, 7), 900, 8002, 2));
     producer.flush();
     String group = prefix;
-    KafkaTestBroker.await(TIMEOUT, "stage 1 consumed the first half of transaction 900", () ->
-        kafka.committedOffsets(group, topic("orders"), PARTITIONS).values().stream()
-            .mapToLong(Long::longValue).sum() == 1
-            && kafka.committedOffsets(group, topic("customers"), PARTITIONS).values().stream()
-            .mapToLong(Long::longValue).sum() == 1);
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "stage 1 consumed the first half of transaction 900",
+        () ->
+            kafka.committedOffsets(group, topic("orders"), PARTITIONS).values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum()
+                    == 1
+                && kafka.committedOffsets(group, topic("customers"), PARTITIONS).values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum()
+                    == 1);
     pipeline.close();
     pipeline = null;
     deleteRecursively(dir.resolve("streams"));
 
     start();
-    send("order_items", 500, itemKey(500, 10), change("c", "order_items", "null",
-        item(500, 10, 3), 900, 8003, 3));
-    send("order_items", 501, itemKey(500, 11), change("c", "order_items", "null",
-        item(500, 11, 4), 900, 8004, 4));
+    send(
+        "order_items",
+        500,
+        itemKey(500, 10),
+        change("c", "order_items", "null", item(500, 10, 3), 900, 8003, 3));
+    send(
+        "order_items",
+        501,
+        itemKey(500, 11),
+        change("c", "order_items", "null", item(500, 11, 4), 900, 8004, 4));
     // The products exist from an earlier transaction whose END comes first.
     sendTx(end(899, 7999, "public.products", 2));
-    send("products", 10, idKey(10), change("c", "products", "null", product(10, "1.00"), 899,
-        7990, 1));
-    send("products", 11, idKey(11), change("c", "products", "null", product(11, "2.50"), 899,
-        7991, 2));
+    send(
+        "products",
+        10,
+        idKey(10),
+        change("c", "products", "null", product(10, "1.00"), 899, 7990, 1));
+    send(
+        "products",
+        11,
+        idKey(11),
+        change("c", "products", "null", product(11, "2.50"), 899, 7991, 2));
     sendTx(end(900, 8005, "public.customers", 1, "public.orders", 1, "public.order_items", 2));
     producer.flush();
 
@@ -281,12 +321,15 @@ class CdcPipelineTest {
     }
     Map<Long, Long> quantities = new HashMap<>();
     for (Map<String, Object> edge : at.edges("Contains", null)) {
-      quantities.merge(((Number) edge.get("from")).longValue(),
-          ((Number) edge.get("quantity")).longValue(), Long::sum);
+      quantities.merge(
+          ((Number) edge.get("from")).longValue(),
+          ((Number) edge.get("quantity")).longValue(),
+          Long::sum);
     }
     for (Map<String, Object> order : at.nodes("Order", null, null)) {
       long id = ((Number) order.get("id")).longValue();
-      assertThat(customers.get(id)).as("customer edges of order %d at version %d", id, version)
+      assertThat(customers.get(id))
+          .as("customer edges of order %d at version %d", id, version)
           .isEqualTo(1L);
       assertThat((double) quantities.getOrDefault(id, 0L))
           .as("item quantities of order %d at version %d", id, version)
@@ -295,23 +338,32 @@ class CdcPipelineTest {
   }
 
   private void awaitTransaction(String txId) {
-    KafkaTestBroker.await(TIMEOUT, "a version reflecting source transaction " + txId, () -> {
-      try (ObjectStore store = ObjectStore.open(StorageConfig.local(dir.resolve("data")))) {
-        ManifestLog log = new ManifestLog(store, GraphId.of(GRAPH));
-        return log.latest().flatMap(log::cdcPosition).map(p -> p.txId().equals(txId))
-            .orElse(false);
-      }
-    });
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "a version reflecting source transaction " + txId,
+        () -> {
+          try (ObjectStore store = ObjectStore.open(StorageConfig.local(dir.resolve("data")))) {
+            ManifestLog log = new ManifestLog(store, GraphId.of(GRAPH));
+            return log.latest()
+                .flatMap(log::cdcPosition)
+                .map(p -> p.txId().equals(txId))
+                .orElse(false);
+          }
+        });
   }
 
   private static List<Long> keys(GraphSnapshot snapshot, String type) {
     return snapshot.nodes(type, null, List.of("id")).stream()
-        .map(row -> ((Number) row.get("id")).longValue()).sorted().toList();
+        .map(row -> ((Number) row.get("id")).longValue())
+        .sorted()
+        .toList();
   }
 
   private static List<String> edges(GraphSnapshot snapshot, String type) {
     return snapshot.edges(type, null).stream()
-        .map(row -> row.get("from") + "->" + row.get("to")).sorted().toList();
+        .map(row -> row.get("from") + "->" + row.get("to"))
+        .sorted()
+        .toList();
   }
 
   private static void deleteRecursively(Path root) throws Exception {

@@ -22,9 +22,9 @@ import java.util.Optional;
 
 /**
  * One Ingraft pipeline of a CDC test: its own topics on the test broker, a storage root, the
- * settings an {@code ingraft run} with a CDC mapping reads ({@code ingraft.cdc.mapping}), and
- * the reads the assertions need (the graph's manifests, their CDC positions, exports at any
- * version through a reader engine that never writes).
+ * settings an {@code ingraft run} with a CDC mapping reads ({@code ingraft.cdc.mapping}), and the
+ * reads the assertions need (the graph's manifests, their CDC positions, exports at any version
+ * through a reader engine that never writes).
  */
 final class CdcRig implements AutoCloseable {
   /** The setting naming the mapping file (the CDC core's contract). */
@@ -114,8 +114,8 @@ final class CdcRig implements AutoCloseable {
   }
 
   /**
-   * The source transaction id the latest version reflects (the number before the colon, if
-   * any), or -1 before the first change or while the snapshot loads.
+   * The source transaction id the latest version reflects (the number before the colon, if any), or
+   * -1 before the first change or while the snapshot loads.
    */
   long latestTxId() {
     Optional<Manifest> latest = log().latest();
@@ -123,7 +123,8 @@ final class CdcRig implements AutoCloseable {
       return -1;
     }
     Optional<CdcPosition> position = position(latest.get());
-    if (position.isEmpty() || position.get().snapshotInProgress()
+    if (position.isEmpty()
+        || position.get().snapshotInProgress()
         || position.get().txId() == null) {
       return -1;
     }

@@ -15,10 +15,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The shop as a graph, in a form that compares: nodes by type and key with their properties,
- * edges by type and endpoints with theirs, every value as text (the graph may store a key as a
- * number where SQL printed it, and the other way round). Edge ids are left out: they are derived
- * by the mapping's rule, and what the database determines is which edges exist.
+ * The shop as a graph, in a form that compares: nodes by type and key with their properties, edges
+ * by type and endpoints with theirs, every value as text (the graph may store a key as a number
+ * where SQL printed it, and the other way round). Edge ids are left out: they are derived by the
+ * mapping's rule, and what the database determines is which edges exist.
  *
  * <p>Built either from the database ({@link #fromDatabase}: the oracle, by SQL over the tables'
  * current rows, the way {@link io.ingraft.app.cli.CdcShop#mappingJson} maps them) or from a graph
@@ -29,21 +29,25 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
   static final String CUSTOMER = "Customer";
   static final String PRODUCT = "Product";
   static final String ORDER = "Order";
+
   /** Customer to the customer that referred it ({@code customers.referred_by}). */
   static final String REFERRED_BY = "REFERRED_BY";
+
   /** Order to the customer that placed it ({@code orders.customer_id}). */
   static final String PLACED_BY = "PLACED_BY";
+
   /** Order to product, with the quantity ({@code order_items}). */
   static final String CONTAINS = "CONTAINS";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * The query {@link #fromRows} reads: every row of the four tables as
-   * {@code table <TAB> row_to_json}. One query, so a test can append it to a transaction's script
-   * and read the state that transaction left with the same {@code psql} call.
+   * The query {@link #fromRows} reads: every row of the four tables as {@code table <TAB>
+   * row_to_json}. One query, so a test can append it to a transaction's script and read the state
+   * that transaction left with the same {@code psql} call.
    */
-  static final String ORACLE_QUERY = """
+  static final String ORACLE_QUERY =
+      """
       SELECT 'customers', row_to_json(t) FROM customers t
       UNION ALL SELECT 'products', row_to_json(t) FROM products t
       UNION ALL SELECT 'orders', row_to_json(t) FROM orders t
@@ -63,7 +67,9 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
     Map<String, List<ObjectNode>> tables = new TreeMap<>();
     for (List<String> row : rows) {
       if (row.size() == 2 && row.get(1).startsWith("{")) {
-        tables.computeIfAbsent(row.get(0), t -> new ArrayList<>()).add((ObjectNode) read(row.get(1)));
+        tables
+            .computeIfAbsent(row.get(0), t -> new ArrayList<>())
+            .add((ObjectNode) read(row.get(1)));
       }
     }
     Map<String, String> nodes = new TreeMap<>();
@@ -106,8 +112,8 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
         continue;
       }
       JsonNode item = read(line);
-      ObjectNode props = item.path("props").isObject() ? (ObjectNode) item.get("props")
-          : JSON.createObjectNode();
+      ObjectNode props =
+          item.path("props").isObject() ? (ObjectNode) item.get("props") : JSON.createObjectNode();
       String type = item.path("type").asText();
       if (item.path("kind").asText().equals("node")) {
         nodes.put(nodeKey(type, item.path("key").asText()), props(props));
@@ -119,9 +125,9 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
   }
 
   /**
-   * What the workload's transactions keep true, as seen in this graph: every order has exactly
-   * one {@code PLACED_BY} edge, its {@code CONTAINS} quantities add up to its {@code total}, and
-   * every edge's endpoints exist. Empty when all hold.
+   * What the workload's transactions keep true, as seen in this graph: every order has exactly one
+   * {@code PLACED_BY} edge, its {@code CONTAINS} quantities add up to its {@code total}, and every
+   * edge's endpoints exist. Empty when all hold.
    */
   List<String> invariantViolations() {
     Map<String, Integer> placedBy = new TreeMap<>();
@@ -143,38 +149,48 @@ record ShopGraph(Map<String, String> nodes, Set<String> edges) {
         quantities.merge(ends[0], read(parts[2]).path("quantity").asLong(), Long::sum);
       }
     }
-    nodes.forEach((key, props) -> {
-      if (!key.startsWith(ORDER + "/")) {
-        return;
-      }
-      String id = key.substring(ORDER.length() + 1);
-      int customers = placedBy.getOrDefault(id, 0);
-      if (customers != 1) {
-        violations.add("order " + id + " has " + customers + " customer edges");
-      }
-      long total = read(props).path("total").asLong();
-      long sum = quantities.getOrDefault(id, 0L);
-      if (total != sum) {
-        violations.add("order " + id + ": total " + total + ", items' quantities " + sum);
-      }
-    });
+    nodes.forEach(
+        (key, props) -> {
+          if (!key.startsWith(ORDER + "/")) {
+            return;
+          }
+          String id = key.substring(ORDER.length() + 1);
+          int customers = placedBy.getOrDefault(id, 0);
+          if (customers != 1) {
+            violations.add("order " + id + " has " + customers + " customer edges");
+          }
+          long total = read(props).path("total").asLong();
+          long sum = quantities.getOrDefault(id, 0L);
+          if (total != sum) {
+            violations.add("order " + id + ": total " + total + ", items' quantities " + sum);
+          }
+        });
     return violations;
   }
 
   /** A readable difference to {@code expected}, for assertion messages. */
   String diff(ShopGraph expected) {
     StringBuilder out = new StringBuilder();
-    expected.nodes.forEach((k, v) -> {
-      if (!v.equals(nodes.get(k))) {
-        out.append("  node ").append(k).append(": expected ").append(v).append(", got ")
-            .append(nodes.get(k)).append('\n');
-      }
-    });
-    nodes.keySet().stream().filter(k -> !expected.nodes.containsKey(k))
+    expected.nodes.forEach(
+        (k, v) -> {
+          if (!v.equals(nodes.get(k))) {
+            out.append("  node ")
+                .append(k)
+                .append(": expected ")
+                .append(v)
+                .append(", got ")
+                .append(nodes.get(k))
+                .append('\n');
+          }
+        });
+    nodes.keySet().stream()
+        .filter(k -> !expected.nodes.containsKey(k))
         .forEach(k -> out.append("  node ").append(k).append(": not in the database\n"));
-    expected.edges.stream().filter(e -> !edges.contains(e))
+    expected.edges.stream()
+        .filter(e -> !edges.contains(e))
         .forEach(e -> out.append("  edge missing: ").append(e).append('\n'));
-    edges.stream().filter(e -> !expected.edges.contains(e))
+    edges.stream()
+        .filter(e -> !expected.edges.contains(e))
         .forEach(e -> out.append("  edge not in the database: ").append(e).append('\n'));
     return out.length() > 4000 ? out.substring(0, 4000) + "  ..." : out.toString();
   }

@@ -9,8 +9,8 @@ import io.ingraft.app.cli.CdcShop;
 import org.junit.jupiter.api.Test;
 
 /**
- * The mapping of the CDC proof, benchmark and demo is one the CDC core accepts without a
- * problem, against the schema it declares.
+ * The mapping of the CDC proof, benchmark and demo is one the CDC core accepts without a problem,
+ * against the schema it declares.
  */
 class ShopMappingTest {
   @Test

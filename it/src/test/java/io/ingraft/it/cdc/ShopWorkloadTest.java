@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The workload and the oracle on a real PostgreSQL, without Ingraft: the invariant the CDC proof
- * looks for in every graph version holds in the database after every transaction, the oracle
- * finds it broken when it is, and the workload does what the proof needs (cascades, the
- * truncate, the new column).
+ * looks for in every graph version holds in the database after every transaction, the oracle finds
+ * it broken when it is, and the workload does what the proof needs (cascades, the truncate, the new
+ * column).
  */
 class ShopWorkloadTest {
   private static final Logger LOG = LoggerFactory.getLogger(ShopWorkloadTest.class);
@@ -39,21 +39,29 @@ class ShopWorkloadTest {
         // The transaction and the oracle's query in one psql call: the state it committed.
         ShopGraph after = ShopGraph.fromRows(psql.query(tx + ShopGraph.ORACLE_QUERY));
         assertThat(after.invariantViolations()).as("after:%n%s", tx).isEmpty();
-        if (tx.contains("DELETE FROM customers") && count(after, ShopGraph.ORDER)
-            < count(previous, ShopGraph.ORDER)) {
+        if (tx.contains("DELETE FROM customers")
+            && count(after, ShopGraph.ORDER) < count(previous, ShopGraph.ORDER)) {
           deletedOrders++;
         }
         previous = after;
       }
       assertThat(transactions).filteredOn(t -> t.contains("TRUNCATE")).hasSize(1);
-      assertThat(psql.scalar("SELECT count(*) FROM information_schema.columns"
-          + " WHERE table_name = 'customers' AND column_name = '" + ShopWorkload.ADDED_COLUMN
-          + "'")).isEqualTo("1");
-      LOG.info("shop workload: {} transactions, {} with cascaded order deletes, final graph {}"
-          + " nodes and edges", transactions.size(), deletedOrders,
+      assertThat(
+              psql.scalar(
+                  "SELECT count(*) FROM information_schema.columns"
+                      + " WHERE table_name = 'customers' AND column_name = '"
+                      + ShopWorkload.ADDED_COLUMN
+                      + "'"))
+          .isEqualTo("1");
+      LOG.info(
+          "shop workload: {} transactions, {} with cascaded order deletes, final graph {}"
+              + " nodes and edges",
+          transactions.size(),
+          deletedOrders,
           ShopGraph.fromDatabase(psql).size());
 
-      assertThat(deletedOrders).as("transactions whose customer delete cascaded to orders")
+      assertThat(deletedOrders)
+          .as("transactions whose customer delete cascaded to orders")
           .isPositive();
 
       // The oracle sees a broken invariant: an order whose total is off.

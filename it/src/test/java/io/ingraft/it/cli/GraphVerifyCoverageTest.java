@@ -46,33 +46,67 @@ class GraphVerifyCoverageTest {
     String group = KafkaTestBroker.uniqueName("writers");
     GraphEventCodec codec = new GraphEventCodec();
     GraphLogCodec logCodec = new GraphLogCodec();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(broker.clientConfig(),
-        new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            broker.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < 5; i++) {
-        var event = codec.decode(("{\"graph\":\"g\",\"eventId\":\"e" + i + "\",\"mutation\":{\"ops\":"
-            + "[{\"op\":\"upsertNode\",\"type\":\"N\",\"props\":{\"id\":\"n" + i + "\"}}]}}")
-            .getBytes(StandardCharsets.UTF_8));
-        producer.send(new ProducerRecord<>(topic, 0, "g".getBytes(StandardCharsets.UTF_8),
-            logCodec.encode(GraphLogCodec.logged(event, "ingraft.mutations", 0, i), EventFormat.AVRO)))
+        var event =
+            codec.decode(
+                ("{\"graph\":\"g\",\"eventId\":\"e"
+                        + i
+                        + "\",\"mutation\":{\"ops\":"
+                        + "[{\"op\":\"upsertNode\",\"type\":\"N\",\"props\":{\"id\":\"n"
+                        + i
+                        + "\"}}]}}")
+                    .getBytes(StandardCharsets.UTF_8));
+        producer
+            .send(
+                new ProducerRecord<>(
+                    topic,
+                    0,
+                    "g".getBytes(StandardCharsets.UTF_8),
+                    logCodec.encode(
+                        GraphLogCodec.logged(event, "ingraft.mutations", 0, i), EventFormat.AVRO)))
             .get(30, TimeUnit.SECONDS);
       }
     }
-    broker.admin().alterConsumerGroupOffsets(group,
-        Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(5))).all().get(30, TimeUnit.SECONDS);
+    broker
+        .admin()
+        .alterConsumerGroupOffsets(
+            group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(5)))
+        .all()
+        .get(30, TimeUnit.SECONDS);
 
     Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "verify-");
-    try (ObjectStore store = new LocalObjectStore(root); TableStore tables = new TableStore(store)) {
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC());
       GraphId g = GraphId.of("g");
       engine.createGraph(g, "node N { id: String @key }\n");
       for (int i = 0; i < 3; i++) {
         apply(engine, topic, i);
       }
-      String[] verify = {"graph", "verify", "--storage-root", root.toString(), "--graph", "g",
-          "--bootstrap-servers", broker.bootstrapServers(), "--topic", topic, "--group", group, "--json"};
+      String[] verify = {
+        "graph",
+        "verify",
+        "--storage-root",
+        root.toString(),
+        "--graph",
+        "g",
+        "--bootstrap-servers",
+        broker.bootstrapServers(),
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--json"
+      };
       Run missing = run(verify);
       assertThat(missing.exitCode()).isEqualTo(1);
-      assertThat(missing.out()).contains("\"ok\":false").contains(topic + "-0@3").contains(topic + "-0@4");
+      assertThat(missing.out())
+          .contains("\"ok\":false")
+          .contains(topic + "-0@3")
+          .contains(topic + "-0@4");
 
       apply(engine, topic, 3);
       apply(engine, topic, 4);
@@ -83,13 +117,19 @@ class GraphVerifyCoverageTest {
   }
 
   private static void apply(GraphEngine engine, String topic, int offset) {
-    engine.apply(GraphId.of("g"), List.of(new GraphEvent("g", "e" + offset,
-        new SourcePosition(topic + ":0", offset), null, new EventBody.Mutation(List.of(
-            new Op.UpsertNode("N", Map.of("id", "n" + offset)))))));
+    engine.apply(
+        GraphId.of("g"),
+        List.of(
+            new GraphEvent(
+                "g",
+                "e" + offset,
+                new SourcePosition(topic + ":0", offset),
+                null,
+                new EventBody.Mutation(
+                    List.of(new Op.UpsertNode("N", Map.of("id", "n" + offset)))))));
   }
 
-  private record Run(int exitCode, String out) {
-  }
+  private record Run(int exitCode, String out) {}
 
   private static Run run(String... args) {
     PrintStream original = System.out;

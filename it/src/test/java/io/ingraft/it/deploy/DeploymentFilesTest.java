@@ -17,28 +17,33 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deployment files and shell scripts, checked by the tools their users run: Kubernetes'
- * {@code kubectl kustomize} renders deploy/k8s, Prometheus' {@code promtool} checks the alert
- * rules, runs their unit tests and checks the compose stack's Prometheus configuration,
- * {@code shellcheck} passes every shell script, {@code yamllint --strict} (with the repository's
- * {@code .yamllint}) passes every YAML file, and the Grafana dashboard is well-formed. The tools
- * are Debian packages that {@code .ci/run} installs; a missing one fails with its package name.
- * (Docker is not available here: the Dockerfile and the compose file are linted, not run.)
+ * The deployment files and shell scripts, checked by the tools their users run: Kubernetes' {@code
+ * kubectl kustomize} renders deploy/k8s, Prometheus' {@code promtool} checks the alert rules, runs
+ * their unit tests and checks the compose stack's Prometheus configuration, {@code shellcheck}
+ * passes every shell script, {@code yamllint --strict} (with the repository's {@code .yamllint})
+ * passes every YAML file, and the Grafana dashboard is well-formed. The tools are Debian packages
+ * that {@code .ci/run} installs; a missing one fails with its package name. (Docker is not
+ * available here: the Dockerfile and the compose file are linted, not run.)
  */
 class DeploymentFilesTest {
   private static final Path REPO = Path.of(System.getProperty("user.dir")).getParent();
   private static final Path DEPLOY = REPO.resolve("deploy");
+
   /** Directories that hold no sources of ours. */
-  private static final Set<String> SKIPPED = Set.of("target", ".git", ".ingraft-tmp", "ingraft-demo",
-      "ingraft-data", "node_modules");
+  private static final Set<String> SKIPPED =
+      Set.of("target", ".git", ".ingraft-tmp", "ingraft-demo", "ingraft-data", "node_modules");
 
   @Test
   void theKubernetesBaseRenders() throws Exception {
     Result result = run(DEPLOY, "kubernetes-client", "kubectl", "kustomize", "k8s");
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output())
-        .contains("kind: Deployment", "kind: PodDisruptionBudget", "kind: ConfigMap",
-            "kind: Secret", "kind: Service")
+        .contains(
+            "kind: Deployment",
+            "kind: PodDisruptionBudget",
+            "kind: ConfigMap",
+            "kind: Secret",
+            "kind: Service")
         .contains("path: /health/ready", "path: /health/live", "prometheus.io/scrape")
         .contains("secretRef:", "image: ingraft:");
   }
@@ -46,8 +51,11 @@ class DeploymentFilesTest {
   @Test
   void theAlertRulesPassPromtoolAndTheirUnitTests() throws Exception {
     Path rules = DEPLOY.resolve("prometheus");
-    for (List<String> check : List.of(List.of("check", "rules", "alerts.yml"),
-        List.of("test", "rules", "alerts-test.yml"), List.of("check", "config", "prometheus.yml"))) {
+    for (List<String> check :
+        List.of(
+            List.of("check", "rules", "alerts.yml"),
+            List.of("test", "rules", "alerts-test.yml"),
+            List.of("check", "config", "prometheus.yml"))) {
       List<String> command = new ArrayList<>(List.of("promtool"));
       command.addAll(check);
       Result result = run(rules, "prometheus", command.toArray(String[]::new));
@@ -72,8 +80,8 @@ class DeploymentFilesTest {
 
   @Test
   void everyYamlFilePassesYamllint() throws Exception {
-    List<Path> yaml = files().stream()
-        .filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).toList();
+    List<Path> yaml =
+        files().stream().filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).toList();
     assertThat(yaml).isNotEmpty();
     List<String> command = new ArrayList<>(List.of("yamllint", "--strict", "-c", ".yamllint"));
     yaml.forEach(p -> command.add(REPO.relativize(p).toString()));
@@ -83,8 +91,8 @@ class DeploymentFilesTest {
 
   @Test
   void theDashboardIsGrafanaJsonWithAQueryInEveryPanel() throws IOException {
-    JsonNode dashboard = new ObjectMapper().readTree(
-        DEPLOY.resolve("grafana/dashboards/ingraft.json").toFile());
+    JsonNode dashboard =
+        new ObjectMapper().readTree(DEPLOY.resolve("grafana/dashboards/ingraft.json").toFile());
     assertThat(dashboard.path("uid").asText()).isEqualTo("ingraft");
     List<String> untitled = new ArrayList<>();
     int queries = 0;
@@ -123,29 +131,37 @@ class DeploymentFilesTest {
   private static List<Path> files() throws IOException {
     List<Path> files = new ArrayList<>();
     try (Stream<Path> paths = Files.walk(REPO)) {
-      paths.filter(Files::isRegularFile)
-          .filter(p -> {
-            for (Path part : REPO.relativize(p)) {
-              if (SKIPPED.contains(part.toString())) {
-                return false;
-              }
-            }
-            return true;
-          })
+      paths
+          .filter(Files::isRegularFile)
+          .filter(
+              p -> {
+                for (Path part : REPO.relativize(p)) {
+                  if (SKIPPED.contains(part.toString())) {
+                    return false;
+                  }
+                }
+                return true;
+              })
           .forEach(files::add);
     }
     return files;
   }
 
-  private record Result(int exitCode, String output) {
-  }
+  private record Result(int exitCode, String output) {}
 
   private static Result run(Path dir, String debianPackage, String... command) throws Exception {
-    assertThat(onPath(command[0])).as("%s is not installed: .ci/run installs it "
-        + "(apt-get install %s)", command[0], debianPackage).isTrue();
+    assertThat(onPath(command[0]))
+        .as(
+            "%s is not installed: .ci/run installs it " + "(apt-get install %s)",
+            command[0], debianPackage)
+        .isTrue();
     Path log = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "tool-", ".log");
-    Process process = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     try {
       assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command[0]).isTrue();
       return new Result(process.exitValue(), Files.readString(log, UTF_8));

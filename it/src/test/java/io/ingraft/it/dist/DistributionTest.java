@@ -39,16 +39,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The distribution as an operator gets it: {@code ingraft-VERSION.tar.gz} unpacked into an empty
  * directory and run with a bare environment (no inherited variables, an empty HOME, JAVA_HOME, and
  * a PATH holding only the few tools the launcher uses: no {@code mvn}, no {@code java}). The demo
- * runs from it; the service's {@code lib/} carries no Kafka server or Scala; and two
- * {@code bin/ingraft run} instances with one configuration file (no state directory set) run side
- * by side on one host, and a SIGTERM makes each drain, commit and exit 0.
+ * runs from it; the service's {@code lib/} carries no Kafka server or Scala; and two {@code
+ * bin/ingraft run} instances with one configuration file (no state directory set) run side by side
+ * on one host, and a SIGTERM makes each drain, commit and exit 0.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class DistributionTest {
-  private static final Path TARGET = Path.of(System.getProperty("user.dir")).getParent()
-      .resolve("ingest-app/dist/target");
+  private static final Path TARGET =
+      Path.of(System.getProperty("user.dir")).getParent().resolve("ingest-app/dist/target");
+
   /** What bin/ingraft runs: bash (through /usr/bin/env), and these from coreutils/findutils. */
   private static final List<String> LAUNCHER_TOOLS = List.of("bash", "dirname", "mkdir", "find");
+
   private static final int PARTITIONS = 2;
 
   private static Path work;
@@ -59,23 +61,35 @@ class DistributionTest {
   static void unpack() throws Exception {
     Path tarball;
     try (Stream<Path> files = Files.list(TARGET)) {
-      tarball = files.filter(p -> p.getFileName().toString().matches("ingraft-.*\\.tar\\.gz"))
-          .findFirst().orElseThrow(() -> new AssertionError("no ingraft-*.tar.gz in " + TARGET
-              + ": build it with mvn package"));
+      tarball =
+          files
+              .filter(p -> p.getFileName().toString().matches("ingraft-.*\\.tar\\.gz"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          "no ingraft-*.tar.gz in " + TARGET + ": build it with mvn package"));
     }
     work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "dist-");
     Path unpacked = Files.createDirectories(work.resolve("opt"));
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString())
-        .inheritIO().start();
+    Process tar =
+        new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString())
+            .inheritIO()
+            .start();
     assertThat(tar.waitFor(120, TimeUnit.SECONDS) && tar.exitValue() == 0)
-        .as("tar -xzf %s", tarball).isTrue();
+        .as("tar -xzf %s", tarball)
+        .isTrue();
     try (Stream<Path> dirs = Files.list(unpacked)) {
       home = dirs.findFirst().orElseThrow();
     }
     tools = Files.createDirectories(work.resolve("tools"));
     for (String tool : LAUNCHER_TOOLS) {
-      Path real = Stream.of("/usr/bin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable)
-          .findFirst().orElseThrow(() -> new AssertionError("no " + tool + " on this machine"));
+      Path real =
+          Stream.of("/usr/bin", "/bin")
+              .map(d -> Path.of(d, tool))
+              .filter(Files::isExecutable)
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no " + tool + " on this machine"));
       Files.createSymbolicLink(tools.resolve(tool), real);
     }
   }
@@ -96,22 +110,34 @@ class DistributionTest {
     assertThat(home.getFileName().toString()).startsWith("ingraft-");
     assertThat(home.resolve("bin/ingraft")).isExecutable();
     assertThat(home.resolve("conf/ingraft.properties")).isRegularFile();
-    assertThat(jars(home.resolve("lib"))).anyMatch(n -> n.startsWith("ingraft-ingest-app-"))
-        .anyMatch(n -> n.startsWith("kafka-streams-")).anyMatch(n -> n.startsWith("logback-classic-"))
-        .noneMatch(n -> n.startsWith("kafka_2.13-") || n.startsWith("scala-")
-            || n.startsWith("ingraft-demo-"));
-    assertThat(jars(home.resolve("lib/demo"))).anyMatch(n -> n.startsWith("kafka_2.13-"))
-        .anyMatch(n -> n.startsWith("scala-library-")).anyMatch(n -> n.startsWith("ingraft-demo-"))
+    assertThat(jars(home.resolve("lib")))
+        .anyMatch(n -> n.startsWith("ingraft-ingest-app-"))
+        .anyMatch(n -> n.startsWith("kafka-streams-"))
+        .anyMatch(n -> n.startsWith("logback-classic-"))
+        .noneMatch(
+            n ->
+                n.startsWith("kafka_2.13-")
+                    || n.startsWith("scala-")
+                    || n.startsWith("ingraft-demo-"));
+    assertThat(jars(home.resolve("lib/demo")))
+        .anyMatch(n -> n.startsWith("kafka_2.13-"))
+        .anyMatch(n -> n.startsWith("scala-library-"))
+        .anyMatch(n -> n.startsWith("ingraft-demo-"))
         .noneMatch(n -> n.startsWith("kafka-clients-") || n.startsWith("lance-core-"));
   }
 
   @Test
   void theDemoRunsFromTheUnpackedTarballInABareEnvironment() throws Exception {
     Path demo = work.resolve("demo");
-    Result result = run(List.of("demo", "--dir", demo.toString(), "--people", "200", "--timeout",
-        "150"), work.resolve("demo.log"), Duration.ofSeconds(200));
+    Result result =
+        run(
+            List.of("demo", "--dir", demo.toString(), "--people", "200", "--timeout", "150"),
+            work.resolve("demo.log"),
+            Duration.ofSeconds(200));
     assertThat(result.exitCode()).as(result.output()).isZero();
-    assertThat(result.output()).contains("Summary").containsPattern("Person\\s+\\d+")
+    assertThat(result.output())
+        .contains("Summary")
+        .containsPattern("Person\\s+\\d+")
         .contains("Stopped the pipeline and the broker.")
         .contains(home.resolve("bin/ingraft") + " graph status");
   }
@@ -145,22 +171,27 @@ class DistributionTest {
       for (int i = 0; i < 2; i++) {
         Path log = work.resolve(prefix + "-" + i + ".log");
         logs.add(log);
-        instances.add(start(List.of("run", "--config", config.toString(), "--status-interval", "1"),
-            log));
+        instances.add(
+            start(List.of("run", "--config", config.toString(), "--status-interval", "1"), log));
       }
       for (Path log : logs) {
-        KafkaTestBroker.await(Duration.ofSeconds(90), "pipeline started in " + log,
+        KafkaTestBroker.await(
+            Duration.ofSeconds(90),
+            "pipeline started in " + log,
             () -> read(log).contains("pipeline started"));
       }
       // Same configuration, no ingraft.state-dir: each took a state directory of its own.
       String both = read(logs.get(0)) + read(logs.get(1));
-      assertThat(both).contains("/ingraft-state/" + prefix + "/instance-0")
+      assertThat(both)
+          .contains("/ingraft-state/" + prefix + "/instance-0")
           .contains("/ingraft-state/" + prefix + "/instance-1");
 
       int perGraph = 50;
       List<String> graphs = List.of("g0", "g1", "g2", "g3");
       produce(kafka, settings.get("ingraft.topic.mutations"), graphs, perGraph);
-      KafkaTestBroker.await(Duration.ofSeconds(120), "every event applied",
+      KafkaTestBroker.await(
+          Duration.ofSeconds(120),
+          "every event applied",
           () -> graphs.stream().allMatch(g -> nodes(g) == perGraph));
       for (Process instance : instances) {
         assertThat(instance.isAlive()).as("instance running before the SIGTERM").isTrue();
@@ -182,32 +213,50 @@ class DistributionTest {
     }
     // Nothing is left behind a committed offset: both stages committed all they had done.
     assertThat(uncommitted(kafka, prefix, settings.get("ingraft.topic.mutations")))
-        .as("stage 1's uncommitted records").isZero();
+        .as("stage 1's uncommitted records")
+        .isZero();
     assertThat(uncommitted(kafka, prefix + "-writer", settings.get("ingraft.topic.graph-log")))
-        .as("the writer's uncommitted records").isZero();
+        .as("the writer's uncommitted records")
+        .isZero();
   }
 
-  private static void produce(KafkaTestBroker kafka, String topic, List<String> graphs,
-      int perGraph) throws Exception {
+  private static void produce(
+      KafkaTestBroker kafka, String topic, List<String> graphs, int perGraph) throws Exception {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props,
-        new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (String g : graphs) {
-        send(producer, topic, g, "{\"graph\":\"" + g + "\",\"eventId\":\"schema\",\"schema\":"
-            + "{\"source\":\"node N {\\n  id: String @key\\n}\\n\"}}");
+        send(
+            producer,
+            topic,
+            g,
+            "{\"graph\":\""
+                + g
+                + "\",\"eventId\":\"schema\",\"schema\":"
+                + "{\"source\":\"node N {\\n  id: String @key\\n}\\n\"}}");
         for (int i = 0; i < perGraph; i++) {
-          send(producer, topic, g, "{\"graph\":\"" + g + "\",\"eventId\":\"e" + i + "\","
-              + "\"mutation\":{\"ops\":[{\"op\":\"upsertNode\",\"type\":\"N\",\"props\":"
-              + "{\"id\":\"n" + i + "\"}}]}}");
+          send(
+              producer,
+              topic,
+              g,
+              "{\"graph\":\""
+                  + g
+                  + "\",\"eventId\":\"e"
+                  + i
+                  + "\","
+                  + "\"mutation\":{\"ops\":[{\"op\":\"upsertNode\",\"type\":\"N\",\"props\":"
+                  + "{\"id\":\"n"
+                  + i
+                  + "\"}}]}}");
         }
       }
       producer.flush();
     }
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String graph,
-      String json) {
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String graph, String json) {
     producer.send(new ProducerRecord<>(topic, graph.getBytes(UTF_8), json.getBytes(UTF_8)));
   }
 
@@ -215,7 +264,8 @@ class DistributionTest {
   private static long nodes(String graph) {
     try (LocalObjectStore store = new LocalObjectStore(work.resolve("graphs"));
         TableStore tables = new TableStore(store)) {
-      return new GraphEngine(store, tables, "probe", Clock.systemUTC()).snapshot(GraphId.of(graph))
+      return new GraphEngine(store, tables, "probe", Clock.systemUTC())
+          .snapshot(GraphId.of(graph))
           .count("N");
     } catch (GraphNotFoundException e) {
       return 0;
@@ -229,8 +279,8 @@ class DistributionTest {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     long records = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(committed.keySet());
       committed.forEach(consumer::seek);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -242,8 +292,7 @@ class DistributionTest {
     return records;
   }
 
-  private record Result(int exitCode, String output) {
-  }
+  private record Result(int exitCode, String output) {}
 
   private static Result run(List<String> args, Path log, Duration timeout) throws Exception {
     Process process = start(args, log);
@@ -263,8 +312,11 @@ class DistributionTest {
     command.add(home.resolve("bin/ingraft").toString());
     command.addAll(args);
     Path emptyHome = Files.createDirectories(work.resolve("home"));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
     env.clear();
     env.put("PATH", tools.toString());

@@ -31,10 +31,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -49,8 +49,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One real Kafka 4.4 broker (KRaft, combined broker and controller, 127.0.0.1) per test JVM,
- * shared by every test class that asks for it:
+ * One real Kafka 4.4 broker (KRaft, combined broker and controller, 127.0.0.1) per test JVM, shared
+ * by every test class that asks for it:
  *
  * <pre>
  * {@literal @}ExtendWith(KafkaTestBroker.Extension.class)
@@ -63,27 +63,27 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The broker runs <em>inside</em> the test JVM ({@code KafkaRaftServer} + {@code Formatter},
- * docs/development.md, "Kafka for tests and the demo"), not as a child process. Why: it is 1.1–1.5 s
- * to ready under Surefire; it cannot outlive
- * the test JVM whatever happens to the fork (no orphan to reap, no watchdog, no port left bound);
- * it needs no classpath hand-over; and a broker failure surfaces as an exception in the test
- * rather than as a dead child. Tests that
- * must kill or restart the broker itself use {@link LocalKafkaBroker}, the child-process broker.
+ * docs/development.md, "Kafka for tests and the demo"), not as a child process. Why: it is 1.1–1.5
+ * s to ready under Surefire; it cannot outlive the test JVM whatever happens to the fork (no orphan
+ * to reap, no watchdog, no port left bound); it needs no classpath hand-over; and a broker failure
+ * surfaces as an exception in the test rather than as a dead child. Tests that must kill or restart
+ * the broker itself use {@link LocalKafkaBroker}, the child-process broker.
  *
- * <p>The broker starts on first use and is closed when the JUnit engine finishes (the root
- * context store closes it); its data lives in a temporary directory that is then deleted.
- * Tests share it, so each must use its own topics and groups: {@link #createTopic(String, int)}
- * and {@link #uniqueName(String)} make names that no other test uses.
+ * <p>The broker starts on first use and is closed when the JUnit engine finishes (the root context
+ * store closes it); its data lives in a temporary directory that is then deleted. Tests share it,
+ * so each must use its own topics and groups: {@link #createTopic(String, int)} and {@link
+ * #uniqueName(String)} make names that no other test uses.
  *
- * <p>Settings are those of {@link LocalKafkaBroker#defaultProperties()}: replication factor 1,
- * no initial rebalance delay, minimum session timeouts of 1 s for classic, KIP-848 and streams
- * groups.
+ * <p>Settings are those of {@link LocalKafkaBroker#defaultProperties()}: replication factor 1, no
+ * initial rebalance delay, minimum session timeouts of 1 s for classic, KIP-848 and streams groups.
  */
 public final class KafkaTestBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaTestBroker.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
   /** How long topic creation and other admin waits may take. */
   public static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
   private static final int START_ATTEMPTS = 3;
   private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -93,8 +93,12 @@ public final class KafkaTestBroker implements AutoCloseable {
   private final Admin admin;
   private final Duration startupTime;
 
-  private KafkaTestBroker(KafkaRaftServer server, Path directory, String bootstrapServers,
-      Admin admin, Duration startupTime) {
+  private KafkaTestBroker(
+      KafkaRaftServer server,
+      Path directory,
+      String bootstrapServers,
+      Admin admin,
+      Duration startupTime) {
     this.server = server;
     this.directory = directory;
     this.bootstrapServers = bootstrapServers;
@@ -103,8 +107,8 @@ public final class KafkaTestBroker implements AutoCloseable {
   }
 
   /**
-   * JUnit 5 extension: resolves {@link KafkaTestBroker} parameters (test, lifecycle and
-   * constructor parameters) to the one broker of this test JVM, starting it on first use.
+   * JUnit 5 extension: resolves {@link KafkaTestBroker} parameters (test, lifecycle and constructor
+   * parameters) to the one broker of this test JVM, starting it on first use.
    */
   public static final class Extension implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE =
@@ -125,8 +129,11 @@ public final class KafkaTestBroker implements AutoCloseable {
       try {
         // The root store outlives every test class; JUnit closes AutoCloseable values in it
         // when the engine finishes.
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(
-            KafkaTestBroker.class, k -> KafkaTestBroker.start(), KafkaTestBroker.class);
+        return context
+            .getRoot()
+            .getStore(NAMESPACE)
+            .getOrComputeIfAbsent(
+                KafkaTestBroker.class, k -> KafkaTestBroker.start(), KafkaTestBroker.class);
       } catch (RuntimeException e) {
         throw new ParameterResolutionException("cannot start the test Kafka broker", e);
       }
@@ -141,8 +148,8 @@ public final class KafkaTestBroker implements AutoCloseable {
         return startOnce();
       } catch (IllegalStateException e) {
         // Most likely a free port was taken between probing and binding; new ports, new dir.
-        LOG.warn("test Kafka broker failed to start (attempt {} of {})", attempt,
-            START_ATTEMPTS, e);
+        LOG.warn(
+            "test Kafka broker failed to start (attempt {} of {})", attempt, START_ATTEMPTS, e);
         last = e;
       }
     }
@@ -185,24 +192,31 @@ public final class KafkaTestBroker implements AutoCloseable {
           .run();
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
-      admin = Admin.create(Map.of(
-          AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          AdminClientConfig.CLIENT_ID_CONFIG, "ingraft-test-broker-admin"));
+      admin =
+          Admin.create(
+              Map.of(
+                  AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  AdminClientConfig.CLIENT_ID_CONFIG,
+                  "ingraft-test-broker-admin"));
       Admin a = admin;
-      await(START_TIMEOUT, "test Kafka broker ready at " + bootstrap, () -> {
-        try {
-          Collection<Node> nodes = a.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-          return !nodes.isEmpty();
-        } catch (ExecutionException | TimeoutException e) {
-          return false;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
-        }
-      });
+      await(
+          START_TIMEOUT,
+          "test Kafka broker ready at " + bootstrap,
+          () -> {
+            try {
+              Collection<Node> nodes = a.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+              return !nodes.isEmpty();
+            } catch (ExecutionException | TimeoutException e) {
+              return false;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException(e);
+            }
+          });
       Duration startup = Duration.ofNanos(System.nanoTime() - t0);
-      LOG.info("test Kafka broker ready at {} in {} ms (data {})", bootstrap, startup.toMillis(),
-          dir);
+      LOG.info(
+          "test Kafka broker ready at {} in {} ms (data {})", bootstrap, startup.toMillis(), dir);
       return new KafkaTestBroker(server, dir, bootstrap, admin, startup);
     } catch (Exception | Error e) {
       if (admin != null) {
@@ -225,15 +239,14 @@ public final class KafkaTestBroker implements AutoCloseable {
   }
 
   /**
-   * The same handle on a broker this class did not start (a child-process broker a test stops
-   * and restarts): clients, topics and offsets as for the shared one; {@link #close()} only
-   * closes the admin client.
+   * The same handle on a broker this class did not start (a child-process broker a test stops and
+   * restarts): clients, topics and offsets as for the shared one; {@link #close()} only closes the
+   * admin client.
    */
   public static KafkaTestBroker external(String bootstrapServers) {
     Map<String, Object> config = new HashMap<>();
     config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return new KafkaTestBroker(null, null, bootstrapServers, Admin.create(config),
-        Duration.ZERO);
+    return new KafkaTestBroker(null, null, bootstrapServers, Admin.create(config), Duration.ZERO);
   }
 
   /** An admin client of this broker, shared: do not close it. */
@@ -254,11 +267,14 @@ public final class KafkaTestBroker implements AutoCloseable {
   }
 
   /**
-   * {@code prefix-<n>-<random>}: a topic, group or transactional id no other test of this JVM
-   * (or an earlier run) uses.
+   * {@code prefix-<n>-<random>}: a topic, group or transactional id no other test of this JVM (or
+   * an earlier run) uses.
    */
   public static String uniqueName(String prefix) {
-    return prefix + "-" + NAMES.incrementAndGet() + "-"
+    return prefix
+        + "-"
+        + NAMES.incrementAndGet()
+        + "-"
         + UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -281,19 +297,22 @@ public final class KafkaTestBroker implements AutoCloseable {
   public void createTopic(String name, int partitions, Map<String, String> configs) {
     NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
     try {
-      admin.createTopics(List.of(topic)).all()
-          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating topic " + name, e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot create topic " + name, e);
     }
-    await(ADMIN_TIMEOUT, "topic " + name + " with " + partitions + " led partitions", () -> {
-      Optional<TopicDescription> d = describe(name);
-      return d.isPresent() && d.get().partitions().size() == partitions
-          && d.get().partitions().stream().allMatch(KafkaTestBroker::led);
-    });
+    await(
+        ADMIN_TIMEOUT,
+        "topic " + name + " with " + partitions + " led partitions",
+        () -> {
+          Optional<TopicDescription> d = describe(name);
+          return d.isPresent()
+              && d.get().partitions().size() == partitions
+              && d.get().partitions().stream().allMatch(KafkaTestBroker::led);
+        });
   }
 
   private static boolean led(TopicPartitionInfo partition) {
@@ -302,8 +321,8 @@ public final class KafkaTestBroker implements AutoCloseable {
 
   private Optional<TopicDescription> describe(String topic) {
     try {
-      return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
-          .get(5, TimeUnit.SECONDS).get(topic));
+      return Optional.of(
+          admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS).get(topic));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
         return Optional.empty();
@@ -325,7 +344,10 @@ public final class KafkaTestBroker implements AutoCloseable {
     }
     try {
       Map<TopicPartition, Long> end = new HashMap<>();
-      admin().listOffsets(request).all().get(30, TimeUnit.SECONDS)
+      admin()
+          .listOffsets(request)
+          .all()
+          .get(30, TimeUnit.SECONDS)
           .forEach((tp, info) -> end.put(tp, info.offset()));
       return end;
     } catch (Exception e) {
@@ -336,8 +358,11 @@ public final class KafkaTestBroker implements AutoCloseable {
   /** A group's committed offsets on partitions {@code 0..partitions-1} of a topic, 0 where none. */
   public Map<TopicPartition, Long> committedOffsets(String group, String topic, int partitions) {
     try {
-      Map<TopicPartition, OffsetAndMetadata> offsets = admin().listConsumerGroupOffsets(group)
-          .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin()
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS);
       Map<TopicPartition, Long> committed = new HashMap<>();
       for (int p = 0; p < partitions; p++) {
         OffsetAndMetadata offset = offsets.get(new TopicPartition(topic, p));
@@ -350,8 +375,8 @@ public final class KafkaTestBroker implements AutoCloseable {
   }
 
   /**
-   * Polls {@code condition} every 50 ms until it holds; fails with {@code what} once
-   * {@code timeout} has passed. The one waiting primitive of these tests: wait for a state, with a
+   * Polls {@code condition} every 50 ms until it holds; fails with {@code what} once {@code
+   * timeout} has passed. The one waiting primitive of these tests: wait for a state, with a
    * deadline, never for a fixed time.
    */
   public static void await(Duration timeout, String what, Supplier<Boolean> condition) {
@@ -379,7 +404,9 @@ public final class KafkaTestBroker implements AutoCloseable {
     }
     stopQuietly(server);
     deleteRecursively(directory);
-    LOG.info("test Kafka broker at {} stopped in {} ms", bootstrapServers,
+    LOG.info(
+        "test Kafka broker at {} stopped in {} ms",
+        bootstrapServers,
         (System.nanoTime() - t0) / 1_000_000);
   }
 

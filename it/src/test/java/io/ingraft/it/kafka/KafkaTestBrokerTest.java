@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The in-JVM test broker supports what the pipeline stands on: topic creation, transactions
- * (EOS), read_committed consumption and consumer groups.
+ * The in-JVM test broker supports what the pipeline stands on: topic creation, transactions (EOS),
+ * read_committed consumption and consumer groups.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class KafkaTestBrokerTest {
@@ -37,8 +37,13 @@ class KafkaTestBrokerTest {
   void createsTopicsThatAreLedWhenCreateReturns(KafkaTestBroker kafka) throws Exception {
     String topic = kafka.createTopic("smoke-create", 3);
 
-    TopicDescription d = kafka.admin().describeTopics(List.of(topic)).allTopicNames()
-        .get(10, TimeUnit.SECONDS).get(topic);
+    TopicDescription d =
+        kafka
+            .admin()
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(10, TimeUnit.SECONDS)
+            .get(topic);
     assertThat(d.partitions()).hasSize(3);
     assertThat(d.partitions()).allSatisfy(p -> assertThat(p.leader().id()).isEqualTo(1));
     assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
@@ -58,7 +63,9 @@ class KafkaTestBrokerTest {
       producer.initTransactions();
       // 50 committed, 10 aborted in between, 50 committed.
       producer.beginTransaction();
-      committedKeys.subList(0, 50).forEach(k -> producer.send(new ProducerRecord<>(topic, k, "v-" + k)));
+      committedKeys
+          .subList(0, 50)
+          .forEach(k -> producer.send(new ProducerRecord<>(topic, k, "v-" + k)));
       producer.commitTransaction();
       producer.beginTransaction();
       for (int i = 0; i < 10; i++) {
@@ -67,7 +74,9 @@ class KafkaTestBrokerTest {
       producer.flush();
       producer.abortTransaction();
       producer.beginTransaction();
-      committedKeys.subList(50, 100).forEach(k -> producer.send(new ProducerRecord<>(topic, k, "v-" + k)));
+      committedKeys
+          .subList(50, 100)
+          .forEach(k -> producer.send(new ProducerRecord<>(topic, k, "v-" + k)));
       producer.commitTransaction();
     }
 
@@ -94,11 +103,11 @@ class KafkaTestBrokerTest {
   }
 
   /**
-   * Consumes {@code topic} from the beginning until the consumer's position reached the end
-   * offset of every partition (the last stable offset under read_committed), with a deadline.
+   * Consumes {@code topic} from the beginning until the consumer's position reached the end offset
+   * of every partition (the last stable offset under read_committed), with a deadline.
    */
-  static List<ConsumerRecord<String, String>> consumeToEnd(Map<String, Object> config,
-      String topic, int partitions, boolean subscribe) {
+  static List<ConsumerRecord<String, String>> consumeToEnd(
+      Map<String, Object> config, String topic, int partitions, boolean subscribe) {
     List<ConsumerRecord<String, String>> records = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
@@ -113,15 +122,18 @@ class KafkaTestBrokerTest {
         consumer.seekToBeginning(tps);
       }
       Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-      KafkaTestBroker.await(CONSUME_TIMEOUT, "consumer at the end of " + topic + " " + end, () -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        if (!consumer.assignment().containsAll(tps)) {
-          return false;
-        }
-        Map<TopicPartition, Long> positions = new HashMap<>();
-        tps.forEach(tp -> positions.put(tp, consumer.position(tp)));
-        return tps.stream().allMatch(tp -> positions.get(tp) >= end.get(tp));
-      });
+      KafkaTestBroker.await(
+          CONSUME_TIMEOUT,
+          "consumer at the end of " + topic + " " + end,
+          () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            if (!consumer.assignment().containsAll(tps)) {
+              return false;
+            }
+            Map<TopicPartition, Long> positions = new HashMap<>();
+            tps.forEach(tp -> positions.put(tp, consumer.position(tp)));
+            return tps.stream().allMatch(tp -> positions.get(tp) >= end.get(tp));
+          });
     }
     return records;
   }

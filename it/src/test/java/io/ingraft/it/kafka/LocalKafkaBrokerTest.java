@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The child-process broker of the quick start: it serves clients, keeps its data across a
- * restart on the same directory, and leaves no process behind when closed.
+ * The child-process broker of the quick start: it serves clients, keeps its data across a restart
+ * on the same directory, and leaves no process behind when closed.
  */
 class LocalKafkaBrokerTest {
   @TempDir Path dir;
@@ -40,17 +40,20 @@ class LocalKafkaBrokerTest {
       assertThat(broker.bootstrapServers()).startsWith("127.0.0.1:");
 
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all()
+        admin
+            .createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+            .all()
             .get(30, TimeUnit.SECONDS);
       }
       RecordMetadata sent = produce(broker.bootstrapServers(), topic, "graph-1", "hello");
       assertThat(sent.offset()).isZero();
       assertThat(consumeAll(broker.bootstrapServers(), topic, 1))
           .singleElement()
-          .satisfies(r -> {
-            assertThat(r.key()).isEqualTo("graph-1");
-            assertThat(r.value()).isEqualTo("hello");
-          });
+          .satisfies(
+              r -> {
+                assertThat(r.key()).isEqualTo("graph-1");
+                assertThat(r.value()).isEqualTo("hello");
+              });
       assertThat(Files.readString(broker.logFile())).contains("Kafka Server started");
     }
     assertGone(first);
@@ -60,7 +63,8 @@ class LocalKafkaBrokerTest {
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir)) {
       assertThat(broker.pid()).isNotEqualTo(first.pid());
       assertThat(consumeAll(broker.bootstrapServers(), topic, 1))
-          .extracting(ConsumerRecord::value).containsExactly("hello");
+          .extracting(ConsumerRecord::value)
+          .containsExactly("hello");
       RecordMetadata sent = produce(broker.bootstrapServers(), topic, "graph-1", "again");
       assertThat(sent.offset()).isEqualTo(1);
       ProcessHandle second = broker.processHandle();
@@ -85,15 +89,21 @@ class LocalKafkaBrokerTest {
 
   private static RecordMetadata produce(String bootstrap, String topic, String key, String value)
       throws Exception {
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG,
-            "all"), new StringSerializer(), new StringSerializer())) {
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            new StringSerializer())) {
       return producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
     }
   }
 
-  private static List<ConsumerRecord<String, String>> consumeAll(String bootstrap, String topic,
-      int partitions) {
+  private static List<ConsumerRecord<String, String>> consumeAll(
+      String bootstrap, String topic, int partitions) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     return KafkaTestBrokerTest.consumeToEnd(config, topic, partitions, false);

@@ -18,16 +18,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Producers that are not Java reach the broker: Debian's {@code kcat} (librdkafka) and
- * {@code python3-confluent-kafka} under {@code /usr/bin/python3} (the Debian packages do not load
- * under a pyenv {@code python3} on the PATH, docs/development.md). A missing tool fails
- * the test rather than skipping it: {@code .ci/run} installs both.
+ * Producers that are not Java reach the broker: Debian's {@code kcat} (librdkafka) and {@code
+ * python3-confluent-kafka} under {@code /usr/bin/python3} (the Debian packages do not load under a
+ * pyenv {@code python3} on the PATH, docs/development.md). A missing tool fails the test rather
+ * than skipping it: {@code .ci/run} installs both.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class ThirdPartyClientsTest {
   private static final long PROCESS_TIMEOUT_SECONDS = 60;
   private static final String PYTHON = "/usr/bin/python3";
-  private static final String PYTHON_PRODUCER = """
+  private static final String PYTHON_PRODUCER =
+      """
       import json, sys
       from confluent_kafka import Producer
 
@@ -62,16 +63,31 @@ class ThirdPartyClientsTest {
       expected.put("kcat-" + i, value);
       lines.append("kcat-").append(i).append('|').append(value).append('\n');
     }
-    run("kcat", lines.toString(),
-        "kcat", "-P", "-b", kafka.bootstrapServers(), "-t", topic, "-K", "|");
+    run(
+        "kcat",
+        lines.toString(),
+        "kcat",
+        "-P",
+        "-b",
+        kafka.bootstrapServers(),
+        "-t",
+        topic,
+        "-K",
+        "|");
 
     Path script = tmp.resolve("produce.py");
     Files.writeString(script, PYTHON_PRODUCER, StandardCharsets.UTF_8);
     for (int i = 0; i < 10; i++) {
       expected.put("py-" + i, "{\"source\":\"python\",\"n\":" + i + "}");
     }
-    String out = run("python3-confluent-kafka", "",
-        PYTHON, script.toString(), kafka.bootstrapServers(), topic);
+    String out =
+        run(
+            "python3-confluent-kafka",
+            "",
+            PYTHON,
+            script.toString(),
+            kafka.bootstrapServers(),
+            topic);
     assertThat(out).contains("delivered 10");
 
     List<ConsumerRecord<String, String>> records =
@@ -90,21 +106,30 @@ class ThirdPartyClientsTest {
     Path output = Files.createTempFile(tmp, "out-", ".txt");
     Process process;
     try {
-      process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(output.toFile())
-          .start();
+      process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
     } catch (IOException e) {
-      return fail(tool + " is not installed (" + String.join(" ", command)
-          + "); .ci/run installs it: apt-get install kcat python3-confluent-kafka", e);
+      return fail(
+          tool
+              + " is not installed ("
+              + String.join(" ", command)
+              + "); .ci/run installs it: apt-get install kcat python3-confluent-kafka",
+          e);
     }
     try {
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin.getBytes(StandardCharsets.UTF_8));
       }
       if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        fail(tool + " did not finish within " + PROCESS_TIMEOUT_SECONDS + " s: "
-            + Files.readString(output));
+        fail(
+            tool
+                + " did not finish within "
+                + PROCESS_TIMEOUT_SECONDS
+                + " s: "
+                + Files.readString(output));
       }
     } finally {
       if (process.isAlive()) {

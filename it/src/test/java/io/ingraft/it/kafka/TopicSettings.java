@@ -4,12 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The five topic-name settings of a test's own pipeline, {@code <prefix>.mutations} and so on,
- * so that tests sharing one broker never share a topic.
+ * The five topic-name settings of a test's own pipeline, {@code <prefix>.mutations} and so on, so
+ * that tests sharing one broker never share a topic.
  */
 public final class TopicSettings {
-  private TopicSettings() {
-  }
+  private TopicSettings() {}
 
   /** {@code ingraft.topic.*} for mutations, loads, graph log, dead letters and commits. */
   public static Map<String, String> prefixed(String prefix) {

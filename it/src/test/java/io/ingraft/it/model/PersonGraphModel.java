@@ -12,11 +12,12 @@ import java.util.TreeMap;
  * The reference model of one test graph ({@code Person{name, n}} nodes, {@code Knows} edges), as
  * plain maps: what the graph must be after its events are applied exactly once, in log order.
  * {@link #export()} writes it in the engine's export format (nodes by key, then edges by id,
- * properties by name, nulls left out), so a graph is checked with one string comparison. Shared
- * by the writer crash test and the proof suites.
+ * properties by name, nulls left out), so a graph is checked with one string comparison. Shared by
+ * the writer crash test and the proof suites.
  */
 public final class PersonGraphModel {
-  public static final String SCHEMA = """
+  public static final String SCHEMA =
+      """
       node Person {
         name: String @key
         n: I64?
@@ -27,6 +28,7 @@ public final class PersonGraphModel {
 
   /** Person name to its {@code n} (null when unset). */
   public final TreeMap<String, Long> persons = new TreeMap<>();
+
   /** Knows edge id to {from, to}. */
   public final TreeMap<String, String[]> knows = new TreeMap<>();
 

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's {@code chromium} (installed by {@code .ci/run}) run headless: a page's rendered DOM,
- * or a screenshot of it. Each run gets a new profile directory, and every background feature that
+ * Debian's {@code chromium} (installed by {@code .ci/run}) run headless: a page's rendered DOM, or
+ * a screenshot of it. Each run gets a new profile directory, and every background feature that
  * would reach the network is off.
  */
 public final class HeadlessChromium {
@@ -33,8 +33,12 @@ public final class HeadlessChromium {
       throws IOException, InterruptedException {
     Files.createDirectories(png.toAbsolutePath().getParent());
     Files.deleteIfExists(png);
-    run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height,
-        "--hide-scrollbars", url));
+    run(
+        List.of(
+            "--screenshot=" + png.toAbsolutePath(),
+            "--window-size=" + width + "," + height,
+            "--hide-scrollbars",
+            url));
     if (!Files.isRegularFile(png) || Files.size(png) == 0) {
       throw new IllegalStateException("chromium wrote no screenshot to " + png);
     }
@@ -45,20 +49,33 @@ public final class HeadlessChromium {
     Path profile = Files.createTempDirectory(workDir, "chromium-profile-");
     Path stdout = Files.createTempFile(workDir, "chromium-", ".out");
     Path stderr = Files.createTempFile(workDir, "chromium-", ".err");
-    List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile));
     command.addAll(args);
-    Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile())
-        .redirectError(stderr.toFile()).start();
+    Process process =
+        new ProcessBuilder(command)
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile())
+            .start();
     if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      throw new IllegalStateException("chromium did not finish in " + TIMEOUT_SECONDS + " s: "
-          + Files.readString(stderr));
+      throw new IllegalStateException(
+          "chromium did not finish in " + TIMEOUT_SECONDS + " s: " + Files.readString(stderr));
     }
     if (process.exitValue() != 0) {
-      throw new IllegalStateException("chromium exited with " + process.exitValue() + ": "
-          + Files.readString(stderr));
+      throw new IllegalStateException(
+          "chromium exited with " + process.exitValue() + ": " + Files.readString(stderr));
     }
     return Files.readString(stdout, StandardCharsets.UTF_8);
   }

@@ -17,9 +17,9 @@ import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Prometheus server (Debian's {@code prometheus}, installed by {@code .ci/run}) on
- * loopback, scraping one target every second, with its TSDB in a directory of the test; and
- * instant queries over its HTTP API ({@code /api/v1/query}).
+ * A real Prometheus server (Debian's {@code prometheus}, installed by {@code .ci/run}) on loopback,
+ * scraping one target every second, with its TSDB in a directory of the test; and instant queries
+ * over its HTTP API ({@code /api/v1/query}).
  */
 public final class PrometheusServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,8 +28,8 @@ public final class PrometheusServer implements AutoCloseable {
   private final Process process;
   private final URI base;
   private final Path log;
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private PrometheusServer(Process process, URI base, Path log) {
     this.process = process;
@@ -41,7 +41,9 @@ public final class PrometheusServer implements AutoCloseable {
   public static PrometheusServer start(Path dir, String target) throws IOException {
     Files.createDirectories(dir);
     Path config = dir.resolve("prometheus.yml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         global:
           scrape_interval: 1s
           scrape_timeout: 1s
@@ -50,17 +52,22 @@ public final class PrometheusServer implements AutoCloseable {
           - job_name: ingraft
             static_configs:
               - targets: ['%s']
-        """.formatted(target));
+        """
+            .formatted(target));
     int port = freePort();
     Path log = dir.resolve("prometheus.log");
-    Process process = new ProcessBuilder("prometheus",
-        "--config.file=" + config,
-        "--storage.tsdb.path=" + dir.resolve("tsdb"),
-        "--web.listen-address=127.0.0.1:" + port,
-        "--log.level=warn")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    PrometheusServer server = new PrometheusServer(process,
-        URI.create("http://127.0.0.1:" + port + "/"), log);
+    Process process =
+        new ProcessBuilder(
+                "prometheus",
+                "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--log.level=warn")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    PrometheusServer server =
+        new PrometheusServer(process, URI.create("http://127.0.0.1:" + port + "/"), log);
     try {
       server.awaitReady();
     } catch (RuntimeException | IOException e) {
@@ -74,12 +81,16 @@ public final class PrometheusServer implements AutoCloseable {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("prometheus exited with " + process.exitValue() + ": "
-            + Files.readString(log));
+        throw new IllegalStateException(
+            "prometheus exited with " + process.exitValue() + ": " + Files.readString(log));
       }
       try {
-        HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("-/ready"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ready =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("-/ready"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (ready.statusCode() == 200) {
           return;
         }
@@ -90,8 +101,8 @@ public final class PrometheusServer implements AutoCloseable {
         throw new IllegalStateException(e);
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException("prometheus not ready after " + START_TIMEOUT + ": "
-            + Files.readString(log));
+        throw new IllegalStateException(
+            "prometheus not ready after " + START_TIMEOUT + ": " + Files.readString(log));
       }
       try {
         process.waitFor(100, TimeUnit.MILLISECONDS); // poll cadence while it starts
@@ -102,13 +113,17 @@ public final class PrometheusServer implements AutoCloseable {
     }
   }
 
-  /** The result of an instant query: a vector of {@code {metric, value}}, as Prometheus sends it. */
+  /**
+   * The result of an instant query: a vector of {@code {metric, value}}, as Prometheus sends it.
+   */
   public JsonNode query(String promql) {
-    URI uri = base.resolve("api/v1/query?query="
-        + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    URI uri =
+        base.resolve("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
     try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
       JsonNode body = JSON.readTree(response.body());
       if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
         throw new IllegalStateException("query " + promql + " failed: " + response.body());

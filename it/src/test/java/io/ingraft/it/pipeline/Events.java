@@ -21,8 +21,7 @@ import java.util.Map;
  * export without coercing anything.
  */
 final class Events {
-  private Events() {
-  }
+  private Events() {}
 
   static GraphEvent schema(String graph, String id, String source) {
     return event(graph, id, new SchemaBody(source));
@@ -33,8 +32,12 @@ final class Events {
   }
 
   /** An inline load (nodes by type, edges by type); either map may be empty. */
-  static GraphEvent load(String graph, String id, LoadMode mode,
-      Map<String, List<Map<String, Object>>> nodes, Map<String, List<EdgeRow>> edges) {
+  static GraphEvent load(
+      String graph,
+      String id,
+      LoadMode mode,
+      Map<String, List<Map<String, Object>>> nodes,
+      Map<String, List<EdgeRow>> edges) {
     // The constructor, not the builder: the builder resolves field defaults through Avro's class
     // allow-list, which does not trust the generated classes.
     return event(graph, id, new LoadBody(mode, nodes, edges, null));
@@ -46,8 +49,12 @@ final class Events {
   }
 
   private static GraphEvent event(String graph, String id, Object body) {
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(body).build();
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(body)
+        .build();
   }
 
   static Op upsert(String type, Object... props) {
@@ -55,8 +62,12 @@ final class Events {
   }
 
   static Op update(String type, Object key, Object... set) {
-    return Op.newBuilder().setOp(OpKind.UPDATE_NODE).setType(type).setKey(key)
-        .setSet(props(set)).build();
+    return Op.newBuilder()
+        .setOp(OpKind.UPDATE_NODE)
+        .setType(type)
+        .setKey(key)
+        .setSet(props(set))
+        .build();
   }
 
   static Op deleteNode(String type, Object key) {
@@ -65,8 +76,8 @@ final class Events {
 
   /** An edge with an explicit id, or a derived one when {@code id} is null. */
   static Op edge(String type, String id, Object from, Object to, Object... props) {
-    Op.Builder op = Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType(type).setId(id)
-        .setFrom(from).setTo(to);
+    Op.Builder op =
+        Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType(type).setId(id).setFrom(from).setTo(to);
     if (props.length > 0) {
       op.setProps(props(props));
     }
@@ -78,8 +89,7 @@ final class Events {
   }
 
   static Op deleteEdges(String type, Object from, Object to) {
-    return Op.newBuilder().setOp(OpKind.DELETE_EDGE).setType(type).setFrom(from).setTo(to)
-        .build();
+    return Op.newBuilder().setOp(OpKind.DELETE_EDGE).setType(type).setFrom(from).setTo(to).build();
   }
 
   static EdgeRow row(Object from, Object to, String id, Object... props) {

@@ -24,16 +24,16 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * An in-memory model of one graph, built by applying the same producer events the pipeline gets,
- * in each graph's order, exactly once, with the semantics of docs/semantics.md (upserts replace a
- * node whole, updates patch it, a node delete takes every incident edge with it, edges without an
- * id get the engine's derived id, merge loads upsert, overwrite loads replace the listed types).
- * It does not validate: callers feed it only the events the engine must apply. Its
- * {@link #export()} is the engine's export format (types by name, nodes by key, edges by id,
- * properties by name, nulls left out), so equal graphs give equal text.
+ * An in-memory model of one graph, built by applying the same producer events the pipeline gets, in
+ * each graph's order, exactly once, with the semantics of docs/semantics.md (upserts replace a node
+ * whole, updates patch it, a node delete takes every incident edge with it, edges without an id get
+ * the engine's derived id, merge loads upsert, overwrite loads replace the listed types). It does
+ * not validate: callers feed it only the events the engine must apply. Its {@link #export()} is the
+ * engine's export format (types by name, nodes by key, edges by id, properties by name, nulls left
+ * out), so equal graphs give equal text.
  *
- * <p>The schema language is parsed with the engine's own parser, only to learn each node type's
- * key property and each edge type's endpoint types.
+ * <p>The schema language is parsed with the engine's own parser, only to learn each node type's key
+ * property and each edge type's endpoint types.
  */
 final class ExpectedGraph {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,13 +41,14 @@ final class ExpectedGraph {
 
   private final String graph;
   private GraphSchema schema;
+
   /** Node type → key → properties without the key (no nulls). */
   private final TreeMap<String, TreeMap<Object, Map<String, Object>>> nodes = new TreeMap<>();
+
   /** Edge type → edge id → the edge. */
   private final TreeMap<String, TreeMap<String, Edge>> edges = new TreeMap<>();
 
-  private record Edge(Object from, Object to, Map<String, Object> props) {
-  }
+  private record Edge(Object from, Object to, Map<String, Object> props) {}
 
   ExpectedGraph(String graph) {
     this.graph = graph;
@@ -65,10 +66,12 @@ final class ExpectedGraph {
     Object body = event.getBody();
     if (body instanceof SchemaBody s) {
       schema = GraphSchema.parse(s.getSource());
-      schema.nodeTypes().forEach(t -> nodes.computeIfAbsent(t.name().value(),
-          k -> new TreeMap<>(KEYS)));
-      schema.edgeTypes().forEach(t -> edges.computeIfAbsent(t.name().value(),
-          k -> new TreeMap<>()));
+      schema
+          .nodeTypes()
+          .forEach(t -> nodes.computeIfAbsent(t.name().value(), k -> new TreeMap<>(KEYS)));
+      schema
+          .edgeTypes()
+          .forEach(t -> edges.computeIfAbsent(t.name().value(), k -> new TreeMap<>()));
     } else if (body instanceof MutationBody m) {
       List<Op> ops = m.getOps();
       for (int i = 0; i < ops.size(); i++) {
@@ -90,24 +93,29 @@ final class ExpectedGraph {
         if (current == null) {
           throw new IllegalStateException("the scenario updates a missing node " + op.getKey());
         }
-        op.getSet().forEach((k, v) -> {
-          if (v == null) {
-            current.remove(k.toString());
-          } else if (!k.toString().equals(keyOf(type))) {
-            current.put(k.toString(), v);
-          }
-        });
+        op.getSet()
+            .forEach(
+                (k, v) -> {
+                  if (v == null) {
+                    current.remove(k.toString());
+                  } else if (!k.toString().equals(keyOf(type))) {
+                    current.put(k.toString(), v);
+                  }
+                });
       }
       case DELETE_NODE -> deleteNode(type, op.getKey());
-      case INSERT_EDGE -> edges(type).put(op.getId() != null ? op.getId()
-          : derivedEdgeId(event.getEventId(), index),
-          new Edge(op.getFrom(), op.getTo(), withoutNulls(op.getProps())));
+      case INSERT_EDGE ->
+          edges(type)
+              .put(
+                  op.getId() != null ? op.getId() : derivedEdgeId(event.getEventId(), index),
+                  new Edge(op.getFrom(), op.getTo(), withoutNulls(op.getProps())));
       case DELETE_EDGE -> {
         if (op.getId() != null) {
           edges(type).remove(op.getId());
         } else {
-          edges(type).values().removeIf(e -> e.from().equals(op.getFrom())
-              && e.to().equals(op.getTo()));
+          edges(type)
+              .values()
+              .removeIf(e -> e.from().equals(op.getFrom()) && e.to().equals(op.getTo()));
         }
       }
       default -> throw new IllegalArgumentException("unknown op " + op.getOp());
@@ -170,13 +178,19 @@ final class ExpectedGraph {
 
   /** The engine's derived edge id: a name-based UUID of graph, event id and op (or row) index. */
   String derivedEdgeId(String eventId, int index) {
-    return UUID.nameUUIDFromBytes((graph + "\u0000" + eventId + "\u0000" + index)
-        .getBytes(StandardCharsets.UTF_8)).toString();
+    return UUID.nameUUIDFromBytes(
+            (graph + "\u0000" + eventId + "\u0000" + index).getBytes(StandardCharsets.UTF_8))
+        .toString();
   }
 
   private String keyOf(String type) {
-    NodeType node = schema.nodeType(type).orElseThrow(
-        () -> new IllegalStateException("no node type " + type + " in the scenario's schema"));
+    NodeType node =
+        schema
+            .nodeType(type)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "no node type " + type + " in the scenario's schema"));
     return node.key().name();
   }
 
@@ -199,11 +213,12 @@ final class ExpectedGraph {
   private static Map<String, Object> withoutNulls(Map<? extends CharSequence, Object> props) {
     Map<String, Object> out = new TreeMap<>();
     if (props != null) {
-      props.forEach((k, v) -> {
-        if (v != null) {
-          out.put(k.toString(), v);
-        }
-      });
+      props.forEach(
+          (k, v) -> {
+            if (v != null) {
+              out.put(k.toString(), v);
+            }
+          });
     }
     return out;
   }

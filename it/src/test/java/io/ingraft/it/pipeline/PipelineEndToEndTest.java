@@ -62,22 +62,23 @@ import org.slf4j.LoggerFactory;
  * clears a property, an upsert that replaces a node whole), a merge load, an overwrite load that
  * cascades, and a schema evolution adding a nullable property followed by events that use it.
  *
- * <p>Then every graph must equal an in-memory reference built from the same events
- * ({@link ExpectedGraph}), through the engine and through {@code ingraft graph export}; the
- * manifest chain must verify, and every event the writer group committed must be applied
- * ({@code ingraft graph verify --json --bootstrap-servers ...}); the commits topic must hold
- * exactly one notice per published data or schema version, matching the manifest; the graph log
- * must hold every event exactly once, stamped with where it was produced.
+ * <p>Then every graph must equal an in-memory reference built from the same events ({@link
+ * ExpectedGraph}), through the engine and through {@code ingraft graph export}; the manifest chain
+ * must verify, and every event the writer group committed must be applied ({@code ingraft graph
+ * verify --json --bootstrap-servers ...}); the commits topic must hold exactly one notice per
+ * published data or schema version, matching the manifest; the graph log must hold every event
+ * exactly once, stamped with where it was produced.
  *
- * <p>The second test stops the pipeline while events are still on their way through it and
- * starts a new one (another writer id) on the same storage and broker: what was applied stays,
- * nothing is lost or applied twice, the events produced after the restart apply, and every check
- * above still holds.
+ * <p>The second test stops the pipeline while events are still on their way through it and starts a
+ * new one (another writer id) on the same storage and broker: what was applied stays, nothing is
+ * lost or applied twice, the events produced after the restart apply, and every check above still
+ * holds.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineEndToEndTest {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineEndToEndTest.class);
+
   /** The manifest versions a writer batch publishes, each announced by one commit notice. */
   private static final Set<CommitKind> DATA_KINDS =
       EnumSet.of(CommitKind.CREATE, CommitKind.MUTATION, CommitKind.LOAD, CommitKind.SCHEMA_APPLY);
@@ -87,7 +88,8 @@ class PipelineEndToEndTest {
   static final String LEDGER = "ledger";
   static final List<String> GRAPHS = List.of(SOCIAL, ORG, LEDGER);
 
-  static final String SOCIAL_V1 = """
+  static final String SOCIAL_V1 =
+      """
       node Person {
         name: String @key
         age: I64?
@@ -100,9 +102,10 @@ class PipelineEndToEndTest {
       edge Knows: Person -> Person { since: I64? }
       edge WorksAt: Person -> Company @card(0..1) { role: String? }
       """;
-  static final String SOCIAL_V2 = SOCIAL_V1.replace("email: String? @unique\n",
-      "email: String? @unique\n  city: String?\n");
-  static final String ORG_V1 = """
+  static final String SOCIAL_V2 =
+      SOCIAL_V1.replace("email: String? @unique\n", "email: String? @unique\n  city: String?\n");
+  static final String ORG_V1 =
+      """
       node Team {
         code: String @key
         title: String
@@ -116,7 +119,8 @@ class PipelineEndToEndTest {
       edge Mentors: Member -> Member { topic: String? }
       """;
   static final String ORG_V2 = ORG_V1.replace("level: I64?\n", "level: I64?\n  score: F64?\n");
-  static final String LEDGER_V1 = """
+  static final String LEDGER_V1 =
+      """
       node Account {
         id: I64 @key
         owner: String
@@ -124,11 +128,10 @@ class PipelineEndToEndTest {
       }
       edge Transfer: Account -> Account { amount: F64 memo: String? }
       """;
-  static final String LEDGER_V2 = LEDGER_V1.replace("balance: F64?\n",
-      "balance: F64?\n  opened: Date?\n");
+  static final String LEDGER_V2 =
+      LEDGER_V1.replace("balance: F64?\n", "balance: F64?\n  opened: Date?\n");
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static PipelineRig rig;
   static Scenario scenario;
   static String mutations;
@@ -165,142 +168,275 @@ class PipelineEndToEndTest {
 
     // Phase 1, mutations topic: the schemas, then every kind of operation.
     scenario.good(mutations, schema(SOCIAL, "s1", SOCIAL_V1));
-    scenario.good(mutations, mutation(SOCIAL, "s2",
-        upsert("Person", "name", "ada", "age", 36L, "email", "ada@example.org"),
-        upsert("Person", "name", "bob", "age", 41L),
-        upsert("Person", "name", "cy"),
-        upsert("Company", "name", "acme", "founded", "1999-05-01"),
-        upsert("Company", "name", "initech")));
-    scenario.good(mutations, mutation(SOCIAL, "s3",
-        edge("Knows", "k1", "ada", "bob", "since", 2019L),
-        edge("Knows", null, "bob", "ada"),
-        edge("WorksAt", "w1", "ada", "acme", "role", "engineer"),
-        edge("WorksAt", null, "bob", "initech")));
-    scenario.good(mutations, mutation(SOCIAL, "s4",
-        update("Person", "ada", "age", 37L),
-        update("Person", "bob", "email", "bob@example.org"),
-        edge("Knows", "k2", "cy", "ada")));
-    scenario.good(mutations, mutation(SOCIAL, "s5",
-        deleteEdge("Knows", "k1"),
-        deleteEdges("Knows", "bob", "ada")));
-    scenario.good(mutations, mutation(SOCIAL, "s6",
-        deleteNode("Person", "cy"),
-        upsert("Person", "name", "dan", "age", 20L),
-        // Replaces bob whole: his email is gone.
-        upsert("Person", "name", "bob", "age", 42L)));
-    scenario.good(mutations, mutation(SOCIAL, "s7",
-        edge("Knows", "k3", "ada", "dan"),
-        update("Company", "acme", "founded", null)));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s2",
+            upsert("Person", "name", "ada", "age", 36L, "email", "ada@example.org"),
+            upsert("Person", "name", "bob", "age", 41L),
+            upsert("Person", "name", "cy"),
+            upsert("Company", "name", "acme", "founded", "1999-05-01"),
+            upsert("Company", "name", "initech")));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s3",
+            edge("Knows", "k1", "ada", "bob", "since", 2019L),
+            edge("Knows", null, "bob", "ada"),
+            edge("WorksAt", "w1", "ada", "acme", "role", "engineer"),
+            edge("WorksAt", null, "bob", "initech")));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s4",
+            update("Person", "ada", "age", 37L),
+            update("Person", "bob", "email", "bob@example.org"),
+            edge("Knows", "k2", "cy", "ada")));
+    scenario.good(
+        mutations,
+        mutation(SOCIAL, "s5", deleteEdge("Knows", "k1"), deleteEdges("Knows", "bob", "ada")));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s6",
+            deleteNode("Person", "cy"),
+            upsert("Person", "name", "dan", "age", 20L),
+            // Replaces bob whole: his email is gone.
+            upsert("Person", "name", "bob", "age", 42L)));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s7",
+            edge("Knows", "k3", "ada", "dan"),
+            update("Company", "acme", "founded", null)));
 
     scenario.good(mutations, schema(ORG, "o1", ORG_V1));
-    scenario.good(mutations, mutation(ORG, "o2",
-        upsert("Team", "code", "t-core", "title", "Core", "active", true),
-        upsert("Team", "code", "t-web", "title", "Web"),
-        upsert("Member", "login", "m1", "level", 3L),
-        upsert("Member", "login", "m2", "level", 1L),
-        upsert("Member", "login", "m3")));
-    scenario.good(mutations, mutation(ORG, "o3",
-        edge("MemberOf", "mo1", "m1", "t-core"),
-        edge("MemberOf", null, "m2", "t-web"),
-        edge("Mentors", "mt1", "m1", "m2", "topic", "kafka")));
-    scenario.good(mutations, mutation(ORG, "o4",
-        update("Member", "m2", "level", 2L),
-        // Takes the derived MemberOf edge m2 -> t-web with it.
-        deleteNode("Team", "t-web")));
-    scenario.good(mutations, mutation(ORG, "o5",
-        edge("MemberOf", "mo2", "m2", "t-core"),
-        edge("Mentors", null, "m1", "m3"),
-        deleteEdge("Mentors", "mt1")));
-    scenario.good(mutations, mutation(ORG, "o6",
-        deleteEdges("Mentors", "m1", "m3"),
-        upsert("Member", "login", "m4", "level", 5L)));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o2",
+            upsert("Team", "code", "t-core", "title", "Core", "active", true),
+            upsert("Team", "code", "t-web", "title", "Web"),
+            upsert("Member", "login", "m1", "level", 3L),
+            upsert("Member", "login", "m2", "level", 1L),
+            upsert("Member", "login", "m3")));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o3",
+            edge("MemberOf", "mo1", "m1", "t-core"),
+            edge("MemberOf", null, "m2", "t-web"),
+            edge("Mentors", "mt1", "m1", "m2", "topic", "kafka")));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o4",
+            update("Member", "m2", "level", 2L),
+            // Takes the derived MemberOf edge m2 -> t-web with it.
+            deleteNode("Team", "t-web")));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o5",
+            edge("MemberOf", "mo2", "m2", "t-core"),
+            edge("Mentors", null, "m1", "m3"),
+            deleteEdge("Mentors", "mt1")));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o6",
+            deleteEdges("Mentors", "m1", "m3"),
+            upsert("Member", "login", "m4", "level", 5L)));
 
     scenario.good(mutations, schema(LEDGER, "l1", LEDGER_V1));
-    scenario.good(mutations, mutation(LEDGER, "l2",
-        upsert("Account", "id", 1L, "owner", "ann", "balance", 100.5),
-        upsert("Account", "id", 2L, "owner", "ben", "balance", 20.25),
-        upsert("Account", "id", 3L, "owner", "cat")));
-    scenario.good(mutations, mutation(LEDGER, "l3",
-        edge("Transfer", "tx1", 1L, 2L, "amount", 10.5, "memo", "rent"),
-        edge("Transfer", null, 2L, 3L, "amount", 1.25)));
-    scenario.good(mutations, mutation(LEDGER, "l4",
-        update("Account", 1L, "balance", 90.0),
-        update("Account", 2L, "balance", 31.5)));
-    scenario.good(mutations, mutation(LEDGER, "l5",
-        deleteEdges("Transfer", 2L, 3L),
-        deleteNode("Account", 3L),
-        upsert("Account", "id", 4L, "owner", "dee")));
-    scenario.good(mutations, mutation(LEDGER, "l6",
-        edge("Transfer", "tx2", 4L, 1L, "amount", 5.5),
-        deleteEdge("Transfer", "tx2"),
-        edge("Transfer", "tx3", 1L, 4L, "amount", 7.75)));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l2",
+            upsert("Account", "id", 1L, "owner", "ann", "balance", 100.5),
+            upsert("Account", "id", 2L, "owner", "ben", "balance", 20.25),
+            upsert("Account", "id", 3L, "owner", "cat")));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l3",
+            edge("Transfer", "tx1", 1L, 2L, "amount", 10.5, "memo", "rent"),
+            edge("Transfer", null, 2L, 3L, "amount", 1.25)));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l4",
+            update("Account", 1L, "balance", 90.0),
+            update("Account", 2L, "balance", 31.5)));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l5",
+            deleteEdges("Transfer", 2L, 3L),
+            deleteNode("Account", 3L),
+            upsert("Account", "id", 4L, "owner", "dee")));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l6",
+            edge("Transfer", "tx2", 4L, 1L, "amount", 5.5),
+            deleteEdge("Transfer", "tx2"),
+            edge("Transfer", "tx3", 1L, 4L, "amount", 7.75)));
     scenario.awaitPhase();
 
     // Phase 2: merge loads for social and ledger, more mutations for org.
-    scenario.good(loads, load(SOCIAL, "s-merge", LoadMode.MERGE,
-        rows("Person", list(props("name", "ada", "age", 38L, "email", "ada@example.org"),
-                props("name", "eve", "age", 29L)),
-            "Company", list(props("name", "globex"))),
-        rows("Knows", list(row("eve", "ada", null), row("dan", "eve", "k-de")))));
-    scenario.good(mutations, mutation(ORG, "o7",
-        upsert("Team", "code", "t-ops", "title", "Ops"),
-        edge("MemberOf", "mo4", "m4", "t-ops")));
+    scenario.good(
+        loads,
+        load(
+            SOCIAL,
+            "s-merge",
+            LoadMode.MERGE,
+            rows(
+                "Person",
+                list(
+                    props("name", "ada", "age", 38L, "email", "ada@example.org"),
+                    props("name", "eve", "age", 29L)),
+                "Company",
+                list(props("name", "globex"))),
+            rows("Knows", list(row("eve", "ada", null), row("dan", "eve", "k-de")))));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o7",
+            upsert("Team", "code", "t-ops", "title", "Ops"),
+            edge("MemberOf", "mo4", "m4", "t-ops")));
     scenario.good(mutations, mutation(ORG, "o8", update("Team", "t-core", "active", false)));
-    scenario.good(loads, load(LEDGER, "l-merge", LoadMode.MERGE,
-        rows("Account", list(props("id", 1L, "owner", "ann", "balance", 95.5),
-            props("id", 5L, "owner", "eli"))),
-        rows("Transfer", list(row(5L, 1L, "tx5", "amount", 2.5)))));
+    scenario.good(
+        loads,
+        load(
+            LEDGER,
+            "l-merge",
+            LoadMode.MERGE,
+            rows(
+                "Account",
+                list(
+                    props("id", 1L, "owner", "ann", "balance", 95.5),
+                    props("id", 5L, "owner", "eli"))),
+            rows("Transfer", list(row(5L, 1L, "tx5", "amount", 2.5)))));
     scenario.awaitPhase();
 
     // Phase 3: the other way round.
-    scenario.good(mutations, mutation(SOCIAL, "s8",
-        deleteNode("Company", "initech"),
-        edge("WorksAt", "w2", "dan", "globex"),
-        edge("WorksAt", "w-eve", "eve", "globex", "role", "ops")));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s8",
+            deleteNode("Company", "initech"),
+            edge("WorksAt", "w2", "dan", "globex"),
+            edge("WorksAt", "w-eve", "eve", "globex", "role", "ops")));
     scenario.good(mutations, mutation(SOCIAL, "s9", upsert("Company", "name", "initech")));
-    scenario.good(loads, load(ORG, "o-merge", LoadMode.MERGE,
-        rows("Member", list(props("login", "m5", "level", 1L), props("login", "m2", "level", 9L))),
-        rows("Mentors", list(row("m5", "m1", "mt5", "topic", "java"), row("m4", "m5", null)))));
-    scenario.good(mutations, mutation(LEDGER, "l7",
-        edge("Transfer", "tx6", 2L, 5L, "amount", 3.0),
-        update("Account", 5L, "balance", 12.5)));
+    scenario.good(
+        loads,
+        load(
+            ORG,
+            "o-merge",
+            LoadMode.MERGE,
+            rows(
+                "Member",
+                list(props("login", "m5", "level", 1L), props("login", "m2", "level", 9L))),
+            rows("Mentors", list(row("m5", "m1", "mt5", "topic", "java"), row("m4", "m5", null)))));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l7",
+            edge("Transfer", "tx6", 2L, 5L, "amount", 3.0),
+            update("Account", 5L, "balance", 12.5)));
     scenario.awaitPhase();
 
     // Phase 4: overwrite loads, all on the loads topic.
-    scenario.good(loads, load(SOCIAL, "s-overwrite", LoadMode.OVERWRITE,
-        // globex goes, and with it the WorksAt edges of dan and eve.
-        rows("Company", list(props("name", "acme", "founded", "2001-01-01"),
-            props("name", "initech"))),
-        rows("Knows", list(row("ada", "eve", "k-ae", "since", 2024L), row("eve", "dan", "k-ed")))));
-    scenario.good(loads, load(ORG, "o-overwrite", LoadMode.OVERWRITE,
-        // t-ops goes with its MemberOf edge, which the MemberOf overwrite deletes as well; mo1
-        // is deleted and loaded again in the same event, with another target.
-        rows("Team", list(props("code", "t-core", "title", "Core 2"),
-            props("code", "t-new", "title", "New"))),
-        rows("MemberOf", list(row("m1", "t-new", "mo1")))));
-    scenario.good(loads, load(LEDGER, "l-overwrite", LoadMode.OVERWRITE,
-        Map.of(),
-        rows("Transfer", list(row(1L, 2L, "tx-a", "amount", 1.5), row(2L, 1L, null, "amount", 2.5)))));
+    scenario.good(
+        loads,
+        load(
+            SOCIAL,
+            "s-overwrite",
+            LoadMode.OVERWRITE,
+            // globex goes, and with it the WorksAt edges of dan and eve.
+            rows(
+                "Company",
+                list(props("name", "acme", "founded", "2001-01-01"), props("name", "initech"))),
+            rows(
+                "Knows",
+                list(row("ada", "eve", "k-ae", "since", 2024L), row("eve", "dan", "k-ed")))));
+    scenario.good(
+        loads,
+        load(
+            ORG,
+            "o-overwrite",
+            LoadMode.OVERWRITE,
+            // t-ops goes with its MemberOf edge, which the MemberOf overwrite deletes as well; mo1
+            // is deleted and loaded again in the same event, with another target.
+            rows(
+                "Team",
+                list(
+                    props("code", "t-core", "title", "Core 2"),
+                    props("code", "t-new", "title", "New"))),
+            rows("MemberOf", list(row("m1", "t-new", "mo1")))));
+    scenario.good(
+        loads,
+        load(
+            LEDGER,
+            "l-overwrite",
+            LoadMode.OVERWRITE,
+            Map.of(),
+            rows(
+                "Transfer",
+                list(row(1L, 2L, "tx-a", "amount", 1.5), row(2L, 1L, null, "amount", 2.5)))));
     scenario.awaitPhase();
 
     // Phase 5: schema evolution (a new nullable property), and events that use it.
     scenario.good(mutations, schema(SOCIAL, "s10", SOCIAL_V2));
-    scenario.good(mutations, mutation(SOCIAL, "s11",
-        update("Person", "ada", "city", "Oslo"),
-        upsert("Person", "name", "fay", "age", 50L, "city", "Rome")));
-    scenario.good(mutations, mutation(SOCIAL, "s12",
-        update("Person", "eve", "city", "Bergen", "age", null)));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s11",
+            update("Person", "ada", "city", "Oslo"),
+            upsert("Person", "name", "fay", "age", 50L, "city", "Rome")));
+    scenario.good(
+        mutations, mutation(SOCIAL, "s12", update("Person", "eve", "city", "Bergen", "age", null)));
     scenario.good(mutations, schema(ORG, "o9", ORG_V2));
-    scenario.good(mutations, mutation(ORG, "o10",
-        update("Member", "m1", "score", 4.5),
-        upsert("Member", "login", "m6", "level", 2L, "score", 0.25)));
+    scenario.good(
+        mutations,
+        mutation(
+            ORG,
+            "o10",
+            update("Member", "m1", "score", 4.5),
+            upsert("Member", "login", "m6", "level", 2L, "score", 0.25)));
     scenario.good(mutations, schema(LEDGER, "l8", LEDGER_V2));
-    scenario.good(mutations, mutation(LEDGER, "l9",
-        update("Account", 1L, "opened", "2020-02-29"),
-        upsert("Account", "id", 6L, "owner", "fox", "balance", 0.5, "opened", "2024-01-31")));
+    scenario.good(
+        mutations,
+        mutation(
+            LEDGER,
+            "l9",
+            update("Account", 1L, "opened", "2020-02-29"),
+            upsert("Account", "id", 6L, "owner", "fox", "balance", 0.5, "opened", "2024-01-31")));
     scenario.awaitPhase();
     rig.awaitCommittedToEnd();
-    LOG.info("{} events through the pipeline in {} ms", scenario.toApply(),
+    LOG.info(
+        "{} events through the pipeline in {} ms",
+        scenario.toApply(),
         (System.nanoTime() - t0) / 1_000_000);
 
     WriterStats stats = rig.pipeline().stats();
@@ -309,23 +445,27 @@ class PipelineEndToEndTest {
     assertThat(stats.eventsSkipped()).isZero();
     assertThat(stats.deadLetters()).isZero();
     assertThat(rig.readAll(rig.topics.dlq())).isEmpty();
-    assertThat(scenario.all).extracting(s -> s.format).contains(
-        io.ingraft.events.EventFormat.JSON, io.ingraft.events.EventFormat.AVRO);
+    assertThat(scenario.all)
+        .extracting(s -> s.format)
+        .contains(io.ingraft.events.EventFormat.JSON, io.ingraft.events.EventFormat.AVRO);
     assertThat(scenario.all).extracting(s -> s.topic).contains(mutations, loads);
 
     // A few facts the reference must have, so that a broken scenario cannot pass unnoticed.
     assertThat(scenario.graph(SOCIAL).export())
-        .contains("{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"ada\",\"props\":{\"age\":38,"
-            + "\"city\":\"Oslo\",\"email\":\"ada@example.org\"}}")
+        .contains(
+            "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"ada\",\"props\":{\"age\":38,"
+                + "\"city\":\"Oslo\",\"email\":\"ada@example.org\"}}")
         .contains("\"key\":\"bob\",\"props\":{\"age\":42}}")
         .doesNotContain("globex", "\"cy\"", "w2");
     assertThat(scenario.graph(ORG).export())
-        .contains("{\"kind\":\"edge\",\"type\":\"MemberOf\",\"id\":\"mo1\",\"from\":\"m1\","
-            + "\"to\":\"t-new\",\"props\":{}}")
+        .contains(
+            "{\"kind\":\"edge\",\"type\":\"MemberOf\",\"id\":\"mo1\",\"from\":\"m1\","
+                + "\"to\":\"t-new\",\"props\":{}}")
         .doesNotContain("t-ops", "mo2", "mo4");
     assertThat(scenario.graph(LEDGER).export())
-        .contains("{\"kind\":\"node\",\"type\":\"Account\",\"key\":1,\"props\":{\"balance\":95.5,"
-            + "\"opened\":\"2020-02-29\",\"owner\":\"ann\"}}");
+        .contains(
+            "{\"kind\":\"node\",\"type\":\"Account\",\"key\":1,\"props\":{\"balance\":95.5,"
+                + "\"opened\":\"2020-02-29\",\"owner\":\"ann\"}}");
 
     assertAllGraphsMatch();
     assertCommitNotices(scenario.toApply());
@@ -346,9 +486,13 @@ class PipelineEndToEndTest {
     // Phase 6a: events still on their way through the stages when the pipeline stops: the stop
     // comes as soon as the writer has read the first of them.
     long read = rig.pipeline().stats().recordsRead();
-    scenario.good(mutations, mutation(SOCIAL, "s13",
-        upsert("Person", "name", "gus", "city", "Lima"),
-        edge("Knows", null, "gus", "ada")));
+    scenario.good(
+        mutations,
+        mutation(
+            SOCIAL,
+            "s13",
+            upsert("Person", "name", "gus", "city", "Lima"),
+            edge("Knows", null, "gus", "ada")));
     scenario.good(mutations, mutation(ORG, "o11", update("Member", "m3", "level", 4L)));
     scenario.good(mutations, mutation(LEDGER, "l10", update("Account", 2L, "balance", 0.75)));
     scenario.resolve();
@@ -356,8 +500,11 @@ class PipelineEndToEndTest {
     long t0 = System.nanoTime();
     WriterStats first = rig.stop();
     rig.start("e2e-writer-b");
-    LOG.info("pipeline restarted in {} ms; the first writer had applied {} of {} events",
-        (System.nanoTime() - t0) / 1_000_000, first.eventsApplied(), scenario.toApply());
+    LOG.info(
+        "pipeline restarted in {} ms; the first writer had applied {} of {} events",
+        (System.nanoTime() - t0) / 1_000_000,
+        first.eventsApplied(),
+        scenario.toApply());
     scenario.awaitPhase();
 
     // Nothing was lost and nothing applied twice, before anything new arrives.
@@ -367,9 +514,14 @@ class PipelineEndToEndTest {
 
     // Phase 6b, after the restart, on both topics.
     scenario.good(mutations, mutation(SOCIAL, "s14", deleteNode("Person", "dan")));
-    scenario.good(loads, load(ORG, "o-merge-2", LoadMode.MERGE,
-        rows("Member", list(props("login", "m7", "level", 1L, "score", 1.5))),
-        rows("Mentors", list(row("m7", "m6", "mt7")))));
+    scenario.good(
+        loads,
+        load(
+            ORG,
+            "o-merge-2",
+            LoadMode.MERGE,
+            rows("Member", list(props("login", "m7", "level", 1L, "score", 1.5))),
+            rows("Mentors", list(row("m7", "m6", "mt7")))));
     scenario.good(mutations, mutation(LEDGER, "l11", deleteNode("Account", 2L)));
     scenario.awaitPhase();
     rig.awaitCommittedToEnd();
@@ -404,11 +556,15 @@ class PipelineEndToEndTest {
     assertThat(pipeline.isTopologyPaused()).isTrue();
     long read = pipeline.stats().recordsRead();
 
-    scenario.good(mutations, mutation(SOCIAL, "s15",
-        upsert("Person", "name", "hal", "age", 51L)));
-    scenario.good(loads, load(LEDGER, "l-merge-3", LoadMode.MERGE,
-        rows("Account", list(props("id", 9L, "owner", "ivy"))),
-        rows("Transfer", list(row(9L, 1L, "tx9", "amount", 1.0)))));
+    scenario.good(mutations, mutation(SOCIAL, "s15", upsert("Person", "name", "hal", "age", 51L)));
+    scenario.good(
+        loads,
+        load(
+            LEDGER,
+            "l-merge-3",
+            LoadMode.MERGE,
+            rows("Account", list(props("id", 9L, "owner", "ivy"))),
+            rows("Transfer", list(row(9L, 1L, "tx9", "amount", 1.0)))));
     scenario.resolve();
     // The events are in the producer topics (acknowledged); for several seal lingers and commit
     // intervals, stage 1 passes none of them on, so the writer reads nothing.
@@ -441,23 +597,30 @@ class PipelineEndToEndTest {
       // Export to stdout: the same lines (the console log appender may add lines of its own).
       PipelineRig.CliResult stdout = rig.cli("graph", "export", "-g", graph);
       assertThat(stdout.exitCode()).isZero();
-      assertThat(stdout.stdout().lines().filter(l -> l.startsWith("{\"kind\":"))
-          .map(l -> l + "\n").collect(Collectors.joining())).isEqualTo(exported);
+      assertThat(
+              stdout
+                  .stdout()
+                  .lines()
+                  .filter(l -> l.startsWith("{\"kind\":"))
+                  .map(l -> l + "\n")
+                  .collect(Collectors.joining()))
+          .isEqualTo(exported);
 
       PipelineRig.Verified verify = rig.verify(graph);
       JsonNode report = verify.report();
       assertThat(verify.ok()).as(report.toString()).isTrue();
       assertThat(report.get("graph").asText()).isEqualTo(graph);
-      assertThat(report.get("eventsApplied").asLong()).as(report.toString())
+      assertThat(report.get("eventsApplied").asLong())
+          .as(report.toString())
           .isEqualTo(scenario.applied.get(graph).size());
     }
   }
 
   /**
-   * The commits topic holds one notice per manifest version of each graph through its last
-   * version that covers events (epoch claims included, with their own kind; a claim after that
-   * one waits for the graph's next version), each matching its manifest, with applied counts
-   * that sum to the events applied.
+   * The commits topic holds one notice per manifest version of each graph through its last version
+   * that covers events (epoch claims included, with their own kind; a claim after that one waits
+   * for the graph's next version), each matching its manifest, with applied counts that sum to the
+   * events applied.
    */
   private static void assertCommitNotices(long appliedEvents) {
     CommitNoticeCodec codec = new CommitNoticeCodec();
@@ -485,15 +648,17 @@ class PipelineEndToEndTest {
         }
         long covered = lastCovering;
         dataVersions.keySet().removeIf(v -> v > covered);
-        List<Long> announced = notices.get(graph).stream()
-            .map(CommitNotice::getManifestVersion).toList();
-        assertThat(announced).as("notice versions of " + graph)
+        List<Long> announced =
+            notices.get(graph).stream().map(CommitNotice::getManifestVersion).toList();
+        assertThat(announced)
+            .as("notice versions of " + graph)
             .doesNotHaveDuplicates()
             .containsExactlyInAnyOrderElementsOf(dataVersions.keySet());
         long appliedInGraph = 0;
         for (CommitNotice notice : notices.get(graph)) {
           Manifest m = dataVersions.get(notice.getManifestVersion());
-          assertThat(notice.getApplied()).as(graph + " v" + m.version())
+          assertThat(notice.getApplied())
+              .as(graph + " v" + m.version())
               .isEqualTo((int) m.commit().eventCount());
           assertThat(notice.getRejected()).isZero();
           assertThat(notice.getKind()).isEqualTo(m.commit().kind().name());

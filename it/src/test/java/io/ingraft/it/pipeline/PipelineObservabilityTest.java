@@ -39,13 +39,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pipeline watched from outside, with real programs: a Prometheus server (Debian's
- * {@code prometheus}) scrapes the running pipeline's {@code /metrics} every second, and its HTTP
- * API must return the per-graph event counters, the dead letters of both stages by code, a
- * freshness histogram, and a lag per stage that rises while that stage is paused and falls back
- * to zero after; {@code promtool check metrics} finds nothing to say about the {@code ingraft_}
- * metrics. Then headless Chromium loads the status page: the rendered DOM lists both graphs with
- * the versions the engine published, and a screenshot goes to {@code target/status-page.png}.
+ * The pipeline watched from outside, with real programs: a Prometheus server (Debian's {@code
+ * prometheus}) scrapes the running pipeline's {@code /metrics} every second, and its HTTP API must
+ * return the per-graph event counters, the dead letters of both stages by code, a freshness
+ * histogram, and a lag per stage that rises while that stage is paused and falls back to zero
+ * after; {@code promtool check metrics} finds nothing to say about the {@code ingraft_} metrics.
+ * Then headless Chromium loads the status page: the rendered DOM lists both graphs with the
+ * versions the engine published, and a screenshot goes to {@code target/status-page.png}.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,7 +53,8 @@ class PipelineObservabilityTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final String ALPHA = "alpha";
   private static final String BETA = "beta";
-  private static final String SCHEMA = """
+  private static final String SCHEMA =
+      """
       node Person {
         name: String @key
         age: I64?
@@ -62,8 +63,7 @@ class PipelineObservabilityTest {
   private static final int PEOPLE = 10;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static PipelineRig rig;
   static IngestPipeline pipeline;
   static StatusServer http;
@@ -98,13 +98,18 @@ class PipelineObservabilityTest {
     for (String graph : List.of(ALPHA, BETA)) {
       rig.send(mutations, schema(graph, graph + "-schema", SCHEMA), EventFormat.JSON);
       for (int i = 0; i < PEOPLE; i++) {
-        rig.send(mutations, mutation(graph, graph + "-p" + i,
-            upsert("Person", "name", "p" + i, "age", (long) (20 + i))), EventFormat.JSON);
+        rig.send(
+            mutations,
+            mutation(
+                graph, graph + "-p" + i, upsert("Person", "name", "p" + i, "age", (long) (20 + i))),
+            EventFormat.JSON);
       }
     }
     // One event the engine rejects (the writer dead-letters it) and one record stage 1 cannot
     // decode (stage 1 dead-letters it).
-    rig.send(mutations, mutation(ALPHA, "alpha-bad", update("Person", "nobody", "age", 1L)),
+    rig.send(
+        mutations,
+        mutation(ALPHA, "alpha-bad", update("Person", "nobody", "age", 1L)),
         EventFormat.JSON);
     rig.sendRaw(mutations, ALPHA.getBytes(UTF_8), "{not json".getBytes(UTF_8), null);
     rig.flush();
@@ -114,10 +119,9 @@ class PipelineObservabilityTest {
     awaitValue("ingraft_events_total{graph=\"beta\",outcome=\"applied\"}", v -> v == PEOPLE + 1);
     awaitValue("ingraft_events_total{graph=\"alpha\",outcome=\"rejected\"}", v -> v == 1);
     awaitValue("ingraft_events_total{graph=\"beta\",outcome=\"rejected\"}", v -> v == 0);
-    awaitValue("ingraft_events_rejected_total{graph=\"alpha\",code=\"NODE_NOT_FOUND\"}",
-        v -> v == 1);
-    awaitValue("ingraft_dead_letters_total{stage=\"writer\",code=\"NODE_NOT_FOUND\"}",
-        v -> v == 1);
+    awaitValue(
+        "ingraft_events_rejected_total{graph=\"alpha\",code=\"NODE_NOT_FOUND\"}", v -> v == 1);
+    awaitValue("ingraft_dead_letters_total{stage=\"writer\",code=\"NODE_NOT_FOUND\"}", v -> v == 1);
     awaitValue("ingraft_dead_letters_total{stage=\"topology\",code=\"BAD_JSON\"}", v -> v == 1);
     for (String graph : List.of(ALPHA, BETA)) {
       long version = pipeline.engine().snapshot(GraphId.of(graph)).version();
@@ -128,14 +132,17 @@ class PipelineObservabilityTest {
 
     // Freshness: one observation per published version with event timestamps, in buckets.
     awaitValue("ingraft_freshness_seconds_count{graph=\"alpha\"}", v -> v >= 2);
-    double count = prometheus.scalar("ingraft_freshness_seconds_count{graph=\"alpha\"}")
-        .orElseThrow();
+    double count =
+        prometheus.scalar("ingraft_freshness_seconds_count{graph=\"alpha\"}").orElseThrow();
     assertThat(prometheus.scalar("ingraft_freshness_seconds_bucket{graph=\"alpha\",le=\"+Inf\"}"))
         .hasValue(count);
     assertThat(prometheus.query("ingraft_freshness_seconds_bucket{graph=\"alpha\"}").size())
-        .as("freshness buckets").isGreaterThan(5);
-    awaitValue("histogram_quantile(0.99, sum by (le) (ingraft_freshness_seconds_bucket"
-        + "{graph=\"alpha\"}))", v -> v > 0 && v <= 60);
+        .as("freshness buckets")
+        .isGreaterThan(5);
+    awaitValue(
+        "histogram_quantile(0.99, sum by (le) (ingraft_freshness_seconds_bucket"
+            + "{graph=\"alpha\"}))",
+        v -> v > 0 && v <= 60);
     awaitValue("ingraft_apply_duration_seconds_count{graph=\"beta\"}", v -> v >= 2);
     awaitValue("ingraft_batch_size_events_sum{graph=\"beta\"}", v -> v == PEOPLE + 1);
 
@@ -147,19 +154,23 @@ class PipelineObservabilityTest {
     long appliedBefore = pipeline.stats().eventsApplied();
     int more = 20;
     for (int i = 0; i < more; i++) {
-      rig.send(mutations, mutation(BETA, "beta-more-" + i,
-          upsert("Person", "name", "q" + i)), EventFormat.JSON);
+      rig.send(
+          mutations,
+          mutation(BETA, "beta-more-" + i, upsert("Person", "name", "q" + i)),
+          EventFormat.JSON);
     }
     rig.flush();
     awaitValue(writerLag, v -> v >= more);
-    assertThat(pipeline.stats().eventsApplied()).as("nothing applied while paused")
+    assertThat(pipeline.stats().eventsApplied())
+        .as("nothing applied while paused")
         .isEqualTo(appliedBefore);
     assertThat(prometheus.query("ingraft_lag_records{stage=\"writer\"}").size())
-        .as("one writer lag series per graph-log partition").isEqualTo(PipelineRig.PARTITIONS);
+        .as("one writer lag series per graph-log partition")
+        .isEqualTo(PipelineRig.PARTITIONS);
     pipeline.resumeWriter();
     awaitValue(writerLag, v -> v == 0);
-    awaitValue("ingraft_events_total{graph=\"beta\",outcome=\"applied\"}",
-        v -> v == PEOPLE + 1 + more);
+    awaitValue(
+        "ingraft_events_total{graph=\"beta\",outcome=\"applied\"}", v -> v == PEOPLE + 1 + more);
 
     // Stage 1's lag rises while the topology is paused, in Prometheus and in the run command's
     // status line (which read 0 here before), and falls back after.
@@ -167,8 +178,10 @@ class PipelineObservabilityTest {
     awaitValue(stageOneLag, v -> v == 0);
     pipeline.pauseTopology();
     for (int i = 0; i < more; i++) {
-      rig.send(mutations, mutation(ALPHA, "alpha-more-" + i,
-          upsert("Person", "name", "r" + i)), EventFormat.JSON);
+      rig.send(
+          mutations,
+          mutation(ALPHA, "alpha-more-" + i, upsert("Person", "name", "r" + i)),
+          EventFormat.JSON);
     }
     rig.flush();
     awaitValue(stageOneLag, v -> v >= more);
@@ -178,9 +191,13 @@ class PipelineObservabilityTest {
     awaitValue(writerLag, v -> v == 0);
 
     // Kafka Streams', the Kafka clients' and the JVM's metrics come through the binders.
-    for (String binder : List.of("kafka_stream_thread_process_total",
-        "kafka_consumer_fetch_manager_records_consumed_total", "kafka_producer_record_send_total",
-        "jvm_memory_used_bytes", "process_cpu_usage")) {
+    for (String binder :
+        List.of(
+            "kafka_stream_thread_process_total",
+            "kafka_consumer_fetch_manager_records_consumed_total",
+            "kafka_producer_record_send_total",
+            "jvm_memory_used_bytes",
+            "process_cpu_usage")) {
       awaitValue("count(" + binder + ")", v -> v >= 1);
     }
     awaitValue("ingraft_ready", v -> v == 1);
@@ -195,14 +212,18 @@ class PipelineObservabilityTest {
     // Every metric docs/operations.md lists is served, but those that only exist once something
     // happened that this run does not cause (a stopped graph, a recovered operation).
     List<String> documented = new ArrayList<>();
-    Matcher names = Pattern.compile("(?m)^\\| `(ingraft_[a-z_]+)` \\|")
-        .matcher(Files.readString(Path.of("..", "docs", "operations.md")));
+    Matcher names =
+        Pattern.compile("(?m)^\\| `(ingraft_[a-z_]+)` \\|")
+            .matcher(Files.readString(Path.of("..", "docs", "operations.md")));
     while (names.find()) {
       documented.add(names.group(1));
     }
     assertThat(documented).hasSizeGreaterThan(15);
-    assertThat(documented).filteredOn(name -> !name.equals("ingraft_graph_stopped")
-            && !name.equals("ingraft_recovered_operations_total"))
+    assertThat(documented)
+        .filteredOn(
+            name ->
+                !name.equals("ingraft_graph_stopped")
+                    && !name.equals("ingraft_recovered_operations_total"))
         .allSatisfy(name -> assertThat(scrape).contains("\n" + name));
   }
 
@@ -218,10 +239,13 @@ class PipelineObservabilityTest {
     String dom = chromium.dumpDom(http.uri().toString());
     for (String graph : List.of(ALPHA, BETA)) {
       long version = pipeline.engine().snapshot(GraphId.of(graph)).version();
-      Matcher row = Pattern.compile("<td class=\"mono\">" + graph
-          + "</td><td class=\"mono\">([^<]+)</td><td class=\"n\">([0-9,]+)</td>").matcher(dom);
-      assertThat(row.find()).as("a row of graph %s in the rendered page:%n%s", graph, dom)
-          .isTrue();
+      Matcher row =
+          Pattern.compile(
+                  "<td class=\"mono\">"
+                      + graph
+                      + "</td><td class=\"mono\">([^<]+)</td><td class=\"n\">([0-9,]+)</td>")
+              .matcher(dom);
+      assertThat(row.find()).as("a row of graph %s in the rendered page:%n%s", graph, dom).isTrue();
       assertThat(row.group(2).replace(",", "")).isEqualTo(Long.toString(version));
       JsonNode json = graphOf(status, graph);
       assertThat(json.path("partition").asText()).isEqualTo(row.group(1));
@@ -255,8 +279,16 @@ class PipelineObservabilityTest {
       }
       pause();
     }
-    throw new AssertionError("Prometheus: " + promql + " is " + last + " after " + TIMEOUT
-        + " (up: " + prometheus.up() + ")");
+    throw new AssertionError(
+        "Prometheus: "
+            + promql
+            + " is "
+            + last
+            + " after "
+            + TIMEOUT
+            + " (up: "
+            + prometheus.up()
+            + ")");
   }
 
   private static void pause() {
@@ -269,15 +301,17 @@ class PipelineObservabilityTest {
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
-    HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
-        http.uri().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(http.uri().resolve(path)).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET /" + path).isEqualTo(200);
     return response;
   }
 
   private static List<String> promtoolCheckMetrics(String scrape) throws Exception {
-    Process process = new ProcessBuilder("promtool", "check", "metrics")
-        .redirectErrorStream(true).start();
+    Process process =
+        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
     try (var in = process.getOutputStream()) {
       in.write(scrape.getBytes(UTF_8));
     }

@@ -63,6 +63,7 @@ final class PipelineRig implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final GraphEventCodec codec = new GraphEventCodec();
   private IngestPipeline pipeline;
+
   /** Events applied or rejected by pipelines of this rig that were stopped. */
   private long processedByStopped;
 
@@ -97,9 +98,10 @@ final class PipelineRig implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     // Records up to what the pipeline forwards (the topic decides what it takes).
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
-    this.producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer());
+    props.put(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   Path storageRoot() {
@@ -130,9 +132,12 @@ final class PipelineRig implements AutoCloseable {
     }
     pipeline = new IngestPipeline(config(writerId));
     pipeline.start();
-    KafkaTestBroker.await(TIMEOUT, "stage 1 RUNNING and the writer assigned",
-        () -> pipeline.topologyState() == KafkaStreams.State.RUNNING
-            && pipeline.stats().assignedPartitions() == PARTITIONS);
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "stage 1 RUNNING and the writer assigned",
+        () ->
+            pipeline.topologyState() == KafkaStreams.State.RUNNING
+                && pipeline.stats().assignedPartitions() == PARTITIONS);
     return pipeline;
   }
 
@@ -156,8 +161,7 @@ final class PipelineRig implements AutoCloseable {
   // Producing
 
   /** Where a record was produced, and its bytes. */
-  record Sent(String topic, int partition, long offset, byte[] key, byte[] value) {
-  }
+  record Sent(String topic, int partition, long offset, byte[] key, byte[] value) {}
 
   byte[] encode(GraphEvent event, EventFormat format) {
     return codec.encode(event, format);
@@ -202,17 +206,20 @@ final class PipelineRig implements AutoCloseable {
 
   /**
    * Waits until the writers of this rig, the running one and the stopped ones together, have
-   * applied or rejected {@code events} events. (Skipped events do not count: a re-read event is
-   * not progress.)
+   * applied or rejected {@code events} events. (Skipped events do not count: a re-read event is not
+   * progress.)
    */
   WriterStats awaitProcessed(long events) {
-    return awaitStats("writers processed " + events + " events",
+    return awaitStats(
+        "writers processed " + events + " events",
         s -> processedByStopped + s.eventsApplied() + s.eventsRejected() >= events);
   }
 
   /** Waits until the writer group has committed every graph-log partition up to its end. */
   void awaitCommittedToEnd() {
-    KafkaTestBroker.await(TIMEOUT, "writer group committed the graph log to its end",
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "writer group committed the graph log to its end",
         () -> committed().equals(endOffsets(topics.graphLog())));
   }
 
@@ -225,8 +232,8 @@ final class PipelineRig implements AutoCloseable {
 
   /** The writer group's committed graph-log offsets, 0 where it never committed. */
   Map<TopicPartition, Long> committed() {
-    return kafka.committedOffsets(config("probe").writer().groupId(), topics.graphLog(),
-        PARTITIONS);
+    return kafka.committedOffsets(
+        config("probe").writer().groupId(), topics.graphLog(), PARTITIONS);
   }
 
   /** Every committed record of a topic, from the beginning to its current end. */
@@ -235,8 +242,8 @@ final class PipelineRig implements AutoCloseable {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(end.keySet());
       consumer.seekToBeginning(end.keySet());
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -261,13 +268,12 @@ final class PipelineRig implements AutoCloseable {
   // The CLI
 
   /** An {@code ingraft} command's exit code and what it printed on stdout. */
-  record CliResult(int exitCode, String stdout) {
-  }
+  record CliResult(int exitCode, String stdout) {}
 
   /**
    * Runs {@code ingraft <args> --storage-root <this storage root>} in this JVM, capturing stdout.
-   * The console log appender writes warnings to stdout too, so callers pick their lines out of
-   * the output rather than compare all of it.
+   * The console log appender writes warnings to stdout too, so callers pick their lines out of the
+   * output rather than compare all of it.
    */
   synchronized CliResult cli(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
@@ -292,23 +298,50 @@ final class PipelineRig implements AutoCloseable {
     Path file = Files.createTempFile(dir, "export-" + graph + "-", ".jsonl");
     CliResult result = cli("graph", "export", "-g", graph, "-o", file.toString());
     if (result.exitCode() != 0) {
-      throw new AssertionError("ingraft graph export -g " + graph + " exited with "
-          + result.exitCode() + ": " + result.stdout());
+      throw new AssertionError(
+          "ingraft graph export -g "
+              + graph
+              + " exited with "
+              + result.exitCode()
+              + ": "
+              + result.stdout());
     }
     return Files.readString(file, UTF_8);
   }
 
   /**
-   * {@code ingraft graph verify -g <graph> --json} with the Kafka half of the check (every event
-   * of the graph that the writer group committed is applied): the exit code and the JSON report.
+   * {@code ingraft graph verify -g <graph> --json} with the Kafka half of the check (every event of
+   * the graph that the writer group committed is applied): the exit code and the JSON report.
    */
   Verified verify(String graph) throws Exception {
-    CliResult result = cli("graph", "verify", "-g", graph, "--json",
-        "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topics.graphLog(),
-        "--group", config("probe").writer().groupId());
-    String line = result.stdout().lines().filter(l -> l.startsWith("{\"graph\":")).findFirst()
-        .orElseThrow(() -> new AssertionError("no JSON report from ingraft graph verify -g "
-            + graph + " (exit " + result.exitCode() + "): " + result.stdout()));
+    CliResult result =
+        cli(
+            "graph",
+            "verify",
+            "-g",
+            graph,
+            "--json",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic",
+            topics.graphLog(),
+            "--group",
+            config("probe").writer().groupId());
+    String line =
+        result
+            .stdout()
+            .lines()
+            .filter(l -> l.startsWith("{\"graph\":"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no JSON report from ingraft graph verify -g "
+                            + graph
+                            + " (exit "
+                            + result.exitCode()
+                            + "): "
+                            + result.stdout()));
     return new Verified(result.exitCode(), JSON.readTree(line));
   }
 

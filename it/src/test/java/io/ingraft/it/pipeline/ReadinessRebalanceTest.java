@@ -35,15 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /health/ready} across a rebalance, with two pipelines (two instances) in this JVM on one
  * broker and one storage root. Instance A writes graphs in every graph-log partition, then its
  * writer is held while more events arrive, so every partition has records pending. Instance B
- * starts with its writer held: once stage 1 runs on both and the group gave B its partitions,
- * with their pending records measured, B is not ready and A still owns (by manifest epoch) every
- * graph of B's partitions. When B's writer goes on, B becomes ready, and by the first ready answer
- * B owns every one of those graphs: readiness follows the takeover.
+ * starts with its writer held: once stage 1 runs on both and the group gave B its partitions, with
+ * their pending records measured, B is not ready and A still owns (by manifest epoch) every graph
+ * of B's partitions. When B's writer goes on, B becomes ready, and by the first ready answer B owns
+ * every one of those graphs: readiness follows the takeover.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class ReadinessRebalanceTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
-  private static final String SCHEMA = """
+  private static final String SCHEMA =
+      """
       node Item {
         id: String @key
       }
@@ -51,72 +52,88 @@ class ReadinessRebalanceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void readyOnlyAfterTheNewInstanceTookItsGraphsOver(KafkaTestBroker kafka) throws Exception {
     List<String> graphs = graphsInEveryPartition();
     try (PipelineRig rig = new PipelineRig(kafka, dir);
-        IngestPipeline a = new IngestPipeline(rig.config("ready-a",
-            Map.of("ingraft.state-dir", dir.resolve("streams-a").toString())));
-        IngestPipeline b = new IngestPipeline(rig.config("ready-b",
-            Map.of("ingraft.state-dir", dir.resolve("streams-b").toString())))) {
+        IngestPipeline a =
+            new IngestPipeline(
+                rig.config(
+                    "ready-a", Map.of("ingraft.state-dir", dir.resolve("streams-a").toString())));
+        IngestPipeline b =
+            new IngestPipeline(
+                rig.config(
+                    "ready-b", Map.of("ingraft.state-dir", dir.resolve("streams-b").toString())))) {
       a.start();
       try (StatusServer httpA = StatusServer.start("127.0.0.1", 0, a)) {
         String mutations = rig.topics.mutations();
         for (String graph : graphs) {
           rig.send(mutations, schema(graph, graph + "-schema", SCHEMA), EventFormat.JSON);
-          rig.send(mutations, mutation(graph, graph + "-1", upsert("Item", "id", "1")),
+          rig.send(
+              mutations,
+              mutation(graph, graph + "-1", upsert("Item", "id", "1")),
               EventFormat.JSON);
         }
         rig.flush();
-        KafkaTestBroker.await(TIMEOUT, "instance A applied the first events",
+        KafkaTestBroker.await(
+            TIMEOUT,
+            "instance A applied the first events",
             () -> a.stats().eventsApplied() == 2L * graphs.size());
         awaitStatus(httpA, "instance A ready", 200);
 
         // Pending work in every partition: A's writer is held while more events arrive.
         a.pauseWriter();
         for (String graph : graphs) {
-          rig.send(mutations, mutation(graph, graph + "-2", upsert("Item", "id", "2")),
+          rig.send(
+              mutations,
+              mutation(graph, graph + "-2", upsert("Item", "id", "2")),
               EventFormat.JSON);
         }
         rig.flush();
-        KafkaTestBroker.await(TIMEOUT, "the new events in the graph log",
-            () -> a.writerLag() >= graphs.size());
+        KafkaTestBroker.await(
+            TIMEOUT, "the new events in the graph log", () -> a.writerLag() >= graphs.size());
 
         b.pauseWriter();
         b.start();
         try (StatusServer httpB = StatusServer.start("127.0.0.1", 0, b)) {
-          KafkaTestBroker.await(TIMEOUT, "stage 1 running on both, the graph log split"
-              + " between the writers, B's pending records measured", () -> {
+          KafkaTestBroker.await(
+              TIMEOUT,
+              "stage 1 running on both, the graph log split"
+                  + " between the writers, B's pending records measured",
+              () -> {
                 JsonNode sa = status(httpA);
                 JsonNode sb = status(httpB);
                 return sa.path("stageOne").path("state").asText().equals("RUNNING")
                     && sb.path("stageOne").path("state").asText().equals("RUNNING")
                     && !sb.path("writer").path("partitions").isEmpty()
                     && sa.path("writer").path("partitions").size()
-                        + sb.path("writer").path("partitions").size() == PipelineRig.PARTITIONS
+                            + sb.path("writer").path("partitions").size()
+                        == PipelineRig.PARTITIONS
                     && sb.path("writer").path("lag").asLong() > 0;
               });
           Set<String> bPartitions = new HashSet<>();
-          status(httpB).path("writer").path("partitions")
-              .forEach(p -> bPartitions.add(p.asText()));
-          List<String> bGraphs = graphs.stream()
-              .filter(g -> bPartitions.contains(rig.topics.graphLog() + "-" + partitionOf(g)))
-              .toList();
+          status(httpB).path("writer").path("partitions").forEach(p -> bPartitions.add(p.asText()));
+          List<String> bGraphs =
+              graphs.stream()
+                  .filter(g -> bPartitions.contains(rig.topics.graphLog() + "-" + partitionOf(g)))
+                  .toList();
           assertThat(bGraphs).as("graphs in B's partitions %s", bPartitions).isNotEmpty();
 
-          assertThat(get(httpB, "health/ready").statusCode()).as("B before its takeover")
+          assertThat(get(httpB, "health/ready").statusCode())
+              .as("B before its takeover")
               .isEqualTo(503);
           assertThat(status(httpB).path("ready").asBoolean()).isFalse();
           assertThat(status(httpB).path("writer").path("tookOver").asBoolean()).isFalse();
-          assertThat(owners(rig, bGraphs)).as("owners of B's graphs before B goes on")
+          assertThat(owners(rig, bGraphs))
+              .as("owners of B's graphs before B goes on")
               .containsOnly("ready-a");
 
           b.resumeWriter();
           awaitStatus(httpB, "instance B ready", 200);
-          assertThat(owners(rig, bGraphs)).as("owners of B's graphs once B is ready")
+          assertThat(owners(rig, bGraphs))
+              .as("owners of B's graphs once B is ready")
               .containsOnly("ready-b");
           assertThat(get(httpB, "health/live").statusCode()).isEqualTo(200);
 
@@ -172,7 +189,8 @@ class ReadinessRebalanceTest {
 
   private static HttpResponse<String> get(StatusServer http, String path) {
     try {
-      return CLIENT.send(HttpRequest.newBuilder(http.uri().resolve(path)).build(),
+      return CLIENT.send(
+          HttpRequest.newBuilder(http.uri().resolve(path)).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -14,15 +14,15 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * The producer side of an end-to-end suite: sends events and raw records through a
- * {@link PipelineRig}, keeps an {@link ExpectedGraph} per graph up to date with the events that
- * must apply, remembers where each record landed, and counts what the writer must process.
+ * The producer side of an end-to-end suite: sends events and raw records through a {@link
+ * PipelineRig}, keeps an {@link ExpectedGraph} per graph up to date with the events that must
+ * apply, remembers where each record landed, and counts what the writer must process.
  *
  * <p>Order: the pipeline keeps a graph's order only within one source partition, so a graph's
- * records between two {@link #awaitPhase()} calls must all go to one topic (they share the
- * graph-id key, hence one partition). Events of different graphs, and one graph's events across
- * phases, may use different topics. The references are updated in send order, which is then each
- * graph's log order.
+ * records between two {@link #awaitPhase()} calls must all go to one topic (they share the graph-id
+ * key, hence one partition). Events of different graphs, and one graph's events across phases, may
+ * use different topics. The references are updated in send order, which is then each graph's log
+ * order.
  */
 final class Scenario {
   /** A record as produced: the event (null for raw bytes), its format, bytes and position. */
@@ -36,7 +36,12 @@ final class Scenario {
     int partition = -1;
     long offset = -1;
 
-    Sent(String topic, GraphEvent event, EventFormat format, byte[] key, byte[] value,
+    Sent(
+        String topic,
+        GraphEvent event,
+        EventFormat format,
+        byte[] key,
+        byte[] value,
         Future<RecordMetadata> future) {
       this.topic = topic;
       this.event = event;
@@ -52,19 +57,28 @@ final class Scenario {
 
     @Override
     public String toString() {
-      return (event == null ? "raw record" : event.getGraph() + "/" + event.getEventId()) + " on "
-          + topic + "-" + partition + "@" + offset;
+      return (event == null ? "raw record" : event.getGraph() + "/" + event.getEventId())
+          + " on "
+          + topic
+          + "-"
+          + partition
+          + "@"
+          + offset;
     }
   }
 
   private final PipelineRig rig;
   final Map<String, ExpectedGraph> expected = new TreeMap<>();
+
   /** Events that must apply, by graph, in each graph's order. */
   final Map<String, List<Sent>> applied = new TreeMap<>();
+
   /** Events the writer must reject (dead letters of stage {@code writer}). */
   final List<Sent> rejected = new ArrayList<>();
+
   /** Everything sent, in send order. */
   final List<Sent> all = new ArrayList<>();
+
   private final List<Sent> unresolved = new ArrayList<>();
   private long toProcess;
   private int eventsSent;

@@ -30,27 +30,30 @@ import org.apache.avro.SchemaParseException;
  *   <li>{@code POST /subjects/{subject}/versions} {"schema": "..."} registers (or finds) a schema
  *       under a subject and answers {"id": N}; the same schema (by Avro parsing canonical form)
  *       gets the same id under every subject, as in Confluent's registry;
- *   <li>{@code POST /subjects/{subject}} looks a schema up: {"subject", "version", "id",
- *       "schema"}, or 404 with error code 40401 (no subject) or 40403 (not under it);
+ *   <li>{@code POST /subjects/{subject}} looks a schema up: {"subject", "version", "id", "schema"},
+ *       or 404 with error code 40401 (no subject) or 40403 (not under it);
  *   <li>{@code GET /schemas/ids/{id}}: {"schema": "..."}, or 404 with error code 40403;
- *   <li>{@code GET /subjects}, {@code GET /subjects/{subject}/versions},
- *       {@code GET /subjects/{subject}/versions/{version|latest}}, {@code GET /config}.
+ *   <li>{@code GET /subjects}, {@code GET /subjects/{subject}/versions}, {@code GET
+ *       /subjects/{subject}/versions/{version|latest}}, {@code GET /config}.
  * </ul>
  *
- * <p>Answers carry {@code application/vnd.schemaregistry.v1+json}; errors are
- * {"error_code", "message"}. Every request is recorded ({@link #requests()}, "METHOD /path") so a
- * test can show which client called what.
+ * <p>Answers carry {@code application/vnd.schemaregistry.v1+json}; errors are {"error_code",
+ * "message"}. Every request is recorded ({@link #requests()}, "METHOD /path") so a test can show
+ * which client called what.
  */
 final class ConfluentRegistryStub implements AutoCloseable {
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "registry-stub");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newFixedThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "registry-stub");
+            t.setDaemon(true);
+            return t;
+          });
   private final List<String> requests = new ArrayList<>();
   private final Map<Integer, String> schemas = new HashMap<>();
   private final Map<String, Integer> idsByCanonical = new HashMap<>();
@@ -91,8 +94,7 @@ final class ConfluentRegistryStub implements AutoCloseable {
     }
   }
 
-  private record Answer(int status, Object body) {
-  }
+  private record Answer(int status, Object body) {}
 
   private static List<String> segments(String path) {
     List<String> parts = new ArrayList<>();
@@ -108,7 +110,8 @@ final class ConfluentRegistryStub implements AutoCloseable {
     int n = p.size();
     if (method.equals("GET") && n == 3 && p.get(0).equals("schemas") && p.get(1).equals("ids")) {
       String schema = parseInt(p.get(2)) == null ? null : schemas.get(parseInt(p.get(2)));
-      return schema == null ? error(404, 40403, "Schema not found")
+      return schema == null
+          ? error(404, 40403, "Schema not found")
           : new Answer(200, Map.of("schema", schema));
     }
     if (method.equals("GET") && n == 1 && p.get(0).equals("config")) {
@@ -137,8 +140,8 @@ final class ConfluentRegistryStub implements AutoCloseable {
           }
           return new Answer(200, versions);
         }
-        Integer version = p.get(3).equals("latest") ? Integer.valueOf(ids.size())
-            : parseInt(p.get(3));
+        Integer version =
+            p.get(3).equals("latest") ? Integer.valueOf(ids.size()) : parseInt(p.get(3));
         if (version == null || version < 1 || version > ids.size()) {
           return error(404, 40402, "Version not found.");
         }
@@ -182,8 +185,9 @@ final class ConfluentRegistryStub implements AutoCloseable {
     }
     String canonical;
     try {
-      canonical = SchemaNormalization.toParsingForm(
-          new Schema.Parser().parse(JSON.readTree(body).path("schema").asText()));
+      canonical =
+          SchemaNormalization.toParsingForm(
+              new Schema.Parser().parse(JSON.readTree(body).path("schema").asText()));
     } catch (IOException | SchemaParseException | IllegalArgumentException e) {
       return error(422, 42201, "Invalid schema: " + e.getMessage());
     }

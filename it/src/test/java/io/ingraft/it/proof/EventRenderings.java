@@ -17,8 +17,7 @@ import java.util.Map;
  * enums as symbol names, the body union resolved by which record's fields are present).
  */
 final class EventRenderings {
-  private EventRenderings() {
-  }
+  private EventRenderings() {}
 
   /** The docs/events.md JSON form (camelCase op names, lower-case load modes). */
   static Map<String, Object> json(GraphEvent event) {
@@ -35,13 +34,15 @@ final class EventRenderings {
       List<Object> ops = new ArrayList<>();
       for (Op op : mutation.getOps()) {
         Map<String, Object> o = opFields(op);
-        o.put("op", switch (op.getOp()) {
-          case UPSERT_NODE -> "upsertNode";
-          case UPDATE_NODE -> "updateNode";
-          case DELETE_NODE -> "deleteNode";
-          case INSERT_EDGE -> "insertEdge";
-          case DELETE_EDGE -> "deleteEdge";
-        });
+        o.put(
+            "op",
+            switch (op.getOp()) {
+              case UPSERT_NODE -> "upsertNode";
+              case UPDATE_NODE -> "updateNode";
+              case DELETE_NODE -> "deleteNode";
+              case INSERT_EDGE -> "insertEdge";
+              case DELETE_EDGE -> "deleteEdge";
+            });
         ops.add(o);
       }
       out.put("mutation", Map.of("ops", ops));

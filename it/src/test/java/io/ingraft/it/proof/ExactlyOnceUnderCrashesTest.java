@@ -8,7 +8,6 @@ import io.ingraft.events.GraphEventCodec;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.LoggedEvent;
-import io.ingraft.events.avro.Seal;
 import io.ingraft.it.kafka.KafkaTestBroker;
 import io.ingraft.recovery.AuditRecord;
 import io.ingraft.recovery.Failpoints;
@@ -43,26 +42,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Exactly once when the writer process dies, at every named point of the commit protocol and of
- * the recovery sweep, and at random moments.
+ * Exactly once when the writer process dies, at every named point of the commit protocol and of the
+ * recovery sweep, and at random moments.
  *
  * <p><b>Failpoint runs</b> (one per name in {@link Failpoints#PROTOCOL}): three graphs on two
- * graph-log partitions; an in-process writer applies the first part of the log and stops; then
- * a writer in a child JVM with one worker thread (so exactly one operation is in flight) and
- * {@code -Dingraft.failpoints=<name>=halt} halts (exit 86) the first time it reaches the point.
- * The on-disk state it leaves is checked against docs/protocol.md (sidecar or not, which tables
- * moved, whether the manifest already carries the operation). A sweep failpoint is reached by a
- * second child that takes the graph over with the point armed, after a first child halted where
- * the sweep must roll forward ({@code commit.after-table-commits}) or back with restores
- * ({@code commit.between-table-commits}). Then an unarmed writer finishes the log, and every
- * graph must equal its model, {@code ingraft graph verify} must pass, the applied-event counts
- * must match, no sidecar may be left, and the interrupted operation must have exactly one audit
- * row with the decision the protocol prescribes.
+ * graph-log partitions; an in-process writer applies the first part of the log and stops; then a
+ * writer in a child JVM with one worker thread (so exactly one operation is in flight) and {@code
+ * -Dingraft.failpoints=<name>=halt} halts (exit 86) the first time it reaches the point. The
+ * on-disk state it leaves is checked against docs/protocol.md (sidecar or not, which tables moved,
+ * whether the manifest already carries the operation). A sweep failpoint is reached by a second
+ * child that takes the graph over with the point armed, after a first child halted where the sweep
+ * must roll forward ({@code commit.after-table-commits}) or back with restores ({@code
+ * commit.between-table-commits}). Then an unarmed writer finishes the log, and every graph must
+ * equal its model, {@code ingraft graph verify} must pass, the applied-event counts must match, no
+ * sidecar may be left, and the interrupted operation must have exactly one audit row with the
+ * decision the protocol prescribes.
  *
  * <p><b>Random kills</b>: both stages ({@code IngestPipeline}, as {@code ingraft run}) in a child
  * JVM, fed Avro and JSON events of six graphs on the mutations and loads topics, killed with
- * SIGKILL at random moments several times and restarted, until everything is applied. The graph
- * log must hold every event exactly once and every graph must equal its model.
+ * SIGKILL at random moments several times and restarted, until everything is applied. The graph log
+ * must hold every event exactly once and every graph must equal its model.
  *
  * <p>Replay a run with {@code -Dingraft.proof.seed=<n>} (the seed is logged).
  */
@@ -85,9 +84,9 @@ class ExactlyOnceUnderCrashesTest {
   private static final int KILLS = 3;
 
   /**
-   * For each failpoint: the failpoint the first child arms (the sweep ones need a sidecar made
-   * by a crash first), and the decision the sweep must record for the interrupted operation
-   * (null: no sidecar, so nothing to recover).
+   * For each failpoint: the failpoint the first child arms (the sweep ones need a sidecar made by a
+   * crash first), and the decision the sweep must record for the interrupted operation (null: no
+   * sidecar, so nothing to recover).
    */
   private record Plan(String failpoint, String firstCrash, RecoveryDecision decision) {
     boolean sweep() {
@@ -99,22 +98,49 @@ class ExactlyOnceUnderCrashesTest {
 
   private static Map<String, Plan> plans() {
     Map<String, Plan> plans = new LinkedHashMap<>();
-    plans.put(Failpoints.AFTER_STAGING,
+    plans.put(
+        Failpoints.AFTER_STAGING,
         new Plan(Failpoints.AFTER_STAGING, Failpoints.AFTER_STAGING, null));
-    plans.put(Failpoints.AFTER_SIDECAR_WRITE, new Plan(Failpoints.AFTER_SIDECAR_WRITE,
-        Failpoints.AFTER_SIDECAR_WRITE, RecoveryDecision.ROLLED_BACK));
-    plans.put(Failpoints.BETWEEN_TABLE_COMMITS, new Plan(Failpoints.BETWEEN_TABLE_COMMITS,
-        Failpoints.BETWEEN_TABLE_COMMITS, RecoveryDecision.ROLLED_BACK));
-    plans.put(Failpoints.AFTER_TABLE_COMMITS, new Plan(Failpoints.AFTER_TABLE_COMMITS,
-        Failpoints.AFTER_TABLE_COMMITS, RecoveryDecision.ROLLED_FORWARD));
-    plans.put(Failpoints.AFTER_PUBLISH, new Plan(Failpoints.AFTER_PUBLISH,
-        Failpoints.AFTER_PUBLISH, RecoveryDecision.ROLLED_FORWARD));
-    plans.put(Failpoints.SWEEP_BEFORE_PUBLISH, new Plan(Failpoints.SWEEP_BEFORE_PUBLISH,
-        Failpoints.AFTER_TABLE_COMMITS, RecoveryDecision.ROLLED_FORWARD));
-    plans.put(Failpoints.SWEEP_AFTER_RESTORE, new Plan(Failpoints.SWEEP_AFTER_RESTORE,
-        Failpoints.BETWEEN_TABLE_COMMITS, RecoveryDecision.ROLLED_BACK));
-    plans.put(Failpoints.SWEEP_AFTER_PUBLISH, new Plan(Failpoints.SWEEP_AFTER_PUBLISH,
-        Failpoints.AFTER_TABLE_COMMITS, RecoveryDecision.ROLLED_FORWARD));
+    plans.put(
+        Failpoints.AFTER_SIDECAR_WRITE,
+        new Plan(
+            Failpoints.AFTER_SIDECAR_WRITE,
+            Failpoints.AFTER_SIDECAR_WRITE,
+            RecoveryDecision.ROLLED_BACK));
+    plans.put(
+        Failpoints.BETWEEN_TABLE_COMMITS,
+        new Plan(
+            Failpoints.BETWEEN_TABLE_COMMITS,
+            Failpoints.BETWEEN_TABLE_COMMITS,
+            RecoveryDecision.ROLLED_BACK));
+    plans.put(
+        Failpoints.AFTER_TABLE_COMMITS,
+        new Plan(
+            Failpoints.AFTER_TABLE_COMMITS,
+            Failpoints.AFTER_TABLE_COMMITS,
+            RecoveryDecision.ROLLED_FORWARD));
+    plans.put(
+        Failpoints.AFTER_PUBLISH,
+        new Plan(
+            Failpoints.AFTER_PUBLISH, Failpoints.AFTER_PUBLISH, RecoveryDecision.ROLLED_FORWARD));
+    plans.put(
+        Failpoints.SWEEP_BEFORE_PUBLISH,
+        new Plan(
+            Failpoints.SWEEP_BEFORE_PUBLISH,
+            Failpoints.AFTER_TABLE_COMMITS,
+            RecoveryDecision.ROLLED_FORWARD));
+    plans.put(
+        Failpoints.SWEEP_AFTER_RESTORE,
+        new Plan(
+            Failpoints.SWEEP_AFTER_RESTORE,
+            Failpoints.BETWEEN_TABLE_COMMITS,
+            RecoveryDecision.ROLLED_BACK));
+    plans.put(
+        Failpoints.SWEEP_AFTER_PUBLISH,
+        new Plan(
+            Failpoints.SWEEP_AFTER_PUBLISH,
+            Failpoints.AFTER_TABLE_COMMITS,
+            RecoveryDecision.ROLLED_FORWARD));
     return plans;
   }
 
@@ -131,8 +157,8 @@ class ExactlyOnceUnderCrashesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("failpoints")
-  void aWriterHaltedAtTheFailpointLeavesEveryGraphExactlyOnce(String failpoint,
-      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
+  void aWriterHaltedAtTheFailpointLeavesEveryGraphExactlyOnce(
+      String failpoint, KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     Plan plan = PLANS.get(failpoint);
     assertThat(plan).as("a plan for " + failpoint).isNotNull();
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
@@ -156,8 +182,8 @@ class ExactlyOnceUnderCrashesTest {
         tails.add(log.subList(cut, log.size()));
       }
       feed.send(heads);
-      GraphWriter warmUp = rig.startWriter("warm-up", rig.engine("warm-up"),
-          Duration.ofSeconds(60));
+      GraphWriter warmUp =
+          rig.startWriter("warm-up", rig.engine("warm-up"), Duration.ofSeconds(60));
       try {
         rig.awaitCommittedToEnd(() -> warmUp.isRunning() ? null : "the warm-up writer stopped");
       } finally {
@@ -174,8 +200,8 @@ class ExactlyOnceUnderCrashesTest {
       }
 
       // An unarmed writer finishes the log.
-      GraphWriter finisher = rig.startWriter("finisher", rig.engine("finisher"),
-          Duration.ofSeconds(60));
+      GraphWriter finisher =
+          rig.startWriter("finisher", rig.engine("finisher"), Duration.ofSeconds(60));
       try {
         rig.awaitCommittedToEnd(() -> finisher.isRunning() ? null : "the finisher stopped");
       } finally {
@@ -184,26 +210,36 @@ class ExactlyOnceUnderCrashesTest {
 
       feed.assertExactlyOnce();
       if (sidecar != null) {
-        List<AuditRecord> rows = rig.audit(sidecar.graph()).stream()
-            .filter(r -> r.operationId().equals(sidecar.operationId())).toList();
-        assertThat(rows).as("audit rows of the interrupted operation %s", sidecar.operationId())
+        List<AuditRecord> rows =
+            rig.audit(sidecar.graph()).stream()
+                .filter(r -> r.operationId().equals(sidecar.operationId()))
+                .toList();
+        assertThat(rows)
+            .as("audit rows of the interrupted operation %s", sidecar.operationId())
             .hasSize(1);
         assertThat(rows.get(0).decision()).isEqualTo(plan.decision());
       } else {
         assertThat(plan.decision()).isNull();
       }
-      long compactions = workloads.stream().flatMap(w -> rig.manifests(w.graph).stream())
-          .filter(m -> m.commit().kind() == CommitKind.MAINTENANCE).count();
-      LOG.info("{}: crashed in {} operation {} of graph {}: {}; {} compactions in the run",
-          failpoint, sidecar == null ? "a staged" : sidecar.kind() + "",
-          sidecar == null ? "-" : sidecar.operationId(), sidecar == null ? "-" : sidecar.graph(),
-          plan.decision() == null ? "never happened" : plan.decision(), compactions);
+      long compactions =
+          workloads.stream()
+              .flatMap(w -> rig.manifests(w.graph).stream())
+              .filter(m -> m.commit().kind() == CommitKind.MAINTENANCE)
+              .count();
+      LOG.info(
+          "{}: crashed in {} operation {} of graph {}: {}; {} compactions in the run",
+          failpoint,
+          sidecar == null ? "a staged" : sidecar.kind() + "",
+          sidecar == null ? "-" : sidecar.operationId(),
+          sidecar == null ? "-" : sidecar.graph(),
+          plan.decision() == null ? "never happened" : plan.decision(),
+          compactions);
     }
   }
 
   @Test
-  void bothStagesKilledAtRandomMomentsLeaveEveryGraphExactlyOnce(KafkaTestBroker kafka,
-      @TempDir Path dir) throws Exception {
+  void bothStagesKilledAtRandomMomentsLeaveEveryGraphExactlyOnce(
+      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("random kills: seed {}", seed);
     Random random = new Random(seed);
@@ -229,8 +265,12 @@ class ExactlyOnceUnderCrashesTest {
           for (GraphEvent event : w.events.subList(from, to)) {
             EventFormat format = random.nextBoolean() ? EventFormat.AVRO : EventFormat.JSON;
             boolean load = Workload.isLoad(event);
-            (load ? l : m).add(new ProducerRecord<>(load ? rig.loads : rig.mutations,
-                w.graph.getBytes(StandardCharsets.UTF_8), codec.encode(event, format)));
+            (load ? l : m)
+                .add(
+                    new ProducerRecord<>(
+                        load ? rig.loads : rig.mutations,
+                        w.graph.getBytes(StandardCharsets.UTF_8),
+                        codec.encode(event, format)));
             total++;
           }
           perGraphMutations.add(m);
@@ -247,15 +287,19 @@ class ExactlyOnceUnderCrashesTest {
       int interrupted = 0;
       for (int round = 0; round <= KILLS; round++) {
         boolean last = round == KILLS;
-        try (ChildJvm.Running child = ChildJvm.start(ProofChildMain.class, Map.of(),
-            rig.childArgs("pipeline", "pipeline-" + round))) {
-          Supplier<String> dead = () -> child.isAlive() ? null
-              : "the pipeline child died:\n" + child.output();
+        try (ChildJvm.Running child =
+            ChildJvm.start(
+                ProofChildMain.class, Map.of(), rig.childArgs("pipeline", "pipeline-" + round))) {
+          Supplier<String> dead =
+              () -> child.isAlive() ? null : "the pipeline child died:\n" + child.output();
           if (round == 0) {
-            KafkaTestBroker.await(TIMEOUT, "every graph created", () -> {
-              assertAlive(dead);
-              return workloads.stream().allMatch(w -> rig.exists(w.graph));
-            });
+            KafkaTestBroker.await(
+                TIMEOUT,
+                "every graph created",
+                () -> {
+                  assertAlive(dead);
+                  return workloads.stream().allMatch(w -> rig.exists(w.graph));
+                });
             rig.sendAll(loadSlices.get(0));
           }
           if (!last) {
@@ -263,23 +307,30 @@ class ExactlyOnceUnderCrashesTest {
             rig.sendAll(mutationSlices.get(round + 1));
             rig.sendAll(loadSlices.get(round + 1));
             long start = rig.committedSum();
-            long target = start + 1 + random.nextInt(
-                mutationSlices.get(round + 1).size() + loadSlices.get(round + 1).size());
+            long target =
+                start
+                    + 1
+                    + random.nextInt(
+                        mutationSlices.get(round + 1).size() + loadSlices.get(round + 1).size());
             if (round % 2 == 1) {
               // This time, the moment an operation is inside the commit protocol (its sidecar
               // written, not yet cleaned up): the kill lands between tables or before a publish.
               // Watched from the send on: a writer that is behind applies a whole slice in a
               // few large batches, so waiting for progress first could leave none to catch.
               if (!awaitSidecar(rig, workloads, dead)) {
-                LOG.info("random kills: the writers caught up before an operation was seen"
-                    + " inside the commit protocol; killing now");
+                LOG.info(
+                    "random kills: the writers caught up before an operation was seen"
+                        + " inside the commit protocol; killing now");
               }
             } else {
               // Kill once the writers committed a random share of that slice's worth of records.
-              KafkaTestBroker.await(TIMEOUT, "writer progress to " + target, () -> {
-                assertAlive(dead);
-                return rig.committedSum() >= target;
-              });
+              KafkaTestBroker.await(
+                  TIMEOUT,
+                  "writer progress to " + target,
+                  () -> {
+                    assertAlive(dead);
+                    return rig.committedSum() >= target;
+                  });
             }
             child.destroyForcibly();
             kills++;
@@ -288,9 +339,13 @@ class ExactlyOnceUnderCrashesTest {
               inFlight += rig.sidecars(w.graph).size();
             }
             interrupted += inFlight;
-            LOG.info("random kills: killed pipeline-{} at {} committed graph-log records"
-                + " (target {}), {} operation(s) interrupted mid-protocol", round,
-                rig.committedSum(), target, inFlight);
+            LOG.info(
+                "random kills: killed pipeline-{} at {} committed graph-log records"
+                    + " (target {}), {} operation(s) interrupted mid-protocol",
+                round,
+                rig.committedSum(),
+                target,
+                inFlight);
           } else {
             rig.awaitEventsLogged(total, dead);
             rig.awaitCommittedToEnd(dead);
@@ -314,7 +369,9 @@ class ExactlyOnceUnderCrashesTest {
       for (Workload w : workloads) {
         List<String> expected = w.events.stream().map(GraphEvent::getEventId).toList();
         List<String> got = logged.getOrDefault(w.graph, List.of());
-        assertThat(got).as("%s: graph log", w.graph).doesNotHaveDuplicates()
+        assertThat(got)
+            .as("%s: graph log", w.graph)
+            .doesNotHaveDuplicates()
             .containsExactlyInAnyOrderElementsOf(expected);
         assertThat(got.stream().filter(id -> !isLoadId(w, id)).toList())
             .as("%s: mutations in order", w.graph)
@@ -325,8 +382,12 @@ class ExactlyOnceUnderCrashesTest {
         Proofs.assertExactlyOnce(rig, w, partitionOf.get(w.graph), lastEventOffset.get(w.graph));
       }
       Proofs.assertSideOutputsExactlyOnce(rig, workloads);
-      LOG.info("random kills: {} events of {} graphs, {} kills ({} operations interrupted between"
-          + " sidecar and cleanup), every graph exactly once", total, workloads.size(), kills,
+      LOG.info(
+          "random kills: {} events of {} graphs, {} kills ({} operations interrupted between"
+              + " sidecar and cleanup), every graph exactly once",
+          total,
+          workloads.size(),
+          kills,
           interrupted);
     }
   }
@@ -334,11 +395,11 @@ class ExactlyOnceUnderCrashesTest {
   /**
    * Polls the graphs' sidecar folders until one holds a sidecar (tight: the window is short).
    *
-   * @return true when one was seen; false when the writers committed the graph log to its end
-   *     first (nothing left to catch in the protocol)
+   * @return true when one was seen; false when the writers committed the graph log to its end first
+   *     (nothing left to catch in the protocol)
    */
-  private static boolean awaitSidecar(ProofRig rig, List<Workload> workloads,
-      Supplier<String> dead) throws InterruptedException {
+  private static boolean awaitSidecar(ProofRig rig, List<Workload> workloads, Supplier<String> dead)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     for (int poll = 1; ; poll++) {
       for (Workload w : workloads) {
@@ -352,8 +413,9 @@ class ExactlyOnceUnderCrashesTest {
         return false;
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("neither an operation inside the commit protocol nor the"
-            + " writers' progress to the end of the graph log was seen");
+        throw new AssertionError(
+            "neither an operation inside the commit protocol nor the"
+                + " writers' progress to the end of the graph log was seen");
       }
       Thread.sleep(1);
     }
@@ -409,25 +471,34 @@ class ExactlyOnceUnderCrashesTest {
   }
 
   /**
-   * Starts a writer child with the failpoint armed and one worker thread, and waits until it
-   * halts there. Fails if it exits otherwise, or gets through the whole log without reaching it.
+   * Starts a writer child with the failpoint armed and one worker thread, and waits until it halts
+   * there. Fails if it exits otherwise, or gets through the whole log without reaching it.
    */
   static String haltAt(ProofRig rig, String failpoint, String writerId) throws Exception {
     rig.with("ingraft.writer.threads", "1");
-    try (ChildJvm.Running child = ChildJvm.start(ProofChildMain.class,
-        Map.of(Failpoints.SYSTEM_PROPERTY, failpoint + "=halt"),
-        rig.childArgs("writer", writerId))) {
-      KafkaTestBroker.await(TIMEOUT, "the writer child halting at " + failpoint, () -> {
-        if (!child.isAlive()) {
-          return true;
-        }
-        if (rig.committedToEnd()) {
-          throw new AssertionError("the writer applied the whole log without reaching "
-              + failpoint + ":\n" + child.output());
-        }
-        return false;
-      });
-      assertThat(child.process().exitValue()).as("exit status; output:%n%s", child.output())
+    try (ChildJvm.Running child =
+        ChildJvm.start(
+            ProofChildMain.class,
+            Map.of(Failpoints.SYSTEM_PROPERTY, failpoint + "=halt"),
+            rig.childArgs("writer", writerId))) {
+      KafkaTestBroker.await(
+          TIMEOUT,
+          "the writer child halting at " + failpoint,
+          () -> {
+            if (!child.isAlive()) {
+              return true;
+            }
+            if (rig.committedToEnd()) {
+              throw new AssertionError(
+                  "the writer applied the whole log without reaching "
+                      + failpoint
+                      + ":\n"
+                      + child.output());
+            }
+            return false;
+          });
+      assertThat(child.process().exitValue())
+          .as("exit status; output:%n%s", child.output())
           .isEqualTo(Failpoints.HALT_STATUS);
       assertThat(child.output()).contains("failpoint " + failpoint + ": halting");
       return writerId;
@@ -437,11 +508,11 @@ class ExactlyOnceUnderCrashesTest {
   }
 
   /**
-   * What a halt at a commit failpoint leaves (docs/protocol.md, "What a crash leaves"); returns
-   * the interrupted operation's sidecar, or null after {@code commit.after-staging}.
+   * What a halt at a commit failpoint leaves (docs/protocol.md, "What a crash leaves"); returns the
+   * interrupted operation's sidecar, or null after {@code commit.after-staging}.
    */
-  private static Sidecar checkStateAfterCommitCrash(ProofRig rig, List<Workload> workloads,
-      String failpoint) {
+  private static Sidecar checkStateAfterCommitCrash(
+      ProofRig rig, List<Workload> workloads, String failpoint) {
     List<Sidecar> sidecars = new ArrayList<>();
     SidecarStore store = new SidecarStore(rig.store);
     for (Workload w : workloads) {
@@ -461,16 +532,19 @@ class ExactlyOnceUnderCrashesTest {
     }
     String published = rig.latest(sidecar.graph()).commit().operationId();
     switch (failpoint) {
-      case Failpoints.AFTER_SIDECAR_WRITE -> assertThat(moved).as("no table moved")
-          .containsOnly(0L);
-      case Failpoints.BETWEEN_TABLE_COMMITS -> assertThat(moved)
-          .as("some tables committed, some not").contains(0L, 1L).containsOnly(0L, 1L);
+      case Failpoints.AFTER_SIDECAR_WRITE ->
+          assertThat(moved).as("no table moved").containsOnly(0L);
+      case Failpoints.BETWEEN_TABLE_COMMITS ->
+          assertThat(moved)
+              .as("some tables committed, some not")
+              .contains(0L, 1L)
+              .containsOnly(0L, 1L);
       case Failpoints.AFTER_TABLE_COMMITS -> {
         assertThat(moved).as("every table committed").containsOnly(1L);
         assertThat(published).as("not yet published").isNotEqualTo(sidecar.operationId());
       }
-      case Failpoints.AFTER_PUBLISH -> assertThat(published).as("published")
-          .isEqualTo(sidecar.operationId());
+      case Failpoints.AFTER_PUBLISH ->
+          assertThat(published).as("published").isEqualTo(sidecar.operationId());
       default -> throw new IllegalArgumentException(failpoint);
     }
     return sidecar;
@@ -478,11 +552,13 @@ class ExactlyOnceUnderCrashesTest {
 
   /** What a halt inside the sweep leaves: the sidecar still there, no audit row yet. */
   private static void checkStateAfterSweepCrash(ProofRig rig, Sidecar sidecar, String failpoint) {
-    assertThat(rig.sidecars(sidecar.graph())).as("the sidecar stays until the sweep is done")
+    assertThat(rig.sidecars(sidecar.graph()))
+        .as("the sidecar stays until the sweep is done")
         .hasSize(1);
     assertThat(rig.audit(sidecar.graph()))
         .noneMatch(r -> r.operationId().equals(sidecar.operationId()));
-    assertThat(rig.latest(sidecar.graph()).epoch()).as("the second writer claimed the graph")
+    assertThat(rig.latest(sidecar.graph()).epoch())
+        .as("the second writer claimed the graph")
         .isGreaterThan(sidecar.epoch());
     String published = rig.latest(sidecar.graph()).commit().operationId();
     Set<Long> moved = new TreeSet<>();
@@ -490,8 +566,8 @@ class ExactlyOnceUnderCrashesTest {
       moved.add(rig.tables.headVersion(table.path()) - table.expectedVersion());
     }
     switch (failpoint) {
-      case Failpoints.SWEEP_BEFORE_PUBLISH -> assertThat(published)
-          .isNotEqualTo(sidecar.operationId());
+      case Failpoints.SWEEP_BEFORE_PUBLISH ->
+          assertThat(published).isNotEqualTo(sidecar.operationId());
       case Failpoints.SWEEP_AFTER_PUBLISH -> {
         assertThat(published).as("rolled forward").isEqualTo(sidecar.operationId());
         assertThat(rig.latest(sidecar.graph()).commit().recovery()).isTrue();

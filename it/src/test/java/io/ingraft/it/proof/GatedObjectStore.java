@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * An object store that can freeze the thread making one chosen write, the way a long GC pause,
- * a stalled disk or a slow S3 request freezes a writer in the middle of the commit protocol:
- * {@link #arm} picks the next {@code putIfAbsent} whose key matches; that call blocks (ignoring
+ * An object store that can freeze the thread making one chosen write, the way a long GC pause, a
+ * stalled disk or a slow S3 request freezes a writer in the middle of the commit protocol: {@link
+ * #arm} picks the next {@code putIfAbsent} whose key matches; that call blocks (ignoring
  * interrupts, as a thread stuck in I/O does) until {@link #release}, then goes ahead. Everything
  * else passes straight through.
  */
@@ -88,16 +88,8 @@ final class GatedObjectStore extends ForwardingObjectStore {
     delegate.putIfAbsent(key, data);
   }
 
-
-
-
-
-
-
-
   @Override
   public String describe() {
     return "gated " + delegate.describe();
   }
-
 }

@@ -25,27 +25,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Faults of the infrastructure that are not crashes: the writer keeps running through them,
- * retries (no graph stops, no manifest version per attempt), and once the fault is gone every
- * graph equals its model, {@code graph verify} passes and the side outputs are exactly once.
+ * Faults of the infrastructure that are not crashes: the writer keeps running through them, retries
+ * (no graph stops, no manifest version per attempt), and once the fault is gone every graph equals
+ * its model, {@code graph verify} passes and the side outputs are exactly once.
  *
  * <p>The broker stopped: a child-process broker ({@link LocalKafkaBroker}) on fixed ports is
- * stopped for 30 s while the writer applies a chunk of the log, and restarted on the same ports
- * and log directory.
+ * stopped for 30 s while the writer applies a chunk of the log, and restarted on the same ports and
+ * log directory.
  *
- * <p>The S3 server stopped: the graphs' storage root is {@code s3://} on an s3proxy of the
- * test's own (objects as files in a directory), stopped for 20 s after the first write it refuses
- * and restarted on the same port with the same directory.
+ * <p>The S3 server stopped: the graphs' storage root is {@code s3://} on an s3proxy of the test's
+ * own (objects as files in a directory), stopped for 20 s after the first write it refuses and
+ * restarted on the same port with the same directory.
  *
  * <p>The storage volume full: the storage root is a small tmpfs (the test runs as root; it is
- * skipped where {@code mount} is refused), filled up mid-stream by a file that takes all its
- * free space, then grown with {@code mount -o remount,size=...}.
+ * skipped where {@code mount} is refused), filled up mid-stream by a file that takes all its free
+ * space, then grown with {@code mount -o remount,size=...}.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class InfrastructureFaultsTest {
   private static final Logger LOG = LoggerFactory.getLogger(InfrastructureFaultsTest.class);
+
   /** How long the broker stays down: the fault's length, not a wait for anything. */
   private static final Duration BROKER_DOWN = Duration.ofSeconds(30);
+
   /** How long the S3 server stays down, counted from the first refused write. */
   private static final Duration S3_DOWN = Duration.ofSeconds(20);
 
@@ -55,14 +57,14 @@ class InfrastructureFaultsTest {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("broker restart: seed {}", seed);
     Path brokerDir = dir.resolve("broker");
-    LocalKafkaBroker.Builder builder = LocalKafkaBroker.builder(brokerDir)
-        .port(freePort()).controllerPort(freePort());
+    LocalKafkaBroker.Builder builder =
+        LocalKafkaBroker.builder(brokerDir).port(freePort()).controllerPort(freePort());
     LocalKafkaBroker broker = builder.start();
     try (KafkaTestBroker kafka = KafkaTestBroker.external(broker.bootstrapServers());
         ProofRig rig = new ProofRig(kafka, dir, 2)) {
       LogFeed feed = new LogFeed(rig, "b", 3, 90, 10, new Random(seed));
-      GraphWriter writer = rig.startWriter("broker-restart", rig.engine("broker-restart"),
-          Duration.ofSeconds(60));
+      GraphWriter writer =
+          rig.startWriter("broker-restart", rig.engine("broker-restart"), Duration.ofSeconds(60));
       try {
         feed.sendChunk(0, 3);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
@@ -86,19 +88,20 @@ class InfrastructureFaultsTest {
   }
 
   @Test
-  void aFullStorageVolumeIsRetriedUntilItIsGrownAndNothingIsLostOrDoubled(KafkaTestBroker kafka,
-      @TempDir Path dir) throws Exception {
+  void aFullStorageVolumeIsRetriedUntilItIsGrownAndNothingIsLostOrDoubled(
+      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     Path data = dir.resolve("data");
     Files.createDirectories(data);
-    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs",
-        data.toString()) == 0, "mount -t tmpfs is refused here");
+    Assumptions.assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", data.toString()) == 0,
+        "mount -t tmpfs is refused here");
     try {
       long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
       LOG.info("disk full: seed {}", seed);
       try (ProofRig rig = new ProofRig(kafka, dir, 2)) {
         LogFeed feed = new LogFeed(rig, "f", 3, 90, 10, new Random(seed));
-        GraphWriter writer = rig.startWriter("disk-full", rig.engine("disk-full"),
-            Duration.ofSeconds(60));
+        GraphWriter writer =
+            rig.startWriter("disk-full", rig.engine("disk-full"), Duration.ofSeconds(60));
         try {
           feed.sendChunk(0, 3);
           rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
@@ -106,7 +109,9 @@ class InfrastructureFaultsTest {
           Path filler = data.resolve("filler");
           fill(filler);
           feed.sendChunk(1, 3);
-          KafkaTestBroker.await(ProofRig.TIMEOUT, "a write refused for want of space",
+          KafkaTestBroker.await(
+              ProofRig.TIMEOUT,
+              "a write refused for want of space",
               () -> writer.stats().retries() > retriesBefore + 2);
           WriterStats full = writer.stats();
           assertThat(full.stoppedGraphs()).as("a full disk is retried, not a stop").isEmpty();
@@ -115,7 +120,8 @@ class InfrastructureFaultsTest {
           assertThat(run("mount", "-o", "remount,size=256m", data.toString())).isZero();
           feed.sendChunk(2, 3);
           rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
-          LOG.info("disk full: {} retries while the volume was full",
+          LOG.info(
+              "disk full: {} retries while the volume was full",
               writer.stats().retries() - retriesBefore);
           assertThat(writer.stats().stoppedGraphs()).isEmpty();
           Files.delete(filler);
@@ -130,15 +136,15 @@ class InfrastructureFaultsTest {
   }
 
   @Test
-  void anS3ServerStoppedMidStreamAndRestartedLosesAndDoublesNothing(KafkaTestBroker kafka,
-      @TempDir Path dir) throws Exception {
+  void anS3ServerStoppedMidStreamAndRestartedLosesAndDoublesNothing(
+      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("s3 restart: seed {}", seed);
     try (S3ProxyServer s3 = S3ProxyServer.onDisk(dir.resolve("s3"));
         ProofRig rig = new ProofRig(kafka, dir, 2, s3.config("graphs"))) {
       LogFeed feed = new LogFeed(rig, "s", 3, 90, 10, new Random(seed));
-      GraphWriter writer = rig.startWriter("s3-restart", rig.engine("s3-restart"),
-          Duration.ofSeconds(60));
+      GraphWriter writer =
+          rig.startWriter("s3-restart", rig.engine("s3-restart"), Duration.ofSeconds(60));
       try {
         feed.sendChunk(0, 3);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
@@ -148,17 +154,21 @@ class InfrastructureFaultsTest {
         // so nothing is published and no offset committed until the server is back.
         s3.stop();
         feed.sendChunk(1, 3);
-        KafkaTestBroker.await(ProofRig.TIMEOUT, "a write refused by the stopped S3 server",
+        KafkaTestBroker.await(
+            ProofRig.TIMEOUT,
+            "a write refused by the stopped S3 server",
             () -> writer.stats().retries() > retriesBefore);
         Thread.sleep(S3_DOWN.toMillis());
         assertThat(writer.isRunning()).as("the writer rides the outage out").isTrue();
-        assertThat(writer.stats().stoppedGraphs()).as("an S3 outage is retried, not a stop")
+        assertThat(writer.stats().stoppedGraphs())
+            .as("an S3 outage is retried, not a stop")
             .isEmpty();
         assertThat(rig.committedToEnd()).isFalse();
         s3.restart();
         feed.sendChunk(2, 3);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
-        LOG.info("s3 restart: {} retries while the server was down",
+        LOG.info(
+            "s3 restart: {} retries while the server was down",
             writer.stats().retries() - retriesBefore);
         assertThat(writer.stats().stoppedGraphs()).isEmpty();
       } finally {

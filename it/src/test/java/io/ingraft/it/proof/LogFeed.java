@@ -11,8 +11,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Writes generated graph logs to the graph-log topic by hand, as stage 1 would: graph {@code g}
- * to partition {@code g % partitions} (so graphs share partitions), records of different graphs
+ * Writes generated graph logs to the graph-log topic by hand, as stage 1 would: graph {@code g} to
+ * partition {@code g % partitions} (so graphs share partitions), records of different graphs
  * interleaved at random, each graph's in order. Remembers the offset of each graph's last event,
  * which the manifest must end up recording (plus one) as the graph's next offset.
  */
@@ -39,8 +39,8 @@ final class LogFeed {
   }
 
   /**
-   * Sends chunk {@code k} of {@code n}: each graph's records from about k/n to about (k+1)/n of
-   * its log, cut just after a seal, so that every chunk ends with whole batches.
+   * Sends chunk {@code k} of {@code n}: each graph's records from about k/n to about (k+1)/n of its
+   * log, cut just after a seal, so that every chunk ends with whole batches.
    */
   void sendChunk(int k, int n) {
     List<List<GraphLogRecord>> parts = new ArrayList<>();
@@ -91,8 +91,8 @@ final class LogFeed {
   }
 
   /**
-   * Every graph is its workload applied exactly once, and its dead letters and commit notices
-   * are exactly once for {@code read_committed} consumers.
+   * Every graph is its workload applied exactly once, and its dead letters and commit notices are
+   * exactly once for {@code read_committed} consumers.
    */
   void assertExactlyOnce() {
     for (int g = 0; g < workloads.size(); g++) {

@@ -13,18 +13,17 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One Ingraft instance in a child JVM, for the crash suites. The first argument is the mode:
- * {@code writer} runs stage 2 only (a {@link GraphWriter} with the fast timings of
- * {@link ProofRig#fastOptions}), {@code pipeline} runs both stages as {@code ingraft run} does
- * ({@link IngestPipeline}, default timings). The other arguments are {@code key=value} settings,
- * as in a properties file; {@code proof.fence-grace-ms} sets the writer's fence grace and
- * {@value ProofRig#COMPACT_ABOVE} its engine's compaction threshold (writer mode). Failpoints
- * are armed with {@code -Dingraft.failpoints=...}. The child runs until it is killed or halted,
- * or until its standard input ends (the test closed it, or died), when it stops gracefully.
+ * One Ingraft instance in a child JVM, for the crash suites. The first argument is the mode: {@code
+ * writer} runs stage 2 only (a {@link GraphWriter} with the fast timings of {@link
+ * ProofRig#fastOptions}), {@code pipeline} runs both stages as {@code ingraft run} does ({@link
+ * IngestPipeline}, default timings). The other arguments are {@code key=value} settings, as in a
+ * properties file; {@code proof.fence-grace-ms} sets the writer's fence grace and {@value
+ * ProofRig#COMPACT_ABOVE} its engine's compaction threshold (writer mode). Failpoints are armed
+ * with {@code -Dingraft.failpoints=...}. The child runs until it is killed or halted, or until its
+ * standard input ends (the test closed it, or died), when it stops gracefully.
  */
 public final class ProofChildMain {
-  private ProofChildMain() {
-  }
+  private ProofChildMain() {}
 
   public static void main(String[] args) throws Exception {
     String mode = args[0];
@@ -33,8 +32,8 @@ public final class ProofChildMain {
       int eq = args[i].indexOf('=');
       settings.put(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
-    Duration fenceGrace = Duration.ofMillis(
-        Long.parseLong(settings.getOrDefault("proof.fence-grace-ms", "60000")));
+    Duration fenceGrace =
+        Duration.ofMillis(Long.parseLong(settings.getOrDefault("proof.fence-grace-ms", "60000")));
     settings.remove("proof.fence-grace-ms");
     MaintenancePolicy maintenance = ProofRig.maintenance(settings.remove(ProofRig.COMPACT_ABOVE));
     IngraftConfig config = IngraftConfig.fromMap(settings);
@@ -48,10 +47,10 @@ public final class ProofChildMain {
     }
     LocalObjectStore store = new LocalObjectStore(config.storage().localRoot());
     TableStore tables = new TableStore(store);
-    GraphEngine engine = new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC(),
-        maintenance);
-    try (GraphWriter writer = new GraphWriter(config, engine, Clock.systemUTC(),
-        ProofRig.fastOptions(fenceGrace))) {
+    GraphEngine engine =
+        new GraphEngine(store, tables, config.writer().id(), Clock.systemUTC(), maintenance);
+    try (GraphWriter writer =
+        new GraphWriter(config, engine, Clock.systemUTC(), ProofRig.fastOptions(fenceGrace))) {
       writer.start();
       System.out.println("writer started");
       awaitEndOfInput();

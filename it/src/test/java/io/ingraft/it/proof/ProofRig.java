@@ -52,29 +52,33 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * What the proof suites share: the five topics of one pipeline of their own on the test broker
  * (made by {@link TopicSetup}, as {@code ingraft run} makes them), a writer group, a Streams
- * application id and state directory, a storage root (a local directory, or an S3 bucket prefix),
- * a producer, and the reads the assertions
- * need (committed and end offsets, whole topics read with {@code read_committed}, exports
- * through a reader engine that never writes, manifests, sidecars, audit rows, and
- * {@code ingraft graph verify}).
+ * application id and state directory, a storage root (a local directory, or an S3 bucket prefix), a
+ * producer, and the reads the assertions need (committed and end offsets, whole topics read with
+ * {@code read_committed}, exports through a reader engine that never writes, manifests, sidecars,
+ * audit rows, and {@code ingraft graph verify}).
  */
 final class ProofRig implements AutoCloseable {
   static final Duration TIMEOUT = Duration.ofSeconds(90);
+
   /**
-   * Setting: writers (children and in-process) compact a table above this many fragments, so
-   * that maintenance commits happen often and crashes can land in them too.
+   * Setting: writers (children and in-process) compact a table above this many fragments, so that
+   * maintenance commits happen often and crashes can land in them too.
    */
   static final String COMPACT_ABOVE = "proof.compact-above-fragments";
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** {@code ingraft graph verify} prints through System.out: one capture at a time. */
   private static final Object STDOUT = new Object();
+
   /** The {@code ingraft} command-line option of each storage setting. */
-  private static final Map<String, String> STORAGE_OPTIONS = Map.of(
-      StorageConfig.ROOT, "--storage-root",
-      StorageConfig.S3_ENDPOINT, "--s3-endpoint",
-      StorageConfig.S3_REGION, "--s3-region",
-      StorageConfig.S3_ACCESS_KEY, "--s3-access-key",
-      StorageConfig.S3_SECRET_KEY, "--s3-secret-key");
+  private static final Map<String, String> STORAGE_OPTIONS =
+      Map.of(
+          StorageConfig.ROOT, "--storage-root",
+          StorageConfig.S3_ENDPOINT, "--s3-endpoint",
+          StorageConfig.S3_REGION, "--s3-region",
+          StorageConfig.S3_ACCESS_KEY, "--s3-access-key",
+          StorageConfig.S3_SECRET_KEY, "--s3-secret-key");
 
   final KafkaTestBroker kafka;
   final Path dir;
@@ -86,14 +90,17 @@ final class ProofRig implements AutoCloseable {
   final String dlq;
   final String commits;
   final String group;
+
   /** The local storage root; for an S3 rig an unused directory under {@link #dir}. */
   final Path dataRoot;
+
   final StorageConfig storage;
   final ObjectStore store;
   final TableStore tables;
   private final Map<String, String> overrides = new HashMap<>();
   private final KafkaProducer<byte[], byte[]> producer;
   private final GraphLogCodec logCodec = new GraphLogCodec();
+
   /** Reads only: takes nothing over, publishes nothing. */
   private final GraphEngine reader;
 
@@ -126,7 +133,8 @@ final class ProofRig implements AutoCloseable {
     // and a retried first batch must not be overtaken by later ones (seen here as
     // OUT_OF_ORDER_SEQUENCE_NUMBER forever with five in flight).
     props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-    this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     TopicSetup.ensure(kafka.admin(), config("proof-setup"));
   }
 
@@ -141,8 +149,8 @@ final class ProofRig implements AutoCloseable {
   }
 
   /**
-   * The settings of one pipeline instance, as {@code ingraft run --config} would read them:
-   * short session timeouts (the broker allows 1 s), fast seals.
+   * The settings of one pipeline instance, as {@code ingraft run --config} would read them: short
+   * session timeouts (the broker allows 1 s), fast seals.
    */
   Map<String, String> settings(String writerId) {
     Map<String, String> s = new HashMap<>();
@@ -180,36 +188,48 @@ final class ProofRig implements AutoCloseable {
   }
 
   GraphEngine engine(String writerId) {
-    return new GraphEngine(store, tables, writerId, Clock.systemUTC(),
-        maintenance(overrides.get(COMPACT_ABOVE)));
+    return new GraphEngine(
+        store, tables, writerId, Clock.systemUTC(), maintenance(overrides.get(COMPACT_ABOVE)));
   }
 
   /** The default policy, or compaction above the given fragment count. */
   static MaintenancePolicy maintenance(String compactAboveFragments) {
-    return compactAboveFragments == null ? MaintenancePolicy.DEFAULT
-        : new MaintenancePolicy(Integer.parseInt(compactAboveFragments), 0.2, 10_000,
+    return compactAboveFragments == null
+        ? MaintenancePolicy.DEFAULT
+        : new MaintenancePolicy(
+            Integer.parseInt(compactAboveFragments),
+            0.2,
+            10_000,
             MaintenancePolicy.DEFAULT.smallFragmentRows());
   }
 
   /** An in-process writer with fast polls, commits and retries. */
   GraphWriter startWriter(String writerId, GraphEngine engine, Duration fenceGrace) {
-    GraphWriter writer = new GraphWriter(config(writerId), engine, Clock.systemUTC(),
-        fastOptions(fenceGrace));
+    GraphWriter writer =
+        new GraphWriter(config(writerId), engine, Clock.systemUTC(), fastOptions(fenceGrace));
     writer.start();
     return writer;
   }
 
   static GraphWriter.Options fastOptions(Duration fenceGrace) {
-    return new GraphWriter.Options(Duration.ofMillis(50), Duration.ofMillis(200),
-        Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), fenceGrace);
+    return new GraphWriter.Options(
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        Duration.ofMillis(50),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
+        fenceGrace);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Producing
 
   ProducerRecord<byte[], byte[]> logRecord(int partition, String graph, GraphLogRecord record) {
-    return new ProducerRecord<>(graphLog, partition, graph.getBytes(StandardCharsets.UTF_8),
+    return new ProducerRecord<>(
+        graphLog,
+        partition,
+        graph.getBytes(StandardCharsets.UTF_8),
         logCodec.encode(record, EventFormat.AVRO));
   }
 
@@ -253,11 +273,13 @@ final class ProofRig implements AutoCloseable {
   }
 
   /**
-   * Waits until the group has committed every graph-log partition to its end; {@code alive}
-   * is checked on the way, so a dead writer fails fast with its output.
+   * Waits until the group has committed every graph-log partition to its end; {@code alive} is
+   * checked on the way, so a dead writer fails fast with its output.
    */
   void awaitCommittedToEnd(Supplier<String> deadWriter) {
-    KafkaTestBroker.await(TIMEOUT, "group " + group + " committed to the end of " + graphLog,
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "group " + group + " committed to the end of " + graphLog,
         () -> {
           String dead = deadWriter.get();
           if (dead != null) {
@@ -274,8 +296,8 @@ final class ProofRig implements AutoCloseable {
   void awaitEventsLogged(int total, Supplier<String> deadWriter) {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> all = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
         all.add(new TopicPartition(graphLog, p));
@@ -283,18 +305,21 @@ final class ProofRig implements AutoCloseable {
       consumer.assign(all);
       consumer.seekToBeginning(all);
       int[] events = {0};
-      KafkaTestBroker.await(TIMEOUT, total + " events in " + graphLog, () -> {
-        String dead = deadWriter.get();
-        if (dead != null) {
-          throw new AssertionError(dead);
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          if (decodeLog(r.value()).getEntry() instanceof LoggedEvent) {
-            events[0]++;
-          }
-        }
-        return events[0] >= total;
-      });
+      KafkaTestBroker.await(
+          TIMEOUT,
+          total + " events in " + graphLog,
+          () -> {
+            String dead = deadWriter.get();
+            if (dead != null) {
+              throw new AssertionError(dead);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+              if (decodeLog(r.value()).getEntry() instanceof LoggedEvent) {
+                events[0]++;
+              }
+            }
+            return events[0] >= total;
+          });
     }
   }
 
@@ -304,8 +329,8 @@ final class ProofRig implements AutoCloseable {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(end.keySet());
       consumer.seekToBeginning(end.keySet());
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -364,8 +389,7 @@ final class ProofRig implements AutoCloseable {
    * {@code ingraft graph verify --json} on the graph, with the Kafka check (every event of the
    * graph below the writer group's committed offset is applied): its exit code and report.
    */
-  record Verified(int exitCode, JsonNode report, String output) {
-  }
+  record Verified(int exitCode, JsonNode report, String output) {}
 
   Verified verify(String graph) {
     synchronized (STDOUT) {
@@ -374,13 +398,26 @@ final class ProofRig implements AutoCloseable {
       int code;
       try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
         System.setOut(capture);
-        List<String> args = new ArrayList<>(List.of("graph", "verify", "-g", graph, "--json",
-            "--bootstrap-servers", kafka.bootstrapServers(), "--topic", graphLog,
-            "--group", group));
-        storageSettings().forEach((key, value) -> {
-          args.add(STORAGE_OPTIONS.get(key));
-          args.add(value);
-        });
+        List<String> args =
+            new ArrayList<>(
+                List.of(
+                    "graph",
+                    "verify",
+                    "-g",
+                    graph,
+                    "--json",
+                    "--bootstrap-servers",
+                    kafka.bootstrapServers(),
+                    "--topic",
+                    graphLog,
+                    "--group",
+                    group));
+        storageSettings()
+            .forEach(
+                (key, value) -> {
+                  args.add(STORAGE_OPTIONS.get(key));
+                  args.add(value);
+                });
         code = IngraftCli.execute(args.toArray(String[]::new));
       } finally {
         System.setOut(original);

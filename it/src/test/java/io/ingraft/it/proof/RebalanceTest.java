@@ -19,11 +19,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.common.GroupState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * on four graph-log partitions arrive in four chunks:
  *
  * <ol>
- *   <li>A and B start on chunk 1 and both publish (B joining takes partitions from A: a
- *       cooperative hand-over, A finishing and committing its running batches first);
+ *   <li>A and B start on chunk 1 and both publish (B joining takes partitions from A: a cooperative
+ *       hand-over, A finishing and committing its running batches first);
  *   <li>C joins during chunk 2 and publishes;
  *   <li>during chunk 3, B is killed with SIGKILL the moment one of its operations is inside the
  *       commit protocol (its sidecar written): after the session timeout A and C get its
@@ -59,8 +59,8 @@ class RebalanceTest {
   private static final int CHUNKS = 4;
 
   @Test
-  void writersJoiningDyingAndLeavingMidStreamLeaveEveryGraphExactlyOnce(KafkaTestBroker kafka,
-      @TempDir Path dir) throws Exception {
+  void writersJoiningDyingAndLeavingMidStreamLeaveEveryGraphExactlyOnce(
+      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("rebalance: seed {}", seed);
     Random random = new Random(seed);
@@ -73,10 +73,13 @@ class RebalanceTest {
       GraphWriter c = null;
       Sidecar interrupted = null;
       try {
-        try (ChildJvm.Running b = ChildJvm.start(ProofChildMain.class, Map.of(),
-            rig.childArgs("writer", "writer-b"))) {
-          Supplier<String> dead = () -> !a.isRunning() ? "writer A stopped"
-              : b.isAlive() ? null : "writer B died:\n" + b.output();
+        try (ChildJvm.Running b =
+            ChildJvm.start(ProofChildMain.class, Map.of(), rig.childArgs("writer", "writer-b"))) {
+          Supplier<String> dead =
+              () ->
+                  !a.isRunning()
+                      ? "writer A stopped"
+                      : b.isAlive() ? null : "writer B died:\n" + b.output();
           // Each chunk is sent only once every writer meant to share it holds partitions;
           // otherwise a fast machine lets the first writer finish a chunk before the next joins.
           awaitMembers(kafka, rig.group, 2, dead);
@@ -94,24 +97,29 @@ class RebalanceTest {
           feed.sendChunk(2, CHUNKS);
           interrupted = awaitSidecarOf(rig, graphs, "writer-b", dead3);
           b.destroyForcibly();
-          LOG.info("rebalance: killed writer B with operation {} of graph {} in flight",
-              interrupted.operationId(), interrupted.graph());
+          LOG.info(
+              "rebalance: killed writer B with operation {} of graph {} in flight",
+              interrupted.operationId(),
+              interrupted.graph());
         }
         Sidecar inFlight = interrupted;
         SidecarStore sidecars = new SidecarStore(rig.store);
-        boolean stillThere = sidecars.read(
-            sidecars.keyOf(inFlight.graphId(), inFlight.operationId())).isPresent();
+        boolean stillThere =
+            sidecars.read(sidecars.keyOf(inFlight.graphId(), inFlight.operationId())).isPresent();
 
         feed.sendChunk(3, CHUNKS);
         GraphWriter writerC = c;
         // C leaves once the survivors have taken B's graphs over and made progress on chunk 4.
         Set<String> bGraphs = graphsPublishedBy(rig, graphs, "writer-b");
-        KafkaTestBroker.await(TIMEOUT, "B's graphs claimed again by A or C", () -> {
-          if (!a.isRunning() || !writerC.isRunning()) {
-            throw new AssertionError("a survivor stopped");
-          }
-          return bGraphs.stream().allMatch(g -> claimedAfter(rig, g, "writer-b"));
-        });
+        KafkaTestBroker.await(
+            TIMEOUT,
+            "B's graphs claimed again by A or C",
+            () -> {
+              if (!a.isRunning() || !writerC.isRunning()) {
+                throw new AssertionError("a survivor stopped");
+              }
+              return bGraphs.stream().allMatch(g -> claimedAfter(rig, g, "writer-b"));
+            });
         c.close();
         rig.awaitCommittedToEnd(() -> a.isRunning() ? null : "writer A stopped");
         LOG.info("rebalance: A {}, C {}", a.stats(), c.stats());
@@ -119,10 +127,13 @@ class RebalanceTest {
         feed.assertExactlyOnce();
         for (String graph : bGraphs) {
           assertThat(claimedAfter(rig, graph, "writer-b"))
-              .as("%s: claimed by a survivor with a higher epoch after B", graph).isTrue();
+              .as("%s: claimed by a survivor with a higher epoch after B", graph)
+              .isTrue();
         }
-        List<AuditRecord> rows = rig.audit(interrupted.graph()).stream()
-            .filter(r -> r.operationId().equals(inFlight.operationId())).toList();
+        List<AuditRecord> rows =
+            rig.audit(interrupted.graph()).stream()
+                .filter(r -> r.operationId().equals(inFlight.operationId()))
+                .toList();
         if (stillThere) {
           assertThat(rows).as("the operation B left mid-protocol, recovered once").hasSize(1);
           assertThat(rows.get(0).writerId()).isIn("writer-a", "writer-c");
@@ -130,9 +141,11 @@ class RebalanceTest {
           // B finished it between our look and the kill: it published, nothing to recover.
           assertThat(rows).isEmpty();
         }
-        LOG.info("rebalance: B's graphs {}; its operation {} was {}", bGraphs,
-            inFlight.operationId(), stillThere ? "recovered: " + rows.get(0).decision()
-                : "finished before the kill");
+        LOG.info(
+            "rebalance: B's graphs {}; its operation {} was {}",
+            bGraphs,
+            inFlight.operationId(),
+            stillThere ? "recovered: " + rows.get(0).decision() : "finished before the kill");
       } finally {
         if (c != null) {
           c.close();
@@ -143,45 +156,60 @@ class RebalanceTest {
   }
 
   /** Waits until the writer group is stable with {@code members} members, each with partitions. */
-  private static void awaitMembers(KafkaTestBroker kafka, String group, int members,
-      Supplier<String> dead) {
-    KafkaTestBroker.await(TIMEOUT, group + " with " + members + " members holding partitions", () -> {
-      String why = dead.get();
-      if (why != null) {
-        throw new AssertionError(why);
-      }
-      try {
-        ConsumerGroupDescription description = kafka.admin().describeConsumerGroups(List.of(group))
-            .describedGroups().get(group).get(30, java.util.concurrent.TimeUnit.SECONDS);
-        return description.groupState() == GroupState.STABLE
-            && description.members().size() == members
-            && description.members().stream()
-                .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
-      } catch (Exception e) {
-        return false; // not described yet: ask again
-      }
-    });
+  private static void awaitMembers(
+      KafkaTestBroker kafka, String group, int members, Supplier<String> dead) {
+    KafkaTestBroker.await(
+        TIMEOUT,
+        group + " with " + members + " members holding partitions",
+        () -> {
+          String why = dead.get();
+          if (why != null) {
+            throw new AssertionError(why);
+          }
+          try {
+            ConsumerGroupDescription description =
+                kafka
+                    .admin()
+                    .describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return description.groupState() == GroupState.STABLE
+                && description.members().size() == members
+                && description.members().stream()
+                    .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+          } catch (Exception e) {
+            return false; // not described yet: ask again
+          }
+        });
   }
 
   /** Waits until some graph has a version published by {@code writer}. */
-  private static void awaitPublishedBy(ProofRig rig, List<String> graphs, String writer,
-      Supplier<String> dead) {
-    KafkaTestBroker.await(TIMEOUT, writer + " publishing", () -> {
-      String why = dead.get();
-      if (why != null) {
-        throw new AssertionError(why);
-      }
-      return !graphsPublishedBy(rig, graphs, writer).isEmpty();
-    });
+  private static void awaitPublishedBy(
+      ProofRig rig, List<String> graphs, String writer, Supplier<String> dead) {
+    KafkaTestBroker.await(
+        TIMEOUT,
+        writer + " publishing",
+        () -> {
+          String why = dead.get();
+          if (why != null) {
+            throw new AssertionError(why);
+          }
+          return !graphsPublishedBy(rig, graphs, writer).isEmpty();
+        });
   }
 
   /** The graphs with a data version (not a claim or recovery) published by {@code writer}. */
   private static Set<String> graphsPublishedBy(ProofRig rig, List<String> graphs, String writer) {
     Set<String> out = new TreeSet<>();
     for (String graph : graphs) {
-      if (rig.exists(graph) && rig.manifests(graph).stream()
-          .anyMatch(m -> m.commit().actor().equals(writer)
-              && m.commit().kind() != CommitKind.EPOCH_CLAIM && !m.commit().recovery())) {
+      if (rig.exists(graph)
+          && rig.manifests(graph).stream()
+              .anyMatch(
+                  m ->
+                      m.commit().actor().equals(writer)
+                          && m.commit().kind() != CommitKind.EPOCH_CLAIM
+                          && !m.commit().recovery())) {
         out.add(graph);
       }
     }
@@ -198,13 +226,18 @@ class RebalanceTest {
       }
     }
     long finalLastEpoch = lastEpoch;
-    return versions.stream().anyMatch(m -> m.commit().kind() == CommitKind.EPOCH_CLAIM
-        && !m.writer().writerId().equals(writer) && m.epoch() > finalLastEpoch);
+    return versions.stream()
+        .anyMatch(
+            m ->
+                m.commit().kind() == CommitKind.EPOCH_CLAIM
+                    && !m.writer().writerId().equals(writer)
+                    && m.epoch() > finalLastEpoch);
   }
 
   /** Waits until one of {@code writer}'s operations is inside the commit protocol. */
-  private static Sidecar awaitSidecarOf(ProofRig rig, List<String> graphs, String writer,
-      Supplier<String> dead) throws InterruptedException {
+  private static Sidecar awaitSidecarOf(
+      ProofRig rig, List<String> graphs, String writer, Supplier<String> dead)
+      throws InterruptedException {
     SidecarStore store = new SidecarStore(rig.store);
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (true) {

@@ -19,18 +19,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Dead letters and commit notices exactly once when the writer dies between a publish and the
- * transaction that commits the offsets past it: one run per failpoint of
- * {@link Failpoints#SIDE_OUTPUTS}. Three graphs on two graph-log partitions, with events meant
- * to be rejected; an in-process writer applies the first part of the log; a child-JVM writer
- * with one worker halts (exit 86) at the failpoint; a second child halts inside the transaction
- * of whatever it sends first (so the takeover's re-sends are cut short too); then an unarmed
- * writer finishes the log. A {@code read_committed} consumer must then see exactly one dead
- * letter per rejected event and one commit notice per version ({@link
- * Proofs#assertSideOutputsExactlyOnce}), and every graph must equal its model.
+ * transaction that commits the offsets past it: one run per failpoint of {@link
+ * Failpoints#SIDE_OUTPUTS}. Three graphs on two graph-log partitions, with events meant to be
+ * rejected; an in-process writer applies the first part of the log; a child-JVM writer with one
+ * worker halts (exit 86) at the failpoint; a second child halts inside the transaction of whatever
+ * it sends first (so the takeover's re-sends are cut short too); then an unarmed writer finishes
+ * the log. A {@code read_committed} consumer must then see exactly one dead letter per rejected
+ * event and one commit notice per version ({@link Proofs#assertSideOutputsExactlyOnce}), and every
+ * graph must equal its model.
  *
  * <p>Every writer after the warm-up has the same writer id, as a restarted process would: its
- * transactional producer then aborts what the halted one left open at once (instead of after
- * the transaction timeout), which keeps the run short.
+ * transactional producer then aborts what the halted one left open at once (instead of after the
+ * transaction timeout), which keeps the run short.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class SideOutputCrashTest {
@@ -42,8 +42,8 @@ class SideOutputCrashTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("failpoints")
-  void aWriterHaltedBetweenPublishAndCommitSendsEverySideOutputExactlyOnce(String failpoint,
-      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
+  void aWriterHaltedBetweenPublishAndCommitSendsEverySideOutputExactlyOnce(
+      String failpoint, KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("{}: seed {}", failpoint, seed);
     Random random = new Random(seed);
@@ -61,8 +61,8 @@ class SideOutputCrashTest {
         tails.add(log.subList(cut, log.size()));
       }
       feed.send(heads);
-      GraphWriter warmUp = rig.startWriter("warm-up", rig.engine("warm-up"),
-          Duration.ofSeconds(60));
+      GraphWriter warmUp =
+          rig.startWriter("warm-up", rig.engine("warm-up"), Duration.ofSeconds(60));
       try {
         rig.awaitCommittedToEnd(() -> warmUp.isRunning() ? null : "the warm-up writer stopped");
       } finally {
@@ -71,11 +71,11 @@ class SideOutputCrashTest {
       feed.send(tails);
 
       ExactlyOnceUnderCrashesTest.haltAt(rig, failpoint, "restarted");
-      ExactlyOnceUnderCrashesTest.haltAt(rig, Failpoints.WRITER_BEFORE_TRANSACTION_COMMIT,
-          "restarted");
+      ExactlyOnceUnderCrashesTest.haltAt(
+          rig, Failpoints.WRITER_BEFORE_TRANSACTION_COMMIT, "restarted");
 
-      GraphWriter finisher = rig.startWriter("restarted", rig.engine("restarted"),
-          Duration.ofSeconds(60));
+      GraphWriter finisher =
+          rig.startWriter("restarted", rig.engine("restarted"), Duration.ofSeconds(60));
       try {
         rig.awaitCommittedToEnd(() -> finisher.isRunning() ? null : "the finisher stopped");
       } finally {

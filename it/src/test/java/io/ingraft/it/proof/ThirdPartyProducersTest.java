@@ -30,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Three independent producers, none of them Ingraft's, feed three graphs through the whole
- * pipeline ({@link IngestPipeline}, both stages in process, as {@code ingraft run}):
+ * Three independent producers, none of them Ingraft's, feed three graphs through the whole pipeline
+ * ({@link IngestPipeline}, both stages in process, as {@code ingraft run}):
  *
  * <ul>
  *   <li>Debian's {@code kcat -P -K '|'} (librdkafka) sends JSON lines keyed by graph id;
@@ -45,10 +45,9 @@ import org.slf4j.LoggerFactory;
  *       per topic (stage 1 keys unkeyed records by graph; the pinned partition keeps their order).
  * </ul>
  *
- * <p>Each graph must come out exactly as its events say; the only dead letters are the events
- * meant to be rejected; the registry must have been asked by both clients. A missing tool fails
- * the test ({@code .ci/run} installs kcat, python3-confluent-kafka, python3-avro and
- * python3-requests).
+ * <p>Each graph must come out exactly as its events say; the only dead letters are the events meant
+ * to be rejected; the registry must have been asked by both clients. A missing tool fails the test
+ * ({@code .ci/run} installs kcat, python3-confluent-kafka, python3-avro and python3-requests).
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class ThirdPartyProducersTest {
@@ -59,7 +58,8 @@ class ThirdPartyProducersTest {
   private static final int EVENTS = 40;
   private static final String AVSC = "io/ingraft/events/avro/GraphEvent.avsc";
 
-  static final String PYTHON_PRODUCER = """
+  static final String PYTHON_PRODUCER =
+      """
       import json, sys
       from confluent_kafka import avro
       from confluent_kafka.avro import AvroProducer
@@ -116,12 +116,15 @@ class ThirdPartyProducersTest {
         sendWithKcat(rig, kcat, false);
         sendWithJava(rig, java, false);
         sendWithPython(rig, registry, python, false);
-        KafkaTestBroker.await(ProofRig.TIMEOUT, "the three graphs created", () -> {
-          if (dead.get() != null) {
-            throw new AssertionError(dead.get());
-          }
-          return workloads.stream().allMatch(w -> rig.exists(w.graph));
-        });
+        KafkaTestBroker.await(
+            ProofRig.TIMEOUT,
+            "the three graphs created",
+            () -> {
+              if (dead.get() != null) {
+                throw new AssertionError(dead.get());
+              }
+              return workloads.stream().allMatch(w -> rig.exists(w.graph));
+            });
         sendWithKcat(rig, kcat, true);
         sendWithJava(rig, java, true);
         sendWithPython(rig, registry, python, true);
@@ -136,21 +139,25 @@ class ThirdPartyProducersTest {
       // No crash: every rejected event has its dead letter, and nothing else is dead.
       List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq, rig.partitions);
       List<String> expectedDead = workloads.stream().flatMap(w -> w.rejected.stream()).toList();
-      assertThat(dead.stream().map(r -> DeadLetterHeaders.text(r.headers(),
-          DeadLetterHeaders.EVENT_ID)).toList())
+      assertThat(
+              dead.stream()
+                  .map(r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.EVENT_ID))
+                  .toList())
           .as("dead letters: the rejected events, nothing stage 1 failed to decode")
           .containsExactlyInAnyOrderElementsOf(expectedDead);
-      assertThat(dead).allSatisfy(r -> {
-        assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.STAGE))
-            .isEqualTo("writer");
-        assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE))
-            .isEqualTo("NODE_NOT_FOUND");
-      });
+      assertThat(dead)
+          .allSatisfy(
+              r -> {
+                assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.STAGE))
+                    .isEqualTo("writer");
+                assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE))
+                    .isEqualTo("NODE_NOT_FOUND");
+              });
       // The wire formats really were the three: JSON from kcat, Avro single-object from Java,
       // Confluent framing (magic 0, schema id) from Python, which registered the schema; stage 1
       // fetched it by id.
-      List<ConsumerRecord<byte[], byte[]>> input = new ArrayList<>(
-          rig.readAll(rig.mutations, rig.partitions));
+      List<ConsumerRecord<byte[], byte[]>> input =
+          new ArrayList<>(rig.readAll(rig.mutations, rig.partitions));
       input.addAll(rig.readAll(rig.loads, rig.partitions));
       assertThat(input).hasSize(total);
       for (ConsumerRecord<byte[], byte[]> r : input) {
@@ -165,7 +172,8 @@ class ThirdPartyProducersTest {
           assertThat(first).as("java record").isEqualTo((byte) 0xC3);
         }
       }
-      assertThat(registry.requests()).as("registry calls")
+      assertThat(registry.requests())
+          .as("registry calls")
           .contains("POST /subjects/" + rig.mutations + "-value/versions")
           .anyMatch(r -> r.startsWith("GET /schemas/ids/"));
       // The loads subject is registered only when the random workload gave Python a load.
@@ -193,8 +201,17 @@ class ThirdPartyProducersTest {
       }
     }
     if (count > 0) {
-      run("kcat", lines.toString(), "kcat", "-P", "-b", rig.kafka.bootstrapServers(),
-          "-t", loads ? rig.loads : rig.mutations, "-K", "|");
+      run(
+          "kcat",
+          lines.toString(),
+          "kcat",
+          "-P",
+          "-b",
+          rig.kafka.bootstrapServers(),
+          "-t",
+          loads ? rig.loads : rig.mutations,
+          "-K",
+          "|");
     }
   }
 
@@ -204,16 +221,19 @@ class ThirdPartyProducersTest {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (GraphEvent event : w.events) {
       if (Workload.isLoad(event) == loads) {
-        records.add(new ProducerRecord<>(loads ? rig.loads : rig.mutations,
-            w.graph.getBytes(StandardCharsets.UTF_8), codec.encode(event, EventFormat.AVRO)));
+        records.add(
+            new ProducerRecord<>(
+                loads ? rig.loads : rig.mutations,
+                w.graph.getBytes(StandardCharsets.UTF_8),
+                codec.encode(event, EventFormat.AVRO)));
       }
     }
     rig.sendAll(records);
   }
 
   /** The legacy confluent_kafka.avro.AvroProducer, Confluent framing, no key, partition 1. */
-  private void sendWithPython(ProofRig rig, ConfluentRegistryStub registry, Workload w,
-      boolean loads) throws Exception {
+  private void sendWithPython(
+      ProofRig rig, ConfluentRegistryStub registry, Workload w, boolean loads) throws Exception {
     Path schema = tmp.resolve("GraphEvent.avsc");
     if (!Files.exists(schema)) {
       try (var in = GraphEventCodec.class.getClassLoader().getResourceAsStream(AVSC)) {
@@ -227,8 +247,17 @@ class ThirdPartyProducersTest {
     int count = 0;
     for (GraphEvent event : w.events) {
       if (Workload.isLoad(event) == loads) {
-        lines.append(JSON.writeValueAsString(Map.of("topic", loads ? rig.loads : rig.mutations,
-            "partition", 1, "event", EventRenderings.avroDict(event)))).append('\n');
+        lines
+            .append(
+                JSON.writeValueAsString(
+                    Map.of(
+                        "topic",
+                        loads ? rig.loads : rig.mutations,
+                        "partition",
+                        1,
+                        "event",
+                        EventRenderings.avroDict(event))))
+            .append('\n');
         count++;
       }
     }
@@ -237,8 +266,16 @@ class ThirdPartyProducersTest {
     }
     Path events = tmp.resolve(loads ? "python-loads.jsonl" : "python-mutations.jsonl");
     Files.writeString(events, lines.toString(), StandardCharsets.UTF_8);
-    String out = run("python3-confluent-kafka", "", PYTHON, script.toString(),
-        rig.kafka.bootstrapServers(), registry.url(), schema.toString(), events.toString());
+    String out =
+        run(
+            "python3-confluent-kafka",
+            "",
+            PYTHON,
+            script.toString(),
+            rig.kafka.bootstrapServers(),
+            registry.url(),
+            schema.toString(),
+            events.toString());
     assertThat(out).contains("delivered " + count);
   }
 
@@ -250,20 +287,32 @@ class ThirdPartyProducersTest {
     Path output = Files.createTempFile(tmp, "out-", ".txt");
     Process process;
     try {
-      process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(output.toFile()).start();
+      process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
     } catch (IOException e) {
-      return fail(tool + " is not installed (" + String.join(" ", command) + "); .ci/run"
-          + " installs it: apt-get install kcat python3-confluent-kafka python3-avro"
-          + " python3-requests", e);
+      return fail(
+          tool
+              + " is not installed ("
+              + String.join(" ", command)
+              + "); .ci/run"
+              + " installs it: apt-get install kcat python3-confluent-kafka python3-avro"
+              + " python3-requests",
+          e);
     }
     try {
       try (OutputStream in = process.getOutputStream()) {
         in.write(stdin.getBytes(StandardCharsets.UTF_8));
       }
       if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        fail(tool + " did not finish within " + PROCESS_TIMEOUT_SECONDS + " s: "
-            + Files.readString(output));
+        fail(
+            tool
+                + " did not finish within "
+                + PROCESS_TIMEOUT_SECONDS
+                + " s: "
+                + Files.readString(output));
       }
     } finally {
       if (process.isAlive()) {

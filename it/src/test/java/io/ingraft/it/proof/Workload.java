@@ -1,7 +1,5 @@
 package io.ingraft.it.proof;
 
-import io.ingraft.it.model.PersonGraphModel;
-
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
@@ -12,6 +10,7 @@ import io.ingraft.events.avro.Op;
 import io.ingraft.events.avro.OpKind;
 import io.ingraft.events.avro.SchemaBody;
 import io.ingraft.events.avro.SealReason;
+import io.ingraft.it.model.PersonGraphModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,28 +22,32 @@ import java.util.Set;
 
 /**
  * One graph's generated events (a schema event first, then upserts, updates, deletes with their
- * cascades, edge inserts and deletes, append loads and a few events meant to be rejected) and
- * the {@link PersonGraphModel} they must come to when applied exactly once, in order.
+ * cascades, edge inserts and deletes, append loads and a few events meant to be rejected) and the
+ * {@link PersonGraphModel} they must come to when applied exactly once, in order.
  *
  * <p>Doubling shows: an upsert re-applied after later events brings back an old {@code n}, a
- * re-applied append load collides with its own keys ({@code KEY_COLLISION}, a dead letter the
- * test does not expect), and the manifests' applied-event counts add up to more than
- * {@link #applied()}. Loss shows as a missing node, edge or value.
+ * re-applied append load collides with its own keys ({@code KEY_COLLISION}, a dead letter the test
+ * does not expect), and the manifests' applied-event counts add up to more than {@link #applied()}.
+ * Loss shows as a missing node, edge or value.
  *
- * <p>Loads only add fresh keys that no mutation ever touches, so they commute with the mutations:
- * a graph's loads may travel on a different topic ({@code ingraft.loads}) than its mutations,
- * and stage 1 keeps order only within a source partition.
+ * <p>Loads only add fresh keys that no mutation ever touches, so they commute with the mutations: a
+ * graph's loads may travel on a different topic ({@code ingraft.loads}) than its mutations, and
+ * stage 1 keeps order only within a source partition.
  */
 final class Workload {
   /** Upserts pick among this many names, so the last write wins again and again. */
   private static final int NAMES = 40;
 
   final String graph;
+
   /** The events in the order the graph must apply them; the first is the schema event. */
   final List<GraphEvent> events = new ArrayList<>();
+
   final PersonGraphModel model = new PersonGraphModel();
+
   /** Ids of the events the engine must reject (updates of persons that never existed). */
   final Set<String> rejected = new HashSet<>();
+
   /** Names mutations may touch (never the loaded ones). */
   private final List<String> live = new ArrayList<>();
 
@@ -72,9 +75,9 @@ final class Workload {
   }
 
   /**
-   * The graph log of this workload as stage 1 would write it: each event followed, at random
-   * batch boundaries of at most {@code maxBatch} events, by the seal that closes its batch; the
-   * schema event alone in its batch.
+   * The graph log of this workload as stage 1 would write it: each event followed, at random batch
+   * boundaries of at most {@code maxBatch} events, by the seal that closes its batch; the schema
+   * event alone in its batch.
    */
   List<GraphLogRecord> graphLog(int maxBatch, Random random) {
     List<GraphLogRecord> log = new ArrayList<>();
@@ -109,7 +112,10 @@ final class Workload {
       String b = "load" + i + "b";
       model.upsert(a, n);
       model.upsert(b, null);
-      return load(graph, id, LoadMode.APPEND,
+      return load(
+          graph,
+          id,
+          LoadMode.APPEND,
           Map.of("Person", List.of(props("name", a, "n", n), props("name", b))));
     }
     if (roll < 18 && !live.isEmpty()) {
@@ -163,23 +169,33 @@ final class Workload {
   // Avro events
 
   static GraphEvent schemaEvent(String graph, String id, String source) {
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(new SchemaBody(source)).build();
-  }
-
-  static GraphEvent mutation(String graph, String id, Op... ops) {
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(new MutationBody(Arrays.asList(ops)))
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(new SchemaBody(source))
         .build();
   }
 
-  static GraphEvent load(String graph, String id, LoadMode mode,
-      Map<String, List<Map<String, Object>>> nodes) {
+  static GraphEvent mutation(String graph, String id, Op... ops) {
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(new MutationBody(Arrays.asList(ops)))
+        .build();
+  }
+
+  static GraphEvent load(
+      String graph, String id, LoadMode mode, Map<String, List<Map<String, Object>>> nodes) {
     // The constructor, not the builder: the builder resolves field defaults through Avro's class
     // allow-list, which does not trust the generated classes.
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
         .setTimestamp(System.currentTimeMillis())
-        .setBody(new LoadBody(mode, nodes, Map.of(), null)).build();
+        .setBody(new LoadBody(mode, nodes, Map.of(), null))
+        .build();
   }
 
   static Op upsert(String type, Object... props) {
@@ -187,8 +203,12 @@ final class Workload {
   }
 
   static Op update(String type, Object key, Object... set) {
-    return Op.newBuilder().setOp(OpKind.UPDATE_NODE).setType(type).setKey(key)
-        .setSet(props(set)).build();
+    return Op.newBuilder()
+        .setOp(OpKind.UPDATE_NODE)
+        .setType(type)
+        .setKey(key)
+        .setSet(props(set))
+        .build();
   }
 
   static Op deleteNode(String type, Object key) {
@@ -196,8 +216,13 @@ final class Workload {
   }
 
   static Op edge(String type, String id, Object from, Object to) {
-    return Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType(type).setId(id).setFrom(from)
-        .setTo(to).build();
+    return Op.newBuilder()
+        .setOp(OpKind.INSERT_EDGE)
+        .setType(type)
+        .setId(id)
+        .setFrom(from)
+        .setTo(to)
+        .build();
   }
 
   static Op deleteEdge(String type, String id) {

@@ -39,20 +39,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A writer that lost its graph but still runs (a zombie) cannot publish, and the owner's result
- * is exact.
+ * A writer that lost its graph but still runs (a zombie) cannot publish, and the owner's result is
+ * exact.
  *
  * <ul>
- *   <li>An engine whose graph another owner claimed gets {@link FencedException} on its next
- *       batch, before any effect: no version, no table commit, no sidecar.
- *   <li>A writer frozen inside the commit protocol (a {@link GatedObjectStore} holds one write,
- *       as a GC pause or a stalled disk would) loses its partitions: it is closed, its drain
- *       gives up, a new writer in the group claims the graph and goes on. Then the frozen thread
- *       resumes. Frozen after its epoch check, before its sidecar write: it must be fenced
- *       without publishing anything, and its sidecar is rolled back by the next sweep. Frozen
- *       after its table commits, before its publish: the owner's sweep rolls its batch forward
- *       (the events are applied once, by the owner's publish), and the zombie's publish is
- *       fenced. Either way the owner is never fenced and every graph is exact.
+ *   <li>An engine whose graph another owner claimed gets {@link FencedException} on its next batch,
+ *       before any effect: no version, no table commit, no sidecar.
+ *   <li>A writer frozen inside the commit protocol (a {@link GatedObjectStore} holds one write, as
+ *       a GC pause or a stalled disk would) loses its partitions: it is closed, its drain gives up,
+ *       a new writer in the group claims the graph and goes on. Then the frozen thread resumes.
+ *       Frozen after its epoch check, before its sidecar write: it must be fenced without
+ *       publishing anything, and its sidecar is rolled back by the next sweep. Frozen after its
+ *       table commits, before its publish: the owner's sweep rolls its batch forward (the events
+ *       are applied once, by the owner's publish), and the zombie's publish is fenced. Either way
+ *       the owner is never fenced and every graph is exact.
  *   <li>An operator's {@code ingraft graph recover} claims a graph under a running writer: the
  *       writer's next batch is fenced and dropped (uncommitted); after the fence grace, still
  *       holding the partition, it re-reads from its first unpublished record, claims the graph
@@ -90,7 +90,8 @@ class ZombieTest {
         Manifest after = new io.ingraft.storage.manifest.ManifestLog(store, graph).require();
         assertThat(after.version()).as("nothing published").isEqualTo(claimed.version());
         assertThat(heads(tables, after)).as("no table moved").isEqualTo(heads);
-        assertThat(new io.ingraft.recovery.SidecarStore(store).list(graph)).as("no sidecar")
+        assertThat(new io.ingraft.recovery.SidecarStore(store).list(graph))
+            .as("no sidecar")
             .isEmpty();
 
         BatchResult rest = owner.apply(graph, events.subList(20, events.size()));
@@ -105,10 +106,10 @@ class ZombieTest {
   }
 
   /**
-   * The engine-level form of the frozen writer: a zombie engine stalls inside its commit (after
-   * its epoch check, before its sidecar write), the owner claims the graph and applies the same
-   * events, then the zombie resumes and finds a table moved under its pin. It must stop with
-   * {@link FencedException}, not sweep and claim the graph back (which would fence the owner).
+   * The engine-level form of the frozen writer: a zombie engine stalls inside its commit (after its
+   * epoch check, before its sidecar write), the owner claims the graph and applies the same events,
+   * then the zombie resumes and finds a table moved under its pin. It must stop with {@link
+   * FencedException}, not sweep and claim the graph back (which would fence the owner).
    */
   @Test
   void anEngineResumingAfterTheOwnerMovedItsTablesIsFencedAndDoesNotClaimTheGraphBack(
@@ -126,8 +127,8 @@ class ZombieTest {
       TableStore ownerTables = new TableStore(ownerStore);
       TableStore zombieTables = new TableStore(zombieStore);
       try {
-        GraphEngine zombie = new GraphEngine(zombieStore, zombieTables, "zombie",
-            Clock.systemUTC());
+        GraphEngine zombie =
+            new GraphEngine(zombieStore, zombieTables, "zombie", Clock.systemUTC());
         zombie.apply(graph, events.subList(0, 1));
         zombie.apply(graph, events.subList(1, 20));
         zombieStore.arm(key -> key.startsWith("graphs/" + w.graph + "/_recovery/"));
@@ -139,20 +140,22 @@ class ZombieTest {
         GraphEngine owner = new GraphEngine(ownerStore, ownerTables, "owner", Clock.systemUTC());
         owner.takeOver(graph);
         owner.apply(graph, events.subList(20, 40));
-        Manifest ownersLast = new io.ingraft.storage.manifest.ManifestLog(ownerStore, graph)
-            .require();
+        Manifest ownersLast =
+            new io.ingraft.storage.manifest.ManifestLog(ownerStore, graph).require();
 
         assertThat(zombieStore.release(TIMEOUT)).isTrue();
-        assertThatThrownBy(() -> late.get(TIMEOUT.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS))
+        assertThatThrownBy(
+                () -> late.get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
             .hasCauseInstanceOf(FencedException.class);
         Manifest after = new io.ingraft.storage.manifest.ManifestLog(ownerStore, graph).require();
-        assertThat(after.version()).as("the zombie published nothing, not even a claim")
+        assertThat(after.version())
+            .as("the zombie published nothing, not even a claim")
             .isEqualTo(ownersLast.version());
 
         owner.apply(graph, events.subList(40, events.size()));
         assertThat(new io.ingraft.recovery.SidecarStore(ownerStore).list(graph))
-            .as("the zombie's sidecar, left for the next sweep").hasSize(1);
+            .as("the zombie's sidecar, left for the next sweep")
+            .hasSize(1);
         owner.takeOver(graph);
         assertThat(new io.ingraft.recovery.SidecarStore(ownerStore).list(graph)).isEmpty();
         java.io.StringWriter out = new java.io.StringWriter();
@@ -176,8 +179,8 @@ class ZombieTest {
 
   @ParameterizedTest(name = "frozen at its {0} write")
   @ValueSource(strings = {"sidecar", "publish"})
-  void aWriterFrozenInsideTheCommitProtocolCannotPublishAfterLosingItsGraph(String point,
-      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
+  void aWriterFrozenInsideTheCommitProtocolCannotPublishAfterLosingItsGraph(
+      String point, KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.proof.seed", System.nanoTime());
     LOG.info("zombie frozen at its {} write: seed {}", point, seed);
     Random random = new Random(seed);
@@ -188,48 +191,70 @@ class ZombieTest {
 
       GatedObjectStore zombieStore = new GatedObjectStore(new LocalObjectStore(rig.dataRoot));
       TableStore zombieTables = new TableStore(zombieStore);
-      GraphEngine zombieEngine = new GraphEngine(zombieStore, zombieTables, "zombie",
-          Clock.systemUTC());
+      GraphEngine zombieEngine =
+          new GraphEngine(zombieStore, zombieTables, "zombie", Clock.systemUTC());
       // A short drain: its close gives up on the frozen batch after 2 s.
-      GraphWriter zombie = new GraphWriter(rig.config("zombie"), zombieEngine, Clock.systemUTC(),
-          new GraphWriter.Options(Duration.ofMillis(50), Duration.ofMillis(200),
-              Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(2),
-              Duration.ofSeconds(30), Duration.ofSeconds(60)));
+      GraphWriter zombie =
+          new GraphWriter(
+              rig.config("zombie"),
+              zombieEngine,
+              Clock.systemUTC(),
+              new GraphWriter.Options(
+                  Duration.ofMillis(50),
+                  Duration.ofMillis(200),
+                  Duration.ofMillis(50),
+                  Duration.ofSeconds(1),
+                  Duration.ofSeconds(2),
+                  Duration.ofSeconds(30),
+                  Duration.ofSeconds(60)));
       LocalObjectStore ownerStore = new LocalObjectStore(rig.dataRoot);
       TableStore ownerTables = new TableStore(ownerStore);
       GraphWriter owner = null;
       try {
         zombie.start();
         feed.sendChunk(0, 3);
-        KafkaTestBroker.await(TIMEOUT, "the first writer publishing " + graph,
-            () -> rig.exists(graph) && rig.manifests(graph).stream().anyMatch(
-                m -> m.commit().actor().equals("zombie")
-                    && m.commit().kind() == CommitKind.MUTATION));
+        KafkaTestBroker.await(
+            TIMEOUT,
+            "the first writer publishing " + graph,
+            () ->
+                rig.exists(graph)
+                    && rig.manifests(graph).stream()
+                        .anyMatch(
+                            m ->
+                                m.commit().actor().equals("zombie")
+                                    && m.commit().kind() == CommitKind.MUTATION));
         String folder = point.equals("sidecar") ? "_recovery/" : "_manifest/";
         zombieStore.arm(key -> key.startsWith("graphs/" + graph + "/" + folder));
         feed.sendChunk(1, 3);
         assertThat(zombieStore.awaitFrozen(TIMEOUT)).as("the first writer frozen").isTrue();
         Manifest atFreeze = rig.latest(graph);
-        LOG.info("zombie frozen writing {} at version {}", zombieStore.frozenKey(),
-            atFreeze.version());
+        LOG.info(
+            "zombie frozen writing {} at version {}", zombieStore.frozenKey(), atFreeze.version());
 
         // It loses its partitions: its drain gives up on the frozen batch, it leaves the group.
         zombie.close();
-        GraphEngine ownerEngine = new GraphEngine(ownerStore, ownerTables, "owner",
-            Clock.systemUTC());
-        owner = new GraphWriter(rig.config("owner"), ownerEngine, Clock.systemUTC(),
-            ProofRig.fastOptions(Duration.ofSeconds(5)));
+        GraphEngine ownerEngine =
+            new GraphEngine(ownerStore, ownerTables, "owner", Clock.systemUTC());
+        owner =
+            new GraphWriter(
+                rig.config("owner"),
+                ownerEngine,
+                Clock.systemUTC(),
+                ProofRig.fastOptions(Duration.ofSeconds(5)));
         owner.start();
         GraphWriter o = owner;
         String source = rig.source(0);
-        KafkaTestBroker.await(TIMEOUT, "the new owner past the frozen batch", () -> {
-          if (!o.isRunning()) {
-            throw new AssertionError("the owner stopped");
-          }
-          Manifest latest = rig.latest(graph);
-          return latest.writer().writerId().equals("owner")
-              && latest.nextOffset(source) > atFreeze.nextOffset(source);
-        });
+        KafkaTestBroker.await(
+            TIMEOUT,
+            "the new owner past the frozen batch",
+            () -> {
+              if (!o.isRunning()) {
+                throw new AssertionError("the owner stopped");
+              }
+              Manifest latest = rig.latest(graph);
+              return latest.writer().writerId().equals("owner")
+                  && latest.nextOffset(source) > atFreeze.nextOffset(source);
+            });
 
         // The zombie thaws and finishes what it was doing.
         assertThat(zombieStore.release(TIMEOUT)).as("the frozen write returned").isTrue();
@@ -245,9 +270,12 @@ class ZombieTest {
 
         List<Manifest> versions = rig.manifests(graph);
         assertThat(versions.stream().filter(m -> m.version() > atFreeze.version()))
-            .as("versions after the freeze").allSatisfy(m ->
-                assertThat(m.writer().writerId()).as("version %d", m.version())
-                    .isNotEqualTo("zombie"));
+            .as("versions after the freeze")
+            .allSatisfy(
+                m ->
+                    assertThat(m.writer().writerId())
+                        .as("version %d", m.version())
+                        .isNotEqualTo("zombie"));
 
         List<AuditRecord> audit = rig.audit(graph);
         if (point.equals("sidecar")) {
@@ -255,17 +283,23 @@ class ZombieTest {
           // it back; the operation never appears in a version.
           String op = zombieStore.frozenKey().replaceAll(".*/", "").replace(".json", "");
           assertThat(versions).noneMatch(m -> m.commit().operationId().equals(op));
-          assertThat(IngraftCli.execute("graph", "recover", "-g", graph, "--storage-root",
-              rig.dataRoot.toString())).isZero();
-          assertThat(rig.audit(graph)).filteredOn(r -> r.operationId().equals(op))
-              .singleElement().extracting(AuditRecord::decision)
+          assertThat(
+                  IngraftCli.execute(
+                      "graph", "recover", "-g", graph, "--storage-root", rig.dataRoot.toString()))
+              .isZero();
+          assertThat(rig.audit(graph))
+              .filteredOn(r -> r.operationId().equals(op))
+              .singleElement()
+              .extracting(AuditRecord::decision)
               .isEqualTo(RecoveryDecision.ROLLED_BACK);
         } else {
           // Its tables were committed: the owner's sweep rolled the batch forward.
-          assertThat(audit).anySatisfy(r -> {
-            assertThat(r.writerId()).isEqualTo("owner");
-            assertThat(r.decision()).isEqualTo(RecoveryDecision.ROLLED_FORWARD);
-          });
+          assertThat(audit)
+              .anySatisfy(
+                  r -> {
+                    assertThat(r.writerId()).isEqualTo("owner");
+                    assertThat(r.decision()).isEqualTo(RecoveryDecision.ROLLED_FORWARD);
+                  });
         }
         feed.assertExactlyOnce();
       } finally {
@@ -285,10 +319,10 @@ class ZombieTest {
   /**
    * A real process stall: the writer in a child JVM is frozen with SIGSTOP while one of its
    * operations is inside the commit protocol, long enough to be dropped from the group (3 s
-   * session). A new writer takes its partitions, claims its graphs and sweeps the frozen
-   * operation. Then the frozen process is continued (SIGCONT): whatever it was doing, it can no
-   * longer publish with its old epoch; it rejoins the group as a new member and writes again
-   * only through a fresh claim. Every graph is exact.
+   * session). A new writer takes its partitions, claims its graphs and sweeps the frozen operation.
+   * Then the frozen process is continued (SIGCONT): whatever it was doing, it can no longer publish
+   * with its old epoch; it rejoins the group as a new member and writes again only through a fresh
+   * claim. Every graph is exact.
    */
   @Test
   void aFrozenWriterProcessIsReplacedAndCannotPublishWithItsOldEpochWhenItThaws(
@@ -301,35 +335,48 @@ class ZombieTest {
       LogFeed feed = new LogFeed(rig, "f", 2, 150, 10, random);
       List<String> graphs = feed.workloads.stream().map(w -> w.graph).toList();
       GraphWriter owner = null;
-      try (ChildJvm.Running frozen = ChildJvm.start(ProofChildMain.class, Map.of(),
-          rig.childArgs("writer", "frozen"))) {
+      try (ChildJvm.Running frozen =
+          ChildJvm.start(ProofChildMain.class, Map.of(), rig.childArgs("writer", "frozen"))) {
         long pid = frozen.process().pid();
-        java.util.function.Supplier<String> dead = () -> frozen.isAlive() ? null
-            : "the writer child died:\n" + frozen.output();
+        java.util.function.Supplier<String> dead =
+            () -> frozen.isAlive() ? null : "the writer child died:\n" + frozen.output();
         feed.sendChunk(0, 3);
-        KafkaTestBroker.await(TIMEOUT, "the child publishing", () -> {
-          assertAlive(dead);
-          return graphs.stream().allMatch(g -> rig.exists(g) && rig.manifests(g).stream()
-              .anyMatch(m -> m.commit().kind() == CommitKind.MUTATION));
-        });
+        KafkaTestBroker.await(
+            TIMEOUT,
+            "the child publishing",
+            () -> {
+              assertAlive(dead);
+              return graphs.stream()
+                  .allMatch(
+                      g ->
+                          rig.exists(g)
+                              && rig.manifests(g).stream()
+                                  .anyMatch(m -> m.commit().kind() == CommitKind.MUTATION));
+            });
         feed.sendChunk(1, 3);
         Sidecar inFlight = awaitSidecar(rig, graphs, dead);
         signal("STOP", pid);
         Manifest atFreeze = rig.latest(inFlight.graph());
-        LOG.info("frozen process: stopped with operation {} of {} in flight (epoch {})",
-            inFlight.operationId(), inFlight.graph(), inFlight.epoch());
+        LOG.info(
+            "frozen process: stopped with operation {} of {} in flight (epoch {})",
+            inFlight.operationId(),
+            inFlight.graph(),
+            inFlight.epoch());
         try {
           owner = rig.startWriter("owner", rig.engine("owner"), Duration.ofSeconds(60));
           GraphWriter o = owner;
-          KafkaTestBroker.await(TIMEOUT, "the owner claiming " + inFlight.graph(), () -> {
-            if (!o.isRunning()) {
-              throw new AssertionError("the owner stopped");
-            }
-            Manifest latest = rig.latest(inFlight.graph());
-            return latest.epoch() > inFlight.epoch()
-                && rig.sidecars(inFlight.graph()).stream()
-                    .noneMatch(k -> k.contains(inFlight.operationId()));
-          });
+          KafkaTestBroker.await(
+              TIMEOUT,
+              "the owner claiming " + inFlight.graph(),
+              () -> {
+                if (!o.isRunning()) {
+                  throw new AssertionError("the owner stopped");
+                }
+                Manifest latest = rig.latest(inFlight.graph());
+                return latest.epoch() > inFlight.epoch()
+                    && rig.sidecars(inFlight.graph()).stream()
+                        .noneMatch(k -> k.contains(inFlight.operationId()));
+              });
         } finally {
           signal("CONT", pid);
         }
@@ -339,16 +386,25 @@ class ZombieTest {
         LOG.info("frozen process: owner {}", owner.stats());
 
         List<Manifest> versions = rig.manifests(inFlight.graph());
-        long claim = versions.stream().filter(m -> m.version() > atFreeze.version()
-            && m.epoch() > inFlight.epoch()).mapToLong(Manifest::version).min().orElseThrow();
-        assertThat(versions).filteredOn(m -> m.version() > claim)
+        long claim =
+            versions.stream()
+                .filter(m -> m.version() > atFreeze.version() && m.epoch() > inFlight.epoch())
+                .mapToLong(Manifest::version)
+                .min()
+                .orElseThrow();
+        assertThat(versions)
+            .filteredOn(m -> m.version() > claim)
             .as("after the owner's claim, no version carries the frozen writer's old epoch")
             .noneMatch(m -> m.epoch() == inFlight.epoch());
         assertThat(rig.audit(inFlight.graph()))
             .filteredOn(r -> r.operationId().equals(inFlight.operationId()))
-            .as("the frozen operation, decided once").hasSizeLessThanOrEqualTo(1);
-        assertThat(versions.stream().filter(m -> m.commit().operationId()
-            .equals(inFlight.operationId()))).as("published at most once").hasSizeLessThan(2);
+            .as("the frozen operation, decided once")
+            .hasSizeLessThanOrEqualTo(1);
+        assertThat(
+                versions.stream()
+                    .filter(m -> m.commit().operationId().equals(inFlight.operationId())))
+            .as("published at most once")
+            .hasSizeLessThan(2);
         owner.close();
         feed.assertExactlyOnce();
       } finally {
@@ -360,8 +416,10 @@ class ZombieTest {
   }
 
   private static void signal(String signal, long pid) throws Exception {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
-        .redirectErrorStream(true).start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+            .redirectErrorStream(true)
+            .start();
     assertThat(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(kill.exitValue()).as("kill -%s %d", signal, pid).isZero();
   }
@@ -374,8 +432,9 @@ class ZombieTest {
   }
 
   /** Polls until one of the graphs has an operation inside the commit protocol. */
-  private static Sidecar awaitSidecar(ProofRig rig, List<String> graphs,
-      java.util.function.Supplier<String> dead) throws InterruptedException {
+  private static Sidecar awaitSidecar(
+      ProofRig rig, List<String> graphs, java.util.function.Supplier<String> dead)
+      throws InterruptedException {
     io.ingraft.recovery.SidecarStore store = new io.ingraft.recovery.SidecarStore(rig.store);
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (true) {
@@ -408,8 +467,10 @@ class ZombieTest {
       try {
         feed.sendChunk(0, 2);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
-        assertThat(IngraftCli.execute("graph", "recover", "-g", graph, "--storage-root",
-            rig.dataRoot.toString())).isZero();
+        assertThat(
+                IngraftCli.execute(
+                    "graph", "recover", "-g", graph, "--storage-root", rig.dataRoot.toString()))
+            .isZero();
         Manifest claim = rig.latest(graph);
         assertThat(claim.commit().kind()).isEqualTo(CommitKind.EPOCH_CLAIM);
         assertThat(claim.writer().writerId()).isNotEqualTo("writer");
@@ -417,12 +478,17 @@ class ZombieTest {
         feed.sendChunk(1, 2);
         rig.awaitCommittedToEnd(() -> writer.isRunning() ? null : "the writer stopped");
         LOG.info("operator recover: writer {}", writer.stats());
-        assertThat(writer.stats().fencedBatches()).as("fenced by the operator's claim")
+        assertThat(writer.stats().fencedBatches())
+            .as("fenced by the operator's claim")
             .isPositive();
-        assertThat(rig.manifests(graph)).as("claimed back by the writer after the claim")
-            .anyMatch(m -> m.version() > claim.version()
-                && m.commit().kind() == CommitKind.EPOCH_CLAIM
-                && m.writer().writerId().equals("writer") && m.epoch() > claim.epoch());
+        assertThat(rig.manifests(graph))
+            .as("claimed back by the writer after the claim")
+            .anyMatch(
+                m ->
+                    m.version() > claim.version()
+                        && m.commit().kind() == CommitKind.EPOCH_CLAIM
+                        && m.writer().writerId().equals("writer")
+                        && m.epoch() > claim.epoch());
         feed.assertExactlyOnce();
       } finally {
         writer.close();

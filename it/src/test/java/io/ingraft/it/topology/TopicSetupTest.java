@@ -10,8 +10,8 @@ import io.ingraft.app.topology.TopicSetupException;
 import io.ingraft.it.kafka.KafkaTestBroker;
 import io.ingraft.it.kafka.TopicSettings;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** TopicSetup on a real broker: creates what is missing, leaves the rest, waits for leaders. */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class TopicSetupTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void createsTheMissingTopicsOnceAndKeepsTheGraphLogForever(KafkaTestBroker kafka)
@@ -39,21 +38,35 @@ class TopicSetupTest {
 
     List<String> created = TopicSetup.ensure(kafka.admin(), config);
 
-    assertThat(created).containsExactlyInAnyOrder(prefix + ".graph-log", prefix + ".mutations",
-        prefix + ".dlq", prefix + ".commits");
-    Map<String, TopicDescription> topics = kafka.admin().describeTopics(List.of(
-            prefix + ".mutations", prefix + ".loads", prefix + ".graph-log", prefix + ".dlq",
-            prefix + ".commits"))
-        .allTopicNames().get(10, TimeUnit.SECONDS);
+    assertThat(created)
+        .containsExactlyInAnyOrder(
+            prefix + ".graph-log", prefix + ".mutations", prefix + ".dlq", prefix + ".commits");
+    Map<String, TopicDescription> topics =
+        kafka
+            .admin()
+            .describeTopics(
+                List.of(
+                    prefix + ".mutations",
+                    prefix + ".loads",
+                    prefix + ".graph-log",
+                    prefix + ".dlq",
+                    prefix + ".commits"))
+            .allTopicNames()
+            .get(10, TimeUnit.SECONDS);
     assertThat(topics.get(prefix + ".mutations").partitions()).hasSize(3);
     assertThat(topics.get(prefix + ".loads").partitions()).hasSize(1);
-    assertThat(topics.values()).allSatisfy(d -> assertThat(d.partitions())
-        .allSatisfy(p -> assertThat(p.leader()).isNotNull()));
+    assertThat(topics.values())
+        .allSatisfy(
+            d -> assertThat(d.partitions()).allSatisfy(p -> assertThat(p.leader()).isNotNull()));
 
-    ConfigResource graphLog = new ConfigResource(ConfigResource.Type.TOPIC,
-        prefix + ".graph-log");
-    Config graphLogConfig = kafka.admin().describeConfigs(List.of(graphLog)).all()
-        .get(10, TimeUnit.SECONDS).get(graphLog);
+    ConfigResource graphLog = new ConfigResource(ConfigResource.Type.TOPIC, prefix + ".graph-log");
+    Config graphLogConfig =
+        kafka
+            .admin()
+            .describeConfigs(List.of(graphLog))
+            .all()
+            .get(10, TimeUnit.SECONDS)
+            .get(graphLog);
     assertThat(graphLogConfig.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo("-1");
     assertThat(graphLogConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
 
@@ -72,23 +85,28 @@ class TopicSetupTest {
 
     assertThatThrownBy(() -> TopicSetup.ensure(kafka.admin(), config))
         .isInstanceOf(TopicSetupException.class)
-        .isInstanceOfSatisfying(PartitionCountMismatchException.class, e -> {
-          assertThat(e.topic()).isEqualTo(prefix + ".loads");
-          assertThat(e.actual()).isEqualTo(2);
-          assertThat(e.expected()).isEqualTo(4);
-        })
-        .hasMessageContaining(prefix + ".loads").hasMessageContaining("has 2 partitions")
+        .isInstanceOfSatisfying(
+            PartitionCountMismatchException.class,
+            e -> {
+              assertThat(e.topic()).isEqualTo(prefix + ".loads");
+              assertThat(e.actual()).isEqualTo(2);
+              assertThat(e.expected()).isEqualTo(4);
+            })
+        .hasMessageContaining(prefix + ".loads")
+        .hasMessageContaining("has 2 partitions")
         .hasMessageContaining("ingraft.topic.partitions=4")
         .hasMessageContaining("ingraft.topology.keyed-by-graph");
     // Validated first: none of the missing topics was created with a count about to change.
     Set<String> names = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);
-    assertThat(names).contains(prefix + ".loads").doesNotContain(prefix + ".mutations",
-        prefix + ".graph-log", prefix + ".dlq", prefix + ".commits");
+    assertThat(names)
+        .contains(prefix + ".loads")
+        .doesNotContain(
+            prefix + ".mutations", prefix + ".graph-log", prefix + ".dlq", prefix + ".commits");
 
     // The default mode runs on the same topics, as before (a differing count is only logged).
     assertThat(TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false)))
-        .containsExactlyInAnyOrder(prefix + ".graph-log", prefix + ".mutations",
-            prefix + ".dlq", prefix + ".commits");
+        .containsExactlyInAnyOrder(
+            prefix + ".graph-log", prefix + ".mutations", prefix + ".dlq", prefix + ".commits");
   }
 
   @Test
@@ -105,8 +123,10 @@ class TopicSetupTest {
     String wanted = Integer.toString(io.ingraft.app.dlq.RecordLimits.MAX_RECORD_BYTES);
     for (String topic : List.of(prefix + ".graph-log", prefix + ".dlq")) {
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-      KafkaTestBroker.await(java.time.Duration.ofSeconds(10), topic + " max.message.bytes "
-          + wanted, () -> wanted.equals(maxMessageBytes(kafka, resource)));
+      KafkaTestBroker.await(
+          java.time.Duration.ofSeconds(10),
+          topic + " max.message.bytes " + wanted,
+          () -> wanted.equals(maxMessageBytes(kafka, resource)));
     }
     // Nothing left to raise: a second run changes nothing.
     TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false));
@@ -120,15 +140,21 @@ class TopicSetupTest {
     // Sinks may differ: only the two source topics must match.
     kafka.createTopic(prefix + ".dlq", 1, Map.of());
 
-    assertThat(TopicSetup.ensure(kafka.admin(), config)).containsExactlyInAnyOrder(
-        prefix + ".loads", prefix + ".graph-log", prefix + ".commits");
+    assertThat(TopicSetup.ensure(kafka.admin(), config))
+        .containsExactlyInAnyOrder(prefix + ".loads", prefix + ".graph-log", prefix + ".commits");
     assertThat(TopicSetup.ensure(kafka.admin(), config)).isEmpty();
   }
 
   private static String maxMessageBytes(KafkaTestBroker kafka, ConfigResource resource) {
     try {
-      return kafka.admin().describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
-          .get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value();
+      return kafka
+          .admin()
+          .describeConfigs(List.of(resource))
+          .all()
+          .get(10, TimeUnit.SECONDS)
+          .get(resource)
+          .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG)
+          .value();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -138,8 +164,8 @@ class TopicSetupTest {
     return config(kafka, prefix, 4, keyed);
   }
 
-  private IngraftConfig config(KafkaTestBroker kafka, String prefix, int partitions,
-      boolean keyed) {
+  private IngraftConfig config(
+      KafkaTestBroker kafka, String prefix, int partitions, boolean keyed) {
     Map<String, String> settings = new HashMap<>(TopicSettings.prefixed(prefix));
     settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
     settings.put("storage.root", dir.toString());

@@ -1,7 +1,5 @@
 package io.ingraft.it.writer;
 
-import io.ingraft.it.model.PersonGraphModel;
-
 import static io.ingraft.it.writer.WriterRig.deleteEdge;
 import static io.ingraft.it.writer.WriterRig.deleteNode;
 import static io.ingraft.it.writer.WriterRig.edge;
@@ -24,6 +22,7 @@ import io.ingraft.events.avro.LoadMode;
 import io.ingraft.events.avro.Op;
 import io.ingraft.events.avro.SealReason;
 import io.ingraft.it.kafka.KafkaTestBroker;
+import io.ingraft.it.model.PersonGraphModel;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
@@ -51,11 +50,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Exactly once across a crash: a writer in a child JVM applies a few thousand events of several
  * graphs (two graphs per partition), a second writer joins the group (a rebalance), the child is
- * killed with SIGKILL at a random moment, and the survivor finishes the log. Every graph must
- * then equal a plain in-memory model of its events applied once, in order. Doubling is visible:
- * append loads of fresh keys would be rejected as key collisions, and the manifests' applied
- * event counts would add up to more than the model's. Set {@code -Dingraft.crash.seed=<n>} to
- * replay a run.
+ * killed with SIGKILL at a random moment, and the survivor finishes the log. Every graph must then
+ * equal a plain in-memory model of its events applied once, in order. Doubling is visible: append
+ * loads of fresh keys would be rejected as key collisions, and the manifests' applied event counts
+ * would add up to more than the model's. Set {@code -Dingraft.crash.seed=<n>} to replay a run.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class GraphWriterCrashTest {
@@ -66,13 +64,17 @@ class GraphWriterCrashTest {
   static final int MAX_BATCH = 40;
 
   /** One graph's generated log and what it must come to. */
-  private record GeneratedGraph(String graph, int partition, Deque<GraphLogRecord> log,
-      PersonGraphModel model, Set<String> rejected, long appliedEvents) {
-  }
+  private record GeneratedGraph(
+      String graph,
+      int partition,
+      Deque<GraphLogRecord> log,
+      PersonGraphModel model,
+      Set<String> rejected,
+      long appliedEvents) {}
 
   @Test
-  void aWriterKilledMidStreamLeavesEveryGraphAppliedExactlyOnce(KafkaTestBroker kafka,
-      @TempDir Path dir) throws Exception {
+  void aWriterKilledMidStreamLeavesEveryGraphAppliedExactlyOnce(
+      KafkaTestBroker kafka, @TempDir Path dir) throws Exception {
     long seed = Long.getLong("ingraft.crash.seed", System.nanoTime());
     LOG.info("crash test seed {}", seed);
     Random random = new Random(seed);
@@ -89,8 +91,12 @@ class GraphWriterCrashTest {
       while (!open.isEmpty()) {
         GeneratedGraph graph = open.get(random.nextInt(open.size()));
         GraphLogRecord record = graph.log().poll();
-        records.add(new ProducerRecord<>(rig.graphLog, graph.partition(),
-            graph.graph().getBytes(StandardCharsets.UTF_8), rig.encode(record)));
+        records.add(
+            new ProducerRecord<>(
+                rig.graphLog,
+                graph.partition(),
+                graph.graph().getBytes(StandardCharsets.UTF_8),
+                rig.encode(record)));
         owners.add(graph);
         isEvent.add(!(record.getEntry() instanceof io.ingraft.events.avro.Seal));
         if (graph.log().isEmpty()) {
@@ -106,8 +112,10 @@ class GraphWriterCrashTest {
       }
       long total = records.size();
 
-      String[] args = rig.settings("writer-child").entrySet().stream()
-          .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+      String[] args =
+          rig.settings("writer-child").entrySet().stream()
+              .map(e -> e.getKey() + "=" + e.getValue())
+              .toArray(String[]::new);
       GraphWriter survivor;
       GraphEngine engine = rig.engine("writer-survivor");
       try (ChildJvm.Running child = ChildJvm.start(WriterChildMain.class, Map.of(), args)) {
@@ -118,8 +126,12 @@ class GraphWriterCrashTest {
         awaitCommitted(rig, killAt, child);
         long committedAtKill = committedSum(rig);
         child.destroyForcibly();
-        LOG.info("child killed with {} of {} records committed (join at {}, kill at {})",
-            committedAtKill, total, joinAt, killAt);
+        LOG.info(
+            "child killed with {} of {} records committed (join at {}, kill at {})",
+            committedAtKill,
+            total,
+            joinAt,
+            killAt);
         assertThat(committedAtKill).as("killed mid-stream").isLessThan(total);
       }
       try {
@@ -130,42 +142,60 @@ class GraphWriterCrashTest {
 
       Set<String> allRejected = new HashSet<>();
       for (GeneratedGraph graph : graphs) {
-        assertThat(rig.export(engine, graph.graph())).as(graph.graph())
+        assertThat(rig.export(engine, graph.graph()))
+            .as(graph.graph())
             .isEqualTo(graph.model().export());
         Manifest latest = new ManifestLog(rig.store, GraphId.of(graph.graph())).require();
-        assertThat(latest.nextOffset(rig.graphLog + ":" + graph.partition())).as(graph.graph())
+        assertThat(latest.nextOffset(rig.graphLog + ":" + graph.partition()))
+            .as(graph.graph())
             .isEqualTo(lastEventOffset.get(graph.graph()) + 1);
-        long appliedByVersions = rig.manifests(graph.graph()).stream()
-            .mapToLong(m -> m.commit().eventCount()).sum();
-        assertThat(appliedByVersions).as(graph.graph() + ": events applied over all versions")
+        long appliedByVersions =
+            rig.manifests(graph.graph()).stream().mapToLong(m -> m.commit().eventCount()).sum();
+        assertThat(appliedByVersions)
+            .as(graph.graph() + ": events applied over all versions")
             .isEqualTo(graph.appliedEvents());
         allRejected.addAll(graph.rejected());
       }
       // Dead letters: only the events meant to be rejected, never one twice. (One whose batch
       // was published just before the kill can be missing: it is not sent again on replay.)
       List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq);
-      List<String> deadIds = dead.stream()
-          .map(r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.EVENT_ID)).toList();
+      List<String> deadIds =
+          dead.stream()
+              .map(r -> DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.EVENT_ID))
+              .toList();
       assertThat(deadIds).doesNotHaveDuplicates();
       assertThat(allRejected).containsAll(deadIds);
-      assertThat(dead).allSatisfy(r -> assertThat(
-          DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE)).isEqualTo("NODE_NOT_FOUND"));
+      assertThat(dead)
+          .allSatisfy(
+              r ->
+                  assertThat(DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.CODE))
+                      .isEqualTo("NODE_NOT_FOUND"));
       CommitNoticeCodec codec = new CommitNoticeCodec();
-      List<String> noticed = rig.readAll(rig.commits).stream().map(r -> codec.decode(r.value()))
-          .map(n -> n.getGraph() + "@" + n.getManifestVersion()).toList();
+      List<String> noticed =
+          rig.readAll(rig.commits).stream()
+              .map(r -> codec.decode(r.value()))
+              .map(n -> n.getGraph() + "@" + n.getManifestVersion())
+              .toList();
       assertThat(noticed).doesNotHaveDuplicates();
-      LOG.info("{} records, {} dead letters of {} rejected events, {} commit notices", total,
-          dead.size(), allRejected.size(), noticed.size());
+      LOG.info(
+          "{} records, {} dead letters of {} rejected events, {} commit notices",
+          total,
+          dead.size(),
+          allRejected.size(),
+          noticed.size());
     }
   }
 
   private static void awaitCommitted(WriterRig rig, long atLeast, ChildJvm.Running child) {
-    KafkaTestBroker.await(WriterRig.TIMEOUT, atLeast + " records committed", () -> {
-      if (!child.isAlive()) {
-        throw new AssertionError("the writer child died:\n" + child.output());
-      }
-      return committedSum(rig) >= atLeast;
-    });
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT,
+        atLeast + " records committed",
+        () -> {
+          if (!child.isAlive()) {
+            throw new AssertionError("the writer child died:\n" + child.output());
+          }
+          return committedSum(rig) >= atLeast;
+        });
   }
 
   private static long committedSum(WriterRig rig) {
@@ -202,8 +232,8 @@ class GraphWriterCrashTest {
   }
 
   /** A random event that is valid against the model, except the ones meant to be rejected. */
-  private static GraphEvent nextEvent(String graph, int i, PersonGraphModel model,
-      Set<String> rejected, Random random) {
+  private static GraphEvent nextEvent(
+      String graph, int i, PersonGraphModel model, Set<String> rejected, Random random) {
     String id = graph + "-" + i;
     long n = i;
     List<String> names = model.names();
@@ -218,8 +248,12 @@ class GraphWriterCrashTest {
       String b = "a" + i + "y";
       model.upsert(a, n);
       model.upsert(b, null);
-      return load(graph, id, LoadMode.APPEND,
-          Map.of("Person", List.of(props("name", a, "n", n), props("name", b))), Map.of());
+      return load(
+          graph,
+          id,
+          LoadMode.APPEND,
+          Map.of("Person", List.of(props("name", a, "n", n), props("name", b))),
+          Map.of());
     }
     if (roll < 23 && !names.isEmpty()) {
       String name = pick(names, random);

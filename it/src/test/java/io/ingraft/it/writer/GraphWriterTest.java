@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class GraphWriterTest {
-  static final String SCHEMA = """
+  static final String SCHEMA =
+      """
       node Person {
         name: String @key
         age: I64?
@@ -62,7 +63,8 @@ class GraphWriterTest {
       edge WorksAt: Person -> Company { since: Date? }
       edge Knows: Person -> Person
       """;
-  static final String SCHEMA_WITH_CITY = """
+  static final String SCHEMA_WITH_CITY =
+      """
       node Person {
         name: String @key
         age: I64?
@@ -73,8 +75,7 @@ class GraphWriterTest {
       edge Knows: Person -> Person
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   WriterRig rig;
   GraphWriter writer;
 
@@ -98,43 +99,65 @@ class GraphWriterTest {
     rig.batch(0, schema("alpha", "a1", SCHEMA));
     rig.batch(1, schema("beta", "b1", SCHEMA));
     rig.batch(1, schema("gamma", "c1", SCHEMA));
-    rig.batch(0,
-        mutation("alpha", "a2", upsert("Person", "name", "ada", "age", 36L),
-            upsert("Person", "name", "bob", "age", 41L), upsert("Company", "name", "acme")),
-        mutation("alpha", "a3", edge("Knows", "k1", "ada", "bob"),
+    rig.batch(
+        0,
+        mutation(
+            "alpha",
+            "a2",
+            upsert("Person", "name", "ada", "age", 36L),
+            upsert("Person", "name", "bob", "age", 41L),
+            upsert("Company", "name", "acme")),
+        mutation(
+            "alpha",
+            "a3",
+            edge("Knows", "k1", "ada", "bob"),
             edge("WorksAt", "w1", "ada", "acme", "since", "2024-01-31")));
-    rig.batch(1, load("beta", "b2", LoadMode.APPEND,
-        Map.of("Person", List.of(props("name", "carl", "age", 50L), props("name", "dora")),
-            "Company", List.of(props("name", "initech"))),
-        Map.of("WorksAt", List.of(new EdgeRow("carl", "initech", "w9", Map.of())))));
+    rig.batch(
+        1,
+        load(
+            "beta",
+            "b2",
+            LoadMode.APPEND,
+            Map.of(
+                "Person",
+                List.of(props("name", "carl", "age", 50L), props("name", "dora")),
+                "Company",
+                List.of(props("name", "initech"))),
+            Map.of("WorksAt", List.of(new EdgeRow("carl", "initech", "w9", Map.of())))));
     rig.event(1, mutation("gamma", "c2", upsert("Person", "name", "eve", "age", 22L)));
     // A schema change in the middle of a batch: three manifest versions from one batch.
     rig.event(1, schema("gamma", "c3", SCHEMA_WITH_CITY));
     rig.event(1, mutation("gamma", "c4", update("Person", "eve", "city", "Oslo")));
-    rig.event(1, mutation("gamma", "c5", upsert("Person", "name", "fay", "age", 30L,
-        "city", "Bergen")));
-    rig.batch(0, mutation("alpha", "a4", update("Person", "ada", "age", 37L)),
+    rig.event(
+        1, mutation("gamma", "c5", upsert("Person", "name", "fay", "age", 30L, "city", "Bergen")));
+    rig.batch(
+        0,
+        mutation("alpha", "a4", update("Person", "ada", "age", 37L)),
         mutation("alpha", "a5", deleteNode("Person", "bob")));
-    RecordMetadata ghost = rig.event(1,
-        mutation("beta", "b3", update("Person", "ghost", "age", 1L)));
+    RecordMetadata ghost =
+        rig.event(1, mutation("beta", "b3", update("Person", "ghost", "age", 1L)));
     rig.event(1, mutation("beta", "b4", upsert("Person", "name", "dora", "age", 29L)));
     rig.seal(1, "gamma");
     rig.seal(1, "beta");
     int events = 14;
     int records = events + 8;
-    Map<String, String> expected = Map.of(
-        "alpha", """
+    Map<String, String> expected =
+        Map.of(
+            "alpha",
+                """
             {"kind":"node","type":"Company","key":"acme","props":{}}
             {"kind":"node","type":"Person","key":"ada","props":{"age":37}}
             {"kind":"edge","type":"WorksAt","id":"w1","from":"ada","to":"acme","props":{"since":"2024-01-31"}}
             """,
-        "beta", """
+            "beta",
+                """
             {"kind":"node","type":"Company","key":"initech","props":{}}
             {"kind":"node","type":"Person","key":"carl","props":{"age":50}}
             {"kind":"node","type":"Person","key":"dora","props":{"age":29}}
             {"kind":"edge","type":"WorksAt","id":"w9","from":"carl","to":"initech","props":{}}
             """,
-        "gamma", """
+            "gamma",
+                """
             {"kind":"node","type":"Person","key":"eve","props":{"age":22,"city":"Oslo"}}
             {"kind":"node","type":"Person","key":"fay","props":{"age":30,"city":"Bergen"}}
             """);
@@ -142,8 +165,8 @@ class GraphWriterTest {
     GraphEngine engine = rig.engine("writer-1");
     writer = rig.startWriter("writer-1", engine);
     rig.awaitCommittedToEnd();
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "stats settled",
-        () -> writer.stats().commitNotices() == 13);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "stats settled", () -> writer.stats().commitNotices() == 13);
     WriterStats first = writer.stats();
     writer.close();
 
@@ -166,15 +189,17 @@ class GraphWriterTest {
     ConsumerRecord<byte[], byte[]> original = graphLogRecordAt(ghost);
     assertThat(letter.key()).isEqualTo("beta".getBytes(StandardCharsets.UTF_8));
     assertThat(letter.value()).isEqualTo(original.value());
-    assertThat(headers(letter)).isEqualTo(Map.of(
-        DeadLetterHeaders.STAGE, "writer",
-        DeadLetterHeaders.CODE, "NODE_NOT_FOUND",
-        DeadLetterHeaders.MESSAGE, headers(letter).get(DeadLetterHeaders.MESSAGE),
-        DeadLetterHeaders.SOURCE_TOPIC, rig.graphLog,
-        DeadLetterHeaders.SOURCE_PARTITION, "1",
-        DeadLetterHeaders.SOURCE_OFFSET, Long.toString(ghost.offset()),
-        DeadLetterHeaders.GRAPH, "beta",
-        DeadLetterHeaders.EVENT_ID, "b3"));
+    assertThat(headers(letter))
+        .isEqualTo(
+            Map.of(
+                DeadLetterHeaders.STAGE, "writer",
+                DeadLetterHeaders.CODE, "NODE_NOT_FOUND",
+                DeadLetterHeaders.MESSAGE, headers(letter).get(DeadLetterHeaders.MESSAGE),
+                DeadLetterHeaders.SOURCE_TOPIC, rig.graphLog,
+                DeadLetterHeaders.SOURCE_PARTITION, "1",
+                DeadLetterHeaders.SOURCE_OFFSET, Long.toString(ghost.offset()),
+                DeadLetterHeaders.GRAPH, "beta",
+                DeadLetterHeaders.EVENT_ID, "b3"));
     assertThat(headers(letter).get(DeadLetterHeaders.MESSAGE)).contains("ghost");
 
     // One commit notice per manifest version: the batches', and the epoch claim the engine
@@ -183,18 +208,27 @@ class GraphWriterTest {
     assertThat(notices).hasSize(13);
     for (String graph : expected.keySet()) {
       List<Manifest> versions = rig.manifests(graph);
-      Set<Long> published = versions.stream()
-          .map(Manifest::version).collect(Collectors.toCollection(TreeSet::new));
-      Map<Long, CommitNotice> byVersion = notices.stream()
-          .filter(n -> n.getGraph().equals(graph))
-          .collect(Collectors.toMap(CommitNotice::getManifestVersion, n -> n, (a, b) -> {
-            throw new AssertionError("two notices for " + graph + " version "
-                + a.getManifestVersion());
-          }, TreeMap::new));
+      Set<Long> published =
+          versions.stream().map(Manifest::version).collect(Collectors.toCollection(TreeSet::new));
+      Map<Long, CommitNotice> byVersion =
+          notices.stream()
+              .filter(n -> n.getGraph().equals(graph))
+              .collect(
+                  Collectors.toMap(
+                      CommitNotice::getManifestVersion,
+                      n -> n,
+                      (a, b) -> {
+                        throw new AssertionError(
+                            "two notices for " + graph + " version " + a.getManifestVersion());
+                      },
+                      TreeMap::new));
       assertThat(byVersion.keySet()).as(graph).isEqualTo(published);
       for (CommitNotice notice : byVersion.values()) {
-        Manifest manifest = versions.stream()
-            .filter(m -> m.version() == notice.getManifestVersion()).findFirst().orElseThrow();
+        Manifest manifest =
+            versions.stream()
+                .filter(m -> m.version() == notice.getManifestVersion())
+                .findFirst()
+                .orElseThrow();
         Map<String, Long> pins = new HashMap<>();
         manifest.tables().forEach((table, pin) -> pins.put(table, pin.version()));
         assertThat(notice.getTables()).isEqualTo(pins);
@@ -212,9 +246,11 @@ class GraphWriterTest {
     assertThat(notices.stream().filter(n -> n.getGraph().equals("gamma")).count())
         .as("gamma: create, claim, first mutation, schema change, last two mutations")
         .isEqualTo(5);
-    CommitNotice withRejection = notices.stream()
-        .filter(n -> n.getGraph().equals("beta") && n.getRejected() == 1).findFirst()
-        .orElseThrow();
+    CommitNotice withRejection =
+        notices.stream()
+            .filter(n -> n.getGraph().equals("beta") && n.getRejected() == 1)
+            .findFirst()
+            .orElseThrow();
     assertThat(withRejection.getApplied()).isEqualTo(1);
     assertThat(withRejection.getFirstOffset()).isEqualTo(ghost.offset());
     assertThat(notices.stream().mapToInt(CommitNotice::getApplied).sum()).isEqualTo(events - 1);
@@ -224,10 +260,13 @@ class GraphWriterTest {
     // A restart on the same group: the committed offsets are at the end, nothing comes back.
     GraphEngine second = rig.engine("writer-2");
     writer = rig.startWriter("writer-2", second);
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "writer-2 assigned and caught up", () -> {
-      WriterStats s = writer.stats();
-      return s.assignedPartitions() == 3 && s.lag() == 0;
-    });
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT,
+        "writer-2 assigned and caught up",
+        () -> {
+          WriterStats s = writer.stats();
+          return s.assignedPartitions() == 3 && s.lag() == 0;
+        });
     WriterStats restarted = writer.stats();
     writer.close();
     assertThat(restarted.recordsRead()).isZero();
@@ -244,8 +283,10 @@ class GraphWriterTest {
     GraphEngine third = rig.engine("writer-3");
     writer = rig.startWriter("writer-3", third);
     rig.awaitCommittedToEnd();
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "replay read", () ->
-        writer.stats().recordsRead() == records && writer.stats().heldEvents() == 0);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT,
+        "replay read",
+        () -> writer.stats().recordsRead() == records && writer.stats().heldEvents() == 0);
     WriterStats replay = writer.stats();
     writer.close();
     assertThat(replay.eventsSkipped()).isEqualTo(events);
@@ -255,9 +296,11 @@ class GraphWriterTest {
     assertThat(replay.deadLetters()).isZero();
     for (String graph : expected.keySet()) {
       assertThat(rig.export(third, graph)).as(graph).isEqualTo(expected.get(graph));
-      List<Manifest> added = rig.manifests(graph).stream()
-          .filter(m -> m.version() > latest.get(graph)).toList();
-      assertThat(added).as(graph).extracting(m -> m.commit().kind())
+      List<Manifest> added =
+          rig.manifests(graph).stream().filter(m -> m.version() > latest.get(graph)).toList();
+      assertThat(added)
+          .as(graph)
+          .extracting(m -> m.commit().kind())
           .containsOnly(CommitKind.EPOCH_CLAIM);
     }
     assertThat(rig.readAll(rig.dlq)).hasSize(1);
@@ -267,8 +310,11 @@ class GraphWriterTest {
 
   @Test
   void deadLettersUndecodableRecordsAndKeepsGoing() {
-    RecordMetadata garbage = rig.sendRaw(2, "delta".getBytes(StandardCharsets.UTF_8),
-        "not a graph-log record".getBytes(StandardCharsets.UTF_8));
+    RecordMetadata garbage =
+        rig.sendRaw(
+            2,
+            "delta".getBytes(StandardCharsets.UTF_8),
+            "not a graph-log record".getBytes(StandardCharsets.UTF_8));
     RecordMetadata empty = rig.sendRaw(2, null, null);
     rig.batch(2, schema("delta", "d1", SCHEMA));
     rig.batch(2, mutation("delta", "d2", upsert("Company", "name", "acme")));
@@ -280,12 +326,14 @@ class GraphWriterTest {
     assertThat(rig.export(engine, "delta"))
         .isEqualTo("{\"kind\":\"node\",\"type\":\"Company\",\"key\":\"acme\",\"props\":{}}\n");
     List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq);
-    assertThat(dead).extracting(r -> headers(r).get(DeadLetterHeaders.CODE))
+    assertThat(dead)
+        .extracting(r -> headers(r).get(DeadLetterHeaders.CODE))
         .containsExactly(GraphWriter.BAD_LOG_RECORD, GraphWriter.BAD_LOG_RECORD);
-    assertThat(dead).extracting(r -> headers(r).get(DeadLetterHeaders.SOURCE_OFFSET))
+    assertThat(dead)
+        .extracting(r -> headers(r).get(DeadLetterHeaders.SOURCE_OFFSET))
         .containsExactly(Long.toString(garbage.offset()), Long.toString(empty.offset()));
-    assertThat(dead.get(0).value()).isEqualTo("not a graph-log record".getBytes(
-        StandardCharsets.UTF_8));
+    assertThat(dead.get(0).value())
+        .isEqualTo("not a graph-log record".getBytes(StandardCharsets.UTF_8));
     assertThat(headers(dead.get(0)).get(DeadLetterHeaders.GRAPH)).isEqualTo("delta");
     assertThat(headers(dead.get(0))).doesNotContainKey(DeadLetterHeaders.EVENT_ID);
     assertThat(headers(dead.get(0)).get(DeadLetterHeaders.STAGE)).isEqualTo("writer");
@@ -302,8 +350,13 @@ class GraphWriterTest {
 
     // Staging fails (think: a full disk) until the fault goes away.
     Failpoints.arm(Failpoints.AFTER_STAGING, Failpoints.Action.THROW);
-    rig.batch(0, mutation("epsilon", "e2", upsert("Person", "name", "ada", "age", 1L),
-        upsert("Person", "name", "bob")),
+    rig.batch(
+        0,
+        mutation(
+            "epsilon",
+            "e2",
+            upsert("Person", "name", "ada", "age", 1L),
+            upsert("Person", "name", "bob")),
         mutation("epsilon", "e3", edge("Knows", "k", "ada", "bob")));
     rig.batch(0, mutation("epsilon", "e4", update("Person", "ada", "age", 2L)));
     KafkaTestBroker.await(WriterRig.TIMEOUT, "retries", () -> writer.stats().retries() >= 3);
@@ -318,13 +371,21 @@ class GraphWriterTest {
     // (it would be rejected with KEY_COLLISION if it were).
     Failpoints.arm(Failpoints.AFTER_TABLE_COMMITS, Failpoints.Action.THROW);
     long retries = writer.stats().retries();
-    rig.batch(0, load("epsilon", "e5", LoadMode.APPEND,
-        Map.of("Person", List.of(props("name", "cat", "age", 3L))), Map.of()));
+    rig.batch(
+        0,
+        load(
+            "epsilon",
+            "e5",
+            LoadMode.APPEND,
+            Map.of("Person", List.of(props("name", "cat", "age", 3L))),
+            Map.of()));
     rig.awaitCommittedToEnd();
     Failpoints.disarmAll();
 
     assertThat(writer.stats().retries()).isGreaterThan(retries);
-    assertThat(rig.export(engine, "epsilon")).isEqualTo("""
+    assertThat(rig.export(engine, "epsilon"))
+        .isEqualTo(
+            """
         {"kind":"node","type":"Person","key":"ada","props":{"age":2}}
         {"kind":"node","type":"Person","key":"bob","props":{}}
         {"kind":"node","type":"Person","key":"cat","props":{"age":3}}
@@ -340,8 +401,12 @@ class GraphWriterTest {
     GraphEngine engine = rig.engine("writer-coalesce");
     Map<String, String> settings = rig.settings("writer-coalesce");
     settings.put("ingraft.writer.max-batch-events", "3");
-    writer = new GraphWriter(IngraftConfig.fromMap(settings), engine, Clock.systemUTC(),
-        WriterRig.fastOptions(Duration.ofSeconds(60)));
+    writer =
+        new GraphWriter(
+            IngraftConfig.fromMap(settings),
+            engine,
+            Clock.systemUTC(),
+            WriterRig.fastOptions(Duration.ofSeconds(60)));
     writer.start();
     rig.awaitCommittedToEnd();
     long recordsBefore = writer.stats().recordsRead();
@@ -350,27 +415,35 @@ class GraphWriterTest {
     // of the graph queue up behind it, one event each, with a load in the middle.
     Failpoints.arm(Failpoints.AFTER_STAGING, Failpoints.Action.THROW);
     rig.batch(0, mutation("theta", "t1", upsert("Person", "name", "p1")));
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "a failed attempt",
-        () -> writer.stats().retries() >= 1);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "a failed attempt", () -> writer.stats().retries() >= 1);
     rig.batch(0, mutation("theta", "t2", upsert("Person", "name", "p2")));
     rig.batch(0, mutation("theta", "t3", upsert("Person", "name", "p3", "age", 3L)));
     rig.batch(0, mutation("theta", "t4", edge("Knows", "k1", "p1", "p2")));
-    rig.batch(0, load("theta", "t5", LoadMode.MERGE,
-        Map.of("Person", List.of(props("name", "p4"), props("name", "p1", "age", 1L))), Map.of()));
+    rig.batch(
+        0,
+        load(
+            "theta",
+            "t5",
+            LoadMode.MERGE,
+            Map.of("Person", List.of(props("name", "p4"), props("name", "p1", "age", 1L))),
+            Map.of()));
     rig.batch(0, mutation("theta", "t6", update("Person", "p3", "age", 33L)));
     rig.batch(0, mutation("theta", "t7", deleteNode("Person", "p2")));
     long records = recordsBefore + 7 * 2;
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "every batch read",
-        () -> writer.stats().recordsRead() == records);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "every batch read", () -> writer.stats().recordsRead() == records);
     // An attempt may be under way with the batches queued before the last ones arrived; the one
     // after it started with everything queued.
     long retries = writer.stats().retries();
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "an attempt with every batch queued",
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT,
+        "an attempt with every batch queued",
         () -> writer.stats().retries() >= retries + 2);
     Failpoints.disarmAll();
     rig.awaitCommittedToEnd();
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "notices sent",
-        () -> writer.stats().commitNotices() == 6);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "notices sent", () -> writer.stats().commitNotices() == 6);
 
     // Applies: the schema; t1..t3 (the cap); t4 (a load is next); the load alone; t6 and t7.
     WriterStats stats = writer.stats();
@@ -380,14 +453,23 @@ class GraphWriterTest {
     // Create, the engine's claim after it, and the five applies: the failed attempts in between
     // wrote no version (no epoch claim per retry).
     List<Manifest> published = rig.manifests("theta");
-    assertThat(published).extracting(m -> m.commit().kind()).containsExactly(CommitKind.CREATE,
-        CommitKind.EPOCH_CLAIM, CommitKind.MUTATION, CommitKind.MUTATION, CommitKind.MUTATION,
-        CommitKind.MUTATION);
+    assertThat(published)
+        .extracting(m -> m.commit().kind())
+        .containsExactly(
+            CommitKind.CREATE,
+            CommitKind.EPOCH_CLAIM,
+            CommitKind.MUTATION,
+            CommitKind.MUTATION,
+            CommitKind.MUTATION,
+            CommitKind.MUTATION);
     List<CommitNotice> notices = notices();
     assertThat(notices).extracting(CommitNotice::getApplied).containsExactly(1, 0, 3, 1, 1, 2);
-    assertThat(notices).extracting(CommitNotice::getManifestVersion)
+    assertThat(notices)
+        .extracting(CommitNotice::getManifestVersion)
         .containsExactlyElementsOf(published.stream().map(Manifest::version).toList());
-    assertThat(rig.export(engine, "theta")).isEqualTo("""
+    assertThat(rig.export(engine, "theta"))
+        .isEqualTo(
+            """
         {"kind":"node","type":"Person","key":"p1","props":{"age":1}}
         {"kind":"node","type":"Person","key":"p3","props":{"age":33}}
         {"kind":"node","type":"Person","key":"p4","props":{}}
@@ -405,17 +487,17 @@ class GraphWriterTest {
 
     // Another owner claims zeta (a newer epoch) while this writer still thinks it owns it.
     rig.engine("writer-new").takeOver(GraphId.of("zeta"));
-    List<RecordMetadata> fencedBatch = rig.batch(0,
-        mutation("zeta", "z2", upsert("Person", "name", "ada")));
+    List<RecordMetadata> fencedBatch =
+        rig.batch(0, mutation("zeta", "z2", upsert("Person", "name", "ada")));
     rig.batch(0, mutation("zeta", "z3", upsert("Person", "name", "bob")));
     rig.batch(1, mutation("eta", "h2", upsert("Person", "name", "carl")));
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "the fence",
-        () -> writer.stats().fencedBatches() >= 1);
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "the fence", () -> writer.stats().fencedBatches() >= 1);
     // eta (partition 1) flows on; zeta's partition stays committed below its first dropped event.
     Map<TopicPartition, Long> end = rig.endOffsets(rig.graphLog);
     TopicPartition p1 = new TopicPartition(rig.graphLog, 1);
-    KafkaTestBroker.await(WriterRig.TIMEOUT, "eta committed",
-        () -> rig.committed().get(p1).equals(end.get(p1)));
+    KafkaTestBroker.await(
+        WriterRig.TIMEOUT, "eta committed", () -> rig.committed().get(p1).equals(end.get(p1)));
     KafkaTestBroker.await(WriterRig.TIMEOUT, "zeta read", () -> writer.stats().recordsRead() == 10);
     assertThat(rig.committed().get(new TopicPartition(rig.graphLog, 0)))
         .isEqualTo(fencedBatch.get(0).offset());
@@ -426,12 +508,14 @@ class GraphWriterTest {
     GraphEngine next = rig.engine("writer-next");
     writer = rig.startWriter("writer-next", next, WriterRig.fastOptions(Duration.ofSeconds(1)));
     rig.awaitCommittedToEnd();
-    assertThat(rig.export(next, "zeta")).isEqualTo("""
+    assertThat(rig.export(next, "zeta"))
+        .isEqualTo(
+            """
         {"kind":"node","type":"Person","key":"ada","props":{}}
         {"kind":"node","type":"Person","key":"bob","props":{}}
         """);
-    assertThat(rig.export(next, "eta")).isEqualTo(
-        "{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"carl\",\"props\":{}}\n");
+    assertThat(rig.export(next, "eta"))
+        .isEqualTo("{\"kind\":\"node\",\"type\":\"Person\",\"key\":\"carl\",\"props\":{}}\n");
 
     // A claim from outside the group (an operator's recover) while the writer keeps the
     // partition: after the fence grace the writer re-reads the partition and claims eta back.
@@ -441,7 +525,9 @@ class GraphWriterTest {
     rig.batch(1, mutation("eta", "h4", upsert("Person", "name", "eve")));
     rig.awaitCommittedToEnd();
     assertThat(writer.stats().fencedBatches()).isEqualTo(1);
-    assertThat(rig.export(next, "eta")).isEqualTo("""
+    assertThat(rig.export(next, "eta"))
+        .isEqualTo(
+            """
         {"kind":"node","type":"Person","key":"carl","props":{}}
         {"kind":"node","type":"Person","key":"dora","props":{}}
         {"kind":"node","type":"Person","key":"eve","props":{}}
@@ -456,13 +542,15 @@ class GraphWriterTest {
   private ConsumerRecord<byte[], byte[]> graphLogRecordAt(RecordMetadata at) {
     return rig.readAll(rig.graphLog).stream()
         .filter(r -> r.partition() == at.partition() && r.offset() == at.offset())
-        .findFirst().orElseThrow();
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
     Map<String, String> headers = new HashMap<>();
-    record.headers().forEach(h -> headers.put(h.key(),
-        new String(h.value(), StandardCharsets.UTF_8)));
+    record
+        .headers()
+        .forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
     return headers;
   }
 

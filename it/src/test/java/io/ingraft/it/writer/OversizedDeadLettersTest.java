@@ -35,17 +35,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Graph-log records too large to dead-letter whole (something other than stage 1 wrote them into
- * a graph log that allows more than the pipeline's 4 MiB): the writer sends a valueless
- * {@code RECORD_TOO_LARGE} dead letter naming the original's position and reason, and goes on;
- * its producer never stops on {@code RecordTooLargeException}.
+ * Graph-log records too large to dead-letter whole (something other than stage 1 wrote them into a
+ * graph log that allows more than the pipeline's 4 MiB): the writer sends a valueless {@code
+ * RECORD_TOO_LARGE} dead letter naming the original's position and reason, and goes on; its
+ * producer never stops on {@code RecordTooLargeException}.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class OversizedDeadLettersTest {
   static final String SCHEMA = "node Company { name: String @key  note: String? }\n";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   WriterRig rig;
   GraphWriter writer;
 
@@ -63,32 +62,62 @@ class OversizedDeadLettersTest {
   void aRecordTooLargeToDeadLetterWholeIsDeadLetteredWithoutItsBytes(KafkaTestBroker kafka)
       throws Exception {
     rig = new WriterRig(kafka, dir, 1);
-    kafka.admin().incrementalAlterConfigs(Map.of(
-        new ConfigResource(ConfigResource.Type.TOPIC, rig.graphLog), List.of(new AlterConfigOp(
-            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(8 << 20)),
-            AlterConfigOp.OpType.SET)),
-        new ConfigResource(ConfigResource.Type.TOPIC, rig.dlq), List.of(new AlterConfigOp(
-            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                Integer.toString(RecordLimits.MAX_RECORD_BYTES)), AlterConfigOp.OpType.SET))))
-        .all().get(30, TimeUnit.SECONDS);
+    kafka
+        .admin()
+        .incrementalAlterConfigs(
+            Map.of(
+                new ConfigResource(ConfigResource.Type.TOPIC, rig.graphLog),
+                    List.of(
+                        new AlterConfigOp(
+                            new ConfigEntry(
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(8 << 20)),
+                            AlterConfigOp.OpType.SET)),
+                new ConfigResource(ConfigResource.Type.TOPIC, rig.dlq),
+                    List.of(
+                        new AlterConfigOp(
+                            new ConfigEntry(
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                Integer.toString(RecordLimits.MAX_RECORD_BYTES)),
+                            AlterConfigOp.OpType.SET))))
+        .all()
+        .get(30, TimeUnit.SECONDS);
 
     byte[] garbage = new byte[5 << 20];
     Arrays.fill(garbage, (byte) 'x');
-    byte[] ghostEvent = rig.encode(GraphLogCodec.logged(mutation("ghost", "g1",
-        upsert("Company", "name", "big", "note", "n".repeat(RecordLimits.MAX_RECORD_BYTES))),
-        "ingraft.mutations", 0, 0));
+    byte[] ghostEvent =
+        rig.encode(
+            GraphLogCodec.logged(
+                mutation(
+                    "ghost",
+                    "g1",
+                    upsert(
+                        "Company",
+                        "name",
+                        "big",
+                        "note",
+                        "n".repeat(RecordLimits.MAX_RECORD_BYTES))),
+                "ingraft.mutations",
+                0,
+                0));
     RecordMetadata garbageAt;
     RecordMetadata ghostAt;
     Map<String, Object> props = kafka.clientConfig();
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
-    try (KafkaProducer<byte[], byte[]> big = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      garbageAt = big.send(new ProducerRecord<>(rig.graphLog, 0, "omega".getBytes(UTF_8),
-          garbage)).get(60, TimeUnit.SECONDS);
-      ghostAt = big.send(new ProducerRecord<>(rig.graphLog, 0, "ghost".getBytes(UTF_8),
-          ghostEvent)).get(60, TimeUnit.SECONDS);
-      big.send(new ProducerRecord<>(rig.graphLog, 0, "ghost".getBytes(UTF_8), rig.encode(
-          GraphLogCodec.seal("ghost", 1, 1, SealReason.COUNT)))).get(60, TimeUnit.SECONDS);
+    try (KafkaProducer<byte[], byte[]> big =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      garbageAt =
+          big.send(new ProducerRecord<>(rig.graphLog, 0, "omega".getBytes(UTF_8), garbage))
+              .get(60, TimeUnit.SECONDS);
+      ghostAt =
+          big.send(new ProducerRecord<>(rig.graphLog, 0, "ghost".getBytes(UTF_8), ghostEvent))
+              .get(60, TimeUnit.SECONDS);
+      big.send(
+              new ProducerRecord<>(
+                  rig.graphLog,
+                  0,
+                  "ghost".getBytes(UTF_8),
+                  rig.encode(GraphLogCodec.seal("ghost", 1, 1, SealReason.COUNT))))
+          .get(60, TimeUnit.SECONDS);
     }
     rig.batch(0, schema("omega", "o1", SCHEMA));
     rig.batch(0, mutation("omega", "o2", upsert("Company", "name", "acme")));
@@ -102,13 +131,17 @@ class OversizedDeadLettersTest {
         .isEqualTo("{\"kind\":\"node\",\"type\":\"Company\",\"key\":\"acme\",\"props\":{}}\n");
     List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq);
     assertThat(dead).hasSize(2);
-    assertThat(dead).allSatisfy(letter -> {
-      assertThat(header(letter, DeadLetterHeaders.CODE)).isEqualTo(RecordLimits.RECORD_TOO_LARGE);
-      assertThat(letter.key()).isNull();
-      assertThat(letter.value()).isEmpty();
-      assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("writer");
-    });
-    assertThat(dead).extracting(letter -> header(letter, DeadLetterHeaders.SOURCE_OFFSET))
+    assertThat(dead)
+        .allSatisfy(
+            letter -> {
+              assertThat(header(letter, DeadLetterHeaders.CODE))
+                  .isEqualTo(RecordLimits.RECORD_TOO_LARGE);
+              assertThat(letter.key()).isNull();
+              assertThat(letter.value()).isEmpty();
+              assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("writer");
+            });
+    assertThat(dead)
+        .extracting(letter -> header(letter, DeadLetterHeaders.SOURCE_OFFSET))
         .containsExactly(Long.toString(garbageAt.offset()), Long.toString(ghostAt.offset()));
     // The reason it was rejected stays in the message.
     assertThat(header(dead.get(1), DeadLetterHeaders.MESSAGE))

@@ -11,12 +11,11 @@ import java.util.Map;
 
 /**
  * A graph writer in a child JVM, for crash tests: {@code key=value} arguments are the writer's
- * settings (as in a properties file). It runs until it is killed, or until its standard input
- * ends (the test JVM closed it, or died), when it closes the writer and exits.
+ * settings (as in a properties file). It runs until it is killed, or until its standard input ends
+ * (the test JVM closed it, or died), when it closes the writer and exits.
  */
 public final class WriterChildMain {
-  private WriterChildMain() {
-  }
+  private WriterChildMain() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> settings = new HashMap<>();

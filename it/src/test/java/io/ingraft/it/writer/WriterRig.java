@@ -49,10 +49,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * What the graph writer suites share: a graph log, a DLQ and a commits topic of their own on the
- * test broker, a consumer group, a storage root with its object and table stores, a producer
- * that writes graph-log records by hand (to explicit partitions, so tests decide which graphs
- * share one), and the reads the assertions need (committed and end offsets, whole topics,
- * exports, manifest versions).
+ * test broker, a consumer group, a storage root with its object and table stores, a producer that
+ * writes graph-log records by hand (to explicit partitions, so tests decide which graphs share
+ * one), and the reads the assertions need (committed and end offsets, whole topics, exports,
+ * manifest versions).
  */
 final class WriterRig implements AutoCloseable {
   static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -84,7 +84,8 @@ final class WriterRig implements AutoCloseable {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   /** The writer's settings, as the app would read them from a properties file. */
@@ -127,9 +128,14 @@ final class WriterRig implements AutoCloseable {
   }
 
   static GraphWriter.Options fastOptions(Duration fenceGrace) {
-    return new GraphWriter.Options(Duration.ofMillis(50), Duration.ofMillis(200),
-        Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(30),
-        Duration.ofSeconds(30), fenceGrace);
+    return new GraphWriter.Options(
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        Duration.ofMillis(50),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
+        fenceGrace);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -138,8 +144,8 @@ final class WriterRig implements AutoCloseable {
   /** Sends one event of {@code graph} to {@code partition}; returns where it landed. */
   RecordMetadata event(int partition, GraphEvent event) {
     openEvents.merge(event.getGraph(), 1, Integer::sum);
-    return send(partition, event.getGraph(),
-        GraphLogCodec.logged(event, "ingraft.mutations", 0, 0));
+    return send(
+        partition, event.getGraph(), GraphLogCodec.logged(event, "ingraft.mutations", 0, 0));
   }
 
   /** Sends the seal closing {@code graph}'s open events. */
@@ -161,13 +167,14 @@ final class WriterRig implements AutoCloseable {
   }
 
   RecordMetadata send(int partition, String graph, GraphLogRecord record) {
-    return sendRaw(partition, graph.getBytes(StandardCharsets.UTF_8),
-        codec.encode(record, EventFormat.AVRO));
+    return sendRaw(
+        partition, graph.getBytes(StandardCharsets.UTF_8), codec.encode(record, EventFormat.AVRO));
   }
 
   RecordMetadata sendRaw(int partition, byte[] key, byte[] value) {
     try {
-      return producer.send(new ProducerRecord<>(graphLog, partition, key, value))
+      return producer
+          .send(new ProducerRecord<>(graphLog, partition, key, value))
           .get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -204,22 +211,36 @@ final class WriterRig implements AutoCloseable {
   // Avro events
 
   static GraphEvent schema(String graph, String id, String source) {
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(new SchemaBody(source)).build();
-  }
-
-  static GraphEvent mutation(String graph, String id, Op... ops) {
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(new MutationBody(Arrays.asList(ops)))
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(new SchemaBody(source))
         .build();
   }
 
-  static GraphEvent load(String graph, String id, LoadMode mode,
-      Map<String, List<Map<String, Object>>> nodes, Map<String, List<EdgeRow>> edges) {
+  static GraphEvent mutation(String graph, String id, Op... ops) {
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(new MutationBody(Arrays.asList(ops)))
+        .build();
+  }
+
+  static GraphEvent load(
+      String graph,
+      String id,
+      LoadMode mode,
+      Map<String, List<Map<String, Object>>> nodes,
+      Map<String, List<EdgeRow>> edges) {
     // The constructor, not the builder: the builder resolves field defaults through Avro's class
     // allow-list, which does not trust the generated classes.
-    return GraphEvent.newBuilder().setGraph(graph).setEventId(id)
-        .setTimestamp(System.currentTimeMillis()).setBody(new LoadBody(mode, nodes, edges, null))
+    return GraphEvent.newBuilder()
+        .setGraph(graph)
+        .setEventId(id)
+        .setTimestamp(System.currentTimeMillis())
+        .setBody(new LoadBody(mode, nodes, edges, null))
         .build();
   }
 
@@ -228,8 +249,12 @@ final class WriterRig implements AutoCloseable {
   }
 
   static Op update(String type, Object key, Object... set) {
-    return Op.newBuilder().setOp(OpKind.UPDATE_NODE).setType(type).setKey(key)
-        .setSet(props(set)).build();
+    return Op.newBuilder()
+        .setOp(OpKind.UPDATE_NODE)
+        .setType(type)
+        .setKey(key)
+        .setSet(props(set))
+        .build();
   }
 
   static Op deleteNode(String type, Object key) {
@@ -237,8 +262,14 @@ final class WriterRig implements AutoCloseable {
   }
 
   static Op edge(String type, String id, Object from, Object to, Object... props) {
-    return Op.newBuilder().setOp(OpKind.INSERT_EDGE).setType(type).setId(id).setFrom(from)
-        .setTo(to).setProps(props(props)).build();
+    return Op.newBuilder()
+        .setOp(OpKind.INSERT_EDGE)
+        .setType(type)
+        .setId(id)
+        .setFrom(from)
+        .setTo(to)
+        .setProps(props(props))
+        .build();
   }
 
   static Op deleteEdge(String type, String id) {
@@ -268,8 +299,8 @@ final class WriterRig implements AutoCloseable {
   /** Waits until the group has committed every partition of the graph log to its end. */
   void awaitCommittedToEnd() {
     Map<TopicPartition, Long> end = endOffsets(graphLog);
-    KafkaTestBroker.await(TIMEOUT, "group " + group + " committed to " + end,
-        () -> committed().equals(end));
+    KafkaTestBroker.await(
+        TIMEOUT, "group " + group + " committed to " + end, () -> committed().equals(end));
   }
 
   /** Every record of a topic from the beginning to its current end. */
@@ -278,8 +309,8 @@ final class WriterRig implements AutoCloseable {
     Map<String, Object> props = kafka.clientConfig();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(end.keySet());
       consumer.seekToBeginning(end.keySet());
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
