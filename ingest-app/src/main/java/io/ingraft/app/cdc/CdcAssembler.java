@@ -100,7 +100,21 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       long snapshotNodes,
       long snapshotTxLsn,
       String snapshotTxId,
-      long snapshotTsMs) {}
+      long snapshotTsMs) {
+    /** The same state in another snapshot phase. */
+    Meta withPhase(SnapshotPhase next) {
+      return new Meta(
+          next,
+          target,
+          nextSeq,
+          headEnd,
+          nextEnd,
+          snapshotNodes,
+          snapshotTxLsn,
+          snapshotTxId,
+          snapshotTsMs);
+    }
+  }
 
   /** A transaction being assembled: changes received, in all and per table. */
   record TxState(long received, Map<String, Long> perTable) {}
@@ -278,20 +292,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     if (meta.phase() == SnapshotPhase.WAITING || meta.phase() == SnapshotPhase.RUNNING) {
       // A change from after the snapshot: the snapshot's records are all in Kafka by now.
-      putMeta(
-          with(
-              meta,
-              m ->
-                  new Meta(
-                      SnapshotPhase.ENDING,
-                      m.target(),
-                      m.nextSeq(),
-                      m.headEnd(),
-                      m.nextEnd(),
-                      m.snapshotNodes(),
-                      m.snapshotTxLsn(),
-                      m.snapshotTxId(),
-                      m.snapshotTsMs())));
+      putMeta(with(meta, m -> m.withPhase(SnapshotPhase.ENDING)));
     }
     if (mapping.transactional() && item.inTransaction()) {
       TxState tx = transactions.getOrDefault(item.txId(), new TxState(0, Map.of()));
@@ -322,36 +323,10 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
 
   private void snapshotItem(CdcItem item) {
     if (meta.phase() == SnapshotPhase.WAITING) {
-      putMeta(
-          with(
-              meta,
-              m ->
-                  new Meta(
-                      SnapshotPhase.RUNNING,
-                      m.target(),
-                      m.nextSeq(),
-                      m.headEnd(),
-                      m.nextEnd(),
-                      m.snapshotNodes(),
-                      m.snapshotTxLsn(),
-                      m.snapshotTxId(),
-                      m.snapshotTsMs())));
+      putMeta(with(meta, m -> m.withPhase(SnapshotPhase.RUNNING)));
     }
     if ("last".equals(item.snapshot()) && meta.phase() == SnapshotPhase.RUNNING) {
-      putMeta(
-          with(
-              meta,
-              m ->
-                  new Meta(
-                      SnapshotPhase.ENDING,
-                      m.target(),
-                      m.nextSeq(),
-                      m.headEnd(),
-                      m.nextEnd(),
-                      m.snapshotNodes(),
-                      m.snapshotTxLsn(),
-                      m.snapshotTxId(),
-                      m.snapshotTsMs())));
+      putMeta(with(meta, m -> m.withPhase(SnapshotPhase.ENDING)));
     }
     if (item.lsn() > meta.snapshotTxLsn()) {
       putMeta(
