@@ -23,8 +23,11 @@ import io.ingraft.recovery.SidecarStore;
 import io.ingraft.recovery.TableWrite;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.NoticeMark;
+import io.ingraft.storage.RetryRecord;
 import io.ingraft.storage.StopRecords;
 import io.ingraft.storage.TableKey;
+import io.ingraft.storage.WriterFile;
 import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.CommitInfo;
 import io.ingraft.storage.manifest.CommitKind;
@@ -185,6 +188,16 @@ public final class GraphEngine {
   /** Where writers record that a graph is stopped for an operator, and why. */
   public StopRecords stopRecords() {
     return new StopRecords(store);
+  }
+
+  /** Where writers record which offset commit sends the notices of versions without events. */
+  public WriterFile<NoticeMark> noticeMarks() {
+    return new WriterFile<>(store, "notice-mark.json", NoticeMark.class);
+  }
+
+  /** Where writers record that a graph is stuck retrying, and why. */
+  public WriterFile<RetryRecord> retryRecords() {
+    return new WriterFile<>(store, "retrying.json", RetryRecord.class);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io.ingraft.engine.read.GraphSnapshot;
 import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.recovery.SidecarStore;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.RetryRecord;
 import io.ingraft.storage.StopRecord;
 import io.ingraft.storage.StopRecords;
 import io.ingraft.storage.manifest.Manifest;
@@ -80,6 +81,13 @@ final class GraphCommand {
     }
   }
 
+  /** What a graph's retry record says, in one line. */
+  static String retryProblem(RetryRecord r) {
+    return String.format(
+        "since %s: %d failed attempts in a row by writer %s, the last at %s: %s",
+        r.since(), r.attempts(), r.writer(), r.lastAttempt(), r.error());
+  }
+
   @Command(
       name = "create",
       description = "Create a graph from a schema file (.pg).",
@@ -117,6 +125,7 @@ final class GraphCommand {
         Manifest m = log.require();
         int sidecars = new SidecarStore(s.store).list(graphId()).size();
         Optional<StopRecord> stopped = new StopRecords(s.store).read(graphId());
+        Optional<RetryRecord> retrying = s.engine.retryRecords().read(graphId());
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();
           doc.put("graph", graph);
@@ -129,6 +138,7 @@ final class GraphCommand {
           log.cdcPosition(m).ifPresent(cdc -> doc.put("cdc", CdcStatus.of(cdc, m)));
           doc.put("pendingSidecars", sidecars);
           doc.put("stopped", stopped.orElse(null));
+          doc.put("retrying", retrying.orElse(null));
           out().println(JSON.writeValueAsString(doc));
           return ExitCodes.OK;
         }
@@ -147,6 +157,7 @@ final class GraphCommand {
                   "STOPPED since %s by writer %s: %s%n  %s%n  what to do: %s%n",
                   why.since(), why.writer(), why.code(), why.message(), why.action());
         }
+        retrying.ifPresent(r -> out().printf("RETRYING %s%n", retryProblem(r)));
         out().println();
         TextTable tables = new TextTable("TABLE", "VERSION", "ROWS");
         m.tables().forEach((k, pin) -> tables.row(k, pin.version(), pin.rowCount()));
@@ -387,6 +398,15 @@ final class GraphCommand {
                   + stopped.get().message()
                   + "); "
                   + stopped.get().action());
+          report =
+              new ManifestChainVerifier.Report(
+                  report.graph(), report.versions(), report.eventsApplied(), false, problems);
+        }
+        Optional<RetryRecord> retrying = s.engine.retryRecords().read(graphId());
+        if (retrying.isPresent()) {
+          // Stuck: its writer keeps failing to write it, so it falls behind its log.
+          List<String> problems = new ArrayList<>(report.problems());
+          problems.add("retrying " + retryProblem(retrying.get()));
           report =
               new ManifestChainVerifier.Report(
                   report.graph(), report.versions(), report.eventsApplied(), false, problems);

@@ -1,6 +1,7 @@
 package io.ingraft.app.writer;
 
 import io.ingraft.storage.manifest.Manifest;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -95,6 +96,17 @@ final class GraphLane {
 
   /** The graph's last version whose side outputs were handed on (null: none yet). */
   private Manifest lastVersion;
+
+  /**
+   * Whether the side outputs handed on end with versions that cover no events and have no notice
+   * mark yet (see {@link io.ingraft.storage.NoticeMark}).
+   */
+  private boolean tailUnmarked;
+
+  /** When the current streak of failures began (null: no streak), and whether it is recorded. */
+  private Instant failingSince;
+
+  private boolean retryRecorded;
 
   /**
    * @param maxApplyEvents the most events queued batches are coalesced up to (a single batch larger
@@ -252,6 +264,38 @@ final class GraphLane {
     lastVersion = version;
   }
 
+  synchronized boolean tailUnmarked() {
+    return tailUnmarked;
+  }
+
+  synchronized void tailUnmarked(boolean unmarked) {
+    tailUnmarked = unmarked;
+  }
+
+  /**
+   * Records a failure of the head work at {@code now}.
+   *
+   * @return when the streak of failures it belongs to began
+   */
+  synchronized Instant failingSince(Instant now) {
+    if (failingSince == null) {
+      failingSince = now;
+    }
+    return failingSince;
+  }
+
+  /** The streak of failures is over; returns whether it had been recorded in storage. */
+  synchronized boolean recovered() {
+    failingSince = null;
+    boolean recorded = retryRecorded;
+    retryRecorded = false;
+    return recorded;
+  }
+
+  synchronized void retryRecorded() {
+    retryRecorded = true;
+  }
+
   /**
    * Drops (returns) the queued batches of {@code partitions} (all, if null) that have not started.
    * A batch being applied is not touched. A pending retry with nothing left to do is cancelled, so
@@ -270,6 +314,7 @@ final class GraphLane {
       retry = null;
       active = false;
       failures = 0;
+      failingSince = null;
       notifyAll();
     }
     return dropped;

@@ -259,8 +259,9 @@ public final class GraphWriter implements AutoCloseable {
               public void published(
                   PendingBatch batch,
                   List<VersionOutputs> versions,
-                  Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
-                commits.published(batch, versions, deadLetters);
+                  Map<Long, ProducerRecord<byte[], byte[]>> deadLetters,
+                  long markedAt) {
+                commits.published(batch, versions, deadLetters, markedAt);
               }
 
               @Override

@@ -3,11 +3,14 @@ package io.ingraft.app.writer;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.recovery.Failpoints;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.NoticeMark;
+import io.ingraft.storage.RetryRecord;
 import io.ingraft.storage.StopRecord;
 import io.ingraft.storage.manifest.FencedException;
 import io.ingraft.storage.manifest.Manifest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -42,6 +45,9 @@ final class LaneScheduler {
   /** How long a load waits for a worker that other graphs do not need. */
   private static final long LOAD_DEFER_MILLIS = 100;
 
+  /** How many failures in a row make a graph count as stuck, recorded for operators. */
+  static final int RECORDED_AFTER_FAILURES = 3;
+
   /** What the poll thread learns from the workers (called on the poll thread). */
   interface Outcomes {
     /**
@@ -53,12 +59,15 @@ final class LaneScheduler {
     /**
      * The batch's events are in published manifest versions (or were all skipped); the side outputs
      * of the versions the apply published, and the dead letters (by graph-log offset) of rejected
-     * events no version records (given with the first batch of an apply).
+     * events no version records (given with the first batch of an apply); and the position of the
+     * notice mark the apply wrote (-1: none), which the graph's queued versions that cover no
+     * events are now sent with.
      */
     void published(
         PendingBatch batch,
         List<VersionOutputs> versions,
-        Map<Long, ProducerRecord<byte[], byte[]>> deadLetters);
+        Map<Long, ProducerRecord<byte[], byte[]>> deadLetters,
+        long markedAt);
 
     /** Another owner claimed the batch's graph; its records stay uncommitted. */
     void fenced(PendingBatch batch);
@@ -232,8 +241,12 @@ final class LaneScheduler {
                   rejected.result().message()));
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
+        long markedAt = markQuietTail(lane, work, versions);
         if (!versions.isEmpty()) {
           lane.lastVersion(engine.manifest(graph, versions.get(versions.size() - 1).version()));
+        }
+        if (lane.recovered()) {
+          clearRetryRecord(graph);
         }
         // Reported before the lane goes idle: a revocation waiting for the lane then finds the
         // report and commits the batches' offsets (and their side outputs).
@@ -243,7 +256,8 @@ final class LaneScheduler {
                 outcomes.published(
                     work.batches().get(i),
                     i == 0 ? versions : List.of(),
-                    i == 0 ? deadLetters : Map.of());
+                    i == 0 ? deadLetters : Map.of(),
+                    i == 0 ? markedAt : -1);
               }
             });
         work.batches().forEach(this::settle);
@@ -281,6 +295,42 @@ final class LaneScheduler {
           runningLoads.decrementAndGet();
         }
       }
+    }
+  }
+
+  /**
+   * If the side outputs handed on for the graph end with versions that cover no events (an epoch
+   * claim or recovery with nothing after it, say because every event of the work was applied before
+   * a crash), records a {@link NoticeMark} for them: they are sent with the offset commit that
+   * passes this work's last record, which is not committed yet. Without it their notices would wait
+   * for the graph's next events, and a crash could not tell whether they went out.
+   *
+   * @return the mark's position, or -1 if none was needed
+   */
+  private long markQuietTail(GraphLane lane, GraphLane.Work work, List<VersionOutputs> versions) {
+    VersionOutputs tail = versions.isEmpty() ? null : versions.get(versions.size() - 1);
+    boolean quiet = tail == null ? lane.tailUnmarked() : !tail.advances();
+    if (!quiet) {
+      lane.tailUnmarked(false);
+      return -1;
+    }
+    PendingBatch last = work.batches().get(work.batches().size() - 1);
+    long version = tail == null ? lane.lastVersion().version() : tail.version();
+    NoticeMark mark =
+        new NoticeMark(
+            version,
+            EventMapper.sourcePartition(last.partition().topic(), last.partition().partition()),
+            last.sealOffset() + 1);
+    engine.noticeMarks().write(GraphId.of(last.graph()), mark);
+    lane.tailUnmarked(false);
+    return mark.position();
+  }
+
+  private void clearRetryRecord(GraphId graph) {
+    try {
+      engine.retryRecords().clear(graph);
+    } catch (RuntimeException e) {
+      LOG.warn("graph {}: cannot remove its retry record; the next success does", graph, e);
     }
   }
 
@@ -344,6 +394,7 @@ final class LaneScheduler {
     counters.retries.incrementAndGet();
     String graph = work.first().graph();
     listener.retried(graph);
+    recordRetrying(lane, graph, failures, error);
     if (failures == 1) {
       LOG.warn("graph {}: {} failed; retrying in {} ms", graph, work, delay, error);
     } else {
@@ -364,6 +415,29 @@ final class LaneScheduler {
     } catch (RejectedExecutionException shuttingDown) {
       lane.take(true);
       work.batches().forEach(this::settle);
+    }
+  }
+
+  /**
+   * Once a streak of failures is {@value #RECORDED_AFTER_FAILURES} long, records it in storage (and
+   * updates the record with each later failure), so that {@code graph verify} and {@code graph
+   * status} report the graph as stuck. Best effort: the storage may be what is failing.
+   */
+  private void recordRetrying(GraphLane lane, String graph, int failures, Throwable error) {
+    Instant now = clock.instant();
+    Instant since = lane.failingSince(now);
+    if (failures < RECORDED_AFTER_FAILURES) {
+      return;
+    }
+    try {
+      engine
+          .retryRecords()
+          .write(
+              GraphId.of(graph),
+              new RetryRecord(since, failures, error.toString(), now, engine.writerId()));
+      lane.retryRecorded();
+    } catch (RuntimeException e) {
+      LOG.debug("graph {}: cannot record that it is retrying", graph, e);
     }
   }
 
@@ -390,18 +464,27 @@ final class LaneScheduler {
       // Nothing to claim yet: the batch's schema event creates the graph, and the engine takes
       // over what it creates.
       lane.lastVersion(null);
+      lane.tailUnmarked(false);
       pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), List.of()));
       return;
     }
     int recovered = engine.takeOver(id).size();
     engine.stopRecords().clear(id);
+    engine.retryRecords().clear(id);
     counters.stopped.remove(first.graph());
     Failpoints.hit(Failpoints.WRITER_AFTER_TAKEOVER);
     Manifest latest = engine.manifest(id, engine.ownedVersion(id));
     List<VersionOutputs> unsent =
         sideOutputs.unsent(
-            id, first.partition(), latest, progress.lastCommitted(), progress.since(), events);
+            id,
+            first.partition(),
+            latest,
+            progress.lastCommitted(),
+            progress.since(),
+            engine.noticeMarks().read(id),
+            events);
     lane.lastVersion(latest);
+    lane.tailUnmarked(!unsent.isEmpty() && !unsent.get(unsent.size() - 1).advances());
     pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), unsent));
     LOG.info(
         "graph {}: taken over by {} ({} interrupted operation(s) recovered, {} version(s)"

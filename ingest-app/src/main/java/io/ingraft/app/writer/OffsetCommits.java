@@ -74,6 +74,18 @@ final class OffsetCommits {
       this.partition = partition;
     }
 
+    /**
+     * The versions at the end of the queue that cover no events are sent with the commit that
+     * reaches {@code position} (their notice mark's).
+     */
+    void markQuietTail(long position) {
+      ArrayDeque<VersionOutputs> tail = new ArrayDeque<>();
+      while (!versions.isEmpty() && !versions.peekLast().advances()) {
+        tail.addFirst(versions.pollLast().sentAt(position));
+      }
+      versions.addAll(tail);
+    }
+
     /** How many of the oldest versions an offset commit at {@code offset} covers. */
     int covered(long offset) {
       int count = 0;
@@ -235,12 +247,15 @@ final class OffsetCommits {
   /**
    * A batch is published: its versions' side outputs, and the dead letters of its rejected events
    * that no version records, wait for the transaction that commits past them; its records (events
-   * and seal) no longer hold the commit back.
+   * and seal) no longer hold the commit back. If the apply wrote a notice mark ({@code markedAt}
+   * not -1), the graph's queued versions that cover no events at its end are sent with the commit
+   * that reaches the mark's position.
    */
   void published(
       PendingBatch batch,
       List<VersionOutputs> versions,
-      Map<Long, ProducerRecord<byte[], byte[]>> deadLetters) {
+      Map<Long, ProducerRecord<byte[], byte[]>> deadLetters,
+      long markedAt) {
     PartitionProgress p = batch.progress();
     if (p.retired()) {
       return;
@@ -254,6 +269,10 @@ final class OffsetCommits {
           .computeIfAbsent(batch.graph(), g -> new GraphOutputs(batch.partition()))
           .versions
           .addAll(versions);
+    }
+    GraphOutputs queued = graphs.get(batch.graph());
+    if (markedAt >= 0 && queued != null) {
+      queued.markQuietTail(markedAt);
     }
     for (BufferedEvent event : batch.events()) {
       p.published(event.offset());

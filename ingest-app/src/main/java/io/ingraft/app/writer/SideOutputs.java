@@ -6,6 +6,7 @@ import io.ingraft.events.CommitNoticeCodec;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.NoticeMark;
 import io.ingraft.storage.manifest.CommitInfo;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.RejectedEvent;
@@ -85,7 +86,8 @@ final class SideOutputs {
    * later version) covers, because side outputs are committed in the same transaction as that
    * offset; versions published before {@code since} (when this group's side-output history began:
    * its first assignment, or the last time an operator reset its offsets) were sent, or are not
-   * this group's to send.
+   * this group's to send. A version that covers no events moves no offset: it was sent if the
+   * graph's notice {@code mark} covers it and the committed offset has reached the mark's position.
    */
   List<VersionOutputs> unsent(
       GraphId graph,
@@ -93,6 +95,7 @@ final class SideOutputs {
       Manifest latest,
       long committed,
       long since,
+      Optional<NoticeMark> mark,
       Map<Long, BufferedEvent> events) {
     String source = EventMapper.sourcePartition(partition.topic(), partition.partition());
     List<Manifest> versions = new ArrayList<>();
@@ -106,7 +109,15 @@ final class SideOutputs {
       parent = next.version() > 1 ? engine.manifest(graph, next.version() - 1) : null;
       long before = parent == null ? 0 : parent.nextOffset(source);
       long after = next.nextOffset(source);
-      if (after > before && after <= committed) {
+      boolean sent =
+          after > before
+              ? after <= committed
+              // It covers no events: sent with the commit its notice mark names, if any.
+              : mark.isPresent()
+                  && mark.get().source().equals(source)
+                  && next.version() <= mark.get().version()
+                  && mark.get().position() <= committed;
+      if (sent) {
         parent = next;
         break;
       }

@@ -7,8 +7,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The side outputs of one manifest version of a graph: its commit notice and one dead letter per
  * event it rejected, waiting for the transaction that commits the graph-log offset past it. {@code
  * advancesTo} is the version's next graph-log offset if the version moved it (it applied or
- * rejected events of the partition), else -1: a version is sent in the transaction whose committed
- * offset reaches the {@code advancesTo} of that version or of a later one.
+ * rejected events of the partition), or the position of the notice mark that covers it (a version
+ * without events, see {@link io.ingraft.storage.NoticeMark}), else -1: a version is sent in the
+ * transaction whose committed offset reaches the {@code advancesTo} of that version or of a later
+ * one.
  */
 record VersionOutputs(
     String graph,
@@ -21,7 +23,15 @@ record VersionOutputs(
     records = List.copyOf(records);
   }
 
-  /** Whether the version moved the graph-log offset (it covers events). */
+  /**
+   * The same outputs, sent with the offset commit that reaches {@code position} (a version that
+   * covers no events, under a notice mark).
+   */
+  VersionOutputs sentAt(long position) {
+    return new VersionOutputs(graph, version, position, deadLetters, records);
+  }
+
+  /** Whether a committed offset sends the version (it covers events, or is marked). */
   boolean advances() {
     return advancesTo >= 0;
   }
