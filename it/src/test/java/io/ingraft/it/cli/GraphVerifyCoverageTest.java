@@ -13,6 +13,7 @@ import io.ingraft.events.GraphEventCodec;
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.it.kafka.KafkaTestBroker;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.RetryRecord;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
@@ -113,6 +114,26 @@ class GraphVerifyCoverageTest {
       Run complete = run(verify);
       assertThat(complete.exitCode()).as(complete.out()).isZero();
       assertThat(complete.out()).contains("\"ok\":true");
+
+      // A graph its writer keeps failing to write is stuck: verify and status say so.
+      java.time.Instant since = java.time.Instant.parse("2026-12-02T10:00:00Z");
+      engine
+          .retryRecords()
+          .write(
+              g,
+              new RetryRecord(
+                  since, 7, "StorageIoException: disk full", since.plusSeconds(60), "w-1"));
+      Run stuck = run(verify);
+      assertThat(stuck.exitCode()).as(stuck.out()).isEqualTo(1);
+      assertThat(stuck.out())
+          .contains(
+              "retrying since 2026-12-02T10:00:00Z: 7 failed attempts in a row by writer w-1");
+      Run status = run("graph", "status", "--storage-root", root.toString(), "--graph", "g");
+      assertThat(status.out())
+          .contains("RETRYING since 2026-12-02T10:00:00Z")
+          .contains("disk full");
+      engine.retryRecords().clear(g);
+      assertThat(run(verify).exitCode()).isZero();
     }
   }
 
