@@ -10,10 +10,14 @@ import static io.ingraft.it.writer.WriterRig.schema;
 import static io.ingraft.it.writer.WriterRig.update;
 import static io.ingraft.it.writer.WriterRig.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.app.cli.IngraftCli;
+import io.ingraft.app.rebuild.LogReplay;
+import io.ingraft.app.rebuild.LogTruncatedException;
 import io.ingraft.app.rebuild.VersionAtPosition;
 import io.ingraft.app.writer.GraphWriter;
+import io.ingraft.engine.GraphEngine;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.GraphEvent;
@@ -32,12 +36,14 @@ import io.ingraft.storage.manifest.CommitKind;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.table.TableStore;
 import io.ingraft.storage.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,12 +51,16 @@ import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -102,7 +112,7 @@ class GraphRebuildTest {
     try (WriterRig rig = new WriterRig(kafka, dir, 2)) {
       List<Deque<GraphLogRecord>> logs = new ArrayList<>();
       for (String graph : graphs) {
-        logs.add(generate(graph, random));
+        logs.add(generate(graph, EVENTS_PER_GRAPH, random));
       }
       List<ProducerRecord<byte[], byte[]>> records =
           interleave(rig, graphs, partitionOf, logs, random);
@@ -232,7 +242,7 @@ class GraphRebuildTest {
                       live.toString())
                   .exit())
           .isZero();
-      Deque<GraphLogRecord> log = generate(graph, random);
+      Deque<GraphLogRecord> log = generate(graph, 60, random);
       log.poll(); // the schema event and its seal: the graph exists already
       log.poll();
       List<ProducerRecord<byte[], byte[]>> records =
@@ -240,7 +250,7 @@ class GraphRebuildTest {
               rig,
               List.of(graph, "rb-noise"),
               new int[] {0, 0},
-              List.of(log, generate("rb-noise", random)),
+              List.of(log, generate("rb-noise", 40, random)),
               random);
       rig.sendAll(records.subList(0, records.size() / 2));
       GraphWriter writer = rig.startWriter("writer", rig.engine("writer"));
@@ -296,8 +306,58 @@ class GraphRebuildTest {
                   export(early, graph, null, dir), export(live, graph, before.version(), dir)))
           .isEqualTo(-1L);
 
-      // A target root that has the graph is refused without --resume.
+      // A target root that has the graph is refused without --resume; with it, the rebuild goes
+      // on from the offsets the root records, to the end of the log: the live graph's latest.
       assertThat(rebuild(kafka, rig, graph, early, live, toOffset).exit()).isEqualTo(1);
+      Cli resumed =
+          cli(
+              "graph",
+              "rebuild",
+              "-g",
+              graph,
+              "--storage-root",
+              early.toString(),
+              "--bootstrap-servers",
+              kafka.bootstrapServers(),
+              "--topic",
+              rig.graphLog,
+              "--compare-with",
+              live.toString(),
+              "--resume");
+      assertThat(resumed.exit()).as(resumed.out()).isZero();
+      assertThat(resumed.out()).contains("byte-identical");
+      assertThat(latest(early, graph).sources()).isEqualTo(latest(live, graph).sources());
+      assertThat(Files.mismatch(export(early, graph, null, dir), export(live, graph, null, dir)))
+          .isEqualTo(-1L);
+
+      // Once retention (here: a deletion) has removed the log's head, a rebuild from nothing is
+      // refused, naming the partition and where it now starts.
+      TopicPartition tp = new TopicPartition(rig.graphLog, 0);
+      kafka
+          .admin()
+          .deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(5)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      Path truncated = dir.resolve("rebuilt-truncated");
+      try (LocalObjectStore store = new LocalObjectStore(truncated);
+          TableStore tables = new TableStore(store)) {
+        LogReplay replay =
+            new LogReplay(
+                kafka.clientConfig(),
+                rig.graphLog,
+                new GraphEngine(store, tables, "rebuild-test", Clock.systemUTC()),
+                KafkaConsumer::new,
+                LogReplay.Options.defaults(),
+                progress -> {});
+        assertThatThrownBy(() -> replay.replay(GraphId.of(graph), OptionalLong.empty()))
+            .isInstanceOfSatisfying(
+                LogTruncatedException.class,
+                e -> {
+                  assertThat(e.partition()).isEqualTo(tp);
+                  assertThat(e.logStart()).isEqualTo(5);
+                  assertThat(e.needed()).isZero();
+                });
+      }
     }
   }
 
@@ -457,7 +517,7 @@ class GraphRebuildTest {
    * One graph's log: its creating schema event, a first batch that writes both tables, then random
    * events in batches of random size, with a schema change (a new property) halfway, sealed alone.
    */
-  private static Deque<GraphLogRecord> generate(String graph, Random random) {
+  private static Deque<GraphLogRecord> generate(String graph, int events, Random random) {
     Deque<GraphLogRecord> log = new ArrayDeque<>();
     PersonGraphModel model = new PersonGraphModel();
     long[] sequence = {0};
@@ -478,8 +538,8 @@ class GraphRebuildTest {
     int open = 0;
     int nextSeal = 1 + random.nextInt(MAX_SEAL);
     boolean tagged = false;
-    for (int i = 0; i < EVENTS_PER_GRAPH; i++) {
-      if (i == EVENTS_PER_GRAPH / 2) {
+    for (int i = 0; i < events; i++) {
+      if (i == events / 2) {
         if (open > 0) {
           log.add(seal(graph, sequence, open, SealReason.COUNT));
           open = 0;
@@ -490,7 +550,7 @@ class GraphRebuildTest {
       }
       log.add(logged(nextEvent(graph, i, model, tagged, random)));
       open++;
-      if (open == nextSeal || i == EVENTS_PER_GRAPH - 1) {
+      if (open == nextSeal || i == events - 1) {
         log.add(seal(graph, sequence, open, SealReason.COUNT));
         open = 0;
         nextSeal = 1 + random.nextInt(MAX_SEAL);
