@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "rebuild",
     description =
-        "Rebuild a graph from the canonical log into a fresh storage root (--storage-root),"
+        "Rebuild a graph from the canonical log into a fresh storage root (--storage-root,"
+            + " required),"
             + " from the log's first offset to its end or to --to-offset. Reads the log outside"
             + " any consumer group; never touches stage 1, the writer group or the live storage.",
     mixinStandardHelpOptions = true)
@@ -119,6 +120,14 @@ final class GraphRebuildCommand extends GraphCommand.GraphSubcommand {
 
   @Override
   public Integer call() throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    if (storage.storageRoot == null) {
+      // Never the default or --config's storage.root: that is usually the live root.
+      err.println(
+          "ingraft: graph rebuild needs --storage-root NEW, the fresh root to rebuild into"
+              + " (storage.root of --config is not used: it is usually the live one)");
+      return ExitCodes.USAGE;
+    }
     Map<String, String> more = new HashMap<>();
     if (bootstrap != null) {
       more.put(IngraftConfig.BOOTSTRAP, bootstrap);
@@ -127,7 +136,6 @@ final class GraphRebuildCommand extends GraphCommand.GraphSubcommand {
       more.put("ingraft.topic.graph-log", topic);
     }
     IngraftConfig config = storage.toConfig(more);
-    PrintWriter err = spec.commandLine().getErr();
     String target = config.storage().root().toString();
     for (String live : new String[] {fromStorageRoot, compareWith}) {
       if (live != null && rootOf(config, live).root().equals(config.storage().root())) {
