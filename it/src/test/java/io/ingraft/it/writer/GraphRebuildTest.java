@@ -12,6 +12,8 @@ import static io.ingraft.it.writer.WriterRig.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingraft.app.cli.IngraftCli;
 import io.ingraft.app.rebuild.LogReplay;
 import io.ingraft.app.rebuild.LogTruncatedException;
@@ -323,9 +325,16 @@ class GraphRebuildTest {
               rig.graphLog,
               "--compare-with",
               live.toString(),
-              "--resume");
+              "--resume",
+              "--json");
       assertThat(resumed.exit()).as(resumed.out()).isZero();
-      assertThat(resumed.out()).contains("byte-identical");
+      JsonNode json =
+          new ObjectMapper()
+              .readTree(
+                  resumed.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+      assertThat(json.at("/result/stop").asText()).isEqualTo("END_OF_LOG");
+      assertThat(json.at("/result/readFrom/0").asLong()).isEqualTo(earlyLatest.nextOffset(source));
+      assertThat(json.at("/comparison/identical").asBoolean()).isTrue();
       assertThat(latest(early, graph).sources()).isEqualTo(latest(live, graph).sources());
       assertThat(Files.mismatch(export(early, graph, null, dir), export(live, graph, null, dir)))
           .isEqualTo(-1L);
