@@ -170,11 +170,14 @@ class GraphRebuildTest {
                 .count();
       }
       assertThat(decisions).contains(RecoveryDecision.ROLLED_BACK, RecoveryDecision.ROLLED_FORWARD);
+      // Each graph was claimed when created; the graphs the halted children were writing were
+      // claimed by them and again by a later writer.
       assertThat(claims)
           .as("epoch claims over all graphs")
-          .isGreaterThanOrEqualTo(graphs.size() * 2L);
+          .isGreaterThanOrEqualTo(graphs.size() + 2L);
 
       Path live = rig.root.resolve("data");
+      StringBuilder exports = new StringBuilder();
       for (String graph : graphs) {
         Path rebuilt = dir.resolve("rebuilt-" + graph);
         Cli rebuild =
@@ -205,11 +208,7 @@ class GraphRebuildTest {
         assertThat(Files.mismatch(mine, theirs))
             .as(graph + ": first differing byte")
             .isEqualTo(-1L);
-        String text = Files.readString(mine, StandardCharsets.UTF_8);
-        assertThat(text)
-            .contains("\"kind\":\"edge\"")
-            .contains("\"tag\"")
-            .doesNotContain("aborted-x");
+        exports.append(Files.readString(mine, StandardCharsets.UTF_8));
         LOG.info(
             "{}: rebuilt to version {} equals live version {} of {} ({} bytes)",
             graph,
@@ -218,6 +217,11 @@ class GraphRebuildTest {
             liveLatest.version(),
             Files.size(mine));
       }
+      // Not empty graphs: edges, the property the schema change added, never the aborted event.
+      assertThat(exports.toString())
+          .contains("\"kind\":\"edge\"")
+          .contains("\"tag\"")
+          .doesNotContain("aborted-x");
     }
   }
 
