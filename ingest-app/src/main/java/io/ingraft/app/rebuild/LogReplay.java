@@ -88,7 +88,8 @@ public final class LogReplay {
    * @param topic the graph-log topic
    * @param engine the engine over the storage root the graph is rebuilt in
    * @param consumers makes the consumer from its properties
-   * @param progress told how far the replay is, every {@link Options#progressInterval()}
+   * @param progress told how far the replay is, every {@link Options#progressInterval()} and once
+   *     at the end
    */
   public LogReplay(
       Map<String, Object> clientProps,
@@ -137,6 +138,8 @@ public final class LogReplay {
     try (Consumer<byte[], byte[]> consumer = consumers.apply(consumerProps(graph))) {
       run.read(consumer);
     }
+    // The last word of the progress, however short the replay was.
+    run.report();
     return run.result();
   }
 
@@ -167,6 +170,17 @@ public final class LogReplay {
       // over without decoding them.
       this.key = graph.value().getBytes(StandardCharsets.UTF_8);
       this.toOffset = toOffset;
+    }
+
+    void report() {
+      // From positions, not records counted: transaction markers take offsets too.
+      long passed = 0;
+      for (Map.Entry<Integer, Long> e : readTo.entrySet()) {
+        passed += e.getValue() - readFrom.get(e.getKey());
+      }
+      progress.accept(
+          new ReplayProgress(
+              graph.value(), passed, recordsTotal, batches, applied, lastVersion, elapsedMs()));
     }
 
     void read(Consumer<byte[], byte[]> consumer) {
@@ -255,15 +269,7 @@ public final class LogReplay {
         }
         if (System.nanoTime() - lastReport >= options.progressInterval().toNanos()) {
           lastReport = System.nanoTime();
-          progress.accept(
-              new ReplayProgress(
-                  graph.value(),
-                  recordsRead,
-                  recordsTotal,
-                  batches,
-                  applied,
-                  lastVersion,
-                  elapsedMs()));
+          report();
         }
       }
       // The end of the log: events no seal closed yet are not part of any version.

@@ -1,9 +1,10 @@
 package io.ingraft.app.rebuild;
 
 /**
- * How far a running {@link LogReplay} is, reported at a fixed interval: records read out of the
- * records it has to read (every partition, from where it started to the log's end then), and what
- * it has applied so far.
+ * How far a running {@link LogReplay} is, reported at a fixed interval and once at the end: records
+ * read out of the records it has to read (every partition, from where it started to the log's end
+ * then; counted in offsets, so Kafka's transaction markers count too), and what it has applied so
+ * far.
  */
 public record ReplayProgress(
     String graph,

@@ -193,9 +193,12 @@ class GraphRebuildTest {
                 "--topic",
                 rig.graphLog,
                 "--compare-with",
-                live.toString());
-        assertThat(rebuild.exit()).as(graph + ":\n" + rebuild.out()).isZero();
+                live.toString(),
+                "--progress-interval",
+                "1");
+        assertThat(rebuild.exit()).as(graph + ":\n" + rebuild.out() + rebuild.err()).isZero();
         assertThat(rebuild.out()).contains("byte-identical");
+        assertThat(rebuild.err()).contains("rebuild " + graph + ": 100% (");
         Manifest rebuiltLatest = latest(rebuilt, graph);
         Manifest liveLatest = latest(live, graph);
         assertThat(rebuiltLatest.sources()).as(graph).isEqualTo(liveLatest.sources());
@@ -452,24 +455,30 @@ class GraphRebuildTest {
     return file;
   }
 
-  private record Cli(int exit, String out) {}
+  private record Cli(int exit, String out, String err) {}
 
-  /** Runs {@code ingraft <args>} in this JVM, capturing what it prints on stdout. */
+  /** Runs {@code ingraft <args>} in this JVM, capturing what it prints on stdout and stderr. */
   private static synchronized Cli cli(String... args) {
-    PrintStream original = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit;
-    try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-      System.setOut(capture);
+    try (PrintStream outCapture = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream errCapture = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      System.setOut(outCapture);
+      System.setErr(errCapture);
       try {
         exit = IngraftCli.execute(args);
       } finally {
-        System.setOut(original);
+        System.setOut(originalOut);
+        System.setErr(originalErr);
       }
     }
-    String out = captured.toString(StandardCharsets.UTF_8);
-    LOG.info("ingraft {} -> {}\n{}", String.join(" ", args), exit, out);
-    return new Cli(exit, out);
+    Cli result =
+        new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    LOG.info("ingraft {} -> {}\n{}{}", String.join(" ", args), exit, result.out(), result.err());
+    return result;
   }
 
   /** Sends one event in a transaction that is then aborted. */
