@@ -91,7 +91,7 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(KafkaTestBroker.Extension.class)
 class GraphRebuildTest {
   private static final Logger LOG = LoggerFactory.getLogger(GraphRebuildTest.class);
-  private static final int EVENTS_PER_GRAPH = 200;
+  private static final int EVENTS_PER_GRAPH = 150;
   private static final int MAX_SEAL = 12;
   private static final String SCHEMA_WITH_TAG =
       """
