@@ -15,11 +15,11 @@ import java.util.Map;
  * settings (endpoint, region, addressing, credentials) and closed together, and the {@link
  * LoadSources} the engine reads load files through.
  */
-final class LoadBuckets implements AutoCloseable {
+public final class LoadBuckets implements AutoCloseable {
   private final Map<String, ObjectStore> stores = new HashMap<>();
   private final LoadSources sources;
 
-  LoadBuckets(IngraftConfig config) {
+  public LoadBuckets(IngraftConfig config) {
     StorageConfig storage = config.storage();
     for (LoadRoot root : config.loads().roots()) {
       if (root instanceof LoadRoot.Bucket bucket) {
@@ -39,7 +39,7 @@ final class LoadBuckets implements AutoCloseable {
     this.sources = new LoadSources(config.loads().roots(), config.loads().limits(), stores);
   }
 
-  LoadSources sources() {
+  public LoadSources sources() {
     return sources;
   }
 

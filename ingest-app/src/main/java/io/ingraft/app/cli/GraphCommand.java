@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       GraphCommand.Export.class,
       GraphCommand.Verify.class,
       GraphCommand.Recover.class,
+      GraphRebuildCommand.class,
       GraphCommand.Orphans.class
     })
 final class GraphCommand {
