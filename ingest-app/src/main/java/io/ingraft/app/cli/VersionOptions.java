@@ -20,6 +20,14 @@ final class VersionOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec mixee;
 
+  // A command with a --version option loses picocli's standard -h/-V mixin (its -V, --version
+  // clashes), so the help option comes with this mixin.
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
   @Option(
       names = "--version",
       paramLabel = "V",

@@ -24,7 +24,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,13 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 class GraphExportAsOfTest {
   private static final String LOG = "ingraft.graph-log";
 
-  @TempDir Path root;
-  private Manifest second;
-  private Manifest third;
+  // One graph for every test: they only read it.
+  @TempDir static Path root;
+  private static Manifest second;
+  private static Manifest third;
 
   /** Version {@code second} applies graph-log offsets 0..2, version {@code third} 3..5. */
-  @BeforeEach
-  void buildGraph() {
+  @BeforeAll
+  static void buildGraph() {
     GraphId g = GraphId.of("g");
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
@@ -164,7 +165,17 @@ class GraphExportAsOfTest {
         .containsPattern("nodes/N\\s+" + table.get("version").asLong() + "\\s+6\\s+/");
   }
 
-  private Run export(String... selector) {
+  @Test
+  void helpNamesTheSelectors() {
+    for (String command : List.of("export", "pins")) {
+      Run help = run("graph", command, "--help");
+      assertThat(help.code()).isZero();
+      assertThat(help.out())
+          .contains("--version", "--as-of-time", "--as-of-offset", "--as-of-lsn", "-h, --help");
+    }
+  }
+
+  private static Run export(String... selector) {
     List<String> args =
         new ArrayList<>(List.of("graph", "export", "-g", "g", "--storage-root", root.toString()));
     args.addAll(List.of(selector));
