@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -53,23 +54,36 @@ final class LanceDbNode {
    * script's JSON: {@code {"<table>": {"version": N, "rows": [...]}}}.
    */
   String read(Path pins, boolean head) throws IOException, InterruptedException {
+    return read(pins, head, Map.of());
+  }
+
+  /** {@link #read(Path, boolean)} with extra environment variables (a reader's S3 credentials). */
+  String read(Path pins, boolean head, Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("node", "read-pins.mjs", pins.toString()));
     if (head) {
       command.add("--head");
     }
-    return run(dir, 120, command.toArray(String[]::new));
+    return run(dir, 120, env, command.toArray(String[]::new));
   }
 
   private static String run(Path dir, long timeoutSeconds, String... command)
       throws IOException, InterruptedException {
+    return run(dir, timeoutSeconds, Map.of(), command);
+  }
+
+  private static String run(
+      Path dir, long timeoutSeconds, Map<String, String> env, String... command)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile(dir, "out-", ".txt");
     Path err = Files.createTempFile(dir, "err-", ".txt");
-    Process process =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())
             .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+            .redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
     try {
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         throw new AssertionError(

@@ -19,6 +19,7 @@ import io.ingraft.storage.GraphId;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
+import io.ingraft.storage.testing.S3ProxyServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -31,6 +32,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,6 +140,60 @@ class LanceDbReaderTest {
     assertThat(firstExport).isNotEqualTo(latestExport);
     assertThat(rowsOf(JSON.readTree(lanceDb.read(firstPins, false))))
         .isEqualTo(rowsOfExport(firstExport));
+  }
+
+  /**
+   * On S3 (s3proxy): the pins are {@code s3://} URIs with the storage options a reader needs and
+   * without the writer's credentials; LanceDB, given the storage options and its own credentials,
+   * reads the rows {@code graph export} gives.
+   */
+  @Test
+  void onS3ThePinsCarryS3UrisAndStorageOptionsButNoSecrets() throws Exception {
+    LanceDbNode lanceDb = LanceDbNode.install(Path.of("target"));
+    S3ProxyServer s3 = S3ProxyServer.shared();
+    String prefix = "reading-" + UUID.randomUUID();
+    GraphId g = GraphId.of("social");
+    try (ObjectStore store = ObjectStore.open(s3.config(prefix));
+        TableStore tables = new TableStore(store)) {
+      GraphEngine engine = new GraphEngine(store, tables, "w", Clock.systemUTC());
+      engine.createGraph(g, SCHEMA);
+      apply(engine, g, 0, List.of(person("p0", 20, 0.5, true), person("p1", 21, 1.5, false)));
+      apply(engine, g, 1, List.of(knows("k0", "p0", "p1", 0.75), person("p1", 40, 2.5, true)));
+    }
+    Path config = root.resolve("s3.properties");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "storage.root=s3://" + s3.bucket() + "/" + prefix,
+            "storage.s3.endpoint=" + s3.endpoint(),
+            "storage.s3.region=" + S3ProxyServer.REGION,
+            "storage.s3.access-key=" + S3ProxyServer.ACCESS_KEY,
+            "storage.s3.secret-key=" + S3ProxyServer.SECRET_KEY,
+            ""));
+    String pinsText =
+        cli("graph", "pins", "-g", g.value(), "--config", config.toString(), "--json");
+    assertThat(pinsText).doesNotContain(S3ProxyServer.SECRET_KEY, S3ProxyServer.ACCESS_KEY);
+    JsonNode pins = JSON.readTree(pinsText);
+    assertThat(pins.at("/tables/nodes~1Person/uri").asText())
+        .isEqualTo("s3://" + s3.bucket() + "/" + prefix + "/graphs/social/nodes/Person.lance");
+    assertThat(pins.at("/storageOptions/aws_endpoint").asText())
+        .isEqualTo(s3.endpoint().toString());
+    assertThat(pins.at("/storageOptions/allow_http").asText()).isEqualTo("true");
+    Path pinsFile = root.resolve("s3-pins.json");
+    Files.writeString(pinsFile, pinsText);
+
+    String export = cli("graph", "export", "-g", g.value(), "--config", config.toString());
+    JsonNode read =
+        JSON.readTree(
+            lanceDb.read(
+                pinsFile,
+                false,
+                Map.of(
+                    "AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY)));
+    assertThat(rowsOf(read)).isEqualTo(rowsOfExport(export));
+    assertThat(export).contains("\"k0\"");
   }
 
   private static Op person(String name, long age, double score, boolean active) {
