@@ -104,7 +104,14 @@ public sealed interface VersionSelector {
   record AtOrBeforeCdc(long lsn) implements VersionSelector {
     @Override
     public String describe() {
-      return "at or before CDC position " + lsn;
+      // Also in PostgreSQL's X/Y notation, which is what users of a PostgreSQL feed type.
+      return "at or before CDC position "
+          + lsn
+          + " ("
+          + Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT)
+          + "/"
+          + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT)
+          + ")";
     }
   }
 }

@@ -451,6 +451,9 @@ class ManifestLogTest {
         .isInstanceOf(NoMatchingVersionException.class);
     assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("other:2:0")))
         .isInstanceOf(NoMatchingVersionException.class);
+    assertThatThrownBy(() -> timed.resolve(new VersionSelector.AtOrBeforeCdc(0x1_0000_00FFL)))
+        .isInstanceOf(NoMatchingVersionException.class)
+        .hasMessage("graph g1 has no version at or before CDC position 4294967551 (1/FF)");
     assertThatThrownBy(() -> VersionSelector.CoveringOffset.parse("12"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> VersionSelector.CoveringOffset.parse("a:b"))
