@@ -184,7 +184,18 @@ public final class ManifestLog {
     } else if (selector instanceof VersionSelector.AtOrBefore at) {
       found = requireExisting(asOf(at.time()));
     } else if (selector instanceof VersionSelector.CoveringOffset covering) {
-      found = sourceOf(covering).flatMap(source -> firstCovering(source, covering.offset()));
+      Optional<String> source = sourceOf(covering);
+      Map<String, Long> recorded = require().sources();
+      if (source.isEmpty() || !recorded.containsKey(source.get())) {
+        // A partition the graph never read: say which ones it did.
+        throw new NoMatchingVersionException(
+            graph().value(),
+            selector,
+            recorded.isEmpty()
+                ? "it has applied no events"
+                : "it records the graph-log partitions " + recorded.keySet());
+      }
+      found = firstCovering(source.get(), covering.offset());
     } else if (selector instanceof VersionSelector.AtOrBeforeCdc cdc) {
       found = requireExisting(asOfCdc(cdc.lsn()));
     } else {

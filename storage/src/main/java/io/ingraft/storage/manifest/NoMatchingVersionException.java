@@ -12,7 +12,17 @@ public final class NoMatchingVersionException extends StorageException {
   private final VersionSelector selector;
 
   public NoMatchingVersionException(String graph, VersionSelector selector) {
-    super("graph " + graph + " has no version " + selector.describe());
+    this(graph, selector, null);
+  }
+
+  /** With {@code detail} (what would match instead) appended to the message, when not null. */
+  public NoMatchingVersionException(String graph, VersionSelector selector, String detail) {
+    super(
+        "graph "
+            + graph
+            + " has no version "
+            + selector.describe()
+            + (detail == null ? "" : "; " + detail));
     this.graph = graph;
     this.selector = selector;
   }

@@ -448,7 +448,10 @@ class ManifestLogTest {
     assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("2:30")))
         .isInstanceOf(NoMatchingVersionException.class);
     assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("5:0")))
-        .isInstanceOf(NoMatchingVersionException.class);
+        .isInstanceOf(NoMatchingVersionException.class)
+        .hasMessage(
+            "graph g1 has no version covering offset 0 of partition 5;"
+                + " it records the graph-log partitions [log:2]");
     assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("other:2:0")))
         .isInstanceOf(NoMatchingVersionException.class);
     assertThatThrownBy(() -> timed.resolve(new VersionSelector.AtOrBeforeCdc(0x1_0000_00FFL)))
