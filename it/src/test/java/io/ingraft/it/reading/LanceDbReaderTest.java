@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingraft.app.cli.IngraftCli;
 import io.ingraft.engine.GraphEngine;
@@ -266,23 +265,21 @@ class LanceDbReaderTest {
     return tables;
   }
 
-  /** Keys sorted, numbers by value (Java prints 2.0 where JavaScript prints 2). */
-  private static String canonical(JsonNode node) {
-    if (node.isObject()) {
-      ObjectNode sorted = JsonNodeFactory.instance.objectNode();
-      new TreeMap<String, JsonNode>(toMap(node)).forEach((k, v) -> sorted.put(k, canonical(v)));
-      return sorted.toString();
-    }
-    if (node.isNumber()) {
-      return new BigDecimal(node.asText()).stripTrailingZeros().toPlainString();
-    }
-    return node.toString();
-  }
-
-  private static Map<String, JsonNode> toMap(JsonNode node) {
-    Map<String, JsonNode> map = new TreeMap<>();
-    node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue()));
-    return map;
+  /**
+   * A row as text to compare: {@code column=value} pairs sorted by column, strings as JSON text,
+   * numbers by value (Java prints 2.0 where JavaScript prints 2).
+   */
+  private static String canonical(JsonNode row) {
+    Map<String, String> columns = new TreeMap<>();
+    row.fields()
+        .forEachRemaining(
+            e ->
+                columns.put(
+                    e.getKey(),
+                    e.getValue().isNumber()
+                        ? new BigDecimal(e.getValue().asText()).stripTrailingZeros().toPlainString()
+                        : e.getValue().toString()));
+    return columns.toString();
   }
 
   private static String cli(String... args) {
