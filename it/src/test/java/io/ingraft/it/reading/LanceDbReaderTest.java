@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The reading contract (docs/reading.md), proved with a third-party reader: LanceDB's Node package
  * opens the table versions {@code ingraft graph pins --json} names and reads exactly the rows
  * {@code ingraft graph export} gives for that manifest version, while the tables' HEADs have run
- * ahead of it (a staged write committed to the tables and never published) and while a newer
+ * ahead of it (a write committed to the tables and failed before its publish) and while a newer
  * version exists (the pins of an older version read that older graph).
  */
 class LanceDbReaderTest {
@@ -86,8 +86,9 @@ class LanceDbReaderTest {
                   knows("k9", "p6", "p7", 2.25),
                   new Op.DeleteEdge("Knows", "p0", "p1", "k0")));
 
-      // A write that commits every table and then fails before the manifest publish: HEAD
-      // moves ahead of the pins, and no manifest ever names that version.
+      // A write that commits every table and then fails before the manifest publish: the
+      // HEADs move ahead of the pins, and no manifest names them until a sweep decides the write
+      // (none runs here).
       Failpoints.arm(Failpoints.AFTER_TABLE_COMMITS, Failpoints.Action.THROW);
       try {
         assertThatThrownBy(
