@@ -39,6 +39,7 @@ import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.RejectedEvent;
 import io.ingraft.storage.manifest.SchemaRef;
 import io.ingraft.storage.manifest.TablePin;
+import io.ingraft.storage.manifest.VersionSelector;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
 import io.ingraft.storage.object.ObjectStore;
@@ -925,6 +926,19 @@ public final class GraphEngine {
       return current.manifest();
     }
     return new ManifestLog(store, graph).read(version);
+  }
+
+  /**
+   * The manifest version {@code selector} picks (latest, exact, as of a time, covering a graph-log
+   * offset, as of a CDC position); see {@link ManifestLog#resolve} for its typed errors.
+   */
+  public Manifest resolve(GraphId graph, VersionSelector selector) {
+    return new ManifestLog(store, graph).resolve(selector);
+  }
+
+  /** The graph as of the version {@code selector} picks (see {@link #resolve}). */
+  public GraphSnapshot snapshot(GraphId graph, VersionSelector selector) {
+    return snapshotOf(resolve(graph, selector));
   }
 
   /** The graph as of a manifest version. */

@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
       GraphCommand.Status.class,
       GraphCommand.History.class,
       GraphCommand.Export.class,
+      GraphPinsCommand.class,
       GraphCommand.Verify.class,
       GraphCommand.Recover.class,
       GraphRebuildCommand.class,
@@ -282,11 +283,7 @@ final class GraphCommand {
       description = "The graph as sorted JSON lines (equal graphs export equal bytes).",
       mixinStandardHelpOptions = true)
   static final class Export extends GraphSubcommand {
-    @Option(
-        names = "--version",
-        paramLabel = "V",
-        description = "A manifest version (default latest).")
-    Long version;
+    @Mixin VersionOptions at;
 
     @Option(
         names = {"-o", "--output"},
@@ -294,39 +291,10 @@ final class GraphCommand {
         description = "Write to FILE, not stdout.")
     Path output;
 
-    @Option(
-        names = "--as-of-lsn",
-        paramLabel = "LSN",
-        description =
-            "The graph as of a CDC source position: the newest version that reflects"
-                + " the source at or before this LSN (a number, or PostgreSQL's X/Y).")
-    String asOfLsn;
-
     @Override
     public Integer call() throws IOException {
       try (StorageSession s = open()) {
-        GraphSnapshot snapshot;
-        if (asOfLsn != null) {
-          java.util.Optional<GraphSnapshot> found =
-              s.engine.snapshotAsOfCdc(graphId(), parseLsn(asOfLsn));
-          if (found.isEmpty()) {
-            spec.commandLine()
-                .getErr()
-                .println(
-                    "ingraft: graph "
-                        + graph
-                        + " has no version"
-                        + " at or before CDC position "
-                        + asOfLsn);
-            return ExitCodes.NOT_FOUND;
-          }
-          snapshot = found.get();
-        } else {
-          snapshot =
-              version == null
-                  ? s.engine.snapshot(graphId())
-                  : s.engine.snapshotAt(graphId(), version);
-        }
+        GraphSnapshot snapshot = s.engine.snapshot(graphId(), at.selector());
         if (output != null) {
           try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
             snapshot.export(w);

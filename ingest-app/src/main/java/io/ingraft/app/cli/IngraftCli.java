@@ -3,8 +3,10 @@ package io.ingraft.app.cli;
 import io.ingraft.app.config.InvalidSettingException;
 import io.ingraft.app.topology.PartitionCountMismatchException;
 import io.ingraft.storage.InvalidNameException;
+import io.ingraft.storage.manifest.AmbiguousSourceException;
 import io.ingraft.storage.manifest.GraphNotFoundException;
 import io.ingraft.storage.manifest.ManifestNotFoundException;
+import io.ingraft.storage.manifest.NoMatchingVersionException;
 import java.nio.file.NoSuchFileException;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
@@ -40,8 +42,12 @@ public final class IngraftCli {
           commandLine.getErr().println("ingraft: " + e.getMessage());
           if (e instanceof GraphNotFoundException
               || e instanceof ManifestNotFoundException
+              || e instanceof NoMatchingVersionException
               || e instanceof NoSuchFileException) {
             return ExitCodes.NOT_FOUND;
+          }
+          if (e instanceof AmbiguousSourceException) {
+            return ExitCodes.USAGE;
           }
           if (e instanceof InvalidSettingException
               || e instanceof InvalidNameException

@@ -166,6 +166,71 @@ public final class ManifestLog {
   }
 
   /**
+   * The version {@code selector} picks.
+   *
+   * @throws GraphNotFoundException if the graph was never created
+   * @throws ManifestNotFoundException for an {@link VersionSelector.Exact} version that does not
+   *     exist
+   * @throws NoMatchingVersionException when no version matches a time, offset or CDC position
+   * @throws AmbiguousSourceException for an offset whose partition several recorded topics have
+   */
+  public Manifest resolve(VersionSelector selector) {
+    Objects.requireNonNull(selector, "selector");
+    Optional<Manifest> found;
+    if (selector instanceof VersionSelector.Latest) {
+      found = Optional.of(require());
+    } else if (selector instanceof VersionSelector.Exact exact) {
+      found = Optional.of(read(exact.version()));
+    } else if (selector instanceof VersionSelector.AtOrBefore at) {
+      found = requireExisting(asOf(at.time()));
+    } else if (selector instanceof VersionSelector.CoveringOffset covering) {
+      Optional<String> source = sourceOf(covering);
+      Map<String, Long> recorded = require().sources();
+      if (source.isEmpty() || !recorded.containsKey(source.get())) {
+        // A partition the graph never read: say which ones it did.
+        throw new NoMatchingVersionException(
+            graph().value(),
+            selector,
+            recorded.isEmpty()
+                ? "it has applied no events"
+                : "it records the graph-log partitions " + recorded.keySet());
+      }
+      found = firstCovering(source.get(), covering.offset());
+    } else if (selector instanceof VersionSelector.AtOrBeforeCdc cdc) {
+      found = requireExisting(asOfCdc(cdc.lsn()));
+    } else {
+      throw new IllegalArgumentException("unknown selector " + selector);
+    }
+    return found.orElseThrow(() -> new NoMatchingVersionException(graph().value(), selector));
+  }
+
+  /** {@code found}, or, when it is empty, a check that the graph exists at all. */
+  private Optional<Manifest> requireExisting(Optional<Manifest> found) {
+    if (found.isEmpty()) {
+      require();
+    }
+    return found;
+  }
+
+  /**
+   * The recorded source ({@code topic:partition}) an offset selector means: the one it names, or
+   * the one source of the latest version with that partition; empty when there is none.
+   */
+  private Optional<String> sourceOf(VersionSelector.CoveringOffset covering) {
+    if (covering.topic() != null) {
+      require();
+      return Optional.of(covering.topic() + ":" + covering.partition());
+    }
+    String suffix = ":" + covering.partition();
+    List<String> candidates =
+        require().sources().keySet().stream().filter(s -> s.endsWith(suffix)).sorted().toList();
+    if (candidates.size() > 1) {
+      throw new AmbiguousSourceException(graph().value(), covering.partition(), candidates);
+    }
+    return candidates.stream().findFirst();
+  }
+
+  /**
    * Binary search: the index of the first version for which {@code predicate} holds, or the number
    * of versions if none does. The predicate must be monotone over versions (false, then true),
    * which holds for "time after t" and "next offset above o" because neither goes back.

@@ -399,6 +399,79 @@ class ManifestLogTest {
     assertThat(later.time()).isEqualTo(m.time());
   }
 
+  @Test
+  void selectorsResolveToVersionsOrTypedErrors() {
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    ManifestLog timed =
+        new ManifestLog(store, GRAPH, new ManifestCodec(), PublishRetryPolicy.DEFAULT, clock);
+    assertThatThrownBy(() -> timed.resolve(new VersionSelector.Latest()))
+        .isInstanceOf(GraphNotFoundException.class);
+    assertThatThrownBy(
+            () ->
+                timed.resolve(
+                    new VersionSelector.AtOrBefore(Instant.parse("2027-01-01T00:00:00Z"))))
+        .isInstanceOf(GraphNotFoundException.class);
+    Manifest m =
+        timed.create(
+            ManifestChange.builder(W0, CommitInfo.of(CommitKind.CREATE, "c", "t")).build());
+    for (int i = 1; i <= 3; i++) {
+      clock.now = clock.now.plusSeconds(60);
+      m =
+          timed.publish(
+              m, ManifestChange.builder(W0, commit("op" + i)).source("log:2", i * 10L).build());
+    }
+    // Versions 2..4 carry next offsets 10..30 of log:2 at minutes 1..3.
+    assertThat(timed.resolve(new VersionSelector.Latest()).version()).isEqualTo(4);
+    assertThat(timed.resolve(new VersionSelector.Exact(2)).version()).isEqualTo(2);
+    assertThatThrownBy(() -> timed.resolve(new VersionSelector.Exact(9)))
+        .isInstanceOf(ManifestNotFoundException.class);
+    assertThat(
+            timed
+                .resolve(new VersionSelector.AtOrBefore(Instant.parse("2026-01-01T00:02:00Z")))
+                .version())
+        .isEqualTo(3);
+    VersionSelector beforeFirst =
+        new VersionSelector.AtOrBefore(Instant.parse("2025-12-31T23:59:59Z"));
+    assertThatThrownBy(() -> timed.resolve(beforeFirst))
+        .isInstanceOfSatisfying(
+            NoMatchingVersionException.class,
+            e -> {
+              assertThat(e.graph()).isEqualTo("g1");
+              assertThat(e.selector()).isEqualTo(beforeFirst);
+              assertThat(e.getMessage())
+                  .isEqualTo("graph g1 has no version published at or before 2025-12-31T23:59:59Z");
+            });
+    assertThat(timed.resolve(VersionSelector.CoveringOffset.parse("2:0")).version()).isEqualTo(2);
+    assertThat(timed.resolve(VersionSelector.CoveringOffset.parse("2:15")).version()).isEqualTo(3);
+    assertThat(timed.resolve(VersionSelector.CoveringOffset.parse("log:2:29")).version())
+        .isEqualTo(4);
+    assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("2:30")))
+        .isInstanceOf(NoMatchingVersionException.class);
+    assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("5:0")))
+        .isInstanceOf(NoMatchingVersionException.class)
+        .hasMessage(
+            "graph g1 has no version covering offset 0 of partition 5;"
+                + " it records the graph-log partitions [log:2]");
+    assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("other:2:0")))
+        .isInstanceOf(NoMatchingVersionException.class);
+    assertThatThrownBy(() -> timed.resolve(new VersionSelector.AtOrBeforeCdc(0x1_0000_00FFL)))
+        .isInstanceOf(NoMatchingVersionException.class)
+        .hasMessage("graph g1 has no version at or before CDC position 4294967551 (1/FF)");
+    assertThatThrownBy(() -> VersionSelector.CoveringOffset.parse("12"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> VersionSelector.CoveringOffset.parse("a:b"))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    // The same partition of a second topic: a bare partition no longer names one source.
+    timed.publish(m, ManifestChange.builder(W0, commit("x")).source("other:2", 5).build());
+    assertThatThrownBy(() -> timed.resolve(VersionSelector.CoveringOffset.parse("2:0")))
+        .isInstanceOfSatisfying(
+            AmbiguousSourceException.class,
+            e -> assertThat(e.candidates()).containsExactly("log:2", "other:2"));
+    assertThat(timed.resolve(VersionSelector.CoveringOffset.parse("other:2:4")).version())
+        .isEqualTo(5);
+  }
+
   private static final class MutableClock extends Clock {
     volatile Instant now;
 
