@@ -45,7 +45,9 @@ import picocli.CommandLine.Spec;
       GraphCommand.Export.class,
       GraphCommand.Verify.class,
       GraphCommand.Recover.class,
-      GraphCommand.Orphans.class
+      GraphCommand.Orphans.class,
+      GraphGcCommand.class,
+      GraphListCommand.class
     })
 final class GraphCommand {
   static final ObjectMapper JSON =
