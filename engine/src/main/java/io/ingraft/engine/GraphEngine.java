@@ -34,6 +34,7 @@ import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.RejectedEvent;
+import io.ingraft.storage.manifest.RetentionFloor;
 import io.ingraft.storage.manifest.SchemaRef;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
@@ -246,9 +247,7 @@ public final class GraphEngine {
       Optional<Manifest> first = log.readIfExists(1);
       if (first.isEmpty()) {
         // Dropped by retention (graph gc), which carried the creation offsets forward.
-        return log.floor()
-            .map(io.ingraft.storage.manifest.RetentionFloor::createdSources)
-            .orElse(Map.of());
+        return log.floor().map(RetentionFloor::createdSources).orElse(Map.of());
       }
       return first.get().commit().kind() == CommitKind.CREATE ? first.get().sources() : Map.of();
     } catch (RuntimeException e) {

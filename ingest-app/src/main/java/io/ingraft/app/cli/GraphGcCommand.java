@@ -1,10 +1,12 @@
 package io.ingraft.app.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingraft.engine.retention.GcReport;
 import io.ingraft.engine.retention.GraphGc;
 import io.ingraft.engine.retention.RetentionPolicy;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +71,9 @@ final class GraphGcCommand extends GraphCommand.GraphSubcommand {
       GcReport report =
           new GraphGc(s.store, s.tables, Clock.systemUTC()).collect(graphId(), policy, dryRun);
       if (json) {
-        out().println(GraphCommand.JSON.writeValueAsString(report));
+        ObjectNode doc = GraphCommand.JSON.valueToTree(report);
+        doc.put("bytesFreed", report.bytesFreed());
+        out().println(GraphCommand.JSON.writeValueAsString(doc));
         return ExitCodes.OK;
       }
       print(report);
@@ -123,6 +127,6 @@ final class GraphGcCommand extends GraphCommand.GraphSubcommand {
       value /= 1024;
       unit++;
     }
-    return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
   }
 }

@@ -8,6 +8,7 @@ import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.CommitInfo;
 import io.ingraft.storage.manifest.Manifest;
+import io.ingraft.storage.manifest.ManifestNotFoundException;
 import io.ingraft.storage.manifest.RejectedEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -130,7 +131,7 @@ final class SideOutputs {
   private Manifest parentIfKept(GraphId graph, Manifest version) {
     try {
       return engine.manifest(graph, version.version() - 1);
-    } catch (io.ingraft.storage.manifest.ManifestNotFoundException e) {
+    } catch (ManifestNotFoundException e) {
       return null;
     }
   }

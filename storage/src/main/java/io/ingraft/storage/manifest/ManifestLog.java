@@ -1,9 +1,14 @@
 package io.ingraft.storage.manifest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.json.StrictJsonMapper;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
+import io.ingraft.storage.object.ObjectInfo;
 import io.ingraft.storage.object.ObjectStore;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,8 +44,7 @@ public final class ManifestLog {
   private final PublishRetryPolicy retry;
   private final Clock clock;
 
-  private final com.fasterxml.jackson.databind.ObjectMapper floorJson =
-      io.ingraft.storage.json.StrictJsonMapper.create();
+  private final ObjectMapper floorJson = StrictJsonMapper.create();
 
   /** Newest version seen; only lets {@link #latest()} list past it instead of from the start. */
   private volatile Manifest newestSeen;
@@ -120,7 +124,7 @@ public final class ManifestLog {
     }
     try {
       return Optional.of(floorJson.readValue(bytes.get(), RetentionFloor.class));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new CorruptManifestException(key, "unreadable retention floor: " + e.getMessage(), e);
     }
   }
@@ -134,7 +138,7 @@ public final class ManifestLog {
    * @return the dropped manifests' objects (key and size), oldest first
    * @throws IllegalArgumentException if {@code oldestKept} is above the latest version
    */
-  public List<io.ingraft.storage.object.ObjectInfo> dropBelow(long oldestKept) {
+  public List<ObjectInfo> dropBelow(long oldestKept) {
     Manifest latest = require();
     if (oldestKept > latest.version()) {
       throw new IllegalArgumentException(
@@ -166,10 +170,10 @@ public final class ManifestLog {
           layout.retentionFloorKey(),
           floorJson.writeValueAsBytes(
               new RetentionFloor(floorVersion, created, cdc, clock.instant())));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode the retention floor", e);
     }
-    List<io.ingraft.storage.object.ObjectInfo> dropped = new ArrayList<>();
+    List<ObjectInfo> dropped = new ArrayList<>();
     for (long v : doomed) {
       String key = layout.manifestKey(v);
       store.stat(key).ifPresent(dropped::add);
