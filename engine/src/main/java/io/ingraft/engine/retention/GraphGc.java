@@ -209,9 +209,8 @@ public final class GraphGc {
       return tableGc(removed, 0, 0, unreferenced.size(), "pending sidecar");
     }
     Instant cutoff = now.minus(policy.orphanMinAge());
-    long count = 0;
-    long bytes = 0;
     long young = 0;
+    List<ObjectInfo> old = new ArrayList<>();
     for (String key : unreferenced) {
       Optional<ObjectInfo> info = store.stat(key);
       if (info.isEmpty()) {
@@ -219,13 +218,25 @@ public final class GraphGc {
       }
       if (info.get().lastModified().isAfter(cutoff)) {
         young++;
-        continue;
+      } else {
+        old.add(info.get());
       }
+    }
+    if (!old.isEmpty()) {
+      // Listed again after the sidecar check: a write that went from staging through its commit
+      // (and the removal of its sidecar) between the first listing and the check is referenced
+      // now, and is not touched.
+      Set<String> still = new HashSet<>(tables.unreferencedDataFiles(table));
+      old.removeIf(info -> !still.contains(info.key()));
+    }
+    long count = 0;
+    long bytes = 0;
+    for (ObjectInfo info : old) {
       if (!dryRun) {
-        store.delete(key);
+        store.delete(info.key());
       }
       count++;
-      bytes += info.get().size();
+      bytes += info.size();
     }
     return tableGc(removed, count, bytes, young, young > 0 ? "younger than the orphan age" : null);
   }
