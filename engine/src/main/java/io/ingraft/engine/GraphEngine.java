@@ -37,6 +37,7 @@ import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.RejectedEvent;
+import io.ingraft.storage.manifest.RetentionFloor;
 import io.ingraft.storage.manifest.SchemaRef;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.VersionSelector;
@@ -257,8 +258,12 @@ public final class GraphEngine {
   /** Where the graph's first version says it was created, per source partition. */
   private static Map<String, Long> createdAt(ManifestLog log) {
     try {
-      Manifest first = log.read(1);
-      return first.commit().kind() == CommitKind.CREATE ? first.sources() : Map.of();
+      Optional<Manifest> first = log.readIfExists(1);
+      if (first.isEmpty()) {
+        // Dropped by retention (graph gc), which carried the creation offsets forward.
+        return log.floor().map(RetentionFloor::createdSources).orElse(Map.of());
+      }
+      return first.get().commit().kind() == CommitKind.CREATE ? first.get().sources() : Map.of();
     } catch (RuntimeException e) {
       // Version 1 unreadable (removed by hand): no event is taken to predate the graph.
       LOG.debug("graph {}: cannot read version 1", log.graph(), e);

@@ -37,6 +37,11 @@ public record GraphLayout(GraphId graph) {
     return Long.parseLong(digits);
   }
 
+  /** Where {@code graph gc} records the oldest manifest version it kept. */
+  public String retentionFloorKey() {
+    return root() + "_manifest_floor.json";
+  }
+
   public String schemaKey(String sha256) {
     return root() + "_schemas/" + sha256 + ".pg";
   }

@@ -48,7 +48,9 @@ import picocli.CommandLine.Spec;
       GraphCommand.Verify.class,
       GraphCommand.Recover.class,
       GraphRebuildCommand.class,
-      GraphCommand.Orphans.class
+      GraphCommand.Orphans.class,
+      GraphGcCommand.class,
+      GraphListCommand.class
     })
 final class GraphCommand {
   static final ObjectMapper JSON =

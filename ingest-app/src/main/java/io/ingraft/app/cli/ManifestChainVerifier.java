@@ -3,6 +3,7 @@ package io.ingraft.app.cli;
 import io.ingraft.storage.manifest.CommitKind;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.manifest.RetentionFloor;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,9 +12,10 @@ import java.util.Set;
 
 /**
  * Proves what can be proven from the manifest log alone: versions are contiguous with the right
- * parents; times and epochs never go back; per source partition the recorded next offset never goes
- * back, so the offset ranges applied by successive versions never overlap; and each commit's offset
- * range lies inside the range its version advanced.
+ * parents (from version 1, or from the retention floor {@code graph gc} recorded); times and epochs
+ * never go back; per source partition the recorded next offset never goes back, so the offset
+ * ranges applied by successive versions never overlap; and each commit's offset range lies inside
+ * the range its version advanced.
  */
 final class ManifestChainVerifier {
   private final ManifestLog log;
@@ -29,12 +31,21 @@ final class ManifestChainVerifier {
   Report verify() {
     List<String> problems = new ArrayList<>();
     List<Long> versions = log.versions();
+    // History starts at version 1, or where graph gc's retention floor says it was cut (a gc
+    // interrupted while deleting may have left a few versions below the floor: still contiguous).
+    long first = 1;
+    if (!versions.isEmpty() && versions.get(0) > 1) {
+      long floor = log.floor().map(RetentionFloor::oldestKept).orElse(1L);
+      if (versions.get(0) <= floor) {
+        first = versions.get(0);
+      }
+    }
     Manifest previous = null;
     long events = 0;
     for (int i = 0; i < versions.size(); i++) {
       long v = versions.get(i);
-      if (v != i + 1) {
-        problems.add("version " + (i + 1) + " is missing (found " + v + ")");
+      if (v != first + i) {
+        problems.add("version " + (first + i) + " is missing (found " + v + ")");
         break;
       }
       Manifest m = log.read(v);

@@ -51,7 +51,11 @@ public record IngraftConfig(
   /** Comma-separated load roots: local directories and {@code s3://bucket/prefix}. */
   public static final String LOAD_ROOTS = "ingraft.load.roots";
 
-  /** Topic names and how they are created when missing. */
+  /**
+   * Topic names and how they are created when missing. {@code graphLogRetentionMs} is {@value
+   * #LOG_RETENTION_MS}: null when not set (the graph log is created to keep everything, and an
+   * existing one is left as it is), otherwise applied to the graph log, -1 meaning forever.
+   */
   public record Topics(
       String mutations,
       String loads,
@@ -59,7 +63,11 @@ public record IngraftConfig(
       String dlq,
       String commits,
       int partitions,
-      short replication) {}
+      short replication,
+      Long graphLogRetentionMs) {}
+
+  /** {@code retention.ms} of the graph log topic (docs/operations.md, "Housekeeping"). */
+  public static final String LOG_RETENTION_MS = "ingraft.log.retention.ms";
 
   /** When stage 1 closes a graph's batch. */
   public record Sealing(int maxEvents, long maxBytes, Duration linger) {}
@@ -182,7 +190,8 @@ public record IngraftConfig(
             s.text("ingraft.topic.dlq", "ingraft.dlq"),
             s.text("ingraft.topic.commits", "ingraft.commits"),
             s.integer("ingraft.topic.partitions", 4, 1, 10_000),
-            (short) s.integer("ingraft.topic.replication", 1, 1, 32));
+            (short) s.integer("ingraft.topic.replication", 1, 1, 32),
+            logRetention(s));
     Sealing sealing =
         new Sealing(
             s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
@@ -330,6 +339,18 @@ public record IngraftConfig(
    */
   private static String defaultStateDir() {
     return Path.of(System.getProperty("java.io.tmpdir"), "ingraft-state").toString();
+  }
+
+  private static Long logRetention(Settings s) {
+    if (s.text(LOG_RETENTION_MS, null) == null) {
+      return null;
+    }
+    long ms = s.longInteger(LOG_RETENTION_MS, -1, -1, Long.MAX_VALUE);
+    if (ms == 0) {
+      throw new InvalidSettingException(
+          LOG_RETENTION_MS, "0", "must be -1 (keep forever) or a positive number of milliseconds");
+    }
+    return ms;
   }
 
   private static String defaultWriterId() {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * topic (mutations, loads) with another partition count than the configured one is an error: stage
  * 1 would then see a graph's events in partitions its producers' partitioner did not pick. The
  * graph log keeps everything forever: it is the event-sourced record from which a graph can be
- * rebuilt, so it must never lose its head to retention.
+ * rebuilt, so it must never lose its head to retention, unless the operator sets {@code
+ * ingraft.log.retention.ms} ({@link #applyLogRetention}; docs/operations.md, "Housekeeping").
  */
 public final class TopicSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
@@ -103,6 +104,7 @@ public final class TopicSetup {
           timeout);
     }
     raiseRecordLimits(admin, config, deadline, timeout);
+    applyLogRetention(admin, config, deadline, timeout);
     if (!created.isEmpty()) {
       LOG.info("created topics {}", created);
     }
@@ -165,6 +167,59 @@ public final class TopicSetup {
     }
   }
 
+  /**
+   * Gives an existing graph log the retention {@code ingraft.log.retention.ms} names, when the key
+   * is set; without it an existing topic keeps whatever retention its operator gave it.
+   */
+  static void applyLogRetention(
+      Admin admin, IngraftConfig config, long deadline, Duration timeout) {
+    Long wanted = config.topics().graphLogRetentionMs();
+    if (wanted == null) {
+      return;
+    }
+    String topic = config.topics().graphLog();
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    try {
+      Config current =
+          admin
+              .describeConfigs(List.of(resource))
+              .all()
+              .get(remainingMs(deadline), TimeUnit.MILLISECONDS)
+              .get(resource);
+      ConfigEntry entry = current == null ? null : current.get(TopicConfig.RETENTION_MS_CONFIG);
+      if (entry != null && wanted.toString().equals(entry.value())) {
+        return;
+      }
+      admin
+          .incrementalAlterConfigs(
+              Map.of(
+                  resource,
+                  List.of(
+                      new AlterConfigOp(
+                          new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, wanted.toString()),
+                          AlterConfigOp.OpType.SET))))
+          .all()
+          .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+      LOG.info(
+          "set {} of topic {} from {} to {} ({})",
+          TopicConfig.RETENTION_MS_CONFIG,
+          topic,
+          entry == null ? "unset" : entry.value(),
+          wanted,
+          IngraftConfig.LOG_RETENTION_MS);
+    } catch (ExecutionException e) {
+      throw new TopicSetupException(
+          topic,
+          "cannot set " + TopicConfig.RETENTION_MS_CONFIG + ": " + e.getCause(),
+          e.getCause());
+    } catch (TimeoutException e) {
+      throw new TopicSetupException(topic, "retention not set within " + timeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TopicSetupException(topic, "interrupted while setting its retention", e);
+    }
+  }
+
   /** The five topics as they would be created, by name (graph log first). */
   static Map<String, NewTopic> topics(IngraftConfig config) {
     IngraftConfig.Topics t = config.topics();
@@ -179,7 +234,7 @@ public final class TopicSetup {
                 TopicConfig.CLEANUP_POLICY_CONFIG,
                 TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG,
-                "-1",
+                t.graphLogRetentionMs() == null ? "-1" : t.graphLogRetentionMs().toString(),
                 TopicConfig.RETENTION_BYTES_CONFIG,
                 "-1",
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG,

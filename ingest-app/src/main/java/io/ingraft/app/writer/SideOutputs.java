@@ -9,6 +9,7 @@ import io.ingraft.storage.GraphId;
 import io.ingraft.storage.NoticeMark;
 import io.ingraft.storage.manifest.CommitInfo;
 import io.ingraft.storage.manifest.Manifest;
+import io.ingraft.storage.manifest.ManifestNotFoundException;
 import io.ingraft.storage.manifest.RejectedEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ final class SideOutputs {
         parent = next;
         break;
       }
-      parent = next.version() > 1 ? engine.manifest(graph, next.version() - 1) : null;
+      parent = next.version() > 1 ? parentIfKept(graph, next) : null;
       long before = parent == null ? 0 : parent.nextOffset(source);
       long after = next.nextOffset(source);
       boolean sent =
@@ -130,6 +131,20 @@ final class SideOutputs {
       parent = version;
     }
     return outputs;
+  }
+
+  /**
+   * The version before {@code version}, or null when graph gc's retention dropped it: the walk
+   * stops there, and what lies below the kept history counts as sent (retention keeps the parent of
+   * the newest version that applied events, so only a writer down for longer than the retention can
+   * miss side outputs this way; docs/operations.md, "Housekeeping").
+   */
+  private Manifest parentIfKept(GraphId graph, Manifest version) {
+    try {
+      return engine.manifest(graph, version.version() - 1);
+    } catch (ManifestNotFoundException e) {
+      return null;
+    }
   }
 
   private VersionOutputs of(

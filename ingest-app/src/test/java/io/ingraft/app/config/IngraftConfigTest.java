@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +41,24 @@ class IngraftConfigTest {
             })
         .hasMessageContaining("ingraft.topology.keyed-by-graph")
         .hasMessageContaining("true or false");
+  }
+
+  @Test
+  void theGraphLogRetentionIsUnsetByDefaultAndMinusOneOrPositive() {
+    assertThat(config(Map.of()).topics().graphLogRetentionMs()).isNull();
+    assertThat(config(Map.of(IngraftConfig.LOG_RETENTION_MS, "-1")).topics().graphLogRetentionMs())
+        .isEqualTo(-1L);
+    assertThat(
+            config(Map.of(IngraftConfig.LOG_RETENTION_MS, "604800000"))
+                .topics()
+                .graphLogRetentionMs())
+        .isEqualTo(604_800_000L);
+    for (String bad : List.of("0", "-2", "7d", "")) {
+      assertThatThrownBy(() -> config(Map.of(IngraftConfig.LOG_RETENTION_MS, bad)))
+          .isInstanceOfSatisfying(
+              InvalidSettingException.class,
+              e -> assertThat(e.key()).isEqualTo("ingraft.log.retention.ms"));
+    }
   }
 
   @Test

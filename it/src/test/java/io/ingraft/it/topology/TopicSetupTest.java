@@ -133,6 +133,59 @@ class TopicSetupTest {
   }
 
   @Test
+  void theGraphLogRetentionIsLeftAloneUnlessSetAndThenApplied(KafkaTestBroker kafka)
+      throws Exception {
+    String prefix = KafkaTestBroker.uniqueName("setup-retention");
+    // An operator made the graph log with a retention of their own.
+    kafka.createTopic(
+        prefix + ".graph-log", 4, Map.of(TopicConfig.RETENTION_MS_CONFIG, "86400000"));
+    ConfigResource graphLog = new ConfigResource(ConfigResource.Type.TOPIC, prefix + ".graph-log");
+
+    TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false));
+    assertThat(topicConfig(kafka, graphLog, TopicConfig.RETENTION_MS_CONFIG))
+        .as("not set: left as it is")
+        .isEqualTo("86400000");
+
+    Map<String, String> week = Map.of("ingraft.log.retention.ms", "604800000");
+    TopicSetup.ensure(kafka.admin(), config(kafka, prefix, false, week));
+    KafkaTestBroker.await(
+        java.time.Duration.ofSeconds(10),
+        "graph log retention.ms 604800000",
+        () -> "604800000".equals(topicConfig(kafka, graphLog, TopicConfig.RETENTION_MS_CONFIG)));
+
+    // A graph log Ingraft creates gets the setting at once; -1 is forever.
+    String other = KafkaTestBroker.uniqueName("setup-retention-new");
+    TopicSetup.ensure(kafka.admin(), config(kafka, other, false, week));
+    assertThat(
+            topicConfig(
+                kafka,
+                new ConfigResource(ConfigResource.Type.TOPIC, other + ".graph-log"),
+                TopicConfig.RETENTION_MS_CONFIG))
+        .isEqualTo("604800000");
+    TopicSetup.ensure(
+        kafka.admin(), config(kafka, prefix, false, Map.of("ingraft.log.retention.ms", "-1")));
+    KafkaTestBroker.await(
+        java.time.Duration.ofSeconds(10),
+        "graph log retention.ms -1",
+        () -> "-1".equals(topicConfig(kafka, graphLog, TopicConfig.RETENTION_MS_CONFIG)));
+  }
+
+  private static String topicConfig(KafkaTestBroker kafka, ConfigResource resource, String key) {
+    try {
+      return kafka
+          .admin()
+          .describeConfigs(List.of(resource))
+          .all()
+          .get(10, TimeUnit.SECONDS)
+          .get(resource)
+          .get(key)
+          .value();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void keyedByGraphAcceptsSourceTopicsWithTheConfiguredPartitionCount(KafkaTestBroker kafka) {
     String prefix = KafkaTestBroker.uniqueName("setup-keyed-ok");
     IngraftConfig config = config(kafka, prefix, true);
@@ -162,6 +215,15 @@ class TopicSetupTest {
 
   private IngraftConfig config(KafkaTestBroker kafka, String prefix, boolean keyed) {
     return config(kafka, prefix, 4, keyed);
+  }
+
+  private IngraftConfig config(
+      KafkaTestBroker kafka, String prefix, boolean keyed, Map<String, String> more) {
+    Map<String, String> settings = new HashMap<>(TopicSettings.prefixed(prefix));
+    settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    settings.put("storage.root", dir.toString());
+    settings.putAll(more);
+    return IngraftConfig.fromMap(settings);
   }
 
   private IngraftConfig config(

@@ -1,9 +1,14 @@
 package io.ingraft.storage.manifest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.json.StrictJsonMapper;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
+import io.ingraft.storage.object.ObjectInfo;
 import io.ingraft.storage.object.ObjectStore;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +43,8 @@ public final class ManifestLog {
   private final ManifestCodec codec;
   private final PublishRetryPolicy retry;
   private final Clock clock;
+
+  private final ObjectMapper floorJson = StrictJsonMapper.create();
 
   /** Newest version seen; only lets {@link #latest()} list past it instead of from the start. */
   private volatile Manifest newestSeen;
@@ -99,6 +106,83 @@ public final class ManifestLog {
     return manifest;
   }
 
+  /** One version, or empty when it does not exist (never published, or dropped by retention). */
+  public Optional<Manifest> readIfExists(long version) {
+    try {
+      return Optional.of(read(version));
+    } catch (ManifestNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Where the history starts after retention dropped older versions; empty if it never did. */
+  public Optional<RetentionFloor> floor() {
+    String key = layout.retentionFloorKey();
+    Optional<byte[]> bytes = store.readIfExists(key);
+    if (bytes.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(floorJson.readValue(bytes.get(), RetentionFloor.class));
+    } catch (IOException e) {
+      throw new CorruptManifestException(key, "unreadable retention floor: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Drops every version below {@code oldestKept}: first records the {@link RetentionFloor} (with
+   * version 1's creation offsets and the CDC position the oldest kept version reflects), then
+   * deletes the versions oldest first, so that a crash part-way leaves a contiguous history that a
+   * second call finishes. The latest version is never dropped.
+   *
+   * @return the dropped manifests' objects (key and size), oldest first
+   * @throws IllegalArgumentException if {@code oldestKept} is above the latest version
+   */
+  public List<ObjectInfo> dropBelow(long oldestKept) {
+    Manifest latest = require();
+    if (oldestKept > latest.version()) {
+      throw new IllegalArgumentException(
+          "cannot drop the latest version "
+              + latest.version()
+              + " (oldest kept "
+              + oldestKept
+              + ")");
+    }
+    List<Long> doomed = new ArrayList<>();
+    for (long v : versions()) {
+      if (v < oldestKept) {
+        doomed.add(v);
+      }
+    }
+    Optional<RetentionFloor> previous = floor();
+    if (doomed.isEmpty()) {
+      return List.of();
+    }
+    Map<String, Long> created =
+        readIfExists(1)
+            .filter(first -> first.commit().kind() == CommitKind.CREATE)
+            .map(Manifest::sources)
+            .orElse(previous.map(RetentionFloor::createdSources).orElse(Map.of()));
+    CdcPosition cdc = cdcPosition(read(oldestKept)).orElse(null);
+    long floorVersion = Math.max(oldestKept, previous.map(RetentionFloor::oldestKept).orElse(0L));
+    try {
+      store.put(
+          layout.retentionFloorKey(),
+          floorJson.writeValueAsBytes(
+              new RetentionFloor(floorVersion, created, cdc, clock.instant())));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode the retention floor", e);
+    }
+    List<ObjectInfo> dropped = new ArrayList<>();
+    for (long v : doomed) {
+      String key = layout.manifestKey(v);
+      store.stat(key).ifPresent(dropped::add);
+      store.delete(key);
+    }
+    LOG.info("graph {}: dropped {} manifest versions below {}", graph(), doomed.size(), oldestKept);
+    return dropped;
+  }
+
   /** Every published version number, ascending. */
   public List<Long> versions() {
     List<Long> versions = new ArrayList<>();
@@ -143,7 +227,12 @@ public final class ManifestLog {
       if (current.version() == 1) {
         return Optional.empty();
       }
-      current = read(current.version() - 1);
+      Optional<Manifest> parent = readIfExists(current.version() - 1);
+      if (parent.isEmpty()) {
+        // History below here was dropped by retention: the floor carries the position forward.
+        return floor().map(RetentionFloor::cdc);
+      }
+      current = parent.get();
     }
   }
 

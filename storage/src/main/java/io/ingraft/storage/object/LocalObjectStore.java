@@ -112,6 +112,49 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
+  public Optional<ObjectInfo> stat(String key) {
+    Path path = pathOf(key);
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+      if (!attrs.isRegularFile()) {
+        return Optional.empty();
+      }
+      return Optional.of(new ObjectInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      if (!Files.isRegularFile(path)) {
+        return Optional.empty();
+      }
+      throw new StorageIoException(path.toString(), "stat", e);
+    }
+  }
+
+  @Override
+  public List<String> childFolders(String prefix) {
+    ObjectKeys.requireValidPrefix(prefix);
+    if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+      throw new InvalidObjectKeyException(prefix, "a folder prefix must end with '/'");
+    }
+    Path dir = root.resolve(prefix);
+    List<String> names = new ArrayList<>();
+    try (var entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path entry : entries) {
+        names.add(entry.getFileName().toString());
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      if (!Files.isDirectory(dir)) {
+        return List.of();
+      }
+      throw new StorageIoException(dir.toString(), "list folders", e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
   public void put(String key, byte[] data) {
     Path target = pathOf(key);
     Path dir = target.getParent();

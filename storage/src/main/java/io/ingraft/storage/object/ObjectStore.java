@@ -53,6 +53,19 @@ public interface ObjectStore extends AutoCloseable {
     return list(prefix, null);
   }
 
+  /**
+   * Size and last-modified time of one object, or empty when there is none (a "folder" of other
+   * keys is not an object).
+   */
+  Optional<ObjectInfo> stat(String key);
+
+  /**
+   * The names of the immediate "folders" under {@code prefix} (which ends with '/'): for {@code
+   * graphs/} the graph ids. Sorted; cheaper than a recursive {@link #list} because nothing below
+   * the first level is visited.
+   */
+  List<String> childFolders(String prefix);
+
   /** Writes an object, replacing any previous content. Readers see the old or the new whole. */
   void put(String key, byte[] data);
 

@@ -140,6 +140,51 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public Optional<ObjectInfo> stat(String key) {
+    String fullKey = fullKey(key);
+    try {
+      var head = s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(fullKey).build());
+      return Optional.of(new ObjectInfo(key, head.contentLength(), head.lastModified()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw fault(fullKey, "stat", e);
+    } catch (SdkException e) {
+      throw fault(fullKey, "stat", e);
+    }
+  }
+
+  @Override
+  public List<String> childFolders(String listPrefix) {
+    ObjectKeys.requireValidPrefix(listPrefix);
+    if (!listPrefix.isEmpty() && !listPrefix.endsWith("/")) {
+      throw new InvalidObjectKeyException(listPrefix, "a folder prefix must end with '/'");
+    }
+    String full = fullKeyUnchecked(listPrefix);
+    ListObjectsV2Request request =
+        ListObjectsV2Request.builder()
+            .bucket(bucket)
+            .prefix(full)
+            .delimiter("/")
+            .maxKeys(listPageSize)
+            .build();
+    List<String> names = new ArrayList<>();
+    try {
+      for (var common : s3.listObjectsV2Paginator(request).commonPrefixes()) {
+        String folder = common.prefix().substring(full.length());
+        names.add(folder.endsWith("/") ? folder.substring(0, folder.length() - 1) : folder);
+      }
+    } catch (SdkException e) {
+      throw fault(full, "list folders", e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
   public void put(String key, byte[] data) {
     String fullKey = fullKey(key);
     PutObjectRequest request = PutObjectRequest.builder().bucket(bucket).key(fullKey).build();

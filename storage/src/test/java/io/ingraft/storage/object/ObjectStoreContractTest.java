@@ -168,6 +168,34 @@ abstract class ObjectStoreContractTest {
   }
 
   @Test
+  void statGivesSizeAndTimeAndNothingForFoldersOrMissingKeys() {
+    java.time.Instant before = java.time.Instant.now().minusSeconds(60);
+    store.put("s/sub/k", bytes("hello"));
+
+    ObjectInfo info = store.stat("s/sub/k").orElseThrow();
+    assertThat(info.key()).isEqualTo("s/sub/k");
+    assertThat(info.size()).isEqualTo(5);
+    assertThat(info.lastModified()).isAfter(before);
+    assertThat(store.stat("s/sub")).as("a folder").isEmpty();
+    assertThat(store.stat("s/missing")).isEmpty();
+  }
+
+  @Test
+  void childFoldersAreTheFirstLevelOnly() {
+    store.put("graphs/b/_manifest/1.json", bytes("x"));
+    store.put("graphs/a/nodes/N.lance/data/f", bytes("x"));
+    store.put("graphs/a/_manifest/1.json", bytes("x"));
+    store.put("graphs/top-level-object", bytes("x"));
+    store.put("other/c/k", bytes("x"));
+
+    assertThat(store.childFolders("graphs/")).containsExactly("a", "b");
+    assertThat(store.childFolders("")).containsExactly("graphs", "other");
+    assertThat(store.childFolders("nothing/")).isEmpty();
+    assertThatThrownBy(() -> store.childFolders("graphs"))
+        .isInstanceOf(InvalidObjectKeyException.class);
+  }
+
+  @Test
   void deleteIsIdempotent() {
     store.delete("never/existed");
     store.put("d/k", bytes("x"));

@@ -37,6 +37,16 @@ public abstract class ForwardingObjectStore implements ObjectStore {
   }
 
   @Override
+  public Optional<io.ingraft.storage.object.ObjectInfo> stat(String key) {
+    return delegate.stat(key);
+  }
+
+  @Override
+  public List<String> childFolders(String prefix) {
+    return delegate.childFolders(prefix);
+  }
+
+  @Override
   public void put(String key, byte[] data) {
     delegate.put(key, data);
   }
