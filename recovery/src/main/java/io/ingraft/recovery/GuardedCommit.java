@@ -7,7 +7,9 @@ import io.ingraft.storage.manifest.ManifestChange;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.manifest.WriterEpoch;
+import io.ingraft.storage.table.TableCommitter;
 import io.ingraft.storage.table.TableMovedException;
+import io.ingraft.storage.table.TableReader;
 import io.ingraft.storage.table.TableStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,12 +38,14 @@ public final class GuardedCommit {
   public static final String PROP_WRITER = "ingraft.writer";
   public static final String PROP_TABLE = "ingraft.table";
 
-  private final TableStore tables;
+  private final TableReader reader;
+  private final TableCommitter committer;
   private final SidecarStore sidecars;
   private final Clock clock;
 
   public GuardedCommit(TableStore tables, SidecarStore sidecars, Clock clock) {
-    this.tables = tables;
+    this.reader = tables.reader();
+    this.committer = tables.committer();
     this.sidecars = sidecars;
     this.clock = clock;
   }
@@ -97,7 +101,7 @@ public final class GuardedCommit {
       TableWrite write = plan.writes().get(i);
       SidecarTable table = intent.get(i);
       long version =
-          tables.commit(write.staged(), table.transactionId(), properties(sidecar, table.key()));
+          committer.commit(write.staged(), table.transactionId(), properties(sidecar, table.key()));
       // The staged write knows exactly how many rows it adds and deletes: no need to reopen the
       // table for its count.
       long before = base.table(table.key()).map(TablePin::rowCount).orElse(0L);
@@ -142,7 +146,7 @@ public final class GuardedCommit {
   private void requireHeadsAtPins(CommitPlan plan) {
     for (TableWrite write : plan.writes()) {
       String path = write.staged().table();
-      long head = tables.headIfExists(path).orElse(0);
+      long head = reader.headIfExists(path).orElse(0);
       if (head != write.staged().readVersion()) {
         throw new TableMovedException(path, write.staged().readVersion(), head);
       }

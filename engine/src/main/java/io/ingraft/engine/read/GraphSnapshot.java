@@ -11,6 +11,7 @@ import io.ingraft.engine.write.SqlLiterals;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.table.ScanSpec;
+import io.ingraft.storage.table.TableReader;
 import io.ingraft.storage.table.TableStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ public final class GraphSnapshot {
 
   private final Manifest manifest;
   private final GraphSchema schema;
-  private final TableStore tables;
+  private final TableReader tables;
 
   /** Which way to follow edges from a node. */
   public enum Direction {
@@ -50,7 +51,7 @@ public final class GraphSnapshot {
   public GraphSnapshot(Manifest manifest, GraphSchema schema, TableStore tables) {
     this.manifest = manifest;
     this.schema = schema;
-    this.tables = tables;
+    this.tables = tables.reader();
   }
 
   public long version() {

@@ -7,7 +7,7 @@ package io.ingraft.storage.table;
  *
  * <p>Recovery: nothing may be written to the graph until the recovery sweep has decided the
  * operation. The sweep finds our version by its transaction uuid ({@link
- * TableStore#findVersionByTransaction}) and classifies the table as moved, so the operation is
+ * TableReader#findVersionByTransaction}) and classifies the table as moved, so the operation is
  * rolled back and its events are applied again.
  */
 public final class CommittedAtOtherVersionException extends ConcurrentTableWriteException {

@@ -8,10 +8,12 @@ import org.lance.FragmentMetadata;
 
 /**
  * A table change that is written to storage but not committed: new data files and/or deletion files
- * that no table version references yet. It becomes visible only through {@link TableStore#commit},
- * which commits it as version {@code readVersion + 1} or not at all. Immutable; produced by {@link
- * TableStore#stageAppend}, {@link TableStore#stageDelete}, {@link TableStore#stageUpsert}, {@link
- * TableStore#stageMerge}, {@link TableStore#stageCreate} and {@link TableStore#stageRewrite}.
+ * that no table version references yet: the one thing passed from a {@link TableStager} to a {@link
+ * TableCommitter}. It becomes visible only through {@link TableCommitter#commit}, which commits it
+ * as version {@code readVersion + 1} or not at all. Immutable; produced by {@link
+ * TableStager#stageAppend}, {@link TableStager#stageDelete}, {@link TableStager#stageUpsert},
+ * {@link TableStager#stageMerge}, {@link TableStager#stageCreate}, {@link TableStager#stageRewrite}
+ * and {@link TableStager#stageCompaction}.
  *
  * <p>The canonical constructor checks the invariants whose violation Lance would commit silently
  * (docs/storage.md, "Lance 7.0.0 facts"): a fragment id listed as both updated and removed, a
@@ -59,7 +61,7 @@ public record StagedWrite(
     UPSERT,
     /**
      * Small or heavily deleted fragments replaced by new fragments holding their live rows ({@link
-     * TableStore#stageCompaction}); one Lance {@code Update}, the rows unchanged.
+     * TableStager#stageCompaction}); one Lance {@code Update}, the rows unchanged.
      */
     COMPACT,
     /**

@@ -585,9 +585,9 @@ abstract class TableStoreContractTest {
     long v2 = personTableWithThreeRows();
     UUID ours = UUID.randomUUID();
     StagedWrite staged = stageAppend(PERSON, v2, PERSON_SCHEMA, List.of(person("o", "Ours", 1)));
-    tables.beforeLanceCommit =
+    tables.committer().beforeLanceCommit =
         table -> {
-          tables.beforeLanceCommit = t -> {};
+          tables.committer().beforeLanceCommit = t -> {};
           append(PERSON, v2, List.of(person("f", "Foreign", 6)));
         };
 
@@ -609,9 +609,9 @@ abstract class TableStoreContractTest {
     long v2 = personTableWithThreeRows();
     UUID ours = UUID.randomUUID();
     StagedWrite staged = tables.stageDelete(PERSON, v2, "id", List.of("a"));
-    tables.beforeLanceCommit =
+    tables.committer().beforeLanceCommit =
         table -> {
-          tables.beforeLanceCommit = t -> {};
+          tables.committer().beforeLanceCommit = t -> {};
           tables.commit(
               tables.stageDelete(PERSON, v2, "id", List.of("b")), UUID.randomUUID(), Map.of());
         };
@@ -1188,9 +1188,9 @@ abstract class TableStoreContractTest {
   void aTableCreatedRacingIntoTheCreateCommitIsReportedAsCommittedElsewhere() {
     UUID ours = UUID.randomUUID();
     StagedWrite staged = tables.stageCreate(PERSON, PERSON_SCHEMA, "id");
-    tables.beforeLanceCommit =
+    tables.committer().beforeLanceCommit =
         table -> {
-          tables.beforeLanceCommit = t -> {};
+          tables.committer().beforeLanceCommit = t -> {};
           tables.create(PERSON, PERSON_SCHEMA, "id");
         };
 
@@ -1304,7 +1304,7 @@ abstract class TableStoreContractTest {
             tables.stageDelete(PERSON, twoFragments, "id", List.of("c")),
             UUID.randomUUID(),
             Map.of());
-    tables.rewriteBatchRows = 2;
+    tables.stager().rewriteBatchRows = 2;
     UUID id = UUID.randomUUID();
 
     StagedWrite staged = tables.stageRewrite(PERSON, v, PERSON_V2_SCHEMA);
@@ -1388,7 +1388,7 @@ abstract class TableStoreContractTest {
     }
     long v2 = append(PERSON, 1, rows.subList(0, 1500));
     long v3 = append(PERSON, v2, rows.subList(1500, 3000));
-    tables.rewriteBatchRows = 128;
+    tables.stager().rewriteBatchRows = 128;
 
     StagedWrite staged = tables.stageRewrite(PERSON, v3, PERSON_V2_SCHEMA);
     long v4 = tables.commit(staged, UUID.randomUUID(), Map.of());

@@ -1,0 +1,206 @@
+package io.ingraft.storage.table;
+
+import io.ingraft.storage.object.ObjectStore;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.lance.Dataset;
+import org.lance.ReadOptions;
+import org.lance.ipc.LanceScanner;
+import org.lance.ipc.ScanOptions;
+
+/**
+ * What the reader, the stager and the committer of a {@link TableStore} share: the one long-lived
+ * Arrow {@link RootAllocator}, the storage options, the mapping of a table path to its Lance URI,
+ * the opening of a table at HEAD or at a pinned version (telling a missing table from a missing
+ * version), the scan of an open handle (a child allocator per scan, released before it returns) and
+ * the store's open/closed state. Every Lance error met here goes through {@link LanceErrors}.
+ */
+final class LanceTables implements AutoCloseable {
+
+  private final ObjectStore store;
+  private final Map<String, String> storageOptions;
+  private final BufferAllocator allocator;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  LanceTables(ObjectStore store) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.storageOptions = Map.copyOf(store.lanceStorageOptions());
+    this.allocator = new RootAllocator(Long.MAX_VALUE);
+  }
+
+  /** The object store the tables live in (used for URIs, storage options and listings only). */
+  ObjectStore store() {
+    return store;
+  }
+
+  /** The long-lived root allocator; calls that allocate take a child of it. */
+  BufferAllocator allocator() {
+    return allocator;
+  }
+
+  /** The Lance storage options of the object store, for writes and commits. */
+  Map<String, String> storageOptions() {
+    return storageOptions;
+  }
+
+  String uri(String table) {
+    if (table == null || table.isBlank()) {
+      throw new IllegalArgumentException("table path is required");
+    }
+    return store.lanceUri(table);
+  }
+
+  private ReadOptions.Builder readOptions() {
+    return new ReadOptions.Builder().setStorageOptions(storageOptions);
+  }
+
+  Dataset openLatest(String table) {
+    String uri = uri(table);
+    try {
+      return Dataset.open()
+          .allocator(allocator)
+          .uri(uri)
+          .readOptions(readOptions().build())
+          .build();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "open", e);
+    }
+  }
+
+  /** Whether a table exists at the path. */
+  boolean exists(String table) {
+    try (Dataset ignored = openLatest(table)) {
+      return true;
+    } catch (TableNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** HEAD of the table, or empty if no table exists at the path. */
+  OptionalLong headOrEmpty(String table) {
+    try (Dataset ds = openLatest(table)) {
+      return OptionalLong.of(ds.version());
+    } catch (TableNotFoundException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  Dataset openAt(String table, long version) {
+    if (version < 1) {
+      if (!exists(table)) {
+        throw new TableNotFoundException(table);
+      }
+      throw new TableVersionNotFoundException(table, version);
+    }
+    String uri = uri(table);
+    try {
+      return Dataset.open()
+          .allocator(allocator)
+          .uri(uri)
+          .readOptions(readOptions().setVersion(version).build())
+          .build();
+    } catch (Exception e) {
+      if (LanceErrors.isNotFound(e)) {
+        // Lance says "…/_versions/N.manifest was not found" for a missing table and for a
+        // missing version alike; tell them apart by opening HEAD.
+        if (!exists(table)) {
+          throw new TableNotFoundException(table);
+        }
+        throw new TableVersionNotFoundException(table, version);
+      }
+      throw LanceErrors.onRead(table, "open version " + version, e);
+    }
+  }
+
+  static Dataset checkout(String table, Dataset ds, long version) {
+    try {
+      return ds.checkoutVersion(version);
+    } catch (Exception e) {
+      if (LanceErrors.isNotFound(e)) {
+        throw new TableVersionNotFoundException(table, version);
+      }
+      throw LanceErrors.onRead(table, "check out version " + version, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Scans of an open handle
+
+  /** Wraps an exception thrown by a caller's consumer, so it passes through unchanged. */
+  private static final class ConsumerFailure extends RuntimeException {
+    ConsumerFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    RuntimeException original() {
+      return (RuntimeException) getCause();
+    }
+  }
+
+  /**
+   * Scans {@code ds}, a handle already open at the pinned version, into {@code consumer}; an
+   * exception the consumer throws passes through unchanged.
+   */
+  void scan(String table, Dataset ds, ScanSpec spec, Consumer<VectorSchemaRoot> consumer) {
+    ScanOptions options = scanOptions(table, ds.getSchema(), spec);
+    // Close order matters (lance-java.md §7): reader, then scanner, then the child allocator.
+    try (BufferAllocator child = allocator.newChildAllocator("scan " + table, 0, Long.MAX_VALUE);
+        LanceScanner scanner = LanceScanner.create(ds, options, child);
+        ArrowReader reader = scanner.scanBatches()) {
+      while (reader.loadNextBatch()) {
+        VectorSchemaRoot batch = reader.getVectorSchemaRoot();
+        try {
+          consumer.accept(batch);
+        } catch (RuntimeException e) {
+          throw new ConsumerFailure(e);
+        }
+      }
+    } catch (ConsumerFailure e) {
+      throw e.original();
+    } catch (Exception e) {
+      throw LanceErrors.onScan(table, e);
+    }
+  }
+
+  private static ScanOptions scanOptions(String table, Schema schema, ScanSpec spec) {
+    ScanOptions.Builder options = new ScanOptions.Builder().batchSize(spec.batchSize());
+    if (spec.columns() != null) {
+      for (String column : spec.columns()) {
+        if (schema.getFields().stream().noneMatch(f -> f.getName().equals(column))) {
+          throw new InvalidScanException(table, "unknown column " + column);
+        }
+      }
+      options.columns(spec.columns());
+    }
+    if (spec.filter() != null) {
+      options.filter(spec.filter());
+    }
+    options.withRowAddress(spec.withRowAddress());
+    return options.build();
+  }
+
+  void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("TableStore is closed");
+    }
+  }
+
+  /**
+   * Releases the allocator. Throws {@link IllegalStateException} if Arrow memory is still allocated
+   * (a batch from {@link ArrowRows#toRoot} not closed by its owner). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      allocator.close();
+    }
+  }
+}

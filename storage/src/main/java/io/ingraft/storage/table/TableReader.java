@@ -1,0 +1,272 @@
+package io.ingraft.storage.table;
+
+import io.ingraft.IngraftException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.lance.Dataset;
+import org.lance.Fragment;
+import org.lance.FragmentMetadata;
+import org.lance.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read side of a {@link TableStore}: whether a table exists and its HEAD, and everything about
+ * a <b>pinned</b> version — row counts (with a filter), schema, fragment statistics, scans into
+ * Arrow batches or plain rows — plus the version history: the transaction behind a version, the
+ * version a transaction uuid committed, and the data files no version references. It never writes;
+ * only {@link #headVersion} and {@link #headIfExists} look at HEAD, every other read names the
+ * version it reads. Shares the store's allocator and table handles ({@code LanceTables}) with the
+ * stager and the committer; thread-safe.
+ */
+public final class TableReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableReader.class);
+
+  private final LanceTables lance;
+
+  TableReader(LanceTables lance) {
+    this.lance = lance;
+  }
+
+  /** Whether a table exists at the path. */
+  public boolean exists(String table) {
+    lance.checkOpen();
+    return lance.exists(table);
+  }
+
+  /** The table's latest version (HEAD). Readers should use pinned versions instead. */
+  public long headVersion(String table) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openLatest(table)) {
+      return ds.version();
+    }
+  }
+
+  /**
+   * HEAD of the table, or empty if no table exists at the path: one open, where {@link #exists}
+   * followed by {@link #headVersion} takes two.
+   */
+  public OptionalLong headIfExists(String table) {
+    lance.checkOpen();
+    return lance.headOrEmpty(table);
+  }
+
+  /** The number of rows of the table at {@code version}. */
+  public long count(String table, long version) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openAt(table, version)) {
+      return ds.countRows();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "count rows", e);
+    }
+  }
+
+  /**
+   * The number of rows of the table at {@code version} that match {@code filter} (a SQL predicate
+   * as in {@link ScanSpec#filter}); null or blank counts every row. Cheap for existence and
+   * cardinality checks: nothing is materialized in Java.
+   *
+   * @throws InvalidScanException for an invalid filter or one naming an unknown column
+   */
+  public long countWhere(String table, long version, String filter) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openAt(table, version)) {
+      return filter == null || filter.isBlank() ? ds.countRows() : ds.countRows(filter);
+    } catch (Exception e) {
+      throw LanceErrors.onScan(table, e);
+    }
+  }
+
+  /** The table's schema at {@code version}, including field metadata. */
+  public Schema schema(String table, long version) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openAt(table, version)) {
+      return ds.getSchema();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "read schema", e);
+    }
+  }
+
+  /**
+   * Data files under the table's {@code data/} folder that no table version references: the staged
+   * files of writes that were never committed (a rolled-back batch, a crash before the commit).
+   * They are listed, never deleted here: a file staged by a live writer looks the same until that
+   * writer commits it, so removing them is a maintenance decision taken while no writer is live.
+   *
+   * @return object keys relative to the storage root, sorted
+   */
+  public List<String> unreferencedDataFiles(String table) {
+    lance.checkOpen();
+    Set<String> referenced = new HashSet<>();
+    try (Dataset head = lance.openLatest(table)) {
+      for (org.lance.Version version : head.listVersions()) {
+        try (Dataset at = head.checkoutVersion(version.getId())) {
+          for (Fragment fragment : at.getFragments()) {
+            for (org.lance.fragment.DataFile file : fragment.metadata().getFiles()) {
+              referenced.add(file.getPath());
+            }
+          }
+        } catch (Exception e) {
+          if (!LanceErrors.isNotFound(e)) {
+            throw LanceErrors.onRead(table, "list files of version " + version.getId(), e);
+          }
+          // A cleaned-up version references nothing any more.
+        }
+      }
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "list versions", e);
+    }
+    String dataPrefix = table + "/data/";
+    List<String> orphans = new ArrayList<>();
+    for (String key : lance.store().list(dataPrefix)) {
+      if (!referenced.contains(key.substring(dataPrefix.length()))) {
+        orphans.add(key);
+      }
+    }
+    return orphans;
+  }
+
+  /**
+   * Fragment count, live and deleted rows of a version, and how many of its fragments hold fewer
+   * than {@code smallFragmentRows} live rows (from its manifest; no data is read).
+   */
+  public TableStats stats(String table, long version, long smallFragmentRows) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openAt(table, version)) {
+      int fragments = 0;
+      int small = 0;
+      long rows = 0;
+      long deleted = 0;
+      for (Fragment fragment : ds.getFragments()) {
+        FragmentMetadata meta = fragment.metadata();
+        fragments++;
+        rows += meta.getNumRows();
+        deleted += meta.getNumDeletions();
+        if (meta.getNumRows() < smallFragmentRows) {
+          small++;
+        }
+      }
+      return new TableStats(fragments, rows, deleted, small);
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "read fragment stats", e);
+    }
+  }
+
+  /**
+   * Scans the table at the pinned {@code version} and hands each batch to {@code batchConsumer}.
+   * The batch is valid only during the call: copy what you need ({@link ArrowRows#toMaps}) and do
+   * not close it. Everything the scan allocated is released before this method returns.
+   *
+   * @throws InvalidScanException for an unknown column or an invalid filter
+   */
+  public void scan(
+      String table, long version, ScanSpec spec, Consumer<VectorSchemaRoot> batchConsumer) {
+    lance.checkOpen();
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(batchConsumer, "batchConsumer");
+    try (Dataset ds = lance.openAt(table, version)) {
+      lance.scan(table, ds, spec, batchConsumer);
+    }
+  }
+
+  /** The rows the scan selects, as plain Java values ({@link ArrowRows}). */
+  public List<Map<String, Object>> readRows(String table, long version, ScanSpec spec) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    scan(table, version, spec, batch -> rows.addAll(ArrowRows.toMaps(batch)));
+    return rows;
+  }
+
+  /**
+   * The first version after {@code afterVersion} (up to HEAD) whose transaction carries {@code
+   * transactionId}, or empty if there is none.
+   *
+   * <p>A version whose transaction cannot be decoded (a known Lance 7.0.0 bug on compaction {@code
+   * Rewrite} versions of indexed tables) or whose manifest was cleaned up is skipped with a debug
+   * log. I/O faults are not skipped: they surface as {@link io.ingraft.storage.StorageIoException},
+   * because "not found" would be a wrong answer.
+   */
+  public OptionalLong findVersionByTransaction(
+      String table, long afterVersion, UUID transactionId) {
+    lance.checkOpen();
+    Objects.requireNonNull(transactionId, "transactionId");
+    try (Dataset head = lance.openLatest(table)) {
+      long headVersion = head.version();
+      for (long v = Math.max(afterVersion, 0) + 1; v <= headVersion; v++) {
+        Dataset at;
+        try {
+          at = head.checkoutVersion(v);
+        } catch (Exception e) {
+          if (LanceErrors.isNotFound(e)) {
+            LOG.debug(
+                "table {}: version {} skipped in the transaction walk, its manifest is gone",
+                table,
+                v);
+            continue;
+          }
+          throw LanceErrors.onRead(table, "check out version " + v, e);
+        }
+        try (at) {
+          Optional<TableTransaction> t = transactionOf(table, at, v);
+          if (t.isPresent() && t.get().hasUuid(transactionId)) {
+            return OptionalLong.of(v);
+          }
+        }
+      }
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * The transaction that produced {@code version}, or empty if the version records none or its
+   * transaction cannot be decoded (known Lance 7.0.0 bug, see {@link #findVersionByTransaction}).
+   */
+  public Optional<TableTransaction> transactionAt(String table, long version) {
+    lance.checkOpen();
+    try (Dataset at = lance.openAt(table, version)) {
+      return transactionOf(table, at, version);
+    }
+  }
+
+  private static Optional<TableTransaction> transactionOf(String table, Dataset at, long version) {
+    Optional<Transaction> read;
+    try {
+      read = at.readTransaction();
+    } catch (Exception e) {
+      if (LanceErrors.isIo(e)) {
+        throw LanceErrors.onRead(table, "read transaction of version " + version, e);
+      }
+      LOG.debug(
+          "table {}: version {} skipped, its transaction cannot be read (known Lance 7.0.0 "
+              + "bug on compaction Rewrite versions): {}",
+          table,
+          version,
+          e.toString());
+      return Optional.empty();
+    }
+    if (read.isEmpty()) {
+      return Optional.empty();
+    }
+    try (Transaction t = read.get()) {
+      return Optional.of(
+          new TableTransaction(
+              version,
+              t.uuid(),
+              t.readVersion(),
+              t.operation() == null ? "unknown" : t.operation().name(),
+              t.transactionProperties().orElse(Map.of())));
+    }
+  }
+}
