@@ -32,6 +32,8 @@ final class FakeRegistryServer implements AutoCloseable {
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final List<String> contentTypes = new CopyOnWriteArrayList<>();
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private volatile String requiredAuthorization;
   private volatile int forcedStatus;
   private volatile String forcedBody = "";
 
@@ -51,6 +53,16 @@ final class FakeRegistryServer implements AutoCloseable {
 
   List<String> contentTypes() {
     return contentTypes;
+  }
+
+  /** The {@code Authorization} header of every request ("none" when absent), in order. */
+  List<String> authorizations() {
+    return authorizations;
+  }
+
+  /** From now on answers 401, as a secured registry does, unless this header value comes. */
+  void requireAuthorization(String value) {
+    requiredAuthorization = value;
   }
 
   /** Answers every request with this status and body from now on (0 to stop). */
@@ -76,6 +88,13 @@ final class FakeRegistryServer implements AutoCloseable {
     requests.add(method + " " + path);
     contentTypes.add(String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")));
     byte[] body = exchange.getRequestBody().readAllBytes();
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    authorizations.add(authorization == null ? "none" : authorization);
+    String required = requiredAuthorization;
+    if (required != null && !required.equals(authorization)) {
+      answer(exchange, 401, "{\"error_code\": 401, \"message\": \"Unauthorized\"}");
+      return;
+    }
     if (forcedStatus != 0) {
       answer(exchange, forcedStatus, forcedBody);
       return;
