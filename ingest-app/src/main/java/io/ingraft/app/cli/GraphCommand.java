@@ -349,29 +349,30 @@ final class GraphCommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Option(
-        names = "--bootstrap-servers",
-        paramLabel = "HOST:PORT",
-        description =
-            "Also check, on "
-                + "the canonical log, that every event of the graph the writer group committed is applied.")
-    String bootstrap;
+    /**
+     * With brokers given ({@code --bootstrap-servers}, or {@code kafka.bootstrap.servers} from any
+     * source), also check on the canonical log that every event of the graph the writer group
+     * committed is applied; every other {@code kafka.*} setting applies as for {@code run}.
+     */
+    @Mixin KafkaOptions kafka;
 
     @Option(
         names = "--topic",
-        defaultValue = "ingraft.graph-log",
-        description = "Canonical log topic (default ${DEFAULT-VALUE}).")
+        description = "Canonical log topic (default: ingraft.topic.graph-log, ingraft.graph-log).")
     String topic;
 
     @Option(
         names = "--group",
-        defaultValue = "ingraft-writer",
-        description = "Writer group (default ${DEFAULT-VALUE}).")
+        description = "Writer group (default: ingraft.writer.group, ingraft-writer).")
     String group;
 
     @Override
     public Integer call() throws Exception {
-      try (StorageSession s = open()) {
+      io.ingraft.app.config.ConfigSources sources = storage.sources(kafka.settings());
+      io.ingraft.app.config.IngraftConfig config = sources.config();
+      boolean checkLog =
+          sources.settings().containsKey(io.ingraft.app.config.IngraftConfig.BOOTSTRAP);
+      try (StorageSession s = new StorageSession(config.storage())) {
         ManifestLog log = new ManifestLog(s.store, graphId());
         ManifestChainVerifier.Report report = new ManifestChainVerifier(log).verify();
         Optional<StopRecord> stopped = new StopRecords(s.store).read(graphId());
@@ -391,9 +392,17 @@ final class GraphCommand {
               new ManifestChainVerifier.Report(
                   report.graph(), report.versions(), report.eventsApplied(), false, problems);
         }
-        if (bootstrap != null) {
+        if (checkLog) {
+          new io.ingraft.app.connect.BrokerCheck(config).check();
+          Map<String, Object> clientProps = new java.util.HashMap<>(config.kafkaClientProps());
+          // Bounded like the check: a client call never waits longer than the connect timeout.
+          clientProps.putIfAbsent(
+              "default.api.timeout.ms", (int) config.connectTimeout().toMillis());
           LogCoverageCheck.Result coverage =
-              new LogCoverageCheck(Map.of("bootstrap.servers", bootstrap), topic, group)
+              new LogCoverageCheck(
+                      clientProps,
+                      topic != null ? topic : config.topics().graphLog(),
+                      group != null ? group : config.writer().groupId())
                   .check(graph, log.require());
           List<String> problems = new ArrayList<>(report.problems());
           problems.addAll(coverage.problems());

@@ -24,6 +24,12 @@ import picocli.CommandLine.Command;
 public final class IngraftCli {
 
   public static void main(String[] args) {
+    // A thread that dies of an exception is logged like everything else (JSON included), not
+    // printed by the JVM as plain text.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) ->
+            org.slf4j.LoggerFactory.getLogger("io.ingraft.cli")
+                .error("uncaught exception in thread {}", thread.getName(), e));
     System.exit(execute(args));
   }
 
@@ -35,9 +41,19 @@ public final class IngraftCli {
     for (AddOnCommand command : ServiceLoader.load(AddOnCommand.class)) {
       cli.addSubcommand(command);
     }
+    if (Notices.json()) {
+      // A usage error is one JSON line too; --help still prints the usage text.
+      cli.setParameterExceptionHandler(
+          (e, given) -> {
+            Notices.error(e.getCommandLine().getErr(), e.getMessage());
+            return ExitCodes.USAGE;
+          });
+    }
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("ingraft: " + e.getMessage());
+          // Never "ingraft: null": a message-less exception shows its type.
+          Notices.error(
+              commandLine.getErr(), e.getMessage() != null ? e.getMessage() : e.toString());
           if (e instanceof GraphNotFoundException
               || e instanceof ManifestNotFoundException
               || e instanceof NoSuchFileException) {
