@@ -395,9 +395,13 @@ final class GraphCommand {
         if (checkLog) {
           new io.ingraft.app.connect.BrokerCheck(config).check();
           Map<String, Object> clientProps = new java.util.HashMap<>(config.kafkaClientProps());
-          // Bounded like the check: a client call never waits longer than the connect timeout.
-          clientProps.putIfAbsent(
-              "default.api.timeout.ms", (int) config.connectTimeout().toMillis());
+          // Bounded like the check: a client call never waits longer than the connect timeout
+          // (both or neither: the admin client refuses an API timeout below the request one).
+          if (!clientProps.containsKey("default.api.timeout.ms")
+              && !clientProps.containsKey("request.timeout.ms")) {
+            clientProps.put("default.api.timeout.ms", (int) config.connectTimeout().toMillis());
+            clientProps.put("request.timeout.ms", (int) config.connectTimeout().toMillis());
+          }
           LogCoverageCheck.Result coverage =
               new LogCoverageCheck(
                       clientProps,

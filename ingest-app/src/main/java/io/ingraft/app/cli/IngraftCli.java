@@ -51,9 +51,7 @@ public final class IngraftCli {
     }
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          // Never "ingraft: null": a message-less exception shows its type.
-          Notices.error(
-              commandLine.getErr(), e.getMessage() != null ? e.getMessage() : e.toString());
+          Notices.error(commandLine.getErr(), describe(e));
           if (e instanceof GraphNotFoundException
               || e instanceof ManifestNotFoundException
               || e instanceof NoSuchFileException) {
@@ -70,5 +68,22 @@ public final class IngraftCli {
           return ExitCodes.FAILED;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * The fatal line's text: the message, never "null" (a message-less exception shows its type), and
+   * for a Kafka client failure ("Failed to create new KafkaAdminClient") also its root cause, which
+   * is the part that says what to fix.
+   */
+  static String describe(Throwable e) {
+    String message = e.getMessage() != null ? e.getMessage() : e.toString();
+    if (e instanceof org.apache.kafka.common.KafkaException && e.getCause() != null) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      message += " (" + root + ")";
+    }
+    return message;
   }
 }
