@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 
 /**
@@ -26,6 +29,7 @@ import org.apache.avro.Schema;
  */
 final class FakeRegistryServer implements AutoCloseable {
   private final HttpServer server;
+  private final String scheme;
   private final ObjectMapper mapper = new ObjectMapper();
   private final Map<Integer, ObjectNode> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Integer> idsByCanonical = new ConcurrentHashMap<>();
@@ -38,13 +42,26 @@ final class FakeRegistryServer implements AutoCloseable {
   private volatile String forcedBody = "";
 
   FakeRegistryServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this(null);
+  }
+
+  /** A registry served over HTTPS with {@code tls} (its certificate and key), or HTTP if null. */
+  FakeRegistryServer(SSLContext tls) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(address, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
+    this.scheme = tls == null ? "http" : "https";
     server.createContext("/", this::handle);
     server.start();
   }
 
   URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   List<String> requests() {
