@@ -63,7 +63,12 @@ public final class IngraftCli {
             return ExitCodes.BAD_CONFIG;
           }
           if (System.getenv("INGRAFT_DEBUG") != null) {
-            e.printStackTrace(commandLine.getErr());
+            if (Notices.json()) {
+              // The trace as a JSON line's "throwable", not as plain text.
+              org.slf4j.LoggerFactory.getLogger("io.ingraft.cli").error("stack trace", e);
+            } else {
+              e.printStackTrace(commandLine.getErr());
+            }
           }
           return ExitCodes.FAILED;
         });

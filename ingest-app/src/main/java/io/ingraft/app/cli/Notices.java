@@ -27,6 +27,15 @@ final class Notices {
     }
   }
 
+  /** A line about the input a command reads (such as a skipped line), as is in text mode. */
+  static void report(PrintWriter err, String text) {
+    if (json()) {
+      LOG.warn(text);
+    } else {
+      err.println(text);
+    }
+  }
+
   /** The fatal line of a failed command. */
   static void error(PrintWriter err, String message) {
     if (json()) {

@@ -108,7 +108,8 @@ final class ProduceCommand implements Callable<Integer> {
             key = event.getGraph().getBytes(StandardCharsets.UTF_8);
             value = encoding == EventFormat.JSON ? bytes : codec.encode(event, encoding);
           } catch (EventDecodeException e) {
-            spec.commandLine().getErr().printf("line %d skipped: %s%n", number, e.getMessage());
+            Notices.report(
+                spec.commandLine().getErr(), "line " + number + " skipped: " + e.getMessage());
             skipped++;
             continue;
           }
