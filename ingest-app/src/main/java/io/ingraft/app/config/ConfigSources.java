@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 
 /**
  * Where a command's settings come from, in rising precedence: the properties file of {@code
@@ -36,9 +38,25 @@ public record ConfigSources(Path file, Map<String, String> environment, Map<Stri
     return all;
   }
 
-  /** Warnings about the environment (variables within a typo of a setting's). */
+  /**
+   * Warnings: environment variables within a typo of a setting's, and {@code kafka.} keys within a
+   * typo of a Kafka client setting ({@link KnownSettings#kafkaSlip}).
+   */
   public List<String> warnings() {
-    return EnvironmentOverrides.of(environment).warnings();
+    List<String> warnings = new ArrayList<>(EnvironmentOverrides.of(environment).warnings());
+    new TreeSet<>(settings().keySet())
+        .forEach(
+            key ->
+                KnownSettings.kafkaSlip(key)
+                    .ifPresent(
+                        near ->
+                            warnings.add(
+                                key
+                                    + " is not a setting of Kafka's clients and is passed on"
+                                    + " as is; did you mean "
+                                    + near
+                                    + "?")));
+    return warnings;
   }
 
   /** The validated configuration. */

@@ -205,6 +205,26 @@ public final class KnownSettings {
   private record Candidate(String name, int distance) {}
 
   /**
+   * For a {@code kafka.} key that no Kafka client knows but that lies within a typo of one, that
+   * one ({@code kafka.sasl.jass.config} gives {@code kafka.sasl.jaas.config}). Not an error: the
+   * clients also take settings of their plugins, which no catalogue lists.
+   */
+  public static Optional<String> kafkaSlip(String key) {
+    if (!key.startsWith(KAFKA_PREFIX)) {
+      return Optional.empty();
+    }
+    String client = key.substring(KAFKA_PREFIX.length());
+    if (KAFKA_CLIENT_KEYS.contains(client)) {
+      return Optional.empty();
+    }
+    return KAFKA_CLIENT_KEYS.stream()
+        .map(name -> new Candidate(name, distance(client, name)))
+        .filter(c -> c.distance() <= 2)
+        .min(Comparator.comparingInt(Candidate::distance).thenComparing(Candidate::name))
+        .map(c -> KAFKA_PREFIX + c.name());
+  }
+
+  /**
    * The environment variable that overrides {@code key}: {@code INGRAFT_} and the key without its
    * {@code ingraft.} prefix, upper case, with {@code .} and {@code -} as {@code _}. So {@code
    * ingraft.writer.threads} is {@code INGRAFT_WRITER_THREADS}, {@code storage.s3.secret-key} is

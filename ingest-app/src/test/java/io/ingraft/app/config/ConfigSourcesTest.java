@@ -90,6 +90,21 @@ class ConfigSourcesTest {
   }
 
   @Test
+  void aKafkaKeyWithinATypoOfAClientSettingIsReported() {
+    ConfigSources sources =
+        new ConfigSources(
+            null,
+            Map.of(),
+            Map.of(
+                "kafka.sasl.jass.config", "x",
+                "kafka.security.protocol", "SASL_SSL",
+                "kafka.my.plugin.setting", "y"));
+    assertThat(sources.warnings())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("did you mean kafka.sasl.jaas.config?");
+  }
+
+  @Test
   void providersResolveIngraftStorageAndKafkaKeys() throws Exception {
     Path secrets = dir.resolve("secrets.properties");
     Files.writeString(secrets, "s3=file-secret-value\nregistry=registry-pass\n");
