@@ -343,7 +343,9 @@ final class GraphCommand {
       name = "verify",
       description =
           "Check the manifest chain: versions, parents, epochs, and "
-              + "per source partition offset ranges that never overlap or go back.",
+              + "per source partition offset ranges that never overlap or go back. With brokers"
+              + " (--bootstrap-servers, or kafka.bootstrap.servers from any source), also that"
+              + " every event of the graph the writer group committed is applied.",
       mixinStandardHelpOptions = true)
   static final class Verify extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON.")
