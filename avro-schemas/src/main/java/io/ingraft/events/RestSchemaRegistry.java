@@ -40,6 +40,7 @@ public final class RestSchemaRegistry implements SchemaRegistry {
   private final String base;
   private final Duration timeout;
   private final HttpClient http;
+  private final RegistryCredentials credentials;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
   private final ConcurrentMap<Registration, Integer> idsByRegistration = new ConcurrentHashMap<>();
@@ -57,10 +58,38 @@ public final class RestSchemaRegistry implements SchemaRegistry {
 
   /** A client on a caller's {@link HttpClient} (proxy, TLS and authenticator settings). */
   public RestSchemaRegistry(URI baseUri, Duration timeout, HttpClient http) {
+    this(baseUri, timeout, http, RegistryCredentials.NONE);
+  }
+
+  /**
+   * A client that authenticates with {@code credentials} on every request and, when {@code tls} is
+   * given, uses its trust and key stores; {@code timeout} bounds connecting and each request.
+   */
+  public RestSchemaRegistry(
+      URI baseUri, Duration timeout, RegistryCredentials credentials, RegistryTls tls) {
+    this(baseUri, timeout, httpClient(timeout, tls), credentials);
+  }
+
+  private RestSchemaRegistry(
+      URI baseUri, Duration timeout, HttpClient http, RegistryCredentials credentials) {
     String uri = Objects.requireNonNull(baseUri, "baseUri").toString();
     this.base = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.http = Objects.requireNonNull(http, "http");
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+  }
+
+  private static HttpClient httpClient(Duration timeout, RegistryTls tls) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+    if (tls != null) {
+      builder.sslContext(tls.sslContext());
+    }
+    return builder.build();
+  }
+
+  /** The registry's base URI, for messages. */
+  public String baseUri() {
+    return base;
   }
 
   @Override
@@ -139,10 +168,13 @@ public final class RestSchemaRegistry implements SchemaRegistry {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path))
-        .timeout(timeout)
-        .header("Accept", CONTENT_TYPE)
-        .header("Content-Type", CONTENT_TYPE);
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(timeout)
+            .header("Accept", CONTENT_TYPE)
+            .header("Content-Type", CONTENT_TYPE);
+    credentials.authorization().ifPresent(value -> builder.header("Authorization", value));
+    return builder;
   }
 
   private JsonNode send(HttpRequest request, String what) {
@@ -179,6 +211,11 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     String detail =
         "cannot "
             + what
+            + " at "
+            + base
+            + (status == 401
+                ? " (authentication failed: check the registry credentials)"
+                : status == 403 ? " (not authorised: check the registry credentials)" : "")
             + ": HTTP "
             + status
             + (errorCode != 0 ? " error_code " + errorCode : "")

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 
 /**
@@ -26,23 +29,39 @@ import org.apache.avro.Schema;
  */
 final class FakeRegistryServer implements AutoCloseable {
   private final HttpServer server;
+  private final String scheme;
   private final ObjectMapper mapper = new ObjectMapper();
   private final Map<Integer, ObjectNode> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Integer> idsByCanonical = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final List<String> contentTypes = new CopyOnWriteArrayList<>();
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private volatile String requiredAuthorization;
   private volatile int forcedStatus;
   private volatile String forcedBody = "";
 
   FakeRegistryServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this(null);
+  }
+
+  /** A registry served over HTTPS with {@code tls} (its certificate and key), or HTTP if null. */
+  FakeRegistryServer(SSLContext tls) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(address, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
+    this.scheme = tls == null ? "http" : "https";
     server.createContext("/", this::handle);
     server.start();
   }
 
   URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   List<String> requests() {
@@ -51,6 +70,16 @@ final class FakeRegistryServer implements AutoCloseable {
 
   List<String> contentTypes() {
     return contentTypes;
+  }
+
+  /** The {@code Authorization} header of every request ("none" when absent), in order. */
+  List<String> authorizations() {
+    return authorizations;
+  }
+
+  /** From now on answers 401, as a secured registry does, unless this header value comes. */
+  void requireAuthorization(String value) {
+    requiredAuthorization = value;
   }
 
   /** Answers every request with this status and body from now on (0 to stop). */
@@ -76,6 +105,13 @@ final class FakeRegistryServer implements AutoCloseable {
     requests.add(method + " " + path);
     contentTypes.add(String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")));
     byte[] body = exchange.getRequestBody().readAllBytes();
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    authorizations.add(authorization == null ? "none" : authorization);
+    String required = requiredAuthorization;
+    if (required != null && !required.equals(authorization)) {
+      answer(exchange, 401, "{\"error_code\": 401, \"message\": \"Unauthorized\"}");
+      return;
+    }
     if (forcedStatus != 0) {
       answer(exchange, forcedStatus, forcedBody);
       return;

@@ -13,7 +13,6 @@ import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.engine.MaintenancePolicy;
-import io.ingraft.events.RestSchemaRegistry;
 import io.ingraft.events.SchemaRegistry;
 import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
@@ -28,7 +27,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,10 +126,7 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
             MaintenancePolicy.DEFAULT,
             loadBuckets.sources(),
             meters);
-    SchemaRegistry registry =
-        config.schemaRegistryUrl() == null
-            ? null
-            : new RestSchemaRegistry(URI.create(config.schemaRegistryUrl()));
+    SchemaRegistry registry = config.registry().client();
     stateSlot = StateSlot.claim(config.stateDir(), config.applicationId());
     Properties streamsProps = IngestTopology.streamsProps(config);
     streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateSlot.directory().toString());

@@ -117,6 +117,24 @@ public record StorageConfig(
         Optional.ofNullable(props.get(S3_SECRET_KEY)));
   }
 
+  /** The secret key never shows (logs, error messages). */
+  @Override
+  public String toString() {
+    return "StorageConfig[root="
+        + root
+        + ", s3Endpoint="
+        + s3Endpoint
+        + ", s3Region="
+        + s3Region
+        + ", s3PathStyle="
+        + s3PathStyle
+        + ", s3AccessKey="
+        + s3AccessKey
+        + ", s3SecretKey="
+        + s3SecretKey.map(secret -> "[hidden]")
+        + "]";
+  }
+
   public boolean isS3() {
     return "s3".equals(root.getScheme());
   }

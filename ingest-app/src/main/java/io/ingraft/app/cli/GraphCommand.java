@@ -325,35 +325,38 @@ final class GraphCommand {
       name = "verify",
       description =
           "Check the manifest chain: versions, parents, epochs, and "
-              + "per source partition offset ranges that never overlap or go back.",
+              + "per source partition offset ranges that never overlap or go back. With brokers"
+              + " (--bootstrap-servers, or kafka.bootstrap.servers from any source), also that"
+              + " every event of the graph the writer group committed is applied.",
       mixinStandardHelpOptions = true)
   static final class Verify extends GraphSubcommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Option(
-        names = "--bootstrap-servers",
-        paramLabel = "HOST:PORT",
-        description =
-            "Also check, on "
-                + "the canonical log, that every event of the graph the writer group committed is applied.")
-    String bootstrap;
+    /**
+     * With brokers given ({@code --bootstrap-servers}, or {@code kafka.bootstrap.servers} from any
+     * source), also check on the canonical log that every event of the graph the writer group
+     * committed is applied; every other {@code kafka.*} setting applies as for {@code run}.
+     */
+    @Mixin KafkaOptions kafka;
 
     @Option(
         names = "--topic",
-        defaultValue = "ingraft.graph-log",
-        description = "Canonical log topic (default ${DEFAULT-VALUE}).")
+        description = "Canonical log topic (default: ingraft.topic.graph-log, ingraft.graph-log).")
     String topic;
 
     @Option(
         names = "--group",
-        defaultValue = "ingraft-writer",
-        description = "Writer group (default ${DEFAULT-VALUE}).")
+        description = "Writer group (default: ingraft.writer.group, ingraft-writer).")
     String group;
 
     @Override
     public Integer call() throws Exception {
-      try (StorageSession s = open()) {
+      io.ingraft.app.config.ConfigSources sources = storage.sources(kafka.settings());
+      io.ingraft.app.config.IngraftConfig config = sources.config();
+      boolean checkLog =
+          sources.settings().containsKey(io.ingraft.app.config.IngraftConfig.BOOTSTRAP);
+      try (StorageSession s = new StorageSession(config.storage())) {
         ManifestLog log = new ManifestLog(s.store, graphId());
         ManifestChainVerifier.Report report = new ManifestChainVerifier(log).verify();
         Optional<StopRecord> stopped = new StopRecords(s.store).read(graphId());
@@ -382,9 +385,21 @@ final class GraphCommand {
               new ManifestChainVerifier.Report(
                   report.graph(), report.versions(), report.eventsApplied(), false, problems);
         }
-        if (bootstrap != null) {
+        if (checkLog) {
+          new io.ingraft.app.connect.BrokerCheck(config).check();
+          Map<String, Object> clientProps = new java.util.HashMap<>(config.kafkaClientProps());
+          // Bounded like the check: a client call never waits longer than the connect timeout
+          // (both or neither: the admin client refuses an API timeout below the request one).
+          if (!clientProps.containsKey("default.api.timeout.ms")
+              && !clientProps.containsKey("request.timeout.ms")) {
+            clientProps.put("default.api.timeout.ms", (int) config.connectTimeout().toMillis());
+            clientProps.put("request.timeout.ms", (int) config.connectTimeout().toMillis());
+          }
           LogCoverageCheck.Result coverage =
-              new LogCoverageCheck(Map.of("bootstrap.servers", bootstrap), topic, group)
+              new LogCoverageCheck(
+                      clientProps,
+                      topic != null ? topic : config.topics().graphLog(),
+                      group != null ? group : config.writer().groupId())
                   .check(graph, log.require());
           List<String> problems = new ArrayList<>(report.problems());
           problems.addAll(coverage.problems());

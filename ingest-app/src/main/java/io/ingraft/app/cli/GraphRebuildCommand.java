@@ -2,6 +2,7 @@ package io.ingraft.app.cli;
 
 import io.ingraft.app.LoadBuckets;
 import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.connect.BrokerCheck;
 import io.ingraft.app.rebuild.LogReplay;
 import io.ingraft.app.rebuild.ReplayProgress;
 import io.ingraft.app.rebuild.ReplayResult;
@@ -36,6 +37,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -53,13 +55,7 @@ import picocli.CommandLine.Option;
             + " any consumer group; never touches stage 1, the writer group or the live storage.",
     mixinStandardHelpOptions = true)
 final class GraphRebuildCommand extends GraphCommand.GraphSubcommand {
-  @Option(
-      names = "--bootstrap-servers",
-      paramLabel = "HOST:PORT",
-      description =
-          "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or"
-              + " localhost:9092). Other kafka.* settings (security) come from --config.")
-  String bootstrap;
+  @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--topic",
@@ -128,10 +124,7 @@ final class GraphRebuildCommand extends GraphCommand.GraphSubcommand {
               + " (storage.root of --config is not used: it is usually the live one)");
       return ExitCodes.USAGE;
     }
-    Map<String, String> more = new HashMap<>();
-    if (bootstrap != null) {
-      more.put(IngraftConfig.BOOTSTRAP, bootstrap);
-    }
+    Map<String, String> more = new HashMap<>(kafka.settings());
     if (topic != null) {
       more.put("ingraft.topic.graph-log", topic);
     }
@@ -174,6 +167,8 @@ final class GraphRebuildCommand extends GraphCommand.GraphSubcommand {
           engine.createGraph(graphId(), source.get());
         }
       }
+      // Fails fast, naming the broker and the cause, rather than stalling in the replay.
+      new BrokerCheck(config).check();
       LogReplay replay =
           new LogReplay(
               config.kafkaClientProps(),

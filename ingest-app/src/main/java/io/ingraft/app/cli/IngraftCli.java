@@ -26,6 +26,12 @@ import picocli.CommandLine.Command;
 public final class IngraftCli {
 
   public static void main(String[] args) {
+    // A thread that dies of an exception is logged like everything else (JSON included), not
+    // printed by the JVM as plain text.
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) ->
+            org.slf4j.LoggerFactory.getLogger("io.ingraft.cli")
+                .error("uncaught exception in thread {}", thread.getName(), e));
     System.exit(execute(args));
   }
 
@@ -37,9 +43,17 @@ public final class IngraftCli {
     for (AddOnCommand command : ServiceLoader.load(AddOnCommand.class)) {
       cli.addSubcommand(command);
     }
+    if (Notices.json()) {
+      // A usage error is one JSON line too; --help still prints the usage text.
+      cli.setParameterExceptionHandler(
+          (e, given) -> {
+            Notices.error(e.getCommandLine().getErr(), e.getMessage());
+            return ExitCodes.USAGE;
+          });
+    }
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("ingraft: " + e.getMessage());
+          Notices.error(commandLine.getErr(), describe(e));
           if (e instanceof GraphNotFoundException
               || e instanceof ManifestNotFoundException
               || e instanceof NoMatchingVersionException
@@ -55,10 +69,32 @@ public final class IngraftCli {
             return ExitCodes.BAD_CONFIG;
           }
           if (System.getenv("INGRAFT_DEBUG") != null) {
-            e.printStackTrace(commandLine.getErr());
+            if (Notices.json()) {
+              // The trace as a JSON line's "throwable", not as plain text.
+              org.slf4j.LoggerFactory.getLogger("io.ingraft.cli").error("stack trace", e);
+            } else {
+              e.printStackTrace(commandLine.getErr());
+            }
           }
           return ExitCodes.FAILED;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * The fatal line's text: the message, never "null" (a message-less exception shows its type), and
+   * for a Kafka client failure ("Failed to create new KafkaAdminClient") also its root cause, which
+   * is the part that says what to fix.
+   */
+  static String describe(Throwable e) {
+    String message = e.getMessage() != null ? e.getMessage() : e.toString();
+    if (e instanceof org.apache.kafka.common.KafkaException && e.getCause() != null) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      message += " (" + root + ")";
+    }
+    return message;
   }
 }

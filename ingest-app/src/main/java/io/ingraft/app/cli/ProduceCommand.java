@@ -1,5 +1,9 @@
 package io.ingraft.app.cli;
 
+import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.connect.BrokerCheck;
+import io.ingraft.app.connect.BrokerUnreachableException;
+import io.ingraft.app.connect.ConnectionFailure;
 import io.ingraft.events.EventDecodeException;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphEventCodec;
@@ -13,11 +17,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,17 +37,13 @@ import picocli.CommandLine.Spec;
     description = "Send JSON-lines events to a topic (key = graph id).",
     mixinStandardHelpOptions = true)
 final class ProduceCommand implements Callable<Integer> {
-  @Option(
-      names = "--bootstrap-servers",
-      paramLabel = "HOST:PORT",
-      defaultValue = "localhost:9092",
-      description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
-  String bootstrap;
+  @Mixin ConfigOptions settings;
+
+  @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--topic",
-      defaultValue = "ingraft.mutations",
-      description = "Topic (default ${DEFAULT-VALUE}).")
+      description = "Topic (default: ingraft.topic.mutations, ingraft.mutations).")
   String topic;
 
   @Option(
@@ -66,7 +68,7 @@ final class ProduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EventFormat target =
+    EventFormat encoding =
         switch (format) {
           case "json" -> EventFormat.JSON;
           case "avro" -> EventFormat.AVRO;
@@ -75,10 +77,16 @@ final class ProduceCommand implements Callable<Integer> {
                   spec.commandLine(), "--format must be json or avro, was " + format);
         };
     GraphEventCodec codec = new GraphEventCodec();
+    IngraftConfig config = settings.toConfig(kafka.settings());
+    String target = topic != null ? topic : config.topics().mutations();
+    new BrokerCheck(config).check();
     Map<String, Object> props = new HashMap<>();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    // A send blocks for metadata at most the connect bound (the default is 60 s).
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.connectTimeout().toMillis());
+    props.putAll(config.kafkaClientProps());
+    AtomicReference<Exception> failed = new AtomicReference<>();
     int sent = 0;
     int skipped = 0;
     try (BufferedReader reader = open();
@@ -98,23 +106,39 @@ final class ProduceCommand implements Callable<Integer> {
           try {
             GraphEvent event = codec.decode(bytes);
             key = event.getGraph().getBytes(StandardCharsets.UTF_8);
-            value = target == EventFormat.JSON ? bytes : codec.encode(event, target);
+            value = encoding == EventFormat.JSON ? bytes : codec.encode(event, encoding);
           } catch (EventDecodeException e) {
-            spec.commandLine().getErr().printf("line %d skipped: %s%n", number, e.getMessage());
+            Notices.report(
+                spec.commandLine().getErr(), "line " + number + " skipped: " + e.getMessage());
             skipped++;
             continue;
           }
         }
-        producer.send(new ProducerRecord<>(topic, key, value));
+        producer.send(
+            new ProducerRecord<>(target, key, value),
+            (metadata, e) -> {
+              if (e != null) {
+                failed.compareAndSet(null, e);
+              }
+            });
         sent++;
       }
       producer.flush();
+    }
+    if (failed.get() != null) {
+      // Not "produced N": say what went wrong, with the broker and the cause.
+      throw new BrokerUnreachableException(
+          config.bootstrapServers(),
+          ConnectionFailure.of(failed.get()),
+          config.connectTimeout(),
+          "events were not all sent to " + target,
+          failed.get());
     }
     spec.commandLine()
         .getOut()
         .printf(
             "produced %d events to %s (%s)%s%n",
-            sent, topic, format, skipped > 0 ? ", " + skipped + " invalid lines skipped" : "");
+            sent, target, format, skipped > 0 ? ", " + skipped + " invalid lines skipped" : "");
     return skipped > 0 ? ExitCodes.FAILED : ExitCodes.OK;
   }
 

@@ -4,6 +4,7 @@ import io.ingraft.app.IngestPipeline;
 import io.ingraft.app.cdc.InvalidMappingException;
 import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
+import io.ingraft.app.connect.BrokerCheck;
 import io.ingraft.app.http.StatusServer;
 import io.ingraft.app.writer.WriterStats;
 import java.io.IOException;
@@ -38,12 +39,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin StorageOptions storage;
 
-  @Option(
-      names = "--bootstrap-servers",
-      paramLabel = "HOST:PORT",
-      description =
-          "Kafka bootstrap servers (default: kafka.bootstrap.servers from --config, or localhost:9092).")
-  String bootstrap;
+  @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--cdc-mapping",
@@ -62,14 +58,14 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Map<String, String> more = new HashMap<>();
-    if (bootstrap != null) {
-      more.put(IngraftConfig.BOOTSTRAP, bootstrap);
-    }
+    Map<String, String> more = new HashMap<>(kafka.settings());
     if (cdcMapping != null) {
       more.put(IngraftConfig.CDC_MAPPING, cdcMapping.toString());
     }
     IngraftConfig config = storage.toConfig(more);
+    // Within ingraft.connect-timeout-ms: an unreachable broker, a TLS or SASL failure is named
+    // now, not after the clients' own minute-long retries.
+    new BrokerCheck(config).check();
     IngestPipeline pipeline = new IngestPipeline(config);
     // Before the pipeline: a port in use fails the start before anything joins a group. Until
     // the pipeline runs, the endpoint answers live and not ready.
@@ -112,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       pipeline.start();
     } catch (InvalidMappingException | TransactionTopicPartitionsException e) {
-      spec.commandLine().getErr().println("ingraft: " + e.getMessage());
+      Notices.error(spec.commandLine().getErr(), e.getMessage());
       pipeline.close();
       return ExitCodes.BAD_CONFIG;
     }

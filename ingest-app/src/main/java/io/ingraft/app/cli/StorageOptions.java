@@ -1,22 +1,23 @@
 package io.ingraft.app.cli;
 
+import io.ingraft.app.config.ConfigSources;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.storage.StorageConfig;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where the graphs are: {@code --config FILE} (the pipeline's properties file) and/or explicit
- * {@code --storage-root} and S3 options, which win over the file.
+ * Where the graphs are: the settings of {@link ConfigOptions} ({@code --config}, environment,
+ * {@code --set}) with explicit {@code --storage-root} and S3 options on top. The S3 secret key is
+ * not an option any more: {@code --s3-secret-key} still works but is deprecated with a warning,
+ * since the command line is visible in {@code ps}; the key comes from {@code
+ * INGRAFT_STORAGE_S3_SECRET_KEY}, a config provider, or AWS's own {@code AWS_ACCESS_KEY_ID} and
+ * {@code AWS_SECRET_ACCESS_KEY} when no key is configured.
  */
 final class StorageOptions {
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "Properties file (see docs/operations.md).")
-  Path config;
+  @Mixin ConfigOptions settings;
 
   @Option(
       names = "--storage-root",
@@ -30,27 +31,44 @@ final class StorageOptions {
   @Option(names = "--s3-region", paramLabel = "REGION", description = "S3 region.")
   String s3Region;
 
-  @Option(names = "--s3-access-key", paramLabel = "KEY", description = "S3 access key.")
+  @Option(names = "--s3-access-key", paramLabel = "KEY", description = "S3 access key id.")
   String s3AccessKey;
 
-  @Option(names = "--s3-secret-key", paramLabel = "KEY", description = "S3 secret key.")
+  @Option(
+      names = "--s3-secret-key",
+      paramLabel = "KEY",
+      hidden = true,
+      description = "Deprecated: use INGRAFT_STORAGE_S3_SECRET_KEY or a config provider.")
   String s3SecretKey;
 
-  /** Settings from the file with the command-line options on top. */
+  /** The storage options as settings. */
   Map<String, String> overrides() {
     Map<String, String> settings = new HashMap<>();
     put(settings, StorageConfig.ROOT, storageRoot);
     put(settings, StorageConfig.S3_ENDPOINT, s3Endpoint);
     put(settings, StorageConfig.S3_REGION, s3Region);
     put(settings, StorageConfig.S3_ACCESS_KEY, s3AccessKey);
-    put(settings, StorageConfig.S3_SECRET_KEY, s3SecretKey);
+    if (s3SecretKey != null) {
+      Notices.warn(
+          "--s3-secret-key is deprecated and will be removed: a secret on the command line is"
+              + " visible to every user of the machine (ps). Set INGRAFT_STORAGE_S3_SECRET_KEY,"
+              + " or storage.s3.secret-key=${file:...} with a config provider"
+              + " (docs/operations.md, \"Secrets\")");
+      settings.put(StorageConfig.S3_SECRET_KEY, s3SecretKey);
+    }
     return settings;
   }
 
+  /** The configuration: settings, storage options, then {@code more} (a command's own). */
   IngraftConfig toConfig(Map<String, String> more) {
-    Map<String, String> settings = overrides();
-    settings.putAll(more);
-    return config == null ? IngraftConfig.fromMap(settings) : IngraftConfig.load(config, settings);
+    return sources(more).config();
+  }
+
+  /** The sources behind {@link #toConfig}, for commands that must know what was set. */
+  ConfigSources sources(Map<String, String> more) {
+    Map<String, String> all = overrides();
+    all.putAll(more);
+    return settings.sources(all);
   }
 
   private static void put(Map<String, String> settings, String key, String value) {

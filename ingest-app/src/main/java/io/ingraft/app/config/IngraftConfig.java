@@ -2,19 +2,19 @@ package io.ingraft.app.config;
 
 import io.ingraft.engine.load.LoadLimits;
 import io.ingraft.engine.load.LoadRoot;
+import io.ingraft.events.RegistryCredentials;
+import io.ingraft.events.RegistryTls;
+import io.ingraft.events.RestSchemaRegistry;
 import io.ingraft.storage.InvalidConfigException;
 import io.ingraft.storage.StorageConfig;
-import java.io.IOException;
-import java.io.Reader;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
@@ -33,10 +33,31 @@ public record IngraftConfig(
     Writer writer,
     String applicationId,
     Path stateDir,
-    String schemaRegistryUrl,
+    Registry registry,
     Monitoring monitoring,
     Map<String, String> kafka,
-    Loads loads) {
+    Loads loads,
+    Duration connectTimeout) {
+
+  /**
+   * The schema registry for Confluent-framed input ({@code ingraft.schema-registry.*}): its URL
+   * (null: none), the bound on connecting and on each request, how to authenticate and the TLS
+   * stores (null: the JVM's default trust, no client certificate).
+   */
+  public record Registry(
+      String url, Duration timeout, RegistryCredentials credentials, RegistryTls tls) {
+    /** A client for this registry, or null when no URL is set. */
+    public RestSchemaRegistry client() {
+      return url == null
+          ? null
+          : new RestSchemaRegistry(URI.create(url), timeout, credentials, tls);
+    }
+  }
+
+  /** The registry's URL, or null when none is set. */
+  public String schemaRegistryUrl() {
+    return registry.url();
+  }
 
   /**
    * Where file loads may come from and what one may cost ({@code ingraft.load.*}): no roots means
@@ -155,23 +176,24 @@ public record IngraftConfig(
   /** A CDC mapping file: see {@link StageOne#cdcMapping()}. */
   public static final String CDC_MAPPING = "ingraft.cdc.mapping";
 
-  /** Reads a properties file. */
+  /**
+   * Reads a properties file with {@code overrides} on top (no environment: {@link ConfigSources} is
+   * the commands' path).
+   */
   public static IngraftConfig load(Path file, Map<String, String> overrides) {
-    Properties props = new Properties();
-    try (Reader reader = Files.newBufferedReader(file)) {
-      props.load(reader);
-    } catch (IOException e) {
-      throw new InvalidSettingException(
-          "--config", file.toString(), "cannot read: " + e.getMessage());
-    }
-    Map<String, String> all = new HashMap<>();
-    props.forEach((k, v) -> all.put(k.toString(), v.toString()));
+    Map<String, String> all = new HashMap<>(ConfigSources.readFile(file));
     all.putAll(overrides);
     return fromMap(all);
   }
 
-  /** Builds and validates a config from key/value settings (see the class doc). */
-  public static IngraftConfig fromMap(Map<String, String> settings) {
+  /**
+   * Builds and validates a config from key/value settings (see the class doc): every key must be
+   * known ({@link KnownSettings#check}), and config-provider references are resolved first ({@code
+   * ${file:...}}, {@code ${env:...}}).
+   */
+  public static IngraftConfig fromMap(Map<String, String> given) {
+    KnownSettings.check(given.keySet());
+    Map<String, String> settings = ConfigProviders.resolve(given);
     Settings s = new Settings(settings);
     String bootstrap = s.text(BOOTSTRAP, "localhost:9092");
     StorageConfig storage;
@@ -230,10 +252,71 @@ public record IngraftConfig(
         writer,
         s.text("ingraft.application-id", "ingraft-ingest"),
         Path.of(s.text("ingraft.state-dir", defaultStateDir())),
-        settings.get("ingraft.schema-registry.url"),
+        registry(s),
         monitoring,
         kafka,
-        loads(s, storage));
+        loads(s, storage),
+        s.millis(KnownSettings.CONNECT_TIMEOUT, Duration.ofSeconds(30), 100, 3_600_000));
+  }
+
+  private static Registry registry(Settings s) {
+    String url = s.text(KnownSettings.REGISTRY_URL, null);
+    if (url != null) {
+      try {
+        URI uri = URI.create(url);
+        if (uri.getScheme() == null || uri.getHost() == null) {
+          throw new IllegalArgumentException("needs http(s)://host");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException(
+            KnownSettings.REGISTRY_URL, url, "is not an http(s) URL: " + e.getMessage());
+      }
+    }
+    Duration timeout =
+        s.millis(KnownSettings.REGISTRY_TIMEOUT, Duration.ofSeconds(10), 100, 600_000);
+    String user = s.text(KnownSettings.REGISTRY_USER, null);
+    String password = s.text(KnownSettings.REGISTRY_PASSWORD, null);
+    String token = s.text(KnownSettings.REGISTRY_TOKEN, null);
+    RegistryCredentials credentials;
+    if (token != null) {
+      if (user != null || password != null) {
+        throw new InvalidSettingException(
+            KnownSettings.REGISTRY_TOKEN,
+            null,
+            "setting "
+                + KnownSettings.REGISTRY_TOKEN
+                + ": use either a bearer token or basic credentials, not both");
+      }
+      credentials = new RegistryCredentials.Bearer(token);
+    } else if (user != null || password != null) {
+      if (user == null || password == null) {
+        throw new InvalidSettingException(
+            user == null ? KnownSettings.REGISTRY_USER : KnownSettings.REGISTRY_PASSWORD,
+            null,
+            "setting "
+                + KnownSettings.REGISTRY_USER
+                + " and "
+                + KnownSettings.REGISTRY_PASSWORD
+                + " go together");
+      }
+      credentials = new RegistryCredentials.Basic(user, password);
+    } else {
+      credentials = RegistryCredentials.NONE;
+    }
+    String truststore = s.text(KnownSettings.REGISTRY_TRUSTSTORE, null);
+    String keystore = s.text(KnownSettings.REGISTRY_KEYSTORE, null);
+    RegistryTls tls =
+        truststore == null && keystore == null
+            ? null
+            : new RegistryTls(
+                truststore == null ? null : Path.of(truststore),
+                s.text(KnownSettings.REGISTRY_TRUSTSTORE_TYPE, "PKCS12"),
+                s.text(KnownSettings.REGISTRY_TRUSTSTORE_PASSWORD, null),
+                keystore == null ? null : Path.of(keystore),
+                s.text(KnownSettings.REGISTRY_KEYSTORE_TYPE, "PKCS12"),
+                s.text(KnownSettings.REGISTRY_KEYSTORE_PASSWORD, null),
+                s.text(KnownSettings.REGISTRY_KEY_PASSWORD, null));
+    return new Registry(url, timeout, credentials, tls);
   }
 
   private static Loads loads(Settings s, StorageConfig storage) {
@@ -323,6 +406,46 @@ public record IngraftConfig(
               + ")");
     }
     return timing;
+  }
+
+  /**
+   * Shown in logs and errors: the values of secrets ({@link KnownSettings#isSecret}, such as {@code
+   * kafka.sasl.jaas.config}) are hidden; the storage and registry records hide theirs.
+   */
+  @Override
+  public String toString() {
+    Map<String, String> shownKafka = new TreeMap<>();
+    kafka.forEach(
+        (k, v) ->
+            shownKafka.put(
+                k, KnownSettings.isSecret(KnownSettings.KAFKA_PREFIX + k) ? "[hidden]" : v));
+    return "IngraftConfig[bootstrapServers="
+        + bootstrapServers
+        + ", storage="
+        + storage
+        + ", topics="
+        + topics
+        + ", sealing="
+        + sealing
+        + ", stageOne="
+        + stageOne
+        + ", writer="
+        + writer
+        + ", applicationId="
+        + applicationId
+        + ", stateDir="
+        + stateDir
+        + ", registry="
+        + registry
+        + ", monitoring="
+        + monitoring
+        + ", kafka="
+        + shownKafka
+        + ", loads="
+        + loads
+        + ", connectTimeout="
+        + connectTimeout
+        + "]";
   }
 
   /** The Kafka client settings every client gets: bootstrap servers plus the passthrough. */

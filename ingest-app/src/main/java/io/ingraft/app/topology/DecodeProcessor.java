@@ -1,5 +1,6 @@
 package io.ingraft.app.topology;
 
+import io.ingraft.app.LogFields;
 import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.app.topology.Decoded.Accepted;
 import io.ingraft.app.topology.Decoded.Rejected;
@@ -92,6 +93,15 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   public void process(Record<byte[], byte[]> record) {
     // Always present: this node reads straight from the source topics.
     RecordMetadata source = context.recordMetadata().orElseThrow();
+    LogFields.set(null, source.topic() + "-" + source.partition(), source.offset());
+    try {
+      process(record, source);
+    } finally {
+      LogFields.clear();
+    }
+  }
+
+  private void process(Record<byte[], byte[]> record, RecordMetadata source) {
     // Before anything else: neither its graph-log record nor a dead letter with its bytes would
     // fit, and a failed send stops stage 1 on this record at every restart.
     long size = RecordLimits.sizeOf(record.key(), record.value(), record.headers());
@@ -107,6 +117,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
       return;
     }
     String graph = event.getGraph();
+    LogFields.graph(graph);
     String eventId = event.getEventId();
     // The codec checks the same rules; these checks stay because the storage module's GraphId is
     // the rule that matters (ids become paths), and the codec's copy of it could drift.

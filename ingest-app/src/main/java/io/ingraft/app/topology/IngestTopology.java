@@ -8,8 +8,6 @@ import io.ingraft.events.EventTopics;
 import io.ingraft.events.GraphEventCodec;
 import io.ingraft.events.RestSchemaRegistry;
 import io.ingraft.events.SchemaRegistry;
-import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,9 +77,6 @@ public final class IngestTopology {
   /** Stage 1's producer transaction timeout when it reads a CDC feed (docs/cdc.md). */
   public static final int CDC_TRANSACTION_TIMEOUT_MS = 60_000;
 
-  /** How long one schema registry request may take (see {@link DecodeProcessor}). */
-  static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(2);
-
   /** Handler settings: where the handler sends dead letters, and which topics are sources. */
   static final String DLQ_TOPIC_CONFIG = "ingraft.topology.dlq.topic";
 
@@ -114,9 +109,7 @@ public final class IngestTopology {
    * RestSchemaRegistry} when {@link IngraftConfig#schemaRegistryUrl()} is set.
    */
   public static Topology build(IngraftConfig config) {
-    String url = config.schemaRegistryUrl();
-    return build(
-        config, url == null ? null : new RestSchemaRegistry(URI.create(url), REGISTRY_TIMEOUT));
+    return build(config, config.registry().client());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.ingraft.app.topology;
 
+import io.ingraft.app.LogFields;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphLogCodec;
@@ -22,6 +23,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -130,6 +132,19 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
 
   @Override
   public void process(Record<String, byte[]> record) {
+    RecordMetadata source = context.recordMetadata().orElse(null);
+    LogFields.set(
+        record.key(),
+        source == null ? null : source.topic() + "-" + source.partition(),
+        source == null ? null : source.offset());
+    try {
+      accept(record);
+    } finally {
+      LogFields.clear();
+    }
+  }
+
+  private void accept(Record<String, byte[]> record) {
     String graph = record.key();
     BatchState state = stateOf(graph);
     SealReason alone = kindOf(record).aloneReason();

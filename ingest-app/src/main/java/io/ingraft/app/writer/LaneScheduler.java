@@ -1,5 +1,6 @@
 package io.ingraft.app.writer;
 
+import io.ingraft.app.LogFields;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.recovery.Failpoints;
 import io.ingraft.storage.GraphId;
@@ -185,12 +186,25 @@ final class LaneScheduler {
 
   /** Applies a lane's batches until it has none; reschedules itself after a failure. */
   private void runLane(GraphLane lane) {
+    try {
+      applyLane(lane);
+    } finally {
+      LogFields.clear();
+    }
+  }
+
+  private void applyLane(GraphLane lane) {
     while (true) {
       GraphLane.Work work = lane.take(stopping);
       if (work == null) {
         return;
       }
       PendingBatch first = work.first();
+      // Every log line of this batch's work carries its graph, partition and first offset.
+      LogFields.set(
+          first.graph(),
+          first.partition().toString(),
+          first.events().isEmpty() ? null : first.events().get(0).offset());
       if (first.progress().retired()) {
         // Its partition was revoked or lost (every batch of a work shares the assignment):
         // whoever owns it now re-reads these records.

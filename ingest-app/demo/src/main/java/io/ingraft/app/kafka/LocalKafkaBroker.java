@@ -84,6 +84,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final Process process;
   private final OutputStream watchdogPipe;
   private final String bootstrapServers;
+  private final Map<String, String> listenerAddresses;
   private final Duration shutdownTimeout;
   private final Duration startupTime;
 
@@ -92,6 +93,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
       Path logFile,
       Process process,
       String bootstrapServers,
+      Map<String, String> listenerAddresses,
       Duration shutdownTimeout,
       Duration startupTime) {
     this.directory = directory;
@@ -99,6 +101,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     this.process = process;
     this.watchdogPipe = process.getOutputStream();
     this.bootstrapServers = bootstrapServers;
+    this.listenerAddresses = Map.copyOf(listenerAddresses);
     this.shutdownTimeout = shutdownTimeout;
     this.startupTime = startupTime;
   }
@@ -116,6 +119,20 @@ public final class LocalKafkaBroker implements AutoCloseable {
   /** {@code 127.0.0.1:<port>}, for the clients' {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * {@code 127.0.0.1:<port>} of a listener added with {@link Builder#listener}, e.g. the SASL one.
+   *
+   * @throws IllegalArgumentException if the broker has no such listener
+   */
+  public String listenerAddress(String name) {
+    String address = listenerAddresses.get(name);
+    if (address == null) {
+      throw new IllegalArgumentException(
+          "no listener " + name + "; extra listeners: " + listenerAddresses.keySet());
+    }
+    return address;
   }
 
   public Path directory() {
@@ -220,6 +237,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private int port;
     private int controllerPort;
     private final Map<String, String> overrides = new LinkedHashMap<>();
+    private final Map<String, String> extraListeners = new LinkedHashMap<>();
     private List<String> jvmOptions =
         List.of(
             "-Xms64m",
@@ -253,6 +271,24 @@ public final class LocalKafkaBroker implements AutoCloseable {
         throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
       }
       return property("num.partitions", Integer.toString(partitions));
+    }
+
+    /**
+     * Adds a client listener {@code name} (such as {@code SASL}) speaking {@code protocol} ({@code
+     * SASL_PLAINTEXT}, {@code SSL}, {@code SASL_SSL}) on a free port, beside the PLAINTEXT one,
+     * which stays the inter-broker listener and the one readiness is checked on. Its settings go in
+     * with {@link #property}, prefixed {@code listener.name.<name lower case>.}, e.g. {@code
+     * listener.name.sasl.sasl.enabled.mechanisms=PLAIN}; {@link #listenerAddress} gives its
+     * address.
+     */
+    public Builder listener(String name, String protocol) {
+      if (!name.matches("[A-Z][A-Z0-9_]*")
+          || name.equals("PLAINTEXT")
+          || name.equals("CONTROLLER")) {
+        throw new IllegalArgumentException("listener name must be upper case and new: " + name);
+      }
+      extraListeners.put(name, Objects.requireNonNull(protocol, "protocol"));
+      return this;
     }
 
     /** Sets or overrides one broker property (server.properties). */
@@ -308,10 +344,19 @@ public final class LocalKafkaBroker implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
           int brokerPort = port != 0 ? port : freePort();
           int quorumPort = controllerPort != 0 ? controllerPort : freePort(brokerPort);
+          Map<String, Integer> extraPorts = new LinkedHashMap<>();
+          List<Integer> taken = new ArrayList<>(List.of(brokerPort, quorumPort));
+          for (String name : extraListeners.keySet()) {
+            int extra = freePort(taken.stream().mapToInt(Integer::intValue).toArray());
+            taken.add(extra);
+            extraPorts.put(name, extra);
+          }
           Path properties =
-              writeProperties(directory.resolve("server.properties"), data, brokerPort, quorumPort);
+              writeProperties(
+                  directory.resolve("server.properties"), data, brokerPort, quorumPort, extraPorts);
           try {
-            return launch(properties, logFile, logbackFile, argFile, clusterId, brokerPort);
+            return launch(
+                properties, logFile, logbackFile, argFile, clusterId, brokerPort, extraPorts);
           } catch (PortTakenException e) {
             // A free port can be taken between probing it and the child binding it.
             if (!freePorts || attempt == BIND_ATTEMPTS) {
@@ -331,7 +376,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         Path logbackFile,
         Path argFile,
         String clusterId,
-        int brokerPort)
+        int brokerPort,
+        Map<String, Integer> extraPorts)
         throws IOException, PortTakenException {
       List<String> command = new ArrayList<>();
       command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -363,7 +409,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
           startup.toMillis(),
           process.pid(),
           logFile);
-      return new LocalKafkaBroker(directory, logFile, process, bootstrap, shutdownTimeout, startup);
+      Map<String, String> addresses = new LinkedHashMap<>();
+      extraPorts.forEach((name, extra) -> addresses.put(name, HOST + ":" + extra));
+      return new LocalKafkaBroker(
+          directory, logFile, process, bootstrap, addresses, shutdownTimeout, startup);
     }
 
     /**
@@ -457,21 +506,44 @@ public final class LocalKafkaBroker implements AutoCloseable {
       }
     }
 
-    private Path writeProperties(Path file, Path data, int brokerPort, int quorumPort)
+    private Path writeProperties(
+        Path file, Path data, int brokerPort, int quorumPort, Map<String, Integer> extraPorts)
         throws IOException {
+      StringBuilder listeners =
+          new StringBuilder(
+              "PLAINTEXT://"
+                  + HOST
+                  + ":"
+                  + brokerPort
+                  + ",CONTROLLER://"
+                  + HOST
+                  + ":"
+                  + quorumPort);
+      StringBuilder advertised = new StringBuilder("PLAINTEXT://" + HOST + ":" + brokerPort);
+      StringBuilder protocols = new StringBuilder("CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+      extraPorts.forEach(
+          (name, extra) -> {
+            listeners.append(',').append(name).append("://").append(HOST).append(':').append(extra);
+            advertised
+                .append(',')
+                .append(name)
+                .append("://")
+                .append(HOST)
+                .append(':')
+                .append(extra);
+            protocols.append(',').append(name).append(':').append(extraListeners.get(name));
+          });
       Map<String, String> p = new LinkedHashMap<>();
       p.put("process.roles", "broker,controller");
       p.put("node.id", "1");
       // Static quorum (kraft.version 0): the voter's address lives in this file, not in the
       // metadata log, so a restart on other ports reuses the same data directory.
       p.put("controller.quorum.voters", "1@" + HOST + ":" + quorumPort);
-      p.put(
-          "listeners",
-          "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + quorumPort);
-      p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
+      p.put("listeners", listeners.toString());
+      p.put("advertised.listeners", advertised.toString());
       p.put("controller.listener.names", "CONTROLLER");
       p.put("inter.broker.listener.name", "PLAINTEXT");
-      p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+      p.put("listener.security.protocol.map", protocols.toString());
       p.put("log.dirs", data.toString());
       p.putAll(defaultProperties());
       p.putAll(overrides);
