@@ -23,7 +23,7 @@ import io.ingraft.recovery.SidecarStore;
 import io.ingraft.recovery.TableWrite;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
-import io.ingraft.storage.NoticeMark;
+import io.ingraft.storage.NoticeMarks;
 import io.ingraft.storage.RetryRecord;
 import io.ingraft.storage.StopRecords;
 import io.ingraft.storage.TableKey;
@@ -193,8 +193,8 @@ public final class GraphEngine {
   }
 
   /** Where writers record which offset commit sends the notices of versions without events. */
-  public WriterFile<NoticeMark> noticeMarks() {
-    return new WriterFile<>(store, "notice-mark.json", NoticeMark.class);
+  public NoticeMarks noticeMarks() {
+    return new NoticeMarks(store);
   }
 
   /** Where writers record that a graph is stuck retrying, and why. */

@@ -9,14 +9,16 @@ import java.util.Objects;
  * records this mark before it queues them, and sends them in the transaction whose committed offset
  * of {@code source} reaches {@code position}, a position that was not committed when the mark was
  * written. So after a crash, versions up to {@code version} were sent exactly when the group's
- * committed offset of {@code source} has reached {@code position}. Stored at {@code
- * graphs/<id>/_writer/notice-mark.json}.
+ * committed offset of {@code source} has reached {@code position}. Stored per owner epoch ({@link
+ * NoticeMarks}), so that a writer that lost the graph but finishes an apply (a zombie) cannot
+ * replace the mark of the owner that took the graph over.
  *
+ * @param epoch the owner epoch of the writer that wrote it
  * @param version the newest version the mark covers (with every older one)
  * @param source the graph-log partition, as manifests name sources ({@code topic-partition})
  * @param position the committed offset that sends them
  */
-public record NoticeMark(long version, String source, long position) {
+public record NoticeMark(long epoch, long version, String source, long position) {
   public NoticeMark {
     Objects.requireNonNull(source, "source");
   }

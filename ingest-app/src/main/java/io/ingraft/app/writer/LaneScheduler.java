@@ -330,12 +330,14 @@ final class LaneScheduler {
     }
     PendingBatch last = work.batches().get(work.batches().size() - 1);
     long version = tail == null ? lane.lastVersion().version() : tail.version();
+    GraphId graph = GraphId.of(last.graph());
     NoticeMark mark =
         new NoticeMark(
+            engine.manifest(graph, version).epoch(),
             version,
             EventMapper.sourcePartition(last.partition().topic(), last.partition().partition()),
             last.sealOffset() + 1);
-    engine.noticeMarks().write(GraphId.of(last.graph()), mark);
+    engine.noticeMarks().write(graph, mark);
     lane.tailUnmarked(false);
     return mark.position();
   }

@@ -155,6 +155,26 @@ class SecuredClusterTest {
     CliProcess.Result verified =
         ok(run(false, env, "graph", "verify", "-g", "people", "--config", cfg, "--json"));
     assertThat(verified.out()).contains("\"ok\":true");
+    // graph rebuild reads the canonical log through the same listener, into a fresh root.
+    CliProcess.Result rebuilt =
+        ok(
+            run(
+                false,
+                env,
+                "graph",
+                "rebuild",
+                "-g",
+                "people",
+                "--config",
+                cfg,
+                "--storage-root",
+                dir.resolve("rebuilt").toString(),
+                "--from-storage-root",
+                root.toString(),
+                "--compare-with",
+                root.toString(),
+                "--json"));
+    assertThat(rebuilt.out()).contains("\"identical\":true");
     ok(run(true, env, "graph", "status", "-g", "people", "--config", cfg));
     ok(run(false, env, "graph", "status", "-g", "people", "--config", cfg, "--json"));
     CliProcess.Result deprecated =

@@ -176,7 +176,10 @@ final class ProofRig implements AutoCloseable {
   }
 
   IngraftConfig config(String writerId) {
-    return IngraftConfig.fromMap(settings(writerId));
+    // proof.* keys set up the test itself (ProofChildMain reads them), not the pipeline.
+    Map<String, String> settings = new HashMap<>(settings(writerId));
+    settings.keySet().removeIf(key -> key.startsWith("proof."));
+    return IngraftConfig.fromMap(settings);
   }
 
   /** {@code key=value} arguments for {@link ProofChildMain}. */
