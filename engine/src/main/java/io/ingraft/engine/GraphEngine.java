@@ -273,11 +273,11 @@ public final class GraphEngine {
 
   /**
    * Recovers what an interrupted operation left behind in a graph this engine owns, if anything:
-   * when the graph has sidecars and no other writer has claimed it since this engine did, the graph
-   * is taken over again (a new epoch, then the sweep); otherwise nothing is published. A writer
-   * calls it before it stops, with none of its own batches of the graph running, because a fenced
-   * zombie's sidecar written after this owner's takeover is otherwise only swept by the owner's
-   * next write to the graph.
+   * when the graph has sidecars and no other writer has claimed it since this engine did, the sweep
+   * runs under this engine's epoch (no new claim; a version is published only if a table has to be
+   * rolled forward or restored); otherwise nothing is published. A writer calls it before it stops,
+   * with none of its own batches of the graph running, because a fenced zombie's sidecar written
+   * after this owner's takeover is otherwise only swept by the owner's next write to the graph.
    *
    * @return what the sweep recovered (empty when there was nothing, the graph is not owned, or
    *     another writer claimed it)
@@ -289,8 +289,9 @@ public final class GraphEngine {
         || current.log().require().epoch() != current.owner().epoch()) {
       return List.of();
     }
-    owned.remove(graph);
-    return takeOver(graph);
+    // Swept under the epoch this engine holds: a new claim would fence no one more (every older
+    // epoch is fenced already) and would be a version no writer sends a commit notice for.
+    return reopen(graph, current).outcomes;
   }
 
   /**

@@ -67,6 +67,10 @@ class RecoverIfPendingTest {
       assertThat(sidecars.list(G)).isEmpty();
       Manifest after = log.require();
       assertThat(after.version()).isGreaterThan(before.version());
+      // Swept under the owner's epoch: no new claim, so no version that no writer sends a notice
+      // for.
+      assertThat(after.epoch()).as("the owner's epoch").isEqualTo(before.epoch());
+      assertThat(after.version()).as("only the roll-forward").isEqualTo(before.version() + 1);
       after
           .tables()
           .values()

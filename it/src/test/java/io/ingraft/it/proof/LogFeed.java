@@ -95,18 +95,10 @@ final class LogFeed {
    * exactly once for {@code read_committed} consumers.
    */
   void assertExactlyOnce() {
-    assertExactlyOnce(true);
-  }
-
-  /**
-   * As {@link #assertExactlyOnce()}; with {@code everyVersion} false, versions after a graph's last
-   * one that covers events may lack their notice (see ZombieTest).
-   */
-  void assertExactlyOnce(boolean everyVersion) {
     for (int g = 0; g < workloads.size(); g++) {
       Workload w = workloads.get(g);
       Proofs.assertExactlyOnce(rig, w, partitionOf(g), lastEventOffset.get(w.graph));
     }
-    Proofs.assertSideOutputsExactlyOnce(rig, workloads, everyVersion);
+    Proofs.assertSideOutputsExactlyOnce(rig, workloads);
   }
 }
