@@ -164,6 +164,9 @@ public final class PipelineBenchmark {
           warmup = Integer.parseInt(arg.substring(eq + 1));
         } else if (arg.startsWith("peer=")) {
           peer = arg.substring(eq + 1);
+          if (!List.of("auto", "true", "false").contains(peer)) {
+            throw new IllegalArgumentException("peer=auto|true|false, not " + arg);
+          }
         } else if (arg.startsWith("broker.jvm=")) {
           brokerJvm = List.of(arg.substring(eq + 1).split(","));
         } else {
@@ -282,7 +285,7 @@ public final class PipelineBenchmark {
 
     WriterStats stats = pipeline.stats();
     pipeline.close();
-    // 8. The peer on the same broker, once the pipeline is stopped.
+    // 8. The peer on the same broker, once the pipeline is stopped: they never share the cores.
     IcebergSinkPeer.Result peer = peer();
 
     // 9. Where the writer's time goes: the engine alone on batches of the sizes seen.
@@ -313,9 +316,10 @@ public final class PipelineBenchmark {
 
   /**
    * Runs {@link IcebergSinkPeer} when asked ({@code peer=true}) or, by default, when its classpath
-   * file exists ({@code mvn -Ppeer}); {@code peer=false} skips it.
+   * file exists ({@code mvn -Ppeer}); {@code peer=false} skips it. A failed peer is reported and
+   * leaves Ingraft's figures standing.
    */
-  private IcebergSinkPeer.Result peer() throws Exception {
+  private IcebergSinkPeer.Result peer() throws InterruptedException {
     if (options.peer.equals("false")) {
       return null;
     }
@@ -331,13 +335,18 @@ public final class PipelineBenchmark {
     System.out.printf(
         "peer: Iceberg Kafka Connect sink, %,d warm-up rows then %,d rows on the same broker%n",
         options.warmup, options.events);
-    return new IcebergSinkPeer(
-            broker,
-            config.kafkaClientProps(),
-            root.resolve("peer"),
-            IcebergSinkPeer.readClasspath(file.get()),
-            partitions())
-        .run(options.warmup, options.events);
+    try {
+      return new IcebergSinkPeer(
+              broker,
+              config.kafkaClientProps(),
+              root.resolve("peer"),
+              IcebergSinkPeer.readClasspath(file.get()),
+              partitions())
+          .run(options.warmup, options.events);
+    } catch (IOException | RuntimeException e) {
+      System.out.println("!! peer failed: " + e);
+      return null;
+    }
   }
 
   /**
