@@ -319,10 +319,10 @@ final class ResourceMeters {
     }
   }
 
-  private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
+  static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
   /** {busy, total} jiffies of all CPUs from /proc/stat, or zeros. */
-  private static long[] machineTicks() {
+  static long[] machineTicks() {
     try {
       String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
       String[] f = line.trim().split("\\s+");
@@ -342,7 +342,7 @@ final class ResourceMeters {
   }
 
   /** utime + stime of a process (and its waited-for children: none here), or 0. */
-  private static long processTicks(long pid) {
+  static long processTicks(long pid) {
     if (pid <= 0) {
       return 0;
     }
