@@ -8,14 +8,10 @@ import io.ingraft.events.avro.GraphLogRecord;
 import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.Seal;
 import io.ingraft.events.avro.SealReason;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
 /**
  * Reads and writes the records of the canonical log {@code ingraft.graph-log}: a logged event (the
@@ -39,6 +35,20 @@ public final class GraphLogCodec {
       new AvroBinary<>(GraphEvent.getClassSchema(), GraphEvent.getEncoder());
   private final byte[] header = avro.singleObjectHeader();
   private final StrictJson json = new StrictJson();
+
+  /** A topic name and its UTF-8 bytes; final fields, so sharing it between threads is safe. */
+  private static final class TopicBytes {
+    final String topic;
+    final byte[] bytes;
+
+    TopicBytes(String topic, byte[] bytes) {
+      this.topic = topic;
+      this.bytes = bytes;
+    }
+  }
+
+  /** The last source topic {@link #encodeLogged} wrote (a benign race: any value is right). */
+  private volatile TopicBytes lastTopic;
 
   /** A log record for {@code event}, read at {@code offset} of {@code topic}-{@code partition}. */
   public static GraphLogRecord logged(GraphEvent event, String topic, int partition, long offset) {
@@ -111,22 +121,64 @@ public final class GraphLogCodec {
           "invalid source position " + topic + "-" + partition + "@" + offset);
     }
     int bodyLength = value.length - EventFormat.AVRO_HEADER_LENGTH;
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream(header.length + 1 + bodyLength + topic.length() + 16);
-    out.writeBytes(header);
-    out.write(0); // the union branch of GraphLogRecord.entry: LoggedEvent
-    out.write(value, EventFormat.AVRO_HEADER_LENGTH, bodyLength);
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-    try {
-      encoder.writeString(topic);
-      encoder.writeInt(partition);
-      encoder.writeLong(offset);
-      encoder.writeIndex(0); // cdc: null (events from the producer topics have none)
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    byte[] topicBytes = topicBytes(topic);
+    // Written straight into an array of the exact size (Avro's binary encoding by hand: zig-zag
+    // varints, a string as its length and UTF-8 bytes): no stream, encoder or final copy.
+    int size =
+        header.length
+            + 1
+            + bodyLength
+            + varLongSize(topicBytes.length)
+            + topicBytes.length
+            + varLongSize(partition)
+            + varLongSize(offset)
+            + 1;
+    byte[] out = new byte[size];
+    int at = 0;
+    System.arraycopy(header, 0, out, at, header.length);
+    at += header.length;
+    out[at++] = 0; // the union branch of GraphLogRecord.entry: LoggedEvent
+    System.arraycopy(value, EventFormat.AVRO_HEADER_LENGTH, out, at, bodyLength);
+    at += bodyLength;
+    at = writeVarLong(topicBytes.length, out, at);
+    System.arraycopy(topicBytes, 0, out, at, topicBytes.length);
+    at += topicBytes.length;
+    at = writeVarLong(partition, out, at);
+    at = writeVarLong(offset, out, at);
+    out[at] = 0; // cdc: null (events from the producer topics have none)
+    return out;
+  }
+
+  /** UTF-8 of {@code topic}, kept for the next call: a stage 1 task reads one or two topics. */
+  private byte[] topicBytes(String topic) {
+    TopicBytes last = lastTopic;
+    if (last == null || !last.topic.equals(topic)) {
+      last = new TopicBytes(topic, topic.getBytes(StandardCharsets.UTF_8));
+      lastTopic = last;
     }
-    return out.toByteArray();
+    return last.bytes;
+  }
+
+  /** Bytes of Avro's zig-zag varint of {@code n} (an int is written as the same long). */
+  static int varLongSize(long n) {
+    long zigzag = (n << 1) ^ (n >> 63);
+    int size = 1;
+    while ((zigzag & ~0x7FL) != 0) {
+      zigzag >>>= 7;
+      size++;
+    }
+    return size;
+  }
+
+  /** Writes Avro's zig-zag varint of {@code n} at {@code at}; returns the index after it. */
+  static int writeVarLong(long n, byte[] out, int at) {
+    long zigzag = (n << 1) ^ (n >> 63);
+    while ((zigzag & ~0x7FL) != 0) {
+      out[at++] = (byte) ((zigzag & 0x7F) | 0x80);
+      zigzag >>>= 7;
+    }
+    out[at++] = (byte) zigzag;
+    return at;
   }
 
   /**

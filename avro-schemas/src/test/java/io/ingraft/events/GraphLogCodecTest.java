@@ -71,18 +71,21 @@ class GraphLogCodecTest {
     byte[] value = events.encode(event, EventFormat.AVRO);
     GraphEvent decoded = events.decode(value);
     // Offsets and partitions of several varint lengths, and a topic with multi-byte characters.
-    for (long offset : new long[] {0, 63, 64, 1L << 40}) {
-      for (String topic : new String[] {"ingraft.mutations", "gråph-tøpic"}) {
-        byte[] expected =
-            codec.encode(GraphLogCodec.logged(decoded, topic, 300, offset), EventFormat.AVRO);
-        byte[] copied = codec.encodeLogged(value, decoded, topic, 300, offset);
-        // Equal records; the bytes themselves may differ in the order of map entries, which
-        // Avro writes as the map iterates.
-        assertThat(codec.decode(copied))
-            .isEqualTo(codec.decode(expected))
-            .isEqualTo(GraphLogCodec.logged(event, topic, 300, offset));
-        if (name.equals("deleteNode")) {
-          assertThat(copied).isEqualTo(expected);
+    for (long offset : new long[] {0, 63, 64, 1L << 40, Long.MAX_VALUE}) {
+      for (int partition : new int[] {0, 300, Integer.MAX_VALUE}) {
+        for (String topic : new String[] {"ingraft.mutations", "gråph-tøpic"}) {
+          byte[] expected =
+              codec.encode(
+                  GraphLogCodec.logged(decoded, topic, partition, offset), EventFormat.AVRO);
+          byte[] copied = codec.encodeLogged(value, decoded, topic, partition, offset);
+          // Equal records; the bytes themselves may differ in the order of map entries, which
+          // Avro writes as the map iterates.
+          assertThat(codec.decode(copied))
+              .isEqualTo(codec.decode(expected))
+              .isEqualTo(GraphLogCodec.logged(event, topic, partition, offset));
+          if (name.equals("deleteNode")) {
+            assertThat(copied).isEqualTo(expected);
+          }
         }
       }
     }

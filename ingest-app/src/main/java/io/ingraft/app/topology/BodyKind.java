@@ -5,6 +5,7 @@ import io.ingraft.events.avro.LoadBody;
 import io.ingraft.events.avro.SchemaBody;
 import io.ingraft.events.avro.SealReason;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -20,10 +21,17 @@ enum BodyKind {
   /** Header of a repartitioned record naming its body kind; it never reaches the graph log. */
   static final String HEADER = "ingraft.body";
 
+  /** {@link #values()} copies its array at every call; this is read for every record. */
+  private static final BodyKind[] KINDS = values();
+
   private final SealReason aloneReason;
+
+  /** The header value, encoded once: the same bytes go out with every record of this kind. */
+  private final byte[] headerValue;
 
   BodyKind(SealReason aloneReason) {
     this.aloneReason = aloneReason;
+    this.headerValue = name().getBytes(StandardCharsets.UTF_8);
   }
 
   static BodyKind of(GraphEvent event) {
@@ -40,17 +48,18 @@ enum BodyKind {
     if (header == null) {
       return null;
     }
-    String name = new String(header.value(), StandardCharsets.UTF_8);
-    for (BodyKind kind : values()) {
-      if (kind.name().equals(name)) {
+    byte[] value = header.value();
+    for (BodyKind kind : KINDS) {
+      if (Arrays.equals(kind.headerValue, value)) {
         return kind;
       }
     }
     return null;
   }
 
+  /** The header value naming this kind; shared by every record, so callers must not change it. */
   byte[] headerValue() {
-    return name().getBytes(StandardCharsets.UTF_8);
+    return headerValue;
   }
 
   /**

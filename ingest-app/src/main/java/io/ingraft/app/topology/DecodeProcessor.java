@@ -92,13 +92,13 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   @Override
   public void process(Record<byte[], byte[]> record) {
     // Always present: this node reads straight from the source topics.
-    RecordMetadata source = context.recordMetadata().orElseThrow();
-    LogFields.set(null, source.topic() + "-" + source.partition(), source.offset());
-    try {
-      process(record, source);
-    } finally {
-      LogFields.clear();
-    }
+    // No log fields per record: the few lines written about a record set them (fields()).
+    process(record, context.recordMetadata().orElseThrow());
+  }
+
+  /** The log fields of a line about the record at {@code source}. */
+  private static LogFields.Scope fields(String graph, RecordMetadata source) {
+    return LogFields.scope(graph, source.topic() + "-" + source.partition(), source.offset());
   }
 
   private void process(Record<byte[], byte[]> record, RecordMetadata source) {
@@ -106,7 +106,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     // fit, and a failed send stops stage 1 on this record at every restart.
     long size = RecordLimits.sizeOf(record.key(), record.value(), record.headers());
     if (!RecordLimits.fits(size)) {
-      rejectTooLarge(record, source, size);
+      rejectTooLarge(record, source, null, size);
       return;
     }
     GraphEvent event;
@@ -117,7 +117,6 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
       return;
     }
     String graph = event.getGraph();
-    LogFields.graph(graph);
     String eventId = event.getEventId();
     // The codec checks the same rules; these checks stay because the storage module's GraphId is
     // the rule that matters (ids become paths), and the codec's copy of it could drift.
@@ -138,6 +137,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
       return;
     }
     byte[] key = record.key();
+    byte[] graphKey = graph.getBytes(StandardCharsets.UTF_8);
     if (key == null && keyedPartitions > 0) {
       reject(
           record,
@@ -152,7 +152,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
           eventId);
       return;
     }
-    if (key != null && !Arrays.equals(key, graph.getBytes(StandardCharsets.UTF_8))) {
+    if (key != null && !Arrays.equals(key, graphKey)) {
       reject(
           record,
           source,
@@ -192,14 +192,16 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
     byte[] logged =
         logCodec.encodeLogged(
             record.value(), event, source.topic(), source.partition(), source.offset());
-    long loggedSize = RecordLimits.sizeOf(graph.getBytes(StandardCharsets.UTF_8), logged, null);
+    long loggedSize = RecordLimits.sizeOf(graphKey, logged, null);
     if (!RecordLimits.fits(loggedSize)) {
-      rejectTooLarge(record, source, loggedSize);
+      rejectTooLarge(record, source, graph, loggedSize);
       return;
     }
     RecordHeaders headers = new RecordHeaders();
     headers.add(BodyKind.HEADER, BodyKind.of(event).headerValue());
-    context.forward(record.withValue((Decoded) new Accepted(graph, logged)).withHeaders(headers));
+    // One new Record (each copies its headers), not two through withValue and withHeaders.
+    context.forward(
+        new Record<byte[], Decoded>(key, new Accepted(graph, logged), record.timestamp(), headers));
   }
 
   /**
@@ -227,14 +229,16 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
           throw new RegistryUnavailableException(
               source.topic(), source.partition(), source.offset(), e);
         }
-        LOG.warn(
-            "schema registry unavailable decoding {}-{}@{} (attempt {} of {}): {}",
-            source.topic(),
-            source.partition(),
-            source.offset(),
-            attempt,
-            REGISTRY_ATTEMPTS,
-            e.problem());
+        try (LogFields.Scope fields = fields(null, source)) {
+          LOG.warn(
+              "schema registry unavailable decoding {}-{}@{} (attempt {} of {}): {}",
+              source.topic(),
+              source.partition(),
+              source.offset(),
+              attempt,
+              REGISTRY_ATTEMPTS,
+              e.problem());
+        }
         pause(REGISTRY_BACKOFF);
       }
     }
@@ -247,13 +251,17 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
       String message,
       String graph,
       String eventId) {
-    LOG.debug(
-        "dead-lettering {}-{}@{}: {} {}",
-        source.topic(),
-        source.partition(),
-        source.offset(),
-        code,
-        message);
+    if (LOG.isDebugEnabled()) {
+      try (LogFields.Scope fields = fields(graph, source)) {
+        LOG.debug(
+            "dead-lettering {}-{}@{}: {} {}",
+            source.topic(),
+            source.partition(),
+            source.offset(),
+            code,
+            message);
+      }
+    }
     context.forward(
         record
             .withValue((Decoded) new Rejected(record.value()))
@@ -271,9 +279,12 @@ final class DecodeProcessor implements Processor<byte[], byte[], byte[], Decoded
   }
 
   /** A dead letter without the record's key, value and headers: they are what does not fit. */
-  private void rejectTooLarge(Record<byte[], byte[]> record, RecordMetadata source, long size) {
+  private void rejectTooLarge(
+      Record<byte[], byte[]> record, RecordMetadata source, String graph, long size) {
     String where = source.topic() + "-" + source.partition() + "@" + source.offset();
-    LOG.warn("dead-lettering {}: {} bytes, too large to forward", where, size);
+    try (LogFields.Scope fields = fields(graph, source)) {
+      LOG.warn("dead-lettering {}: {} bytes, too large to forward", where, size);
+    }
     context.forward(
         new Record<byte[], Decoded>(
             null,

@@ -132,16 +132,8 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
 
   @Override
   public void process(Record<String, byte[]> record) {
-    RecordMetadata source = context.recordMetadata().orElse(null);
-    LogFields.set(
-        record.key(),
-        source == null ? null : source.topic() + "-" + source.partition(),
-        source == null ? null : source.offset());
-    try {
-      accept(record);
-    } finally {
-      LogFields.clear();
-    }
+    // No log fields per record: the seal's trace line sets them when it is written.
+    accept(record);
   }
 
   private void accept(Record<String, byte[]> record) {
@@ -196,13 +188,22 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
             EventFormat.AVRO);
     context.forward(new Record<>(graph, seal, timestamp));
     openSince.remove(graph);
-    LOG.trace(
-        "sealed batch {} of graph {}: {} events, {} bytes, {}",
-        state.nextSequence(),
-        graph,
-        state.events(),
-        state.bytes(),
-        reason);
+    if (LOG.isTraceEnabled()) {
+      RecordMetadata source = context.recordMetadata().orElse(null);
+      try (LogFields.Scope fields =
+          LogFields.scope(
+              graph,
+              source == null ? null : source.topic() + "-" + source.partition(),
+              source == null ? null : source.offset())) {
+        LOG.trace(
+            "sealed batch {} of graph {}: {} events, {} bytes, {}",
+            state.nextSequence(),
+            graph,
+            state.events(),
+            state.bytes(),
+            reason);
+      }
+    }
     return state.sealed();
   }
 
