@@ -44,10 +44,8 @@ import io.ingraft.storage.manifest.VersionSelector;
 import io.ingraft.storage.manifest.WriterEpoch;
 import io.ingraft.storage.object.ObjectAlreadyExistsException;
 import io.ingraft.storage.object.ObjectStore;
-import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableMovedException;
-import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -89,10 +87,8 @@ public final class GraphEngine {
   private final RecoveryAudit audit;
   private final RecoverySweep sweep;
   private final GuardedCommit guarded;
-  private final Map<GraphId, OwnedGraph> owned = new ConcurrentHashMap<>();
+  private final Map<GraphId, OpenGraph> graphs = new ConcurrentHashMap<>();
   private final Map<String, GraphSchema> schemas = new ConcurrentHashMap<>();
-  private final Map<String, VersionedKeys> keyIndex = new ConcurrentHashMap<>();
-  private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
   private final LoadFiles loadFiles;
   private final EngineListener listener;
@@ -102,7 +98,7 @@ public final class GraphEngine {
    * created in its source (events of a source partition below that offset came before the graph
    * existed), and whether a write failed since the last sweep (the next write sweeps first).
    */
-  private record OwnedGraph(
+  record OwnedGraph(
       ManifestLog log,
       WriterEpoch owner,
       Manifest manifest,
@@ -116,20 +112,6 @@ public final class GraphEngine {
       return new OwnedGraph(log, owner, manifest, createdAt, true);
     }
   }
-
-  /**
-   * The committed keys of one table at one version. The set is advanced in place after each publish
-   * (copying a million keys per batch would cost more than the batch); only the graph's single
-   * writer thread touches it.
-   */
-  private record VersionedKeys(long version, Set<Object> keys) {}
-
-  /**
-   * A table's fragment and row counts at one version, for the compaction check after every publish.
-   * Carried forward from the staged write of an append (which only adds fragments and rows) instead
-   * of opening the table again; read from the table after any other write.
-   */
-  private record VersionedStats(long version, TableStats stats) {}
 
   public GraphEngine(ObjectStore store, TableStore tables, String writerId, Clock clock) {
     this(store, tables, writerId, clock, MaintenancePolicy.DEFAULT);
@@ -212,20 +194,24 @@ public final class GraphEngine {
    * @return what the sweep recovered
    */
   public List<RecoveryOutcome> takeOver(GraphId graph) {
-    OwnedGraph current = owned.get(graph);
+    OwnedGraph current = ownedOf(graph);
     if (current != null && current.dirty()) {
       // Claimed already and still ours (or fenced): a retry sweeps again, it never claims again.
       return reopen(graph, current).outcomes;
     }
-    ManifestLog log = new ManifestLog(store, graph);
+    OpenGraph handle = graphs.computeIfAbsent(graph, g -> new OpenGraph(new ManifestLog(store, g)));
+    ManifestLog log = handle.log();
     List<RecoveryOutcome> outcomes;
     try {
       Manifest claim = sweep.claim(log, writerId);
       // Recorded before the sweep: if the sweep fails, the retry sweeps under this same claim.
       OwnedGraph claimed = new OwnedGraph(log, claim.writer(), claim, createdAt(log), true);
-      owned.put(graph, claimed);
+      own(graph, claimed);
       outcomes = reopen(graph, claimed).outcomes;
     } catch (RuntimeException e) {
+      if (handle.owned() == null) {
+        graphs.remove(graph, handle);
+      }
       listener.takeOverFailed(graph, e);
       throw e;
     }
@@ -244,14 +230,14 @@ public final class GraphEngine {
   private Reopened reopen(GraphId graph, OwnedGraph current) {
     Manifest latest = current.log().require();
     if (latest.epoch() != current.owner().epoch()) {
-      owned.remove(graph);
+      disown(graph);
       throw new FencedException(graph.value(), current.owner().epoch(), latest.epoch());
     }
     List<RecoveryOutcome> outcomes = sweep.sweep(current.log(), current.owner());
     OwnedGraph reopened =
         new OwnedGraph(
             current.log(), current.owner(), current.log().require(), current.createdAt(), false);
-    owned.put(graph, reopened);
+    own(graph, reopened);
     return new Reopened(reopened, outcomes);
   }
 
@@ -283,7 +269,7 @@ public final class GraphEngine {
    *     another writer claimed it)
    */
   public List<RecoveryOutcome> recoverIfPending(GraphId graph) {
-    OwnedGraph current = owned.get(graph);
+    OwnedGraph current = ownedOf(graph);
     if (current == null
         || sidecars.list(graph).isEmpty()
         || current.log().require().epoch() != current.owner().epoch()) {
@@ -295,14 +281,44 @@ public final class GraphEngine {
   }
 
   /**
-   * Forgets a graph and drops what is cached of it (key sets, table stats): the next write takes it
-   * over again. Used when a partition is revoked.
+   * Forgets a graph and drops its handle, and with it what is cached of it (key indexes, table
+   * stats): the next write takes it over again. Used when a partition is revoked.
    */
   public void release(GraphId graph) {
-    owned.remove(graph);
-    String root = new GraphLayout(graph).root();
-    keyIndex.keySet().removeIf(path -> path.startsWith(root));
-    tableStats.keySet().removeIf(path -> path.startsWith(root));
+    graphs.remove(graph);
+  }
+
+  /** The graph's handle while this engine holds it (owns it, or is taking it over), or null. */
+  OpenGraph handleOf(GraphId graph) {
+    return graphs.get(graph);
+  }
+
+  /** The owner state of a graph this engine owns, or null. */
+  private OwnedGraph ownedOf(GraphId graph) {
+    OpenGraph handle = graphs.get(graph);
+    return handle == null ? null : handle.owned();
+  }
+
+  /** Records the owner state of a graph (its handle is the one holding the state's log). */
+  private void own(GraphId graph, OwnedGraph state) {
+    graphs.computeIfAbsent(graph, g -> new OpenGraph(state.log())).own(state);
+  }
+
+  /** Forgets that this engine owns a graph; its caches stay (they are checked by version). */
+  private void disown(GraphId graph) {
+    OpenGraph handle = graphs.get(graph);
+    if (handle != null) {
+      handle.disown();
+    }
+  }
+
+  /**
+   * The manifest log of a graph: its handle's while the engine holds the graph, otherwise a
+   * transient one (reads of graphs this engine does not own cache nothing here).
+   */
+  private ManifestLog logOf(GraphId graph) {
+    OpenGraph handle = graphs.get(graph);
+    return handle != null ? handle.log() : new ManifestLog(store, graph);
   }
 
   /**
@@ -310,13 +326,13 @@ public final class GraphEngine {
    * it does not own the graph.
    */
   public long ownedVersion(GraphId graph) {
-    OwnedGraph current = owned.get(graph);
+    OwnedGraph current = ownedOf(graph);
     return current == null ? -1 : current.manifest().version();
   }
 
   /** Whether a graph exists (has a published manifest). */
   public boolean exists(GraphId graph) {
-    return new ManifestLog(store, graph).latest().isPresent();
+    return logOf(graph).latest().isPresent();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -338,7 +354,7 @@ public final class GraphEngine {
     if (event.status() != EventResult.Status.APPLIED) {
       throw new EventRejectedException(event.code(), event.message());
     }
-    return new ManifestLog(store, graph).require();
+    return logOf(graph).require();
   }
 
   /**
@@ -378,11 +394,11 @@ public final class GraphEngine {
       } catch (RuntimeException e) {
         // Whatever happened, the next write re-opens the graph: it sweeps (under the same
         // epoch) before anything else. A fenced engine stops writing the graph.
-        OwnedGraph current = owned.get(graph);
+        OwnedGraph current = ownedOf(graph);
         if (e instanceof FencedException || current == null) {
-          owned.remove(graph);
+          disown(graph);
         } else {
-          owned.put(graph, current.failed());
+          own(graph, current.failed());
         }
         throw e;
       }
@@ -394,7 +410,7 @@ public final class GraphEngine {
   }
 
   private OwnedGraph ownedOrNull(GraphId graph) {
-    OwnedGraph current = owned.get(graph);
+    OwnedGraph current = ownedOf(graph);
     if (current != null && current.dirty()) {
       return reopen(graph, current).graph();
     }
@@ -405,7 +421,7 @@ public final class GraphEngine {
       return null;
     }
     takeOver(graph);
-    return owned.get(graph);
+    return ownedOf(graph);
   }
 
   private BatchResult applyData(GraphId graph, List<GraphEvent> events) {
@@ -472,7 +488,14 @@ public final class GraphEngine {
       return new BatchResult(graph.value(), -1, results);
     }
     GraphSchema schema = schemaOf(base);
-    BatchStaging staging = new BatchStaging(graph.value(), schema, base, tables, this::keysOf);
+    OpenGraph handle = graphs.get(graph);
+    BatchStaging staging =
+        new BatchStaging(
+            graph.value(),
+            schema,
+            base,
+            tables,
+            (path, version, keyColumn) -> handle.keyIndex(tables, path, version, keyColumn));
     List<EventResult> staged = staging.stage(fresh);
     for (int i = 0; i < events.size(); i++) {
       if (slots[i] >= 0) {
@@ -490,10 +513,17 @@ public final class GraphEngine {
             commitInfo(CommitKind.MUTATION, processed, applied)
                 .withRejected(rejectedOf(results, replayed)));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
-    owned.put(graph, current.at(published));
-    staging.keyChanges().forEach((path, change) -> advanceKeys(path, published, change));
-    plan.writes().forEach(write -> advanceStats(write, published));
-    compactIfNeeded(graph, staging.keyChanges().keySet());
+    own(graph, current.at(published));
+    Map<String, BatchStaging.KeyChange> keyChanges = staging.keyChanges();
+    for (TableWrite write : plan.writes()) {
+      Optional<TablePin> pin = published.table(write.key());
+      if (pin.isPresent()) {
+        handle.advanceKeys(
+            tables, write.staged(), pin.get().version(), keyChanges.get(write.staged().table()));
+        handle.advanceStats(write.staged(), pin.get().version(), maintenance.smallFragmentRows());
+      }
+    }
+    compactIfNeeded(graph, keyChanges.keySet());
     return new BatchResult(graph.value(), published.version(), results);
   }
 
@@ -517,12 +547,15 @@ public final class GraphEngine {
 
   private List<String> compactIfNeeded(GraphId graph, Set<String> paths) {
     List<String> compacted = new ArrayList<>();
-    for (Map.Entry<String, TablePin> entry : owned.get(graph).manifest().tables().entrySet()) {
+    OpenGraph handle = graphs.get(graph);
+    for (Map.Entry<String, TablePin> entry : ownedOf(graph).manifest().tables().entrySet()) {
       TablePin pin = entry.getValue();
-      if (!paths.contains(pin.path()) || !maintenance.needsCompaction(pin.path(), statsOf(pin))) {
+      if (!paths.contains(pin.path())
+          || !maintenance.needsCompaction(
+              pin.path(), handle.statsOf(tables, pin, maintenance.smallFragmentRows()))) {
         continue;
       }
-      OwnedGraph current = owned.get(graph);
+      OwnedGraph current = ownedOf(graph);
       Manifest base = current.manifest();
       Optional<StagedWrite> compaction =
           tables.stageCompaction(
@@ -542,9 +575,13 @@ public final class GraphEngine {
               Map.of(),
               new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
       Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
-      owned.put(graph, current.at(published));
-      // Same keys, new version: move the key index along instead of rebuilding it.
-      advanceKeys(pin.path(), published, new BatchStaging.KeyChange(Set.of(), Set.of()));
+      own(graph, current.at(published));
+      // Same keys, moved rows: remap the key index instead of rebuilding it.
+      handle.advanceKeys(
+          tables,
+          compaction.get(),
+          published.table(entry.getKey()).orElseThrow().version(),
+          new BatchStaging.KeyChange(List.of(), Set.of()));
       LOG.info("graph {}: compacted {} at version {}", graph, entry.getKey(), published.version());
       listener.compacted(graph, entry.getKey(), published.version());
       compacted.add(entry.getKey());
@@ -640,7 +677,7 @@ public final class GraphEngine {
             nextOffsets(base, List.of(event)),
             commitInfo(CommitKind.SCHEMA_APPLY, List.of(event), 1));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
-    owned.put(graph, current.at(published));
+    own(graph, current.at(published));
     LOG.info(
         "graph {}: schema {} applied at version {} ({} changes)",
         graph,
@@ -685,7 +722,7 @@ public final class GraphEngine {
       change.pin(table.getKey().value(), new TablePin(path, version, 0));
     }
     nextOffsets(null, List.of(event)).forEach(change::source);
-    return new ManifestLog(store, graph).create(change.build());
+    return logOf(graph).create(change.build());
   }
 
   private static String keyColumn(GraphSchema schema, TableKey table) {
@@ -730,7 +767,7 @@ public final class GraphEngine {
             commitInfo(CommitKind.MUTATION, List.of(event), 0)
                 .withRejected(rejectedOf(List.of(rejected), new boolean[1])));
     Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
-    owned.put(graph, current.at(published));
+    own(graph, current.at(published));
     return new BatchResult(graph.value(), published.version(), List.of(rejected));
   }
 
@@ -853,73 +890,12 @@ public final class GraphEngine {
     return schemas.computeIfAbsent(ref.hash(), hash -> GraphSchema.parse(store.read(ref.path())));
   }
 
-  private Set<Object> keysOf(String path, long version, String keyColumn) {
-    VersionedKeys cached = keyIndex.get(path);
-    if (cached != null && cached.version() == version) {
-      return java.util.Collections.unmodifiableSet(cached.keys());
-    }
-    Set<Object> keys = new HashSet<>();
-    tables.scan(
-        path,
-        version,
-        ScanSpec.all().withColumns(keyColumn),
-        batch -> {
-          var vector = batch.getVector(keyColumn);
-          for (int i = 0; i < batch.getRowCount(); i++) {
-            keys.add(io.ingraft.storage.table.ArrowRows.valueAt(vector, i));
-          }
-        });
-    keyIndex.put(path, new VersionedKeys(version, keys));
-    return java.util.Collections.unmodifiableSet(keys);
-  }
-
-  /** The table's stats at its pinned version: carried forward, or read (and remembered). */
-  private TableStats statsOf(TablePin pin) {
-    VersionedStats known = tableStats.get(pin.path());
-    if (known != null && known.version() == pin.version()) {
-      return known.stats();
-    }
-    TableStats stats = tables.stats(pin.path(), pin.version(), maintenance.smallFragmentRows());
-    tableStats.put(pin.path(), new VersionedStats(pin.version(), stats));
-    return stats;
-  }
-
-  /** Carries a table's stats over an append it just committed; forgets them after any other. */
-  private void advanceStats(TableWrite write, Manifest published) {
-    StagedWrite staged = write.staged();
-    VersionedStats before = tableStats.remove(staged.table());
-    Optional<TablePin> pin = published.table(write.key());
-    if (before == null
-        || pin.isEmpty()
-        || before.version() != staged.readVersion()
-        || staged.kind() != StagedWrite.Kind.APPEND) {
-      return;
-    }
-    tableStats.put(
-        staged.table(),
-        new VersionedStats(
-            pin.get().version(), before.stats().plus(staged, maintenance.smallFragmentRows())));
-  }
-
-  private void advanceKeys(String path, Manifest published, BatchStaging.KeyChange change) {
-    VersionedKeys before = keyIndex.get(path);
-    Optional<TablePin> pin =
-        published.tables().values().stream().filter(p -> p.path().equals(path)).findFirst();
-    if (before == null || pin.isEmpty()) {
-      return;
-    }
-    Set<Object> keys = before.keys();
-    keys.removeAll(change.removed());
-    keys.addAll(change.added());
-    keyIndex.put(path, new VersionedKeys(pin.get().version(), keys));
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Reads
 
   /** The latest published state of a graph. */
   public GraphSnapshot snapshot(GraphId graph) {
-    return snapshotOf(new ManifestLog(store, graph).require());
+    return snapshotOf(logOf(graph).require());
   }
 
   /**
@@ -927,11 +903,11 @@ public final class GraphEngine {
    * version (no read), otherwise read from the manifest log.
    */
   public Manifest manifest(GraphId graph, long version) {
-    OwnedGraph current = owned.get(graph);
+    OwnedGraph current = ownedOf(graph);
     if (current != null && current.manifest().version() == version) {
       return current.manifest();
     }
-    return new ManifestLog(store, graph).read(version);
+    return logOf(graph).read(version);
   }
 
   /**
@@ -939,7 +915,7 @@ public final class GraphEngine {
    * offset, as of a CDC position); see {@link ManifestLog#resolve} for its typed errors.
    */
   public Manifest resolve(GraphId graph, VersionSelector selector) {
-    return new ManifestLog(store, graph).resolve(selector);
+    return logOf(graph).resolve(selector);
   }
 
   /** The graph as of the version {@code selector} picks (see {@link #resolve}). */
@@ -949,17 +925,17 @@ public final class GraphEngine {
 
   /** The graph as of a manifest version. */
   public GraphSnapshot snapshotAt(GraphId graph, long version) {
-    return snapshotOf(new ManifestLog(store, graph).read(version));
+    return snapshotOf(logOf(graph).read(version));
   }
 
   /** The graph as of a time: the newest version published at or before it. */
   public Optional<GraphSnapshot> snapshotAsOf(GraphId graph, Instant time) {
-    return new ManifestLog(store, graph).asOf(time).map(this::snapshotOf);
+    return logOf(graph).asOf(time).map(this::snapshotOf);
   }
 
   /** The graph as of a source offset: the first version in which that event is applied. */
   public Optional<GraphSnapshot> snapshotAtOffset(GraphId graph, String partition, long offset) {
-    return new ManifestLog(store, graph).firstCovering(partition, offset).map(this::snapshotOf);
+    return logOf(graph).firstCovering(partition, offset).map(this::snapshotOf);
   }
 
   /**
@@ -967,7 +943,7 @@ public final class GraphEngine {
    * source at or before it, or empty if none does (see {@link ManifestLog#asOfCdc}).
    */
   public Optional<GraphSnapshot> snapshotAsOfCdc(GraphId graph, long lsn) {
-    return new ManifestLog(store, graph).asOfCdc(lsn).map(this::snapshotOf);
+    return logOf(graph).asOfCdc(lsn).map(this::snapshotOf);
   }
 
   private GraphSnapshot snapshotOf(Manifest manifest) {

@@ -17,6 +17,7 @@ import io.ingraft.recovery.TableWrite;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.table.ArrowRows;
+import io.ingraft.storage.table.KeyIndex;
 import io.ingraft.storage.table.ScanSpec;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStore;
@@ -62,10 +63,14 @@ public final class BatchStaging {
   private record CardCheck(EdgeTableStaging edges, Object from) {}
 
   /**
-   * @param keyIndex the committed keys of a node table at a version (cached by the caller)
+   * @param keyIndexes the key index of a table at a version (cached by the caller)
    */
   public BatchStaging(
-      String graph, GraphSchema schema, Manifest manifest, TableStore tables, KeyIndex keyIndex) {
+      String graph,
+      GraphSchema schema,
+      Manifest manifest,
+      TableStore tables,
+      KeyIndexes keyIndexes) {
     this.graph = graph;
     this.schema = schema;
     this.catalog = new SchemaCatalog(schema);
@@ -84,7 +89,7 @@ public final class BatchStaging {
               type,
               pin.path(),
               pin.version(),
-              keyIndex.keys(pin.path(), pin.version(), type.key().name())));
+              keyIndexes.of(pin.path(), pin.version(), type.key().name())));
     }
     for (EdgeType type : schema.edgeTypes()) {
       TablePin pin =
@@ -100,14 +105,17 @@ public final class BatchStaging {
               type,
               pin.path(),
               pin.version(),
-              keyIndex.keys(pin.path(), pin.version(), SchemaCatalog.EDGE_ID)));
+              keyIndexes.of(pin.path(), pin.version(), SchemaCatalog.EDGE_ID)));
     }
   }
 
-  /** The committed keys (node keys, edge ids) of a table; the engine caches them across batches. */
+  /**
+   * The key index (node keys, edge ids → row addresses) of a table at exactly a version; the engine
+   * caches them across batches.
+   */
   @FunctionalInterface
-  public interface KeyIndex {
-    Set<Object> keys(String path, long version, String keyColumn);
+  public interface KeyIndexes {
+    KeyIndex of(String path, long version, String keyColumn);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -682,10 +690,17 @@ public final class BatchStaging {
       nodeRows.forEach(
           (type, keys) -> {
             NodeTableStaging table = nodes.get(type);
-            for (String filter : SqlLiterals.inChunks(table.type.key().name(), keys)) {
-              for (Map<String, Object> row : read(table.path, table.pinnedVersion, filter)) {
-                table.committedRows.put(row.get(table.type.key().name()), row);
+            // Found by address in the key index: a take of the batch's rows, not a scan.
+            List<Long> addresses = new ArrayList<>(keys.size());
+            for (Object key : keys) {
+              long address = table.index.addressOf(key);
+              if (address >= 0) {
+                addresses.add(address);
               }
+            }
+            for (Map<String, Object> row :
+                tables.readRowsAt(table.path, table.pinnedVersion, addresses)) {
+              table.committedRows.put(row.get(table.type.key().name()), row);
             }
           });
       uniqueValues.forEach(
@@ -766,7 +781,8 @@ public final class BatchStaging {
                   catalog.nodeSchema(table.type),
                   new ArrayList<>(table.upserts.values()),
                   table.deletes,
-                  !table.replacesCommittedRows())));
+                  !table.replacesCommittedRows(),
+                  table.index)));
     }
     for (EdgeTableStaging table : edges.values()) {
       if (!table.touched()) {
@@ -786,7 +802,8 @@ public final class BatchStaging {
                   catalog.edgeSchema(table.type),
                   new ArrayList<>(table.upserts.values()),
                   deletes,
-                  appendOnly)));
+                  appendOnly,
+                  table.index)));
     }
     return writes;
   }
@@ -798,12 +815,14 @@ public final class BatchStaging {
       org.apache.arrow.vector.types.pojo.Schema arrow,
       List<Map<String, Object>> rows,
       Set<Object> deletes,
-      boolean appendOnly) {
+      boolean appendOnly,
+      KeyIndex index) {
     try (VectorSchemaRoot batch = ArrowRows.toRoot(arrow, rows, tables.allocator())) {
       if (appendOnly) {
         return tables.stageAppend(path, version, batch);
       }
-      return tables.stageMerge(path, version, keyColumn, batch, deletes);
+      // The rows replaced or deleted are looked up in the key index, not found by a scan.
+      return tables.stageMerge(path, version, keyColumn, batch, deletes, index);
     }
   }
 
@@ -814,19 +833,23 @@ public final class BatchStaging {
       if (table.touched()) {
         changes.put(
             table.path,
-            new KeyChange(new HashSet<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
+            new KeyChange(new ArrayList<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
       }
     }
     for (EdgeTableStaging table : edges.values()) {
       if (table.touched()) {
         changes.put(
             table.path,
-            new KeyChange(new HashSet<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
+            new KeyChange(new ArrayList<>(table.upserts.keySet()), new HashSet<>(table.deletes)));
       }
     }
     return changes;
   }
 
-  /** Keys a batch added to and removed from one node table. */
-  public record KeyChange(Set<Object> added, Set<Object> removed) {}
+  /**
+   * Keys a batch wrote to and deleted from one table: {@code written} in the order of the staged
+   * rows (which is how the key index learns their row addresses), {@code removed} the committed
+   * keys deleted without a new row.
+   */
+  public record KeyChange(List<Object> written, Set<Object> removed) {}
 }

@@ -2,6 +2,7 @@ package io.ingraft.engine.write;
 
 import io.ingraft.engine.schema.EdgeType;
 import io.ingraft.engine.schema.SchemaCatalog;
+import io.ingraft.storage.table.KeyIndex;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,7 +19,10 @@ final class EdgeTableStaging {
   final String path;
   final long pinnedVersion;
 
-  /** Every committed edge id at the pinned version. */
+  /** Every committed edge id at the pinned version, with its row address. */
+  final KeyIndex index;
+
+  /** Every committed edge id at the pinned version (a view of {@link #index}). */
   final Set<Object> committedIds;
 
   /** Committed edges fetched for this batch (those the batch's operations name). */
@@ -31,11 +35,12 @@ final class EdgeTableStaging {
   private final Map<Object, Set<String>> pendingByFrom = new HashMap<>();
   private final Map<Object, Set<String>> pendingByTo = new HashMap<>();
 
-  EdgeTableStaging(EdgeType type, String path, long pinnedVersion, Set<Object> committedIds) {
+  EdgeTableStaging(EdgeType type, String path, long pinnedVersion, KeyIndex index) {
     this.type = type;
     this.path = path;
     this.pinnedVersion = pinnedVersion;
-    this.committedIds = committedIds;
+    this.index = index;
+    this.committedIds = index.keys();
   }
 
   boolean exists(String id) {

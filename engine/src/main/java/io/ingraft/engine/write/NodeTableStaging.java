@@ -1,6 +1,7 @@
 package io.ingraft.engine.write;
 
 import io.ingraft.engine.schema.NodeType;
+import io.ingraft.storage.table.KeyIndex;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,7 +18,10 @@ final class NodeTableStaging {
   final String path;
   final long pinnedVersion;
 
-  /** Every committed key at the pinned version. */
+  /** Every committed key at the pinned version, with its row address. */
+  final KeyIndex index;
+
+  /** Every committed key at the pinned version (a view of {@link #index}). */
   final Set<Object> committedKeys;
 
   /** Committed rows fetched for this batch (update targets, unique-value owners). */
@@ -26,11 +30,12 @@ final class NodeTableStaging {
   final Map<Object, Map<String, Object>> upserts = new LinkedHashMap<>();
   final Set<Object> deletes = new HashSet<>();
 
-  NodeTableStaging(NodeType type, String path, long pinnedVersion, Set<Object> committedKeys) {
+  NodeTableStaging(NodeType type, String path, long pinnedVersion, KeyIndex index) {
     this.type = type;
     this.path = path;
     this.pinnedVersion = pinnedVersion;
-    this.committedKeys = committedKeys;
+    this.index = index;
+    this.committedKeys = index.keys();
   }
 
   boolean exists(Object key) {

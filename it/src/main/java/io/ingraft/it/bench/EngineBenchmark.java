@@ -13,23 +13,32 @@ import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.ArrowRows;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStore;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * The engine benchmark (prints figures; never a timed test): batch apply rate for node upserts and
- * edge inserts at 1k/10k/100k events per batch on a graph with N existing nodes (default 1M), next
- * to the raw staged-write rate of the same rows measured in the same run.
+ * The engine benchmark (prints figures; never a timed test): batch apply rate through {@code
+ * GraphEngine.apply} on one graph grown to each of N existing nodes (default 1M, then 10M), for
+ * batches of 10k events of each kind: node upserts of new keys, node upserts of existing keys,
+ * updates and deletes of existing nodes. Each kind runs {@value #ROUNDS} times per size (the median
+ * is printed) with its CPU per event, the ratio to new-key upserts, and the targets of a write cost
+ * that does not grow with the graph: existing-key batches at 0.7x the new-key rate or more, and the
+ * same existing-key rate at every size (within 15%). Also the heap the owner's key index takes per
+ * key and the time a new owner takes to rebuild it, and the raw staged-append rate of the same rows
+ * (the ceiling) in the same run.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench} ({@code
- * -Dbench.args="<existingNodes>"} to change N).
+ * -Dbench.args="<n1,n2,...>"} to change the sizes). Serialize with other heavy runs ({@code flock
+ * /work/notes/bench.lock ...}).
  */
 public final class EngineBenchmark {
   static final String SCHEMA =
@@ -44,10 +53,21 @@ public final class EngineBenchmark {
       """;
   private static final GraphId GRAPH = GraphId.of("bench");
   private static final String SOURCE = "bench:0";
+  private static final int BATCH = 10_000;
+  private static final int ROUNDS = 3;
+  private static final int LOAD_ROWS = 500_000;
+  private static final String[] KINDS = {
+    "upserts, new keys", "upserts, existing keys", "updates", "deletes"
+  };
+
+  private static final com.sun.management.OperatingSystemMXBean CPU =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   private final GraphEngine engine;
   private final TableStore tables;
   private long offset;
+  private int nextKey;
+  private final java.util.BitSet deleted = new java.util.BitSet();
 
   private EngineBenchmark(GraphEngine engine, TableStore tables) {
     this.engine = engine;
@@ -57,98 +77,232 @@ public final class EngineBenchmark {
   public static void main(String[] rawArgs) throws Exception {
     String[] args =
         java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
-    int existing = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int[] sizes =
+        java.util.Arrays.stream((args.length > 0 ? args[0] : "1000000,10000000").split(","))
+            .mapToInt(v -> Integer.parseInt(v.trim().replace("_", "")))
+            .toArray();
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "engine-bench-");
     System.out.printf(
-        "Ingraft engine benchmark: %,d existing nodes, root %s, %d cores, max heap %d MB%n%n",
-        existing,
+        "Ingraft engine benchmark: sizes %s, root %s, %d cores, max heap %d MB, load average"
+            + " %.2f%n%n",
+        java.util.Arrays.toString(sizes),
         root,
         Runtime.getRuntime().availableProcessors(),
-        Runtime.getRuntime().maxMemory() >> 20);
+        Runtime.getRuntime().maxMemory() >> 20,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
-      new EngineBenchmark(engine, tables).run(existing);
+      new EngineBenchmark(engine, tables).run(sizes);
+    } finally {
+      deleteTree(root);
     }
   }
 
-  private void run(int existing) {
+  /** One measured kind at one size: median apply time and CPU per event over the rounds. */
+  private record Figure(double rate, double applyMs, double cpuMicros) {}
+
+  private void run(int[] sizes) {
     engine.createGraph(GRAPH, SCHEMA);
-    long t0 = System.nanoTime();
-    for (int start = 0; start < existing; start += 100_000) {
-      int n = Math.min(100_000, existing - start);
-      List<Map<String, Object>> rows = new ArrayList<>(n);
-      for (int i = start; i < start + n; i++) {
-        rows.add(person(i, 0));
+    double ceiling = ceiling(100_000);
+    Map<Integer, Map<String, Figure>> figures = new LinkedHashMap<>();
+    for (int size : sizes) {
+      grow(size);
+      figures.put(size, measure(size));
+      indexFigures(size);
+    }
+    System.out.printf(
+        "%n%-12s %-24s %8s %10s %12s %10s %9s %10s%n",
+        "nodes",
+        "batch of 10k",
+        "events",
+        "apply ms",
+        "events/s",
+        "CPU us/ev",
+        "x new",
+        "x ceiling");
+    for (Map.Entry<Integer, Map<String, Figure>> size : figures.entrySet()) {
+      double fresh = size.getValue().get(KINDS[0]).rate();
+      for (String kind : KINDS) {
+        Figure f = size.getValue().get(kind);
+        System.out.printf(
+            "%,-12d %-24s %,8d %10.0f %,12.0f %10.1f %9.2f %10.2f%n",
+            size.getKey(),
+            kind,
+            BATCH,
+            f.applyMs(),
+            f.rate(),
+            f.cpuMicros(),
+            f.rate() / fresh,
+            f.rate() / ceiling);
       }
+    }
+    System.out.printf(
+        "%nceiling: raw staged append of the same node rows, %,.0f rows/s%n", ceiling);
+    System.out.printf("%ntargets:%n");
+    for (Map.Entry<Integer, Map<String, Figure>> size : figures.entrySet()) {
+      double fresh = size.getValue().get(KINDS[0]).rate();
+      for (int k = 1; k < KINDS.length; k++) {
+        double ratio = size.getValue().get(KINDS[k]).rate() / fresh;
+        System.out.printf(
+            "  %,d nodes, %-24s >= 0.7x new keys: %.2fx  %s%n",
+            size.getKey(), KINDS[k], ratio, ratio >= 0.7 ? "MET" : "NOT MET");
+      }
+    }
+    if (figures.size() > 1) {
+      List<Integer> ordered = new ArrayList<>(figures.keySet());
+      int smallest = ordered.get(0);
+      for (int i = 1; i < ordered.size(); i++) {
+        int size = ordered.get(i);
+        for (int k = 1; k < KINDS.length; k++) {
+          double ratio =
+              figures.get(size).get(KINDS[k]).rate() / figures.get(smallest).get(KINDS[k]).rate();
+          System.out.printf(
+              "  %-24s at %,d within 15%% of %,d: %.2fx  %s%n",
+              KINDS[k], size, smallest, ratio, ratio >= 0.85 ? "MET" : "NOT MET");
+        }
+      }
+    }
+  }
+
+  /** Grows the graph to {@code size} nodes with append loads of 500k (the fastest engine path). */
+  private void grow(int size) {
+    long t0 = System.nanoTime();
+    int added = 0;
+    while (nextKey < size) {
+      int n = Math.min(LOAD_ROWS, size - nextKey);
+      List<Map<String, Object>> rows = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        rows.add(person(nextKey++, 0));
+      }
+      added += n;
       check(
           engine.apply(
               GRAPH,
               List.of(
                   event(
                       new EventBody.Load(
-                          EventBody.LoadMode.MERGE, Map.of("Person", rows), Map.of(), null)))));
+                          EventBody.LoadMode.APPEND, Map.of("Person", rows), Map.of(), null)))));
     }
-    double preload = (System.nanoTime() - t0) / 1e9;
+    double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
-        "preload: %,d nodes as merge loads of 100k in %.1f s (%,.0f nodes/s)%n%n",
-        existing, preload, existing / preload);
+        "grown to %,d nodes: %,d appended as loads of %,d in %.1f s (%,.0f nodes/s)%n",
+        size, added, LOAD_ROWS, seconds, added / seconds);
+  }
 
-    double ceiling = ceiling(100_000);
-    System.out.printf(
-        "%-28s %9s %10s %12s %10s%n", "batch", "events", "apply ms", "events/s", "x ceiling");
-    int next = existing;
-    for (int size : new int[] {1_000, 10_000, 100_000}) {
-      // Append-only: new keys.
-      List<GraphEvent> batch = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        batch.add(
-            event(new EventBody.Mutation(List.of(new Op.UpsertNode("Person", person(next++, 1))))));
+  /**
+   * {@value #ROUNDS} rounds of one 10k batch of each kind, after one unmeasured round. Existing
+   * keys are spread over the first half of the keys (never deleted); deletes take distinct keys of
+   * the second half.
+   */
+  private Map<String, Figure> measure(int size) {
+    Map<String, List<long[]>> samples = new LinkedHashMap<>();
+    int deleteFrom = size / 2;
+    for (int round = -1; round < ROUNDS; round++) {
+      int salt = round + 2;
+      List<GraphEvent> fresh = new ArrayList<>(BATCH);
+      for (int i = 0; i < BATCH; i++) {
+        fresh.add(upsertEvent(person(nextKey++, salt)));
       }
-      report("node upserts, new keys", size, time(batch), ceiling);
-      // Upsert-heavy: existing keys.
-      batch = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        batch.add(
-            event(
-                new EventBody.Mutation(
-                    List.of(new Op.UpsertNode("Person", person((i * 7919) % existing, 2))))));
-      }
-      report("node upserts, existing keys", size, time(batch), ceiling);
-      // Edge inserts between existing nodes.
-      batch = new ArrayList<>(size);
-      for (int i = 0; i < size; i++) {
-        batch.add(
+      List<GraphEvent> existing = new ArrayList<>(BATCH);
+      List<GraphEvent> updates = new ArrayList<>(BATCH);
+      List<GraphEvent> deletes = new ArrayList<>(BATCH);
+      for (int i = 0; i < BATCH; i++) {
+        int key = live((int) (((long) (i + round * BATCH + BATCH) * 7919L) % (size / 2)));
+        existing.add(upsertEvent(person(key, salt)));
+        int other = live((int) (((long) (i + round * BATCH + BATCH) * 104_729L + 1) % (size / 2)));
+        updates.add(
             event(
                 new EventBody.Mutation(
                     List.of(
-                        new Op.InsertEdge(
-                            "Knows",
-                            "p" + (i % existing),
-                            "p" + ((i * 31 + 7) % existing),
-                            Map.of(),
-                            null)))));
+                        new Op.UpdateNode(
+                            "Person", "p" + other, Map.of("age", (long) (salt % 100)))))));
+        deleted.set(deleteFrom);
+        deletes.add(
+            event(
+                new EventBody.Mutation(
+                    List.of(new Op.DeleteNode("Person", "p" + (deleteFrom++))))));
       }
-      report("edge inserts", size, time(batch), ceiling);
+      List<List<GraphEvent>> batches = List.of(fresh, existing, updates, deletes);
+      for (int k = 0; k < KINDS.length; k++) {
+        long[] sample = time(batches.get(k));
+        if (round >= 0) {
+          samples.computeIfAbsent(KINDS[k], x -> new ArrayList<>()).add(sample);
+        }
+      }
     }
-    System.out.printf(
-        "%nceiling: raw staged append of the same node rows, %,.0f rows/s%n", ceiling);
+    Map<String, Figure> figures = new LinkedHashMap<>();
+    samples.forEach(
+        (kind, list) -> {
+          list.sort((a, b) -> Long.compare(a[0], b[0]));
+          long[] median = list.get(list.size() / 2);
+          figures.put(
+              kind,
+              new Figure(BATCH / (median[0] / 1e9), median[0] / 1e6, median[1] / 1e3 / BATCH));
+          System.out.printf(
+              "  %,d nodes, %-24s rounds (ms): %s%n",
+              size, kind, list.stream().map(s -> String.format("%.0f", s[0] / 1e6)).toList());
+        });
+    return figures;
   }
 
-  private long time(List<GraphEvent> batch) {
+  /**
+   * The heap the owner's key indexes take (measured as what releasing the graph frees) and the time
+   * a new owner takes to rebuild them (the first batch after a takeover).
+   */
+  private void indexFigures(int size) {
+    long held = usedHeap();
+    engine.release(GRAPH);
+    long freed = held - usedHeap();
+    long t0 = System.nanoTime();
+    List<GraphEvent> batch = new ArrayList<>(BATCH);
+    for (int i = 0; i < BATCH; i++) {
+      batch.add(upsertEvent(person((int) ((i * 7919L) % (size / 2)), 9)));
+    }
+    time(batch);
+    double rebuild = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        "%,d nodes: key indexes hold %,d MB of heap (%.0f bytes per key); takeover + rebuild +"
+            + " one batch of existing keys %.2f s%n",
+        size, freed >> 20, (double) freed / size, rebuild);
+  }
+
+  private static long usedHeap() {
+    Runtime runtime = Runtime.getRuntime();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
+    }
+    return used;
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** {@code key}, or the next key after it that was not deleted by an earlier size's round. */
+  private int live(int key) {
+    return deleted.nextClearBit(key);
+  }
+
+  private GraphEvent upsertEvent(Map<String, Object> props) {
+    return event(new EventBody.Mutation(List.of(new Op.UpsertNode("Person", props))));
+  }
+
+  /** Wall nanos and process CPU nanos of one apply. */
+  private long[] time(List<GraphEvent> batch) {
+    long cpu0 = CPU.getProcessCpuTime();
     long t0 = System.nanoTime();
     BatchResult result = engine.apply(GRAPH, batch);
     long nanos = System.nanoTime() - t0;
+    long cpu = CPU.getProcessCpuTime() - cpu0;
     check(result);
-    return nanos;
-  }
-
-  private static void report(String name, int events, long nanos, double ceiling) {
-    double rate = events / (nanos / 1e9);
-    System.out.printf(
-        "%-28s %,9d %10.0f %,12.0f %10.2f%n", name, events, nanos / 1e6, rate, rate / ceiling);
+    return new long[] {nanos, cpu};
   }
 
   /** Raw TableStore rate for the same rows (build, stage, commit), the engine's ceiling. */

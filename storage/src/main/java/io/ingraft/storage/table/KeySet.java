@@ -20,7 +20,8 @@ import org.apache.arrow.vector.types.pojo.Field;
  */
 final class KeySet {
 
-  private enum KeyType {
+  /** The key column types a key set (and a {@link KeyIndex}) supports. */
+  enum KeyType {
     UTF8,
     INT32,
     INT64
@@ -48,7 +49,7 @@ final class KeySet {
     keyType(table, field);
   }
 
-  private static KeyType keyType(String table, Field field) {
+  static KeyType keyType(String table, Field field) {
     ArrowType t = field.getType();
     if (t instanceof ArrowType.Utf8) {
       return KeyType.UTF8;

@@ -2,6 +2,7 @@ package io.ingraft.storage.table;
 
 import io.ingraft.IngraftException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.lance.Dataset;
 import org.lance.Fragment;
@@ -30,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * stager and the committer; thread-safe.
  */
 public final class TableReader {
+
+  private static final int KEY_SCAN_BATCH = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(TableReader.class);
 
@@ -180,6 +187,126 @@ public final class TableReader {
     try (Dataset ds = lance.openAt(table, version)) {
       lance.scan(table, ds, spec, batchConsumer);
     }
+  }
+
+  /**
+   * Builds the {@link KeyIndex} of {@code keyColumn} at {@code version}: one scan of its {@code
+   * key,_rowaddr} projection.
+   *
+   * @throws InvalidStagedWriteException if the column is missing or not Utf8, Int32 or Int64
+   */
+  public KeyIndex keyIndex(String table, long version, String keyColumn) {
+    lance.checkOpen();
+    try (Dataset ds = lance.openAt(table, version)) {
+      KeySet.KeyType type =
+          KeySet.keyType(table, TableSchemas.keyField(table, ds.getSchema(), keyColumn));
+      KeyIndex index =
+          new KeyIndex(table, keyColumn, type, version, (int) Math.min(ds.countRows(), 1 << 29));
+      lance.scan(
+          table,
+          ds,
+          new ScanSpec(null, List.of(keyColumn), KEY_SCAN_BATCH, true),
+          batch -> {
+            FieldVector keys = batch.getVector(keyColumn);
+            BaseIntVector addresses = (BaseIntVector) batch.getVector(ScanSpec.ROW_ADDRESS);
+            for (int i = 0; i < batch.getRowCount(); i++) {
+              index.putFrom(keys, i, addresses.getValueAsLong(i));
+            }
+          });
+      LOG.debug("built {}", index);
+      return index;
+    }
+  }
+
+  /**
+   * Moves {@code index} from the read version of {@code staged} to {@code committedVersion}, the
+   * version that committed it, without scanning: the rows of {@code removedKeys} go, and the rows
+   * of {@code writtenKeys} (the keys of the staged rows, in the order they were staged) get the
+   * addresses of the new fragments, which Lance numbers after every existing one; a compaction
+   * moves the rows of the fragments it replaced. Only the fragment list of the committed version is
+   * read. Whatever does not add up (another version, a write of another kind, fragments that do not
+   * hold exactly the staged rows) {@linkplain KeyIndex#invalidate invalidates} the index instead,
+   * so that it is rebuilt.
+   *
+   * @return whether the index now describes {@code committedVersion}
+   */
+  public boolean advanceKeyIndex(
+      KeyIndex index,
+      StagedWrite staged,
+      long committedVersion,
+      Collection<?> removedKeys,
+      List<?> writtenKeys) {
+    if (!index.isAt(staged.table(), staged.readVersion())
+        || committedVersion != staged.readVersion() + 1
+        || staged.kind() == StagedWrite.Kind.CREATE
+        || staged.kind() == StagedWrite.Kind.OVERWRITE) {
+      index.invalidate();
+      return false;
+    }
+    int count = staged.newFragments().size();
+    int[] ids = new int[count];
+    long[] rows = new long[count];
+    if (count > 0) {
+      lance.checkOpen();
+      try (Dataset ds = lance.openAt(staged.table(), committedVersion)) {
+        List<Fragment> fragments = ds.getFragments();
+        if (fragments.size() < count) {
+          index.invalidate();
+          return false;
+        }
+        List<Fragment> added = fragments.subList(fragments.size() - count, fragments.size());
+        for (int i = 0; i < count; i++) {
+          FragmentMetadata meta = added.get(i).metadata();
+          ids[i] = meta.getId();
+          rows[i] = meta.getPhysicalRows();
+          if (rows[i] != staged.newFragments().get(i).getPhysicalRows()
+              || (i > 0 && ids[i] <= ids[i - 1])) {
+            index.invalidate();
+            return false;
+          }
+        }
+      } catch (IngraftException e) {
+        index.invalidate();
+        throw e;
+      }
+    }
+    boolean advanced =
+        staged.kind() == StagedWrite.Kind.COMPACT
+            ? index.remap(committedVersion, staged.removedFragmentIds(), ids, rows)
+            : index.advance(committedVersion, removedKeys, writtenKeys, ids, rows);
+    if (!advanced) {
+      LOG.warn(
+          "key index of {} did not add up over {} at version {}; it is rebuilt on next use",
+          staged.table(),
+          staged.kind(),
+          committedVersion);
+    }
+    return advanced;
+  }
+
+  /**
+   * The rows at {@code addresses} (row addresses of exactly {@code version}, e.g. from its {@link
+   * KeyIndex}), every column, as plain Java values: a take by address, no scan.
+   */
+  public List<Map<String, Object>> readRowsAt(String table, long version, List<Long> addresses) {
+    lance.checkOpen();
+    List<Map<String, Object>> rows = new ArrayList<>(addresses.size());
+    if (addresses.isEmpty()) {
+      return rows;
+    }
+    try (Dataset ds = lance.openAt(table, version)) {
+      List<String> columns = ds.getSchema().getFields().stream().map(Field::getName).toList();
+      try (ArrowReader reader = ds.takeRows(addresses, columns)) {
+        while (reader.loadNextBatch()) {
+          rows.addAll(ArrowRows.toMaps(reader.getVectorSchemaRoot()));
+        }
+      }
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "take rows by address", e);
+    }
+    return rows;
   }
 
   /** The rows the scan selects, as plain Java values ({@link ArrowRows}). */

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * creation, a schema-evolving rewrite or a compaction, commits nothing, leaves HEAD and every
  * reader unaffected, and returns an immutable {@link StagedWrite} for {@link TableCommitter#commit}
  * to make version R + 1 of. Every batch is brought into the table's exact column order first
- * ({@link TableBatches}), rows to delete are found by a semi-join over a {@code key,_rowaddr}
- * projection of R with one {@code deleteRows} call per touched fragment, and read version 0 (which
- * aborts the JVM inside Lance for Update/Delete) is refused up front. Thread-safe; each call uses a
- * child allocator closed before it returns.
+ * ({@link TableBatches}), rows to delete are looked up in the caller's {@link KeyIndex} of R or,
+ * without one, found by a semi-join over a {@code key,_rowaddr} projection of R, with one {@code
+ * deleteRows} call per touched fragment, and read version 0 (which aborts the JVM inside Lance for
+ * Update/Delete) is refused up front. Thread-safe; each call uses a child allocator closed before
+ * it returns.
  */
 public final class TableStager {
 
@@ -103,7 +104,7 @@ public final class TableStager {
   public StagedWrite stageDelete(
       String table, long readVersion, String keyColumn, Collection<?> keys) {
     Objects.requireNonNull(keys, "keys");
-    return stageKeyed(table, readVersion, keyColumn, null, keys, StagedWrite.Kind.DELETE);
+    return stageKeyed(table, readVersion, keyColumn, null, keys, null, StagedWrite.Kind.DELETE);
   }
 
   /**
@@ -119,7 +120,7 @@ public final class TableStager {
   public StagedWrite stageUpsert(
       String table, long readVersion, String keyColumn, VectorSchemaRoot rows) {
     Objects.requireNonNull(rows, "rows");
-    return stageKeyed(table, readVersion, keyColumn, rows, null, StagedWrite.Kind.UPSERT);
+    return stageKeyed(table, readVersion, keyColumn, rows, null, null, StagedWrite.Kind.UPSERT);
   }
 
   /**
@@ -146,7 +147,35 @@ public final class TableStager {
       String keyColumn,
       VectorSchemaRoot upserts,
       Collection<?> deleteKeys) {
-    return stageKeyed(table, readVersion, keyColumn, upserts, deleteKeys, StagedWrite.Kind.UPSERT);
+    return stageKeyed(
+        table, readVersion, keyColumn, upserts, deleteKeys, null, StagedWrite.Kind.UPSERT);
+  }
+
+  /**
+   * As {@link #stageMerge(String, long, String, VectorSchemaRoot, Collection)}, but the rows to
+   * delete are looked up in {@code index} (the key → row address index of exactly {@code
+   * readVersion}) instead of found by a scan of the key column: the cost follows the batch, not the
+   * table. The index is not changed; advance it after the commit ({@link
+   * TableReader#advanceKeyIndex}).
+   *
+   * @throws InvalidStagedWriteException also if {@code index} is not the index of {@code keyColumn}
+   *     of this table at {@code readVersion}
+   */
+  public StagedWrite stageMerge(
+      String table,
+      long readVersion,
+      String keyColumn,
+      VectorSchemaRoot upserts,
+      Collection<?> deleteKeys,
+      KeyIndex index) {
+    Objects.requireNonNull(index, "index");
+    if (!index.isAt(table, readVersion) || !index.keyColumn().equals(keyColumn)) {
+      throw new InvalidStagedWriteException(
+          table,
+          "the key index describes " + index + ", not " + keyColumn + " at version " + readVersion);
+    }
+    return stageKeyed(
+        table, readVersion, keyColumn, upserts, deleteKeys, index, StagedWrite.Kind.UPSERT);
   }
 
   /**
@@ -160,6 +189,7 @@ public final class TableStager {
       String keyColumn,
       VectorSchemaRoot upserts,
       Collection<?> deleteKeys,
+      KeyIndex index,
       StagedWrite.Kind kind) {
     lance.checkOpen();
     requireReadVersion(table, readVersion);
@@ -189,7 +219,10 @@ public final class TableStager {
         if (deleteKeys != null) {
           keySet.addAll(deleteKeys);
         }
-        Deletions deletions = deleteRows(table, ds, keyColumn, keySet);
+        Deletions deletions =
+            index == null
+                ? deleteRows(table, ds, keyColumn, keySet)
+                : deleteRows(table, ds, addressesOf(index, upserts, keyColumn, deleteKeys));
         List<FragmentMetadata> fragments = batch == null ? List.of() : writeFragments(table, batch);
         long added = batch == null ? 0 : batch.rowCount();
         StagedWrite staged =
@@ -509,6 +542,65 @@ public final class TableStager {
             }
           }
         });
+    return deleteRows(table, ds, offsetsByFragment, matched[0]);
+  }
+
+  /**
+   * The addresses, grouped by fragment, of the rows of the index's version whose key is among the
+   * keys of {@code upserts} or in {@code deleteKeys} (each row once).
+   */
+  private static TreeMap<Integer, List<Integer>> addressesOf(
+      KeyIndex index, VectorSchemaRoot upserts, String keyColumn, Collection<?> deleteKeys) {
+    List<Long> found = new ArrayList<>();
+    if (upserts != null) {
+      FieldVector keys = upserts.getVector(keyColumn);
+      for (int i = 0; i < upserts.getRowCount(); i++) {
+        long address = index.addressOf(keys, i);
+        if (address >= 0) {
+          found.add(address);
+        }
+      }
+    }
+    if (deleteKeys != null) {
+      for (Object key : deleteKeys) {
+        long address = index.addressOf(key);
+        if (address >= 0) {
+          found.add(address);
+        }
+      }
+    }
+    long[] sorted = new long[found.size()];
+    for (int i = 0; i < sorted.length; i++) {
+      sorted[i] = found.get(i);
+    }
+    java.util.Arrays.sort(sorted);
+    TreeMap<Integer, List<Integer>> offsetsByFragment = new TreeMap<>();
+    for (int i = 0; i < sorted.length; i++) {
+      if (i > 0 && sorted[i] == sorted[i - 1]) {
+        continue; // A key both upserted and deleted names its row twice.
+      }
+      offsetsByFragment
+          .computeIfAbsent((int) (sorted[i] >>> 32), id -> new ArrayList<>())
+          .add((int) (sorted[i] & 0xFFFF_FFFFL));
+    }
+    return offsetsByFragment;
+  }
+
+  private Deletions deleteRows(
+      String table, Dataset ds, TreeMap<Integer, List<Integer>> offsetsByFragment) {
+    long rows = 0;
+    for (List<Integer> offsets : offsetsByFragment.values()) {
+      rows += offsets.size();
+    }
+    return deleteRows(table, ds, offsetsByFragment, rows);
+  }
+
+  /** One deletion file per fragment of {@code offsetsByFragment}, with all its offsets. */
+  private Deletions deleteRows(
+      String table, Dataset ds, TreeMap<Integer, List<Integer>> offsetsByFragment, long matched) {
+    if (offsetsByFragment.isEmpty()) {
+      return Deletions.NONE;
+    }
     List<FragmentMetadata> updated = new ArrayList<>();
     List<Long> removed = new ArrayList<>();
     for (Map.Entry<Integer, List<Integer>> entry : offsetsByFragment.entrySet()) {
@@ -527,7 +619,7 @@ public final class TableStager {
         updated.add(result);
       }
     }
-    return new Deletions(updated, removed, matched[0]);
+    return new Deletions(updated, removed, matched);
   }
 
   private List<FragmentMetadata> writeFragments(String table, TableBatches.Conformed rows) {

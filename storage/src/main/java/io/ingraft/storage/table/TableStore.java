@@ -142,6 +142,26 @@ public final class TableStore implements AutoCloseable {
     return reader.readRows(table, version, spec);
   }
 
+  /** See {@link TableReader#readRowsAt}. */
+  public List<Map<String, Object>> readRowsAt(String table, long version, List<Long> addresses) {
+    return reader.readRowsAt(table, version, addresses);
+  }
+
+  /** See {@link TableReader#keyIndex}. */
+  public KeyIndex keyIndex(String table, long version, String keyColumn) {
+    return reader.keyIndex(table, version, keyColumn);
+  }
+
+  /** See {@link TableReader#advanceKeyIndex}. */
+  public boolean advanceKeyIndex(
+      KeyIndex index,
+      StagedWrite staged,
+      long committedVersion,
+      Collection<?> removedKeys,
+      List<?> writtenKeys) {
+    return reader.advanceKeyIndex(index, staged, committedVersion, removedKeys, writtenKeys);
+  }
+
   /** See {@link TableReader#unreferencedDataFiles}. */
   public List<String> unreferencedDataFiles(String table) {
     return reader.unreferencedDataFiles(table);
@@ -186,6 +206,20 @@ public final class TableStore implements AutoCloseable {
       VectorSchemaRoot upserts,
       Collection<?> deleteKeys) {
     return stager.stageMerge(table, readVersion, keyColumn, upserts, deleteKeys);
+  }
+
+  /**
+   * See {@link TableStager#stageMerge(String, long, String, VectorSchemaRoot, Collection,
+   * KeyIndex)}.
+   */
+  public StagedWrite stageMerge(
+      String table,
+      long readVersion,
+      String keyColumn,
+      VectorSchemaRoot upserts,
+      Collection<?> deleteKeys,
+      KeyIndex index) {
+    return stager.stageMerge(table, readVersion, keyColumn, upserts, deleteKeys, index);
   }
 
   /** See {@link TableStager#stageCreate}. */

@@ -1,0 +1,130 @@
+package io.ingraft.engine;
+
+import io.ingraft.engine.write.BatchStaging;
+import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.manifest.TablePin;
+import io.ingraft.storage.table.KeyIndex;
+import io.ingraft.storage.table.StagedWrite;
+import io.ingraft.storage.table.TableStats;
+import io.ingraft.storage.table.TableStore;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One graph as the engine holds it while it writes the graph: the graph's manifest log, its owner
+ * state while this engine owns it, and what is cached of its tables between batches (the key →
+ * row-address index and the stats of each table). The engine keeps one per graph it writes and
+ * drops it when the graph is released, and with it every cache of the graph: an instance that gains
+ * and loses many graphs does not keep what it cached of the lost ones.
+ *
+ * <p>Every cache is tied to a table version and checked against the version a batch pins, so a
+ * stale entry (after a failed publish, a takeover, a schema rewrite) is rebuilt, never used. Thread
+ * safety: the owner state may be read from any thread; the caches are used by the graph's one
+ * writer thread (the engine writes one graph from one thread at a time).
+ */
+final class OpenGraph {
+  private final ManifestLog log;
+  private volatile GraphEngine.OwnedGraph owned;
+  private final Map<String, KeyIndex> keyIndexes = new ConcurrentHashMap<>();
+  private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
+
+  /**
+   * A table's fragment and row counts at one version, for the compaction check after every publish.
+   * Carried forward from the staged write of an append (which only adds fragments and rows) instead
+   * of opening the table again; read from the table after any other write.
+   */
+  private record VersionedStats(long version, TableStats stats) {}
+
+  OpenGraph(ManifestLog log) {
+    this.log = log;
+  }
+
+  ManifestLog log() {
+    return log;
+  }
+
+  /** The owner state, or null while this engine does not own the graph. */
+  GraphEngine.OwnedGraph owned() {
+    return owned;
+  }
+
+  void own(GraphEngine.OwnedGraph state) {
+    owned = state;
+  }
+
+  void disown() {
+    owned = null;
+  }
+
+  /**
+   * The key index of a table at {@code version}: the cached one when it describes exactly that
+   * version, otherwise built by one scan (first use, takeover, or after it could not be advanced).
+   */
+  KeyIndex keyIndex(TableStore tables, String path, long version, String keyColumn) {
+    KeyIndex cached = keyIndexes.get(path);
+    if (cached != null && cached.isAt(path, version) && cached.keyColumn().equals(keyColumn)) {
+      return cached;
+    }
+    keyIndexes.remove(path);
+    KeyIndex built = tables.keyIndex(path, version, keyColumn);
+    keyIndexes.put(path, built);
+    return built;
+  }
+
+  /**
+   * Moves a table's key index over a write committed as {@code committedVersion}; an index that
+   * cannot follow is dropped (rebuilt on next use).
+   */
+  void advanceKeys(
+      TableStore tables, StagedWrite staged, long committedVersion, BatchStaging.KeyChange change) {
+    KeyIndex index = keyIndexes.get(staged.table());
+    if (index == null) {
+      return;
+    }
+    if (change == null) {
+      keyIndexes.remove(staged.table(), index);
+      return;
+    }
+    boolean advanced;
+    try {
+      advanced =
+          tables.advanceKeyIndex(
+              index, staged, committedVersion, change.removed(), change.written());
+    } catch (RuntimeException e) {
+      keyIndexes.remove(staged.table(), index);
+      throw e;
+    }
+    if (!advanced) {
+      keyIndexes.remove(staged.table(), index);
+    }
+  }
+
+  /** The table's stats at its pinned version: carried forward, or read (and remembered). */
+  TableStats statsOf(TableStore tables, TablePin pin, long smallFragmentRows) {
+    VersionedStats known = tableStats.get(pin.path());
+    if (known != null && known.version() == pin.version()) {
+      return known.stats();
+    }
+    TableStats stats = tables.stats(pin.path(), pin.version(), smallFragmentRows);
+    tableStats.put(pin.path(), new VersionedStats(pin.version(), stats));
+    return stats;
+  }
+
+  /** Carries a table's stats over an append it just committed; forgets them after any other. */
+  void advanceStats(StagedWrite staged, long committedVersion, long smallFragmentRows) {
+    VersionedStats before = tableStats.remove(staged.table());
+    if (before == null
+        || before.version() != staged.readVersion()
+        || staged.kind() != StagedWrite.Kind.APPEND) {
+      return;
+    }
+    tableStats.put(
+        staged.table(),
+        new VersionedStats(committedVersion, before.stats().plus(staged, smallFragmentRows)));
+  }
+
+  /** The key index held for a table, whatever its version, or null (for tests). */
+  KeyIndex cachedKeyIndex(String path) {
+    return keyIndexes.get(path);
+  }
+}
