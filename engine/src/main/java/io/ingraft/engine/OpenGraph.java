@@ -9,6 +9,8 @@ import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One graph as the engine holds it while it writes the graph: the graph's manifest log, its owner
@@ -23,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * writer thread (the engine writes one graph from one thread at a time).
  */
 final class OpenGraph {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenGraph.class);
+
   private final ManifestLog log;
   private volatile GraphEngine.OwnedGraph owned;
   private final Map<String, KeyIndex> keyIndexes = new ConcurrentHashMap<>();
@@ -91,8 +95,9 @@ final class OpenGraph {
           tables.advanceKeyIndex(
               index, staged, committedVersion, change.removed(), change.written());
     } catch (RuntimeException e) {
-      keyIndexes.remove(staged.table(), index);
-      throw e;
+      // The batch is published: failing it now would only make the writer retry a done batch.
+      LOG.warn("{}: cannot advance the key index; it is rebuilt on next use", staged.table(), e);
+      advanced = false;
     }
     if (!advanced) {
       keyIndexes.remove(staged.table(), index);

@@ -729,7 +729,20 @@ public final class BatchStaging {
         }
         fetchEdges(table, SchemaCatalog.EDGE_FROM, edgesFrom.get(type));
         fetchEdges(table, SchemaCatalog.EDGE_TO, edgesTo.get(type));
-        fetchEdges(table, SchemaCatalog.EDGE_ID, edgeIds.get(type));
+        Set<Object> ids = edgeIds.get(type);
+        if (ids != null) {
+          // By address in the edge table's key index: a take, not a scan.
+          List<Long> addresses = new ArrayList<>(ids.size());
+          for (Object id : ids) {
+            long address = table.index.addressOf(id);
+            if (address >= 0) {
+              addresses.add(address);
+            }
+          }
+          tables
+              .readRowsAt(table.path, table.pinnedVersion, addresses)
+              .forEach(table::addCommitted);
+        }
       }
     }
 
