@@ -3,16 +3,20 @@ package io.ingraft.app.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The meters of one graph, registered once when the instance first hears of the graph and kept here
- * so that the writer's hot path does no registry look-ups. Names are in docs/operations.md,
- * "Metrics".
+ * so that the writer's hot path does no registry look-ups; removed from the registry when the
+ * instance releases the graph ({@link #remove}). Names are in docs/operations.md, "Metrics".
  */
 final class GraphMeters {
   /** Buckets of every duration histogram: 5 ms to 5 min. */
@@ -54,6 +58,9 @@ final class GraphMeters {
   private final MeterRegistry registry;
   private final Map<String, Counter> rejectedByCode = new ConcurrentHashMap<>();
   private final Map<String, Counter> recoveredByOutcome = new ConcurrentHashMap<>();
+
+  /** Every meter registered for the graph, to be removed when it is released. */
+  private final Queue<Meter> meters = new ConcurrentLinkedQueue<>();
 
   GraphMeters(MeterRegistry registry, String graph) {
     this.registry = registry;
@@ -106,40 +113,85 @@ final class GraphMeters {
     sweepsClean = sweeps(graph, "clean");
     sweepsRecovered = sweeps(graph, "recovered");
     sweepsFailed = sweeps(graph, "failed");
-    Gauge.builder("ingraft.graph.version", state, GraphState::versionOrNaN)
-        .tag("graph", graph)
-        .description("latest manifest version this instance published")
-        .register(registry);
-    Gauge.builder("ingraft.last.publish.timestamp", state, GraphState::lastPublishSeconds)
-        .baseUnit("seconds")
-        .tag("graph", graph)
-        .description("when this instance last published a version (Unix time)")
-        .register(registry);
-    Gauge.builder("ingraft.graph.backlog", state.backlog(), Number::doubleValue)
-        .baseUnit("events")
-        .tag("graph", graph)
-        .description("sealed events read and not yet published")
-        .register(registry);
+    keep(
+        Gauge.builder("ingraft.graph.version", state, GraphState::versionOrNaN)
+            .tag("graph", graph)
+            .description("latest manifest version this instance published")
+            .register(registry));
+    keep(
+        Gauge.builder("ingraft.last.publish.timestamp", state, GraphState::lastPublishSeconds)
+            .baseUnit("seconds")
+            .tag("graph", graph)
+            .description("when this instance last published a version (Unix time)")
+            .register(registry));
+    keep(
+        Gauge.builder("ingraft.graph.backlog", state.backlog(), Number::doubleValue)
+            .baseUnit("events")
+            .tag("graph", graph)
+            .description("sealed events read and not yet published")
+            .register(registry));
+    for (Meter meter :
+        List.of(
+            applied,
+            skipped,
+            rejected,
+            batchSize,
+            apply,
+            publish,
+            freshness,
+            retries,
+            fencings,
+            compactions,
+            notices,
+            sweepsClean,
+            sweepsRecovered,
+            sweepsFailed)) {
+      keep(meter);
+    }
+  }
+
+  /**
+   * Removes every meter of the graph from the registry: the instance no longer writes it (its
+   * partition was revoked or lost), and an instance that gains and loses many graphs must not keep
+   * meters for all it ever had. If it gets the graph back, its counters start again from zero,
+   * which Prometheus reads as a counter reset.
+   */
+  void remove() {
+    for (Meter meter; (meter = meters.poll()) != null; ) {
+      registry.remove(meter);
+    }
+  }
+
+  private void keep(Meter meter) {
+    meters.add(meter);
   }
 
   Counter rejected(String code) {
     return rejectedByCode.computeIfAbsent(
         code,
-        c ->
-            Counter.builder("ingraft.events.rejected")
-                .tags("graph", state.graph(), "code", c)
-                .description("events rejected by the engine, by code")
-                .register(registry));
+        c -> {
+          Counter counter =
+              Counter.builder("ingraft.events.rejected")
+                  .tags("graph", state.graph(), "code", c)
+                  .description("events rejected by the engine, by code")
+                  .register(registry);
+          keep(counter);
+          return counter;
+        });
   }
 
   Counter recovered(String outcome) {
     return recoveredByOutcome.computeIfAbsent(
         outcome,
-        o ->
-            Counter.builder("ingraft.recovered.operations")
-                .tags("graph", state.graph(), "outcome", o)
-                .description("interrupted operations the recovery sweep finished or undid")
-                .register(registry));
+        o -> {
+          Counter counter =
+              Counter.builder("ingraft.recovered.operations")
+                  .tags("graph", state.graph(), "outcome", o)
+                  .description("interrupted operations the recovery sweep finished or undid")
+                  .register(registry);
+          keep(counter);
+          return counter;
+        });
   }
 
   private Counter events(String graph, String outcome) {

@@ -130,6 +130,25 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
   @Override
   public void released(Collection<TopicPartition> removed) {
     removed.forEach(assignment::remove);
+    // The graphs of those partitions are no longer this instance's: their meters and state go, so
+    // that gaining and losing graphs in rebalances does not grow the registry. A graph whose
+    // partition is unknown was last touched by work that outlived its partition: it goes too.
+    graphs
+        .values()
+        .removeIf(
+            meters -> {
+              TopicPartition partition = meters.state.partition();
+              boolean gone = partition == null || removed.contains(partition);
+              if (gone) {
+                meters.remove();
+              }
+              return gone;
+            });
+  }
+
+  /** How many graphs this instance keeps meters and state for now. */
+  public int graphsTracked() {
+    return graphs.size();
   }
 
   @Override

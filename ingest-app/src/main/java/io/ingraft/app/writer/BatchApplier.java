@@ -18,11 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies sealed batches of one graph (one, or several consecutive ones taken together) through the
- * engine, and reports what only the apply knows about each version it published (the events it
- * skipped, the oldest event timestamp). The side outputs (dead letters, commit notices) are made
- * from the published manifests by {@link SideOutputs} and committed later, in the same Kafka
- * transaction as the offsets they concern.
+ * Decodes the events of sealed batches of one graph (one, or several consecutive ones taken
+ * together; until now they were held as record bytes) and applies them through the engine, and
+ * reports what only the apply knows about each version it published (the events it skipped, the
+ * oldest event timestamp). The side outputs (dead letters, commit notices) are made from the
+ * published manifests by {@link SideOutputs} and committed later, in the same Kafka transaction as
+ * the offsets they concern.
  *
  * <p>The events go to the engine in segments split at schema events, the same split the engine
  * makes itself (a schema event publishes on its own). Each call then publishes at most one version.
@@ -39,23 +40,35 @@ final class BatchApplier {
   private final Clock clock;
   private final WriterCounters counters;
   private final WriterListener listener;
+  private final LogRecordDecoder decoder;
 
-  BatchApplier(GraphEngine engine, Clock clock, WriterCounters counters, WriterListener listener) {
+  BatchApplier(
+      GraphEngine engine,
+      String graphLogTopic,
+      Clock clock,
+      WriterCounters counters,
+      WriterListener listener) {
     this.engine = engine;
+    this.decoder = new LogRecordDecoder(graphLogTopic);
     this.clock = clock;
     this.counters = counters;
     this.listener = listener;
   }
 
   /**
-   * What an apply found out: per version it published, what only the apply knows; and the events it
+   * What an apply found out: per version it published, what only the apply knows; the events it
    * rejected that no version records (a graph that does not exist, or did not yet when the event
-   * was first read), whose dead letters are deterministic on every read.
+   * was first read), whose dead letters are deterministic on every read; and the records that did
+   * not decode, dead letters ({@link GraphWriter#BAD_LOG_RECORD}) just as deterministic.
    */
-  record Outcome(Map<Long, SideOutputs.Live> live, List<Unrecorded> unrecorded) {}
+  record Outcome(
+      Map<Long, SideOutputs.Live> live, List<Unrecorded> unrecorded, List<BadRecord> bad) {}
 
   /** A rejected event no manifest version records. */
-  record Unrecorded(BufferedEvent event, EventResult result) {}
+  record Unrecorded(BufferedEvent event, String eventId, EventResult result) {}
+
+  /** A buffered record that did not decode or map when its batch was applied. */
+  record BadRecord(BufferedEvent event, String reason) {}
 
   /** Applies {@code batches} (consecutive batches of one graph, read from one partition). */
   Outcome apply(List<PendingBatch> batches) {
@@ -74,14 +87,33 @@ final class BatchApplier {
         events.addAll(next.events());
       }
     }
+    // The batch held the records' bytes until now; the decoded events live only for this apply.
+    List<BufferedEvent> held = new ArrayList<>(events.size());
+    List<GraphEvent> decoded = new ArrayList<>(events.size());
+    List<BadRecord> bad = new ArrayList<>();
+    int partition = batch.partition().partition();
+    for (BufferedEvent event : events) {
+      LogRecordDecoder.Decoded record = decoder.decode(event.value(), partition, event.offset());
+      if (record instanceof LogRecordDecoder.Event mapped
+          && mapped.event().graph().equals(batch.graph())) {
+        held.add(event);
+        decoded.add(mapped.event());
+      } else {
+        bad.add(
+            new BadRecord(
+                event,
+                record instanceof LogRecordDecoder.Bad why
+                    ? why.reason()
+                    : "not an event of graph " + batch.graph()));
+      }
+    }
     Map<Long, SideOutputs.Live> live = new HashMap<>();
     List<Unrecorded> unrecorded = new ArrayList<>();
     int start = 0;
-    while (start < events.size()) {
-      int end = segmentEnd(events, start);
-      List<BufferedEvent> segment = events.subList(start, end);
-      List<GraphEvent> engineEvents = new ArrayList<>(segment.size());
-      segment.forEach(e -> engineEvents.add(e.event()));
+    while (start < decoded.size()) {
+      int end = segmentEnd(decoded, start);
+      List<BufferedEvent> segment = held.subList(start, end);
+      List<GraphEvent> engineEvents = new ArrayList<>(decoded.subList(start, end));
       long applyStarted = System.nanoTime();
       BatchResult result = engine.apply(graph, engineEvents);
       long applyNanos = System.nanoTime() - applyStarted;
@@ -94,7 +126,7 @@ final class BatchApplier {
                 + " events of graph "
                 + graph);
       }
-      SideOutputs.Live outcome = count(batch, segment, result, applyNanos);
+      SideOutputs.Live outcome = count(batch, segment, engineEvents, result, applyNanos);
       Set<Long> recorded = new HashSet<>();
       if (result.published()) {
         live.put(result.manifestVersion(), outcome);
@@ -107,7 +139,7 @@ final class BatchApplier {
         EventResult r = result.events().get(i);
         if (r.status() == EventResult.Status.REJECTED
             && !recorded.contains(segment.get(i).offset())) {
-          unrecorded.add(new Unrecorded(segment.get(i), r));
+          unrecorded.add(new Unrecorded(segment.get(i), engineEvents.get(i).eventId(), r));
         }
       }
       start = end;
@@ -115,10 +147,10 @@ final class BatchApplier {
     counters.batches.addAndGet(batches.size());
     counters.applies.incrementAndGet();
     listener.batchesApplied(batch.graph(), events.size(), System.nanoTime() - started);
-    return new Outcome(live, unrecorded);
+    return new Outcome(live, unrecorded, bad);
   }
 
-  private static int segmentEnd(List<BufferedEvent> events, int start) {
+  private static int segmentEnd(List<GraphEvent> events, int start) {
     if (isSchema(events.get(start))) {
       return start + 1;
     }
@@ -129,12 +161,16 @@ final class BatchApplier {
     return end;
   }
 
-  private static boolean isSchema(BufferedEvent event) {
-    return event.event().body() instanceof EventBody.SchemaChange;
+  private static boolean isSchema(GraphEvent event) {
+    return event.body() instanceof EventBody.SchemaChange;
   }
 
   private SideOutputs.Live count(
-      PendingBatch batch, List<BufferedEvent> segment, BatchResult result, long applyNanos) {
+      PendingBatch batch,
+      List<BufferedEvent> segment,
+      List<GraphEvent> decoded,
+      BatchResult result,
+      long applyNanos) {
     int applied = 0;
     int rejected = 0;
     int skipped = 0;
@@ -164,8 +200,8 @@ final class BatchApplier {
     counters.eventsSkipped.addAndGet(skipped);
     listener.applied(batch.graph(), applied, skipped, applyNanos);
     Long oldest = null;
-    for (BufferedEvent event : segment) {
-      Long timestamp = event.event().timestamp();
+    for (GraphEvent event : decoded) {
+      Long timestamp = event.timestamp();
       if (timestamp != null && (oldest == null || timestamp < oldest)) {
         oldest = timestamp;
       }

@@ -1,11 +1,9 @@
 package io.ingraft.app.writer;
 
+import io.ingraft.engine.event.EventBody;
 import io.ingraft.engine.event.GraphEvent;
-import io.ingraft.events.GraphLogCodec;
-import io.ingraft.events.avro.GraphLogRecord;
-import io.ingraft.events.avro.LoggedEvent;
+import io.ingraft.events.GraphLogHead;
 import io.ingraft.events.avro.Seal;
-import io.ingraft.storage.GraphId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -18,12 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns graph-log records into batches: per partition and graph, decoded events are buffered until
- * the graph's seal, which closes them (and itself) into a {@link PendingBatch} for the {@link
- * LaneScheduler}. A record that does not decode or map is a dead letter ({@link
- * GraphWriter#BAD_LOG_RECORD}); a record of a graph this writer may not write now (fenced, or
- * stopped for an operator) is left pending, so the partition's commit stays below it. Only the poll
- * thread uses it.
+ * Turns graph-log records into batches: per partition and graph, events are buffered until the
+ * graph's seal, which closes them (and itself) into a {@link PendingBatch} for the {@link
+ * LaneScheduler}. An event is buffered as its record's bytes with the graph and body kind read from
+ * them ({@link GraphLogHead}); the worker that applies the batch decodes it. A record whose head
+ * cannot be read is decoded here: a seal, or a dead letter ({@link GraphWriter#BAD_LOG_RECORD}) if
+ * it does not decode or map (one that only fails in the worker becomes the same dead letter there).
+ * A record of a graph this writer may not write now (fenced, or stopped for an operator) is left
+ * pending, so the partition's commit stays below it. Only the poll thread uses it.
  */
 final class BatchAssembly {
   private static final Logger LOG = LoggerFactory.getLogger(BatchAssembly.class);
@@ -31,8 +31,7 @@ final class BatchAssembly {
   /** A graph's open (not yet sealed) events on one partition. */
   private record StreamKey(TopicPartition partition, String graph) {}
 
-  private final GraphLogCodec codec = new GraphLogCodec();
-  private final EventMapper mapper;
+  private final LogRecordDecoder decoder;
   private final OffsetCommits commits;
   private final LaneScheduler lanes;
   private final WriterCounters counters;
@@ -41,7 +40,7 @@ final class BatchAssembly {
 
   BatchAssembly(
       String graphLogTopic, OffsetCommits commits, LaneScheduler lanes, WriterCounters counters) {
-    this.mapper = new EventMapper(graphLogTopic);
+    this.decoder = new LogRecordDecoder(graphLogTopic);
     this.commits = commits;
     this.lanes = lanes;
     this.counters = counters;
@@ -60,42 +59,49 @@ final class BatchAssembly {
       return;
     }
     counters.recordsRead.incrementAndGet();
-    GraphLogRecord decoded;
-    try {
-      if (record.value() == null) {
-        throw new IllegalArgumentException("record has no value");
+    byte[] value = record.value();
+    GraphLogHead head = value == null ? null : GraphLogHead.read(value);
+    String graph;
+    GraphLogHead.Body body;
+    if (head != null) {
+      // The common case: the graph and body kind are read from the bytes; a worker decodes the
+      // event when it applies the batch.
+      graph = head.graph();
+      body = head.body();
+    } else {
+      // A seal, JSON or a bad record: decoded whole here. An event among them is still held as
+      // bytes, and decoded again by the worker.
+      LogRecordDecoder.Decoded decoded =
+          decoder.decode(value, partition.partition(), record.offset());
+      if (decoded instanceof LogRecordDecoder.Bad bad) {
+        commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD, bad.reason());
+        return;
       }
-      decoded = codec.decode(record.value());
-    } catch (RuntimeException e) {
-      commits.deadLetterBadRecord(partition, p, record, GraphWriter.BAD_LOG_RECORD, e.getMessage());
-      return;
+      if (decoded instanceof LogRecordDecoder.Sealed sealed) {
+        sealed(partition, p, record.offset(), sealed.seal());
+        return;
+      }
+      GraphEvent event = ((LogRecordDecoder.Event) decoded).event();
+      graph = event.graph();
+      body = bodyOf(event);
     }
-    if (decoded.getEntry() instanceof Seal seal) {
-      sealed(partition, p, record.offset(), seal);
-      return;
-    }
-    LoggedEvent logged = (LoggedEvent) decoded.getEntry();
-    GraphEvent event;
-    try {
-      event = mapper.map(logged, partition.partition(), record.offset());
-      GraphId.of(event.graph());
-    } catch (RuntimeException e) {
-      commits.deadLetterBadRecord(
-          partition,
-          p,
-          record,
-          GraphWriter.BAD_LOG_RECORD,
-          "cannot map the event: " + e.getMessage());
-      return;
-    }
-    if (!lanes.accepting(event.graph())) {
+    if (!lanes.accepting(graph)) {
       // Another owner has the graph, or it waits for an operator: leave the record pending.
       return;
     }
     buffers
-        .computeIfAbsent(new StreamKey(partition, event.graph()), k -> new ArrayList<>())
-        .add(new BufferedEvent(record.offset(), record.key(), record.value(), event));
+        .computeIfAbsent(new StreamKey(partition, graph), k -> new ArrayList<>())
+        .add(new BufferedEvent(record.offset(), record.key(), value, body));
     bufferedEvents++;
+  }
+
+  private static GraphLogHead.Body bodyOf(GraphEvent event) {
+    if (event.body() instanceof EventBody.SchemaChange) {
+      return GraphLogHead.Body.SCHEMA;
+    }
+    return event.body() instanceof EventBody.Load
+        ? GraphLogHead.Body.LOAD
+        : GraphLogHead.Body.MUTATION;
   }
 
   /** A seal closes the graph's open events on this partition into a batch. */

@@ -142,6 +142,12 @@ public final class GraphWriter implements AutoCloseable {
 
   private volatile Thread pollThread;
   private volatile int bufferedEventsSnapshot;
+
+  /**
+   * The lane count, as the poll thread last saw it (read by {@link #graphsHeld} from any thread).
+   */
+  private volatile int graphsHeld;
+
   private volatile int assignedPartitions;
   private volatile long lag = -1;
 
@@ -238,7 +244,7 @@ public final class GraphWriter implements AutoCloseable {
     this.lanes =
         new LaneScheduler(
             engine,
-            new BatchApplier(engine, clock, counters, listener),
+            new BatchApplier(engine, graphLogTopic, clock, counters, listener),
             sideOutputs,
             clock,
             config.writer().threads(),
@@ -412,6 +418,16 @@ public final class GraphWriter implements AutoCloseable {
         counters.stopped);
   }
 
+  /**
+   * How many graphs the writer keeps per-graph state for now (a lane each): the graphs of its
+   * assigned partitions it has read, and released ones still finishing an apply. Released graphs
+   * leave nothing behind, so this stays bounded by what is assigned however many graphs come and go
+   * in rebalances.
+   */
+  public int graphsHeld() {
+    return graphsHeld;
+  }
+
   /** The delay before retry number {@code failures} of a batch. */
   long backoffMillis(int failures) {
     return lanes.backoffMillis(failures);
@@ -432,6 +448,7 @@ public final class GraphWriter implements AutoCloseable {
           lastCommitNanos = System.nanoTime();
         }
         restartFencedPartitions();
+        lanes.reapReleased(partition -> commits.progress(partition) != null);
         resumeStoppedGraphs();
         applyBackpressure();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(options.pollTimeout());
@@ -450,6 +467,7 @@ public final class GraphWriter implements AutoCloseable {
                   }
                 });
         bufferedEventsSnapshot = assembly.bufferedEvents();
+        graphsHeld = lanes.lanes();
         updateLag();
       }
     } catch (RuntimeException | Error e) {
@@ -592,6 +610,7 @@ public final class GraphWriter implements AutoCloseable {
     assembly.drop(partitions);
     int released = lanes.release(partitions);
     bufferedEventsSnapshot = assembly.bufferedEvents();
+    graphsHeld = lanes.lanes();
     LOG.info("partitions {} {}: {} graph(s) released", partitions, why, released);
   }
 

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,10 @@ final class LaneScheduler {
   private final Outcomes outcomes;
   private final ScheduledThreadPoolExecutor workers;
   private final Map<String, GraphLane> lanes = new HashMap<>();
+
+  /** Released lanes that were still applying: dropped once idle ({@link #reapReleased}). */
+  private final Set<GraphLane> releasedBusy = new HashSet<>();
+
   private final AtomicLong outstandingEvents = new AtomicLong();
   private final AtomicInteger outstandingBatches = new AtomicInteger();
 
@@ -251,8 +256,15 @@ final class LaneScheduler {
                   first.graph(),
                   first.partition(),
                   rejected.event(),
+                  rejected.eventId(),
                   rejected.result().code().name(),
                   rejected.result().message()));
+        }
+        for (BatchApplier.BadRecord bad : applied.bad()) {
+          // Found only now that the worker decodes; the same dead letter the poll thread makes.
+          deadLetters.put(
+              bad.event().offset(),
+              sideOutputs.badRecord(first.partition(), bad.event(), bad.reason()));
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
         long markedAt = markQuietTail(lane, work, versions);
@@ -560,8 +572,10 @@ final class LaneScheduler {
   }
 
   /**
-   * Releases the graphs of {@code partitions}: the engine forgets them, and whoever gets the
-   * partition next (maybe this writer again) takes them over before writing.
+   * Releases the graphs of {@code partitions}: the engine forgets them (and drops its caches of
+   * them), their lanes and stop state go, and whoever gets the partition next (maybe this writer
+   * again) takes them over before writing. A lane still applying (past the drain timeout, or after
+   * a loss) is dropped by {@link #reapReleased} once it is idle.
    *
    * @return how many graphs were released
    */
@@ -572,13 +586,42 @@ final class LaneScheduler {
       if (partitions.contains(lane.partition())) {
         engine.release(GraphId.of(lane.graph()));
         lane.resetOwnership();
+        counters.stopped.remove(lane.graph());
         released++;
         if (lane.idle()) {
           it.remove();
+        } else {
+          releasedBusy.add(lane);
         }
       }
     }
     return released;
+  }
+
+  /**
+   * Drops the lanes {@link #release} left because they were applying, once they are idle and their
+   * partition is not {@code assigned} again. Poll thread; cheap when there are none.
+   */
+  void reapReleased(Predicate<TopicPartition> assigned) {
+    if (releasedBusy.isEmpty()) {
+      return;
+    }
+    for (Iterator<GraphLane> it = releasedBusy.iterator(); it.hasNext(); ) {
+      GraphLane lane = it.next();
+      if (assigned.test(lane.partition())) {
+        // Ours again: the lane is in use (or will be) under the new assignment.
+        it.remove();
+      } else if (lane.idle()) {
+        it.remove();
+        lanes.remove(lane.graph(), lane);
+        engine.release(GraphId.of(lane.graph()));
+      }
+    }
+  }
+
+  /** How many graphs have a lane now (for tests of what a release drops). */
+  int lanes() {
+    return lanes.size();
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.ingraft.app.writer;
 
 import io.ingraft.app.dlq.DeadLetterHeaders;
-import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.recovery.Failpoints;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -291,29 +290,12 @@ final class OffsetCommits {
       ConsumerRecord<byte[], byte[]> record,
       String code,
       String reason) {
-    String graph = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    LOG.warn(
-        "{}@{}: undecodable graph-log record (graph {}): {}",
-        partition,
-        record.offset(),
-        graph,
-        reason);
     badRecords
         .computeIfAbsent(partition, k -> new TreeMap<>())
         .put(
             record.offset(),
-            RecordLimits.deadLetter(
-                dlqTopic,
-                record.key(),
-                record.value(),
-                BatchApplier.STAGE,
-                code,
-                reason,
-                partition.topic(),
-                partition.partition(),
-                record.offset(),
-                graph,
-                null));
+            SideOutputs.badRecord(
+                dlqTopic, partition, record.offset(), record.key(), record.value(), code, reason));
     p.published(record.offset());
   }
 

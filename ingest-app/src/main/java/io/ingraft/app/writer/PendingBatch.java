@@ -1,6 +1,6 @@
 package io.ingraft.app.writer;
 
-import io.ingraft.engine.event.EventBody;
+import io.ingraft.events.GraphLogHead;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 
@@ -29,7 +29,7 @@ record PendingBatch(
   /** Whether every event is a mutation: no load or schema change, which stage 1 keeps alone. */
   boolean mutationsOnly() {
     for (BufferedEvent event : events) {
-      if (!(event.event().body() instanceof EventBody.Mutation)) {
+      if (event.body() != GraphLogHead.Body.MUTATION) {
         return false;
       }
     }
@@ -39,7 +39,7 @@ record PendingBatch(
   /** Whether a load event is among the events (it reads a file, which may take long). */
   boolean hasLoad() {
     for (BufferedEvent event : events) {
-      if (event.event().body() instanceof EventBody.Load) {
+      if (event.body() == GraphLogHead.Body.LOAD) {
         return true;
       }
     }

@@ -20,6 +20,8 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes the side outputs of manifest versions, from the manifests alone (plus the original bytes of
@@ -30,6 +32,7 @@ import org.apache.kafka.common.TopicPartition;
  * share it.
  */
 final class SideOutputs {
+  private static final Logger LOG = LoggerFactory.getLogger(SideOutputs.class);
   private final GraphEngine engine;
   private final String graphLogTopic;
   private final String dlqTopic;
@@ -206,7 +209,12 @@ final class SideOutputs {
    * not when the event was first read).
    */
   ProducerRecord<byte[], byte[]> deadLetter(
-      String graph, TopicPartition partition, BufferedEvent event, String code, String message) {
+      String graph,
+      TopicPartition partition,
+      BufferedEvent event,
+      String eventId,
+      String code,
+      String message) {
     return RecordLimits.deadLetter(
         dlqTopic,
         event.key(),
@@ -218,7 +226,53 @@ final class SideOutputs {
         partition.partition(),
         event.offset(),
         graph,
-        event.event().eventId());
+        eventId);
+  }
+
+  /**
+   * The dead letter of a buffered record that did not decode or map when its batch was applied: the
+   * same as the poll thread makes for one it could not decode ({@link #badRecord(String,
+   * TopicPartition, long, byte[], byte[], String, String)}).
+   */
+  ProducerRecord<byte[], byte[]> badRecord(
+      TopicPartition partition, BufferedEvent event, String reason) {
+    return badRecord(
+        dlqTopic,
+        partition,
+        event.offset(),
+        event.key(),
+        event.value(),
+        GraphWriter.BAD_LOG_RECORD,
+        reason);
+  }
+
+  /**
+   * The dead letter of the graph-log record at {@code offset} of {@code partition} that does not
+   * decode or map, wherever it is found: deterministic, so a re-read makes the same one.
+   */
+  static ProducerRecord<byte[], byte[]> badRecord(
+      String dlqTopic,
+      TopicPartition partition,
+      long offset,
+      byte[] key,
+      byte[] value,
+      String code,
+      String reason) {
+    String graph = key == null ? null : new String(key, StandardCharsets.UTF_8);
+    LOG.warn(
+        "{}@{}: undecodable graph-log record (graph {}): {}", partition, offset, graph, reason);
+    return RecordLimits.deadLetter(
+        dlqTopic,
+        key,
+        value,
+        BatchApplier.STAGE,
+        code,
+        reason,
+        partition.topic(),
+        partition.partition(),
+        offset,
+        graph,
+        null);
   }
 
   private ProducerRecord<byte[], byte[]> notice(Manifest version, Live live) {

@@ -3,8 +3,7 @@ package io.ingraft.app.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ingraft.engine.event.EventBody;
-import io.ingraft.engine.event.GraphEvent;
-import io.ingraft.engine.event.SourcePosition;
+import io.ingraft.events.GraphLogHead;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,9 +126,11 @@ class GraphLaneTest {
     List<BufferedEvent> events = new ArrayList<>();
     for (EventBody body : bodies) {
       long offset = nextOffset++;
-      GraphEvent event =
-          new GraphEvent("g", "e" + offset, new SourcePosition("graph-log-0", offset), null, body);
-      events.add(new BufferedEvent(offset, new byte[0], new byte[0], event));
+      GraphLogHead.Body kind =
+          body instanceof EventBody.Mutation
+              ? GraphLogHead.Body.MUTATION
+              : body instanceof EventBody.Load ? GraphLogHead.Body.LOAD : GraphLogHead.Body.SCHEMA;
+      events.add(new BufferedEvent(offset, new byte[0], new byte[0], kind));
     }
     return new PendingBatch("g", P0, owner, events, nextOffset++, ++nextSequence);
   }

@@ -777,6 +777,9 @@ public final class PipelineBenchmark {
                     "java.util.concurrent.ThreadPoolExecutor#getTask"),
                 new StackSampler.Rule(
                     "await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
+                // The writer holds record bytes; its workers decode them when they apply.
+                new StackSampler.Rule(
+                    "decode (log record)", "io.ingraft.app.writer.LogRecordDecoder"),
                 new StackSampler.Rule(
                     "manifest publish", "io.ingraft.storage.manifest.ManifestLog#publish"),
                 new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),

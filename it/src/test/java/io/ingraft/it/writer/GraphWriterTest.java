@@ -16,6 +16,7 @@ import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.app.writer.WriterStats;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.events.CommitNoticeCodec;
+import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.events.avro.EdgeRow;
 import io.ingraft.events.avro.LoadMode;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -345,6 +347,46 @@ class GraphWriterTest {
     assertThat(headers(dead.get(0)).get(DeadLetterHeaders.GRAPH)).isEqualTo("delta");
     assertThat(headers(dead.get(0))).doesNotContainKey(DeadLetterHeaders.EVENT_ID);
     assertThat(headers(dead.get(0)).get(DeadLetterHeaders.STAGE)).isEqualTo("writer");
+  }
+
+  @Test
+  void deadLettersARecordThatOnlyTheWorkerFindsUndecodable() {
+    // The head (graph, body kind) reads, so the poll thread buffers the bytes; the rest is cut
+    // off, so the worker's decode fails: the same dead letter as a record the poll thread rejects.
+    byte[] whole =
+        rig.encode(
+            GraphLogCodec.logged(
+                mutation("zeta", "z2", upsert("Company", "name", "lost")),
+                "ingraft.mutations",
+                0,
+                0));
+    byte[] cut = Arrays.copyOf(whole, whole.length - 4);
+    String expectedReason;
+    try {
+      new GraphLogCodec().decode(cut);
+      throw new AssertionError("a cut record decodes");
+    } catch (RuntimeException e) {
+      expectedReason = e.getMessage();
+    }
+    rig.batch(2, schema("zeta", "z1", SCHEMA));
+    RecordMetadata bad = rig.sendRaw(2, "zeta".getBytes(StandardCharsets.UTF_8), cut);
+    rig.batch(2, mutation("zeta", "z3", upsert("Company", "name", "acme")));
+
+    GraphEngine engine = rig.engine("writer-late-bad");
+    writer = rig.startWriter("writer-late-bad", engine);
+    rig.awaitCommittedToEnd();
+
+    assertThat(rig.export(engine, "zeta"))
+        .isEqualTo("{\"kind\":\"node\",\"type\":\"Company\",\"key\":\"acme\",\"props\":{}}\n");
+    List<ConsumerRecord<byte[], byte[]>> dead = rig.readAll(rig.dlq);
+    assertThat(dead).hasSize(1);
+    Map<String, String> headers = headers(dead.get(0));
+    assertThat(headers.get(DeadLetterHeaders.CODE)).isEqualTo(GraphWriter.BAD_LOG_RECORD);
+    assertThat(headers.get(DeadLetterHeaders.MESSAGE)).isEqualTo(expectedReason);
+    assertThat(headers.get(DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo(Long.toString(bad.offset()));
+    assertThat(headers.get(DeadLetterHeaders.GRAPH)).isEqualTo("zeta");
+    assertThat(headers).doesNotContainKey(DeadLetterHeaders.EVENT_ID);
+    assertThat(dead.get(0).value()).isEqualTo(cut);
   }
 
   @Test
