@@ -108,7 +108,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * {@code kafka.*}) override the benchmark's (stage 1 keyed by graph, linger 500 ms, max-events
  * 50,000, 4 partitions), and {@code warmup=N} (events applied before the preload run, default
  * 2,000,000, about 35 s: on two cores the JIT still compiles for minutes, and a service runs warm),
- * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness.
+ * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness; {@code
+ * workload=append|update-heavy|many-graphs} picks the events ({@link Workload}; append by default)
+ * and {@code nodes=N} the update-heavy graphs' Persons in all (default 5,000,000).
  */
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
