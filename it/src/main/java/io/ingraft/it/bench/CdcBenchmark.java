@@ -7,6 +7,9 @@ import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.local.ConnectWorker;
 import io.ingraft.app.local.LocalPostgres;
 import io.ingraft.app.local.Psql;
+import io.ingraft.it.bench.ResourceMeters.CpuReading;
+import io.ingraft.it.bench.ResourceMeters.CpuUse;
+import io.ingraft.it.bench.ResourceMeters.HeapPeak;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.Manifest;
@@ -63,12 +66,16 @@ public final class CdcBenchmark {
   private final Psql psql;
   private final ManifestLog log;
   private final String bootstrap;
+  private final long brokerPid;
+  private final HeapPeak heap = new HeapPeak();
+  private final RunTable table = new RunTable(List.of());
 
-  private CdcBenchmark(Path root, Psql psql, ManifestLog log, String bootstrap) {
+  private CdcBenchmark(Path root, Psql psql, ManifestLog log, String bootstrap, long brokerPid) {
     this.root = root;
     this.psql = psql;
     this.log = log;
     this.bootstrap = bootstrap;
+    this.brokerPid = brokerPid;
   }
 
   public static void main(String[] rawArgs) throws Exception {
@@ -115,7 +122,8 @@ public final class CdcBenchmark {
               root,
               psql,
               new ManifestLog(store, GraphId.of(CdcShop.GRAPH)),
-              broker.bootstrapServers());
+              broker.bootstrapServers(),
+              broker.pid());
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
       try (ConnectWorker worker =
               ConnectWorker.builder(root.resolve("connect"))
@@ -130,7 +138,14 @@ public final class CdcBenchmark {
         bench.bigUpdate(rows);
         bench.smallTransactions(small, rate, 2);
         bench.smallTransactions(small, 0, 1_000_000);
+        System.out.printf(
+            "%nThe small transactions' stream (%d cores; events = change events; freshness per"
+                + " version; CPU per event of this JVM and the broker, the Connect worker and"
+                + " PostgreSQL are other processes):%n",
+            Runtime.getRuntime().availableProcessors());
+        bench.table.print();
       } finally {
+        bench.heap.close();
         store.close();
       }
     } finally {
@@ -185,6 +200,10 @@ public final class CdcBenchmark {
   /** {@code count} transactions of four events, paced at {@code rate} per second (0: unpaced). */
   private void smallTransactions(int count, int rate, long firstId) throws InterruptedException {
     long before = log.latest().map(Manifest::version).orElse(0L);
+    System.gc();
+    heap.reset();
+    String loadStart = ResourceMeters.loadAverage();
+    CpuReading cpuStart = CpuReading.now(brokerPid, name -> "all");
     StringBuilder script = new StringBuilder();
     for (int i = 0; i < count; i++) {
       long id = firstId + i;
@@ -230,6 +249,8 @@ public final class CdcBenchmark {
       lastCommit = Math.max(lastCommit, m.commit().cdc().commitTimeMs());
       freshness.add((m.time().toEpochMilli() - m.commit().cdc().commitTimeMs()) * 1_000_000);
     }
+    CpuUse cpu = CpuReading.now(brokerPid, name -> "all").since(cpuStart);
+    String loadEnd = ResourceMeters.loadAverage();
     double seconds = (last.time().toEpochMilli() - firstCommit) / 1e3;
     Percentiles fresh =
         Percentiles.ofNanos(freshness.stream().mapToLong(Long::longValue).toArray());
@@ -249,6 +270,20 @@ public final class CdcBenchmark {
     System.out.printf(
         "  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms," + " max %.0f ms%n",
         fresh.p50(), fresh.p99(), fresh.max());
+    System.out.printf("  %s%n", cpu.summary());
+    table.add(
+        new RunTable.Row(
+            rate > 0 ? "paced" : "unpaced",
+            rate > 0 ? String.format("%,d", 4 * rate) : "max",
+            changes / seconds,
+            null,
+            fresh,
+            freshness.size() / seconds,
+            (double) changes / Math.max(1, freshness.size()),
+            heap.peakBytes(),
+            loadStart,
+            loadEnd,
+            cpu.microsPerEvent(changes)));
   }
 
   /** The Kafka timestamp of the END record of source transaction {@code txId}. */

@@ -19,10 +19,6 @@ import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.CommitNotice;
 import io.ingraft.events.avro.GraphEvent;
 import io.ingraft.events.avro.GraphLogRecord;
-import io.ingraft.events.avro.MutationBody;
-import io.ingraft.events.avro.Op;
-import io.ingraft.events.avro.OpKind;
-import io.ingraft.events.avro.SchemaBody;
 import io.ingraft.events.avro.Seal;
 import io.ingraft.it.bench.ResourceMeters.CpuReading;
 import io.ingraft.it.bench.ResourceMeters.CpuUse;
@@ -114,7 +110,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * 2,000,000, about 35 s: on two cores the JIT still compiles for minutes, and a service runs warm),
  * {@code peer=true|false} (the {@link IcebergSinkPeer} on the same broker after the steady run,
  * then {@link PeerComparison}'s table; by default when {@code mvn -Ppeer} wrote its classpath),
- * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness.
+ * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness; {@code
+ * workload=append|update-heavy|many-graphs} picks the events ({@link Workload}; append by default)
+ * and {@code nodes=N} the update-heavy graphs' Persons in all (default 5,000,000).
  */
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
@@ -131,11 +129,12 @@ public final class PipelineBenchmark {
   private KafkaProducer<byte[], byte[]> producer;
   private NoticeCollector notices;
   private final AtomicLong sendFailures = new AtomicLong();
+  private final GraphEventCodec codec = new GraphEventCodec();
 
   private PipelineBenchmark(Options options, Path root) {
     this.options = options;
     this.root = root;
-    this.workload = new Workload(options.graphs);
+    this.workload = Workload.named(options.workload, options.graphs, options.nodes);
   }
 
   /** The benchmark's parameters, from the command line. */
@@ -146,6 +145,8 @@ public final class PipelineBenchmark {
       int graphs,
       int warmup,
       String peer,
+      String workload,
+      long nodes,
       List<String> brokerJvm,
       Map<String, String> overrides,
       List<String> args) {
@@ -155,6 +156,8 @@ public final class PipelineBenchmark {
       Map<String, String> overrides = new TreeMap<>();
       int warmup = 2_000_000;
       String peer = "auto";
+      String workload = "append";
+      long nodes = 5_000_000;
       List<String> brokerJvm = null;
       for (String arg : args) {
         int eq = arg.indexOf('=');
@@ -167,6 +170,10 @@ public final class PipelineBenchmark {
           if (!List.of("auto", "true", "false").contains(peer)) {
             throw new IllegalArgumentException("peer=auto|true|false, not " + arg);
           }
+        } else if (arg.startsWith("workload=")) {
+          workload = arg.substring(eq + 1);
+        } else if (arg.startsWith("nodes=")) {
+          nodes = Long.parseLong(arg.substring(eq + 1).replace("_", ""));
         } else if (arg.startsWith("broker.jvm=")) {
           brokerJvm = List.of(arg.substring(eq + 1).split(","));
         } else {
@@ -177,9 +184,13 @@ public final class PipelineBenchmark {
           numbers.size() > 0 ? numbers.get(0) : 1_000_000,
           numbers.size() > 1 ? numbers.get(1) : 50_000,
           numbers.size() > 2 ? numbers.get(2) : 20,
-          numbers.size() > 3 ? numbers.get(3) : 20,
+          numbers.size() > 3
+              ? numbers.get(3)
+              : workload.equals("many-graphs") ? ManyGraphsWorkload.DEFAULT_GRAPHS : 20,
           warmup,
           peer,
+          workload,
+          nodes,
           brokerJvm,
           overrides,
           List.of(args));
@@ -198,8 +209,9 @@ public final class PipelineBenchmark {
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "pipeline-bench-");
     System.out.printf(
-        "Ingraft pipeline benchmark: %,d preload events over %d graphs, steady %,d"
+        "Ingraft pipeline benchmark, workload %s: %,d preload events over %d graphs, steady %,d"
             + " events/s for %d s; %d cores, max heap %d MB, load average %s%n",
+        options.workload,
         options.events,
         options.graphs,
         options.steadyRate,
@@ -258,6 +270,7 @@ public final class PipelineBenchmark {
     for (int g = 0; g < options.graphs; g++) {
       send(workload.schemaEvent(g), g);
     }
+    long setupEvents = setup();
     workload.startPhase();
     for (int i = 0; i < options.warmup; i++) {
       int g = workload.nextGraph();
@@ -265,10 +278,10 @@ public final class PipelineBenchmark {
       send(workload.next(g, now), g);
     }
     producer.flush();
-    awaitApplied(options.graphs + options.warmup, Duration.ofMinutes(5));
+    awaitApplied(options.graphs + setupEvents + options.warmup, Duration.ofMinutes(30));
     System.out.printf(
-        "warm-up: %d schema events and %,d events applied in %.1f s%n%n",
-        options.graphs, options.warmup, (System.nanoTime() - t1) / 1e9);
+        "warm-up: %d schema events, %d setup events and %,d events applied in %.1f s%n%n",
+        options.graphs, setupEvents, options.warmup, (System.nanoTime() - t1) / 1e9);
 
     // 4. Preload run.
     Phase preload = preload();
@@ -290,11 +303,12 @@ public final class PipelineBenchmark {
 
     // 9. Where the writer's time goes: the engine alone on batches of the sizes seen.
     System.out.println(
-        "Engine alone (no Kafka), same rows, one thread, graph pre-filled as the"
-            + " pipeline's were:");
+        "Engine alone (no Kafka), the append mix's rows, one thread, graph pre-filled as the"
+            + " append run's were:");
     for (Phase phase : List.of(preload, steady)) {
       int size = (int) Math.max(1, Math.round(phase.meanBatch()));
       double[] ms = engineApply(root.resolve("engine-" + phase.name), size);
+      phase.engineMs = ms;
       System.out.printf(
           "  batches of %,6d events (the %s run's mean): apply p50 %.1f ms, min %.1f"
               + " ms -> %,.0f events/s per writer thread; CPU per batch %.1f ms (calling thread %.1f"
@@ -317,10 +331,12 @@ public final class PipelineBenchmark {
   /**
    * Runs {@link IcebergSinkPeer} when asked ({@code peer=true}) or, by default, when its classpath
    * file exists ({@code mvn -Ppeer}); {@code peer=false} skips it. A failed peer is reported and
-   * leaves Ingraft's figures standing.
+   * leaves Ingraft's figures standing. Only the append workload has the peer's shape (new rows), so
+   * the other workloads skip it unless asked.
    */
   private IcebergSinkPeer.Result peer() throws InterruptedException {
-    if (options.peer.equals("false")) {
+    if (options.peer.equals("false")
+        || (options.peer.equals("auto") && !options.workload.equals("append"))) {
       return null;
     }
     var file = IcebergSinkPeer.locateClasspath();
@@ -347,6 +363,31 @@ public final class PipelineBenchmark {
       System.out.println("!! peer failed: " + e);
       return null;
     }
+  }
+
+  /**
+   * The workload's setup events (an update-heavy graph's loads), sent after the schema events and
+   * applied before the warm-up's events; reported with their apply time, outside every window.
+   *
+   * @return how many were sent
+   */
+  private long setup() throws Exception {
+    long t0 = System.nanoTime();
+    long sent = 0;
+    for (int g = 0; g < workload.graphs(); g++) {
+      for (GraphEvent event : workload.setup(g, root)) {
+        send(event, g);
+        sent++;
+      }
+    }
+    if (sent > 0) {
+      producer.flush();
+      awaitApplied(options.graphs + sent, Duration.ofMinutes(60));
+      System.out.printf(
+          "setup: %,d events (%s) written and applied in %.1f s  [load %s]%n",
+          sent, workload.name(), (System.nanoTime() - t0) / 1e9, ResourceMeters.loadAverage());
+    }
+    return sent;
   }
 
   /**
@@ -453,6 +494,7 @@ public final class PipelineBenchmark {
     List<String> profiles = new ArrayList<>();
     long[] jvmStart;
     long[] jvmDelta;
+    double[] engineMs;
 
     Phase(String name, String offered, long events) {
       this.name = name;
@@ -575,9 +617,9 @@ public final class PipelineBenchmark {
       }
       long[] fresh = new long[(int) events];
       int count = 0;
-      for (int g = 0; g < workload.graphs; g++) {
-        LongList stamps = workload.stamps[g];
-        List<CommitNotice> list = byGraph.getOrDefault(workload.ids[g], List.of());
+      for (int g = 0; g < workload.graphs(); g++) {
+        LongList stamps = workload.stamps(g);
+        List<CommitNotice> list = byGraph.getOrDefault(workload.graphId(g), List.of());
         list.sort(Comparator.comparingLong(CommitNotice::getManifestVersion));
         int next = 0;
         for (CommitNotice n : list) {
@@ -763,6 +805,12 @@ public final class PipelineBenchmark {
     };
   }
 
+  private static final String FSYNC = "fsync";
+  private static final String MANIFEST = "manifest publish";
+  private static final String SIDECAR = "sidecar write/delete";
+  private static final String TABLE_COMMIT = "Lance commit";
+  private static final String IDLE = "idle (no batch)";
+
   /** Stack samplers of stage 2's workers and poll thread and stage 1's stream thread. */
   private static List<StackSampler> startProfilers() {
     List<StackSampler> out = new ArrayList<>();
@@ -771,8 +819,14 @@ public final class PipelineBenchmark {
             "stage 2 workers",
             n -> n.startsWith("ingraft-writer-worker"),
             List.of(
+                // First: an fsync counts as fsync whichever write (sidecar, manifest) it ends.
                 new StackSampler.Rule(
-                    "idle (no batch)",
+                    FSYNC,
+                    "sun.nio.ch.FileChannelImpl#force",
+                    "java.nio.channels.FileChannel#force",
+                    "io.ingraft.storage.object.LocalObjectStore#syncDirectory"),
+                new StackSampler.Rule(
+                    IDLE,
                     "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
                     "java.util.concurrent.ThreadPoolExecutor#getTask"),
                 new StackSampler.Rule(
@@ -780,11 +834,16 @@ public final class PipelineBenchmark {
                 // The writer holds record bytes; its workers decode them when they apply.
                 new StackSampler.Rule(
                     "decode (log record)", "io.ingraft.app.writer.LogRecordDecoder"),
+                new StackSampler.Rule(MANIFEST, "io.ingraft.storage.manifest.ManifestLog#publish"),
+                new StackSampler.Rule(SIDECAR, "io.ingraft.recovery.SidecarStore"),
                 new StackSampler.Rule(
-                    "manifest publish", "io.ingraft.storage.manifest.ManifestLog#publish"),
-                new StackSampler.Rule("sidecar write/delete", "io.ingraft.recovery.SidecarStore"),
-                new StackSampler.Rule("Lance commit", "io.ingraft.storage.table.TableStore#commit"),
-                new StackSampler.Rule("Lance stage", "io.ingraft.storage.table.TableStore#stage"),
+                    TABLE_COMMIT,
+                    "io.ingraft.storage.table.TableStore#commit",
+                    "io.ingraft.storage.table.TableCommitter#commit"),
+                new StackSampler.Rule(
+                    "Lance stage",
+                    "io.ingraft.storage.table.TableStore#stage",
+                    "io.ingraft.storage.table.TableStager#stage"),
                 new StackSampler.Rule(
                     "Lance head/count/exists/stats",
                     "io.ingraft.storage.table.TableStore#headIfExists",
@@ -860,36 +919,23 @@ public final class PipelineBenchmark {
     System.out.printf(
         "Ingraft pipeline benchmark, %d cores; load average at the end %s%n",
         Runtime.getRuntime().availableProcessors(), ResourceMeters.loadAverage());
-    String header =
-        String.format(
-            "%-8s %14s %14s %9s %9s %10s %10s %10s %10s %10s %12s",
-            "run",
-            "offered ev/s",
-            "achieved ev/s",
-            "x Lance",
-            "x consume",
-            "p50 fresh",
-            "p99 fresh",
-            "batches/s",
-            "mean batch",
-            "peak heap",
-            "load (1m)");
-    System.out.println(header);
+    RunTable table = new RunTable(List.of("x Lance", "x consume"));
     for (Phase p : List.of(preload, steady)) {
-      System.out.printf(
-          "%-8s %14s %,14.0f %9.3f %9.3f %10s %10s %10.1f %,10.0f %7d MB %12s%n",
-          p.name,
-          p.offered,
-          p.achieved(),
-          p.achieved() / ceiling.rowsPerSecond,
-          p.achieved() / consumeRate,
-          seconds(p.eventFreshness, true),
-          seconds(p.eventFreshness, false),
-          p.batchesPerSecond(),
-          p.meanBatch(),
-          p.peakHeap >> 20,
-          p.loadStart.split(",")[0] + "->" + p.loadEnd.split(",")[0]);
+      table.add(
+          new RunTable.Row(
+              p.name,
+              p.offered,
+              p.achieved(),
+              new double[] {p.achieved() / ceiling.rowsPerSecond, p.achieved() / consumeRate},
+              p.eventFreshness,
+              p.batchesPerSecond(),
+              p.meanBatch(),
+              p.peakHeap,
+              p.loadStart,
+              p.loadEnd,
+              p.cpu.microsPerEvent(p.events)));
     }
+    table.print();
     System.out.printf(
         "%-8s Lance staged-write ceiling (same rows): %,.0f rows/s%n",
         "ceiling", ceiling.rowsPerSecond);
@@ -908,6 +954,7 @@ public final class PipelineBenchmark {
         seconds(preload.batchFreshness, false),
         seconds(steady.batchFreshness, true),
         seconds(steady.batchFreshness, false));
+    printPublishCost(preload, steady);
     System.out.println();
     System.out.println("Targets (as measured, not adjusted):");
     target(
@@ -938,15 +985,54 @@ public final class PipelineBenchmark {
     printConfig();
   }
 
+  /**
+   * Versions per second and what one publish costs: the engine alone on a batch of the run's mean
+   * size, and the writer workers' busy wall time per published version split by the stack sampler's
+   * buckets (fsync first, so the sidecar and manifest figures exclude their fsyncs). With many
+   * graphs every batch is small, and this fixed cost is the pipeline's rate.
+   */
+  private void printPublishCost(Phase... phases) {
+    int threads = config.writer().threads();
+    for (Phase p : phases) {
+      StackSampler workers = p.profilers.isEmpty() ? null : p.profilers.get(0);
+      double versions = p.phaseNotices.size();
+      if (workers == null || versions == 0) {
+        continue;
+      }
+      double busyMs = (1 - workers.share(IDLE)) * p.windowSeconds() * 1000 * threads / versions;
+      double perShare = p.windowSeconds() * 1000 * threads / versions;
+      double fsync = workers.share(FSYNC) * perShare;
+      double sidecar = workers.share(SIDECAR) * perShare;
+      double commit = workers.share(TABLE_COMMIT) * perShare;
+      double manifest = workers.share(MANIFEST) * perShare;
+      System.out.printf(
+          "publish %-7s %,.1f versions/s (%,.0f events each); workers' busy wall time per version"
+              + " %.1f ms = fsync %.1f + sidecar %.1f + table commits %.1f + manifest publish %.1f +"
+              + " rest %.1f (%d worker threads)%s%n",
+          p.name,
+          p.batchesPerSecond(),
+          p.meanBatch(),
+          busyMs,
+          fsync,
+          sidecar,
+          commit,
+          manifest,
+          Math.max(0, busyMs - fsync - sidecar - commit - manifest),
+          threads,
+          p.engineMs == null
+              ? ""
+              : String.format(
+                  "; engine alone, batch of %,d: apply p50 %.1f ms",
+                  Math.max(1, Math.round(p.meanBatch())), p.engineMs[0]));
+    }
+  }
+
   private static void target(String what, boolean met) {
     System.out.printf("  %-80s %s%n", what, met ? "MET" : "NOT MET");
   }
 
   private static String seconds(Percentiles p, boolean p50) {
-    if (p == null) {
-      return "n/a";
-    }
-    return String.format("%.2f s", (p50 ? p.p50() : p.p99()) / 1000.0);
+    return RunTable.seconds(p, p50);
   }
 
   private void printConfig() {
@@ -966,12 +1052,10 @@ public final class PipelineBenchmark {
             + String.join(" ", options.args));
     System.out.println("Config:");
     System.out.printf(
-        "  workload: %d graphs (schema below, created by a schema event each),"
-            + " events round-robin over graphs, one op each: even events upsert a new Person (id,"
-            + " name, age, score), odd ones insert a Knows edge between two random earlier Persons"
-            + " of the graph; Avro single-object encoded, keyed by graph id, timestamp = send time;"
-            + " warm-up %,d events (same mix, full speed) before the preload run%n",
-        options.graphs, options.warmup);
+        "  workload %s (schema below, each graph created by a schema event); Avro single-object"
+            + " encoded, keyed by graph id, timestamp = send time; warm-up %,d events (same mix,"
+            + " full speed) before the preload run%n",
+        workload.describe(), options.warmup);
     System.out.println("  schema: " + SCHEMA.replaceAll("\\s+", " ").trim());
     System.out.printf(
         "  broker: LocalKafkaBroker child JVM %s, %d partitions per topic%n",
@@ -1028,6 +1112,7 @@ public final class PipelineBenchmark {
     s.put(IngraftConfig.KEYED_BY_GRAPH, "true");
     s.put("ingraft.writer.id", "bench-writer");
     s.put("ingraft.application-id", APP_ID);
+    s.putAll(workload.settings(root));
     s.putAll(options.overrides);
     return s;
   }
@@ -1085,9 +1170,9 @@ public final class PipelineBenchmark {
   // Kafka helpers
 
   private void send(GraphEvent event, int graph) {
-    byte[] value = workload.codec.encode(event, EventFormat.AVRO);
+    byte[] value = codec.encode(event, EventFormat.AVRO);
     producer.send(
-        new ProducerRecord<>(config.topics().mutations(), workload.keys[graph], value),
+        new ProducerRecord<>(config.topics().mutations(), workload.key(graph), value),
         (metadata, error) -> {
           if (error != null && sendFailures.getAndIncrement() == 0) {
             System.out.println("!! producer send failed: " + error);
@@ -1281,100 +1366,6 @@ public final class PipelineBenchmark {
 
   // -----------------------------------------------------------------------------------------------
   // The workload
-
-  /** A growable long array. */
-  static final class LongList {
-    long[] values = new long[1024];
-    int size;
-
-    void add(long v) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
-      }
-      values[size++] = v;
-    }
-  }
-
-  /**
-   * The events of every graph, in order: per graph, even events upsert a new Person, odd ones
-   * insert a Knows edge between two Persons the graph already has. Remembers each event's timestamp
-   * per graph for the current run, to match freshness later.
-   */
-  static final class Workload {
-    final int graphs;
-    final String[] ids;
-    final byte[][] keys;
-    final int[] nodes;
-    final long[] sequence;
-    final LongList[] stamps;
-    final GraphEventCodec codec = new GraphEventCodec();
-    private final Random random = new Random(42);
-    private int nextGraph;
-
-    Workload(int graphs) {
-      this.graphs = graphs;
-      ids = new String[graphs];
-      keys = new byte[graphs][];
-      nodes = new int[graphs];
-      sequence = new long[graphs];
-      stamps = new LongList[graphs];
-      for (int g = 0; g < graphs; g++) {
-        ids[g] = String.format("bench-%02d", g);
-        keys[g] = ids[g].getBytes(StandardCharsets.UTF_8);
-        stamps[g] = new LongList();
-      }
-    }
-
-    void startPhase() {
-      for (int g = 0; g < graphs; g++) {
-        stamps[g] = new LongList();
-      }
-    }
-
-    int nextGraph() {
-      int g = nextGraph;
-      nextGraph = (g + 1) % graphs;
-      return g;
-    }
-
-    GraphEvent schemaEvent(int g) {
-      return GraphEvent.newBuilder()
-          .setGraph(ids[g])
-          .setEventId("schema")
-          .setTimestamp(System.currentTimeMillis())
-          .setBody(new SchemaBody(SCHEMA))
-          .build();
-    }
-
-    GraphEvent next(int g, long timestamp) {
-      long seq = sequence[g]++;
-      Op op;
-      if (seq % 2 == 0 || nodes[g] < 2) {
-        int k = nodes[g]++;
-        op =
-            Op.newBuilder()
-                .setOp(OpKind.UPSERT_NODE)
-                .setType("Person")
-                .setProps(new HashMap<>(person(k)))
-                .build();
-      } else {
-        op =
-            Op.newBuilder()
-                .setOp(OpKind.INSERT_EDGE)
-                .setType("Knows")
-                .setFrom("p" + random.nextInt(nodes[g]))
-                .setTo("p" + random.nextInt(nodes[g]))
-                .build();
-      }
-      stamps[g].add(timestamp);
-      return GraphEvent.newBuilder()
-          .setGraph(ids[g])
-          .setEventId("e" + seq)
-          .setTimestamp(timestamp)
-          .setBody(new MutationBody(new ArrayList<>(List.of(op))))
-          .build();
-    }
-  }
 
   static Map<String, Object> person(int i) {
     Map<String, Object> props = new HashMap<>(8);

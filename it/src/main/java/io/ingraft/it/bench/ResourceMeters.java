@@ -255,6 +255,11 @@ final class ResourceMeters {
           + String.join(", ", parts);
     }
 
+    /** CPU microseconds per event of this JVM and the broker (other processes excluded). */
+    double microsPerEvent(long events) {
+      return (selfCores + brokerCores) * seconds * 1e6 / Math.max(1, events);
+    }
+
     /**
      * CPU microseconds per event, by component: the broker, stage 1 and stage 2 (their Java
      * threads), Lance's native threads, the JIT, GC and VM threads, the benchmark itself, and other

@@ -132,6 +132,13 @@ final class StackSampler implements AutoCloseable {
     return String.format("%s (%,d thread samples): %s", label, total, String.join(", ", parts));
   }
 
+  /** The share (0 to 1) of the samples in {@code bucket}. */
+  double share(String bucket) {
+    synchronized (counts) {
+      return samples == 0 ? 0 : counts.getOrDefault(bucket, 0L) / (double) samples;
+    }
+  }
+
   @Override
   public void close() {
     stopped = true;
