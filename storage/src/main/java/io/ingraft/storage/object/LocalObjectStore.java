@@ -249,7 +249,12 @@ public final class LocalObjectStore implements ObjectStore {
     return key.toString();
   }
 
-  /** Writes {@code data} to a new fsynced temp file in {@code dir}, ready to be published there. */
+  /**
+   * Writes {@code data} to a new temp file in {@code dir}, ready to be published there, and flushes
+   * its contents with {@code fdatasync} ({@code force(false)}): the bytes and the file size must be
+   * on disk before the name is published, the modification time need not, and skipping it spares a
+   * metadata journal write. The new name itself is made durable by the caller's directory sync.
+   */
   private static Path writeTemp(Path dir, byte[] data) throws IOException {
     Path temp = dir.resolve(ObjectKeys.TEMP_PREFIX + UUID.randomUUID());
     try (FileChannel channel =
@@ -258,7 +263,7 @@ public final class LocalObjectStore implements ObjectStore {
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
-      channel.force(true);
+      channel.force(false);
     } catch (IOException | RuntimeException e) {
       deleteTemp(temp);
       throw e;
