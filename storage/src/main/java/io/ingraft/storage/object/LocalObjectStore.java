@@ -249,12 +249,7 @@ public final class LocalObjectStore implements ObjectStore {
     return key.toString();
   }
 
-  /**
-   * Writes {@code data} to a new temp file in {@code dir}, ready to be published there, and flushes
-   * its contents with {@code fdatasync} ({@code force(false)}): the bytes and the file size must be
-   * on disk before the name is published, the modification time need not, and skipping it spares a
-   * metadata journal write. The new name itself is made durable by the caller's directory sync.
-   */
+  /** Writes {@code data} to a new fsynced temp file in {@code dir}, ready to be published there. */
   private static Path writeTemp(Path dir, byte[] data) throws IOException {
     Path temp = dir.resolve(ObjectKeys.TEMP_PREFIX + UUID.randomUUID());
     try (FileChannel channel =
@@ -263,7 +258,7 @@ public final class LocalObjectStore implements ObjectStore {
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
-      channel.force(false);
+      channel.force(true);
     } catch (IOException | RuntimeException e) {
       deleteTemp(temp);
       throw e;
