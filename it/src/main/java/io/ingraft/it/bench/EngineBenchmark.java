@@ -37,8 +37,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * (the ceiling) in the same run.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench} ({@code
- * -Dbench.args="<n1,n2,...>"} to change the sizes). Serialize with other heavy runs ({@code flock
- * /work/notes/bench.lock ...}).
+ * -Dbench.args="<n1,n2,...>"} to change the sizes), on an otherwise idle machine.
  */
 public final class EngineBenchmark {
   static final String SCHEMA =
