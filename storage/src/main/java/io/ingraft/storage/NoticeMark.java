@@ -9,9 +9,9 @@ import java.util.Objects;
  * records this mark before it queues them, and sends them in the transaction whose committed offset
  * of {@code source} reaches {@code position}, a position that was not committed when the mark was
  * written. So after a crash, versions up to {@code version} were sent exactly when the group's
- * committed offset of {@code source} has reached {@code position}. Stored per owner epoch ({@link
- * NoticeMarks}), so that a writer that lost the graph but finishes an apply (a zombie) cannot
- * replace the mark of the owner that took the graph over.
+ * committed offset of {@code source} has reached {@code position}. Each mark is a file of its own
+ * ({@link NoticeMarks}), never overwritten: neither a newer mark of the same owner nor a late one
+ * of a former owner can hide a mark already in force.
  *
  * @param epoch the owner epoch of the writer that wrote it
  * @param version the newest version the mark covers (with every older one)

@@ -354,6 +354,16 @@ final class LaneScheduler {
     return mark.position();
   }
 
+  /** Drops the marks that the newest mark in force (the committed offset has reached it) covers. */
+  private void pruneMarks(
+      GraphId graph, TopicPartition partition, List<NoticeMark> marks, long committed) {
+    String source = EventMapper.sourcePartition(partition.topic(), partition.partition());
+    marks.stream()
+        .filter(m -> m.source().equals(source) && m.position() <= committed)
+        .max(java.util.Comparator.comparingLong(NoticeMark::version))
+        .ifPresent(inForce -> engine.noticeMarks().pruneBelow(graph, inForce));
+  }
+
   private void clearRetryRecord(GraphId graph) {
     try {
       engine.retryRecords().clear(graph);
@@ -502,6 +512,7 @@ final class LaneScheduler {
     counters.stopped.remove(first.graph());
     Failpoints.hit(Failpoints.WRITER_AFTER_TAKEOVER);
     Manifest latest = engine.manifest(id, engine.ownedVersion(id));
+    List<NoticeMark> marks = engine.noticeMarks().readAll(id);
     List<VersionOutputs> unsent =
         sideOutputs.unsent(
             id,
@@ -509,8 +520,9 @@ final class LaneScheduler {
             latest,
             progress.lastCommitted(),
             progress.since(),
-            engine.noticeMarks().read(id),
+            marks,
             events);
+    pruneMarks(id, first.partition(), marks, progress.lastCommitted());
     lane.lastVersion(latest);
     lane.tailUnmarked(!unsent.isEmpty() && !unsent.get(unsent.size() - 1).advances());
     pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), unsent));

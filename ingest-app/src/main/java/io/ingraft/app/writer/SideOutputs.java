@@ -83,6 +83,18 @@ final class SideOutputs {
     return outputs;
   }
 
+  /** Whether a mark of {@code source} in force at {@code committed} covers {@code version}. */
+  static boolean covered(List<NoticeMark> marks, String source, long version, long committed) {
+    for (NoticeMark mark : marks) {
+      if (mark.source().equals(source)
+          && version <= mark.version()
+          && mark.position() <= committed) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * The versions of a graph whose side outputs were never committed, oldest first, with the version
    * before the first of them (null if they start at version 1). Walking back from {@code latest}, a
@@ -90,8 +102,9 @@ final class SideOutputs {
    * later version) covers, because side outputs are committed in the same transaction as that
    * offset; versions published before {@code since} (when this group's side-output history began:
    * its first assignment, or the last time an operator reset its offsets) were sent, or are not
-   * this group's to send. A version that covers no events moves no offset: it was sent if the
-   * graph's notice {@code mark} covers it and the committed offset has reached the mark's position.
+   * this group's to send. A version that covers no events moves no offset: it was sent if one of
+   * the graph's notice {@code marks} covers it and the committed offset has reached that mark's
+   * position.
    */
   List<VersionOutputs> unsent(
       GraphId graph,
@@ -99,7 +112,7 @@ final class SideOutputs {
       Manifest latest,
       long committed,
       long since,
-      Optional<NoticeMark> mark,
+      List<NoticeMark> marks,
       Map<Long, BufferedEvent> events) {
     String source = EventMapper.sourcePartition(partition.topic(), partition.partition());
     List<Manifest> versions = new ArrayList<>();
@@ -116,11 +129,9 @@ final class SideOutputs {
       boolean sent =
           after > before
               ? after <= committed
-              // It covers no events: sent with the commit its notice mark names, if any.
-              : mark.isPresent()
-                  && mark.get().source().equals(source)
-                  && next.version() <= mark.get().version()
-                  && mark.get().position() <= committed;
+              // It covers no events: sent with the commit a notice mark names, if one in force
+              // (the committed offset has reached it) covers it.
+              : covered(marks, source, next.version(), committed);
       if (sent) {
         parent = next;
         break;
