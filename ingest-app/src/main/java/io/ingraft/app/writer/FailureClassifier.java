@@ -6,6 +6,7 @@ import io.ingraft.recovery.SidecarFormatException;
 import io.ingraft.recovery.SweepStoppedException;
 import io.ingraft.storage.manifest.CorruptManifestException;
 import io.ingraft.storage.manifest.UnsupportedManifestFormatException;
+import io.ingraft.storage.table.UnreadableTableDataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -23,6 +24,7 @@ final class FailureClassifier {
 
   static final String UNREADABLE_SIDECAR = "UNREADABLE_SIDECAR";
   static final String UNREADABLE_MANIFEST = "UNREADABLE_MANIFEST";
+  static final String UNREADABLE_TABLE = "UNREADABLE_TABLE";
   static final String NEEDS_OPERATOR = "NEEDS_OPERATOR";
   static final String BUG = "BUG";
 
@@ -82,6 +84,16 @@ final class FailureClassifier {
           "a manifest this"
               + " version cannot read: run the Ingraft version that wrote it, or restore the file"
               + " from backup; then `ingraft graph recover -g <graph>`");
+    }
+    if (e instanceof UnreadableTableDataException) {
+      return new Failure(
+          FailureKind.NEEDS_OPERATOR,
+          UNREADABLE_TABLE,
+          "Lance cannot decode a data"
+              + " file of one of the graph's tables (a table in Lance's 2.1 file format, created"
+              + " before Ingraft wrote 2.0): rebuild the graph from its log with `ingraft graph"
+              + " rebuild` into a new storage root and put it in place of the graph's directory;"
+              + " then `ingraft graph recover -g <graph>`");
     }
     return new Failure(
         FailureKind.NEEDS_OPERATOR,

@@ -32,6 +32,7 @@ final class LanceErrors {
     ALREADY_EXISTS,
     CLOSED,
     CONFLICT,
+    UNREADABLE,
     IO,
     INVALID_INPUT,
     OTHER
@@ -49,10 +50,19 @@ final class LanceErrors {
     "invalid argument error", "invalid user input"
   };
 
+  /**
+   * Committed data Lance cannot decode. It comes as an {@link IOException} through the Arrow C
+   * stream, but it is not an I/O fault: the same bytes fail the same way on every read.
+   */
+  private static final String UNREADABLE_MARKER = "error decoding batch";
+
   private LanceErrors() {}
 
   static Kind classify(Throwable e) {
     String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    if (message.contains(UNREADABLE_MARKER)) {
+      return Kind.UNREADABLE;
+    }
     if (e instanceof IOException) {
       return Kind.IO;
     }
@@ -138,6 +148,7 @@ final class LanceErrors {
       case CLOSED ->
           new IllegalStateException(
               "Lance dataset handle of " + table + " used after close (a TableStore bug)", e);
+      case UNREADABLE -> new UnreadableTableDataException(table, operation, e);
       case INVALID_INPUT ->
           invalidInputAs == Kind.INVALID_INPUT
               ? new InvalidStagedWriteException(

@@ -60,6 +60,11 @@ public final class TableCommitter {
    *     type
    */
   public long create(String table, Schema schema, String keyColumn) {
+    return create(table, schema, keyColumn, TableStore.FILE_FORMAT_VERSION);
+  }
+
+  /** {@link #create(String, Schema, String)} in another Lance file format (tests of old tables). */
+  long create(String table, Schema schema, String keyColumn, String fileFormatVersion) {
     lance.checkOpen();
     Objects.requireNonNull(schema, "schema");
     Schema annotated =
@@ -70,6 +75,7 @@ public final class TableCommitter {
             .uri(lance.uri(table))
             .schema(annotated)
             .mode(WriteParams.WriteMode.CREATE)
+            .dataStorageVersion(fileFormatVersion)
             .storageOptions(lance.storageOptions())
             .execute()) {
       long version = ds.version();

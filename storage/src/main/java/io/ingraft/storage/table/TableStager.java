@@ -73,7 +73,7 @@ public final class TableStager {
     Objects.requireNonNull(rows, "rows");
     try (Dataset ds = lance.openAt(table, readVersion);
         TableBatches.Conformed batch = conform(table, ds, rows)) {
-      List<FragmentMetadata> fragments = writeFragments(table, batch);
+      List<FragmentMetadata> fragments = writeFragments(table, ds, batch);
       StagedWrite staged =
           new StagedWrite(
               table,
@@ -223,7 +223,8 @@ public final class TableStager {
             index == null
                 ? deleteRows(table, ds, keyColumn, keySet)
                 : deleteRows(table, ds, addressesOf(index, upserts, keyColumn, deleteKeys));
-        List<FragmentMetadata> fragments = batch == null ? List.of() : writeFragments(table, batch);
+        List<FragmentMetadata> fragments =
+            batch == null ? List.of() : writeFragments(table, ds, batch);
         long added = batch == null ? 0 : batch.rowCount();
         StagedWrite staged =
             new StagedWrite(
@@ -480,6 +481,7 @@ public final class TableStager {
             .datasetUri(lance.uri(table))
             .allocator(child)
             .data(stream)
+            .dataStorageVersion(fileFormatOf(ds))
             .storageOptions(lance.storageOptions())
             .execute();
       }
@@ -489,6 +491,15 @@ public final class TableStager {
       }
       throw LanceErrors.onStage(table, "rewrite rows", e);
     }
+  }
+
+  /**
+   * The file format new data files of {@code ds} must use: {@code Fragment.write} does not take it
+   * from the dataset (it writes Lance's default, and the commit then fails on a table of another
+   * format).
+   */
+  private static String fileFormatOf(Dataset ds) {
+    return ds.getLanceFileFormatVersion();
   }
 
   private static void requireReadVersion(String table, long readVersion) {
@@ -622,7 +633,8 @@ public final class TableStager {
     return new Deletions(updated, removed, matched);
   }
 
-  private List<FragmentMetadata> writeFragments(String table, TableBatches.Conformed rows) {
+  private List<FragmentMetadata> writeFragments(
+      String table, Dataset ds, TableBatches.Conformed rows) {
     if (rows.rowCount() == 0) {
       return List.of();
     }
@@ -632,6 +644,7 @@ public final class TableStager {
           .datasetUri(lance.uri(table))
           .allocator(child)
           .data(rows.root())
+          .dataStorageVersion(fileFormatOf(ds))
           .storageOptions(lance.storageOptions())
           .execute();
     } catch (Exception e) {

@@ -57,6 +57,15 @@ public final class TableStore implements AutoCloseable {
   /** Field metadata key marking a table's key column (Lance's unenforced primary key). */
   public static final String PRIMARY_KEY_METADATA = "lance-schema:unenforced-primary-key";
 
+  /**
+   * The Lance file format of the tables Ingraft creates. Not Lance 7.0.0's default (2.1): its 2.1
+   * and 2.2 writers produce files their readers cannot decode for a nullable list column holding
+   * one long list among many null ones (a 30,000-element list and 100,000 nulls; docs/storage.md,
+   * "Lance 7.0.0 facts"), and any producer can send that shape. Data files are always written in
+   * the format of the table they join, so tables created earlier keep theirs.
+   */
+  public static final String FILE_FORMAT_VERSION = "2.0";
+
   private final LanceTables lance;
   private final TableReader reader;
   private final TableStager stager;
