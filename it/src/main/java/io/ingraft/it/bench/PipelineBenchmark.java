@@ -851,6 +851,24 @@ public final class PipelineBenchmark {
                     "io.ingraft.storage.table.TableStore#headVersion",
                     "io.ingraft.storage.table.TableStore#count",
                     "io.ingraft.storage.table.TableStore#exists"),
+                // What a keyed write reads: the rows it replaces (a take by row address), the
+                // key index (built on first use, advanced after each publish), filter scans.
+                new StackSampler.Rule(
+                    "Lance take by address",
+                    "io.ingraft.storage.table.TableStore#readRowsAt",
+                    "io.ingraft.storage.table.TableReader#readRowsAt"),
+                new StackSampler.Rule(
+                    "Lance key index",
+                    "io.ingraft.storage.table.TableStore#keyIndex",
+                    "io.ingraft.storage.table.TableStore#advanceKeyIndex",
+                    "io.ingraft.storage.table.TableReader#keyIndex",
+                    "io.ingraft.storage.table.TableReader#advanceKeyIndex"),
+                new StackSampler.Rule(
+                    "Lance scan",
+                    "io.ingraft.storage.table.TableStore#readRows",
+                    "io.ingraft.storage.table.TableStore#scan",
+                    "io.ingraft.storage.table.TableReader#readRows",
+                    "io.ingraft.storage.table.TableReader#scan"),
                 new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
                 new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
                 new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
