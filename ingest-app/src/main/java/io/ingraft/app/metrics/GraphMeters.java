@@ -167,27 +167,33 @@ final class GraphMeters {
   }
 
   Counter rejected(String code) {
-    return rejectedByCode.computeIfAbsent(
+    return byTag(
+        rejectedByCode,
+        "ingraft.events.rejected",
+        "code",
         code,
-        c -> {
-          Counter counter =
-              Counter.builder("ingraft.events.rejected")
-                  .tags("graph", state.graph(), "code", c)
-                  .description("events rejected by the engine, by code")
-                  .register(registry);
-          keep(counter);
-          return counter;
-        });
+        "events rejected by the engine, by code");
   }
 
   Counter recovered(String outcome) {
-    return recoveredByOutcome.computeIfAbsent(
+    return byTag(
+        recoveredByOutcome,
+        "ingraft.recovered.operations",
+        "outcome",
         outcome,
-        o -> {
+        "interrupted operations the recovery sweep finished or undid");
+  }
+
+  /** The graph's counter {@code name} for one value of {@code tag}, registered on first use. */
+  private Counter byTag(
+      Map<String, Counter> cache, String name, String tag, String value, String description) {
+    return cache.computeIfAbsent(
+        value,
+        v -> {
           Counter counter =
-              Counter.builder("ingraft.recovered.operations")
-                  .tags("graph", state.graph(), "outcome", o)
-                  .description("interrupted operations the recovery sweep finished or undid")
+              Counter.builder(name)
+                  .tags("graph", state.graph(), tag, v)
+                  .description(description)
                   .register(registry);
           keep(counter);
           return counter;

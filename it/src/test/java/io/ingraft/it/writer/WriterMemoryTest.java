@@ -68,7 +68,9 @@ class WriterMemoryTest {
           "io.ingraft.app.writer.GraphLane",
           "io.ingraft.app.metrics.GraphMeters",
           "io.ingraft.app.metrics.GraphState",
-          "io.ingraft.engine.GraphEngine$OwnedGraph");
+          "io.ingraft.engine.GraphEngine$OwnedGraph",
+          "io.ingraft.engine.OpenGraph",
+          "io.ingraft.storage.table.KeyIndex");
 
   @TempDir Path dir;
   private WriterRig rig;
@@ -113,6 +115,14 @@ class WriterMemoryTest {
       rig.awaitCommittedToEnd();
       assertThat(writer.graphsHeld()).as("graphs held after round %d", round).isEqualTo(GRAPHS);
       assertThat(meters.graphsTracked()).isEqualTo(GRAPHS);
+      if (round == 1) {
+        // Held, every per-graph class has instances: the zeros below are drops, not absences.
+        Map<String, long[]> held = histogram();
+        for (String perGraph : PER_GRAPH) {
+          long[] entry = held.get(perGraph);
+          assertThat(entry == null ? 0 : entry[0]).as("%s while held", perGraph).isPositive();
+        }
+      }
 
       try (KafkaConsumer<byte[], byte[]> taker = taker(kafka, round)) {
         taker.subscribe(List.of(rig.graphLog));
