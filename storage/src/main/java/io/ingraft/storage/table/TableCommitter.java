@@ -36,6 +36,13 @@ public final class TableCommitter {
 
   private static final Logger LOG = LoggerFactory.getLogger(TableCommitter.class);
 
+  /**
+   * {@link TableStore#FILE_FORMAT_VERSION} as {@code CommitBuilder.storageFormat} spells it: the
+   * name of Lance's version enum ("V2_0"); it refuses "2.0", which every write builder takes.
+   */
+  private static final String COMMIT_STORAGE_FORMAT =
+      "V" + TableStore.FILE_FORMAT_VERSION.replace('.', '_');
+
   private final LanceTables lance;
 
   /**
@@ -198,7 +205,9 @@ public final class TableCommitter {
                 .build();
         Dataset next =
             (base == null
+                    // A new table (a staged create): in Ingraft's file format, not Lance's default.
                     ? new CommitBuilder(lance.uri(table), lance.allocator())
+                        .storageFormat(COMMIT_STORAGE_FORMAT)
                     : new CommitBuilder(base))
                 .writeParams(lance.storageOptions())
                 // Retention is an explicit maintenance decision that must respect manifest pins.

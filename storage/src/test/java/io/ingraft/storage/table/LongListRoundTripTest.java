@@ -76,6 +76,15 @@ class LongListRoundTripTest {
   }
 
   @Test
+  void aTableCreatedByAStagedCreateReadsTheShapeBackToo() {
+    // The engine creates a graph's tables this way (a staged create in the graph's first batch).
+    StagedWrite create = tables.stageCreate("staged", SCHEMA, "k");
+    long v = tables.commit(create, UUID.randomUUID(), Map.of());
+    v = append("staged", v, rows("a", NULL_LISTS));
+    assertReadsBack("staged", v, NULL_LISTS + 2);
+  }
+
+  @Test
   void aTableInLanceDefaultFormatCannotReadTheShapeBackAndSaysSo() {
     // If this starts passing reads, Lance has fixed its 2.1 list decoding: FILE_FORMAT_VERSION
     // may then follow Lance's default again.
