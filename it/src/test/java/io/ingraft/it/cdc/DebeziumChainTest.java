@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,9 +57,12 @@ class DebeziumChainTest {
                   prefix + ".transaction",
                   prefix + ".public.order_items"),
               Duration.ofSeconds(90),
+              // Topics are not ordered among themselves: the END record can arrive after the
+              // truncate, so wait for both.
               all ->
                   all.stream()
-                      .anyMatch(r -> r.value() != null && r.value().contains("\"op\":\"t\"")));
+                          .anyMatch(r -> r.value() != null && r.value().contains("\"op\":\"t\""))
+                      && endOfCarolsTransaction(all, prefix).isPresent());
 
       List<JsonNode> customers = values(records, prefix + ".public.customers");
       assertThat(customers)
@@ -69,21 +73,10 @@ class DebeziumChainTest {
                   assertThat(
                           v.path("transaction").isNull() || v.path("transaction").isMissingNode())
                       .isTrue());
-      JsonNode carol =
-          customers.stream()
-              .filter(v -> v.path("op").asText().equals("c"))
-              .findFirst()
-              .orElseThrow();
+      JsonNode carol = carolsInsert(customers).orElseThrow();
       String txId = carol.path("source").path("txId").asText();
       assertThat(carol.path("transaction").path("id").asText()).startsWith(txId + ":");
-      JsonNode end =
-          values(records, prefix + ".transaction").stream()
-              .filter(
-                  v ->
-                      v.path("status").asText().equals("END")
-                          && v.path("id").asText().startsWith(txId + ":"))
-              .findFirst()
-              .orElseThrow();
+      JsonNode end = endOfCarolsTransaction(records, prefix).orElseThrow();
       assertThat(end.path("event_count").asInt()).isEqualTo(2);
       // Customer 2 placed order 10: the delete cascades to it, and to its item.
       assertThat(values(records, prefix + ".public.orders"))
@@ -112,6 +105,26 @@ class DebeziumChainTest {
         """);
     return CdcHarness.startConnector(
         pg, kafka.bootstrapServers(), dir.resolve("connect"), prefix, Map.of());
+  }
+
+  private static Optional<JsonNode> carolsInsert(List<JsonNode> customers) {
+    return customers.stream().filter(v -> v.path("op").asText().equals("c")).findFirst();
+  }
+
+  /** The END record of the transaction that inserted carol, once both have arrived. */
+  private static Optional<JsonNode> endOfCarolsTransaction(
+      List<ConsumerRecord<String, String>> records, String prefix) {
+    Optional<JsonNode> carol = carolsInsert(values(records, prefix + ".public.customers"));
+    if (carol.isEmpty()) {
+      return Optional.empty();
+    }
+    String txId = carol.get().path("source").path("txId").asText();
+    return values(records, prefix + ".transaction").stream()
+        .filter(
+            v ->
+                v.path("status").asText().equals("END")
+                    && v.path("id").asText().startsWith(txId + ":"))
+        .findFirst();
   }
 
   private static List<JsonNode> values(List<ConsumerRecord<String, String>> records, String topic) {
