@@ -227,7 +227,7 @@ public record IngraftConfig(
         new Writer(
             s.text("ingraft.writer.id", defaultWriterId()),
             s.text("ingraft.writer.group", "ingraft-writer"),
-            s.integer("ingraft.writer.threads", 4, 1, 256),
+            s.integer("ingraft.writer.threads", defaultWriterThreads(), 1, 256),
             s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
             s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
             writerTiming(s));
@@ -474,6 +474,18 @@ public record IngraftConfig(
           LOG_RETENTION_MS, "0", "must be -1 (keep forever) or a positive number of milliseconds");
     }
     return ms;
+  }
+
+  /**
+   * One writer worker per core the JVM may use (its container's limit, where there is one), at
+   * least two. An apply is mostly CPU (Lance's staging and commits, the engine's checks): more
+   * workers than cores only interleave publishes, each then takes longer and the batches queued
+   * behind it stay small, so every version pays the fixed cost of a publish for fewer events
+   * (docs/benchmarks.md, "Writer threads"). Two at least, so that a file load never holds the only
+   * worker the other graphs' mutations need.
+   */
+  static int defaultWriterThreads() {
+    return Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   private static String defaultWriterId() {

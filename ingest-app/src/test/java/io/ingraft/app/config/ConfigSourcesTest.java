@@ -82,7 +82,7 @@ class ConfigSourcesTest {
   @Test
   void aVariableWithinATypoOfASettingIsReported() {
     ConfigSources sources = new ConfigSources(null, Map.of("INGRAFT_WRITER_THREAD", "7"), Map.of());
-    assertThat(sources.config().writer().threads()).isEqualTo(4);
+    assertThat(sources.config().writer().threads()).isEqualTo(IngraftConfig.defaultWriterThreads());
     assertThat(sources.warnings())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("INGRAFT_WRITER_THREAD")

@@ -115,7 +115,7 @@ class IngraftConfigTest {
                 Duration.ofSeconds(20),
                 Duration.ofSeconds(90)));
     assertThat(config(Map.of()).writer().maxBatchEvents()).isEqualTo(100_000);
-    assertThat(config(Map.of()).writer().threads()).isEqualTo(4);
+    assertThat(config(Map.of()).writer().threads()).isEqualTo(IngraftConfig.defaultWriterThreads());
   }
 
   @Test
