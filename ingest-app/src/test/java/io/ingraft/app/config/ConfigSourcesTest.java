@@ -81,7 +81,8 @@ class ConfigSourcesTest {
 
   @Test
   void aVariableWithinATypoOfASettingIsReported() {
-    ConfigSources sources = new ConfigSources(null, Map.of("INGRAFT_WRITER_THREAD", "7"), Map.of());
+    // 1: a value the default (the cores, at least 2) never is, so applying the typo would show.
+    ConfigSources sources = new ConfigSources(null, Map.of("INGRAFT_WRITER_THREAD", "1"), Map.of());
     assertThat(sources.config().writer().threads()).isEqualTo(IngraftConfig.defaultWriterThreads());
     assertThat(sources.warnings())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
