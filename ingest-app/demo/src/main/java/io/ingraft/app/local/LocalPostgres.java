@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>PostgreSQL refuses to run as root. When this JVM is root (CI is), every server command runs as
  * the {@code postgres} OS user the package creates ({@code runuser -u postgres}), and the directory
- * is handed to that user; it and its parents must then be traversable by it.
+ * is handed to that user. Where that user cannot reach it (a parent it may not traverse, such as a
+ * checkout under a private {@code mktemp -d} directory), the server gets a directory of its own
+ * under {@code /tmp} instead, which {@link #close()} removes; {@link #directory()} names it.
  *
  * <p>Layout of the directory given to {@link #builder(Path)} (created, must be empty):
  *
@@ -53,6 +55,9 @@ public final class LocalPostgres implements AutoCloseable {
   public static final String DATABASE = "postgres";
   private static final String OS_USER = "postgres";
 
+  /** Where the server's directory goes when the postgres OS user cannot reach the one given. */
+  private static final Path SHARED_TMP = Path.of("/tmp");
+
   private final Path bin;
   private final Path directory;
   private final Path data;
@@ -61,12 +66,24 @@ public final class LocalPostgres implements AutoCloseable {
   private final boolean asPostgresUser;
   private final Thread shutdownHook;
   private final Duration startupTime;
+
+  /**
+   * Whether {@link #directory} is the fallback under /tmp that this server removes when stopped.
+   */
+  private final boolean removeDirectory;
+
   private boolean stopped;
 
   private LocalPostgres(
-      Path bin, Path directory, int port, boolean asPostgresUser, Duration startupTime) {
+      Path bin,
+      Path directory,
+      boolean removeDirectory,
+      int port,
+      boolean asPostgresUser,
+      Duration startupTime) {
     this.bin = bin;
     this.directory = directory;
+    this.removeDirectory = removeDirectory;
     this.data = directory.resolve("data");
     this.logFile = directory.resolve("postgres.log");
     this.port = port;
@@ -176,6 +193,9 @@ public final class LocalPostgres implements AutoCloseable {
           "pg_ctl", "stop failed with status " + status, directory.resolve("pg_ctl-stop.out"));
     }
     LOG.info("PostgreSQL on port {} stopped in {} ms", port, (System.nanoTime() - t0) / 1_000_000);
+    if (removeDirectory) {
+      removeQuietly(directory);
+    }
   }
 
   private synchronized void stopQuietly() {
@@ -237,6 +257,7 @@ public final class LocalPostgres implements AutoCloseable {
           installedBinaries().orElseThrow(() -> new PostgresNotInstalledException(DEBIAN_ROOT));
       long t0 = System.nanoTime();
       boolean asPostgresUser = "root".equals(System.getProperty("user.name"));
+      Path directory = this.directory;
       try {
         Files.createDirectories(directory);
         try (Stream<Path> entries = Files.list(directory)) {
@@ -245,11 +266,12 @@ public final class LocalPostgres implements AutoCloseable {
           }
         }
         if (asPostgresUser) {
-          handOver(bin);
+          directory = handOver();
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      boolean removeDirectory = !directory.equals(this.directory);
       Path data = directory.resolve("data");
       Path initLog = directory.resolve("initdb.out");
       int status =
@@ -305,7 +327,12 @@ public final class LocalPostgres implements AutoCloseable {
       }
       LocalPostgres server =
           new LocalPostgres(
-              bin, directory, chosen, asPostgresUser, Duration.ofNanos(System.nanoTime() - t0));
+              bin,
+              directory,
+              removeDirectory,
+              chosen,
+              asPostgresUser,
+              Duration.ofNanos(System.nanoTime() - t0));
       Runtime.getRuntime().addShutdownHook(server.shutdownHook);
       LOG.info(
           "PostgreSQL ({}) ready on {}:{} in {} ms (directory {})",
@@ -317,39 +344,79 @@ public final class LocalPostgres implements AutoCloseable {
       return server;
     }
 
-    /** Gives the directory to the postgres OS user, and checks that it can get there. */
-    private void handOver(Path bin) throws IOException {
+    /**
+     * Gives the directory to the postgres OS user and returns it, or, where that user cannot get
+     * there, a fresh directory of its own under {@code /tmp} (world-traversable).
+     */
+    private Path handOver() throws IOException {
+      String refusal = handOver(directory);
+      if (refusal == null) {
+        return directory;
+      }
+      Path fallback = Files.createTempDirectory(SHARED_TMP, "ingraft-postgres-");
+      if (handOver(fallback) == null) {
+        LOG.info(
+            "the OS user {} cannot reach {} ({}); the server's directory is {}",
+            OS_USER,
+            directory,
+            refusal,
+            fallback);
+        return fallback;
+      }
+      removeQuietly(fallback);
+      throw new LocalProcessException(
+          "postgres",
+          "the OS user "
+              + OS_USER
+              + " cannot write "
+              + directory
+              + " nor a directory under "
+              + SHARED_TMP
+              + " (PostgreSQL refuses to run as root; every parent directory must be traversable"
+              + " by "
+              + OS_USER
+              + "): "
+              + refusal,
+          null);
+    }
+
+    /** Hands {@code dir} to the postgres OS user; null if it can write there, else why not. */
+    private static String handOver(Path dir) throws IOException {
       Path out = Files.createTempFile("ingraft-postgres-", ".out");
       try {
         int status =
             runCommand(
-                List.of("chown", OS_USER + ":" + OS_USER, directory.toString()),
+                List.of("chown", OS_USER + ":" + OS_USER, dir.toString()),
                 out,
                 Duration.ofSeconds(10));
         if (status == 0) {
           status =
               runCommand(
-                  List.of("runuser", "-u", OS_USER, "--", "test", "-w", directory.toString()),
+                  List.of("runuser", "-u", OS_USER, "--", "test", "-w", dir.toString()),
                   out,
                   Duration.ofSeconds(10));
         }
-        if (status != 0) {
-          throw new LocalProcessException(
-              "postgres",
-              "the OS user "
-                  + OS_USER
-                  + " cannot write "
-                  + directory
-                  + " (PostgreSQL refuses to run as root; every"
-                  + " parent directory must be traversable by "
-                  + OS_USER
-                  + "): "
-                  + Files.readString(out, StandardCharsets.UTF_8).strip(),
-              null);
+        return status == 0 ? null : Files.readString(out, StandardCharsets.UTF_8).strip();
+      } finally {
+        Files.deleteIfExists(out);
+      }
+    }
+  }
+
+  /** Removes a directory this class created (as root, whatever the postgres user left in it). */
+  private static void removeQuietly(Path dir) {
+    try {
+      Path out = Files.createTempFile("ingraft-postgres-", ".out");
+      try {
+        if (runCommand(List.of("rm", "-rf", "--", dir.toString()), out, Duration.ofSeconds(30))
+            != 0) {
+          LOG.warn("cannot remove {}: {}", dir, Files.readString(out, StandardCharsets.UTF_8));
         }
       } finally {
         Files.deleteIfExists(out);
       }
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}", dir, e);
     }
   }
 
