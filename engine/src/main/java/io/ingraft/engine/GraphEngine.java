@@ -282,10 +282,12 @@ public final class GraphEngine {
 
   /**
    * Forgets a graph and drops its handle, and with it what is cached of it (key indexes, table
-   * stats): the next write takes it over again. Used when a partition is revoked.
+   * stats, the table handles the store keeps open between writes): the next write takes it over
+   * again. Used when a partition is revoked.
    */
   public void release(GraphId graph) {
     graphs.remove(graph);
+    tables.releaseHandles(new GraphLayout(graph).root());
   }
 
   /** The graph's handle while this engine holds it (owns it, or is taking it over), or null. */

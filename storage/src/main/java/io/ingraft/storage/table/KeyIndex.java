@@ -58,12 +58,27 @@ public final class KeyIndex {
   private int mask;
   private int size;
 
+  /**
+   * The highest fragment id of the version the index describes, or -1 when not known: Lance numbers
+   * the fragments of the next write after it, so the advance can look those up by id instead of
+   * listing every fragment. Only a hint; the advance checks what it finds.
+   */
+  private int highestFragmentId = -1;
+
   KeyIndex(String table, String keyColumn, KeySet.KeyType type, long version, int expected) {
     this.table = table;
     this.keyColumn = keyColumn;
     this.type = type;
     this.version = version;
     allocate(capacityFor(expected));
+  }
+
+  int highestFragmentId() {
+    return highestFragmentId;
+  }
+
+  void highestFragmentId(int id) {
+    highestFragmentId = id;
   }
 
   private static int capacityFor(int keys) {

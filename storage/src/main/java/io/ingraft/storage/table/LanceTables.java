@@ -4,6 +4,7 @@ import io.ingraft.storage.object.ObjectStore;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
@@ -22,13 +23,53 @@ import org.lance.ipc.ScanOptions;
  * the opening of a table at HEAD or at a pinned version (telling a missing table from a missing
  * version), the scan of an open handle (a child allocator per scan, released before it returns) and
  * the store's open/closed state. Every Lance error met here goes through {@link LanceErrors}.
+ *
+ * <p>It also keeps, per table, the newest handle a write met (the one its commit returned), so that
+ * the next write of the table stages, checks HEAD, commits and advances its key index without
+ * opening the table again: a {@link Lease} takes the handle out while it is used, so each handle is
+ * used by one thread at a time. A handle is a snapshot of one version, which Lance never changes; a
+ * table created again at the same path forgets what was kept of the old one, and a released graph's
+ * handles are closed ({@link #forgetUnder}).
  */
 final class LanceTables implements AutoCloseable {
+
+  /** At most this many handles are kept; beyond it, others are closed (any, not the newest). */
+  static final int MAX_KEPT_HANDLES = 4_096;
 
   private final ObjectStore store;
   private final Map<String, String> storageOptions;
   private final BufferAllocator allocator;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final ConcurrentHashMap<String, Kept> kept = new ConcurrentHashMap<>();
+
+  /** A kept handle and its version (read once: {@code Dataset.version()} is a native call). */
+  private record Kept(Dataset dataset, long version) {}
+
+  /**
+   * A table handle at one version, for the length of one step of a write: the kept one when it is
+   * at that version, else a fresh open. Closing it keeps the handle for the next step if nothing
+   * newer is kept, and closes it otherwise.
+   */
+  final class Lease implements AutoCloseable {
+    private final String table;
+    private final Dataset dataset;
+    private final long version;
+
+    private Lease(String table, Dataset dataset, long version) {
+      this.table = table;
+      this.dataset = dataset;
+      this.version = version;
+    }
+
+    Dataset dataset() {
+      return dataset;
+    }
+
+    @Override
+    public void close() {
+      keep(table, dataset, version);
+    }
+  }
 
   LanceTables(ObjectStore store) {
     this.store = Objects.requireNonNull(store, "store");
@@ -72,6 +113,122 @@ final class LanceTables implements AutoCloseable {
           .build();
     } catch (Exception e) {
       throw LanceErrors.onRead(table, "open", e);
+    }
+  }
+
+  /**
+   * A lease on {@code table} at {@code version}: the kept handle if it is at that version, else a
+   * fresh {@link #openAt}.
+   */
+  Lease leaseAt(String table, long version) {
+    Kept mine = take(table, version);
+    if (mine != null) {
+      return new Lease(table, mine.dataset(), mine.version());
+    }
+    return new Lease(table, openAt(table, version), version);
+  }
+
+  /**
+   * Keeps {@code dataset} (at {@code version}) as the table's handle, unless a newer one is kept:
+   * then it is closed. The caller gives up the handle either way.
+   */
+  void keep(String table, Dataset dataset, long version) {
+    if (closed.get()) {
+      dataset.close();
+      return;
+    }
+    Dataset[] superseded = {null};
+    kept.compute(
+        table,
+        (t, old) -> {
+          if (old == null) {
+            return new Kept(dataset, version);
+          }
+          if (old.version() >= version) {
+            superseded[0] = dataset;
+            return old;
+          }
+          superseded[0] = old.dataset();
+          return new Kept(dataset, version);
+        });
+    closeQuietly(superseded[0]);
+    if (kept.size() > MAX_KEPT_HANDLES) {
+      for (Map.Entry<String, Kept> entry : kept.entrySet()) {
+        if (!entry.getKey().equals(table) && kept.remove(entry.getKey(), entry.getValue())) {
+          closeQuietly(entry.getValue().dataset());
+          break;
+        }
+      }
+    }
+    if (closed.get()) {
+      forgetUnder("");
+    }
+  }
+
+  /** Takes the kept handle of {@code table} out if it is at {@code version}; null otherwise. */
+  private Kept take(String table, long version) {
+    Kept[] taken = {null};
+    kept.computeIfPresent(
+        table,
+        (t, old) -> {
+          if (old.version() != version) {
+            return old;
+          }
+          taken[0] = old;
+          return null;
+        });
+    return taken[0];
+  }
+
+  /**
+   * HEAD of {@code table} as a kept handle sees it ({@code latestVersion()} asks the store for the
+   * newest version without reading its manifest), or empty when no handle is kept or it failed.
+   */
+  OptionalLong latestThroughKept(String table) {
+    Kept mine = kept.remove(table);
+    if (mine == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      long latest = mine.dataset().latestVersion();
+      keep(table, mine.dataset(), mine.version());
+      return OptionalLong.of(latest);
+    } catch (RuntimeException e) {
+      // Whatever went wrong (a table removed under it, an I/O fault), a fresh open says it.
+      closeQuietly(mine.dataset());
+      return OptionalLong.empty();
+    }
+  }
+
+  /** Closes the kept handles of every table whose path starts with {@code prefix}. */
+  void forgetUnder(String prefix) {
+    for (Map.Entry<String, Kept> entry : kept.entrySet()) {
+      if (entry.getKey().startsWith(prefix) && kept.remove(entry.getKey(), entry.getValue())) {
+        closeQuietly(entry.getValue().dataset());
+      }
+    }
+  }
+
+  /** Closes the kept handle of {@code table}, if any (the table is being created again). */
+  void forget(String table) {
+    Kept old = kept.remove(table);
+    if (old != null) {
+      closeQuietly(old.dataset());
+    }
+  }
+
+  /** How many handles are kept (for tests). */
+  int keptHandles() {
+    return kept.size();
+  }
+
+  private static void closeQuietly(Dataset dataset) {
+    if (dataset != null) {
+      try {
+        dataset.close();
+      } catch (RuntimeException e) {
+        // Closing a snapshot handle frees native memory only; nothing to recover.
+      }
     }
   }
 
@@ -200,6 +357,7 @@ final class LanceTables implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      forgetUnder("");
       allocator.close();
     }
   }

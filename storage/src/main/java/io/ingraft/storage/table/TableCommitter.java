@@ -76,6 +76,7 @@ public final class TableCommitter {
     Objects.requireNonNull(schema, "schema");
     Schema annotated =
         keyColumn == null ? schema : TableSchemas.withPrimaryKey(table, schema, keyColumn);
+    lance.forget(table);
     try (Dataset ds =
         Dataset.write()
             .allocator(lance.allocator())
@@ -122,6 +123,8 @@ public final class TableCommitter {
       if (head.isPresent()) {
         throw new TableMovedException(table, 0, head.getAsLong());
       }
+      // Whatever was kept of an earlier table at this path describes another table.
+      lance.forget(table);
       long version =
           commitOperation(table, null, 0, operationOf(staged), transactionId, properties);
       LOG.debug(
@@ -132,12 +135,16 @@ public final class TableCommitter {
           transactionId);
       return version;
     }
-    try (Dataset head = lance.openLatest(table)) {
-      if (head.version() != readVersion) {
-        throw new TableMovedException(table, readVersion, head.version());
+    // The handle the stage used (kept, so not opened again) is at the read version; HEAD is asked
+    // of the store, so a commit by anyone else since is seen.
+    try (LanceTables.Lease lease = lance.leaseAt(table, readVersion)) {
+      long head = latestVersion(table, lease.dataset());
+      if (head != readVersion) {
+        throw new TableMovedException(table, readVersion, head);
       }
       long version =
-          commitOperation(table, head, readVersion, operationOf(staged), transactionId, properties);
+          commitOperation(
+              table, lease.dataset(), readVersion, operationOf(staged), transactionId, properties);
       LOG.debug(
           "committed {} to {}: version {} -> {} (+{} -{} rows), transaction {}",
           staged.kind(),
@@ -148,6 +155,14 @@ public final class TableCommitter {
           staged.rowsDeleted(),
           transactionId);
       return version;
+    }
+  }
+
+  private static long latestVersion(String table, Dataset ds) {
+    try {
+      return ds.latestVersion();
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "read HEAD", e);
     }
   }
 
@@ -195,31 +210,33 @@ public final class TableCommitter {
       UUID transactionId,
       Map<String, String> properties) {
     beforeLanceCommit.accept(table);
-    long version;
+    Dataset next;
     try (Transaction transaction =
-            new Transaction.Builder()
-                .readVersion(readVersion)
-                .uuid(transactionId.toString())
-                .operation(operation)
-                .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
-                .build();
-        Dataset next =
-            (base == null
-                    // A new table (a staged create): in Ingraft's file format, not Lance's default.
-                    ? new CommitBuilder(lance.uri(table), lance.allocator())
-                        .storageFormat(COMMIT_STORAGE_FORMAT)
-                    : new CommitBuilder(base))
-                .writeParams(lance.storageOptions())
-                // Retention is an explicit maintenance decision that must respect manifest pins.
-                .skipAutoCleanup(true)
-                .execute(transaction)) {
-      version = next.version();
+        new Transaction.Builder()
+            .readVersion(readVersion)
+            .uuid(transactionId.toString())
+            .operation(operation)
+            .transactionProperties(properties == null ? Map.of() : Map.copyOf(properties))
+            .build()) {
+      next =
+          (base == null
+                  // A new table (a staged create): in Ingraft's file format, not Lance's default.
+                  ? new CommitBuilder(lance.uri(table), lance.allocator())
+                      .storageFormat(COMMIT_STORAGE_FORMAT)
+                  : new CommitBuilder(base))
+              .writeParams(lance.storageOptions())
+              // Retention is an explicit maintenance decision that must respect manifest pins.
+              .skipAutoCleanup(true)
+              .execute(transaction);
     } catch (Exception e) {
       if (LanceErrors.isConflict(e)) {
         throw new TableMovedException(table, readVersion, latestOrUnknown(table), e);
       }
       throw LanceErrors.onCommit(table, e);
     }
+    long version = next.version();
+    // The new version's handle is what the table's next write stages on and commits through.
+    lance.keep(table, next, version);
     if (version != readVersion + 1) {
       // For read version 0 Lance does not refuse an existing dataset: it overwrites it.
       LOG.warn(

@@ -62,11 +62,13 @@ public final class TableReader {
 
   /**
    * HEAD of the table, or empty if no table exists at the path: one open, where {@link #exists}
-   * followed by {@link #headVersion} takes two.
+   * followed by {@link #headVersion} takes two, and no open at all while a write keeps a handle of
+   * the table (the store is still asked for its newest version).
    */
   public OptionalLong headIfExists(String table) {
     lance.checkOpen();
-    return lance.headOrEmpty(table);
+    OptionalLong seen = lance.latestThroughKept(table);
+    return seen.isPresent() ? seen : lance.headOrEmpty(table);
   }
 
   /** The number of rows of the table at {@code version}. */
@@ -152,7 +154,8 @@ public final class TableReader {
    */
   public TableStats stats(String table, long version, long smallFragmentRows) {
     lance.checkOpen();
-    try (Dataset ds = lance.openAt(table, version)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, version)) {
+      Dataset ds = lease.dataset();
       int fragments = 0;
       int small = 0;
       long rows = 0;
@@ -197,11 +200,13 @@ public final class TableReader {
    */
   public KeyIndex keyIndex(String table, long version, String keyColumn) {
     lance.checkOpen();
-    try (Dataset ds = lance.openAt(table, version)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, version)) {
+      Dataset ds = lease.dataset();
       KeySet.KeyType type =
           KeySet.keyType(table, TableSchemas.keyField(table, ds.getSchema(), keyColumn));
       KeyIndex index =
           new KeyIndex(table, keyColumn, type, version, (int) Math.min(ds.countRows(), 1 << 29));
+      index.highestFragmentId(highestFragmentId(ds.getFragments()));
       lance.scan(
           table,
           ds,
@@ -248,21 +253,25 @@ public final class TableReader {
     long[] rows = new long[count];
     if (count > 0) {
       lance.checkOpen();
-      try (Dataset ds = lance.openAt(staged.table(), committedVersion)) {
-        List<Fragment> fragments = ds.getFragments();
-        if (fragments.size() < count) {
-          index.invalidate();
-          return false;
-        }
-        List<Fragment> added = fragments.subList(fragments.size() - count, fragments.size());
-        for (int i = 0; i < count; i++) {
-          FragmentMetadata meta = added.get(i).metadata();
-          ids[i] = meta.getId();
-          rows[i] = meta.getPhysicalRows();
-          if (rows[i] != staged.newFragments().get(i).getPhysicalRows()
-              || (i > 0 && ids[i] <= ids[i - 1])) {
+      // The handle the commit returned (kept), so the table is not opened again.
+      try (LanceTables.Lease lease = lance.leaseAt(staged.table(), committedVersion)) {
+        Dataset ds = lease.dataset();
+        if (!addedById(ds, index.highestFragmentId(), staged, ids, rows)) {
+          List<Fragment> fragments = ds.getFragments();
+          if (fragments.size() < count) {
             index.invalidate();
             return false;
+          }
+          List<Fragment> added = fragments.subList(fragments.size() - count, fragments.size());
+          for (int i = 0; i < count; i++) {
+            FragmentMetadata meta = added.get(i).metadata();
+            ids[i] = meta.getId();
+            rows[i] = meta.getPhysicalRows();
+            if (rows[i] != staged.newFragments().get(i).getPhysicalRows()
+                || (i > 0 && ids[i] <= ids[i - 1])) {
+              index.invalidate();
+              return false;
+            }
           }
         }
       } catch (IngraftException e) {
@@ -274,6 +283,9 @@ public final class TableReader {
         staged.kind() == StagedWrite.Kind.COMPACT
             ? index.remap(committedVersion, staged.removedFragmentIds(), ids, rows)
             : index.advance(committedVersion, removedKeys, writtenKeys, ids, rows);
+    if (advanced && count > 0) {
+      index.highestFragmentId(Math.max(index.highestFragmentId(), ids[count - 1]));
+    }
     if (!advanced) {
       LOG.warn(
           "key index of {} did not add up over {} at version {}; it is rebuilt on next use",
@@ -282,6 +294,50 @@ public final class TableReader {
           committedVersion);
     }
     return advanced;
+  }
+
+  /**
+   * Looks up the fragments a write added by id: Lance numbers them after the highest fragment id of
+   * the read version, in the order they were staged. False (the caller then lists every fragment)
+   * when that id is unknown or what is found is not exactly the staged fragments.
+   */
+  private static boolean addedById(
+      Dataset ds, int highestBefore, StagedWrite staged, int[] ids, long[] rows) {
+    if (highestBefore < 0) {
+      return false;
+    }
+    for (int i = 0; i < ids.length; i++) {
+      Fragment fragment;
+      try {
+        fragment = ds.getFragment(highestBefore + 1 + i);
+      } catch (RuntimeException e) {
+        return false; // no fragment with that id
+      }
+      if (fragment == null) {
+        return false;
+      }
+      FragmentMetadata meta = fragment.metadata();
+      ids[i] = meta.getId();
+      rows[i] = meta.getPhysicalRows();
+      if (ids[i] != highestBefore + 1 + i
+          || rows[i] != staged.newFragments().get(i).getPhysicalRows()) {
+        return false;
+      }
+    }
+    // Nothing numbered after them: they are the newest fragments, as the listing would find.
+    try {
+      return ds.getFragment(highestBefore + 1 + ids.length) == null;
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  private static int highestFragmentId(List<Fragment> fragments) {
+    int highest = -1;
+    for (Fragment fragment : fragments) {
+      highest = Math.max(highest, fragment.getId());
+    }
+    return highest;
   }
 
   /**

@@ -71,8 +71,9 @@ public final class TableStager {
     lance.checkOpen();
     requireReadVersion(table, readVersion);
     Objects.requireNonNull(rows, "rows");
-    try (Dataset ds = lance.openAt(table, readVersion);
-        TableBatches.Conformed batch = conform(table, ds, rows)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, readVersion);
+        TableBatches.Conformed batch = conform(table, lease.dataset(), rows)) {
+      Dataset ds = lease.dataset();
       List<FragmentMetadata> fragments = writeFragments(table, ds, batch);
       StagedWrite staged =
           new StagedWrite(
@@ -193,7 +194,8 @@ public final class TableStager {
       StagedWrite.Kind kind) {
     lance.checkOpen();
     requireReadVersion(table, readVersion);
-    try (Dataset ds = lance.openAt(table, readVersion)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, readVersion)) {
+      Dataset ds = lease.dataset();
       Schema schema = ds.getSchema();
       KeySet keySet = KeySet.forColumn(table, TableSchemas.keyField(table, schema, keyColumn));
       TableBatches.Conformed batch = upserts == null ? null : conform(table, ds, upserts);
@@ -311,7 +313,8 @@ public final class TableStager {
     lance.checkOpen();
     requireReadVersion(table, readVersion);
     Objects.requireNonNull(newSchema, "newSchema");
-    try (Dataset ds = lance.openAt(table, readVersion)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, readVersion)) {
+      Dataset ds = lease.dataset();
       Schema oldSchema = ds.getSchema();
       Schema target = TableSchemas.evolvedSchema(table, oldSchema, newSchema);
       long expected = ds.countRows();
@@ -372,7 +375,8 @@ public final class TableStager {
       String table, long readVersion, long smallFragmentRows, double maxDeletedShare) {
     lance.checkOpen();
     requireReadVersion(table, readVersion);
-    try (Dataset ds = lance.openAt(table, readVersion)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, readVersion)) {
+      Dataset ds = lease.dataset();
       List<Integer> ids = new ArrayList<>();
       List<Long> removed = new ArrayList<>();
       long live = 0;

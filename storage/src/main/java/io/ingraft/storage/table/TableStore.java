@@ -156,6 +156,21 @@ public final class TableStore implements AutoCloseable {
     return reader.readRowsAt(table, version, addresses);
   }
 
+  /**
+   * Closes the table handles the store keeps open between writes (see {@link TableCommitter}) for
+   * every table whose path starts with {@code prefix}: the writer calls it with a graph's directory
+   * when it releases the graph, so an instance that gains and loses many graphs keeps none of the
+   * lost ones open.
+   */
+  public void releaseHandles(String prefix) {
+    lance.forgetUnder(prefix);
+  }
+
+  /** How many table handles are kept open between writes (for tests). */
+  int keptHandles() {
+    return lance.keptHandles();
+  }
+
   /** See {@link TableReader#keyIndex}. */
   public KeyIndex keyIndex(String table, long version, String keyColumn) {
     return reader.keyIndex(table, version, keyColumn);
