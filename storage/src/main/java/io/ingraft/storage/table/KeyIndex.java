@@ -30,10 +30,12 @@ import org.apache.arrow.vector.VarCharVector;
  * mismatch costs a rebuild and never gives a wrong answer.
  *
  * <p>Memory: an open-addressing table (linear probing, backward-shift deletion, load factor at most
- * 0.7) of primitive {@code long} addresses. Utf8 keys are kept as their UTF-8 bytes (compared
- * exactly, as {@link KeySet} does), Int32/Int64 keys as {@code long}s in a primitive array.
- * Measured at 1M and 10M keys: 27 to 34 bytes per integer key, 45 to 54 per Utf8 key of 8
- * characters (the slots plus one byte array per key; docs/benchmarks.md, "Engine"). Not
+ * 0.7) of two {@code long}s per slot side by side, the row address and, for an Int32/Int64 column,
+ * the key, or, for a Utf8 column, the key's hash and where its UTF-8 bytes lie in a paged arena of
+ * byte arrays (compared exactly, as {@link KeySet} does). A lookup so reads one cache line of the
+ * slots and, for a Utf8 key whose hash matches, the arena once; a miss rarely leaves the slots.
+ * Removed keys' bytes stay in the arena until it is rewritten, at the next growth or once they
+ * outweigh the live ones. Measured at 1M and 10M keys in docs/benchmarks.md, "Engine". Not
  * thread-safe: the writer thread of a table owns it.
  */
 public final class KeyIndex {
@@ -41,19 +43,38 @@ public final class KeyIndex {
   private static final long EMPTY = -1L;
   private static final double MAX_LOAD = 0.7;
 
+  /** Largest arena page; a key longer than a page gets a page of its own. */
+  private static final int PAGE_BITS = 20;
+
+  private static final int MAX_PAGE = 1 << PAGE_BITS;
+  private static final int FIRST_PAGE = 4_096;
+
+  /**
+   * A position in the arena is (page << PAGE_BITS) | offset in 32 bits: at most this many pages.
+   */
+  private static final int MAX_PAGES = 1 << (32 - PAGE_BITS);
+
   private final String table;
   private final String keyColumn;
   private final KeySet.KeyType type;
   private long version;
 
-  /** Utf8 keys (null slots are free); null for integer key columns. */
-  private byte[][] utf8;
+  /**
+   * Two longs per slot: {@code [2s]} the row address ({@link #EMPTY} when the slot is free), {@code
+   * [2s + 1]} the key (integer columns) or {@code hash << 32 | arena position} (Utf8 columns).
+   */
+  private long[] slots;
 
-  /** Integer keys; null for Utf8 key columns. */
-  private long[] ints;
+  /** The Utf8 keys' bytes, each a length (1 or 5 bytes) then the bytes; null for integer keys. */
+  private byte[][] pages;
 
-  /** Row address per slot, {@link #EMPTY} when free. */
-  private long[] addresses;
+  private int pageCount;
+  private int pageFill;
+
+  /** Arena bytes written, and those of keys still in the index. */
+  private long arenaUsed;
+
+  private long arenaLive;
 
   private int mask;
   private int size;
@@ -84,21 +105,33 @@ public final class KeyIndex {
   private static int capacityFor(int keys) {
     long needed = (long) Math.ceil(Math.max(keys, 16) / MAX_LOAD);
     long capacity = Long.highestOneBit(needed - 1) << 1;
-    if (capacity > (1L << 30)) {
+    if (capacity > (1L << 29)) {
       throw new IllegalArgumentException("too many keys for one index: " + keys);
     }
     return (int) capacity;
   }
 
   private void allocate(int capacity) {
-    addresses = new long[capacity];
-    Arrays.fill(addresses, EMPTY);
+    slots = new long[2 * capacity];
+    for (int i = 0; i < slots.length; i += 2) {
+      slots[i] = EMPTY;
+    }
     if (type == KeySet.KeyType.UTF8) {
-      utf8 = new byte[capacity][];
-    } else {
-      ints = new long[capacity];
+      pages = new byte[4][];
+      pageCount = 0;
+      pageFill = 0;
+      arenaUsed = 0;
+      arenaLive = 0;
     }
     mask = capacity - 1;
+  }
+
+  private int capacity() {
+    return slots.length / 2;
+  }
+
+  private long addressAt(int slot) {
+    return slots[2 * slot];
   }
 
   /** The table path this index belongs to. */
@@ -220,12 +253,12 @@ public final class KeyIndex {
 
           @Override
           public boolean hasNext() {
-            return slot < addresses.length;
+            return slot < capacity();
           }
 
           @Override
           public Object next() {
-            if (slot >= addresses.length) {
+            if (slot >= capacity()) {
               throw new NoSuchElementException();
             }
             Object key = keyAt(slot);
@@ -240,8 +273,8 @@ public final class KeyIndex {
   /** Every key with its row address, as plain Java values (for checks against a scan). */
   public Map<Object, Long> toMap() {
     Map<Object, Long> map = new HashMap<>(size * 2);
-    for (int slot = nextSlot(0); slot < addresses.length; slot = nextSlot(slot + 1)) {
-      map.put(keyAt(slot), addresses[slot]);
+    for (int slot = nextSlot(0); slot < capacity(); slot = nextSlot(slot + 1)) {
+      map.put(keyAt(slot), addressAt(slot));
     }
     return map;
   }
@@ -298,10 +331,10 @@ public final class KeyIndex {
       removed.set((int) id);
     }
     int moved = 0;
-    int[] slots = new int[Math.max(16, size)];
-    for (int slot = nextSlot(0); slot < addresses.length; slot = nextSlot(slot + 1)) {
-      if (removed.get((int) (addresses[slot] >>> 32))) {
-        slots[moved++] = slot;
+    int[] movedSlots = new int[Math.max(16, size)];
+    for (int slot = nextSlot(0); slot < capacity(); slot = nextSlot(slot + 1)) {
+      if (removed.get((int) (addressAt(slot) >>> 32))) {
+        movedSlots[moved++] = slot;
       }
     }
     long total = 0;
@@ -317,7 +350,7 @@ public final class KeyIndex {
     // the new fragments.
     long[] order = new long[moved];
     for (int i = 0; i < moved; i++) {
-      order[i] = addresses[slots[i]];
+      order[i] = addressAt(movedSlots[i]);
     }
     Arrays.sort(order);
     long[] firstRank = new long[newFragmentIds.length];
@@ -325,8 +358,8 @@ public final class KeyIndex {
       firstRank[f] = firstRank[f - 1] + newFragmentRows[f - 1];
     }
     for (int i = 0; i < moved; i++) {
-      int slot = slots[i];
-      long rank = Arrays.binarySearch(order, addresses[slot]);
+      int slot = movedSlots[i];
+      long rank = Arrays.binarySearch(order, addressAt(slot));
       int f = Arrays.binarySearch(firstRank, rank);
       if (f < 0) {
         f = -f - 2;
@@ -335,7 +368,7 @@ public final class KeyIndex {
       while (f + 1 < firstRank.length && firstRank[f + 1] == rank) {
         f++;
       }
-      addresses[slot] = (((long) newFragmentIds[f]) << 32) | (rank - firstRank[f]);
+      slots[2 * slot] = (((long) newFragmentIds[f]) << 32) | (rank - firstRank[f]);
     }
     moveTo(committedVersion);
     return true;
@@ -372,8 +405,10 @@ public final class KeyIndex {
   }
 
   private int slotOfUtf8(byte[] key) {
-    for (int slot = hashOf(key) & mask; addresses[slot] != EMPTY; slot = (slot + 1) & mask) {
-      if (Arrays.equals(utf8[slot], key)) {
+    int hash = hashOf(key);
+    for (int slot = hash & mask; slots[2 * slot] != EMPTY; slot = (slot + 1) & mask) {
+      long meta = slots[2 * slot + 1];
+      if ((int) (meta >>> 32) == hash && arenaEquals((int) meta, key)) {
         return slot;
       }
     }
@@ -381,8 +416,8 @@ public final class KeyIndex {
   }
 
   private int slotOfLong(long key) {
-    for (int slot = mix(key) & mask; addresses[slot] != EMPTY; slot = (slot + 1) & mask) {
-      if (ints[slot] == key) {
+    for (int slot = mix(key) & mask; slots[2 * slot] != EMPTY; slot = (slot + 1) & mask) {
+      if (slots[2 * slot + 1] == key) {
         return slot;
       }
     }
@@ -391,109 +426,212 @@ public final class KeyIndex {
 
   private long addressOfUtf8(byte[] key) {
     int slot = slotOfUtf8(key);
-    return slot < 0 ? EMPTY : addresses[slot];
+    return slot < 0 ? EMPTY : slots[2 * slot];
   }
 
   private long addressOfLong(long key) {
     int slot = slotOfLong(key);
-    return slot < 0 ? EMPTY : addresses[slot];
+    return slot < 0 ? EMPTY : slots[2 * slot];
   }
 
   private void putUtf8(byte[] key, long address) {
     growIfNeeded();
-    int slot = hashOf(key) & mask;
-    while (addresses[slot] != EMPTY) {
-      if (Arrays.equals(utf8[slot], key)) {
-        addresses[slot] = address;
+    int hash = hashOf(key);
+    int slot = hash & mask;
+    while (slots[2 * slot] != EMPTY) {
+      long meta = slots[2 * slot + 1];
+      if ((int) (meta >>> 32) == hash && arenaEquals((int) meta, key)) {
+        slots[2 * slot] = address;
         return;
       }
       slot = (slot + 1) & mask;
     }
-    utf8[slot] = key;
-    addresses[slot] = address;
+    int position = append(key, 0, key.length);
+    slots[2 * slot + 1] = ((long) hash << 32) | (position & 0xFFFF_FFFFL);
+    slots[2 * slot] = address;
     size++;
   }
 
   private void putLong(long key, long address) {
     growIfNeeded();
     int slot = mix(key) & mask;
-    while (addresses[slot] != EMPTY) {
-      if (ints[slot] == key) {
-        addresses[slot] = address;
+    while (slots[2 * slot] != EMPTY) {
+      if (slots[2 * slot + 1] == key) {
+        slots[2 * slot] = address;
         return;
       }
       slot = (slot + 1) & mask;
     }
-    ints[slot] = key;
-    addresses[slot] = address;
+    slots[2 * slot + 1] = key;
+    slots[2 * slot] = address;
     size++;
   }
 
   private int homeOf(int slot) {
-    return (type == KeySet.KeyType.UTF8 ? hashOf(utf8[slot]) : mix(ints[slot])) & mask;
+    long meta = slots[2 * slot + 1];
+    return (type == KeySet.KeyType.UTF8 ? (int) (meta >>> 32) : mix(meta)) & mask;
   }
 
   /** Backward-shift deletion: later entries of the probe run move up, so no tombstones. */
   private void removeSlot(int slot) {
+    if (type == KeySet.KeyType.UTF8) {
+      arenaLive -= storedLength((int) slots[2 * slot + 1]);
+    }
     int hole = slot;
     int next = (hole + 1) & mask;
-    while (addresses[next] != EMPTY) {
+    while (slots[2 * next] != EMPTY) {
       int home = homeOf(next);
       // The entry at next may fill the hole if its home is not cyclically in (hole, next].
       boolean movable =
           hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
       if (movable) {
-        addresses[hole] = addresses[next];
-        if (utf8 != null) {
-          utf8[hole] = utf8[next];
-        } else {
-          ints[hole] = ints[next];
-        }
+        slots[2 * hole] = slots[2 * next];
+        slots[2 * hole + 1] = slots[2 * next + 1];
         hole = next;
       }
       next = (next + 1) & mask;
     }
-    addresses[hole] = EMPTY;
-    if (utf8 != null) {
-      utf8[hole] = null;
-    }
+    slots[2 * hole] = EMPTY;
     size--;
   }
 
   private void growIfNeeded() {
-    if (size + 1 <= (long) (addresses.length * MAX_LOAD)) {
-      return;
+    boolean full = size + 1 > (long) (capacity() * MAX_LOAD);
+    // Rewrite the arena without removed keys' bytes once they outweigh the live ones.
+    boolean wasteful =
+        type == KeySet.KeyType.UTF8 && arenaUsed - arenaLive > Math.max(arenaLive, MAX_PAGE);
+    if (full || wasteful) {
+      rehash(full ? capacity() * 2 : capacity());
     }
-    long[] oldAddresses = addresses;
-    byte[][] oldUtf8 = utf8;
-    long[] oldInts = ints;
-    allocate(addresses.length * 2);
+  }
+
+  /**
+   * Moves every entry into fresh slots of {@code capacity}, and every Utf8 key into a new arena.
+   */
+  private void rehash(int capacity) {
+    long[] oldSlots = slots;
+    byte[][] oldPages = pages;
+    allocate(capacity);
     size = 0;
-    for (int slot = 0; slot < oldAddresses.length; slot++) {
-      if (oldAddresses[slot] != EMPTY) {
-        if (oldUtf8 != null) {
-          putUtf8(oldUtf8[slot], oldAddresses[slot]);
-        } else {
-          putLong(oldInts[slot], oldAddresses[slot]);
-        }
+    for (int i = 0; i < oldSlots.length; i += 2) {
+      long address = oldSlots[i];
+      if (address == EMPTY) {
+        continue;
       }
+      long meta = oldSlots[i + 1];
+      int slot = (type == KeySet.KeyType.UTF8 ? (int) (meta >>> 32) : mix(meta)) & mask;
+      while (slots[2 * slot] != EMPTY) {
+        slot = (slot + 1) & mask;
+      }
+      if (type == KeySet.KeyType.UTF8) {
+        int position = (int) meta;
+        byte[] page = oldPages[position >>> PAGE_BITS];
+        int at = position & (MAX_PAGE - 1);
+        int length = lengthAt(page, at);
+        int moved = append(page, at + headerLength(length), length);
+        meta = (meta & 0xFFFF_FFFF_0000_0000L) | (moved & 0xFFFF_FFFFL);
+      }
+      slots[2 * slot] = address;
+      slots[2 * slot + 1] = meta;
+      size++;
     }
   }
 
   private int nextSlot(int from) {
     int slot = from;
-    while (slot < addresses.length && addresses[slot] == EMPTY) {
+    while (slot < capacity() && slots[2 * slot] == EMPTY) {
       slot++;
     }
     return slot;
   }
 
   private Object keyAt(int slot) {
+    long meta = slots[2 * slot + 1];
     return switch (type) {
-      case UTF8 -> new String(utf8[slot], StandardCharsets.UTF_8);
-      case INT32 -> (int) ints[slot];
-      case INT64 -> ints[slot];
+      case UTF8 -> {
+        int position = (int) meta;
+        byte[] page = pages[position >>> PAGE_BITS];
+        int at = position & (MAX_PAGE - 1);
+        int length = lengthAt(page, at);
+        yield new String(page, at + headerLength(length), length, StandardCharsets.UTF_8);
+      }
+      case INT32 -> (int) meta;
+      case INT64 -> meta;
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The Utf8 keys' arena
+
+  private static int headerLength(int length) {
+    return length < 0x80 ? 1 : 5;
+  }
+
+  private static int lengthAt(byte[] page, int at) {
+    byte first = page[at];
+    if (first >= 0) {
+      return first;
+    }
+    return ((page[at + 1] & 0xFF) << 24)
+        | ((page[at + 2] & 0xFF) << 16)
+        | ((page[at + 3] & 0xFF) << 8)
+        | (page[at + 4] & 0xFF);
+  }
+
+  /** Arena bytes a stored key takes (header and bytes). */
+  private int storedLength(int position) {
+    int length = lengthAt(pages[position >>> PAGE_BITS], position & (MAX_PAGE - 1));
+    return headerLength(length) + length;
+  }
+
+  private boolean arenaEquals(int position, byte[] key) {
+    byte[] page = pages[position >>> PAGE_BITS];
+    int at = position & (MAX_PAGE - 1);
+    int length = lengthAt(page, at);
+    if (length != key.length) {
+      return false;
+    }
+    int from = at + headerLength(length);
+    return Arrays.equals(page, from, from + length, key, 0, length);
+  }
+
+  /** Copies a key into the arena; returns its position. */
+  private int append(byte[] source, int from, int length) {
+    int stored = headerLength(length) + length;
+    if (pageCount == 0 || pageFill + stored > pages[pageCount - 1].length) {
+      int previous = pageCount == 0 ? FIRST_PAGE / 2 : pages[pageCount - 1].length;
+      // Pages double up to MAX_PAGE, so a small index stays small; a key longer than that gets a
+      // page of its own.
+      newPage(Math.max(Math.min(MAX_PAGE, previous * 2), stored));
+    }
+    byte[] page = pages[pageCount - 1];
+    int at = pageFill;
+    if (length < 0x80) {
+      page[at] = (byte) length;
+    } else {
+      page[at] = (byte) 0x80;
+      page[at + 1] = (byte) (length >>> 24);
+      page[at + 2] = (byte) (length >>> 16);
+      page[at + 3] = (byte) (length >>> 8);
+      page[at + 4] = (byte) length;
+    }
+    System.arraycopy(source, from, page, at + headerLength(length), length);
+    pageFill += stored;
+    arenaUsed += stored;
+    arenaLive += stored;
+    return ((pageCount - 1) << PAGE_BITS) | at;
+  }
+
+  private void newPage(int bytes) {
+    if (pageCount == MAX_PAGES) {
+      throw new IllegalStateException(
+          "key index of " + table + "." + keyColumn + ": its keys exceed " + MAX_PAGES + " pages");
+    }
+    if (pageCount == pages.length) {
+      pages = Arrays.copyOf(pages, Math.min(MAX_PAGES, pages.length * 2));
+    }
+    pages[pageCount++] = new byte[bytes];
+    pageFill = 0;
   }
 
   @Override

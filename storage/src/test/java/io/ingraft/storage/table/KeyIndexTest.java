@@ -66,6 +66,52 @@ class KeyIndexTest {
     }
   }
 
+  @Test
+  void utf8KeysOfEveryLengthSurviveGrowthRemovalsAndArenaRewrites() {
+    KeyIndex index = new KeyIndex("t", "k", KeySet.KeyType.UTF8, 1, 0);
+    Map<Object, Long> model = new HashMap<>();
+    Random random = new Random(11);
+    // Lengths around the one- and five-byte length headers, multi-byte characters, and keys
+    // longer than an arena page (1 MiB), which get pages of their own.
+    List<String> keys = new ArrayList<>();
+    for (int length : new int[] {0, 1, 126, 127, 128, 129, 4_095, 4_096, 70_000}) {
+      keys.add("x".repeat(length));
+      keys.add("é".repeat(length / 2 + 1));
+    }
+    keys.add("y".repeat((1 << 20) + 3));
+    keys.add("z".repeat(3 << 20));
+    for (int i = 0; i < 60_000; i++) {
+      keys.add("key-" + i + "-" + "p".repeat(random.nextInt(150)));
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      index.put(keys.get(i), i);
+      model.put(keys.get(i), (long) i);
+    }
+    assertThat(index.toMap()).isEqualTo(model);
+    // Remove nine keys in ten: their bytes outweigh the live ones, so a later put rewrites the
+    // arena (and the moves of backward-shift deletion must keep every key findable).
+    for (int i = 0; i < keys.size(); i++) {
+      if (i % 10 != 0) {
+        index.remove(keys.get(i));
+        model.remove(keys.get(i));
+      }
+    }
+    for (int i = 0; i < 2_000; i++) {
+      String key = "new-" + i;
+      index.put(key, 1_000_000L + i);
+      model.put(key, 1_000_000L + i);
+      String old = keys.get(10 * random.nextInt(keys.size() / 10));
+      index.put(old, 2_000_000L + i);
+      model.put(old, 2_000_000L + i);
+    }
+    assertThat(index.size()).isEqualTo(model.size());
+    assertThat(index.toMap()).isEqualTo(model);
+    for (String key : keys) {
+      assertThat(index.addressOf(key)).isEqualTo(model.getOrDefault(key, -1L));
+    }
+    assertThat(index.contains("x".repeat(130))).isFalse();
+  }
+
   private static final String TABLE = "graphs/g/nodes/P.lance";
   private static final Schema SCHEMA =
       new Schema(
