@@ -5,20 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.storage.StorageConfig;
 import io.ingraft.storage.object.ObjectStore;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,24 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class KeptHandlesTest {
   @TempDir Path dir;
 
-  private static final String TABLE = "graphs/g/nodes/P.lance";
-  private static final Schema SCHEMA =
-      new Schema(
-          List.of(
-              new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
-              new Field("v", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+  private static final String TABLE = KeyIndexTest.TABLE;
+  private static final Schema SCHEMA = KeyIndexTest.SCHEMA;
 
   private static VectorSchemaRoot rows(TableStore tables, long... keys) {
-    VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, tables.allocator());
-    BigIntVector id = (BigIntVector) root.getVector("id");
-    VarCharVector v = (VarCharVector) root.getVector("v");
-    root.allocateNew();
-    for (int i = 0; i < keys.length; i++) {
-      id.setSafe(i, keys[i]);
-      v.setSafe(i, ("v" + keys[i]).getBytes(StandardCharsets.UTF_8));
-    }
-    root.setRowCount(keys.length);
-    return root;
+    return KeyIndexTest.rows(tables, Arrays.stream(keys).boxed().toList(), "v");
   }
 
   private static long append(TableStore tables, String table, long version, long... keys) {

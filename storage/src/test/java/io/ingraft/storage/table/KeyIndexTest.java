@@ -112,14 +112,15 @@ class KeyIndexTest {
     assertThat(index.contains("x".repeat(130))).isFalse();
   }
 
-  private static final String TABLE = "graphs/g/nodes/P.lance";
-  private static final Schema SCHEMA =
+  static final String TABLE = "graphs/g/nodes/P.lance";
+  static final Schema SCHEMA =
       new Schema(
           List.of(
               new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
               new Field("v", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
 
-  private static VectorSchemaRoot rows(TableStore tables, List<Long> keys, String value) {
+  /** A batch of {@link #SCHEMA} rows: each key with {@code value + key}. */
+  static VectorSchemaRoot rows(TableStore tables, List<Long> keys, String value) {
     VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, tables.allocator());
     BigIntVector id = (BigIntVector) root.getVector("id");
     VarCharVector v = (VarCharVector) root.getVector("v");
