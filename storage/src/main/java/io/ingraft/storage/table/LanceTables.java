@@ -14,6 +14,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.lance.Dataset;
 import org.lance.ReadOptions;
+import org.lance.Session;
 import org.lance.ipc.LanceScanner;
 import org.lance.ipc.ScanOptions;
 
@@ -30,17 +31,31 @@ import org.lance.ipc.ScanOptions;
  * used by one thread at a time. A handle is a snapshot of one version, which Lance never changes; a
  * table created again at the same path forgets what was kept of the old one, and a released graph's
  * handles are closed ({@link #forgetUnder}).
+ *
+ * <p>Every open shares one Lance {@link Session} (its metadata and index caches, bounded below): a
+ * handle with a session of its own takes about 77 KB of native memory, one on the shared session
+ * about 10 KB, which is what makes keeping thousands of handles affordable.
  */
 final class LanceTables implements AutoCloseable {
 
   /** At most this many handles are kept; beyond it, others are closed (any, not the newest). */
   static final int MAX_KEPT_HANDLES = 4_096;
 
+  /**
+   * The shared session's caches. Lance's defaults (1 GiB of metadata, 6 GiB of index per session)
+   * are sized for one dataset; Ingraft's tables have no Lance indexes, and a writer reads little
+   * metadata beyond the manifests of the versions it writes.
+   */
+  static final long SESSION_METADATA_CACHE_BYTES = 256L << 20;
+
+  static final long SESSION_INDEX_CACHE_BYTES = 64L << 20;
+
   private final ObjectStore store;
   private final Map<String, String> storageOptions;
   private final BufferAllocator allocator;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ConcurrentHashMap<String, Kept> kept = new ConcurrentHashMap<>();
+  private final Session session;
 
   /** A kept handle and its version (read once: {@code Dataset.version()} is a native call). */
   private record Kept(Dataset dataset, long version) {}
@@ -75,6 +90,11 @@ final class LanceTables implements AutoCloseable {
     this.store = Objects.requireNonNull(store, "store");
     this.storageOptions = Map.copyOf(store.lanceStorageOptions());
     this.allocator = new RootAllocator(Long.MAX_VALUE);
+    this.session =
+        Session.builder()
+            .metadataCacheSizeBytes(SESSION_METADATA_CACHE_BYTES)
+            .indexCacheSizeBytes(SESSION_INDEX_CACHE_BYTES)
+            .build();
   }
 
   /** The object store the tables live in (used for URIs, storage options and listings only). */
@@ -109,6 +129,7 @@ final class LanceTables implements AutoCloseable {
       return Dataset.open()
           .allocator(allocator)
           .uri(uri)
+          .session(session)
           .readOptions(readOptions().build())
           .build();
     } catch (Exception e) {
@@ -262,6 +283,7 @@ final class LanceTables implements AutoCloseable {
       return Dataset.open()
           .allocator(allocator)
           .uri(uri)
+          .session(session)
           .readOptions(readOptions().setVersion(version).build())
           .build();
     } catch (Exception e) {
@@ -358,6 +380,7 @@ final class LanceTables implements AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       forgetUnder("");
+      session.close();
       allocator.close();
     }
   }

@@ -235,8 +235,13 @@ public final class TableCommitter {
       throw LanceErrors.onCommit(table, e);
     }
     long version = next.version();
-    // The new version's handle is what the table's next write stages on and commits through.
-    lance.keep(table, next, version);
+    if (base == null) {
+      // A new table's handle has a session of its own; its next write opens it on the shared one.
+      next.close();
+    } else {
+      // The new version's handle is what the table's next write stages on and commits through.
+      lance.keep(table, next, version);
+    }
     if (version != readVersion + 1) {
       // For read version 0 Lance does not refuse an existing dataset: it overwrites it.
       LOG.warn(
