@@ -67,22 +67,20 @@ final class LanceTables implements AutoCloseable {
    */
   final class Lease implements AutoCloseable {
     private final String table;
-    private final Dataset dataset;
-    private final long version;
+    private final Kept held;
 
-    private Lease(String table, Dataset dataset, long version) {
+    private Lease(String table, Kept held) {
       this.table = table;
-      this.dataset = dataset;
-      this.version = version;
+      this.held = held;
     }
 
     Dataset dataset() {
-      return dataset;
+      return held.dataset();
     }
 
     @Override
     public void close() {
-      keep(table, dataset, version);
+      keep(table, held.dataset(), held.version());
     }
   }
 
@@ -143,10 +141,7 @@ final class LanceTables implements AutoCloseable {
    */
   Lease leaseAt(String table, long version) {
     Kept mine = take(table, version);
-    if (mine != null) {
-      return new Lease(table, mine.dataset(), mine.version());
-    }
-    return new Lease(table, openAt(table, version), version);
+    return new Lease(table, mine != null ? mine : new Kept(openAt(table, version), version));
   }
 
   /**
