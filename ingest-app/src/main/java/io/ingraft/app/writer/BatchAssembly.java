@@ -114,9 +114,13 @@ final class BatchAssembly {
     if (!lanes.accepting(graph)) {
       return;
     }
-    if (events == null || events.isEmpty()) {
-      p.published(offset);
-      return;
+    if (events == null) {
+      // Re-read after every event it closes (they lie below the committed offset, or were
+      // undecodable): still the graph's batch, with no events. The lane takes the graph over
+      // before it, as before any first batch of an assignment: a former owner's notice mark may
+      // sit just above this seal, promising versions to the commit that passes it, and only the
+      // takeover queues those versions, so that this assignment's commit sends them (NoticeMark).
+      events = List.of();
     }
     if (events.size() != seal.getEventCount()) {
       // After a restart or rebalance the log is re-read from the committed offset, which can lie

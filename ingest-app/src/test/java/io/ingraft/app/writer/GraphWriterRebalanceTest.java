@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.engine.GraphEngine;
+import io.ingraft.events.CommitNoticeCodec;
 import io.ingraft.events.EventFormat;
 import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.GraphEvent;
@@ -16,6 +17,7 @@ import io.ingraft.events.avro.SchemaBody;
 import io.ingraft.events.avro.SealReason;
 import io.ingraft.recovery.Failpoints;
 import io.ingraft.storage.GraphId;
+import io.ingraft.storage.manifest.VersionSelector;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.table.TableStore;
 import java.io.StringWriter;
@@ -288,6 +290,50 @@ class GraphWriterRebalanceTest {
     assertThat(writer.isRunning()).isTrue();
   }
 
+  /**
+   * A quiet tail (versions that cover no events, here a new graph's claim) is sent with the commit
+   * that reaches its notice mark's position, and a later owner counts it as sent once the group's
+   * offset is there. So when the partition changes hands first, the next assignment must not commit
+   * past that position without sending it. The graph's seal just below the position is re-read
+   * without any of its events (they lie below the committed offset): it must still take the graph
+   * over, so that the new owner queues the tail and sends it by then.
+   */
+  @Test
+  void aQuietTailIsSentBeforeAnyAssignmentCommitsPastItsMark() {
+    List<GraphLogRecord> log =
+        List.of(
+            event("g", "s", new SchemaBody(SCHEMA)), // 0
+            event("h", "s", new SchemaBody(SCHEMA)), // 1: unsealed, holds the commit at 1
+            seal("g", 1), // 2: g's version 2 (its creator's claim) is marked at 3
+            event("g", "e1", upsert("ada", 1)), // 3: unsealed, holds the commit at 3
+            seal("h", 1), // 4
+            seal("g", 2)); // 5
+    writer.start();
+    assign(P0);
+    replay(P0, log, 0, 3);
+    await(
+        "g created, its claim marked",
+        () -> committed(P0) == 1 && !engine.noticeMarks().readAll(GraphId.of("g")).isEmpty());
+    revoke();
+
+    // Re-read from 1: g's seal comes without its event, and the commit moves to 3.
+    assign(P0);
+    replay(P0, log, 1, 5);
+    await("committed to 3", () -> committed(P0) == 3);
+    revoke();
+
+    assign(P0);
+    replay(P0, log, 3, 6);
+    await("committed to the end", () -> committed(P0) == 6);
+    for (String graph : List.of("g", "h")) {
+      long latest = engine.resolve(GraphId.of(graph), new VersionSelector.Latest()).version();
+      assertThat(notices(graph))
+          .as("%s: one notice per version 1..%d", graph, latest)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(1, latest).boxed().toList());
+    }
+  }
+
   @Test
   void startsOnceAndClosesIdempotently() {
     writer.start();
@@ -326,15 +372,44 @@ class GraphWriterRebalanceTest {
     await("assignment", () -> consumer.assignment().containsAll(List.of(partitions)));
   }
 
+  private void revoke() {
+    consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+    await("revoked", () -> writer.stats().assignedPartitions() == 0);
+  }
+
+  /**
+   * Adds {@code log[from, to)} at offsets {@code from..to-1}: the records a (re-)assignment reads
+   * (a MockConsumer forgets what it returned).
+   */
+  private void replay(TopicPartition partition, List<GraphLogRecord> log, int from, int to) {
+    for (int offset = from; offset < to; offset++) {
+      addAt(partition, offset, log.get(offset));
+    }
+  }
+
+  /** The manifest versions of {@code graph} whose commit notices committed transactions sent. */
+  private List<Long> notices(String graph) {
+    CommitNoticeCodec notices = new CommitNoticeCodec();
+    return producer.history().stream()
+        .filter(r -> r.topic().equals("ingraft.commits"))
+        .map(r -> notices.decode(r.value()))
+        .filter(n -> n.getGraph().equals(graph))
+        .map(n -> n.getManifestVersion())
+        .sorted()
+        .toList();
+  }
+
   private void add(TopicPartition partition, GraphLogRecord record) {
-    long offset = nextOffset.merge(partition, 1L, Long::sum) - 1;
-    String graph = GraphLogCodec.graphOf(record);
+    addAt(partition, nextOffset.merge(partition, 1L, Long::sum) - 1, record);
+  }
+
+  private void addAt(TopicPartition partition, long offset, GraphLogRecord record) {
     consumer.addRecord(
         new ConsumerRecord<>(
             partition.topic(),
             partition.partition(),
             offset,
-            graph.getBytes(StandardCharsets.UTF_8),
+            GraphLogCodec.graphOf(record).getBytes(StandardCharsets.UTF_8),
             codec.encode(record, EventFormat.AVRO)));
   }
 
