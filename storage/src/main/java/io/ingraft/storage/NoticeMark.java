@@ -11,10 +11,10 @@ import java.util.Objects;
  * written. So after a crash, versions up to {@code version} were sent exactly when the group's
  * committed offset of {@code source} has reached {@code position}. Each mark is a file of its own
  * ({@link NoticeMarks}), never overwritten: neither a newer mark of the same owner nor a late one
- * of a former owner can hide a mark already in force. The position lies just above one of the
- * graph's seals; the writer hands every seal it reads to the graph's lane, so an assignment that
- * re-reads it takes the graph over (and queues the versions the mark covers) before its commits
- * can pass the position.
+ * of a former owner can hide a mark already in force. A takeover writes one too, for everything it
+ * found unsent, just above the first seal of the graph it reads; since every mark's position lies
+ * just above one of the graph's seals, which the next assignment reads when the mark's own commit
+ * never happened, a mark is never reached before what it covers was sent.
  *
  * @param epoch the owner epoch of the writer that wrote it
  * @param version the newest version the mark covers (with every older one)

@@ -97,12 +97,6 @@ final class GraphLane {
   /** The graph's last version whose side outputs were handed on (null: none yet). */
   private Manifest lastVersion;
 
-  /**
-   * Whether the side outputs handed on end with versions that cover no events and have no notice
-   * mark yet (see {@link io.ingraft.storage.NoticeMark}).
-   */
-  private boolean tailUnmarked;
-
   /** When the current streak of failures began (null: no streak), and whether it is recorded. */
   private Instant failingSince;
 
@@ -262,14 +256,6 @@ final class GraphLane {
 
   synchronized void lastVersion(Manifest version) {
     lastVersion = version;
-  }
-
-  synchronized boolean tailUnmarked() {
-    return tailUnmarked;
-  }
-
-  synchronized void tailUnmarked(boolean unmarked) {
-    tailUnmarked = unmarked;
   }
 
   /**

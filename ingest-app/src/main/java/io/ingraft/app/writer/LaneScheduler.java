@@ -12,6 +12,7 @@ import io.ingraft.storage.manifest.Manifest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -267,7 +268,7 @@ final class LaneScheduler {
               sideOutputs.badRecord(first.partition(), bad.event(), bad.reason()));
         }
         Failpoints.hit(Failpoints.WRITER_AFTER_PUBLISH);
-        long markedAt = markQuietTail(lane, work, versions);
+        long markedAt = markQuietTail(work, versions);
         if (!versions.isEmpty()) {
           lane.lastVersion(engine.manifest(graph, versions.get(versions.size() - 1).version()));
         }
@@ -325,33 +326,40 @@ final class LaneScheduler {
   }
 
   /**
-   * If the side outputs handed on for the graph end with versions that cover no events (an epoch
-   * claim or recovery with nothing after it, say because every event of the work was applied before
-   * a crash), records a {@link NoticeMark} for them: they are sent with the offset commit that
-   * passes this work's last record, which is not committed yet. Without it their notices would wait
-   * for the graph's next events, and a crash could not tell whether they went out.
+   * If the versions the apply published end with some that cover no events (a claim the engine made
+   * on the way, a compaction), records a {@link NoticeMark} for them: they are sent with the offset
+   * commit that passes this work's last record, which is not committed yet. Without it their
+   * notices would wait for the graph's next events, and a crash could not tell whether they went
+   * out.
    *
    * @return the mark's position, or -1 if none was needed
    */
-  private long markQuietTail(GraphLane lane, GraphLane.Work work, List<VersionOutputs> versions) {
+  private long markQuietTail(GraphLane.Work work, List<VersionOutputs> versions) {
     VersionOutputs tail = versions.isEmpty() ? null : versions.get(versions.size() - 1);
-    boolean quiet = tail == null ? lane.tailUnmarked() : !tail.advances();
-    if (!quiet) {
-      lane.tailUnmarked(false);
+    if (tail == null || tail.advances()) {
       return -1;
     }
     PendingBatch last = work.batches().get(work.batches().size() - 1);
-    long version = tail == null ? lane.lastVersion().version() : tail.version();
-    GraphId graph = GraphId.of(last.graph());
-    NoticeMark mark =
-        new NoticeMark(
-            engine.manifest(graph, version).epoch(),
-            version,
-            EventMapper.sourcePartition(last.partition().topic(), last.partition().partition()),
-            last.sealOffset() + 1);
-    engine.noticeMarks().write(graph, mark);
-    lane.tailUnmarked(false);
-    return mark.position();
+    return mark(GraphId.of(last.graph()), tail.version(), last.partition(), last.sealOffset() + 1);
+  }
+
+  /**
+   * Records that the graph's versions up to {@code version} are sent with the offset commit that
+   * reaches {@code position} (of the partition), one not committed yet.
+   *
+   * @return the position
+   */
+  private long mark(GraphId graph, long version, TopicPartition partition, long position) {
+    engine
+        .noticeMarks()
+        .write(
+            graph,
+            new NoticeMark(
+                engine.manifest(graph, version).epoch(),
+                version,
+                EventMapper.sourcePartition(partition.topic(), partition.partition()),
+                position));
+    return position;
   }
 
   /** Drops the marks that the newest mark in force (the committed offset has reached it) covers. */
@@ -502,7 +510,6 @@ final class LaneScheduler {
       // Nothing to claim yet: the batch's schema event creates the graph, and the engine takes
       // over what it creates.
       lane.lastVersion(null);
-      lane.tailUnmarked(false);
       pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), List.of()));
       return;
     }
@@ -523,9 +530,18 @@ final class LaneScheduler {
             marks,
             events);
     pruneMarks(id, first.partition(), marks, progress.lastCommitted());
+    // Everything not sent yet goes out with the commit that passes this work's first seal: a
+    // former owner's mark not reached yet (its writer lost the partition first) lies above one of
+    // the graph's seals that this assignment reads, so never below this one, and when the group's
+    // offset reaches it, what it covers has been sent (guarantees.md, 8).
+    List<VersionOutputs> queued = new ArrayList<>(unsent);
+    if (!queued.isEmpty()) {
+      long position = mark(id, latest.version(), first.partition(), first.sealOffset() + 1);
+      int tail = queued.size() - 1;
+      queued.set(tail, queued.get(tail).sentBy(position));
+    }
     lane.lastVersion(latest);
-    lane.tailUnmarked(!unsent.isEmpty() && !unsent.get(unsent.size() - 1).advances());
-    pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), unsent));
+    pollThread.accept(() -> outcomes.takenOver(first.graph(), first.partition(), queued));
     LOG.info(
         "graph {}: taken over by {} ({} interrupted operation(s) recovered, {} version(s)"
             + " to send side outputs of)",

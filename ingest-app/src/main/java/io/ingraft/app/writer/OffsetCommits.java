@@ -80,7 +80,7 @@ final class OffsetCommits {
     void markQuietTail(long position) {
       ArrayDeque<VersionOutputs> tail = new ArrayDeque<>();
       while (!versions.isEmpty() && !versions.peekLast().advances()) {
-        tail.addFirst(versions.pollLast().sentAt(position));
+        tail.addFirst(versions.pollLast().sentBy(position));
       }
       versions.addAll(tail);
     }

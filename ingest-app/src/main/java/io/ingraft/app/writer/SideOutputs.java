@@ -102,9 +102,9 @@ final class SideOutputs {
    * later version) covers, because side outputs are committed in the same transaction as that
    * offset; versions published before {@code since} (when this group's side-output history began:
    * its first assignment, or the last time an operator reset its offsets) were sent, or are not
-   * this group's to send. A version that covers no events moves no offset: it was sent if one of
-   * the graph's notice {@code marks} covers it and the committed offset has reached that mark's
-   * position.
+   * this group's to send. A version was also sent if one of the graph's notice {@code marks} covers
+   * it and the committed offset has reached that mark's position (the only way to tell for a
+   * version that covers no events, which moves no offset).
    */
   List<VersionOutputs> unsent(
       GraphId graph,
@@ -126,12 +126,11 @@ final class SideOutputs {
       parent = next.version() > 1 ? parentIfKept(graph, next) : null;
       long before = parent == null ? 0 : parent.nextOffset(source);
       long after = next.nextOffset(source);
+      // Sent with the commit that passed its events, or with the one a notice mark in force
+      // names (the committed offset has reached it): every version up to the mark's went out then.
       boolean sent =
-          after > before
-              ? after <= committed
-              // It covers no events: sent with the commit a notice mark names, if one in force
-              // (the committed offset has reached it) covers it.
-              : covered(marks, source, next.version(), committed);
+          (after > before && after <= committed)
+              || covered(marks, source, next.version(), committed);
       if (sent) {
         parent = next;
         break;

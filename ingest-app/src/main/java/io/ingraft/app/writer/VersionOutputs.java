@@ -24,11 +24,12 @@ record VersionOutputs(
   }
 
   /**
-   * The same outputs, sent with the offset commit that reaches {@code position} (a version that
-   * covers no events, under a notice mark).
+   * The same outputs, sent no later than with the offset commit that reaches {@code position} (a
+   * notice mark's).
    */
-  VersionOutputs sentAt(long position) {
-    return new VersionOutputs(graph, version, position, deadLetters, records);
+  VersionOutputs sentBy(long position) {
+    long by = advances() ? Math.min(advancesTo, position) : position;
+    return new VersionOutputs(graph, version, by, deadLetters, records);
   }
 
   /** Whether a committed offset sends the version (it covers events, or is marked). */

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -325,13 +326,52 @@ class GraphWriterRebalanceTest {
     assign(P0);
     replay(P0, log, 3, 6);
     await("committed to the end", () -> committed(P0) == 6);
-    for (String graph : List.of("g", "h")) {
-      long latest = engine.resolve(GraphId.of(graph), new VersionSelector.Latest()).version();
-      assertThat(notices(graph))
-          .as("%s: one notice per version 1..%d", graph, latest)
-          .containsExactlyElementsOf(
-              java.util.stream.LongStream.rangeClosed(1, latest).boxed().toList());
-    }
+    assertEveryVersionNoticedOnce("g", "h");
+  }
+
+  /**
+   * The same promise when the new owner's first work coalesces the re-read seal with later batches
+   * (its takeover failed and was retried while they queued up) and the versions it publishes cover
+   * events: the takeover's mark sits just above its first seal, not at the end of the work, so the
+   * commit that passes the former owner's mark sends the tail.
+   */
+  @Test
+  void aQuietTailIsSentBeforeAnyAssignmentCommitsPastItsMarkWhenTheTakeoverCoalesces() {
+    List<GraphLogRecord> log =
+        List.of(
+            event("g", "s", new SchemaBody(SCHEMA)), // 0
+            event("h", "s", new SchemaBody(SCHEMA)), // 1: unsealed at first, holds the commit
+            seal("g", 1), // 2: g's version 2 (its creator's claim) is marked at 3
+            event("k", "s", new SchemaBody(SCHEMA)), // 3: unsealed until the end, holds the commit
+            event("g", "e1", upsert("ada", 1)), // 4
+            seal("g", 2), // 5
+            seal("h", 1), // 6
+            seal("k", 1)); // 7
+    writer.start();
+    assign(P0);
+    replay(P0, log, 0, 3);
+    await(
+        "g created, its claim marked",
+        () -> committed(P0) == 1 && !engine.noticeMarks().readAll(GraphId.of("g")).isEmpty());
+    revoke();
+
+    // g's takeover fails until its two batches (the re-read seal, then e1's) wait together.
+    Failpoints.arm(Failpoints.WRITER_AFTER_TAKEOVER, Failpoints.Action.THROW);
+    assign(P0);
+    replay(P0, log, 1, 7);
+    await(
+        "g's batches queued behind its failing takeover",
+        () -> writer.stats().retries() >= 1 && writer.stats().heldEvents() == 2);
+    Failpoints.disarmAll();
+    await(
+        "g applied, the commit at 3 (k holds it)",
+        () -> writer.stats().heldEvents() == 1 && committed(P0) == 3);
+    revoke();
+
+    assign(P0);
+    replay(P0, log, 3, 8);
+    await("committed to the end", () -> committed(P0) == 8);
+    assertEveryVersionNoticedOnce("g", "h", "k");
   }
 
   @Test
@@ -384,6 +424,15 @@ class GraphWriterRebalanceTest {
   private void replay(TopicPartition partition, List<GraphLogRecord> log, int from, int to) {
     for (int offset = from; offset < to; offset++) {
       addAt(partition, offset, log.get(offset));
+    }
+  }
+
+  private void assertEveryVersionNoticedOnce(String... graphs) {
+    for (String graph : graphs) {
+      long latest = engine.resolve(GraphId.of(graph), new VersionSelector.Latest()).version();
+      assertThat(notices(graph))
+          .as("%s: one notice per version 1..%d", graph, latest)
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, latest).boxed().toList());
     }
   }
 

@@ -1,12 +1,18 @@
 package io.ingraft.it.proof;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.ingraft.app.IngestPipeline;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.engine.GraphEngine;
 import io.ingraft.engine.MaintenancePolicy;
+import io.ingraft.recovery.Failpoints;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.table.TableStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,8 +25,10 @@ import java.util.Map;
  * IngestPipeline}, default timings). The other arguments are {@code key=value} settings, as in a
  * properties file; {@code proof.fence-grace-ms} sets the writer's fence grace and {@value
  * ProofRig#COMPACT_ABOVE} its engine's compaction threshold (writer mode). Failpoints are armed
- * with {@code -Dingraft.failpoints=...}. The child runs until it is killed or halted, or until its
- * standard input ends (the test closed it, or died), when it stops gracefully.
+ * with {@code -Dingraft.failpoints=...}, or while it runs by a line {@code arm <failpoint>
+ * <THROW|HALT>} on its standard input (it answers {@code armed <failpoint>}). The child runs until
+ * it is killed or halted, or until its standard input ends (the test closed it, or died), when it
+ * stops gracefully.
  */
 public final class ProofChildMain {
   private ProofChildMain() {}
@@ -60,9 +68,16 @@ public final class ProofChildMain {
     }
   }
 
-  private static void awaitEndOfInput() throws java.io.IOException {
-    while (System.in.read() != -1) {
-      // Nothing to read: the end of input is the signal.
+  /** Serves commands on standard input until it ends. */
+  private static void awaitEndOfInput() throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      String[] words = line.trim().split(" ");
+      if (words.length == 3 && words[0].equals("arm")) {
+        Failpoints.arm(words[1], Failpoints.Action.valueOf(words[2]));
+        System.out.println("armed " + words[1]);
+        System.out.flush();
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ingraft.app.writer.GraphWriter;
 import io.ingraft.it.kafka.KafkaTestBroker;
 import io.ingraft.recovery.AuditRecord;
+import io.ingraft.recovery.Failpoints;
 import io.ingraft.recovery.Sidecar;
 import io.ingraft.recovery.SidecarStore;
 import io.ingraft.storage.manifest.CommitKind;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
@@ -37,16 +39,17 @@ import org.slf4j.LoggerFactory;
  *   <li>A and B start on chunk 1 and both publish (B joining takes partitions from A: a cooperative
  *       hand-over, A finishing and committing its running batches first);
  *   <li>C joins during chunk 2 and publishes;
- *   <li>during chunk 3, B is killed with SIGKILL the moment one of its operations is inside the
- *       commit protocol (its sidecar written): after the session timeout A and C get its
- *       partitions, claim its graphs with a higher epoch and sweep the interrupted operation;
+ *   <li>during chunk 3, B dies the moment one of its operations is inside the commit protocol: the
+ *       failpoint {@code commit.after-sidecar-write}, armed through its standard input, halts it
+ *       ({@code Runtime.halt}: no shutdown hooks, no flush, like SIGKILL); after the session
+ *       timeout A and C get its partitions, claim its graphs with a higher epoch and sweep the
+ *       interrupted operation;
  *   <li>during chunk 4, C leaves gracefully (close) and A takes everything.
  * </ol>
  *
  * <p>Then every graph equals its model, verify passes, counts match, no sidecar is left; every
  * graph B wrote was claimed again by a survivor with a higher epoch; and the operation B left
- * mid-protocol (if its sidecar was still there after the kill) was recovered exactly once by a
- * survivor.
+ * mid-protocol was recovered exactly once by a survivor.
  */
 @ExtendWith(KafkaTestBroker.Extension.class)
 class RebalanceTest {
@@ -94,18 +97,24 @@ class RebalanceTest {
           feed.sendChunk(1, CHUNKS);
           awaitPublishedBy(rig, graphs, "writer-c", dead3);
 
+          // B dies the moment its next operation is inside the commit protocol: a failpoint,
+          // armed now through its standard input, halts it (as abruptly as SIGKILL) right after
+          // the operation's sidecar is written. Watching from outside for a sidecar of B instead
+          // missed every one of B's few operations of a chunk in about 1 run of 8.
+          b.send("arm " + Failpoints.AFTER_SIDECAR_WRITE + " HALT");
+          awaitOutput(b, "armed " + Failpoints.AFTER_SIDECAR_WRITE, dead3);
           feed.sendChunk(2, CHUNKS);
-          interrupted = awaitSidecarOf(rig, graphs, "writer-b", dead3);
-          b.destroyForcibly();
+          assertThat(b.process().waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+              .as("writer B halted inside the protocol")
+              .isTrue();
+          assertThat(b.process().exitValue()).isEqualTo(Failpoints.HALT_STATUS);
+          interrupted = sidecarOf(rig, graphs, "writer-b");
           LOG.info(
-              "rebalance: killed writer B with operation {} of graph {} in flight",
+              "rebalance: writer B died with operation {} of graph {} in flight",
               interrupted.operationId(),
               interrupted.graph());
         }
         Sidecar inFlight = interrupted;
-        SidecarStore sidecars = new SidecarStore(rig.store);
-        boolean stillThere =
-            sidecars.read(sidecars.keyOf(inFlight.graphId(), inFlight.operationId())).isPresent();
 
         feed.sendChunk(3, CHUNKS);
         GraphWriter writerC = c;
@@ -134,18 +143,13 @@ class RebalanceTest {
             rig.audit(interrupted.graph()).stream()
                 .filter(r -> r.operationId().equals(inFlight.operationId()))
                 .toList();
-        if (stillThere) {
-          assertThat(rows).as("the operation B left mid-protocol, recovered once").hasSize(1);
-          assertThat(rows.get(0).writerId()).isIn("writer-a", "writer-c");
-        } else {
-          // B finished it between our look and the kill: it published, nothing to recover.
-          assertThat(rows).isEmpty();
-        }
+        assertThat(rows).as("the operation B left mid-protocol, recovered once").hasSize(1);
+        assertThat(rows.get(0).writerId()).isIn("writer-a", "writer-c");
         LOG.info(
-            "rebalance: B's graphs {}; its operation {} was {}",
+            "rebalance: B's graphs {}; its operation {} was recovered: {}",
             bGraphs,
             inFlight.operationId(),
-            stillThere ? "recovered: " + rows.get(0).decision() : "finished before the kill");
+            rows.get(0).decision());
       } finally {
         if (c != null) {
           c.close();
@@ -234,32 +238,34 @@ class RebalanceTest {
                     && m.epoch() > finalLastEpoch);
   }
 
-  /** Waits until one of {@code writer}'s operations is inside the commit protocol. */
-  private static Sidecar awaitSidecarOf(
-      ProofRig rig, List<String> graphs, String writer, Supplier<String> dead)
-      throws InterruptedException {
+  /** The sidecar {@code writer} left in the graphs (it died inside the commit protocol). */
+  private static Sidecar sidecarOf(ProofRig rig, List<String> graphs, String writer) {
     SidecarStore store = new SidecarStore(rig.store);
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (true) {
-      for (String graph : graphs) {
-        if (!rig.exists(graph)) {
-          continue;
-        }
-        for (String key : rig.sidecars(graph)) {
-          Optional<Sidecar> sidecar = store.read(key);
-          if (sidecar.isPresent() && sidecar.get().writerId().equals(writer)) {
-            return sidecar.get();
-          }
+    for (String graph : graphs) {
+      if (!rig.exists(graph)) {
+        continue;
+      }
+      for (String key : rig.sidecars(graph)) {
+        Optional<Sidecar> sidecar = store.read(key);
+        if (sidecar.isPresent() && sidecar.get().writerId().equals(writer)) {
+          return sidecar.get();
         }
       }
-      String why = dead.get();
-      if (why != null) {
-        throw new AssertionError(why);
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("no operation of " + writer + " seen inside the protocol");
-      }
-      Thread.sleep(1);
     }
+    throw new AssertionError(writer + " left no sidecar");
+  }
+
+  /** Waits until the child has printed {@code line}. */
+  private static void awaitOutput(ChildJvm.Running child, String line, Supplier<String> dead) {
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "the child printing '" + line + "'",
+        () -> {
+          String why = dead.get();
+          if (why != null) {
+            throw new AssertionError(why);
+          }
+          return child.output().lines().anyMatch(line::equals);
+        });
   }
 }

@@ -86,6 +86,15 @@ public final class ChildJvm {
       process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Writes one line to the child's standard input (for a child that takes commands there, such as
+     * arming a failpoint while it runs).
+     */
+    public void send(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
     /** Everything the child printed so far (standard output and error). */
     public String output() {
       try {
