@@ -556,6 +556,34 @@ class IngestTopologyTest {
   }
 
   @Test
+  void compressesTheGraphLogWithLz4UnlessAPassthroughSetsTheCompression() {
+    Properties defaults = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
+    assertThat(
+            new StreamsConfig(defaults)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
+        .isEqualTo("lz4");
+
+    Properties plain =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(dir, Map.of("kafka.compression.type", "zstd")));
+    assertThat(
+            new StreamsConfig(plain)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
+        .isEqualTo("zstd");
+
+    Properties prefixed =
+        IngestTopology.streamsProps(
+            StageOneDriver.config(dir, Map.of("kafka.producer.compression.type", "none")));
+    assertThat(
+            new StreamsConfig(prefixed)
+                .getProducerConfigs("client")
+                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
+        .isEqualTo("none");
+  }
+
+  @Test
   void commitsEvery100MsAndDoesNotIdleTasksByDefault() {
     Properties props = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
     assertThat(new StreamsConfig(props).getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
