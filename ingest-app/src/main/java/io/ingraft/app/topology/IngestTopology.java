@@ -228,8 +228,8 @@ public final class IngestTopology {
     // (docs/benchmarks.md: 4 instead of 6-7 us of broker CPU per event, +18% end to end).
     defaultProducerSetting(props, ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
     // Those batches compressed: the broker copies and validates a fraction of the bytes, for less
-    // CPU in all (docs/benchmarks.md, "Stage 1's graph log compressed": +5% end to end, steady
-    // p99 1.26 -> 0.97 s).
+    // CPU in all (docs/benchmarks.md, "Stage 1's graph log compressed": +7% end to end, steady
+    // p99 1.15 -> 0.96 s).
     defaultProducerSetting(props, ProducerConfig.COMPRESSION_TYPE_CONFIG, PRODUCER_COMPRESSION);
     // A source transaction is written by one process() call, with its stored changes deleted in
     // the same Streams transaction: a 100,000-row one takes seconds on a small machine, too

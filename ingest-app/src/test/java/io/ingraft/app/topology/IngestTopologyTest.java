@@ -527,60 +527,31 @@ class IngestTopologyTest {
 
   @Test
   void writesProducerBatchesOf512KibUnlessAPassthroughSetsTheBatchSize() {
-    String prefixed = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
-    Properties defaults = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
+    String name = ProducerConfig.BATCH_SIZE_CONFIG;
+    assertThat(stageOneProducer(name, Map.of())).isEqualTo(512 * 1024);
+    assertThat(stageOneProducer(name, Map.of("kafka.batch.size", "65536"))).isEqualTo("65536");
     assertThat(
-            new StreamsConfig(defaults)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.BATCH_SIZE_CONFIG))
-        .isEqualTo(512 * 1024);
-
-    Properties plain =
-        IngestTopology.streamsProps(
-            StageOneDriver.config(dir, Map.of("kafka.batch.size", "65536")));
-    assertThat(
-            new StreamsConfig(plain)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.BATCH_SIZE_CONFIG))
-        .isEqualTo("65536");
-    assertThat(plain).doesNotContainKey(prefixed);
-
-    Properties prefixedOnly =
-        IngestTopology.streamsProps(
-            StageOneDriver.config(dir, Map.of("kafka.producer.batch.size", "131072")));
-    assertThat(
-            new StreamsConfig(prefixedOnly)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.BATCH_SIZE_CONFIG))
+            IngestTopology.streamsProps(
+                StageOneDriver.config(dir, Map.of("kafka.batch.size", "65536"))))
+        .doesNotContainKey(StreamsConfig.producerPrefix(name));
+    assertThat(stageOneProducer(name, Map.of("kafka.producer.batch.size", "131072")))
         .isEqualTo("131072");
   }
 
   @Test
   void compressesTheGraphLogWithLz4UnlessAPassthroughSetsTheCompression() {
-    Properties defaults = IngestTopology.streamsProps(StageOneDriver.config(dir, Map.of()));
-    assertThat(
-            new StreamsConfig(defaults)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
-        .isEqualTo("lz4");
-
-    Properties plain =
-        IngestTopology.streamsProps(
-            StageOneDriver.config(dir, Map.of("kafka.compression.type", "zstd")));
-    assertThat(
-            new StreamsConfig(plain)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
-        .isEqualTo("zstd");
-
-    Properties prefixed =
-        IngestTopology.streamsProps(
-            StageOneDriver.config(dir, Map.of("kafka.producer.compression.type", "none")));
-    assertThat(
-            new StreamsConfig(prefixed)
-                .getProducerConfigs("client")
-                .get(ProducerConfig.COMPRESSION_TYPE_CONFIG))
+    String name = ProducerConfig.COMPRESSION_TYPE_CONFIG;
+    assertThat(stageOneProducer(name, Map.of())).isEqualTo("lz4");
+    assertThat(stageOneProducer(name, Map.of("kafka.compression.type", "zstd"))).isEqualTo("zstd");
+    assertThat(stageOneProducer(name, Map.of("kafka.producer.compression.type", "none")))
         .isEqualTo("none");
+  }
+
+  /** A setting of stage 1's producer as Kafka Streams resolves it from {@code streamsProps}. */
+  private Object stageOneProducer(String name, Map<String, String> settings) {
+    return new StreamsConfig(IngestTopology.streamsProps(StageOneDriver.config(dir, settings)))
+        .getProducerConfigs("client")
+        .get(name);
   }
 
   @Test

@@ -309,13 +309,7 @@ class GraphWriterRebalanceTest {
             event("g", "e1", upsert("ada", 1)), // 3: unsealed, holds the commit at 3
             seal("h", 1), // 4
             seal("g", 2)); // 5
-    writer.start();
-    assign(P0);
-    replay(P0, log, 0, 3);
-    await(
-        "g created, its claim marked",
-        () -> committed(P0) == 1 && !engine.noticeMarks().readAll(GraphId.of("g")).isEmpty());
-    revoke();
+    createGThenLoseThePartitionBelowItsMark(log);
 
     // Re-read from 1: g's seal comes without its event, and the commit moves to 3.
     assign(P0);
@@ -347,13 +341,7 @@ class GraphWriterRebalanceTest {
             seal("g", 2), // 5
             seal("h", 1), // 6
             seal("k", 1)); // 7
-    writer.start();
-    assign(P0);
-    replay(P0, log, 0, 3);
-    await(
-        "g created, its claim marked",
-        () -> committed(P0) == 1 && !engine.noticeMarks().readAll(GraphId.of("g")).isEmpty());
-    revoke();
+    createGThenLoseThePartitionBelowItsMark(log);
 
     // g's takeover fails until its two batches (the re-read seal, then e1's) wait together.
     Failpoints.arm(Failpoints.WRITER_AFTER_TAKEOVER, Failpoints.Action.THROW);
@@ -410,6 +398,21 @@ class GraphWriterRebalanceTest {
           consumer.rebalance(List.of(partitions));
         });
     await("assignment", () -> consumer.assignment().containsAll(List.of(partitions)));
+  }
+
+  /**
+   * The first assignment of the quiet-tail tests: reads {@code log[0, 3)} (g's schema, h's, g's
+   * seal), so g is created and its creator's claim marked at 3 while h's unsealed schema holds the
+   * commit at 1; then the partition is revoked.
+   */
+  private void createGThenLoseThePartitionBelowItsMark(List<GraphLogRecord> log) {
+    writer.start();
+    assign(P0);
+    replay(P0, log, 0, 3);
+    await(
+        "g created, its claim marked",
+        () -> committed(P0) == 1 && !engine.noticeMarks().readAll(GraphId.of("g")).isEmpty());
+    revoke();
   }
 
   private void revoke() {
