@@ -33,8 +33,9 @@ import org.lance.ipc.ScanOptions;
  * handles are closed ({@link #forgetUnder}).
  *
  * <p>Every open shares one Lance {@link Session} (its metadata and index caches, bounded below): a
- * handle with a session of its own takes about 77 KB of native memory, one on the shared session
- * about 10 KB, which is what makes keeping thousands of handles affordable.
+ * kept handle with a session of its own took about 100 KB of native memory, one on the shared
+ * session about 35 KB (storage.md, "Handles kept between writes"), which is what makes keeping
+ * thousands of handles affordable.
  */
 final class LanceTables implements AutoCloseable {
 
