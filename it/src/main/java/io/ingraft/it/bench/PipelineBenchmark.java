@@ -131,9 +131,6 @@ public final class PipelineBenchmark {
   private final AtomicLong sendFailures = new AtomicLong();
   private final GraphEventCodec codec = new GraphEventCodec();
 
-  /** How fast the preload's producer sent (events/s): sets the steady run's encoding lead. */
-  private double preloadSendRate;
-
   private PipelineBenchmark(Options options, Path root) {
     this.options = options;
     this.root = root;
@@ -414,7 +411,6 @@ public final class PipelineBenchmark {
     }
     producer.flush();
     double produceSeconds = (System.nanoTime() - t0) / 1e9;
-    preloadSendRate = options.events / produceSeconds;
     System.out.printf(
         "preload: producer sent %,d events in %.2f s (%,.0f events/s) while stage 1"
             + " was paused%n",
@@ -429,48 +425,25 @@ public final class PipelineBenchmark {
   }
 
   private Phase steady() throws Exception {
-    int total = Math.toIntExact((long) options.steadyRate * options.steadySeconds);
+    long total = (long) options.steadyRate * options.steadySeconds;
     Phase phase = new Phase("steady", String.format("%,d", options.steadyRate), total);
-    // Every event is encoded before the run, stamped with the time it is due: the harness then
-    // takes little of the machine's two cores in the window (building and encoding the events
-    // was two thirds of its producer's CPU), and an event sent late counts against freshness
-    // rather than moving its own clock (planned send times: no coordinated omission). The lead
-    // leaves twice the time the preload's producer took for as many events.
-    long leadMs = 1_000 + (long) (2_000.0 * total / preloadSendRate);
-    long firstDueMs = System.currentTimeMillis() + leadMs;
     workload.startPhase();
-    int[] graphs = new int[total];
-    byte[][] values = new byte[total][];
-    for (int i = 0; i < total; i++) {
-      int g = workload.nextGraph();
-      graphs[i] = g;
-      values[i] = codec.encode(workload.next(g, dueMs(firstDueMs, i)), EventFormat.AVRO);
-    }
-    long overrunMs = System.currentTimeMillis() - firstDueMs;
-    if (overrunMs > 0) {
-      System.out.printf(
-          "!! steady: encoding the events took %,d ms longer than its lead; the first sends are"
-              + " late by as much, and their freshness counts it%n",
-          overrunMs);
-    }
-    while (System.currentTimeMillis() < firstDueMs) {
-      LockSupport.parkNanos(1_000_000);
-    }
     phase.begin();
     long start = System.nanoTime();
-    phase.firstSendMs = firstDueMs;
-    int sent = 0;
+    phase.firstSendMs = System.currentTimeMillis();
+    long sent = 0;
     while (sent < total) {
-      int due =
-          (int)
-              Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * options.steadyRate) + 1);
+      long due =
+          Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * options.steadyRate) + 1);
       if (sent >= due) {
         LockSupport.parkNanos(200_000);
         continue;
       }
-      for (; sent < due; sent++) {
-        sendEncoded(values[sent], graphs[sent]);
-        values[sent] = null;
+      while (sent < due) {
+        int g = workload.nextGraph();
+        long now = System.currentTimeMillis();
+        send(workload.next(g, now), g);
+        sent++;
       }
     }
     producer.flush();
@@ -1214,16 +1187,8 @@ public final class PipelineBenchmark {
   // -----------------------------------------------------------------------------------------------
   // Kafka helpers
 
-  /** When the steady run's event {@code i} is due: {@code i / rate} after the first. */
-  private long dueMs(long firstDueMs, int i) {
-    return firstDueMs + (long) (i * 1000.0 / options.steadyRate);
-  }
-
   private void send(GraphEvent event, int graph) {
-    sendEncoded(codec.encode(event, EventFormat.AVRO), graph);
-  }
-
-  private void sendEncoded(byte[] value, int graph) {
+    byte[] value = codec.encode(event, EventFormat.AVRO);
     producer.send(
         new ProducerRecord<>(config.topics().mutations(), workload.key(graph), value),
         (metadata, error) -> {
