@@ -818,12 +818,12 @@ class IngestTopologyTest {
   }
 
   @Test
-  void sweepsEveryHalfLingerAtMost100Ms() {
+  void sweepsEveryTenthOfTheLingerAtMost20Ms() {
     assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(250)))
-        .isEqualTo(Duration.ofMillis(100));
-    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(60)))
-        .isEqualTo(Duration.ofMillis(30));
-    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(1)))
+        .isEqualTo(Duration.ofMillis(20));
+    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(150)))
+        .isEqualTo(Duration.ofMillis(15));
+    assertThat(SealingProcessor.sweepInterval(Duration.ofMillis(5)))
         .isEqualTo(Duration.ofMillis(1));
   }
 

@@ -47,7 +47,7 @@ class SealingProcessorTest {
     processor.init(context);
     assertThat(context.scheduledPunctuators())
         .singleElement()
-        .satisfies(p -> assertThat(p.getInterval()).isEqualTo(Duration.ofMillis(100)));
+        .satisfies(p -> assertThat(p.getInterval()).isEqualTo(Duration.ofMillis(20)));
 
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(60_000);
 
