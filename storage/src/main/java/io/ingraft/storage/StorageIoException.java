@@ -5,7 +5,7 @@ package io.ingraft.storage;
  * unexpected status). The outcome of a write that failed this way may be unknown, so callers must
  * not clean up intent records (sidecars) on this error.
  */
-public final class StorageIoException extends StorageException {
+public class StorageIoException extends StorageException {
   private final String location;
 
   public StorageIoException(String location, String operation, Throwable cause) {

@@ -224,6 +224,11 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
+  public boolean lanceWritesNeedReadBack() {
+    return true;
+  }
+
+  @Override
   public String describe() {
     return "local directory " + root;
   }

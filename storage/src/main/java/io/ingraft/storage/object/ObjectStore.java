@@ -85,6 +85,16 @@ public interface ObjectStore extends AutoCloseable {
   /** The Lance storage options for datasets in this store (empty for local disk). */
   Map<String, String> lanceStorageOptions();
 
+  /**
+   * Whether a file Lance writes here can come out short without Lance reporting an error, so that
+   * the files of a staged write must be read back before it is committed. True for local disk: on a
+   * full volume Lance has returned from writing a deletion file that was too short to read
+   * (docs/guarantees.md). False for object stores, which store an object whole or not at all.
+   */
+  default boolean lanceWritesNeedReadBack() {
+    return false;
+  }
+
   /** A human-readable description of the root, for logs and errors. */
   String describe();
 

@@ -52,16 +52,23 @@ final class LanceErrors {
 
   /**
    * Committed data Lance cannot decode. It comes as an {@link IOException} through the Arrow C
-   * stream, but it is not an I/O fault: the same bytes fail the same way on every read.
+   * stream, but it is not an I/O fault: the same bytes fail the same way on every read. The first
+   * is a data file Lance cannot decode; the second a deletion file too short to hold an Arrow
+   * file's tail (Rust's in-memory cursor refusing a seek before its start: no disk is involved any
+   * more).
    */
-  private static final String UNREADABLE_MARKER = "error decoding batch";
+  private static final String[] UNREADABLE_MARKERS = {
+    "error decoding batch", "invalid seek to a negative or overflowing position"
+  };
 
   private LanceErrors() {}
 
   static Kind classify(Throwable e) {
     String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    if (message.contains(UNREADABLE_MARKER)) {
-      return Kind.UNREADABLE;
+    for (String marker : UNREADABLE_MARKERS) {
+      if (message.contains(marker)) {
+        return Kind.UNREADABLE;
+      }
     }
     if (e instanceof IOException) {
       return Kind.IO;

@@ -44,12 +44,14 @@ public final class TableStager {
   private static final int REWRITE_BATCH = 8_192;
 
   private final LanceTables lance;
+  final WrittenFileCheck writtenFiles;
 
   /** Rows per batch a rewrite reads and hands to Lance; package-private so tests can shrink it. */
   volatile int rewriteBatchRows = REWRITE_BATCH;
 
   TableStager(LanceTables lance) {
     this.lance = lance;
+    this.writtenFiles = new WrittenFileCheck(lance.store(), lance.allocator());
   }
 
   /** The store's long-lived root allocator, for building the Arrow batches to stage. */
@@ -481,13 +483,16 @@ public final class TableStager {
       try (TableBatches.ConformingReader owned = reader;
           ArrowArrayStream stream = ArrowArrayStream.allocateNew(child)) {
         Data.exportArrayStream(child, owned, stream);
-        return Fragment.write()
-            .datasetUri(lance.uri(table))
-            .allocator(child)
-            .data(stream)
-            .dataStorageVersion(fileFormatOf(ds))
-            .storageOptions(lance.storageOptions())
-            .execute();
+        List<FragmentMetadata> fragments =
+            Fragment.write()
+                .datasetUri(lance.uri(table))
+                .allocator(child)
+                .data(stream)
+                .dataStorageVersion(fileFormatOf(ds))
+                .storageOptions(lance.storageOptions())
+                .execute();
+        writtenFiles.dataFiles(table, fragments);
+        return fragments;
       }
     } catch (Exception e) {
       if (reader != null && reader.failure() != null) {
@@ -631,6 +636,7 @@ public final class TableStager {
       if (result == null) {
         removed.add((long) fragmentId);
       } else {
+        writtenFiles.deletionFile(table, result);
         updated.add(result);
       }
     }
@@ -642,17 +648,21 @@ public final class TableStager {
     if (rows.rowCount() == 0) {
       return List.of();
     }
+    List<FragmentMetadata> fragments;
     try (BufferAllocator child =
         lance.allocator().newChildAllocator("stage " + table, 0, Long.MAX_VALUE)) {
-      return Fragment.write()
-          .datasetUri(lance.uri(table))
-          .allocator(child)
-          .data(rows.root())
-          .dataStorageVersion(fileFormatOf(ds))
-          .storageOptions(lance.storageOptions())
-          .execute();
+      fragments =
+          Fragment.write()
+              .datasetUri(lance.uri(table))
+              .allocator(child)
+              .data(rows.root())
+              .dataStorageVersion(fileFormatOf(ds))
+              .storageOptions(lance.storageOptions())
+              .execute();
     } catch (Exception e) {
       throw LanceErrors.onStage(table, "write fragments", e);
     }
+    writtenFiles.dataFiles(table, fragments);
+    return fragments;
   }
 }
