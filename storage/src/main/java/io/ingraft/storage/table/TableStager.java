@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * ({@link TableBatches}), rows to delete are looked up in the caller's {@link KeyIndex} of R or,
  * without one, found by a semi-join over a {@code key,_rowaddr} projection of R, with one {@code
  * deleteRows} call per touched fragment, and read version 0 (which aborts the JVM inside Lance for
- * Update/Delete) is refused up front. Thread-safe; each call uses a child allocator closed before
- * it returns.
+ * Update/Delete) is refused up front. On local disk every file Lance writes is read back before the
+ * staged write is returned ({@code WrittenFileCheck}; a cut-off file is an {@link
+ * IncompleteFileException}). Thread-safe; each call uses a child allocator closed before it
+ * returns.
  */
 public final class TableStager {
 
