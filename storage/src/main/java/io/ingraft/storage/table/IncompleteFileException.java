@@ -8,7 +8,7 @@ import java.io.IOException;
  * whole when read back (a deletion file whose Arrow footer or bitmap is cut off). Found before the
  * staged write is committed, so no table version ever references the file. Retryable, like every
  * {@link StorageIoException}: the write stages again and Lance writes new files under new names;
- * the incomplete one stays behind as an unreferenced file (docs/guarantees.md).
+ * the incomplete one stays behind, unreferenced, for housekeeping (docs/storage.md).
  */
 public final class IncompleteFileException extends StorageIoException {
   private final String table;
