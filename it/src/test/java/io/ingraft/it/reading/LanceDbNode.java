@@ -43,7 +43,19 @@ final class LanceDbNode {
     String lock = Files.readString(dir.resolve(LOCK), StandardCharsets.UTF_8);
     if (!Files.exists(installed)
         || !Files.readString(installed, StandardCharsets.UTF_8).equals(lock)) {
-      run(dir, 300, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
+      // npm waits 5 minutes on a stalled download before it retries (fetch-timeout 300000): a
+      // registry connection that hung once took the whole time budget in a CI run. A minute per
+      // attempt and more retries let npm recover by itself.
+      run(
+          dir,
+          300,
+          "npm",
+          "ci",
+          "--no-audit",
+          "--no-fund",
+          "--loglevel=error",
+          "--fetch-timeout=60000",
+          "--fetch-retries=4");
       Files.writeString(installed, lock, StandardCharsets.UTF_8);
     }
     return new LanceDbNode(dir);
