@@ -89,7 +89,7 @@ public interface ObjectStore extends AutoCloseable {
    * Whether a file Lance writes here can come out short without Lance reporting an error, so that
    * the files of a staged write must be read back before it is committed. True for local disk: on a
    * full volume Lance has returned from writing a deletion file that was too short to read
-   * (docs/guarantees.md). False for object stores, which store an object whole or not at all.
+   * (docs/storage.md). False for object stores, which store an object whole or not at all.
    */
   default boolean lanceWritesNeedReadBack() {
     return false;
