@@ -41,13 +41,14 @@ import org.slf4j.LoggerFactory;
  * writes nothing twice:
  *
  * <ul>
- *   <li><b>Initial snapshot</b> ({@code op = r}): node rows are written in batches of {@code
- *       ingraft.seal.max-events}; every edge (foreign keys and join tables) waits until the
- *       snapshot is complete, then follows all nodes. The snapshot is complete when a record from
- *       after it has been seen (its {@code last} record, a streaming change or a transaction END)
- *       and this task has read every change-topic partition up to the end offsets taken after that
- *       moment. Every event of the snapshot carries {@code snapshotInProgress}, except the last one
- *       written.
+ *   <li><b>Initial snapshot</b> ({@code op = r}): node rows are written as they arrive, batched by
+ *       count and linger like producer events, except each graph's latest one, which waits in the
+ *       state store (so that the snapshot's last event is still to be written when it is complete);
+ *       every edge (foreign keys and join tables) waits until the snapshot is complete, then
+ *       follows all nodes. The snapshot is complete when a record from after it has been seen (its
+ *       {@code last} record, a streaming change or a transaction END) and this task has read every
+ *       change-topic partition up to the end offsets taken after that moment. Every event of the
+ *       snapshot carries {@code snapshotInProgress}, except the last one written.
  *   <li><b>With transaction metadata</b>: changes are kept per transaction ({@code txId}) until the
  *       transaction's END has arrived and the per-table counts of the END are met; the transactions
  *       are then written in the order of their ENDs on the (single-partition) transaction topic,
@@ -67,6 +68,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   static final String ITEMS_STORE = "cdc-items";
   static final String STATE_STORE = "cdc-state";
   private static final String UNATTRIBUTED = "unattributed";
+  private static final String HELD_NODE = "snaphold/";
   private static final Duration SWEEP = Duration.ofMillis(100);
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -137,8 +139,12 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final Map<String, GraphState> graphs = new HashMap<>();
   private final Map<String, Long> seen = new HashMap<>();
 
-  /** Snapshot nodes buffered and not written yet (the {@code snapnode/} keys). */
-  private int snapshotNodes;
+  /**
+   * Per graph, the latest snapshot node, not written yet ({@code snaphold/<graph>} in the state
+   * store): the snapshot's last event per graph must say it is complete, and only its end tells
+   * which event is last.
+   */
+  private final Map<String, CdcItem> heldSnapshotNodes = new TreeMap<>();
 
   /** Graphs whose schema {@code newColumns: evolve} changed: their current schema. */
   private final Map<String, GraphSchema> evolved = new HashMap<>();
@@ -194,6 +200,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     graphs.clear();
     seen.clear();
     evolved.clear();
+    heldSnapshotNodes.clear();
     unattributed = 0;
     meta = null;
     try (KeyValueIterator<String, String> all = state.all()) {
@@ -208,19 +215,14 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           graphs.put(key.substring(6), read(entry.value, GraphState.class));
         } else if (key.startsWith("seen/")) {
           seen.put(key.substring(5), Long.parseLong(entry.value));
+        } else if (key.startsWith(HELD_NODE)) {
+          heldSnapshotNodes.put(
+              key.substring(HELD_NODE.length()), read(entry.value, CdcItem.class));
         } else if (key.startsWith("schema/")) {
           evolved.put(key.substring(7), GraphSchema.parse(entry.value));
         } else if (key.equals(UNATTRIBUTED)) {
           unattributed = Long.parseLong(entry.value);
         }
-      }
-    }
-    snapshotNodes = 0;
-    try (KeyValueIterator<String, CdcItem> buffered =
-        items.prefixScan("snapnode/", new StringSerializer())) {
-      while (buffered.hasNext()) {
-        buffered.next();
-        snapshotNodes++;
       }
     }
     if (meta == null) {
@@ -348,41 +350,44 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
       return;
     }
     if (item.phase() == CdcItem.NODE_UPSERT) {
-      items.put("snapnode/" + position(item), item);
-      snapshotNodes++;
-      if (snapshotNodes >= sealing.maxEvents()) {
-        flushSnapshotNodes();
-      }
+      holdSnapshotNode(item);
     }
-    if (item.edgeOps() != null || item.phase() == CdcItem.JOIN_UPSERT) {
+    if (item.phase() == CdcItem.JOIN_UPSERT) {
       items.put("snapedge/" + position(item), item);
+    } else if (item.edgeOps() != null) {
+      // Only the edges wait: the node's own operations are written (or held) already.
+      items.put("snapedge/" + position(item), item.withoutNodeOps());
     }
   }
 
-  /** Writes the buffered snapshot nodes, a batch in which the snapshot is still in progress. */
-  private void flushSnapshotNodes() {
-    List<CdcItem> nodes = drain("snapnode/");
-    Map<String, List<byte[]>> byGraph = new LinkedHashMap<>();
-    for (CdcItem item : nodes) {
-      byGraph
-          .computeIfAbsent(item.graph(), g -> new ArrayList<>())
-          .add(
+  /**
+   * Holds {@code node} as its graph's latest snapshot node and writes the one it replaces into the
+   * graph's open batch, marked as written while the snapshot is in progress.
+   */
+  private void holdSnapshotNode(CdcItem node) {
+    CdcItem previous = heldSnapshotNodes.put(node.graph(), node);
+    state.put(HELD_NODE + node.graph(), write(node));
+    if (previous != null) {
+      appendOpen(
+          previous.graph(),
+          List.of(
               records.mutation(
-                  item.graph(),
-                  CdcLogRecords.eventId(mapping.source(), item, "n"),
-                  item.nodeOps(),
-                  item,
-                  snapshotMark(item, true)));
+                  previous.graph(),
+                  CdcLogRecords.eventId(mapping.source(), previous, "n"),
+                  previous.nodeOps(),
+                  previous,
+                  snapshotMark(previous, true))),
+          previous);
     }
-    snapshotNodes = 0;
-    byGraph.forEach(
-        (graph, events) -> writeBatch(graph, events, nodes.get(0), SealReason.COUNT, nodes));
   }
 
-  /** Called when the snapshot is complete: remaining nodes, then every edge, then go on. */
+  /** Called when the snapshot is complete: the held nodes, then every edge, then go on. */
   private void finishSnapshot() {
+    // Buffered by an earlier version of this step, which wrote snapshot nodes in whole batches.
     List<CdcItem> nodes = drain("snapnode/");
-    snapshotNodes = 0;
+    nodes.addAll(heldSnapshotNodes.values());
+    heldSnapshotNodes.keySet().forEach(graph -> state.delete(HELD_NODE + graph));
+    heldSnapshotNodes.clear();
     List<CdcItem> edges = drain("snapedge/");
     List<Pending> events = new ArrayList<>();
     for (CdcItem item : nodes) {

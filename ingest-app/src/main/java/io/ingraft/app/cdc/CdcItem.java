@@ -86,6 +86,31 @@ public record CdcItem(
       String id,
       Map<String, Object> props) {}
 
+  /** The same item without its node operations (and the properties they would add). */
+  CdcItem withoutNodeOps() {
+    return new CdcItem(
+        kind,
+        txId,
+        totalOrder,
+        inTransaction,
+        lsn,
+        tsMs,
+        snapshot,
+        table,
+        graph,
+        type,
+        rowKey,
+        phase,
+        null,
+        edgeOps,
+        perTable,
+        eventCount,
+        topic,
+        partition,
+        offset,
+        null);
+  }
+
   /** Whether this record was part of the connector's initial snapshot. */
   boolean inSnapshot() {
     return snapshot != null && !snapshot.equals("false") && !snapshot.equals("incremental");

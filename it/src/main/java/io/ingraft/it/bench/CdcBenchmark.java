@@ -35,6 +35,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Change data capture from PostgreSQL to published graph versions: a private PostgreSQL, the
@@ -125,25 +126,35 @@ public final class CdcBenchmark {
               broker.bootstrapServers(),
               broker.pid());
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
-      try (ConnectWorker worker =
-              ConnectWorker.builder(root.resolve("connect"))
-                  .bootstrapServers(broker.bootstrapServers())
-                  .connector("shop-source", connector)
-                  .start();
-          IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
-        long connectorRunning = System.currentTimeMillis();
+      // The pipeline first, running before the connector starts: its own start (topics, the
+      // Streams rebalance) stays out of the snapshot's time.
+      try (IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
         pipeline.start();
-        System.out.printf("connector running in %.1f s%n", worker.startupTime().toMillis() / 1e3);
-        bench.snapshot(rows, connectorRunning);
-        bench.bigUpdate(rows);
-        bench.smallTransactions(small, rate, 2);
-        bench.smallTransactions(small, 0, 1_000_000);
-        System.out.printf(
-            "%nThe small transactions' stream (%d cores; events = change events; freshness per"
-                + " version; CPU per event of this JVM and the broker, the Connect worker and"
-                + " PostgreSQL are other processes):%n",
-            Runtime.getRuntime().availableProcessors());
-        bench.table.print();
+        awaitStreamsRunning(pipeline);
+        try (ConnectWorker worker =
+            ConnectWorker.builder(root.resolve("connect"))
+                .bootstrapServers(broker.bootstrapServers())
+                .connector("shop-source", connector)
+                .start()) {
+          long connectorRunning = System.currentTimeMillis();
+          System.out.printf("connector running in %.1f s%n", worker.startupTime().toMillis() / 1e3);
+          try (StackSampler stage1 = streamThreadSampler()) {
+            bench.snapshot(rows, connectorRunning);
+            System.out.printf("  %s%n", stage1.report());
+          }
+          try (StackSampler stage1 = streamThreadSampler()) {
+            bench.bigUpdate(rows);
+            System.out.printf("  %s%n", stage1.report());
+          }
+          bench.smallTransactions(small, rate, 2);
+          bench.smallTransactions(small, 0, 1_000_000);
+          System.out.printf(
+              "%nThe small transactions' stream (%d cores; events = change events; freshness per"
+                  + " version; CPU per event of this JVM and the broker, the Connect worker and"
+                  + " PostgreSQL are other processes):%n",
+              Runtime.getRuntime().availableProcessors());
+          bench.table.print();
+        }
       } finally {
         bench.heap.close();
         store.close();
@@ -151,6 +162,42 @@ public final class CdcBenchmark {
     } finally {
       deleteRecursively(root);
     }
+  }
+
+  private static void awaitStreamsRunning(IngestPipeline pipeline) throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (pipeline.topologyState() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("stage 1 not running after " + TIMEOUT);
+      }
+      Thread.sleep(20); // poll interval
+    }
+  }
+
+  /**
+   * Where stage 1's stream thread spends its wall time (20 ms stack samples): the CDC steps, the
+   * assembler's store, the repartition's serde, Kafka.
+   */
+  private static StackSampler streamThreadSampler() {
+    return new StackSampler(
+        "stage 1 stream thread",
+        n -> n.matches(".*-StreamThread-\\d+"),
+        List.of(
+            new StackSampler.Rule(
+                "EOS commit",
+                "org.apache.kafka.streams.processor.internals.TaskManager#commit",
+                "org.apache.kafka.streams.processor.internals.TaskExecutor#commit"),
+            new StackSampler.Rule("CDC item serde (JSON)", "io.ingraft.app.cdc.CdcItem$JsonSerde"),
+            new StackSampler.Rule("RocksDB", "org.rocksdb"),
+            new StackSampler.Rule("Debezium decode", "io.ingraft.app.cdc.DebeziumDecoder"),
+            new StackSampler.Rule("log records (Avro)", "io.ingraft.app.cdc.CdcLogRecords"),
+            new StackSampler.Rule(
+                "producer send", "org.apache.kafka.clients.producer.KafkaProducer#send"),
+            new StackSampler.Rule("assembler other", "io.ingraft.app.cdc.CdcAssembler"),
+            new StackSampler.Rule("decode step other", "io.ingraft.app.cdc.CdcDecodeProcessor"),
+            new StackSampler.Rule("consumer poll", "org.apache.kafka.clients.consumer"),
+            new StackSampler.Rule("streams other", "org.apache.kafka.streams")),
+        20);
   }
 
   private IngraftConfig config(LocalKafkaBroker broker, Path mapping) {
@@ -174,6 +221,47 @@ public final class CdcBenchmark {
         "%nsnapshot: %,d rows (op=r), from the connector's task running to the"
             + " version that completes them, %.1f s: %,.0f events/s%n",
         rows + 1, seconds, (rows + 1) / seconds);
+    double debezium = (lastSnapshotRecordOnKafka() - connectorRunning) / 1e3;
+    System.out.printf(
+        "  of which Debezium, task running to the snapshot's last record on Kafka: %.1f s"
+            + " (%,.0f events/s); Ingraft, from there to the publish: %.2f s%n",
+        debezium, (rows + 1) / debezium, seconds - debezium);
+  }
+
+  /**
+   * The Kafka timestamp of the snapshot's last record ({@code source.snapshot = "last"}), in any of
+   * the source's table topics.
+   */
+  private long lastSnapshotRecordOnKafka() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      consumer
+          .listTopics()
+          .forEach(
+              (topic, infos) -> {
+                if (topic.startsWith(SOURCE + ".public.")) {
+                  infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+                }
+              });
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() != null && r.value().contains("\"snapshot\":\"last\"")) {
+            return r.timestamp();
+          }
+        }
+        if (partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp))) {
+          break;
+        }
+      }
+    }
+    throw new IllegalStateException("no record with source.snapshot = last on " + SOURCE);
   }
 
   private void bigUpdate(int rows) throws InterruptedException {

@@ -313,6 +313,54 @@ class CdcPipelineTest {
     }
   }
 
+  @Test
+  void aSnapshotOfNodesOnlyEndsCompleteAcrossARestartWithItsLocalStateGone(KafkaTestBroker kafka)
+      throws Exception {
+    setUp(kafka, "initial");
+    start();
+    // Products have no foreign keys: the snapshot is nodes only, two per batch.
+    send("products", 10, idKey(10), snapshot("products", product(10, "1.00"), "first"));
+    send("products", 11, idKey(11), snapshot("products", product(11, "2.00"), "true"));
+    send("products", 12, idKey(12), snapshot("products", product(12, "3.00"), "true"));
+    producer.flush();
+    // Nodes are written while the snapshot loads, in versions marked as such (two of the three:
+    // the partitions interleave, and the latest node waits for the snapshot's end).
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "a version of the loading snapshot with two products",
+        () -> {
+          Optional<CdcPosition> at = latestPosition();
+          return at.isPresent()
+              && at.get().snapshotInProgress()
+              && keys(pipeline.engine().snapshot(GraphId.of(GRAPH)), "Product").size() == 2;
+        });
+    pipeline.close();
+    pipeline = null;
+    deleteRecursively(dir.resolve("streams"));
+
+    start();
+    // The fourth node makes the node count a multiple of the batch size: the last event written
+    // must still say the snapshot is complete.
+    send("products", 13, idKey(13), snapshot("products", product(13, "4.00"), "last"));
+    producer.flush();
+    KafkaTestBroker.await(
+        TIMEOUT,
+        "a version that says the snapshot is complete",
+        () -> latestPosition().map(p -> !p.snapshotInProgress()).orElse(false));
+    GraphSnapshot last = pipeline.engine().snapshot(GraphId.of(GRAPH));
+    assertThat(keys(last, "Product")).containsExactly(10L, 11L, 12L, 13L);
+    assertThat(last.nodes("Product", null, List.of("id", "price")))
+        .extracting(row -> ((Number) row.get("price")).doubleValue())
+        .containsExactlyInAnyOrder(1.0, 2.0, 3.0, 4.0);
+  }
+
+  private Optional<CdcPosition> latestPosition() {
+    try (ObjectStore store = ObjectStore.open(StorageConfig.local(dir.resolve("data")))) {
+      ManifestLog log = new ManifestLog(store, GraphId.of(GRAPH));
+      return log.latest().flatMap(log::cdcPosition);
+    }
+  }
+
   /** What holds after every committed transaction of the feed: whole orders. */
   private static void assertCommittedState(GraphSnapshot at, long version) {
     Map<Long, Long> customers = new HashMap<>();
