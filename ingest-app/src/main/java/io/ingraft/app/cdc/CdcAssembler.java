@@ -832,7 +832,9 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
           records.schema(graph, mapping.source() + ":schema:" + wanted, next.source(), anchor));
       g = seal(graph, new GraphState(g.nextSequence(), 1, 0, wanted), SealReason.SCHEMA);
     }
-    putGraph(graph, g);
+    if (g != graphs.get(graph)) {
+      putGraph(graph, g);
+    }
   }
 
   /** Whether the node or edge type has the property (an unknown type counts as having it). */

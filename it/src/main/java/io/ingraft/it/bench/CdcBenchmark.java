@@ -7,6 +7,8 @@ import io.ingraft.app.kafka.LocalKafkaBroker;
 import io.ingraft.app.local.ConnectWorker;
 import io.ingraft.app.local.LocalPostgres;
 import io.ingraft.app.local.Psql;
+import io.ingraft.events.GraphLogCodec;
+import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.it.bench.ResourceMeters.CpuReading;
 import io.ingraft.it.bench.ResourceMeters.CpuUse;
 import io.ingraft.it.bench.ResourceMeters.HeapPeak;
@@ -34,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -54,6 +57,12 @@ import org.apache.kafka.streams.KafkaStreams;
  *       (publish time minus source commit time), p50 and p99.
  * </ol>
  *
+ * <p>The pipeline runs before the connector starts, so its own start is in none of the times. Each
+ * time is split where Debezium's part ends (its output on Kafka), and for the small transactions
+ * where stage 1's ends (the transaction's last event in the graph log); a stack sampler shows where
+ * stage 1's stream thread, and for the small transactions stage 2's workers, spend each part's wall
+ * time.
+ *
  * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate>"]} (defaults
  * 100000 2000 200). Needs PostgreSQL ({@code apt-get install postgresql}) and the Debezium worker
  * classpath (built by the reactor, {@code it/debezium-worker}).
@@ -62,6 +71,9 @@ public final class CdcBenchmark {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
   private static final String SOURCE = "bench";
+
+  /** The graph log: the default name, which {@link #config} keeps. */
+  private static final String GRAPH_LOG = "ingraft.graph-log";
 
   private final Path root;
   private final Psql psql;
@@ -146,8 +158,16 @@ public final class CdcBenchmark {
             bench.bigUpdate(rows);
             System.out.printf("  %s%n", stage1.report());
           }
-          bench.smallTransactions(small, rate, 2);
-          bench.smallTransactions(small, 0, 1_000_000);
+          try (StackSampler stage1 = streamThreadSampler();
+              StackSampler stage2 = PipelineBenchmark.workerProfiler()) {
+            bench.smallTransactions(small, rate, 2);
+            System.out.printf("  %s%n  %s%n", stage1.report(), stage2.report());
+          }
+          try (StackSampler stage1 = streamThreadSampler();
+              StackSampler stage2 = PipelineBenchmark.workerProfiler()) {
+            bench.smallTransactions(small, 0, 1_000_000);
+            System.out.printf("  %s%n  %s%n", stage1.report(), stage2.report());
+          }
           System.out.printf(
               "%nThe small transactions' stream (%d cores; events = change events; freshness per"
                   + " version; CPU per event of this JVM and the broker, the Connect worker and"
@@ -324,6 +344,11 @@ public final class CdcBenchmark {
             "the version of transaction " + lastTx,
             m -> position(m).map(p -> sameTransaction(p, lastTx)).orElse(false));
     List<Long> freshness = new ArrayList<>();
+    Map<String, Long> ends = endsOnKafka();
+    Map<String, Long> logged = loggedByStageOne();
+    List<Long> debeziumPart = new ArrayList<>();
+    List<Long> stageOnePart = new ArrayList<>();
+    List<Long> stageTwoPart = new ArrayList<>();
     long events = 0;
     long firstCommit = Long.MAX_VALUE;
     long lastCommit = 0;
@@ -336,6 +361,13 @@ public final class CdcBenchmark {
       firstCommit = Math.min(firstCommit, m.commit().cdc().commitTimeMs());
       lastCommit = Math.max(lastCommit, m.commit().cdc().commitTimeMs());
       freshness.add((m.time().toEpochMilli() - m.commit().cdc().commitTimeMs()) * 1_000_000);
+      Long end = ends.get(m.commit().cdc().txId());
+      Long written = logged.get(m.commit().cdc().txId());
+      if (end != null && written != null) {
+        debeziumPart.add((end - m.commit().cdc().commitTimeMs()) * 1_000_000);
+        stageOnePart.add((written - end) * 1_000_000);
+        stageTwoPart.add((m.time().toEpochMilli() - written) * 1_000_000);
+      }
     }
     CpuUse cpu = CpuReading.now(brokerPid, name -> "all").since(cpuStart);
     String loadEnd = ResourceMeters.loadAverage();
@@ -358,6 +390,22 @@ public final class CdcBenchmark {
     System.out.printf(
         "  freshness (source commit to publish): p50 %.0f ms, p99 %.0f ms," + " max %.0f ms%n",
         fresh.p50(), fresh.p99(), fresh.max());
+    Percentiles debezium =
+        Percentiles.ofNanos(debeziumPart.stream().mapToLong(Long::longValue).toArray());
+    Percentiles stageOne =
+        Percentiles.ofNanos(stageOnePart.stream().mapToLong(Long::longValue).toArray());
+    Percentiles stageTwo =
+        Percentiles.ofNanos(stageTwoPart.stream().mapToLong(Long::longValue).toArray());
+    System.out.printf(
+        "  of which, per version (p50 / p99): Debezium, commit to the END on Kafka %.0f / %.0f ms;"
+            + " stage 1, to its last event written %.0f / %.0f ms; stage 1's commit and stage 2,"
+            + " to the publish %.0f / %.0f ms%n",
+        debezium.p50(),
+        debezium.p99(),
+        stageOne.p50(),
+        stageOne.p99(),
+        stageTwo.p50(),
+        stageTwo.p99());
     System.out.printf("  %s%n", cpu.summary());
     table.add(
         new RunTable.Row(
@@ -372,6 +420,72 @@ public final class CdcBenchmark {
             loadStart,
             loadEnd,
             cpu.microsPerEvent(changes)));
+  }
+
+  /**
+   * The Kafka timestamps of the END records on the transaction topic, by their transaction id as a
+   * version's CDC position names it ({@code txId:lsn}).
+   */
+  private Map<String, Long> endsOnKafka() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    TopicPartition partition = new TopicPartition(SOURCE + ".transaction", 0);
+    Map<String, Long> ends = new HashMap<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() == null || !r.value().contains("\"END\"")) {
+            continue;
+          }
+          int at = r.value().indexOf("\"id\":\"");
+          if (at >= 0) {
+            int from = at + 6;
+            String id = r.value().substring(from, r.value().indexOf('"', from));
+            int colon = id.indexOf(':');
+            ends.put(colon < 0 ? id : id.substring(0, colon), r.timestamp());
+          }
+        }
+      }
+    }
+    return ends;
+  }
+
+  /**
+   * When stage 1 wrote each source transaction's last event to the graph log (the record's
+   * timestamp, stage 1's clock when it forwarded it), by transaction id.
+   */
+  private Map<String, Long> loggedByStageOne() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    GraphLogCodec codec = new GraphLogCodec();
+    Map<String, Long> written = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(GRAPH_LOG).stream()
+              .map(i -> new TopicPartition(GRAPH_LOG, i.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))
+          && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (codec.decode(r.value()).getEntry() instanceof LoggedEvent event
+              && event.getCdc() != null) {
+            written.merge(event.getCdc().getTxId(), r.timestamp(), Math::max);
+          }
+        }
+      }
+    }
+    return written;
   }
 
   /** The Kafka timestamp of the END record of source transaction {@code txId}. */

@@ -811,74 +811,76 @@ public final class PipelineBenchmark {
   private static final String TABLE_COMMIT = "Lance commit";
   private static final String IDLE = "idle (no batch)";
 
+  /** A stack sampler of stage 2's workers, by what they do (fsync, Lance stage, commit, ...). */
+  static StackSampler workerProfiler() {
+    return new StackSampler(
+        "stage 2 workers",
+        n -> n.startsWith("ingraft-writer-worker"),
+        List.of(
+            // First: an fsync counts as fsync whichever write (sidecar, manifest) it ends.
+            new StackSampler.Rule(
+                FSYNC,
+                "sun.nio.ch.FileChannelImpl#force",
+                "java.nio.channels.FileChannel#force",
+                "io.ingraft.storage.object.LocalObjectStore#syncDirectory"),
+            new StackSampler.Rule(
+                IDLE,
+                "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
+                "java.util.concurrent.ThreadPoolExecutor#getTask"),
+            new StackSampler.Rule(
+                "await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
+            // The writer holds record bytes; its workers decode them when they apply.
+            new StackSampler.Rule("decode (log record)", "io.ingraft.app.writer.LogRecordDecoder"),
+            new StackSampler.Rule(MANIFEST, "io.ingraft.storage.manifest.ManifestLog#publish"),
+            new StackSampler.Rule(SIDECAR, "io.ingraft.recovery.SidecarStore"),
+            new StackSampler.Rule(
+                TABLE_COMMIT,
+                "io.ingraft.storage.table.TableStore#commit",
+                "io.ingraft.storage.table.TableCommitter#commit"),
+            new StackSampler.Rule(
+                "Lance stage",
+                "io.ingraft.storage.table.TableStore#stage",
+                "io.ingraft.storage.table.TableStager#stage"),
+            new StackSampler.Rule(
+                "Lance head/count/exists/stats",
+                "io.ingraft.storage.table.TableStore#headIfExists",
+                "io.ingraft.storage.table.TableStore#stats",
+                "io.ingraft.storage.table.TableStore#headVersion",
+                "io.ingraft.storage.table.TableStore#count",
+                "io.ingraft.storage.table.TableStore#exists"),
+            // What a keyed write reads: the rows it replaces (a take by row address), the
+            // key index (built on first use, advanced after each publish), filter scans.
+            new StackSampler.Rule(
+                "Lance take by address",
+                "io.ingraft.storage.table.TableStore#readRowsAt",
+                "io.ingraft.storage.table.TableReader#readRowsAt"),
+            new StackSampler.Rule(
+                "Lance key index",
+                "io.ingraft.storage.table.TableStore#keyIndex",
+                "io.ingraft.storage.table.TableStore#advanceKeyIndex",
+                "io.ingraft.storage.table.TableReader#keyIndex",
+                "io.ingraft.storage.table.TableReader#advanceKeyIndex"),
+            new StackSampler.Rule(
+                "Lance scan",
+                "io.ingraft.storage.table.TableStore#readRows",
+                "io.ingraft.storage.table.TableStore#scan",
+                "io.ingraft.storage.table.TableReader#readRows",
+                "io.ingraft.storage.table.TableReader#scan"),
+            new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
+            new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
+            new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
+            new StackSampler.Rule("takeover/sweep", "io.ingraft.recovery.RecoverySweep"),
+            new StackSampler.Rule("engine staging (Java)", "io.ingraft.engine.write"),
+            new StackSampler.Rule("engine other", "io.ingraft.engine"),
+            new StackSampler.Rule("notice/DLQ build+send", "io.ingraft.app.writer.BatchApplier"),
+            new StackSampler.Rule("writer other", "io.ingraft.app.writer")),
+        20);
+  }
+
   /** Stack samplers of stage 2's workers and poll thread and stage 1's stream thread. */
   private static List<StackSampler> startProfilers() {
     List<StackSampler> out = new ArrayList<>();
-    out.add(
-        new StackSampler(
-            "stage 2 workers",
-            n -> n.startsWith("ingraft-writer-worker"),
-            List.of(
-                // First: an fsync counts as fsync whichever write (sidecar, manifest) it ends.
-                new StackSampler.Rule(
-                    FSYNC,
-                    "sun.nio.ch.FileChannelImpl#force",
-                    "java.nio.channels.FileChannel#force",
-                    "io.ingraft.storage.object.LocalObjectStore#syncDirectory"),
-                new StackSampler.Rule(
-                    IDLE,
-                    "java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue#take",
-                    "java.util.concurrent.ThreadPoolExecutor#getTask"),
-                new StackSampler.Rule(
-                    "await notice/DLQ acks", "io.ingraft.app.writer.BatchApplier#await"),
-                // The writer holds record bytes; its workers decode them when they apply.
-                new StackSampler.Rule(
-                    "decode (log record)", "io.ingraft.app.writer.LogRecordDecoder"),
-                new StackSampler.Rule(MANIFEST, "io.ingraft.storage.manifest.ManifestLog#publish"),
-                new StackSampler.Rule(SIDECAR, "io.ingraft.recovery.SidecarStore"),
-                new StackSampler.Rule(
-                    TABLE_COMMIT,
-                    "io.ingraft.storage.table.TableStore#commit",
-                    "io.ingraft.storage.table.TableCommitter#commit"),
-                new StackSampler.Rule(
-                    "Lance stage",
-                    "io.ingraft.storage.table.TableStore#stage",
-                    "io.ingraft.storage.table.TableStager#stage"),
-                new StackSampler.Rule(
-                    "Lance head/count/exists/stats",
-                    "io.ingraft.storage.table.TableStore#headIfExists",
-                    "io.ingraft.storage.table.TableStore#stats",
-                    "io.ingraft.storage.table.TableStore#headVersion",
-                    "io.ingraft.storage.table.TableStore#count",
-                    "io.ingraft.storage.table.TableStore#exists"),
-                // What a keyed write reads: the rows it replaces (a take by row address), the
-                // key index (built on first use, advanced after each publish), filter scans.
-                new StackSampler.Rule(
-                    "Lance take by address",
-                    "io.ingraft.storage.table.TableStore#readRowsAt",
-                    "io.ingraft.storage.table.TableReader#readRowsAt"),
-                new StackSampler.Rule(
-                    "Lance key index",
-                    "io.ingraft.storage.table.TableStore#keyIndex",
-                    "io.ingraft.storage.table.TableStore#advanceKeyIndex",
-                    "io.ingraft.storage.table.TableReader#keyIndex",
-                    "io.ingraft.storage.table.TableReader#advanceKeyIndex"),
-                new StackSampler.Rule(
-                    "Lance scan",
-                    "io.ingraft.storage.table.TableStore#readRows",
-                    "io.ingraft.storage.table.TableStore#scan",
-                    "io.ingraft.storage.table.TableReader#readRows",
-                    "io.ingraft.storage.table.TableReader#scan"),
-                new StackSampler.Rule("Lance other", "io.ingraft.storage.table.TableStore"),
-                new StackSampler.Rule("manifest read", "io.ingraft.storage.manifest.ManifestLog"),
-                new StackSampler.Rule("Arrow rows", "io.ingraft.storage.table.ArrowRows"),
-                new StackSampler.Rule("takeover/sweep", "io.ingraft.recovery.RecoverySweep"),
-                new StackSampler.Rule("engine staging (Java)", "io.ingraft.engine.write"),
-                new StackSampler.Rule("engine other", "io.ingraft.engine"),
-                new StackSampler.Rule(
-                    "notice/DLQ build+send", "io.ingraft.app.writer.BatchApplier"),
-                new StackSampler.Rule("writer other", "io.ingraft.app.writer")),
-            20));
+    out.add(workerProfiler());
     out.add(
         new StackSampler(
             "stage 1 stream thread",
