@@ -17,10 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The first CDC step of stage 1: decodes each record of the change topics and the transaction topic
  * ({@link DebeziumDecoder}) and maps row changes to graph operations ({@link RowMapper}), keyed by
- * the CDC source so that the repartition brings a source's items to one task. A tombstone is
- * skipped and counted (sensor {@code ingraft-cdc tombstones}), never dead-lettered; a record that
- * cannot be used is dead-lettered with its {@link CdcRejection} code, and a {@link
- * CdcItem.Kind#FAILED} item still tells the assembler that its transaction has it.
+ * the CDC source so that the repartition brings a source's items to one task (with {@code
+ * ingraft.cdc.single-partition} there is none: every topic has one partition, and task 0 reads them
+ * all). A tombstone is skipped and counted (sensor {@code ingraft-cdc tombstones}), never
+ * dead-lettered; a record that cannot be used is dead-lettered with its {@link CdcRejection} code,
+ * and a {@link CdcItem.Kind#FAILED} item still tells the assembler that its transaction has it.
  */
 final class CdcDecodeProcessor implements Processor<byte[], byte[], String, CdcDecoded> {
   private static final Logger LOG = LoggerFactory.getLogger(CdcDecodeProcessor.class);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -20,7 +21,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Creates the CDC topics stage 1 reads when they are missing, before it starts: the change topics
  * of a list ({@code ingraft.topic.partitions} partitions; a pattern needs none) and the transaction
  * topic with exactly one partition. An existing transaction topic with more partitions is refused
- * ({@link TransactionTopicPartitionsException}).
+ * ({@link TransactionTopicPartitionsException}). With {@code ingraft.cdc.single-partition} the
+ * change topics are created with one partition too, and an existing one with more (of the list, or
+ * matching the pattern now) is refused ({@link ChangeTopicPartitionsException}).
  */
 public final class CdcTopics {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -41,8 +44,10 @@ public final class CdcTopics {
     }
     List<NewTopic> wanted = new ArrayList<>();
     short replication = config.topics().replication();
+    boolean singlePartition = config.stageOne().cdcSinglePartition();
     for (String topic : mapping.topics()) {
-      wanted.add(new NewTopic(topic, config.topics().partitions(), replication));
+      wanted.add(
+          new NewTopic(topic, singlePartition ? 1 : config.topics().partitions(), replication));
     }
     if (mapping.transactionTopic() != null) {
       wanted.add(new NewTopic(mapping.transactionTopic(), 1, replication));
@@ -65,10 +70,24 @@ public final class CdcTopics {
         }
       }
       List<String> all = new ArrayList<>(mapping.topics());
+      if (singlePartition && mapping.topicPattern() != null) {
+        Pattern pattern = Pattern.compile(mapping.topicPattern());
+        admin.listTopics().names().get().stream()
+            .filter(pattern.asMatchPredicate())
+            .sorted()
+            .forEach(all::add);
+      }
       if (mapping.transactionTopic() != null) {
         all.add(mapping.transactionTopic());
       }
       Map<String, TopicDescription> described = awaitLeaders(admin, all);
+      if (singlePartition) {
+        for (TopicDescription d : described.values()) {
+          if (!d.name().equals(mapping.transactionTopic()) && d.partitions().size() != 1) {
+            throw new ChangeTopicPartitionsException(d.name(), d.partitions().size());
+          }
+        }
+      }
       if (mapping.transactionTopic() != null) {
         int partitions =
             Optional.ofNullable(described.get(mapping.transactionTopic()))

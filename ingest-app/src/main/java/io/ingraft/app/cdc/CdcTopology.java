@@ -43,8 +43,11 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *                                                        ─> ingraft.graph-log
  * </pre>
  *
- * The assembler writes events and seals straight to the graph log: a graph fed by CDC must not also
- * get events from the producer topics (docs/cdc.md).
+ * With {@code ingraft.cdc.single-partition} every CDC topic has one partition, task 0 reads them
+ * all, and the assembler runs right after the decode step, without the repartition.
+ *
+ * <p>The assembler writes events and seals straight to the graph log: a graph fed by CDC must not
+ * also get events from the producer topics (docs/cdc.md).
  */
 public final class CdcTopology {
   /** The repartition that brings all items of a source to one task. */
@@ -147,13 +150,18 @@ public final class CdcTopology {
         .to(
             config.topics().dlq(),
             Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("cdc-dead-letters"));
-    routes
-        .get("cdc-route-items")
-        .mapValues(value -> ((CdcDecoded.Item) value).item(), Named.as("cdc-item"))
-        .repartition(
-            Repartitioned.with(Serdes.String(), new CdcItem.JsonSerde())
-                .withName(BY_SOURCE)
-                .withNumberOfPartitions(1))
+    KStream<String, CdcItem> items =
+        routes
+            .get("cdc-route-items")
+            .mapValues(value -> ((CdcDecoded.Item) value).item(), Named.as("cdc-item"));
+    if (!config.stageOne().cdcSinglePartition()) {
+      items =
+          items.repartition(
+              Repartitioned.with(Serdes.String(), new CdcItem.JsonSerde())
+                  .withName(BY_SOURCE)
+                  .withNumberOfPartitions(1));
+    }
+    items
         .process(
             CdcAssembler.supplier(mapping, source.schema(), config.sealing(), endOffsets),
             Named.as("cdc-assemble"))

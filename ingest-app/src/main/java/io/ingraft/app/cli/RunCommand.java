@@ -1,6 +1,7 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.cdc.ChangeTopicPartitionsException;
 import io.ingraft.app.cdc.InvalidMappingException;
 import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
@@ -107,7 +108,9 @@ final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "ingraft-shutdown"));
     try {
       pipeline.start();
-    } catch (InvalidMappingException | TransactionTopicPartitionsException e) {
+    } catch (InvalidMappingException
+        | TransactionTopicPartitionsException
+        | ChangeTopicPartitionsException e) {
       Notices.error(spec.commandLine().getErr(), e.getMessage());
       pipeline.close();
       return ExitCodes.BAD_CONFIG;

@@ -100,11 +100,17 @@ public record IngraftConfig(
    * partitions, so stage 1 can skip its repartition by graph and dead-letters the records that
    * break the promise (docs/architecture.md, "Stage 1"). {@code cdcMapping} ({@code
    * ingraft.cdc.mapping}, default none): a CDC mapping file; stage 1 then also reads the Debezium
-   * change topics it names (docs/cdc.md).
+   * change topics it names (docs/cdc.md). {@code cdcSinglePartition} ({@code
+   * ingraft.cdc.single-partition}, default false): every change topic has one partition, so stage 1
+   * can skip the {@code cdc-by-source} repartition (docs/cdc.md, "Single-partition change topics").
    */
-  public record StageOne(boolean keyedByGraph, Path cdcMapping) {
+  public record StageOne(boolean keyedByGraph, Path cdcMapping, boolean cdcSinglePartition) {
     public StageOne(boolean keyedByGraph) {
       this(keyedByGraph, null);
+    }
+
+    public StageOne(boolean keyedByGraph, Path cdcMapping) {
+      this(keyedByGraph, cdcMapping, false);
     }
   }
 
@@ -176,6 +182,9 @@ public record IngraftConfig(
   /** A CDC mapping file: see {@link StageOne#cdcMapping()}. */
   public static final String CDC_MAPPING = "ingraft.cdc.mapping";
 
+  /** CDC without its repartition: see {@link StageOne#cdcSinglePartition()}. */
+  public static final String CDC_SINGLE_PARTITION = "ingraft.cdc.single-partition";
+
   /**
    * Reads a properties file with {@code overrides} on top (no environment: {@link ConfigSources} is
    * the commands' path).
@@ -222,7 +231,9 @@ public record IngraftConfig(
     String cdcMapping = s.text(CDC_MAPPING, null);
     StageOne stageOne =
         new StageOne(
-            s.bool(KEYED_BY_GRAPH, false), cdcMapping == null ? null : Path.of(cdcMapping));
+            s.bool(KEYED_BY_GRAPH, false),
+            cdcMapping == null ? null : Path.of(cdcMapping),
+            s.bool(CDC_SINGLE_PARTITION, false));
     Writer writer =
         new Writer(
             s.text("ingraft.writer.id", defaultWriterId()),

@@ -88,6 +88,7 @@ public final class KnownSettings {
             "ingraft.seal.linger-ms",
             IngraftConfig.KEYED_BY_GRAPH,
             IngraftConfig.CDC_MAPPING,
+            IngraftConfig.CDC_SINGLE_PARTITION,
             "ingraft.writer.id",
             "ingraft.writer.group",
             "ingraft.writer.threads",

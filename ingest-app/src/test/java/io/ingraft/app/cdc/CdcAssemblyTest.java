@@ -31,6 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CdcAssemblyTest {
   @TempDir Path dir;
+  private Topology topology;
   private TopologyTestDriver driver;
   private final Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
   private TestOutputTopic<String, byte[]> graphLog;
@@ -55,6 +57,10 @@ class CdcAssemblyTest {
 
   @BeforeEach
   void start() throws Exception {
+    start(false);
+  }
+
+  private void start(boolean singlePartition) throws Exception {
     String mapping =
         Files.readString(CdcMappingTest.EXAMPLE)
             .replace("snapshot: initial", "snapshot: never")
@@ -69,12 +75,12 @@ class CdcAssemblyTest {
     settings.put("ingraft.topic.graph-log", "t.graph-log");
     settings.put("ingraft.topic.dlq", "t.dlq");
     settings.put(IngraftConfig.CDC_MAPPING, file.toString());
+    settings.put(IngraftConfig.CDC_SINGLE_PARTITION, Boolean.toString(singlePartition));
     IngraftConfig config = IngraftConfig.fromMap(settings);
+    topology = IngestTopology.build(config, null);
     driver =
         new TopologyTestDriver(
-            IngestTopology.build(config, null),
-            IngestTopology.streamsProps(config),
-            Instant.parse("2026-01-01T00:00:00Z"));
+            topology, IngestTopology.streamsProps(config), Instant.parse("2026-01-01T00:00:00Z"));
     ByteArraySerializer bytes = new ByteArraySerializer();
     for (String table : List.of("customers", "products", "orders", "order_items")) {
       inputs.put(table, driver.createInputTopic("shop.public." + table, bytes, bytes));
@@ -137,6 +143,19 @@ class CdcAssemblyTest {
 
   @Test
   void transactionsAreWholeBatchesInEndOrderWithNodesBeforeEdges() {
+    assertThat(topology.describe().toString()).contains(CdcTopology.BY_SOURCE);
+    assertTransactionsAreWholeBatchesInEndOrder();
+  }
+
+  @Test
+  void withSinglePartitionTopicsTheSameBatchesComeWithoutTheRepartition() throws Exception {
+    stop();
+    start(true);
+    assertThat(topology.describe().toString()).doesNotContain(CdcTopology.BY_SOURCE);
+    assertTransactionsAreWholeBatchesInEndOrder();
+  }
+
+  private void assertTransactionsAreWholeBatchesInEndOrder() {
     // 801's changes first, 800's in reverse order, then the ENDs in commit order.
     send("orders", change("u", "orders", "null", order(20, 2, "3", "paid"), 801, 6001, 1));
     send("order_items", change("c", "order_items", "null", item(20, 10, 3), 800, 5004, 4));

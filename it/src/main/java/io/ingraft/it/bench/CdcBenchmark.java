@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -63,9 +64,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * stage 1's stream thread, and for the small transactions stage 2's workers, spend each part's wall
  * time.
  *
- * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate>"]} (defaults
- * 100000 2000 200). Needs PostgreSQL ({@code apt-get install postgresql}) and the Debezium worker
- * classpath (built by the reactor, {@code it/debezium-worker}).
+ * <p>Usage: {@code mvn -pl it exec:exec@cdc-bench [-Dbench.args="<rows> <small> <rate> [key=value
+ * ...]"]} (defaults 100000 2000 200; {@code key=value}: pipeline settings, for example {@code
+ * ingraft.cdc.single-partition=true}). Needs PostgreSQL ({@code apt-get install postgresql}) and
+ * the Debezium worker classpath (built by the reactor, {@code it/debezium-worker}).
  */
 public final class CdcBenchmark {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
@@ -97,9 +99,20 @@ public final class CdcBenchmark {
             .filter(a -> !a.isBlank())
             .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
             .toArray(String[]::new);
-    int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-    int small = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+    // key=value arguments are pipeline settings on top of the benchmark's.
+    Map<String, String> overrides = new HashMap<>();
+    List<String> positional = new ArrayList<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        overrides.put(a.substring(0, eq), a.substring(eq + 1));
+      } else {
+        positional.add(a);
+      }
+    }
+    int rows = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 100_000;
+    int small = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 2_000;
+    int rate = positional.size() > 2 ? Integer.parseInt(positional.get(2)) : 200;
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "cdc-bench-");
@@ -114,6 +127,9 @@ public final class CdcBenchmark {
         rate,
         Runtime.getRuntime().availableProcessors(),
         ResourceMeters.loadAverage());
+    if (!overrides.isEmpty()) {
+      System.out.printf("settings on top of the benchmark's: %s%n", new TreeMap<>(overrides));
+    }
     System.out.printf("work directory %s (deleted at the end)%n%n", root);
     try (LocalKafkaBroker broker =
             LocalKafkaBroker.builder(root.resolve("broker")).partitions(3).start();
@@ -140,7 +156,7 @@ public final class CdcBenchmark {
       Map<String, String> connector = ConnectWorker.debeziumPostgres(pg, source, "ingraft", 3);
       // The pipeline first, running before the connector starts: its own start (topics, the
       // Streams rebalance) stays out of the snapshot's time.
-      try (IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping))) {
+      try (IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping, overrides))) {
         pipeline.start();
         awaitStreamsRunning(pipeline);
         try (ConnectWorker worker =
@@ -220,7 +236,8 @@ public final class CdcBenchmark {
         20);
   }
 
-  private IngraftConfig config(LocalKafkaBroker broker, Path mapping) {
+  private IngraftConfig config(
+      LocalKafkaBroker broker, Path mapping, Map<String, String> overrides) {
     Map<String, String> s = new HashMap<>();
     s.put(IngraftConfig.BOOTSTRAP, broker.bootstrapServers());
     s.put("storage.root", root.resolve("graphs").toString());
@@ -228,6 +245,7 @@ public final class CdcBenchmark {
     s.put("ingraft.state-dir", root.resolve("streams").toString());
     s.put("ingraft.writer.id", "cdc-bench");
     s.put("ingraft.cdc.mapping", mapping.toString());
+    s.putAll(overrides);
     return IngraftConfig.fromMap(s);
   }
 

@@ -13,8 +13,11 @@ import static io.ingraft.it.cdc.ShopFeed.orderKey;
 import static io.ingraft.it.cdc.ShopFeed.product;
 import static io.ingraft.it.cdc.ShopFeed.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ingraft.app.IngestPipeline;
+import io.ingraft.app.cdc.CdcTopology;
+import io.ingraft.app.cdc.ChangeTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.engine.read.GraphSnapshot;
 import io.ingraft.it.kafka.KafkaTestBroker;
@@ -35,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,6 +62,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CdcPipelineTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
   private static final int PARTITIONS = 4;
+
+  /** The change topics' partitions: {@link #PARTITIONS}, or 1 with single-partition topics. */
+  private int changePartitions = PARTITIONS;
+
   private static final String GRAPH = "shop";
   private static final Path EXAMPLE = Path.of("..", "docs", "examples", "shop-cdc-mapping.yaml");
 
@@ -119,7 +127,7 @@ class CdcPipelineTest {
 
   private void send(String table, long partitionKey, byte[] key, byte[] value) {
     producer.send(
-        new ProducerRecord<>(topic(table), (int) (partitionKey % PARTITIONS), key, value));
+        new ProducerRecord<>(topic(table), (int) (partitionKey % changePartitions), key, value));
   }
 
   private void sendTx(byte[] value) {
@@ -131,6 +139,78 @@ class CdcPipelineTest {
       throws Exception {
     setUp(kafka, "initial");
     start();
+    snapshotThenTransactions(kafka);
+  }
+
+  @Test
+  void withSinglePartitionTopicsTheSameVersionsComeWithoutTheRepartition(KafkaTestBroker kafka)
+      throws Exception {
+    setUp(kafka, "initial");
+    settings.put(IngraftConfig.CDC_SINGLE_PARTITION, "true");
+    // Stage 1 notices the partition added below at its next metadata refresh.
+    settings.put("kafka.metadata.max.age.ms", "1000");
+    changePartitions = 1;
+    start();
+    assertThat(kafka.admin().listTopics().names().get())
+        .as("this application's topics")
+        .filteredOn(t -> t.startsWith(prefix))
+        .contains(topic("orders"))
+        .noneMatch(t -> t.contains(CdcTopology.BY_SOURCE));
+    assertThat(
+            kafka
+                .admin()
+                .describeTopics(List.of(topic("orders")))
+                .allTopicNames()
+                .get()
+                .get(topic("orders"))
+                .partitions())
+        .as("a change topic Ingraft created")
+        .hasSize(1);
+    snapshotThenTransactions(kafka);
+
+    // A change topic that grows stops stage 1 before it reads the new partition (its stores'
+    // changelogs have one partition); with the setting off again, the repartition takes any count.
+    kafka
+        .admin()
+        .createPartitions(Map.of(topic("orders"), NewPartitions.increaseTo(2)))
+        .all()
+        .get();
+    producer.send(
+        new ProducerRecord<>(
+            topic("orders"),
+            1,
+            idKey(300),
+            change("c", "orders", "null", order(300, 2, 1), 990, 9901, 1)));
+    sendTx(end(990, 9902, "public.orders", 1));
+    producer.flush();
+    KafkaTestBroker.await(
+        TIMEOUT, "stage 1 stopped", () -> pipeline.topologyState() == KafkaStreams.State.ERROR);
+    assertThat(keys(pipeline.engine().snapshot(GraphId.of(GRAPH)), "Order")).doesNotContain(300L);
+    pipeline.close();
+    settings.put(IngraftConfig.CDC_SINGLE_PARTITION, "false");
+    changePartitions = PARTITIONS;
+    start();
+    awaitTransaction("990");
+    assertThat(keys(pipeline.engine().snapshot(GraphId.of(GRAPH)), "Order")).contains(300L);
+  }
+
+  @Test
+  void withSinglePartitionTopicsAChangeTopicWithMorePartitionsRefusesTheStart(KafkaTestBroker kafka)
+      throws Exception {
+    setUp(kafka, "never");
+    settings.put(IngraftConfig.CDC_SINGLE_PARTITION, "true");
+    kafka.createTopic(topic("orders"), 3, Map.of());
+    pipeline = new IngestPipeline(IngraftConfig.fromMap(settings));
+    assertThatThrownBy(pipeline::start)
+        .isInstanceOfSatisfying(
+            ChangeTopicPartitionsException.class,
+            e -> {
+              assertThat(e.topic()).isEqualTo(topic("orders"));
+              assertThat(e.partitions()).isEqualTo(3);
+            });
+  }
+
+  private void snapshotThenTransactions(KafkaTestBroker kafka) throws Exception {
     // The snapshot: edges' tables first, the last record last (Debezium's markers).
     send(
         "order_items",
