@@ -1,6 +1,5 @@
 package io.ingraft.app.cdc;
 
-import io.ingraft.app.AppException;
 import io.ingraft.app.config.IngraftConfig;
 
 /**
@@ -8,10 +7,7 @@ import io.ingraft.app.config.IngraftConfig;
  * reads every CDC topic in one task, whose stores' changelogs have one partition, so stage 1 does
  * not start.
  */
-public final class ChangeTopicPartitionsException extends AppException {
-  private final String topic;
-  private final int partitions;
-
+public final class ChangeTopicPartitionsException extends CdcTopicPartitionsException {
   public ChangeTopicPartitionsException(String topic, int partitions) {
     super(
         "the CDC change topic "
@@ -21,16 +17,8 @@ public final class ChangeTopicPartitionsException extends AppException {
             + " partitions, but "
             + IngraftConfig.CDC_SINGLE_PARTITION
             + "=true needs exactly 1 for every change topic; create the topics with one partition"
-            + " or leave the setting off (docs/cdc.md, \"Single-partition change topics\")");
-    this.topic = topic;
-    this.partitions = partitions;
-  }
-
-  public String topic() {
-    return topic;
-  }
-
-  public int partitions() {
-    return partitions;
+            + " or leave the setting off (docs/cdc.md, \"Single-partition change topics\")",
+        topic,
+        partitions);
   }
 }

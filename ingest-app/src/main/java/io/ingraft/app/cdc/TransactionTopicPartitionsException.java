@@ -1,15 +1,10 @@
 package io.ingraft.app.cdc;
 
-import io.ingraft.app.AppException;
-
 /**
  * The Debezium transaction topic has more than one partition. Stage 1 takes the source's commit
  * order from the order of the END records in that topic, which only one partition keeps.
  */
-public final class TransactionTopicPartitionsException extends AppException {
-  private final String topic;
-  private final int partitions;
-
+public final class TransactionTopicPartitionsException extends CdcTopicPartitionsException {
   public TransactionTopicPartitionsException(String topic, int partitions) {
     super(
         "the CDC transaction topic "
@@ -18,16 +13,8 @@ public final class TransactionTopicPartitionsException extends AppException {
             + partitions
             + " partitions; it needs"
             + " exactly 1, because the order of its END records is the source's commit order"
-            + " (create it with one partition before the connector starts, see docs/cdc.md)");
-    this.topic = topic;
-    this.partitions = partitions;
-  }
-
-  public String topic() {
-    return topic;
-  }
-
-  public int partitions() {
-    return partitions;
+            + " (create it with one partition before the connector starts, see docs/cdc.md)",
+        topic,
+        partitions);
   }
 }

@@ -1,9 +1,8 @@
 package io.ingraft.app.cli;
 
 import io.ingraft.app.IngestPipeline;
-import io.ingraft.app.cdc.ChangeTopicPartitionsException;
+import io.ingraft.app.cdc.CdcTopicPartitionsException;
 import io.ingraft.app.cdc.InvalidMappingException;
-import io.ingraft.app.cdc.TransactionTopicPartitionsException;
 import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.connect.BrokerCheck;
 import io.ingraft.app.http.StatusServer;
@@ -108,9 +107,7 @@ final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "ingraft-shutdown"));
     try {
       pipeline.start();
-    } catch (InvalidMappingException
-        | TransactionTopicPartitionsException
-        | ChangeTopicPartitionsException e) {
+    } catch (InvalidMappingException | CdcTopicPartitionsException e) {
       Notices.error(spec.commandLine().getErr(), e.getMessage());
       pipeline.close();
       return ExitCodes.BAD_CONFIG;
