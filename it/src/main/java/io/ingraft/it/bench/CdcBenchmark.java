@@ -25,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -33,10 +34,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -159,6 +165,7 @@ public final class CdcBenchmark {
       try (IngestPipeline pipeline = new IngestPipeline(bench.config(broker, mapping, overrides))) {
         pipeline.start();
         awaitStreamsRunning(pipeline);
+        bench.stampOnAppend();
         try (ConnectWorker worker =
             ConnectWorker.builder(root.resolve("connect"))
                 .bootstrapServers(broker.bootstrapServers())
@@ -197,6 +204,30 @@ public final class CdcBenchmark {
       }
     } finally {
       deleteRecursively(root);
+    }
+  }
+
+  /**
+   * Sets the source's topics (created by the pipeline) to take the broker's append time as each
+   * record's timestamp, so that "on Kafka" below is when the record reached the broker, not when
+   * Debezium made it (it waits in Debezium's queue and Connect's producer before that).
+   */
+  private void stampOnAppend() throws Exception {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(props)) {
+      Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+      for (String topic : admin.listTopics().names().get()) {
+        if (topic.startsWith(SOURCE + ".")) {
+          changes.put(
+              new ConfigResource(ConfigResource.Type.TOPIC, topic),
+              List.of(
+                  new AlterConfigOp(
+                      new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"),
+                      AlterConfigOp.OpType.SET)));
+        }
+      }
+      admin.incrementalAlterConfigs(changes).all().get();
     }
   }
 
