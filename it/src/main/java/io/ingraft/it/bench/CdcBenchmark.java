@@ -343,7 +343,12 @@ public final class CdcBenchmark {
             m -> position(m).map(p -> sameTransaction(p, txId)).orElse(false));
     CdcPosition p = position(version).orElseThrow();
     double seconds = (version.time().toEpochMilli() - p.commitTimeMs()) / 1e3;
-    double debezium = (endOnKafka(txId) - p.commitTimeMs()) / 1e3;
+    // The version is published, so its END is on Kafka.
+    Long end = endsOnKafka().get(txId);
+    if (end == null) {
+      throw new IllegalStateException("no END record of transaction " + txId);
+    }
+    double debezium = (end - p.commitTimeMs()) / 1e3;
     System.out.printf(
         "%none transaction updating %,d rows: commit to published version in"
             + " %.2f s: %,.0f events/s%n",
@@ -535,29 +540,6 @@ public final class CdcBenchmark {
       }
     }
     return written;
-  }
-
-  /** The Kafka timestamp of the END record of source transaction {@code txId}. */
-  private long endOnKafka(String txId) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    TopicPartition partition = new TopicPartition(SOURCE + ".transaction", 0);
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() != null
-              && r.value().contains("\"END\"")
-              && r.value().contains("\"id\":\"" + txId + ":")) {
-            return r.timestamp();
-          }
-        }
-      }
-    }
-    throw new IllegalStateException("no END record of transaction " + txId);
   }
 
   private static boolean sameTransaction(CdcPosition position, String txId) {
