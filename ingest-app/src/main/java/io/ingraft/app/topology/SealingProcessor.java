@@ -49,6 +49,16 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
    */
   static final Duration MAX_SWEEP_INTERVAL = Duration.ofMillis(20);
 
+  /**
+   * Most events an open batch may gain before its state is put into the store again. A put goes
+   * through Streams' metered and caching layers, as costly as the event's send when done for every
+   * record; the cache folds a graph's puts between two commits into one changelog write anyway. The
+   * sequence number and whether a batch is open are put at every change, so only the open batch's
+   * count and size can lag, by less than this (or a sixteenth of the byte limit) after a restore:
+   * they decide when a COUNT or BYTES seal comes, not what a seal closes.
+   */
+  static final int PUT_EVERY_EVENTS = 64;
+
   private final IngraftConfig.Sealing sealing;
   private final String storeName;
   private final GraphLogCodec codec = new GraphLogCodec();
@@ -65,6 +75,9 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
    * only writer of its task's store, and {@link #init} rebuilds the copy after every restore.
    */
   private final Map<String, BatchState> states = new HashMap<>();
+
+  /** Every graph's state as last put into the store, when it differs from {@link #states}. */
+  private final Map<String, BatchState> stored = new HashMap<>();
 
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, BatchState> store;
@@ -112,6 +125,7 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
     // open batches, oldest first. Their wall-clock start may be long past; they seal at once.
     // A revived task (after an aborted transaction) calls init again: start from the store.
     states.clear();
+    stored.clear();
     openSince.clear();
     List<KeyValue<String, BatchState>> open = new ArrayList<>();
     try (KeyValueIterator<String, BatchState> all = store.all()) {
@@ -141,7 +155,8 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
 
   private void accept(Record<String, byte[]> record) {
     String graph = record.key();
-    BatchState state = stateOf(graph);
+    BatchState previous = stateOf(graph);
+    BatchState state = previous;
     SealReason alone = kindOf(record).aloneReason();
     if (alone != null && state.isOpen()) {
       // A load or schema change never shares a batch: close what came before it.
@@ -161,7 +176,28 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
     } else if (state.bytes() >= sealing.maxBytes()) {
       state = seal(graph, state, SealReason.BYTES, record.timestamp());
     }
-    put(graph, state);
+    BatchState lastPut = stored.getOrDefault(graph, previous);
+    if (onlyGrew(lastPut, state)) {
+      // Only the open batch's count and size changed since the last put: see PUT_EVERY_EVENTS.
+      states.put(graph, state);
+      stored.putIfAbsent(graph, lastPut);
+    } else {
+      put(graph, state);
+    }
+  }
+
+  /**
+   * Whether {@code state} is {@code lastPut}'s open batch, grown by less than a put's worth: the
+   * same batch (sequence and opening time) and under {@link #PUT_EVERY_EVENTS} events and a
+   * sixteenth of the byte limit more.
+   */
+  private boolean onlyGrew(BatchState lastPut, BatchState state) {
+    return lastPut.isOpen()
+        && state.isOpen()
+        && state.nextSequence() == lastPut.nextSequence()
+        && state.openedAtMs() == lastPut.openedAtMs()
+        && state.events() - lastPut.events() < PUT_EVERY_EVENTS
+        && state.bytes() - lastPut.bytes() < sealing.maxBytes() / 16;
   }
 
   private void sealLingering(long now) {
@@ -217,6 +253,7 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
   private void put(String graph, BatchState state) {
     store.put(graph, state);
     states.put(graph, state);
+    stored.remove(graph);
   }
 
   private BodyKind kindOf(Record<String, byte[]> record) {

@@ -106,6 +106,66 @@ class SealingProcessorTest {
     assertThat(seal.getReason()).isEqualTo(SealReason.LOAD);
   }
 
+  @Test
+  void putsAnOpenBatchEverySoManyEventsAndSealsItWithTheExactCount() {
+    MockProcessorContext<String, byte[]> context = new MockProcessorContext<>(props());
+    KeyValueStore<String, BatchState> store = store(context);
+    IngraftConfig.Sealing sealing =
+        new IngraftConfig.Sealing(1_000, 1 << 30, Duration.ofMillis(250));
+    SealingProcessor processor = new SealingProcessor(sealing, STORE);
+    processor.init(context);
+    context.setCurrentSystemTimeMs(5_000);
+    byte[] logged =
+        codec.encode(
+            GraphLogCodec.logged(Events.mutation("g1", "m1"), "t", 0, 0), EventFormat.AVRO);
+
+    for (int i = 1; i <= 200; i++) {
+      processor.process(new Record<>("g1", logged, 5_000));
+      if (i == 1) {
+        // The batch's opening is put at once, with its time and sequence.
+        assertThat(store.get("g1")).isEqualTo(new BatchState(1, logged.length, 5_000, 0));
+      }
+    }
+    // Then every PUT_EVERY_EVENTS events: 1, 65, 129, 193.
+    int lastPut = 1 + 3 * SealingProcessor.PUT_EVERY_EVENTS;
+    assertThat(store.get("g1"))
+        .isEqualTo(new BatchState(lastPut, (long) lastPut * logged.length, 5_000, 0));
+
+    // A task restored from this store goes on from the last put: its next seal comes a few events
+    // later than it would have, with the same sequence, and closes every event the log holds.
+    MockProcessorContext<String, byte[]> restored = new MockProcessorContext<>(props());
+    restored.addStateStore(store);
+    SealingProcessor afterRestore = new SealingProcessor(sealing, STORE);
+    afterRestore.init(restored);
+    restored.setCurrentSystemTimeMs(6_000);
+    afterRestore.process(new Record<>("g1", logged, 6_000));
+    restored.scheduledPunctuators().get(0).getPunctuator().punctuate(60_000);
+    assertThat(restored.forwarded()).hasSize(2);
+    Seal afterRestart =
+        (Seal) codec.decode(restored.forwarded().get(1).record().value()).getEntry();
+    assertThat(afterRestart.getSequence()).isZero();
+    assertThat(afterRestart.getEventCount()).isEqualTo(lastPut + 1);
+
+    // Without a restore, the linger's seal counts every event.
+    context.resetForwards();
+    context.scheduledPunctuators().get(0).getPunctuator().punctuate(60_000);
+    Seal seal = (Seal) codec.decode(context.forwarded().get(0).record().value()).getEntry();
+    assertThat(seal.getEventCount()).isEqualTo(200);
+    assertThat(seal.getSequence()).isZero();
+    assertThat(store.get("g1")).isEqualTo(new BatchState(0, 0, 0, 1));
+  }
+
+  private static KeyValueStore<String, BatchState> store(MockProcessorContext<String, byte[]> c) {
+    KeyValueStore<String, BatchState> store =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
+            .withLoggingDisabled()
+            .build();
+    store.init(c.getStateStoreContext(), store);
+    c.addStateStore(store);
+    return store;
+  }
+
   /** Quiet settings: the mock's defaults make Kafka Streams warn about the global handler. */
   private static Properties props() {
     Properties props = new Properties();
