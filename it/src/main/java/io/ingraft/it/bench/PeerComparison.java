@@ -23,18 +23,18 @@ final class PeerComparison {
    * @param events N, the preload run's events (and the peer's rows)
    * @param ingraftRate the preload run's achieved events/s
    * @param ingraftCpu the preload run's CPU (this JVM and the broker)
-   * @param lanceRate the Lance staged-write ceiling, rows/s (one row per event)
-   * @param consumeRate the raw consume, records/s
-   * @param eosHopRate the Kafka Streams exactly-once copy, records/s
+   * @param lance the Lance staged-write ceiling (one row per event)
+   * @param consume the raw consume of the source records
+   * @param eosHop the Kafka Streams exactly-once copy of the source records
    * @param peer the peer's run, or null when it did not run
    */
   static void print(
       long events,
       double ingraftRate,
       CpuUse ingraftCpu,
-      double lanceRate,
-      double consumeRate,
-      double eosHopRate,
+      PipelineBenchmark.Part lance,
+      PipelineBenchmark.Part consume,
+      PipelineBenchmark.Part eosHop,
       IcebergSinkPeer.Result peer) {
     double ingraftJvm = ingraftCpu.selfCores() * ingraftCpu.seconds() * 1e6 / events;
     double ingraftBroker = ingraftCpu.brokerCores() * ingraftCpu.seconds() * 1e6 / events;
@@ -72,14 +72,37 @@ final class PeerComparison {
           peer.commits(),
           peer.exactlyOnce() ? "passed" : "FAILED");
     }
-    double lanceUs = 1e6 / lanceRate;
-    double eosUs = 1e6 / eosHopRate;
-    double consumeUs = 1e6 / consumeRate;
+    double lanceUs = 1e6 / lance.perSecond();
+    double eosUs = 1e6 / eosHop.perSecond();
+    double consumeUs = 1e6 / consume.perSecond();
     double composed = 1e6 / (lanceUs + eosUs + consumeUs);
     System.out.printf(
         "Composed ceiling: 1 / (Lance staged write %.2f us + one EOS hop %.2f us + raw consume %.2f"
             + " us per event) = %,.0f events/s; Ingraft preload / composed = %.2f%n",
         lanceUs, eosUs, consumeUs, composed, ingraftRate / composed);
+    // The same parts by their CPU: any pipeline of this design pays at least their sum per event,
+    // and the machine's cores bound its rate by it, whatever the parts' overlap.
+    double partsCpu = lance.cpuMicros() + eosHop.cpuMicros() + consume.cpuMicros();
+    int cores = Runtime.getRuntime().availableProcessors();
+    System.out.printf(
+        "The same parts by CPU (this JVM + broker): Lance staged write %.2f us + one EOS hop %.2f us"
+            + " + raw consume %.2f us = %.2f us per event; on %d cores at most %,.0f events/s%n",
+        lance.cpuMicros(),
+        eosHop.cpuMicros(),
+        consume.cpuMicros(),
+        partsCpu,
+        cores,
+        cores * 1e6 / partsCpu);
+    if (peer != null) {
+      System.out.printf(
+          "  against the peer's whole run: parts alone %.2f us = %.2fx the peer's %.2f us per"
+              + " event; 2x the peer's rate (%,.0f events/s) = %.2fx the parts' CPU bound%n",
+          partsCpu,
+          partsCpu / peer.microsPerEvent(),
+          peer.microsPerEvent(),
+          2 * peer.eventsPerSecond(),
+          2 * peer.eventsPerSecond() / (cores * 1e6 / partsCpu));
+    }
     System.out.println("Targets against the peer and the composed ceiling (as measured):");
     if (peer != null) {
       target(

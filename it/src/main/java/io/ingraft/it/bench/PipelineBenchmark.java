@@ -286,13 +286,15 @@ public final class PipelineBenchmark {
     // 4. Preload run.
     Phase preload = preload();
     // 5. Raw consume of the same source records.
-    double consumeRate = rawConsume(preload.sourceStart, preload.sourceEnd, options.events);
+    Part consume = rawConsume(preload.sourceStart, preload.sourceEnd, options.events);
+    double consumeRate = consume.perSecond();
     System.out.printf(
         "raw consume: %,d source records with a plain KafkaConsumer (byte arrays):"
             + " %,.0f records/s  [load %s]%n%n",
         options.events, consumeRate, ResourceMeters.loadAverage());
     // 6. One Kafka Streams exactly-once hop, doing nothing, over the same source records.
-    double passthroughRate = streamsPassthrough();
+    Part hop = streamsPassthrough();
+    double passthroughRate = hop.perSecond();
     // 7. Steady run.
     Phase steady = steady();
 
@@ -319,13 +321,7 @@ public final class PipelineBenchmark {
 
     report(preload, steady, ceiling, consumeRate, passthroughRate, stats);
     PeerComparison.print(
-        options.events,
-        preload.achieved(),
-        preload.cpu,
-        ceiling.rowsPerSecond,
-        consumeRate,
-        passthroughRate,
-        peer);
+        options.events, preload.achieved(), preload.cpu, ceiling.part(), consume, hop, peer);
   }
 
   /**
@@ -1241,7 +1237,7 @@ public final class PipelineBenchmark {
   }
 
   /** Reads the run's source records with a plain consumer: records/s, first poll to last record. */
-  private double rawConsume(
+  private Part rawConsume(
       Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, long expected) {
     Map<String, Object> props = new HashMap<>(config.kafkaClientProps());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-raw-consumer");
@@ -1252,6 +1248,7 @@ public final class PipelineBenchmark {
       start.keySet().forEach(consumer::position); // metadata and positions before the clock
       long count = 0;
       long bytes = 0;
+      CpuReading cpu = CpuReading.now(broker.pid(), PipelineBenchmark::threadGroup);
       long t0 = System.nanoTime();
       long deadline = t0 + Duration.ofSeconds(120).toNanos();
       while (count < expected && System.nanoTime() < deadline) {
@@ -1265,7 +1262,7 @@ public final class PipelineBenchmark {
       double seconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf(
           "raw consume: %,d records, %,.1f MB of values in %.2f s%n", count, bytes / 1e6, seconds);
-      return count / seconds;
+      return new Part(count / seconds, cpuMicrosSince(cpu, broker.pid(), count));
     }
   }
 
@@ -1277,7 +1274,7 @@ public final class PipelineBenchmark {
    * what the whole pipeline can do on this broker and machine. Measured from the first record
    * visible (read_committed) in the copy to the last.
    */
-  private double streamsPassthrough() throws InterruptedException {
+  private Part streamsPassthrough() throws InterruptedException {
     String source = config.topics().mutations();
     long total = sum(endOffsets(source, IsolationLevel.READ_UNCOMMITTED));
     String sink = "bench-passthrough";
@@ -1298,10 +1295,14 @@ public final class PipelineBenchmark {
       long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
       long first = 0;
       long copied = 0;
+      long copiedAtFirst = 0;
+      CpuReading cpu = null;
       while (copied < total && System.nanoTime() < deadline) {
         copied = sum(endOffsets(sink, IsolationLevel.READ_COMMITTED));
         if (copied > 0 && first == 0) {
           first = System.nanoTime();
+          copiedAtFirst = copied;
+          cpu = CpuReading.now(broker.pid(), PipelineBenchmark::threadGroup);
         }
         LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
       }
@@ -1312,8 +1313,10 @@ public final class PipelineBenchmark {
           "eos hop: Kafka Streams (EOS v2) copied %,d records in %.2f s:"
               + " %,.0f records/s  [load %s]%n%n",
           total, seconds, total / seconds, ResourceMeters.loadAverage());
+      double cpuMicros =
+          cpu == null ? Double.NaN : cpuMicrosSince(cpu, broker.pid(), copied - copiedAtFirst);
       streams.close(Duration.ofSeconds(30));
-      return total / seconds;
+      return new Part(total / seconds, cpuMicros);
     }
   }
 
@@ -1412,7 +1415,25 @@ public final class PipelineBenchmark {
   // -----------------------------------------------------------------------------------------------
   // The Lance ceiling and the engine alone
 
-  record Ceiling(long rows, long nodeRows, long edgeRows, double rowsPerSecond) {}
+  record Ceiling(
+      long rows, long nodeRows, long edgeRows, double rowsPerSecond, double cpuMicrosPerRow) {
+
+    Part part() {
+      return new Part(rowsPerSecond, cpuMicrosPerRow);
+    }
+  }
+
+  /**
+   * One part of the pipeline measured alone: its rate and its CPU per record, this JVM and the
+   * broker over the part's window (the idle pipeline's polls included, a few percent).
+   */
+  record Part(double perSecond, double cpuMicros) {}
+
+  /** CPU microseconds of this JVM and the broker since {@code start}, per record. */
+  private static double cpuMicrosSince(CpuReading start, long brokerPid, long records) {
+    CpuUse use = CpuReading.now(brokerPid, PipelineBenchmark::threadGroup).since(start);
+    return (use.selfCores() + use.brokerCores()) * use.seconds() * 1e6 / Math.max(1, records);
+  }
 
   /**
    * Raw TableStore rate for the preload's rows (half Person rows, half Knows rows): build the rows,
@@ -1427,10 +1448,11 @@ public final class PipelineBenchmark {
       Schema node = catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
       Schema edge = catalog.edgeSchema(catalog.schema().edgeType("Knows").orElseThrow());
       appendAll(tables, "warm", node, edge, 20_000);
+      CpuReading cpu = CpuReading.now(0, PipelineBenchmark::threadGroup);
       long t0 = System.nanoTime();
       long[] counts = appendAll(tables, "ceiling", node, edge, rows);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      return new Ceiling(rows, counts[0], counts[1], rows / seconds);
+      return new Ceiling(rows, counts[0], counts[1], rows / seconds, cpuMicrosSince(cpu, 0, rows));
     }
   }
 
