@@ -559,6 +559,7 @@ public final class GraphEngine {
       }
       OwnedGraph current = ownedOf(graph);
       Manifest base = current.manifest();
+      long started = System.nanoTime();
       Optional<StagedWrite> compaction =
           tables.stageCompaction(
               pin.path(),
@@ -584,7 +585,16 @@ public final class GraphEngine {
           compaction.get(),
           published.table(entry.getKey()).orElseThrow().version(),
           new BatchStaging.KeyChange(List.of(), Set.of()));
-      LOG.info("graph {}: compacted {} at version {}", graph, entry.getKey(), published.version());
+      StagedWrite staged = compaction.get();
+      LOG.info(
+          "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms",
+          graph,
+          entry.getKey(),
+          published.version(),
+          staged.removedFragmentIds().size(),
+          staged.rowsAdded(),
+          staged.newFragments().size(),
+          (System.nanoTime() - started) / 1_000_000);
       listener.compacted(graph, entry.getKey(), published.version());
       compacted.add(entry.getKey());
     }
