@@ -145,6 +145,7 @@ public final class PipelineBenchmark {
       int graphs,
       int warmup,
       String peer,
+      boolean profile,
       String workload,
       long nodes,
       List<String> brokerJvm,
@@ -156,6 +157,7 @@ public final class PipelineBenchmark {
       Map<String, String> overrides = new TreeMap<>();
       int warmup = 2_000_000;
       String peer = "auto";
+      boolean profile = true;
       String workload = "append";
       long nodes = 5_000_000;
       List<String> brokerJvm = null;
@@ -170,6 +172,8 @@ public final class PipelineBenchmark {
           if (!List.of("auto", "true", "false").contains(peer)) {
             throw new IllegalArgumentException("peer=auto|true|false, not " + arg);
           }
+        } else if (arg.startsWith("profile=")) {
+          profile = Boolean.parseBoolean(arg.substring(eq + 1));
         } else if (arg.startsWith("workload=")) {
           workload = arg.substring(eq + 1);
         } else if (arg.startsWith("nodes=")) {
@@ -189,6 +193,7 @@ public final class PipelineBenchmark {
               : workload.equals("many-graphs") ? ManyGraphsWorkload.DEFAULT_GRAPHS : 20,
           warmup,
           peer,
+          profile,
           workload,
           nodes,
           brokerJvm,
@@ -510,7 +515,9 @@ public final class PipelineBenchmark {
       loadStart = ResourceMeters.loadAverage();
       cpuStart = CpuReading.now(broker.pid(), PipelineBenchmark::threadGroup);
       jvmStart = jvmCounters();
-      profilers = startProfilers();
+      // The stack samplers stop every thread at a safepoint for each sample: profile=false
+      // measures without them.
+      profilers = options.profile ? startProfilers() : new ArrayList<>();
       sampling = true;
       sampler = new Thread(this::sample, "bench-sampler");
       sampler.setDaemon(true);
