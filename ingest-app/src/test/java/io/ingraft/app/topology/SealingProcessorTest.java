@@ -29,13 +29,7 @@ class SealingProcessorTest {
   @Test
   void sealsBatchesLeftOpenBeforeARestartAndGoesOnWithTheirSequences() {
     MockProcessorContext<String, byte[]> context = new MockProcessorContext<>(props());
-    KeyValueStore<String, BatchState> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+    KeyValueStore<String, BatchState> store = store(context);
     // As restored from the changelog: g1 open with 3 events since t=1000, next seal #7;
     // g2 sealed (nothing open) with next seal #2.
     store.put("g1", new BatchState(3, 900, 1_000, 7));
@@ -84,13 +78,7 @@ class SealingProcessorTest {
   @Test
   void aRecordWithoutTheKindHeaderIsDecodedToFindItsKind() {
     MockProcessorContext<String, byte[]> context = new MockProcessorContext<>(props());
-    KeyValueStore<String, BatchState> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new BatchState.StoreSerde())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+    store(context);
     SealingProcessor processor =
         new SealingProcessor(
             new IngraftConfig.Sealing(100, 1 << 20, Duration.ofMillis(250)), STORE);
