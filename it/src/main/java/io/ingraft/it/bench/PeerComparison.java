@@ -14,7 +14,9 @@ import io.ingraft.it.bench.ResourceMeters.CpuUse;
  *
  * <p>The composed ceiling is one over the sum of the per-event costs of the parts the design cannot
  * avoid, each measured alone in the same run: the Lance staged write of the same rows, one Kafka
- * Streams exactly-once hop that only copies the source records, and a raw consume of them.
+ * Streams exactly-once hop that only copies the source records, and a raw consume of them. The same
+ * parts are also summed by their CPU per event: a floor under any pipeline of this design, set
+ * against the peer's whole CPU per event and, through the machine's cores, against twice its rate.
  */
 final class PeerComparison {
   private PeerComparison() {}

@@ -1438,8 +1438,9 @@ public final class PipelineBenchmark {
 
   /** CPU microseconds of this JVM and the broker since {@code start}, per record. */
   private static double cpuMicrosSince(CpuReading start, long brokerPid, long records) {
-    CpuUse use = CpuReading.now(brokerPid, PipelineBenchmark::threadGroup).since(start);
-    return (use.selfCores() + use.brokerCores()) * use.seconds() * 1e6 / Math.max(1, records);
+    return CpuReading.now(brokerPid, PipelineBenchmark::threadGroup)
+        .since(start)
+        .microsPerEvent(records);
   }
 
   /**
