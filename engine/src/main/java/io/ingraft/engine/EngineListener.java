@@ -2,6 +2,7 @@ package io.ingraft.engine;
 
 import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.storage.GraphId;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -20,6 +21,9 @@ public interface EngineListener {
   /** A takeover of {@code graph} (its claim or its sweep) failed with {@code error}. */
   default void takeOverFailed(GraphId graph, RuntimeException error) {}
 
-  /** {@code table} of {@code graph} was compacted, published as {@code version}. */
-  default void compacted(GraphId graph, String table, long version) {}
+  /**
+   * {@code table} of {@code graph} was compacted, published as {@code version}; the compaction took
+   * {@code took} from its stage to its publish, the graph's lane held all that time.
+   */
+  default void compacted(GraphId graph, String table, long version, Duration took) {}
 }

@@ -49,6 +49,7 @@ import io.ingraft.storage.table.TableMovedException;
 import io.ingraft.storage.table.TableStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -586,6 +587,7 @@ public final class GraphEngine {
           published.table(entry.getKey()).orElseThrow().version(),
           new BatchStaging.KeyChange(List.of(), Set.of()));
       StagedWrite staged = compaction.get();
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
       LOG.info(
           "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms",
           graph,
@@ -594,8 +596,8 @@ public final class GraphEngine {
           staged.removedFragmentIds().size(),
           staged.rowsAdded(),
           staged.newFragments().size(),
-          (System.nanoTime() - started) / 1_000_000);
-      listener.compacted(graph, entry.getKey(), published.version());
+          took.toMillis());
+      listener.compacted(graph, entry.getKey(), published.version(), took);
       compacted.add(entry.getKey());
     }
     return compacted;

@@ -51,6 +51,7 @@ final class GraphMeters {
   final Counter retries;
   final Counter fencings;
   final Counter compactions;
+  final Timer compaction;
   final Counter notices;
   final Counter sweepsClean;
   final Counter sweepsRecovered;
@@ -105,6 +106,11 @@ final class GraphMeters {
             .tag("graph", graph)
             .description("table compactions published")
             .register(registry);
+    compaction =
+        timer(
+            "ingraft.compaction.duration",
+            graph,
+            "one table compaction, stage to publish (the graph's lane waits for it)");
     notices =
         Counter.builder("ingraft.commit.notices")
             .tag("graph", graph)
@@ -142,6 +148,7 @@ final class GraphMeters {
             retries,
             fencings,
             compactions,
+            compaction,
             notices,
             sweepsClean,
             sweepsRecovered,

@@ -244,8 +244,10 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
   }
 
   @Override
-  public void compacted(GraphId graph, String table, long version) {
-    graph(graph.value()).compactions.increment();
+  public void compacted(GraphId graph, String table, long version, Duration took) {
+    GraphMeters meters = graph(graph.value());
+    meters.compactions.increment();
+    meters.compaction.record(took);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.storage.GraphId;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ class PipelineMetersTest {
             new RecoveryOutcome(
                 "op-1", "MUTATION", RecoveryDecision.ROLLED_FORWARD, List.of(), 4)));
     meters.takeOverFailed(graph, new IllegalStateException("boom"));
-    meters.compacted(graph, "nodes/Account", 5);
+    meters.compacted(graph, "nodes/Account", 5, Duration.ofMillis(420));
 
     assertThat(registry.scrape())
         .contains("ingraft_sweeps_total{graph=\"ledger\",outcome=\"clean\"} 1.0")
@@ -91,7 +92,10 @@ class PipelineMetersTest {
         .contains(
             "ingraft_recovered_operations_total{graph=\"ledger\",outcome=\"rolled_forward\"}"
                 + " 1.0")
-        .contains("ingraft_compactions_total{graph=\"ledger\"} 1.0");
+        .contains("ingraft_compactions_total{graph=\"ledger\"} 1.0")
+        .contains("ingraft_compaction_duration_seconds_count{graph=\"ledger\"} 1")
+        .contains("ingraft_compaction_duration_seconds_sum{graph=\"ledger\"} 0.42")
+        .contains("ingraft_compaction_duration_seconds_bucket{graph=\"ledger\",le=\"0.5\"} 1");
   }
 
   @Test
