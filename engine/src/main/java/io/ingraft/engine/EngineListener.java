@@ -23,7 +23,7 @@ public interface EngineListener {
 
   /**
    * {@code table} of {@code graph} was compacted, published as {@code version}; the compaction took
-   * {@code took} from its stage to its publish, the graph's lane held all that time.
+   * {@code took} from its stage to its publish, while the graph's next writes waited.
    */
   default void compacted(GraphId graph, String table, long version, Duration took) {}
 }

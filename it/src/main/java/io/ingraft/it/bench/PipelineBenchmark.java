@@ -173,7 +173,11 @@ public final class PipelineBenchmark {
             throw new IllegalArgumentException("peer=auto|true|false, not " + arg);
           }
         } else if (arg.startsWith("profile=")) {
-          profile = Boolean.parseBoolean(arg.substring(eq + 1));
+          String value = arg.substring(eq + 1);
+          if (!List.of("true", "false").contains(value)) {
+            throw new IllegalArgumentException("profile=true|false, not " + arg);
+          }
+          profile = value.equals("true");
         } else if (arg.startsWith("workload=")) {
           workload = arg.substring(eq + 1);
         } else if (arg.startsWith("nodes=")) {
