@@ -117,6 +117,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
   private static final String APP_ID = "ingraft-ingest";
+  private static final long FRESHNESS_WINDOW_MS = 5_000;
 
   private final Options options;
   private final Path root;
@@ -487,6 +488,7 @@ public final class PipelineBenchmark {
     List<CommitNotice> phaseNotices = List.of();
     Percentiles eventFreshness;
     Percentiles batchFreshness;
+    List<Percentiles> freshnessByWindow = List.of();
     long matched;
     final List<long[]> samples = new CopyOnWriteArrayList<>();
     private Thread sampler;
@@ -623,6 +625,7 @@ public final class PipelineBenchmark {
         byGraph.computeIfAbsent(n.getGraph(), k -> new ArrayList<>()).add(n);
       }
       long[] fresh = new long[(int) events];
+      long[] sentAt = new long[(int) events];
       int count = 0;
       for (int g = 0; g < workload.graphs(); g++) {
         LongList stamps = workload.stamps(g);
@@ -633,6 +636,7 @@ public final class PipelineBenchmark {
           int covered = n.getApplied() + n.getRejected() + n.getSkipped();
           for (int j = 0; j < covered && next < stamps.size; j++, next++) {
             if (count < fresh.length) {
+              sentAt[count] = stamps.values[next];
               fresh[count++] = Math.max(0, n.getPublishedAt() - stamps.values[next]) * 1_000_000L;
             }
           }
@@ -640,12 +644,39 @@ public final class PipelineBenchmark {
       }
       matched = count;
       eventFreshness = count == 0 ? null : Percentiles.ofNanos(Arrays.copyOf(fresh, count));
+      freshnessByWindow = byWindow(sentAt, fresh, count);
       long[] batch =
           phaseNotices.stream()
               .filter(n -> n.getFreshnessMs() != null)
               .mapToLong(n -> n.getFreshnessMs() * 1_000_000L)
               .toArray();
       batchFreshness = batch.length == 0 ? null : Percentiles.ofNanos(batch);
+    }
+
+    /**
+     * Event freshness by the {@link #FRESHNESS_WINDOW_MS} window of its send time: whether the tail
+     * is spread over the run or sits in a few stretches of it.
+     */
+    private List<Percentiles> byWindow(long[] sentAt, long[] fresh, int count) {
+      long from = firstSendMs;
+      int windows = (int) Math.max(0, (lastPublishMs - from) / FRESHNESS_WINDOW_MS + 1);
+      List<LongList> buckets = new ArrayList<>();
+      for (int w = 0; w < windows; w++) {
+        buckets.add(new LongList());
+      }
+      for (int i = 0; i < count; i++) {
+        int w = (int) ((sentAt[i] - from) / FRESHNESS_WINDOW_MS);
+        if (w >= 0 && w < windows) {
+          buckets.get(w).add(fresh[i]);
+        }
+      }
+      List<Percentiles> out = new ArrayList<>();
+      for (LongList bucket : buckets) {
+        if (bucket.size > 0) {
+          out.add(Percentiles.ofNanos(Arrays.copyOf(bucket.values, bucket.size)));
+        }
+      }
+      return out;
     }
 
     /** Seal reasons and batch sizes of the run, read back from the graph log. */
@@ -702,6 +733,20 @@ public final class PipelineBenchmark {
       return phaseNotices.size() / windowSeconds();
     }
 
+    private void printFreshnessByWindow() {
+      if (!name.equals("steady") || freshnessByWindow.isEmpty()) {
+        return;
+      }
+      StringBuilder line =
+          new StringBuilder(
+              String.format(
+                  "  event freshness p50/p99 by %d s of send time:", FRESHNESS_WINDOW_MS / 1000));
+      for (Percentiles p : freshnessByWindow) {
+        line.append(String.format(" %.2f/%.2f", p.p50() / 1000, p.p99() / 1000));
+      }
+      System.out.println(line);
+    }
+
     void print() {
       long rejected = phaseNotices.stream().mapToLong(CommitNotice::getRejected).sum();
       long skipped = phaseNotices.stream().mapToLong(CommitNotice::getSkipped).sum();
@@ -741,6 +786,7 @@ public final class PipelineBenchmark {
             sealSizes[(int) (sealSizes.length * 0.9)],
             sealSizes[sealSizes.length - 1]);
       }
+      printFreshnessByWindow();
       printTimeline();
       System.out.println();
     }
