@@ -226,9 +226,6 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
             GraphLogCodec.seal(graph, state.nextSequence(), state.events(), reason),
             EventFormat.AVRO);
     context.forward(new Record<>(graph, seal, timestamp));
-    // The writer sees the batch only once the transaction holding its seal commits: ask for that
-    // commit now instead of waiting up to a commit interval (Streams commits after this loop).
-    context.commit();
     openSince.remove(graph);
     if (LOG.isTraceEnabled()) {
       RecordMetadata source = context.recordMetadata().orElse(null);
