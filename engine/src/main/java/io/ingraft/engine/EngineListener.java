@@ -23,7 +23,9 @@ public interface EngineListener {
 
   /**
    * {@code table} of {@code graph} was compacted, published as {@code version}; the compaction took
-   * {@code took} from its stage to its publish, while the graph's next writes waited.
+   * {@code took} from the start of its staging to its publish. The graph's writes waited for all of
+   * it when it ran inline, and only for its commit when it was staged in the background ({@link
+   * MaintenancePolicy}).
    */
   default void compacted(GraphId graph, String table, long version, Duration took) {}
 }

@@ -59,7 +59,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +97,13 @@ public final class GraphEngine {
   private final Map<GraphId, OpenGraph> graphs = new ConcurrentHashMap<>();
   private final Map<String, GraphSchema> schemas = new ConcurrentHashMap<>();
   private final MaintenancePolicy maintenance;
+
+  /**
+   * Stages compactions off the graphs' write paths (one thread, alive only while it has work), or
+   * null when the policy compacts inline.
+   */
+  private final ExecutorService compactionStager;
+
   private final LoadFiles loadFiles;
   private final EngineListener listener;
 
@@ -154,6 +167,7 @@ public final class GraphEngine {
       LoadSources loadSources,
       EngineListener listener) {
     this.maintenance = maintenance;
+    this.compactionStager = maintenance.stagedInBackground() ? newCompactionStager() : null;
     this.loadFiles = new LoadFiles(loadSources);
     this.listener = listener;
     this.store = store;
@@ -164,6 +178,23 @@ public final class GraphEngine {
     this.audit = new RecoveryAudit(tables);
     this.sweep = new RecoverySweep(tables, sidecars, audit, clock);
     this.guarded = new GuardedCommit(tables, sidecars, clock);
+  }
+
+  private static ExecutorService newCompactionStager() {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            task -> {
+              Thread thread = new Thread(task, "ingraft-compaction-stager");
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
   }
 
   public String writerId() {
@@ -287,7 +318,10 @@ public final class GraphEngine {
    * again. Used when a partition is revoked.
    */
   public void release(GraphId graph) {
-    graphs.remove(graph);
+    OpenGraph handle = graphs.remove(graph);
+    if (handle != null) {
+      handle.dropCompactions();
+    }
     tables.releaseHandles(new GraphLayout(graph).root());
   }
 
@@ -526,7 +560,7 @@ public final class GraphEngine {
         handle.advanceStats(write.staged(), pin.get().version(), maintenance.smallFragmentRows());
       }
     }
-    compactIfNeeded(graph, keyChanges.keySet());
+    compactIfNeeded(graph, keyChanges.keySet(), compactionStager != null);
     return new BatchResult(graph.value(), published.version(), results);
   }
 
@@ -545,62 +579,152 @@ public final class GraphEngine {
     }
     Set<String> paths = new HashSet<>();
     current.manifest().tables().values().forEach(pin -> paths.add(pin.path()));
-    return compactIfNeeded(graph, paths);
+    return compactIfNeeded(graph, paths, false);
   }
 
-  private List<String> compactIfNeeded(GraphId graph, Set<String> paths) {
+  /**
+   * After a publish: commits the compactions staged in the background that are done, then compacts
+   * the tables among {@code paths} that need it, starting their staging in the background when
+   * {@code background} (at most one compaction per table at a time), inline otherwise.
+   */
+  private List<String> compactIfNeeded(GraphId graph, Set<String> paths, boolean background) {
     List<String> compacted = new ArrayList<>();
     OpenGraph handle = graphs.get(graph);
     for (Map.Entry<String, TablePin> entry : ownedOf(graph).manifest().tables().entrySet()) {
       TablePin pin = entry.getValue();
+      OpenGraph.StagingCompaction staging = handle.stagingCompaction(pin.path());
+      if (staging != null) {
+        // An operator's maintain (not background) waits for it; a batch does not.
+        if (staging.staged().isDone() || !background) {
+          handle.forgetCompaction(pin.path());
+          if (commitStaged(graph, handle, entry.getKey(), pin, staging)) {
+            compacted.add(entry.getKey());
+          }
+        }
+        continue;
+      }
       if (!paths.contains(pin.path())
           || !maintenance.needsCompaction(
               pin.path(), handle.statsOf(tables, pin, maintenance.smallFragmentRows()))) {
         continue;
       }
-      OwnedGraph current = ownedOf(graph);
-      Manifest base = current.manifest();
       long started = System.nanoTime();
+      if (background && !handle.compactsInline(pin.path())) {
+        handle.startCompaction(
+            pin.path(),
+            new OpenGraph.StagingCompaction(
+                pin.version(),
+                started,
+                compactionStager.submit(
+                    () ->
+                        tables.stageCompaction(
+                            pin.path(),
+                            pin.version(),
+                            maintenance.smallFragmentRows(),
+                            maintenance.maxDeletedShare()))));
+        continue;
+      }
       Optional<StagedWrite> compaction =
           tables.stageCompaction(
               pin.path(),
               pin.version(),
               maintenance.smallFragmentRows(),
               maintenance.maxDeletedShare());
-      if (compaction.isEmpty()) {
-        continue;
+      handle.compactInline(pin.path(), false);
+      if (compaction.isPresent()) {
+        publishCompaction(graph, handle, entry.getKey(), compaction.get(), started);
+        compacted.add(entry.getKey());
       }
-      CommitPlan plan =
-          new CommitPlan(
-              SidecarKind.MAINTENANCE,
-              List.of(new TableWrite(entry.getKey(), compaction.get())),
-              null,
-              null,
-              Map.of(),
-              new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
-      Manifest published = guarded.commit(current.log(), base, current.owner(), plan);
-      own(graph, current.at(published));
-      // Same keys, moved rows: remap the key index instead of rebuilding it.
-      handle.advanceKeys(
-          tables,
-          compaction.get(),
-          published.table(entry.getKey()).orElseThrow().version(),
-          new BatchStaging.KeyChange(List.of(), Set.of()));
-      StagedWrite staged = compaction.get();
-      Duration took = Duration.ofNanos(System.nanoTime() - started);
-      LOG.info(
-          "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms",
-          graph,
-          entry.getKey(),
-          published.version(),
-          staged.removedFragmentIds().size(),
-          staged.rowsAdded(),
-          staged.newFragments().size(),
-          took.toMillis());
-      listener.compacted(graph, entry.getKey(), published.version(), took);
-      compacted.add(entry.getKey());
     }
     return compacted;
+  }
+
+  /**
+   * Commits a compaction staged in the background, moved to the table's pinned version; when it
+   * failed, or a fragment it replaces changed since it was staged, nothing is committed (its files
+   * are orphans, removed by gc) and the table's next compaction runs inline.
+   *
+   * @return whether it was published
+   */
+  private boolean commitStaged(
+      GraphId graph,
+      OpenGraph handle,
+      String tableKey,
+      TablePin pin,
+      OpenGraph.StagingCompaction staging) {
+    Optional<StagedWrite> staged;
+    try {
+      staged = staging.staged().get();
+    } catch (ExecutionException | CancellationException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      LOG.warn(
+          "graph {}: staging a compaction of {} at version {} failed; the next one runs inline",
+          graph,
+          tableKey,
+          staging.readVersion(),
+          cause);
+      handle.compactInline(pin.path(), true);
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    if (staged.isEmpty()) {
+      return false;
+    }
+    Optional<StagedWrite> rebased = tables.rebaseCompaction(staged.get(), pin.version());
+    if (rebased.isEmpty()) {
+      LOG.info(
+          "graph {}: the compaction of {} staged at version {} no longer applies at {} (its"
+              + " fragments changed); the next one runs inline",
+          graph,
+          tableKey,
+          staging.readVersion(),
+          pin.version());
+      handle.compactInline(pin.path(), true);
+      return false;
+    }
+    publishCompaction(graph, handle, tableKey, rebased.get(), staging.startedNanos());
+    return true;
+  }
+
+  /**
+   * Publishes one table's staged compaction as its own MAINTENANCE version: sidecar-guarded, at
+   * exactly pin + 1 like any other write; {@code started} is when its staging began.
+   */
+  private void publishCompaction(
+      GraphId graph, OpenGraph handle, String tableKey, StagedWrite staged, long started) {
+    OwnedGraph current = ownedOf(graph);
+    long committing = System.nanoTime();
+    CommitPlan plan =
+        new CommitPlan(
+            SidecarKind.MAINTENANCE,
+            List.of(new TableWrite(tableKey, staged)),
+            null,
+            null,
+            Map.of(),
+            new CommitInfo(CommitKind.MAINTENANCE, "pending", 0, null, null, writerId, false));
+    Manifest published = guarded.commit(current.log(), current.manifest(), current.owner(), plan);
+    own(graph, current.at(published));
+    // Same keys, moved rows: remap the key index instead of rebuilding it.
+    handle.advanceKeys(
+        tables,
+        staged,
+        published.table(tableKey).orElseThrow().version(),
+        new BatchStaging.KeyChange(List.of(), Set.of()));
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    LOG.info(
+        "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms (its"
+            + " commit {} ms)",
+        graph,
+        tableKey,
+        published.version(),
+        staged.removedFragmentIds().size(),
+        staged.rowsAdded(),
+        staged.newFragments().size(),
+        took.toMillis(),
+        (System.nanoTime() - committing) / 1_000_000);
+    listener.compacted(graph, tableKey, published.version(), took);
   }
 
   private BatchResult applySchema(GraphId graph, GraphEvent event) {

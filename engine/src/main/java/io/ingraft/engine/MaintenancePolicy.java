@@ -12,16 +12,36 @@ import io.ingraft.storage.table.TableStats;
  * {@code maxDeletedShare} of them, are deleted. A compaction rewrites only the small fragments and
  * those whose own deleted share is past {@code maxDeletedShare} ({@code
  * TableStore#stageCompaction}): its cost stays bounded as the table grows.
+ *
+ * <p>With {@code stagedInBackground}, a compaction's rewrite (reading and writing the rows, the
+ * whole of its cost but the commit) runs on the engine's compaction thread while the graph's
+ * batches go on; a later batch of the graph commits it, if the fragments it replaces are still
+ * unchanged (only appends came in between), and stages it again inline otherwise. Without it, the
+ * batch that finds the table over the limit compacts it before it returns, and the graph's next
+ * batch waits for the whole rewrite (hundreds of milliseconds for 100k rows).
  */
 public record MaintenancePolicy(
-    int maxFragments, double maxDeletedShare, long minDeletedRows, long smallFragmentRows) {
-  /** 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows. */
+    int maxFragments,
+    double maxDeletedShare,
+    long minDeletedRows,
+    long smallFragmentRows,
+    boolean stagedInBackground) {
+  /**
+   * 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows; staged in
+   * the background.
+   */
   public static final MaintenancePolicy DEFAULT =
-      new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024);
+      new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024, true);
 
   /** Never compacts on its own (tests, or when an operator schedules maintenance). */
   public static final MaintenancePolicy OFF =
-      new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024);
+      new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024, false);
+
+  /** A policy whose compactions run inline, in the batch that finds them needed. */
+  public MaintenancePolicy(
+      int maxFragments, double maxDeletedShare, long minDeletedRows, long smallFragmentRows) {
+    this(maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, false);
+  }
 
   /**
    * Whether {@code table} needs compacting. Its small-fragment limit is {@code maxFragments} plus

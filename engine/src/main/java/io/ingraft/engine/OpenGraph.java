@@ -8,7 +8,10 @@ import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,8 @@ final class OpenGraph {
   private volatile GraphEngine.OwnedGraph owned;
   private final Map<String, KeyIndex> keyIndexes = new ConcurrentHashMap<>();
   private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
+  private final Map<String, StagingCompaction> compactions = new ConcurrentHashMap<>();
+  private final Set<String> compactInline = ConcurrentHashMap.newKeySet();
 
   /**
    * A table's fragment and row counts at one version, for the compaction check after every publish.
@@ -126,6 +131,45 @@ final class OpenGraph {
     tableStats.put(
         staged.table(),
         new VersionedStats(committedVersion, before.stats().plus(staged, smallFragmentRows)));
+  }
+
+  /**
+   * A compaction being staged off the graph's write path: the version it reads, when it started,
+   * and the staged write once done (empty when there was nothing to compact).
+   */
+  record StagingCompaction(
+      long readVersion, long startedNanos, Future<Optional<StagedWrite>> staged) {}
+
+  /** The compaction being staged for {@code table}, or null. */
+  StagingCompaction stagingCompaction(String table) {
+    return compactions.get(table);
+  }
+
+  void startCompaction(String table, StagingCompaction compaction) {
+    compactions.put(table, compaction);
+  }
+
+  void forgetCompaction(String table) {
+    compactions.remove(table);
+  }
+
+  /** Whether {@code table}'s next compaction runs inline (its last one could not be rebased). */
+  boolean compactsInline(String table) {
+    return compactInline.contains(table);
+  }
+
+  void compactInline(String table, boolean inline) {
+    if (inline) {
+      compactInline.add(table);
+    } else {
+      compactInline.remove(table);
+    }
+  }
+
+  /** Cancels the compactions not started yet; those running finish, and nothing reads them. */
+  void dropCompactions() {
+    compactions.values().forEach(c -> c.staged().cancel(false));
+    compactions.clear();
   }
 
   /** The key index held for a table, whatever its version, or null (for tests). */

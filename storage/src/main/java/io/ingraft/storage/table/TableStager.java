@@ -4,6 +4,7 @@ import io.ingraft.IngraftException;
 import io.ingraft.storage.StorageIoException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -445,6 +446,84 @@ public final class TableStager {
     } catch (Exception e) {
       throw LanceErrors.onStage(table, "compaction", e);
     }
+  }
+
+  /**
+   * Moves a staged compaction from the version it was staged at to a later {@code readVersion} of
+   * the same table, so that it commits at {@code readVersion + 1}: possible when every fragment it
+   * replaces is still there, unchanged (the same data files, the same deletion file), as when only
+   * appends came in between. The rows it wrote are then still exactly the live rows of those
+   * fragments, in the same order. Compactions are staged off the graph's write path and committed
+   * by it later (docs/storage.md, "Compaction").
+   *
+   * @return the compaction at {@code readVersion}, or empty when one of its fragments is gone or
+   *     changed (a delete or upsert touched it, or the table was rewritten): it must be staged
+   *     again
+   */
+  public Optional<StagedWrite> rebaseCompaction(StagedWrite staged, long readVersion) {
+    if (staged.kind() != StagedWrite.Kind.COMPACT) {
+      throw new IllegalArgumentException("only a compaction can be rebased, not " + staged.kind());
+    }
+    if (readVersion < staged.readVersion()) {
+      throw new IllegalArgumentException(
+          "cannot rebase "
+              + staged.table()
+              + " from version "
+              + staged.readVersion()
+              + " back to "
+              + readVersion);
+    }
+    if (readVersion == staged.readVersion()) {
+      return Optional.of(staged);
+    }
+    lance.checkOpen();
+    String table = staged.table();
+    requireReadVersion(table, readVersion);
+    try (LanceTables.Lease then = lance.leaseAt(table, staged.readVersion());
+        LanceTables.Lease now = lance.leaseAt(table, readVersion)) {
+      Map<Integer, FragmentMetadata> before = fragmentsById(then.dataset());
+      Map<Integer, FragmentMetadata> after = fragmentsById(now.dataset());
+      for (long id : staged.removedFragmentIds()) {
+        FragmentMetadata was = before.get((int) id);
+        FragmentMetadata is = after.get((int) id);
+        if (was == null
+            || is == null
+            || was.getPhysicalRows() != is.getPhysicalRows()
+            || !was.getFiles().equals(is.getFiles())
+            || !Objects.equals(was.getDeletionFile(), is.getDeletionFile())) {
+          LOG.debug(
+              "compaction of {} staged at {} cannot move to {}: fragment {} changed",
+              table,
+              staged.readVersion(),
+              readVersion,
+              id);
+          return Optional.empty();
+        }
+      }
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onStage(table, "compaction rebase", e);
+    }
+    return Optional.of(
+        new StagedWrite(
+            table,
+            readVersion,
+            StagedWrite.Kind.COMPACT,
+            staged.newFragments(),
+            staged.updatedFragments(),
+            staged.removedFragmentIds(),
+            staged.rowsAdded(),
+            staged.rowsDeleted()));
+  }
+
+  private static Map<Integer, FragmentMetadata> fragmentsById(Dataset ds) {
+    Map<Integer, FragmentMetadata> byId = new HashMap<>();
+    for (Fragment fragment : ds.getFragments()) {
+      FragmentMetadata meta = fragment.metadata();
+      byId.put(meta.getId(), meta);
+    }
+    return byId;
   }
 
   /**

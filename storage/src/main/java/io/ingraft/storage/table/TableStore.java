@@ -262,6 +262,11 @@ public final class TableStore implements AutoCloseable {
     return stager.stageCompaction(table, readVersion, smallFragmentRows, maxDeletedShare);
   }
 
+  /** See {@link TableStager#rebaseCompaction}. */
+  public Optional<StagedWrite> rebaseCompaction(StagedWrite staged, long readVersion) {
+    return stager.rebaseCompaction(staged, readVersion);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Commits (TableCommitter)
 

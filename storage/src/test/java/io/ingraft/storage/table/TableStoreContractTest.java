@@ -1259,6 +1259,44 @@ abstract class TableStoreContractTest {
   }
 
   @Test
+  void aStagedCompactionMovesOverAppendsAndCommitsTheirRowsWithItsOwn() {
+    // [a b c] and [d e] are small (below 10 rows); the compaction is staged at v, then two
+    // appends land before it commits.
+    long v = personTableWithTwoFragments();
+    StagedWrite staged = tables.stageCompaction(PERSON, v, 10, 0.3).orElseThrow();
+    long later = append(PERSON, v, List.of(person("f", "Fay", 6)));
+    later = append(PERSON, later, List.of(person("g", "Gus", 7)));
+    List<Map<String, Object>> before = rowsById(PERSON, later);
+
+    StagedWrite moved = tables.rebaseCompaction(staged, later).orElseThrow();
+
+    assertThat(moved.readVersion()).isEqualTo(later);
+    assertThat(moved.removedFragmentIds()).isEqualTo(staged.removedFragmentIds());
+    assertThat(moved.newFragments()).isEqualTo(staged.newFragments());
+    assertThat(tables.rebaseCompaction(staged, v)).hasValue(staged);
+    long compacted = tables.commit(moved, UUID.randomUUID(), Map.of());
+    assertThat(compacted).isEqualTo(later + 1);
+    assertThat(rowsById(PERSON, compacted)).isEqualTo(before);
+    // The two merged into one (five rows); the appended [f] and [g] stay as they were.
+    assertThat(tables.stats(PERSON, compacted, 10)).isEqualTo(new TableStats(3, 7, 0, 3));
+    assertThat(tables.stats(PERSON, later, 10)).isEqualTo(new TableStats(4, 7, 0, 4));
+  }
+
+  @Test
+  void aStagedCompactionWhoseFragmentChangedCannotMove() {
+    long v = personTableWithTwoFragments();
+    StagedWrite staged = tables.stageCompaction(PERSON, v, 10, 0.3).orElseThrow();
+    // Deleting d gives [d e] a deletion file: the staged rows would bring d back.
+    long deleted =
+        tables.commit(
+            tables.stageDelete(PERSON, v, "id", List.of("d")), UUID.randomUUID(), Map.of());
+
+    assertThat(tables.rebaseCompaction(staged, deleted)).isEmpty();
+    assertThatThrownBy(() -> tables.rebaseCompaction(staged, v - 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aCompactionThatWouldChangeNothingIsNotStaged() {
     long v = personTableWithTwoFragments();
     // One small fragment ([d e] below 3 rows) and no deletions: nothing to merge it with.
