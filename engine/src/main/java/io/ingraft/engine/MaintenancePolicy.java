@@ -43,6 +43,11 @@ public record MaintenancePolicy(
     this(maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, false);
   }
 
+  /** This policy with its compactions run inline, in the batch that finds them needed. */
+  public MaintenancePolicy inline() {
+    return new MaintenancePolicy(maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows);
+  }
+
   /**
    * Whether {@code table} needs compacting. Its small-fragment limit is {@code maxFragments} plus
    * up to half as much again, fixed per table by a hash of its path: graphs fed at the same rate

@@ -123,7 +123,9 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
             tables,
             config.writer().id(),
             Clock.systemUTC(),
-            MaintenancePolicy.DEFAULT,
+            config.writer().compactionInBackground()
+                ? MaintenancePolicy.DEFAULT
+                : MaintenancePolicy.DEFAULT.inline(),
             loadBuckets.sources(),
             meters);
     SchemaRegistry registry = config.registry().client();

@@ -124,6 +124,7 @@ public record IngraftConfig(
       int threads,
       int maxBufferedEvents,
       int maxBatchEvents,
+      boolean compactionInBackground,
       WriterTiming timing) {}
 
   /**
@@ -241,6 +242,7 @@ public record IngraftConfig(
             s.integer("ingraft.writer.threads", defaultWriterThreads(), 1, 256),
             s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
             s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
+            s.bool("ingraft.writer.compaction-in-background", true),
             writerTiming(s));
     Map<String, String> kafka = new TreeMap<>();
     settings.forEach(

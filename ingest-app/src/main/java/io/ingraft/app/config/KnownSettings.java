@@ -94,6 +94,7 @@ public final class KnownSettings {
             "ingraft.writer.threads",
             "ingraft.writer.max-buffered-events",
             "ingraft.writer.max-batch-events",
+            "ingraft.writer.compaction-in-background",
             "ingraft.writer.poll-timeout-ms",
             "ingraft.writer.commit-interval-ms",
             "ingraft.writer.retry-backoff-ms",

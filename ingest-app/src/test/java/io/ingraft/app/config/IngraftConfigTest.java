@@ -29,6 +29,20 @@ class IngraftConfigTest {
         .isTrue();
   }
 
+  @Test
+  void compactsInTheBackgroundUnlessToldNot() {
+    assertThat(config(Map.of()).writer().compactionInBackground()).isTrue();
+    assertThat(
+            config(Map.of("ingraft.writer.compaction-in-background", "false"))
+                .writer()
+                .compactionInBackground())
+        .isFalse();
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.compaction-in-background", "sometimes")))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.compaction-in-background"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"yes", "1", "TRUE", "on", ""})
   void refusesAnythingButTrueOrFalseNamingTheKey(String value) {
