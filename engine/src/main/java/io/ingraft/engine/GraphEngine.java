@@ -63,6 +63,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: writes to one graph must come from one thread at a time; different graphs may
  * be written in parallel.
  */
-public final class GraphEngine {
+public final class GraphEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GraphEngine.class);
 
   private final ObjectStore store;
@@ -195,6 +196,31 @@ public final class GraphEngine {
             });
     executor.allowCoreThreadTimeOut(true);
     return executor;
+  }
+
+  /**
+   * Stops the compaction thread, if the policy has one: staged compactions not started are dropped
+   * (nothing commits them; their graphs compact again later), the one running is waited for, since
+   * it writes through the table store, which must stay open until this returns. Idempotent; an
+   * engine that compacts inline has nothing to close.
+   */
+  @Override
+  public void close() {
+    if (compactionStager == null) {
+      return;
+    }
+    for (Runnable queued : compactionStager.shutdownNow()) {
+      if (queued instanceof Future<?> staging) {
+        staging.cancel(false);
+      }
+    }
+    try {
+      if (!compactionStager.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("a compaction being staged did not finish within 60 s of close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   public String writerId() {

@@ -27,11 +27,11 @@ public record MaintenancePolicy(
     long smallFragmentRows,
     boolean stagedInBackground) {
   /**
-   * 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows; staged in
-   * the background.
+   * 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows; inline
+   * (the pipeline stages in the background: {@link #inBackground}).
    */
   public static final MaintenancePolicy DEFAULT =
-      new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024, true);
+      new MaintenancePolicy(64, 0.2, 10_000, 256 * 1024, false);
 
   /** Never compacts on its own (tests, or when an operator schedules maintenance). */
   public static final MaintenancePolicy OFF =
@@ -43,9 +43,13 @@ public record MaintenancePolicy(
     this(maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, false);
   }
 
-  /** This policy with its compactions run inline, in the batch that finds them needed. */
-  public MaintenancePolicy inline() {
-    return new MaintenancePolicy(maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows);
+  /**
+   * This policy with its compactions staged in the background; the engine that uses it must be
+   * closed ({@link GraphEngine#close}) before its table store.
+   */
+  public MaintenancePolicy inBackground() {
+    return new MaintenancePolicy(
+        maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, true);
   }
 
   /**

@@ -48,7 +48,7 @@ class BackgroundCompactionTest {
     store = new LocalObjectStore(root);
     tables = new TableStore(store);
     // At most 4-6 small fragments (below 1,000 rows); deletions alone never trigger.
-    MaintenancePolicy policy = new MaintenancePolicy(4, 0.5, Long.MAX_VALUE, 1000, true);
+    MaintenancePolicy policy = new MaintenancePolicy(4, 0.5, Long.MAX_VALUE, 1000).inBackground();
     EngineListener listener =
         new EngineListener() {
           @Override
@@ -70,6 +70,7 @@ class BackgroundCompactionTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    engine.close();
     tables.close();
     store.close();
   }
@@ -122,6 +123,17 @@ class BackgroundCompactionTest {
     assertThat(engine.snapshot(G).node("N", "n0")).as("the deleted row stays deleted").isEmpty();
     assertThat(engine.snapshot(G).count("N")).isEqualTo(nextKey - 1);
     assertThat(engine.handleOf(G).compactsInline(tablePath())).isFalse();
+  }
+
+  @Test
+  void closeLeavesNoCompactionRunning() throws Exception {
+    OpenGraph.StagingCompaction staging = appendUntilACompactionIsStaging();
+
+    engine.close();
+
+    // Done or dropped: nothing writes through the table store once close has returned.
+    assertThat(staging.staged().isDone()).isTrue();
+    engine.close(); // idempotent
   }
 
   /** Appends batches of new keys, one fragment each, until one starts a background compaction. */

@@ -124,8 +124,8 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
             config.writer().id(),
             Clock.systemUTC(),
             config.writer().compactionInBackground()
-                ? MaintenancePolicy.DEFAULT
-                : MaintenancePolicy.DEFAULT.inline(),
+                ? MaintenancePolicy.DEFAULT.inBackground()
+                : MaintenancePolicy.DEFAULT,
             loadBuckets.sources(),
             meters);
     SchemaRegistry registry = config.registry().client();
@@ -394,6 +394,10 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
     }
     if (stateSlot != null) {
       stateSlot.close();
+    }
+    if (engine != null) {
+      // Before the tables: a compaction being staged still writes through them.
+      engine.close();
     }
     if (tables != null) {
       tables.close();
