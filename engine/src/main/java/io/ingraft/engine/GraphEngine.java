@@ -65,6 +65,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -636,18 +637,21 @@ public final class GraphEngine implements AutoCloseable {
       }
       long started = System.nanoTime();
       if (background && !handle.compactsInline(pin.path())) {
+        Future<Optional<StagedWrite>> staged;
+        try {
+          staged =
+              compactionStager.submit(
+                  () ->
+                      tables.stageCompaction(
+                          pin.path(),
+                          pin.version(),
+                          maintenance.smallFragmentRows(),
+                          maintenance.maxDeletedShare()));
+        } catch (RejectedExecutionException e) {
+          continue; // the engine is closing: the table is compacted after its next start
+        }
         handle.startCompaction(
-            pin.path(),
-            new OpenGraph.StagingCompaction(
-                pin.version(),
-                started,
-                compactionStager.submit(
-                    () ->
-                        tables.stageCompaction(
-                            pin.path(),
-                            pin.version(),
-                            maintenance.smallFragmentRows(),
-                            maintenance.maxDeletedShare()))));
+            pin.path(), new OpenGraph.StagingCompaction(pin.version(), started, staged));
         continue;
       }
       Optional<StagedWrite> compaction =

@@ -134,6 +134,9 @@ class BackgroundCompactionTest {
     // Done or dropped: nothing writes through the table store once close has returned.
     assertThat(staging.staged().isDone()).isTrue();
     engine.close(); // idempotent
+    // Batches after close still publish; only compactions are no longer started.
+    appendBatch();
+    assertThat(engine.snapshot(G).count("N")).isEqualTo(nextKey);
   }
 
   /** Appends batches of new keys, one fragment each, until one starts a background compaction. */
