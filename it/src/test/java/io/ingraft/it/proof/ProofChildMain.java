@@ -63,6 +63,7 @@ public final class ProofChildMain {
       System.out.println("writer started");
       awaitEndOfInput();
     } finally {
+      engine.close();
       tables.close();
       store.close();
     }

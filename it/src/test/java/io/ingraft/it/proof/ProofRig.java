@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,9 @@ final class ProofRig implements AutoCloseable {
 
   /** Reads only: takes nothing over, publishes nothing. */
   private final GraphEngine reader;
+
+  /** The engines handed out by {@link #engine}, closed before the storage. */
+  private final List<GraphEngine> engines = new CopyOnWriteArrayList<>();
 
   ProofRig(KafkaTestBroker kafka, Path dir, int partitions) {
     this(kafka, dir, partitions, StorageConfig.local(dir.resolve("data")));
@@ -190,20 +194,28 @@ final class ProofRig implements AutoCloseable {
     return args.toArray(String[]::new);
   }
 
+  /** An engine on the rig's storage; the rig closes it (before the storage) when it closes. */
   GraphEngine engine(String writerId) {
-    return new GraphEngine(
-        store, tables, writerId, Clock.systemUTC(), maintenance(overrides.get(COMPACT_ABOVE)));
+    GraphEngine engine =
+        new GraphEngine(
+            store, tables, writerId, Clock.systemUTC(), maintenance(overrides.get(COMPACT_ABOVE)));
+    engines.add(engine);
+    return engine;
   }
 
-  /** The default policy, or compaction above the given fragment count. */
+  /**
+   * The pipeline's policy (compactions staged in the background), or the same with compaction above
+   * the given fragment count.
+   */
   static MaintenancePolicy maintenance(String compactAboveFragments) {
     return compactAboveFragments == null
-        ? MaintenancePolicy.DEFAULT
+        ? MaintenancePolicy.DEFAULT.inBackground()
         : new MaintenancePolicy(
-            Integer.parseInt(compactAboveFragments),
-            0.2,
-            10_000,
-            MaintenancePolicy.DEFAULT.smallFragmentRows());
+                Integer.parseInt(compactAboveFragments),
+                0.2,
+                10_000,
+                MaintenancePolicy.DEFAULT.smallFragmentRows())
+            .inBackground();
   }
 
   /** An in-process writer with fast polls, commits and retries. */
@@ -458,6 +470,7 @@ final class ProofRig implements AutoCloseable {
   @Override
   public void close() {
     producer.close(Duration.ofSeconds(5));
+    engines.forEach(GraphEngine::close);
     tables.close();
     store.close();
   }
