@@ -660,7 +660,6 @@ public final class GraphEngine implements AutoCloseable {
               pin.version(),
               maintenance.smallFragmentRows(),
               maintenance.maxDeletedShare());
-      handle.compactInline(pin.path(), false);
       if (compaction.isPresent()) {
         publishCompaction(graph, handle, entry.getKey(), compaction.get(), started);
         compacted.add(entry.getKey());
@@ -672,7 +671,9 @@ public final class GraphEngine implements AutoCloseable {
   /**
    * Commits a compaction staged in the background, moved to the table's pinned version; when it
    * failed, or a fragment it replaces changed since it was staged, nothing is committed (its files
-   * are orphans, removed by gc) and the table's next compaction runs inline.
+   * are orphans, removed by gc) and the table's compactions run inline from then on while this
+   * engine holds the graph: a table whose batches update or delete rows would otherwise have most
+   * of its background rewrites thrown away.
    *
    * @return whether it was published
    */
@@ -688,7 +689,8 @@ public final class GraphEngine implements AutoCloseable {
     } catch (ExecutionException | CancellationException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       LOG.warn(
-          "graph {}: staging a compaction of {} at version {} failed; the next one runs inline",
+          "graph {}: staging a compaction of {} at version {} failed; its compactions run inline"
+              + " from now on",
           graph,
           tableKey,
           staging.readVersion(),
@@ -706,7 +708,7 @@ public final class GraphEngine implements AutoCloseable {
     if (rebased.isEmpty()) {
       LOG.info(
           "graph {}: the compaction of {} staged at version {} no longer applies at {} (its"
-              + " fragments changed); the next one runs inline",
+              + " fragments changed); its compactions run inline from now on",
           graph,
           tableKey,
           staging.readVersion(),

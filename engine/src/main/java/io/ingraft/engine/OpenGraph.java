@@ -153,7 +153,10 @@ final class OpenGraph {
     compactions.remove(table);
   }
 
-  /** Whether {@code table}'s next compaction runs inline (its last one could not be rebased). */
+  /**
+   * Whether {@code table}'s compactions run inline: one staged in the background could not be
+   * committed (its fragments changed, or it failed).
+   */
   boolean compactsInline(String table) {
     return compactInline.contains(table);
   }
