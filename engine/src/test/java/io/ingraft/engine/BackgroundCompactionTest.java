@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ingraft.engine.event.EventBody;
 import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.event.Op;
+import io.ingraft.engine.load.LoadSources;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.manifest.CommitKind;
 import io.ingraft.storage.manifest.Manifest;
@@ -58,13 +59,7 @@ class BackgroundCompactionTest {
         };
     engine =
         new GraphEngine(
-            store,
-            tables,
-            "w",
-            Clock.systemUTC(),
-            policy,
-            io.ingraft.engine.load.LoadSources.DISABLED,
-            listener);
+            store, tables, "w", Clock.systemUTC(), policy, LoadSources.DISABLED, listener);
     engine.createGraph(G, "node N { id: String @key\n v: I64? }\n");
   }
 
