@@ -661,7 +661,7 @@ public final class GraphEngine implements AutoCloseable {
               maintenance.smallFragmentRows(),
               maintenance.maxDeletedShare());
       if (compaction.isPresent()) {
-        publishCompaction(graph, handle, entry.getKey(), compaction.get(), started);
+        publishCompaction(graph, handle, entry.getKey(), compaction.get(), started, started);
         compacted.add(entry.getKey());
       }
     }
@@ -695,7 +695,7 @@ public final class GraphEngine implements AutoCloseable {
           tableKey,
           staging.readVersion(),
           cause);
-      handle.compactInline(pin.path(), true);
+      handle.compactInline(pin.path());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -704,6 +704,7 @@ public final class GraphEngine implements AutoCloseable {
     if (staged.isEmpty()) {
       return false;
     }
+    long laneWaitFrom = System.nanoTime();
     Optional<StagedWrite> rebased = tables.rebaseCompaction(staged.get(), pin.version());
     if (rebased.isEmpty()) {
       LOG.info(
@@ -713,21 +714,27 @@ public final class GraphEngine implements AutoCloseable {
           tableKey,
           staging.readVersion(),
           pin.version());
-      handle.compactInline(pin.path(), true);
+      handle.compactInline(pin.path());
       return false;
     }
-    publishCompaction(graph, handle, tableKey, rebased.get(), staging.startedNanos());
+    publishCompaction(graph, handle, tableKey, rebased.get(), staging.startedNanos(), laneWaitFrom);
     return true;
   }
 
   /**
    * Publishes one table's staged compaction as its own MAINTENANCE version: sidecar-guarded, at
-   * exactly pin + 1 like any other write; {@code started} is when its staging began.
+   * exactly pin + 1 like any other write; {@code started} is when its staging began, {@code
+   * laneWaitFrom} when the graph's writes began to wait for it (the same, inline; the rebase and
+   * commit only, staged in the background).
    */
   private void publishCompaction(
-      GraphId graph, OpenGraph handle, String tableKey, StagedWrite staged, long started) {
+      GraphId graph,
+      OpenGraph handle,
+      String tableKey,
+      StagedWrite staged,
+      long started,
+      long laneWaitFrom) {
     OwnedGraph current = ownedOf(graph);
-    long committing = System.nanoTime();
     CommitPlan plan =
         new CommitPlan(
             SidecarKind.MAINTENANCE,
@@ -746,8 +753,8 @@ public final class GraphEngine implements AutoCloseable {
         new BatchStaging.KeyChange(List.of(), Set.of()));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     LOG.info(
-        "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms (its"
-            + " commit {} ms)",
+        "graph {}: compacted {} at version {}: {} fragments ({} rows) into {} in {} ms (the"
+            + " graph's writes waited {} ms)",
         graph,
         tableKey,
         published.version(),
@@ -755,7 +762,7 @@ public final class GraphEngine implements AutoCloseable {
         staged.rowsAdded(),
         staged.newFragments().size(),
         took.toMillis(),
-        (System.nanoTime() - committing) / 1_000_000);
+        (System.nanoTime() - laneWaitFrom) / 1_000_000);
     listener.compacted(graph, tableKey, published.version(), took);
   }
 

@@ -16,9 +16,10 @@ import io.ingraft.storage.table.TableStats;
  * <p>With {@code stagedInBackground}, a compaction's rewrite (reading and writing the rows, the
  * whole of its cost but the commit) runs on the engine's compaction thread while the graph's
  * batches go on; a later batch of the graph commits it, if the fragments it replaces are still
- * unchanged (only appends came in between), and stages it again inline otherwise. Without it, the
- * batch that finds the table over the limit compacts it before it returns, and the graph's next
- * batch waits for the whole rewrite (hundreds of milliseconds for 100k rows).
+ * unchanged (only appends came in between); otherwise it is dropped and the table compacts inline
+ * from then on. Without it, the batch that finds the table over the limit compacts it before it
+ * returns, and the graph's next batch waits for the whole rewrite (hundreds of milliseconds for
+ * 100k rows).
  */
 public record MaintenancePolicy(
     int maxFragments,

@@ -161,12 +161,9 @@ final class OpenGraph {
     return compactInline.contains(table);
   }
 
-  void compactInline(String table, boolean inline) {
-    if (inline) {
-      compactInline.add(table);
-    } else {
-      compactInline.remove(table);
-    }
+  /** From now on {@code table} compacts inline (while this handle lives). */
+  void compactInline(String table) {
+    compactInline.add(table);
   }
 
   /** Cancels the compactions not started yet; those running finish, and nothing reads them. */

@@ -454,7 +454,7 @@ public final class TableStager {
    * replaces is still there, unchanged (the same data files, the same deletion file), as when only
    * appends came in between. The rows it wrote are then still exactly the live rows of those
    * fragments, in the same order. Compactions are staged off the graph's write path and committed
-   * by it later (docs/storage.md, "Compaction").
+   * by it later (docs/semantics.md, "Maintenance").
    *
    * @return the compaction at {@code readVersion}, or empty when one of its fragments is gone or
    *     changed (a delete or upsert touched it, or the table was rewritten): it must be staged
