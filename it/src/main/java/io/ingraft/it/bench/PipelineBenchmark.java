@@ -150,6 +150,7 @@ public final class PipelineBenchmark {
       String workload,
       long nodes,
       List<String> brokerJvm,
+      int producerLingerMs,
       Map<String, String> overrides,
       List<String> args) {
 
@@ -162,6 +163,7 @@ public final class PipelineBenchmark {
       String workload = "append";
       long nodes = 5_000_000;
       List<String> brokerJvm = null;
+      int producerLingerMs = 5;
       for (String arg : args) {
         int eq = arg.indexOf('=');
         if (eq < 0) {
@@ -185,6 +187,8 @@ public final class PipelineBenchmark {
           nodes = Long.parseLong(arg.substring(eq + 1).replace("_", ""));
         } else if (arg.startsWith("broker.jvm=")) {
           brokerJvm = List.of(arg.substring(eq + 1).split(","));
+        } else if (arg.startsWith("producer.linger-ms=")) {
+          producerLingerMs = Integer.parseInt(arg.substring(eq + 1));
         } else {
           overrides.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
@@ -202,6 +206,7 @@ public final class PipelineBenchmark {
           workload,
           nodes,
           brokerJvm,
+          producerLingerMs,
           overrides,
           List.of(args));
     }
@@ -1199,7 +1204,7 @@ public final class PipelineBenchmark {
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-producer");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, options.producerLingerMs);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
     if (config != null) {
       props.put("bootstrap.servers", config.bootstrapServers());
