@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ingraft.app.cdc.CdcItem.CdcOp;
 import io.ingraft.app.config.IngraftConfig;
-import io.ingraft.app.topology.LingerClock;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.events.avro.CdcMark;
 import io.ingraft.events.avro.SealReason;
@@ -128,7 +127,6 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
   private final CdcMapping mapping;
   private final GraphSchema schema;
   private final IngraftConfig.Sealing sealing;
-  private final LingerClock lingerClock;
   private final Supplier<EndOffsets> endOffsetsFactory;
   private final CdcLogRecords records = new CdcLogRecords();
   private ProcessorContext<String, byte[]> context;
@@ -165,7 +163,6 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     this.mapping = mapping;
     this.schema = schema;
     this.sealing = sealing;
-    this.lingerClock = new LingerClock(sealing);
     this.endOffsetsFactory = endOffsetsFactory;
   }
 
@@ -871,7 +868,7 @@ final class CdcAssembler implements Processor<String, CdcItem, String, byte[]> {
     }
     for (Map.Entry<String, GraphState> entry : new ArrayList<>(graphs.entrySet())) {
       GraphState g = entry.getValue();
-      if (g.openEvents() > 0 && now >= lingerClock.dueAt(entry.getKey(), g.openedAtMs())) {
+      if (g.openEvents() > 0 && now - g.openedAtMs() >= sealing.linger().toMillis()) {
         putGraph(entry.getKey(), seal(entry.getKey(), g, SealReason.LINGER));
       }
     }

@@ -87,23 +87,11 @@ public record IngraftConfig(
       short replication,
       Long graphLogRetentionMs) {}
 
-  /** Whether graphs' linger seals are spread over the linger period ({@link Sealing}). */
-  public static final String LINGER_SPREAD = "ingraft.seal.linger-spread";
-
   /** {@code retention.ms} of the graph log topic (docs/operations.md, "Housekeeping"). */
   public static final String LOG_RETENTION_MS = "ingraft.log.retention.ms";
 
-  /**
-   * When stage 1 closes a graph's batch. {@code spreadLingers} ({@code ingraft.seal.linger-spread},
-   * default true): each graph's lingers end on its own ticks, so that graphs sealed by the linger
-   * reach the writer spread over the period (see {@code LingerClock}).
-   */
-  public record Sealing(int maxEvents, long maxBytes, Duration linger, boolean spreadLingers) {
-    /** Lingers spread over the period, the default. */
-    public Sealing(int maxEvents, long maxBytes, Duration linger) {
-      this(maxEvents, maxBytes, linger, true);
-    }
-  }
+  /** When stage 1 closes a graph's batch. */
+  public record Sealing(int maxEvents, long maxBytes, Duration linger) {}
 
   /**
    * How stage 1 brings a graph's events together. {@code keyedByGraph} ({@code
@@ -240,8 +228,7 @@ public record IngraftConfig(
         new Sealing(
             s.integer("ingraft.seal.max-events", 20_000, 1, 10_000_000),
             s.integer("ingraft.seal.max-bytes", 16 << 20, 1024, Integer.MAX_VALUE),
-            Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)),
-            s.bool(LINGER_SPREAD, true));
+            Duration.ofMillis(s.integer("ingraft.seal.linger-ms", 250, 1, 3_600_000)));
     String cdcMapping = s.text(CDC_MAPPING, null);
     StageOne stageOne =
         new StageOne(

@@ -86,7 +86,6 @@ public final class KnownSettings {
             "ingraft.seal.max-events",
             "ingraft.seal.max-bytes",
             "ingraft.seal.linger-ms",
-            IngraftConfig.LINGER_SPREAD,
             IngraftConfig.KEYED_BY_GRAPH,
             IngraftConfig.CDC_MAPPING,
             IngraftConfig.CDC_SINGLE_PARTITION,

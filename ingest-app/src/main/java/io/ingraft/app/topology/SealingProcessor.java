@@ -7,13 +7,17 @@ import io.ingraft.events.GraphLogCodec;
 import io.ingraft.events.avro.LoggedEvent;
 import io.ingraft.events.avro.SealReason;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -31,11 +35,10 @@ import org.slf4j.LoggerFactory;
  * Decides the batch boundaries of every graph its task owns: forwards each event (a LoggedEvent,
  * keyed by graph id) and writes a seal for the graph right after it when the open batch reaches the
  * event or byte limit. A load or schema event is alone in its batch: an open batch is sealed before
- * it, and it is sealed right after. A wall-clock punctuator seals batches whose linger has ended
- * ({@link LingerClock}: at the graph's first tick after the batch opened, at most the linger). The
- * per-graph state lives in a persistent, changelogged store, so a restarted or migrated task goes
- * on with the same open batch and sequence numbers; under exactly-once, the store, the events and
- * the seals commit in one transaction.
+ * it, and it is sealed right after. A wall-clock punctuator seals batches older than the linger
+ * time. The per-graph state lives in a persistent, changelogged store, so a restarted or migrated
+ * task goes on with the same open batch and sequence numbers; under exactly-once, the store, the
+ * events and the seals commit in one transaction.
  */
 final class SealingProcessor implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(SealingProcessor.class);
@@ -57,24 +60,14 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
   static final int PUT_EVERY_EVENTS = 64;
 
   private final IngraftConfig.Sealing sealing;
-  private final LingerClock lingerClock;
   private final String storeName;
   private final GraphLogCodec codec = new GraphLogCodec();
 
   /**
-   * Open batches by the time their linger ends, earliest first, so that the linger sweep stops at
-   * the first batch not yet due. A batch sealed otherwise (count, bytes, a load) leaves its entry,
-   * skipped when it comes up: it names a batch opening the graph's state no longer has. Rebuilt in
-   * {@link #init}.
+   * Graphs with an open batch, in the order their batches opened, so that the linger sweep stops at
+   * the first batch still young. A cache of the store, rebuilt in {@link #init}.
    */
-  private final PriorityQueue<Due> lingering =
-      new PriorityQueue<>(Comparator.comparingLong(Due::atMs));
-
-  /**
-   * A batch of {@code graph}, opened at {@code openedAtMs}, due for its linger seal at {@code
-   * atMs}.
-   */
-  private record Due(long atMs, String graph, long openedAtMs) {}
+  private final LinkedHashMap<String, Long> openSince = new LinkedHashMap<>();
 
   /**
    * Every graph's state as last put into the store: the store's reads go through Streams' metered
@@ -91,7 +84,6 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
 
   SealingProcessor(IngraftConfig.Sealing sealing, String storeName) {
     this.sealing = sealing;
-    this.lingerClock = new LingerClock(sealing);
     this.storeName = storeName;
   }
 
@@ -129,26 +121,27 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
-    // After a restart or a migration the store is restored before init: rebuild the queue of
-    // open batches. Their wall-clock start may be long past; they seal at once.
+    // After a restart or a migration the store is restored before init: rebuild the index of
+    // open batches, oldest first. Their wall-clock start may be long past; they seal at once.
     // A revived task (after an aborted transaction) calls init again: start from the store.
     states.clear();
     stored.clear();
-    lingering.clear();
+    openSince.clear();
+    List<KeyValue<String, BatchState>> open = new ArrayList<>();
     try (KeyValueIterator<String, BatchState> all = store.all()) {
       all.forEachRemaining(
           entry -> {
             states.put(entry.key, entry.value);
             if (entry.value.isOpen()) {
-              lingerFrom(entry.key, entry.value.openedAtMs());
+              open.add(entry);
             }
           });
     }
-    if (!lingering.isEmpty()) {
+    open.sort(Comparator.comparingLong(entry -> entry.value.openedAtMs()));
+    open.forEach(entry -> openSince.put(entry.key, entry.value.openedAtMs()));
+    if (!open.isEmpty()) {
       LOG.info(
-          "task {}: {} graphs have an open batch after restore",
-          context.taskId(),
-          lingering.size());
+          "task {}: {} graphs have an open batch after restore", context.taskId(), open.size());
     }
     context.schedule(
         sweepInterval(sealing.linger()), PunctuationType.WALL_CLOCK_TIME, this::sealLingering);
@@ -173,7 +166,7 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
     context.forward(record.withHeaders(new RecordHeaders()));
     long now = context.currentSystemTimeMs();
     if (!state.isOpen()) {
-      lingerFrom(graph, now);
+      openSince.put(graph, now);
     }
     state = state.add(record.value().length, now);
     if (alone != null) {
@@ -207,16 +200,22 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
         && state.bytes() - lastPut.bytes() < sealing.maxBytes() / 16;
   }
 
-  private void lingerFrom(String graph, long openedAtMs) {
-    lingering.add(new Due(lingerClock.dueAt(graph, openedAtMs), graph, openedAtMs));
-  }
-
   private void sealLingering(long now) {
-    while (!lingering.isEmpty() && lingering.peek().atMs() <= now) {
-      Due due = lingering.poll();
-      BatchState state = stateOf(due.graph());
-      if (state.isOpen() && state.openedAtMs() == due.openedAtMs()) {
-        put(due.graph(), seal(due.graph(), state, SealReason.LINGER, now));
+    long linger = sealing.linger().toMillis();
+    List<String> due = new ArrayList<>();
+    for (Iterator<Map.Entry<String, Long>> it = openSince.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Long> entry = it.next();
+      if (now - entry.getValue() < linger) {
+        break;
+      }
+      due.add(entry.getKey());
+    }
+    for (String graph : due) {
+      BatchState state = stateOf(graph);
+      if (state.isOpen()) {
+        put(graph, seal(graph, state, SealReason.LINGER, now));
+      } else {
+        openSince.remove(graph);
       }
     }
   }
@@ -227,6 +226,7 @@ final class SealingProcessor implements Processor<String, byte[], String, byte[]
             GraphLogCodec.seal(graph, state.nextSequence(), state.events(), reason),
             EventFormat.AVRO);
     context.forward(new Record<>(graph, seal, timestamp));
+    openSince.remove(graph);
     if (LOG.isTraceEnabled()) {
       RecordMetadata source = context.recordMetadata().orElse(null);
       try (LogFields.Scope fields =

@@ -43,17 +43,6 @@ class IngraftConfigTest {
             e -> assertThat(e.key()).isEqualTo("ingraft.writer.compaction-in-background"));
   }
 
-  @Test
-  void spreadsLingersUnlessToldNot() {
-    assertThat(config(Map.of()).sealing().spreadLingers()).isTrue();
-    assertThat(config(Map.of(IngraftConfig.LINGER_SPREAD, "false")).sealing().spreadLingers())
-        .isFalse();
-    assertThatThrownBy(() -> config(Map.of(IngraftConfig.LINGER_SPREAD, "often")))
-        .isInstanceOfSatisfying(
-            InvalidSettingException.class,
-            e -> assertThat(e.key()).isEqualTo(IngraftConfig.LINGER_SPREAD));
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"yes", "1", "TRUE", "on", ""})
   void refusesAnythingButTrueOrFalseNamingTheKey(String value) {

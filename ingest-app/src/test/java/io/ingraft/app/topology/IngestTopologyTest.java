@@ -9,7 +9,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ingraft.app.config.IngraftConfig;
 import io.ingraft.app.dlq.DeadLetterHeaders;
 import io.ingraft.app.dlq.RecordLimits;
 import io.ingraft.app.topology.StageOneDriver.Entry;
@@ -100,13 +99,9 @@ class IngestTopologyTest {
     }
   }
 
-  /** The linger counted from each batch's first event, as without the spread. */
-  private static final Map<String, String> UNSPREAD_LINGER_500 =
-      Map.of("ingraft.seal.linger-ms", "500", IngraftConfig.LINGER_SPREAD, "false");
-
   @Test
   void sealsAnIdleBatchOnceItIsOlderThanTheLinger() {
-    try (StageOneDriver t = new StageOneDriver(dir, UNSPREAD_LINGER_500)) {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.linger-ms", "500"))) {
       t.mutation("g1", avro(mutation("g1", "m1")));
       t.advance(Duration.ofMillis(200));
       t.mutation("g1", avro(mutation("g1", "m2")));
@@ -128,7 +123,7 @@ class IngestTopologyTest {
 
   @Test
   void lingerCountsFromTheFirstEventOfTheBatch() {
-    try (StageOneDriver t = new StageOneDriver(dir, UNSPREAD_LINGER_500)) {
+    try (StageOneDriver t = new StageOneDriver(dir, Map.of("ingraft.seal.linger-ms", "500"))) {
       t.mutation("g1", avro(mutation("g1", "m1")));
       t.advance(Duration.ofMillis(300));
       t.mutation("g2", avro(mutation("g2", "n1")));
@@ -140,67 +135,6 @@ class IngestTopologyTest {
           .singleElement()
           .satisfies(e -> assertThat(e.key()).isEqualTo("g2"))
           .satisfies(e -> assertThat(e.brief()).isEqualTo("seal:0:1:LINGER"));
-    }
-  }
-
-  @Test
-  void spreadLingersSealEachGraphOnItsOwnTicksAtMostTheLingerAfterItsFirstEvent() {
-    Map<String, String> settings = Map.of("ingraft.seal.linger-ms", "500");
-    try (StageOneDriver t = new StageOneDriver(dir, settings)) {
-      LingerClock clock = new LingerClock(t.config.sealing());
-      long start = StageOneDriver.START.toEpochMilli();
-      // Two graphs whose ticks are at least 200 ms apart in the 500 ms period.
-      String a = "g0";
-      String b =
-          IntStream.range(1, 100)
-              .mapToObj(i -> "g" + i)
-              .filter(g -> Math.abs(clock.dueAt(g, start) - clock.dueAt(a, start)) >= 200)
-              .findFirst()
-              .orElseThrow();
-      String early = clock.dueAt(a, start) < clock.dueAt(b, start) ? a : b;
-      String late = early.equals(a) ? b : a;
-      long earlyDue = clock.dueAt(early, start);
-      long lateDue = clock.dueAt(late, start);
-      assertThat(lateDue).isLessThanOrEqualTo(start + 500);
-
-      // Both batches open at the start; each is sealed at its graph's tick (by the first sweep
-      // from then on, at most 20 ms later), not together.
-      t.mutation(early, avro(mutation(early, "m1")));
-      t.mutation(late, avro(mutation(late, "n1")));
-      assertThat(t.readBrief()).containsExactly("e:m1", "e:n1");
-      advanceTo(t, earlyDue - 1);
-      assertThat(t.readBrief()).isEmpty();
-      advanceTo(t, earlyDue + SWEEP);
-      assertThat(t.readLog())
-          .singleElement()
-          .satisfies(e -> assertThat(e.key()).isEqualTo(early))
-          .satisfies(e -> assertThat(e.brief()).isEqualTo("seal:0:1:LINGER"));
-      advanceTo(t, lateDue - 1);
-      assertThat(t.readBrief()).isEmpty();
-      advanceTo(t, lateDue + SWEEP);
-      assertThat(t.readLog()).singleElement().satisfies(e -> assertThat(e.key()).isEqualTo(late));
-
-      // The early graph's next batch waits for its next tick, one linger after the last.
-      t.mutation(early, avro(mutation(early, "m2")));
-      advanceTo(t, earlyDue + 499);
-      assertThat(t.readBrief()).containsExactly("e:m2");
-      advanceTo(t, earlyDue + 500 + SWEEP);
-      assertThat(t.readBrief()).containsExactly("seal:1:1:LINGER");
-    }
-  }
-
-  /** The longest pause between two linger sweeps. */
-  private static final long SWEEP = SealingProcessor.MAX_SWEEP_INTERVAL.toMillis();
-
-  /**
-   * Moves the wall clock to {@code epochMs} in sweep-sized steps, firing every sweep on the way.
-   */
-  private static void advanceTo(StageOneDriver t, long epochMs) {
-    long now = t.wallClockMs();
-    while (now < epochMs) {
-      long step = Math.min(10, epochMs - now);
-      t.advance(Duration.ofMillis(step));
-      now += step;
     }
   }
 

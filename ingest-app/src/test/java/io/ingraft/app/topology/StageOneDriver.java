@@ -41,7 +41,6 @@ final class StageOneDriver implements AutoCloseable {
   final TestOutputTopic<String, byte[]> graphLog;
   final TestOutputTopic<byte[], byte[]> dlq;
   private final GraphLogCodec codec = new GraphLogCodec();
-  private long wallClockMs = START.toEpochMilli();
 
   /** A graph-log record as the writer would see it, and the size of its value in bytes. */
   record Entry(String key, GraphLogRecord record, int size) {
@@ -119,12 +118,6 @@ final class StageOneDriver implements AutoCloseable {
 
   void advance(Duration wallClock) {
     driver.advanceWallClockTime(wallClock);
-    wallClockMs += wallClock.toMillis();
-  }
-
-  /** The driver's wall clock, from {@link #START}. */
-  long wallClockMs() {
-    return wallClockMs;
   }
 
   /** Everything written to the graph log since the last read, decoded. */

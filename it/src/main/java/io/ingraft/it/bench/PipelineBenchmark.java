@@ -110,9 +110,10 @@ import org.apache.kafka.streams.kstream.Produced;
  * 2,000,000, about 35 s: on two cores the JIT still compiles for minutes, and a service runs warm),
  * {@code peer=true|false} (the {@link IcebergSinkPeer} on the same broker after the steady run,
  * then {@link PeerComparison}'s table; by default when {@code mvn -Ppeer} wrote its classpath),
- * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) tune the harness; {@code
- * workload=append|update-heavy|many-graphs} picks the events ({@link Workload}; append by default)
- * and {@code nodes=N} the update-heavy graphs' Persons in all (default 5,000,000).
+ * {@code broker.jvm=opt,opt,...} (the broker child's JVM options) and {@code producer.linger-ms=N}
+ * (the benchmark producer's {@code linger.ms}, default 5 as in Kafka's clients) tune the harness;
+ * {@code workload=append|update-heavy|many-graphs} picks the events ({@link Workload}; append by
+ * default) and {@code nodes=N} the update-heavy graphs' Persons in all (default 5,000,000).
  */
 public final class PipelineBenchmark {
   private static final String SCHEMA = EngineBenchmark.SCHEMA;
