@@ -9,8 +9,8 @@ import io.ingraft.storage.table.TableStats;
  * made full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
  * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than {@code
  * smallFragmentRows} rows, or when at least {@code minDeletedRows} stored rows, and more than
- * {@code maxDeletedShare} of them, are deleted. A compaction rewrites only the small fragments and
- * those whose own deleted share is past {@code maxDeletedShare} ({@code
+ * {@code maxDeletedShare} of them, are deleted. A compaction rewrites only small fragments, by size
+ * tier, and those whose own deleted share is past {@code maxDeletedShare} ({@code
  * TableStore#stageCompaction}): its cost stays bounded as the table grows.
  *
  * <p>With {@code stagedInBackground}, a compaction's rewrite (reading and writing the rows, the

@@ -4,11 +4,14 @@ import io.ingraft.IngraftException;
 import io.ingraft.storage.StorageIoException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
@@ -364,13 +367,49 @@ public final class TableStager {
   }
 
   /**
-   * Stages a compaction of version {@code readVersion}: the live rows of its small fragments (fewer
-   * than {@code smallFragmentRows} rows) and of the fragments whose deleted share exceeds {@code
-   * maxDeletedShare} are written to new fragments, which replace them in one Lance {@code Update}
-   * at {@code readVersion + 1}, like any other staged write (Lance's own compaction commits two
-   * versions, which the pin + 1 rule of the commit protocol forbids). Large fragments without many
-   * deletions are left alone, so the cost of a compaction is bounded by the small fragments, not
-   * the table. The rows, their keys and the table's row count are unchanged; rows move, so row
+   * The fragments a compaction rewrites: every fragment whose deleted share exceeds {@code
+   * maxDeletedShare}, and the small ones (fewer than {@code smallFragmentRows} rows) by size tier:
+   * smallest first, the two smallest always, then each next one only while it holds no more rows
+   * than those taken before it together. A fragment that an earlier compaction made stays until the
+   * small fragments added since reach its size, so a row is rewritten about once per doubling of
+   * its fragment, not by every compaction until its fragment is no longer small (a table of 100k
+   * rows appended in batches of 700 rewrote all of them every 65 batches).
+   */
+  static Set<Integer> chooseForCompaction(
+      List<FragmentMetadata> fragments, long smallFragmentRows, double maxDeletedShare) {
+    Set<Integer> chosen = new HashSet<>();
+    long taken = 0;
+    List<FragmentMetadata> small = new ArrayList<>();
+    for (FragmentMetadata meta : fragments) {
+      long rows = meta.getNumRows();
+      long deleted = meta.getNumDeletions();
+      if (deleted > 0 && (double) deleted / (rows + deleted) > maxDeletedShare) {
+        chosen.add(meta.getId());
+        taken += rows;
+      } else if (rows < smallFragmentRows) {
+        small.add(meta);
+      }
+    }
+    small.sort(Comparator.comparingLong(FragmentMetadata::getNumRows));
+    for (int i = 0; i < small.size(); i++) {
+      long rows = small.get(i).getNumRows();
+      if (i >= 2 && rows > taken) {
+        break;
+      }
+      chosen.add(small.get(i).getId());
+      taken += rows;
+    }
+    return chosen;
+  }
+
+  /**
+   * Stages a compaction of version {@code readVersion}: the live rows of the fragments {@link
+   * #chooseForCompaction} picks (small ones by size tier, and those whose deleted share exceeds
+   * {@code maxDeletedShare}) are written to new fragments, which replace them in one Lance {@code
+   * Update} at {@code readVersion + 1}, like any other staged write (Lance's own compaction commits
+   * two versions, which the pin + 1 rule of the commit protocol forbids). Large fragments without
+   * many deletions are left alone, so the cost of a compaction is bounded by the small fragments,
+   * not the table. The rows, their keys and the table's row count are unchanged; rows move, so row
    * addresses change.
    *
    * @return the staged compaction, or empty when it would change nothing worth a version (at most
@@ -382,22 +421,22 @@ public final class TableStager {
     requireReadVersion(table, readVersion);
     try (LanceTables.Lease lease = lance.leaseAt(table, readVersion)) {
       Dataset ds = lease.dataset();
+      List<FragmentMetadata> all = new ArrayList<>();
+      for (Fragment fragment : ds.getFragments()) {
+        all.add(fragment.metadata());
+      }
+      Set<Integer> chosen = chooseForCompaction(all, smallFragmentRows, maxDeletedShare);
       List<Integer> ids = new ArrayList<>();
       List<Long> removed = new ArrayList<>();
       long live = 0;
       boolean deletions = false;
-      for (Fragment fragment : ds.getFragments()) {
-        FragmentMetadata meta = fragment.metadata();
-        // Lance's fragment row count leaves out the rows its deletion file deletes.
-        long rows = meta.getNumRows();
-        long deleted = meta.getNumDeletions();
-        boolean heavilyDeleted =
-            deleted > 0 && (double) deleted / (rows + deleted) > maxDeletedShare;
-        if (rows < smallFragmentRows || heavilyDeleted) {
+      for (FragmentMetadata meta : all) {
+        if (chosen.contains(meta.getId())) {
           ids.add(meta.getId());
           removed.add((long) meta.getId());
-          live += rows;
-          deletions |= deleted > 0;
+          // Lance's fragment row count leaves out the rows its deletion file deletes.
+          live += meta.getNumRows();
+          deletions |= meta.getNumDeletions() > 0;
         }
       }
       if (ids.size() < 2 && !deletions) {

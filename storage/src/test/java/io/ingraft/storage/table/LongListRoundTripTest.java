@@ -66,13 +66,14 @@ class LongListRoundTripTest {
     v = append("t", v, rows("a", NULL_LISTS));
     assertReadsBack("t", v, NULL_LISTS + 2);
 
-    // Three small fragments, compacted into one by a streamed rewrite.
+    // Three small fragments, compacted into one by a streamed rewrite (the third as large as the
+    // first, so that the compaction's size tiers take the first one too).
     v = append("t", v, List.of(row("b", List.of(1L, 2L))));
-    v = append("t", v, rows("c", 10));
+    v = append("t", v, rows("c", NULL_LISTS));
     StagedWrite compaction = tables.stageCompaction("t", v, 1 << 20, 0.2).orElseThrow();
     v = tables.commit(compaction, UUID.randomUUID(), Map.of());
     assertThat(tables.stats("t", v, 1 << 20).fragments()).isEqualTo(1);
-    assertReadsBack("t", v, NULL_LISTS + 2 + 1 + 12);
+    assertReadsBack("t", v, NULL_LISTS + 2 + 1 + NULL_LISTS + 2);
   }
 
   @Test

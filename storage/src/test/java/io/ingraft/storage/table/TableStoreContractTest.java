@@ -1297,6 +1297,30 @@ abstract class TableStoreContractTest {
   }
 
   @Test
+  void aStagedCompactionLeavesAFragmentLargerThanTheSmallerOnesTogether() {
+    // [a b c] (3 rows), then [f] and [g]: all small (below 10 rows), but [a b c] holds more rows
+    // than [f] and [g] together, so only those two merge; a third single row brings them level.
+    long v = personTableWithThreeRows();
+    v = append(PERSON, v, List.of(person("f", "Fay", 6)));
+    v = append(PERSON, v, List.of(person("g", "Gus", 7)));
+    List<Map<String, Object>> before = rowsById(PERSON, v);
+
+    StagedWrite staged = tables.stageCompaction(PERSON, v, 10, 0.3).orElseThrow();
+    assertThat(staged.removedFragmentIds()).hasSize(2);
+    assertThat(staged.rowsAdded()).isEqualTo(2);
+    long compacted = tables.commit(staged, UUID.randomUUID(), Map.of());
+    assertThat(rowsById(PERSON, compacted)).isEqualTo(before);
+    assertThat(tables.stats(PERSON, compacted, 10)).isEqualTo(new TableStats(2, 5, 0, 2));
+
+    // [a b c], [f g] and [h]: 1 + 2 rows taken reach 3, so [a b c] joins them.
+    long more = append(PERSON, compacted, List.of(person("h", "Hal", 8)));
+    StagedWrite all = tables.stageCompaction(PERSON, more, 10, 0.3).orElseThrow();
+    assertThat(all.removedFragmentIds()).hasSize(3);
+    long merged = tables.commit(all, UUID.randomUUID(), Map.of());
+    assertThat(tables.stats(PERSON, merged, 10)).isEqualTo(new TableStats(1, 6, 0, 1));
+  }
+
+  @Test
   void aCompactionThatWouldChangeNothingIsNotStaged() {
     long v = personTableWithTwoFragments();
     // One small fragment ([d e] below 3 rows) and no deletions: nothing to merge it with.
