@@ -169,7 +169,8 @@ class ExactlyOnceUnderCrashesTest {
       rig.with("kafka.session.timeout.ms", "2000").with("kafka.heartbeat.interval.ms", "400");
       // Compaction above 2-3 small fragments (at 8, these short logs never compacted): staged in
       // the background as in the pipeline, committed by later batches or dropped (the table then
-      // compacts inline), 2-9 compactions a run, so the failpoint can also be reached inside one.
+      // compacts inline), up to 9 compactions a run, so the failpoint can also be reached inside
+      // one.
       rig.with(ProofRig.COMPACT_ABOVE, "2");
       LogFeed feed = new LogFeed(rig, "g", FP_GRAPHS, FP_EVENTS, FP_MAX_BATCH, random);
       List<Workload> workloads = feed.workloads;
