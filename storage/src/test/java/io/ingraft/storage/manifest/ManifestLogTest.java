@@ -8,6 +8,7 @@ import io.ingraft.storage.GraphLayout;
 import io.ingraft.storage.InvalidNameException;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.testing.ForwardingObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,6 +254,78 @@ class ManifestLogTest {
                 .build());
     assertThat(ownerWrite.version()).isEqualTo(3);
     assertThat(ownerWrite.epoch()).isEqualTo(1);
+  }
+
+  /** Counts the listings that reach the store. */
+  private static final class ListCountingStore extends ForwardingObjectStore {
+    int lists;
+
+    ListCountingStore(ObjectStore delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public List<String> list(String prefix, String startAfter) {
+      lists++;
+      return super.list(prefix, startAfter);
+    }
+  }
+
+  /** Publishes {@code count} versions after {@code base}, each moving the Person table. */
+  private Manifest publishMore(Manifest base, int count) {
+    Manifest current = base;
+    for (int i = 0; i < count; i++) {
+      long next = current.version() + 1;
+      current =
+          log.publish(
+              current,
+              ManifestChange.builder(W0, commit("w" + next))
+                  .pin(PERSON, pin(PERSON, next, next))
+                  .build());
+    }
+    return current;
+  }
+
+  @Test
+  void aHandleThatHasSeenAVersionFindsTheLatestWithoutListingTheHistory() {
+    Manifest v1 = created();
+    publishMore(v1, 30);
+    ListCountingStore counting = new ListCountingStore(store);
+    ManifestLog reader = new ManifestLog(counting, GRAPH);
+
+    assertThat(reader.require().version()).isEqualTo(31);
+    assertThat(counting.lists).isEqualTo(1);
+
+    // Nothing new, then one and two versions published by another handle: no listing, and each
+    // answer is the latest.
+    assertThat(reader.require().version()).isEqualTo(31);
+    publishMore(log.require(), 1);
+    assertThat(reader.require().version()).isEqualTo(32);
+    publishMore(log.require(), 2);
+    assertThat(reader.require().version()).isEqualTo(34);
+    assertThat(counting.lists).isEqualTo(1);
+
+    // Far behind (more versions than it looks up one by one): the rest is listed, once.
+    publishMore(log.require(), 10);
+    assertThat(reader.require().version()).isEqualTo(44);
+    assertThat(counting.lists).isEqualTo(2);
+  }
+
+  @Test
+  void aHandleWhoseNewestSeenVersionRetentionDroppedStillFindsTheLatest() {
+    Manifest v1 = created();
+    ManifestLog stale = new ManifestLog(store, GRAPH);
+    assertThat(stale.require().version()).isEqualTo(1);
+
+    // Versions 2..12 published elsewhere, then 1..9 dropped: the version after the one the stale
+    // handle saw is gone, and so is the one it saw.
+    publishMore(v1, 11);
+    log.dropBelow(10);
+    assertThat(log.versions()).containsExactly(10L, 11L, 12L);
+
+    Manifest latest = stale.require();
+    assertThat(latest.version()).isEqualTo(12);
+    assertThat(latest.tables().get(PERSON).version()).isEqualTo(12);
   }
 
   @Test
