@@ -1,0 +1,179 @@
+package io.ingraft.it.bench;
+
+import io.ingraft.engine.BatchResult;
+import io.ingraft.engine.EventResult;
+import io.ingraft.engine.GraphEngine;
+import io.ingraft.engine.event.EventBody;
+import io.ingraft.engine.event.GraphEvent;
+import io.ingraft.engine.event.Op;
+import io.ingraft.engine.event.SourcePosition;
+import io.ingraft.engine.retention.GcReport;
+import io.ingraft.engine.retention.GraphGc;
+import io.ingraft.engine.retention.RetentionPolicy;
+import io.ingraft.storage.GraphId;
+import io.ingraft.storage.GraphLayout;
+import io.ingraft.storage.TableKey;
+import io.ingraft.storage.manifest.ManifestLog;
+import io.ingraft.storage.object.LocalObjectStore;
+import io.ingraft.storage.object.ObjectStore;
+import io.ingraft.storage.table.TableStore;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.lance.Dataset;
+
+/**
+ * Whether a publish gets dearer as a graph's history grows. One graph on a local storage root gets
+ * {@code versions} small batches (the pipeline benchmark's append mix: a new {@code Person}, then a
+ * {@code Knows} edge between two earlier ones), one version each, as a graph fed by a steady stream
+ * does; every {@code step} versions it prints the apply time and CPU per version over the last step
+ * and, measured alone at that point, the two lookups of "the newest version" a publish makes: the
+ * graph's manifest log (a handle that has seen a version, as the writer's, and a new handle, as a
+ * CLI command's) and a table's HEAD in Lance. At the end it runs {@code graph gc} with the last 10
+ * versions kept and measures the lookups again.
+ *
+ * <p>Run: {@code mvn -B -q -DskipTests install -o && mvn -B -q -o -pl it exec:exec@history-bench}
+ * with optional {@code -Dbench.args="<versions> <events per version> <step>"} (defaults 10000 10
+ * 1000).
+ */
+public final class HistoryBenchmark {
+  private static final GraphId GRAPH = GraphId.of("history");
+  private static final int LOOKUPS = 20;
+
+  private final int versions;
+  private final int eventsPerVersion;
+  private final int step;
+  private final Random random = new Random(7);
+  private int nodes;
+  private long offset;
+
+  private HistoryBenchmark(int versions, int eventsPerVersion, int step) {
+    this.versions = versions;
+    this.eventsPerVersion = eventsPerVersion;
+    this.step = step;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String[] a = args.length == 1 ? args[0].trim().split("\\s+") : args;
+    int versions = a.length > 0 && !a[0].isBlank() ? Integer.parseInt(a[0]) : 10_000;
+    int events = a.length > 1 ? Integer.parseInt(a[1]) : 10;
+    int step = a.length > 2 ? Integer.parseInt(a[2]) : 1_000;
+    new HistoryBenchmark(versions, events, step).run();
+  }
+
+  private void run() throws Exception {
+    Path root =
+        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "history-");
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    System.out.printf(
+        "History benchmark: one graph, %,d versions of %d events each, local storage root %s%n%n",
+        versions, eventsPerVersion, root);
+    System.out.printf(
+        "%9s  %13s  %13s  %19s  %17s  %15s%n",
+        "versions",
+        "apply ms/ver",
+        "CPU ms/ver",
+        "log latest (seen)",
+        "log latest (new)",
+        "Lance HEAD ms");
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store);
+        BufferAllocator allocator = new RootAllocator()) {
+      GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
+      engine.createGraph(GRAPH, EngineBenchmark.SCHEMA);
+      ManifestLog seen = new ManifestLog(store, GRAPH);
+      seen.require();
+      String personTable =
+          root.resolve(new GraphLayout(GRAPH).tablePath(TableKey.of("nodes/Person"))).toString();
+      for (int done = 0; done < versions; ) {
+        int n = Math.min(step, versions - done);
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          check(engine.apply(GRAPH, nextBatch()));
+        }
+        double applyMs = (System.nanoTime() - t0) / 1e6 / n;
+        double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / n;
+        done += n;
+        long latest = seen.require().version();
+        System.out.printf(
+            "%,9d  %13.1f  %13.1f  %19.2f  %17.2f  %15.2f%n",
+            latest,
+            applyMs,
+            cpuMs,
+            timeMs(seen::require),
+            timeMs(() -> new ManifestLog(store, GRAPH).require()),
+            lanceHeadMs(personTable, allocator));
+      }
+      GcReport report =
+          new GraphGc(store, tables, Clock.systemUTC())
+              .collect(GRAPH, new RetentionPolicy(10, null, Duration.ZERO), false);
+      long lanceVersionsRemoved =
+          report.tables().stream().mapToLong(GcReport.TableGc::versionsRemoved).sum();
+      System.out.printf(
+          "%nafter graph gc (last 10 kept: %,d manifest versions and %,d Lance versions removed):"
+              + " log latest (seen) %.2f ms, log latest (new) %.2f ms, Lance HEAD %.2f ms%n",
+          report.manifests().count(),
+          lanceVersionsRemoved,
+          timeMs(seen::require),
+          timeMs(() -> new ManifestLog(store, GRAPH).require()),
+          lanceHeadMs(personTable, allocator));
+    }
+  }
+
+  /** Mean wall time of {@link #LOOKUPS} calls, after one unmeasured. */
+  private static double timeMs(Runnable lookup) {
+    lookup.run();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < LOOKUPS; i++) {
+      lookup.run();
+    }
+    return (System.nanoTime() - t0) / 1e6 / LOOKUPS;
+  }
+
+  /** Mean wall time of Lance's {@code latestVersion()} on an open handle of the table. */
+  private static double lanceHeadMs(String table, BufferAllocator allocator) {
+    try (Dataset dataset = Dataset.open().allocator(allocator).uri(table).build()) {
+      return timeMs(dataset::latestVersion);
+    }
+  }
+
+  private List<GraphEvent> nextBatch() {
+    List<GraphEvent> batch = new ArrayList<>(eventsPerVersion);
+    for (int i = 0; i < eventsPerVersion; i++) {
+      long at = offset++;
+      Op op =
+          at % 2 == 0 || nodes < 2
+              ? new Op.UpsertNode("Person", PipelineBenchmark.person(nodes++))
+              : new Op.InsertEdge(
+                  "Knows",
+                  "p" + random.nextInt(nodes),
+                  "p" + random.nextInt(nodes),
+                  Map.of(),
+                  null);
+      batch.add(
+          new GraphEvent(
+              GRAPH.value(),
+              "e" + at,
+              new SourcePosition("bench:0", at),
+              at,
+              new EventBody.Mutation(List.of(op))));
+    }
+    return batch;
+  }
+
+  private static void check(BatchResult result) {
+    if (result.count(EventResult.Status.REJECTED) > 0) {
+      throw new IllegalStateException("events rejected: " + result.events());
+    }
+  }
+}
