@@ -3,10 +3,6 @@ package io.ingraft.it.bench;
 import io.ingraft.engine.BatchResult;
 import io.ingraft.engine.EventResult;
 import io.ingraft.engine.GraphEngine;
-import io.ingraft.engine.event.EventBody;
-import io.ingraft.engine.event.GraphEvent;
-import io.ingraft.engine.event.Op;
-import io.ingraft.engine.event.SourcePosition;
 import io.ingraft.engine.retention.GcReport;
 import io.ingraft.engine.retention.GraphGc;
 import io.ingraft.engine.retention.RetentionPolicy;
@@ -22,10 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.lance.Dataset;
@@ -51,9 +43,7 @@ public final class HistoryBenchmark {
   private final int versions;
   private final int eventsPerVersion;
   private final int step;
-  private final Random random = new Random(7);
-  private int nodes;
-  private long offset;
+  private final AppendMixBatches batches = new AppendMixBatches(GRAPH.value(), 7);
 
   private HistoryBenchmark(int versions, int eventsPerVersion, int step) {
     this.versions = versions;
@@ -99,7 +89,7 @@ public final class HistoryBenchmark {
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-          check(engine.apply(GRAPH, nextBatch()));
+          check(engine.apply(GRAPH, batches.next(eventsPerVersion)));
         }
         double applyMs = (System.nanoTime() - t0) / 1e6 / n;
         double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / n;
@@ -145,30 +135,6 @@ public final class HistoryBenchmark {
     try (Dataset dataset = Dataset.open().allocator(allocator).uri(table).build()) {
       return timeMs(dataset::latestVersion);
     }
-  }
-
-  private List<GraphEvent> nextBatch() {
-    List<GraphEvent> batch = new ArrayList<>(eventsPerVersion);
-    for (int i = 0; i < eventsPerVersion; i++) {
-      long at = offset++;
-      Op op =
-          at % 2 == 0 || nodes < 2
-              ? new Op.UpsertNode("Person", PipelineBenchmark.person(nodes++))
-              : new Op.InsertEdge(
-                  "Knows",
-                  "p" + random.nextInt(nodes),
-                  "p" + random.nextInt(nodes),
-                  Map.of(),
-                  null);
-      batch.add(
-          new GraphEvent(
-              GRAPH.value(),
-              "e" + at,
-              new SourcePosition("bench:0", at),
-              at,
-              new EventBody.Mutation(List.of(op))));
-    }
-    return batch;
   }
 
   private static void check(BatchResult result) {

@@ -8,8 +8,6 @@ import io.ingraft.app.writer.WriterStats;
 import io.ingraft.engine.BatchResult;
 import io.ingraft.engine.EventResult;
 import io.ingraft.engine.GraphEngine;
-import io.ingraft.engine.event.EventBody;
-import io.ingraft.engine.event.SourcePosition;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.engine.schema.SchemaCatalog;
 import io.ingraft.events.CommitNoticeCodec;
@@ -51,7 +49,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -1578,35 +1575,9 @@ public final class PipelineBenchmark {
       engine.createGraph(graph, SCHEMA);
       int perGraph =
           (int) Math.min(200_000, ((long) options.warmup + options.events) / options.graphs);
-      Random random = new Random(3);
-      int[] nodes = {0};
-      long[] offset = {0};
-      Function<Integer, List<io.ingraft.engine.event.GraphEvent>> batchOf =
-          n -> {
-            List<io.ingraft.engine.event.GraphEvent> batch = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-              long at = offset[0]++;
-              io.ingraft.engine.event.Op op =
-                  at % 2 == 0 || nodes[0] < 2
-                      ? new io.ingraft.engine.event.Op.UpsertNode("Person", person(nodes[0]++))
-                      : new io.ingraft.engine.event.Op.InsertEdge(
-                          "Knows",
-                          "p" + random.nextInt(nodes[0]),
-                          "p" + random.nextInt(nodes[0]),
-                          Map.of(),
-                          null);
-              batch.add(
-                  new io.ingraft.engine.event.GraphEvent(
-                      graph.value(),
-                      "e" + at,
-                      new SourcePosition("bench:0", at),
-                      at,
-                      new EventBody.Mutation(List.of(op))));
-            }
-            return batch;
-          };
+      AppendMixBatches batches = new AppendMixBatches(graph.value(), 3);
       for (int done = 0; done < perGraph; done += 10_000) {
-        check(engine.apply(graph, batchOf.apply(Math.min(10_000, perGraph - done))));
+        check(engine.apply(graph, batches.next(Math.min(10_000, perGraph - done))));
       }
       int rounds = Math.max(5, Math.min(30, 100_000 / size));
       long[] nanos = new long[rounds];
@@ -1616,7 +1587,7 @@ public final class PipelineBenchmark {
       long cpu0 = 0;
       long thread0 = 0;
       for (int r = -2; r < rounds; r++) {
-        List<io.ingraft.engine.event.GraphEvent> batch = batchOf.apply(size);
+        List<io.ingraft.engine.event.GraphEvent> batch = batches.next(size);
         if (r == 0) {
           cpu0 = os.getProcessCpuTime();
           thread0 = threads.getCurrentThreadCpuTime();
