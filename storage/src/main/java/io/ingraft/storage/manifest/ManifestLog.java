@@ -83,7 +83,7 @@ public final class ManifestLog {
    * published one after another and retention drops the oldest first, so the versions that exist
    * are one unbroken run, and the newest seen is still the latest when the next one is absent and
    * it is itself still there. That is two point lookups whatever the history's length; a listing
-   * reads every version's name on a local disk (69 ms at 10,000 versions, docs/storage.md). When
+   * reads every version's name on a local disk (69-86 ms at 10,000 versions, docs/storage.md). When
    * the newest seen is gone (retention dropped it, and so every version up to the next one), or
    * many versions came after it, the rest is listed as before.
    */
