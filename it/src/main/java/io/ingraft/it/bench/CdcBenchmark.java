@@ -17,7 +17,6 @@ import io.ingraft.storage.manifest.CdcPosition;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
 import io.ingraft.storage.object.LocalObjectStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +25,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -203,7 +200,7 @@ public final class CdcBenchmark {
         store.close();
       }
     } finally {
-      deleteRecursively(root);
+      WorkDirectory.delete(root);
     }
   }
 
@@ -568,14 +565,6 @@ public final class CdcBenchmark {
         throw new IllegalStateException("timed out after " + TIMEOUT + " waiting for " + what);
       }
       Thread.sleep(20); // poll interval
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("cannot delete " + dir + ": " + e);
     }
   }
 }

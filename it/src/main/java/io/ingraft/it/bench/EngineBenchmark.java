@@ -96,7 +96,7 @@ public final class EngineBenchmark {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
       new EngineBenchmark(engine, tables).run(sizes);
     } finally {
-      deleteTree(root);
+      WorkDirectory.delete(root);
     }
   }
 
@@ -276,12 +276,6 @@ public final class EngineBenchmark {
       used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
     }
     return used;
-  }
-
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (var paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 
   /** {@code key}, or the next key after it that was not deleted by an earlier size's round. */

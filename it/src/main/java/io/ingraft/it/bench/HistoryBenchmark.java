@@ -59,11 +59,21 @@ public final class HistoryBenchmark {
   private void run() throws Exception {
     Path root =
         Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "history-");
+    System.out.printf(
+        "History benchmark: one graph, %,d versions of %d events each, local storage root %s"
+            + " (deleted at the end)%n%n",
+        versions, eventsPerVersion, root);
+    try (ObjectStore store = new LocalObjectStore(root);
+        TableStore tables = new TableStore(store)) {
+      measure(store, tables);
+    } finally {
+      WorkDirectory.delete(root);
+    }
+  }
+
+  private void measure(ObjectStore store, TableStore tables) {
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    System.out.printf(
-        "History benchmark: one graph, %,d versions of %d events each, local storage root %s%n%n",
-        versions, eventsPerVersion, root);
     System.out.printf(
         "%9s  %13s  %13s  %19s  %17s  %16s%n",
         "versions",
@@ -72,47 +82,44 @@ public final class HistoryBenchmark {
         "log latest (seen)",
         "log latest (new)",
         "open at HEAD ms");
-    try (ObjectStore store = new LocalObjectStore(root);
-        TableStore tables = new TableStore(store)) {
-      GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
-      engine.createGraph(GRAPH, EngineBenchmark.SCHEMA);
-      ManifestLog seen = new ManifestLog(store, GRAPH);
-      seen.require();
-      String personTable = new GraphLayout(GRAPH).tablePath(TableKey.of("nodes/Person"));
-      for (int done = 0; done < versions; ) {
-        int n = Math.min(step, versions - done);
-        long cpu0 = os.getProcessCpuTime();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          check(engine.apply(GRAPH, batches.next(eventsPerVersion)));
-        }
-        double applyMs = (System.nanoTime() - t0) / 1e6 / n;
-        double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / n;
-        done += n;
-        long latest = seen.require().version();
-        System.out.printf(
-            "%,9d  %13.1f  %13.1f  %19.2f  %17.2f  %16.2f%n",
-            latest,
-            applyMs,
-            cpuMs,
-            timeMs(seen::require),
-            timeMs(() -> new ManifestLog(store, GRAPH).require()),
-            lanceHeadMs(tables, personTable));
+    GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
+    engine.createGraph(GRAPH, EngineBenchmark.SCHEMA);
+    ManifestLog seen = new ManifestLog(store, GRAPH);
+    seen.require();
+    String personTable = new GraphLayout(GRAPH).tablePath(TableKey.of("nodes/Person"));
+    for (int done = 0; done < versions; ) {
+      int n = Math.min(step, versions - done);
+      long cpu0 = os.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        check(engine.apply(GRAPH, batches.next(eventsPerVersion)));
       }
-      GcReport report =
-          new GraphGc(store, tables, Clock.systemUTC())
-              .collect(GRAPH, new RetentionPolicy(10, null, Duration.ZERO), false);
-      long lanceVersionsRemoved =
-          report.tables().stream().mapToLong(GcReport.TableGc::versionsRemoved).sum();
+      double applyMs = (System.nanoTime() - t0) / 1e6 / n;
+      double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / n;
+      done += n;
+      long latest = seen.require().version();
       System.out.printf(
-          "%nafter graph gc (last 10 kept: %,d manifest versions and %,d Lance versions removed):"
-              + " log latest (seen) %.2f ms, log latest (new) %.2f ms, open at HEAD %.2f ms%n",
-          report.manifests().count(),
-          lanceVersionsRemoved,
+          "%,9d  %13.1f  %13.1f  %19.2f  %17.2f  %16.2f%n",
+          latest,
+          applyMs,
+          cpuMs,
           timeMs(seen::require),
           timeMs(() -> new ManifestLog(store, GRAPH).require()),
           lanceHeadMs(tables, personTable));
     }
+    GcReport report =
+        new GraphGc(store, tables, Clock.systemUTC())
+            .collect(GRAPH, new RetentionPolicy(10, null, Duration.ZERO), false);
+    long lanceVersionsRemoved =
+        report.tables().stream().mapToLong(GcReport.TableGc::versionsRemoved).sum();
+    System.out.printf(
+        "%nafter graph gc (last 10 kept: %,d manifest versions and %,d Lance versions removed):"
+            + " log latest (seen) %.2f ms, log latest (new) %.2f ms, open at HEAD %.2f ms%n",
+        report.manifests().count(),
+        lanceVersionsRemoved,
+        timeMs(seen::require),
+        timeMs(() -> new ManifestLog(store, GRAPH).require()),
+        lanceHeadMs(tables, personTable));
   }
 
   /** Mean wall time of {@link #LOOKUPS} calls, after one unmeasured. */

@@ -49,7 +49,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.kafka.clients.admin.Admin;
@@ -238,7 +237,7 @@ public final class PipelineBenchmark {
       bench.run();
     } finally {
       bench.close();
-      deleteRecursively(root);
+      WorkDirectory.delete(root);
     }
   }
 
@@ -1642,14 +1641,5 @@ public final class PipelineBenchmark {
       broker.close();
     }
     heap.close();
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }
