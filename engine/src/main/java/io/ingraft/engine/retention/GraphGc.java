@@ -7,7 +7,6 @@ import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
 import io.ingraft.storage.manifest.Manifest;
 import io.ingraft.storage.manifest.ManifestLog;
-import io.ingraft.storage.manifest.TablePin;
 import io.ingraft.storage.object.ObjectInfo;
 import io.ingraft.storage.object.ObjectStore;
 import io.ingraft.storage.table.TableStore;
@@ -64,13 +63,14 @@ public final class GraphGc {
     List<Long> versions = log.versions();
     long oldestKept = oldestKept(log, versions, latest, policy, pending, now);
 
-    // Per table, the lowest version anything kept may read or commit against.
+    // Per table, the lowest version anything kept may read or commit against: its pin in the
+    // oldest kept manifest, since a table's pin never goes down from one version to the next
+    // (ManifestLog.publish refuses that). Tables that came after it are cleaned once it goes.
     Map<String, Long> floors = new TreeMap<>();
-    for (long v : versions) {
-      if (v >= oldestKept && v <= latest.version()) {
-        log.readIfExists(v).ifPresent(m -> m.tables().values().forEach(pin -> lower(floors, pin)));
-      }
-    }
+    oldestKeptManifest(log, versions, oldestKept, latest)
+        .tables()
+        .values()
+        .forEach(pin -> floors.put(pin.path(), pin.version()));
     for (Sidecar sidecar : pending) {
       for (SidecarTable t : sidecar.tables()) {
         if (floors.containsKey(t.path()) && t.expectedVersion() > 0) {
@@ -152,8 +152,22 @@ public final class GraphGc {
     return current.version();
   }
 
-  private static void lower(Map<String, Long> floors, TablePin pin) {
-    floors.merge(pin.path(), pin.version(), Math::min);
+  /**
+   * The oldest stored manifest at or after {@code oldestKept}: one read, where the pins of every
+   * kept version would be thousands on a graph fed by a stream. (A version missing from the
+   * listing's range was dropped by a concurrent gc; the next one is then the oldest.)
+   */
+  private static Manifest oldestKeptManifest(
+      ManifestLog log, List<Long> versions, long oldestKept, Manifest latest) {
+    for (long v : versions) {
+      if (v >= oldestKept && v < latest.version()) {
+        Optional<Manifest> manifest = log.readIfExists(v);
+        if (manifest.isPresent()) {
+          return manifest.get();
+        }
+      }
+    }
+    return latest;
   }
 
   private List<Sidecar> pendingSidecars(GraphId graph) {
@@ -191,7 +205,9 @@ public final class GraphGc {
    * Deletes the table's unreferenced data files that are old enough, unless a pending sidecar names
    * the table. The sidecars are listed after the files: a writer that wrote its sidecar since the
    * listing is seen, and one that has not written it yet staged its files less than the orphan age
-   * ago (docs/storage.md, "Housekeeping").
+   * ago (docs/storage.md, "Housekeeping"). Younger files are not looked at: they cannot go anyway,
+   * and telling a live writer's staged files from a recent version's would mean reading every
+   * version.
    */
   private GcReport.TableGc orphans(
       GraphId graph,
@@ -200,35 +216,22 @@ public final class GraphGc {
       RetentionPolicy policy,
       Instant now,
       boolean dryRun) {
-    List<String> unreferenced = tables.unreferencedDataFiles(table);
-    Set<String> guarded = new HashSet<>();
-    for (Sidecar sidecar : pendingSidecars(graph)) {
-      sidecar.tables().forEach(t -> guarded.add(t.path()));
-    }
-    if (!unreferenced.isEmpty() && guarded.contains(table)) {
-      return tableGc(removed, 0, 0, unreferenced.size(), "pending sidecar");
-    }
     Instant cutoff = now.minus(policy.orphanMinAge());
-    long young = 0;
-    List<ObjectInfo> old = new ArrayList<>();
-    for (String key : unreferenced) {
-      Optional<ObjectInfo> info = store.stat(key);
-      if (info.isEmpty()) {
-        continue;
-      }
-      if (info.get().lastModified().isAfter(cutoff)) {
-        young++;
-      } else {
-        old.add(info.get());
+    List<ObjectInfo> old = tables.unreferencedDataFilesOlderThan(table, cutoff);
+    if (old.isEmpty()) {
+      return tableGc(removed, 0, 0, 0, null);
+    }
+    for (Sidecar sidecar : pendingSidecars(graph)) {
+      if (sidecar.tables().stream().anyMatch(t -> t.path().equals(table))) {
+        return tableGc(removed, 0, 0, old.size(), "pending sidecar");
       }
     }
-    if (!old.isEmpty()) {
-      // Listed again after the sidecar check: a write that went from staging through its commit
-      // (and the removal of its sidecar) between the first listing and the check is referenced
-      // now, and is not touched.
-      Set<String> still = new HashSet<>(tables.unreferencedDataFiles(table));
-      old.removeIf(info -> !still.contains(info.key()));
-    }
+    // Listed again after the sidecar check: a write that went from staging through its commit
+    // (and the removal of its sidecar) between the first listing and the check is referenced now,
+    // and is not touched.
+    Set<String> still = new HashSet<>();
+    tables.unreferencedDataFilesOlderThan(table, cutoff).forEach(info -> still.add(info.key()));
+    old.removeIf(info -> !still.contains(info.key()));
     long count = 0;
     long bytes = 0;
     for (ObjectInfo info : old) {
@@ -238,7 +241,7 @@ public final class GraphGc {
       count++;
       bytes += info.size();
     }
-    return tableGc(removed, count, bytes, young, young > 0 ? "younger than the orphan age" : null);
+    return tableGc(removed, count, bytes, 0, null);
   }
 
   private static GcReport.TableGc tableGc(

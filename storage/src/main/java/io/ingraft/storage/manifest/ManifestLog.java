@@ -442,6 +442,23 @@ public final class ManifestLog {
                 + source.getValue());
       }
     }
+    for (Map.Entry<String, TablePin> pin : change.setTables().entrySet()) {
+      // gc keeps each table's versions from its pin in the oldest kept manifest up (GraphGc):
+      // that holds only while no later manifest pins an older version of the same table.
+      base.table(pin.getKey())
+          .filter(old -> old.path().equals(pin.getValue().path()))
+          .filter(old -> pin.getValue().version() < old.version())
+          .ifPresent(
+              old -> {
+                throw new IllegalArgumentException(
+                    "table "
+                        + pin.getKey()
+                        + " would go back from version "
+                        + old.version()
+                        + " to "
+                        + pin.getValue().version());
+              });
+    }
     Manifest current = base;
     for (int attempt = 1; ; attempt++) {
       Manifest next = change.applyTo(current, nextTime(current));

@@ -1,8 +1,11 @@
 package io.ingraft.storage.table;
 
 import io.ingraft.IngraftException;
+import io.ingraft.storage.object.ObjectInfo;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.arrow.vector.BaseIntVector;
@@ -121,11 +125,7 @@ public final class TableReader {
     try (Dataset head = lance.openLatest(table)) {
       for (org.lance.Version version : head.listVersions()) {
         try (Dataset at = head.checkoutVersion(version.getId())) {
-          for (Fragment fragment : at.getFragments()) {
-            for (org.lance.fragment.DataFile file : fragment.metadata().getFiles()) {
-              referenced.add(file.getPath());
-            }
-          }
+          referenced.addAll(dataFilesOf(at));
         } catch (Exception e) {
           if (!LanceErrors.isNotFound(e)) {
             throw LanceErrors.onRead(table, "list files of version " + version.getId(), e);
@@ -146,6 +146,73 @@ public final class TableReader {
       }
     }
     return orphans;
+  }
+
+  /**
+   * The data files of {@code table} that no version references and that were last modified at or
+   * before {@code cutoff}: the part of {@link #unreferencedDataFiles} old enough to remove, found
+   * without opening every version. The files HEAD references are set aside first; the rest are
+   * stat'ed and the younger ones dropped unread; only while old ones remain are the versions below
+   * HEAD opened, newest first, each taking out the files it references. A file HEAD no longer
+   * references is usually one a recent compaction replaced, so the walk stops after a few versions,
+   * and a table without old unreferenced files costs one listing, one open and a stat per file HEAD
+   * does not reference, whatever the length of its history (docs/storage.md, "Housekeeping").
+   *
+   * @return the files with their size and time, sorted by key
+   */
+  public List<ObjectInfo> unreferencedDataFilesOlderThan(String table, Instant cutoff) {
+    lance.checkOpen();
+    String dataPrefix = table + "/data/";
+    try (Dataset head = lance.openLatest(table)) {
+      Set<String> unreferenced = new HashSet<>();
+      for (String key : lance.store().list(dataPrefix)) {
+        unreferenced.add(key.substring(dataPrefix.length()));
+      }
+      unreferenced.removeAll(dataFilesOf(head));
+      Map<String, ObjectInfo> old = new TreeMap<>();
+      for (String file : unreferenced) {
+        lance
+            .store()
+            .stat(dataPrefix + file)
+            .filter(info -> !info.lastModified().isAfter(cutoff))
+            .ifPresent(info -> old.put(file, info));
+      }
+      if (!old.isEmpty()) {
+        List<Long> below = new ArrayList<>();
+        for (org.lance.Version version : head.listVersions()) {
+          if (version.getId() < head.version()) {
+            below.add(version.getId());
+          }
+        }
+        below.sort(Comparator.reverseOrder());
+        for (int i = 0; i < below.size() && !old.isEmpty(); i++) {
+          try (Dataset at = head.checkoutVersion(below.get(i))) {
+            old.keySet().removeAll(dataFilesOf(at));
+          } catch (Exception e) {
+            if (!LanceErrors.isNotFound(e)) {
+              throw e;
+            }
+            // A version cleaned up since the listing references nothing any more.
+          }
+        }
+      }
+      return new ArrayList<>(old.values());
+    } catch (IngraftException e) {
+      throw e;
+    } catch (Exception e) {
+      throw LanceErrors.onRead(table, "list unreferenced data files", e);
+    }
+  }
+
+  /** The data file names (relative to the table's {@code data/} folder) {@code at} references. */
+  private static Set<String> dataFilesOf(Dataset at) {
+    Set<String> files = new HashSet<>();
+    for (Fragment fragment : at.getFragments()) {
+      for (org.lance.fragment.DataFile file : fragment.metadata().getFiles()) {
+        files.add(file.getPath());
+      }
+    }
+    return files;
   }
 
   /**

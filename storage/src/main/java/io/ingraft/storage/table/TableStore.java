@@ -1,6 +1,8 @@
 package io.ingraft.storage.table;
 
+import io.ingraft.storage.object.ObjectInfo;
 import io.ingraft.storage.object.ObjectStore;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +191,11 @@ public final class TableStore implements AutoCloseable {
   /** See {@link TableReader#unreferencedDataFiles}. */
   public List<String> unreferencedDataFiles(String table) {
     return reader.unreferencedDataFiles(table);
+  }
+
+  /** See {@link TableReader#unreferencedDataFilesOlderThan}. */
+  public List<ObjectInfo> unreferencedDataFilesOlderThan(String table, Instant cutoff) {
+    return reader.unreferencedDataFilesOlderThan(table, cutoff);
   }
 
   /** See {@link TableReader#findVersionByTransaction}. */

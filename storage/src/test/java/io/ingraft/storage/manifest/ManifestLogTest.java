@@ -441,6 +441,27 @@ class ManifestLogTest {
   }
 
   @Test
+  void aTablePinNeverGoesBack() {
+    Manifest v1 = created();
+    Manifest v2 =
+        log.publish(
+            v1, ManifestChange.builder(W0, commit("a")).pin(PERSON, pin(PERSON, 5, 1)).build());
+    assertThatThrownBy(
+            () ->
+                log.publish(
+                    v2,
+                    ManifestChange.builder(W0, commit("b")).pin(PERSON, pin(PERSON, 4, 1)).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("would go back from version 5 to 4");
+    assertThat(log.versions()).containsExactly(1L, 2L);
+    // The same version again (a pin carried forward) and a later one are fine.
+    Manifest v3 =
+        log.publish(
+            v2, ManifestChange.builder(W0, commit("c")).pin(PERSON, pin(PERSON, 5, 1)).build());
+    log.publish(v3, ManifestChange.builder(W0, commit("d")).pin(PERSON, pin(PERSON, 6, 2)).build());
+  }
+
+  @Test
   void timeTravelAndOffsetTravel() {
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     ManifestLog timed =
