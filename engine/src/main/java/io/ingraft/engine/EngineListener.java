@@ -1,5 +1,6 @@
 package io.ingraft.engine;
 
+import io.ingraft.engine.retention.GcReport;
 import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.storage.GraphId;
 import java.time.Duration;
@@ -7,9 +8,9 @@ import java.util.List;
 
 /**
  * What a {@link GraphEngine} tells an observer (metrics) about the work it does on its own:
- * takeovers with their recovery sweeps, and compactions. Every method has a no-op default; calls
- * come from the thread writing the graph, so an implementation must be thread-safe, cheap and must
- * not throw.
+ * takeovers with their recovery sweeps, compactions and scheduled retention runs. Every method has
+ * a no-op default; calls come from the thread writing the graph (retention runs: from the engine's
+ * retention thread), so an implementation must be thread-safe, cheap and must not throw.
  */
 public interface EngineListener {
   /** Tells nothing to nobody. */
@@ -28,4 +29,13 @@ public interface EngineListener {
    * MaintenancePolicy}).
    */
   default void compacted(GraphId graph, String table, long version, Duration took) {}
+
+  /**
+   * A scheduled retention run of {@code graph} ({@link MaintenancePolicy#retention}) removed what
+   * {@code report} says in {@code took}; the graph's writes went on meanwhile.
+   */
+  default void collected(GraphId graph, GcReport report, Duration took) {}
+
+  /** A scheduled retention run of {@code graph} failed with {@code error}; the next one retries. */
+  default void collectionFailed(GraphId graph, RuntimeException error) {}
 }

@@ -5,6 +5,9 @@ import io.ingraft.engine.event.GraphEvent;
 import io.ingraft.engine.event.SourcePosition;
 import io.ingraft.engine.load.LoadSources;
 import io.ingraft.engine.read.GraphSnapshot;
+import io.ingraft.engine.retention.GcReport;
+import io.ingraft.engine.retention.GraphGc;
+import io.ingraft.engine.retention.RetentionSchedule;
 import io.ingraft.engine.schema.GraphSchema;
 import io.ingraft.engine.schema.IncompatibleSchemaChangeException;
 import io.ingraft.engine.schema.SchemaCatalog;
@@ -101,11 +104,25 @@ public final class GraphEngine implements AutoCloseable {
   private final MaintenancePolicy maintenance;
 
   /**
+   * A compaction staged in the background and not committed within this is dropped: half the
+   * shortest orphan age a retention schedule accepts, so gc never deletes the files of one that is
+   * still going to be committed.
+   */
+  static final Duration STALE_COMPACTION = RetentionSchedule.MIN_ORPHAN_AGE.dividedBy(2);
+
+  /**
    * Stages compactions off the graphs' write paths (one thread, alive only while it has work), or
    * null when the policy compacts inline.
    */
   private final ExecutorService compactionStager;
 
+  /**
+   * Runs the retention schedule's {@code graph gc} of the graphs this engine writes (one thread,
+   * alive only while it has work), or null when the policy has no schedule.
+   */
+  private final ExecutorService retentionRunner;
+
+  private final GraphGc gc;
   private final LoadFiles loadFiles;
   private final EngineListener listener;
 
@@ -169,7 +186,11 @@ public final class GraphEngine implements AutoCloseable {
       LoadSources loadSources,
       EngineListener listener) {
     this.maintenance = maintenance;
-    this.compactionStager = maintenance.stagedInBackground() ? newCompactionStager() : null;
+    this.compactionStager =
+        maintenance.stagedInBackground() ? newBackgroundThread("ingraft-compaction-stager") : null;
+    this.retentionRunner =
+        maintenance.retention().enabled() ? newBackgroundThread("ingraft-retention") : null;
+    this.gc = new GraphGc(store, tables, clock);
     this.loadFiles = new LoadFiles(loadSources);
     this.listener = listener;
     this.store = store;
@@ -182,7 +203,8 @@ public final class GraphEngine implements AutoCloseable {
     this.guarded = new GuardedCommit(tables, sidecars, clock);
   }
 
-  private static ExecutorService newCompactionStager() {
+  /** One daemon thread that ends when idle for 30 s and starts again with the next task. */
+  private static ExecutorService newBackgroundThread(String name) {
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(
             1,
@@ -191,7 +213,7 @@ public final class GraphEngine implements AutoCloseable {
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             task -> {
-              Thread thread = new Thread(task, "ingraft-compaction-stager");
+              Thread thread = new Thread(task, name);
               thread.setDaemon(true);
               return thread;
             });
@@ -200,24 +222,30 @@ public final class GraphEngine implements AutoCloseable {
   }
 
   /**
-   * Stops the compaction thread, if the policy has one: staged compactions not started are dropped
-   * (nothing commits them; their graphs compact again later), the one running is waited for, since
-   * it writes through the table store, which must stay open until this returns. Idempotent; an
-   * engine that compacts inline has nothing to close.
+   * Stops the compaction and retention threads, if the policy has them: staged compactions and
+   * retention runs not started are dropped (nothing commits the compactions; their graphs compact
+   * again later, and the next owner collects), the ones running are waited for, since they go
+   * through the table store, which must stay open until this returns. Idempotent; an engine without
+   * either thread has nothing to close.
    */
   @Override
   public void close() {
-    if (compactionStager == null) {
+    stop(compactionStager, "a compaction being staged");
+    stop(retentionRunner, "a retention run");
+  }
+
+  private static void stop(ExecutorService executor, String what) {
+    if (executor == null) {
       return;
     }
-    for (Runnable queued : compactionStager.shutdownNow()) {
-      if (queued instanceof Future<?> staging) {
-        staging.cancel(false);
+    for (Runnable queued : executor.shutdownNow()) {
+      if (queued instanceof Future<?> task) {
+        task.cancel(false);
       }
     }
     try {
-      if (!compactionStager.awaitTermination(60, TimeUnit.SECONDS)) {
-        LOG.warn("a compaction being staged did not finish within 60 s of close");
+      if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("{} did not finish within 60 s of close", what);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -470,7 +498,65 @@ public final class GraphEngine implements AutoCloseable {
       version = Math.max(version, part.manifestVersion());
       start = end;
     }
+    collectIfDue(graph);
     return new BatchResult(graph.value(), version, results);
+  }
+
+  /**
+   * Starts a retention run of {@code graph} on the retention thread when the schedule says one is
+   * due: this engine owns the graph, no run of it is going, and the last one started at least the
+   * schedule's period ago (the first comes with the first batch after a takeover). The graph's
+   * writes do not wait for it: {@link GraphGc} removes only what no writer, sweep or reader of a
+   * kept version can reach (docs/storage.md, "Housekeeping").
+   */
+  private void collectIfDue(GraphId graph) {
+    if (retentionRunner == null) {
+      return;
+    }
+    OpenGraph handle = graphs.get(graph);
+    if (handle == null
+        || handle.owned() == null
+        || !handle.startCollection(clock.instant(), maintenance.retention().every())) {
+      return;
+    }
+    try {
+      retentionRunner.execute(() -> collect(graph, handle));
+    } catch (RejectedExecutionException closed) {
+      handle.collectionDone();
+    }
+  }
+
+  private void collect(GraphId graph, OpenGraph handle) {
+    long started = System.nanoTime();
+    try {
+      GcReport report = gc.collect(graph, maintenance.retention().policy(), false);
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      long versions = report.tables().stream().mapToLong(GcReport.TableGc::versionsRemoved).sum();
+      long orphans = report.tables().stream().mapToLong(GcReport.TableGc::orphansRemoved).sum();
+      if (report.bytesFreed() > 0 || report.manifests().count() > 0) {
+        LOG.info(
+            "graph {}: retention kept versions {} to {}; dropped {} manifest versions, {} table"
+                + " versions and {} staged files, {} bytes, in {} ms",
+            graph,
+            report.oldestKept(),
+            report.latestVersion(),
+            report.manifests().count(),
+            versions,
+            orphans,
+            report.bytesFreed(),
+            took.toMillis());
+      }
+      listener.collected(graph, report, took);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "graph {}: a retention run failed (the next one, in {}, tries again): {}",
+          graph,
+          maintenance.retention().every(),
+          e.toString());
+      listener.collectionFailed(graph, e);
+    } finally {
+      handle.collectionDone();
+    }
   }
 
   private OwnedGraph ownedOrNull(GraphId graph) {
@@ -705,6 +791,18 @@ public final class GraphEngine implements AutoCloseable {
       return false;
     }
     long laneWaitFrom = System.nanoTime();
+    if (laneWaitFrom - staging.startedNanos() > STALE_COMPACTION.toNanos()) {
+      // Its files have been unreferenced since it was staged (the graph had no batch to commit it
+      // with): gc may have taken them for orphans, so it is not committed; the table compacts
+      // again.
+      LOG.info(
+          "graph {}: the compaction of {} staged at version {} is older than {}; dropped",
+          graph,
+          tableKey,
+          staging.readVersion(),
+          STALE_COMPACTION);
+      return false;
+    }
     Optional<StagedWrite> rebased = tables.rebaseCompaction(staged.get(), pin.version());
     if (rebased.isEmpty()) {
       LOG.info(

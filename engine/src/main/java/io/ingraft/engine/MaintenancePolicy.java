@@ -1,17 +1,20 @@
 package io.ingraft.engine;
 
+import io.ingraft.engine.retention.RetentionSchedule;
 import io.ingraft.storage.table.TableStats;
 
 /**
- * When the owner compacts a table between batches, and what it rewrites. Every append adds a small
- * fragment, and upserts and deletes leave deletion files behind; scans and key lookups slow down
- * with both until they are compacted (docs/storage.md, "Lance 7.0.0 facts": 100 upserts of 10k keys
- * made full scans 9× slower). A table is compacted when more than {@code maxFragments} (plus a
- * per-table spread, see {@link #needsCompaction}) of its fragments hold fewer than {@code
- * smallFragmentRows} rows, or when at least {@code minDeletedRows} stored rows, and more than
- * {@code maxDeletedShare} of them, are deleted. A compaction rewrites only small fragments, by size
- * tier, and those whose own deleted share is past {@code maxDeletedShare} ({@code
- * TableStore#stageCompaction}): its cost stays bounded as the table grows.
+ * The housekeeping the owner of a graph does between its batches: when it compacts a table and what
+ * it rewrites, and whether it removes old history on a schedule ({@link RetentionSchedule}, off by
+ * default). Every append adds a small fragment, and upserts and deletes leave deletion files
+ * behind; scans and key lookups slow down with both until they are compacted (docs/storage.md,
+ * "Lance 7.0.0 facts": 100 upserts of 10k keys made full scans 9× slower). A table is compacted
+ * when more than {@code maxFragments} (plus a per-table spread, see {@link #needsCompaction}) of
+ * its fragments hold fewer than {@code smallFragmentRows} rows, or when at least {@code
+ * minDeletedRows} stored rows, and more than {@code maxDeletedShare} of them, are deleted. A
+ * compaction rewrites only small fragments, by size tier, and those whose own deleted share is past
+ * {@code maxDeletedShare} ({@code TableStore#stageCompaction}): its cost stays bounded as the table
+ * grows.
  *
  * <p>With {@code stagedInBackground}, a compaction's rewrite (reading and writing the rows, the
  * whole of its cost but the commit) runs on the engine's compaction thread while the graph's
@@ -26,7 +29,8 @@ public record MaintenancePolicy(
     double maxDeletedShare,
     long minDeletedRows,
     long smallFragmentRows,
-    boolean stagedInBackground) {
+    boolean stagedInBackground,
+    RetentionSchedule retention) {
   /**
    * 64 small fragments, a fifth deleted (of at least 10k rows); small is below 256k rows; inline
    * (the pipeline stages in the background: {@link #inBackground}).
@@ -37,6 +41,26 @@ public record MaintenancePolicy(
   /** Never compacts on its own (tests, or when an operator schedules maintenance). */
   public static final MaintenancePolicy OFF =
       new MaintenancePolicy(Integer.MAX_VALUE, 1.0, Long.MAX_VALUE, 256 * 1024, false);
+
+  public MaintenancePolicy {
+    retention = retention == null ? RetentionSchedule.OFF : retention;
+  }
+
+  /** A policy without a retention schedule. */
+  public MaintenancePolicy(
+      int maxFragments,
+      double maxDeletedShare,
+      long minDeletedRows,
+      long smallFragmentRows,
+      boolean stagedInBackground) {
+    this(
+        maxFragments,
+        maxDeletedShare,
+        minDeletedRows,
+        smallFragmentRows,
+        stagedInBackground,
+        RetentionSchedule.OFF);
+  }
 
   /** A policy whose compactions run inline, in the batch that finds them needed. */
   public MaintenancePolicy(
@@ -50,7 +74,22 @@ public record MaintenancePolicy(
    */
   public MaintenancePolicy inBackground() {
     return new MaintenancePolicy(
-        maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, true);
+        maxFragments, maxDeletedShare, minDeletedRows, smallFragmentRows, true, retention);
+  }
+
+  /**
+   * This policy with {@code schedule}: the owner runs {@code graph gc} on each graph it writes on
+   * its own thread; the engine that uses it must be closed ({@link GraphEngine#close}) before its
+   * table store.
+   */
+  public MaintenancePolicy withRetention(RetentionSchedule schedule) {
+    return new MaintenancePolicy(
+        maxFragments,
+        maxDeletedShare,
+        minDeletedRows,
+        smallFragmentRows,
+        stagedInBackground,
+        schedule);
   }
 
   /**

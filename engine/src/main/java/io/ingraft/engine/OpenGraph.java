@@ -7,11 +7,14 @@ import io.ingraft.storage.table.KeyIndex;
 import io.ingraft.storage.table.StagedWrite;
 import io.ingraft.storage.table.TableStats;
 import io.ingraft.storage.table.TableStore;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,10 @@ final class OpenGraph {
   private final Map<String, VersionedStats> tableStats = new ConcurrentHashMap<>();
   private final Map<String, StagingCompaction> compactions = new ConcurrentHashMap<>();
   private final Set<String> compactInline = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean collecting = new AtomicBoolean();
+
+  /** When this engine last started a retention run of the graph; null: never since it held it. */
+  private volatile Instant lastCollection;
 
   /**
    * A table's fragment and row counts at one version, for the compaction check after every publish.
@@ -170,6 +177,28 @@ final class OpenGraph {
   void dropCompactions() {
     compactions.values().forEach(c -> c.staged().cancel(false));
     compactions.clear();
+  }
+
+  /**
+   * Marks a retention run of the graph as started and returns true, when none is running and the
+   * last one started at least {@code every} before {@code now} (or none did since the engine took
+   * the graph); false otherwise.
+   */
+  boolean startCollection(Instant now, Duration every) {
+    Instant last = lastCollection;
+    if (last != null && now.isBefore(last.plus(every))) {
+      return false;
+    }
+    if (!collecting.compareAndSet(false, true)) {
+      return false;
+    }
+    lastCollection = now;
+    return true;
+  }
+
+  /** The retention run started by {@link #startCollection} is over. */
+  void collectionDone() {
+    collecting.set(false);
   }
 
   /** The key index held for a table, whatever its version, or null (for tests). */

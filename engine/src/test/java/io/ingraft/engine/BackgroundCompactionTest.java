@@ -99,6 +99,27 @@ class BackgroundCompactionTest {
   }
 
   @Test
+  void aStagedCompactionOlderThanHalfTheShortestOrphanAgeIsDroppedNotCommitted() throws Exception {
+    OpenGraph.StagingCompaction staging = appendUntilACompactionIsStaging();
+    staging.staged().get(30, TimeUnit.SECONDS);
+    // As if the graph had had no batch to commit it with for longer than that: gc may have taken
+    // its files, unreferenced all that time, for orphans.
+    long longAgo = System.nanoTime() - GraphEngine.STALE_COMPACTION.plusSeconds(1).toNanos();
+    engine
+        .handleOf(G)
+        .startCompaction(
+            tablePath(),
+            new OpenGraph.StagingCompaction(staging.readVersion(), longAgo, staging.staged()));
+
+    appendBatch();
+
+    assertThat(compactedVersions).as("the stale compaction is not committed").isEmpty();
+    assertThat(new ManifestLog(store, G).require().commit().kind())
+        .isNotEqualTo(CommitKind.MAINTENANCE);
+    assertThat(engine.snapshot(G).count("N")).isEqualTo(nextKey);
+  }
+
+  @Test
   void aStagedCompactionWhoseFragmentsChangedIsDroppedAndTheTableCompactsInlineAfter()
       throws Exception {
     OpenGraph.StagingCompaction staging = appendUntilACompactionIsStaging();

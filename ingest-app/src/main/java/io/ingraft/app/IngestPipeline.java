@@ -123,9 +123,10 @@ public final class IngestPipeline implements AutoCloseable, StatusServer.Source 
             tables,
             config.writer().id(),
             Clock.systemUTC(),
-            config.writer().compactionInBackground()
-                ? MaintenancePolicy.DEFAULT.inBackground()
-                : MaintenancePolicy.DEFAULT,
+            (config.writer().compactionInBackground()
+                    ? MaintenancePolicy.DEFAULT.inBackground()
+                    : MaintenancePolicy.DEFAULT)
+                .withRetention(config.writer().retention()),
             loadBuckets.sources(),
             meters);
     SchemaRegistry registry = config.registry().client();

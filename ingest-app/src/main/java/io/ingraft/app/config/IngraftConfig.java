@@ -2,6 +2,8 @@ package io.ingraft.app.config;
 
 import io.ingraft.engine.load.LoadLimits;
 import io.ingraft.engine.load.LoadRoot;
+import io.ingraft.engine.retention.RetentionPolicy;
+import io.ingraft.engine.retention.RetentionSchedule;
 import io.ingraft.events.RegistryCredentials;
 import io.ingraft.events.RegistryTls;
 import io.ingraft.events.RestSchemaRegistry;
@@ -87,6 +89,12 @@ public record IngraftConfig(
       short replication,
       Long graphLogRetentionMs) {}
 
+  /** How often the writer removes old history of each graph it writes; 0 (the default): never. */
+  public static final String RETENTION_INTERVAL = "ingraft.writer.retention.interval-ms";
+
+  /** How long back the writer's retention keeps versions; 0: by count only. */
+  public static final String RETENTION_KEEP_FOR = "ingraft.writer.retention.keep-for-ms";
+
   /** {@code retention.ms} of the graph log topic (docs/operations.md, "Housekeeping"). */
   public static final String LOG_RETENTION_MS = "ingraft.log.retention.ms";
 
@@ -116,7 +124,9 @@ public record IngraftConfig(
 
   /**
    * The graph writer (stage 2). {@code maxBatchEvents} caps how many events of a graph's queued
-   * sealed batches one apply may take together when the writer is behind.
+   * sealed batches one apply may take together when the writer is behind; {@code retention} is the
+   * history it removes by itself from the graphs it writes ({@code ingraft.writer.retention.*}, off
+   * unless {@code ingraft.writer.retention.interval-ms} is set).
    */
   public record Writer(
       String id,
@@ -125,7 +135,8 @@ public record IngraftConfig(
       int maxBufferedEvents,
       int maxBatchEvents,
       boolean compactionInBackground,
-      WriterTiming timing) {}
+      WriterTiming timing,
+      RetentionSchedule retention) {}
 
   /**
    * The graph writer's timing ({@code ingraft.writer.*-ms}): how long a poll blocks, how often
@@ -243,7 +254,8 @@ public record IngraftConfig(
             s.integer("ingraft.writer.max-buffered-events", 500_000, 1000, Integer.MAX_VALUE),
             s.integer("ingraft.writer.max-batch-events", 100_000, 1, 10_000_000),
             s.bool("ingraft.writer.compaction-in-background", true),
-            writerTiming(s));
+            writerTiming(s),
+            retention(s));
     Map<String, String> kafka = new TreeMap<>();
     settings.forEach(
         (k, v) -> {
@@ -270,6 +282,49 @@ public record IngraftConfig(
         kafka,
         loads(s, storage),
         s.millis(KnownSettings.CONNECT_TIMEOUT, Duration.ofSeconds(30), 100, 3_600_000));
+  }
+
+  /**
+   * {@code ingraft.writer.retention.*}: off while the interval is 0 (the default); otherwise what
+   * {@code ingraft graph gc} keeps by default unless set: the last 10 versions and those of the
+   * last 7 days, staged files removed after 24 h. A rule set to 0 is not applied; both cannot be.
+   */
+  private static RetentionSchedule retention(Settings s) {
+    long every = s.longInteger(RETENTION_INTERVAL, 0, 0, Duration.ofDays(365).toMillis());
+    int keepLast =
+        s.integer(
+            "ingraft.writer.retention.keep-last",
+            RetentionPolicy.DEFAULT_KEEP_LAST,
+            0,
+            Integer.MAX_VALUE);
+    long keepFor =
+        s.longInteger(
+            RETENTION_KEEP_FOR,
+            RetentionPolicy.DEFAULT_KEEP_FOR.toMillis(),
+            0,
+            Duration.ofDays(36_500).toMillis());
+    long orphanAge =
+        s.longInteger(
+            "ingraft.writer.retention.orphan-min-age-ms",
+            RetentionPolicy.DEFAULT_ORPHAN_MIN_AGE.toMillis(),
+            RetentionSchedule.MIN_ORPHAN_AGE.toMillis(),
+            Duration.ofDays(36_500).toMillis());
+    if (keepLast == 0 && keepFor == 0) {
+      throw new InvalidSettingException(
+          RETENTION_KEEP_FOR,
+          "0",
+          "and ingraft.writer.retention.keep-last are both 0: nothing would keep any history"
+              + " but the latest version; set one of them");
+    }
+    if (every == 0) {
+      return RetentionSchedule.OFF;
+    }
+    return RetentionSchedule.every(
+        Duration.ofMillis(every),
+        new RetentionPolicy(
+            keepLast == 0 ? null : keepLast,
+            keepFor == 0 ? null : Duration.ofMillis(keepFor),
+            Duration.ofMillis(orphanAge)));
   }
 
   private static Registry registry(Settings s) {

@@ -56,6 +56,10 @@ final class GraphMeters {
   final Counter sweepsClean;
   final Counter sweepsRecovered;
   final Counter sweepsFailed;
+  final Counter retentionRuns;
+  final Counter retentionFailures;
+  final Counter retentionFreed;
+  final Timer retention;
   private final MeterRegistry registry;
   private final Map<String, Counter> rejectedByCode = new ConcurrentHashMap<>();
   private final Map<String, Counter> recoveredByOutcome = new ConcurrentHashMap<>();
@@ -119,6 +123,20 @@ final class GraphMeters {
     sweepsClean = sweeps(graph, "clean");
     sweepsRecovered = sweeps(graph, "recovered");
     sweepsFailed = sweeps(graph, "failed");
+    retentionRuns = retentionRuns(graph, "ok");
+    retentionFailures = retentionRuns(graph, "failed");
+    retentionFreed =
+        Counter.builder("ingraft.retention.freed")
+            .baseUnit("bytes")
+            .tag("graph", graph)
+            .description(
+                "bytes the writer's retention runs removed (manifests, table versions, staged files)")
+            .register(registry);
+    retention =
+        timer(
+            "ingraft.retention.duration",
+            graph,
+            "one retention run of the writer (graph gc beside the graph's writes)");
     keep(
         Gauge.builder("ingraft.graph.version", state, GraphState::versionOrNaN)
             .tag("graph", graph)
@@ -152,7 +170,11 @@ final class GraphMeters {
             notices,
             sweepsClean,
             sweepsRecovered,
-            sweepsFailed)) {
+            sweepsFailed,
+            retentionRuns,
+            retentionFailures,
+            retentionFreed,
+            retention)) {
       keep(meter);
     }
   }
@@ -218,6 +240,13 @@ final class GraphMeters {
     return Counter.builder("ingraft.sweeps")
         .tags("graph", graph, "outcome", outcome)
         .description("takeovers by what their recovery sweep found")
+        .register(registry);
+  }
+
+  private Counter retentionRuns(String graph, String outcome) {
+    return Counter.builder("ingraft.retention.runs")
+        .tags("graph", graph, "outcome", outcome)
+        .description("the writer's scheduled retention runs (ingraft.writer.retention.*)")
         .register(registry);
   }
 

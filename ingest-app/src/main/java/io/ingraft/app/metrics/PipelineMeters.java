@@ -3,6 +3,7 @@ package io.ingraft.app.metrics;
 import io.ingraft.app.topology.TopologyListener;
 import io.ingraft.app.writer.WriterListener;
 import io.ingraft.engine.EngineListener;
+import io.ingraft.engine.retention.GcReport;
 import io.ingraft.recovery.RecoveryOutcome;
 import io.ingraft.storage.GraphId;
 import io.micrometer.core.instrument.Counter;
@@ -248,6 +249,19 @@ public final class PipelineMeters implements WriterListener, EngineListener, Aut
     GraphMeters meters = graph(graph.value());
     meters.compactions.increment();
     meters.compaction.record(took);
+  }
+
+  @Override
+  public void collected(GraphId graph, GcReport report, Duration took) {
+    GraphMeters meters = graph(graph.value());
+    meters.retentionRuns.increment();
+    meters.retentionFreed.increment(report.bytesFreed());
+    meters.retention.record(took);
+  }
+
+  @Override
+  public void collectionFailed(GraphId graph, RuntimeException error) {
+    graph(graph.value()).retentionFailures.increment();
   }
 
   // ---------------------------------------------------------------------------------------------

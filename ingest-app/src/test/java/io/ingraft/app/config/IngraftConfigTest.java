@@ -3,6 +3,8 @@ package io.ingraft.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ingraft.engine.retention.RetentionPolicy;
+import io.ingraft.engine.retention.RetentionSchedule;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +43,77 @@ class IngraftConfigTest {
         .isInstanceOfSatisfying(
             InvalidSettingException.class,
             e -> assertThat(e.key()).isEqualTo("ingraft.writer.compaction-in-background"));
+  }
+
+  @Test
+  void theWriterRemovesNoHistoryUntilARetentionIntervalIsSet() {
+    assertThat(config(Map.of()).writer().retention()).isEqualTo(RetentionSchedule.OFF);
+    assertThat(config(Map.of("ingraft.writer.retention.keep-last", "3")).writer().retention())
+        .as("the rules alone do not switch it on")
+        .isEqualTo(RetentionSchedule.OFF);
+
+    RetentionSchedule defaults =
+        config(Map.of(IngraftConfig.RETENTION_INTERVAL, "600000")).writer().retention();
+    assertThat(defaults.every()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(defaults.policy()).isEqualTo(RetentionPolicy.defaults());
+
+    RetentionSchedule byTime =
+        config(
+                Map.of(
+                    IngraftConfig.RETENTION_INTERVAL,
+                    "60000",
+                    "ingraft.writer.retention.keep-last",
+                    "0",
+                    IngraftConfig.RETENTION_KEEP_FOR,
+                    "3600000",
+                    "ingraft.writer.retention.orphan-min-age-ms",
+                    "7200000"))
+            .writer()
+            .retention();
+    assertThat(byTime.policy())
+        .isEqualTo(new RetentionPolicy(null, Duration.ofHours(1), Duration.ofHours(2)));
+    assertThat(
+            config(
+                    Map.of(
+                        IngraftConfig.RETENTION_INTERVAL,
+                        "60000",
+                        IngraftConfig.RETENTION_KEEP_FOR,
+                        "0"))
+                .writer()
+                .retention()
+                .policy())
+        .isEqualTo(new RetentionPolicy(10, null, null));
+  }
+
+  @Test
+  void refusesARetentionThatWouldKeepNothingOrIsMalformedNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                config(
+                    Map.of(
+                        IngraftConfig.RETENTION_INTERVAL,
+                        "60000",
+                        "ingraft.writer.retention.keep-last",
+                        "0",
+                        IngraftConfig.RETENTION_KEEP_FOR,
+                        "0")))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo(IngraftConfig.RETENTION_KEEP_FOR))
+        .hasMessageContaining("both 0");
+    assertThatThrownBy(() -> config(Map.of(IngraftConfig.RETENTION_INTERVAL, "-1")))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo(IngraftConfig.RETENTION_INTERVAL));
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.retention.orphan-min-age-ms", "60000")))
+        .as("an orphan age under an hour could take the writer's own write in flight")
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.retention.orphan-min-age-ms"));
+    assertThatThrownBy(() -> config(Map.of("ingraft.writer.retention.keep-last", "ten")))
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.key()).isEqualTo("ingraft.writer.retention.keep-last"));
   }
 
   @ParameterizedTest

@@ -3,9 +3,11 @@ package io.ingraft.it.bench;
 import io.ingraft.engine.BatchResult;
 import io.ingraft.engine.EventResult;
 import io.ingraft.engine.GraphEngine;
+import io.ingraft.engine.MaintenancePolicy;
 import io.ingraft.engine.retention.GcReport;
 import io.ingraft.engine.retention.GraphGc;
 import io.ingraft.engine.retention.RetentionPolicy;
+import io.ingraft.engine.retention.RetentionSchedule;
 import io.ingraft.storage.GraphId;
 import io.ingraft.storage.GraphLayout;
 import io.ingraft.storage.TableKey;
@@ -31,8 +33,9 @@ import java.time.Duration;
  * measures the lookups again.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install -o && mvn -B -q -o -pl it exec:exec@history-bench}
- * with optional {@code -Dbench.args="<versions> <events per version> <step>"} (defaults 10000 10
- * 1000).
+ * with optional {@code -Dbench.args="<versions> <events per version> <step> [retention=N]"}
+ * (defaults 10000 10 1000; with {@code retention=N} the engine's own retention schedule keeps the
+ * last N versions, every 10 s, as {@code ingraft.writer.retention.*} does in the pipeline).
  */
 public final class HistoryBenchmark {
   private static final GraphId GRAPH = GraphId.of("history");
@@ -43,10 +46,14 @@ public final class HistoryBenchmark {
   private final int step;
   private final AppendMixBatches batches = new AppendMixBatches(GRAPH.value(), 7);
 
-  private HistoryBenchmark(int versions, int eventsPerVersion, int step) {
+  /** With retention=N, the engine's own retention keeps the last N versions, every 10 s. */
+  private final Integer keepLast;
+
+  private HistoryBenchmark(int versions, int eventsPerVersion, int step, Integer keepLast) {
     this.versions = versions;
     this.eventsPerVersion = eventsPerVersion;
     this.step = step;
+    this.keepLast = keepLast;
   }
 
   public static void main(String[] args) throws Exception {
@@ -54,7 +61,14 @@ public final class HistoryBenchmark {
     int versions = a.length > 0 && !a[0].isBlank() ? Integer.parseInt(a[0]) : 10_000;
     int events = a.length > 1 ? Integer.parseInt(a[1]) : 10;
     int step = a.length > 2 ? Integer.parseInt(a[2]) : 1_000;
-    new HistoryBenchmark(versions, events, step).run();
+    Integer keepLast = null;
+    for (int i = 3; i < a.length; i++) {
+      if (!a[i].startsWith("retention=")) {
+        throw new IllegalArgumentException("unknown argument " + a[i] + " (retention=N)");
+      }
+      keepLast = Integer.parseInt(a[i].substring("retention=".length()));
+    }
+    new HistoryBenchmark(versions, events, step, keepLast).run();
   }
 
   private void run() throws Exception {
@@ -62,8 +76,14 @@ public final class HistoryBenchmark {
         Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "history-");
     System.out.printf(
         "History benchmark: one graph, %,d versions of %d events each, local storage root %s"
-            + " (deleted at the end)%n%n",
-        versions, eventsPerVersion, root);
+            + " (deleted at the end)%s%n%n",
+        versions,
+        eventsPerVersion,
+        root,
+        keepLast == null
+            ? ""
+            : String.format(
+                "; the writer's retention keeps the last %d versions, every 10 s", keepLast));
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       measure(store, tables);
@@ -83,7 +103,23 @@ public final class HistoryBenchmark {
         "log latest (seen)",
         "log latest (new)",
         "open at HEAD ms");
-    GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
+    MaintenancePolicy maintenance =
+        keepLast == null
+            ? MaintenancePolicy.DEFAULT
+            : MaintenancePolicy.DEFAULT.withRetention(
+                RetentionSchedule.every(
+                    Duration.ofSeconds(10), new RetentionPolicy(keepLast, null, null)));
+    try (GraphEngine engine =
+        new GraphEngine(store, tables, "bench", Clock.systemUTC(), maintenance)) {
+      measureWith(store, tables, os, engine);
+    }
+  }
+
+  private void measureWith(
+      ObjectStore store,
+      TableStore tables,
+      com.sun.management.OperatingSystemMXBean os,
+      GraphEngine engine) {
     engine.createGraph(GRAPH, EngineBenchmark.SCHEMA);
     ManifestLog seen = new ManifestLog(store, GRAPH);
     seen.require();
