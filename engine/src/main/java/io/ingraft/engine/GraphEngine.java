@@ -546,17 +546,30 @@ public final class GraphEngine implements AutoCloseable {
             report.bytesFreed(),
             took.toMillis());
       }
-      listener.collected(graph, report, took);
+      if (stillHeld(graph, handle)) {
+        listener.collected(graph, report, took);
+      }
     } catch (RuntimeException e) {
       LOG.warn(
           "graph {}: a retention run failed (the next one, in {}, tries again): {}",
           graph,
           maintenance.retention().every(),
           e.toString());
-      listener.collectionFailed(graph, e);
+      if (stillHeld(graph, handle)) {
+        listener.collectionFailed(graph, e);
+      }
     } finally {
       handle.collectionDone();
     }
+  }
+
+  /**
+   * Whether {@code handle} is still this engine's handle of the graph: a run that outlived the
+   * graph's release is not reported, so an observer does not take the graph for one it still
+   * writes.
+   */
+  private boolean stillHeld(GraphId graph, OpenGraph handle) {
+    return graphs.get(graph) == handle;
   }
 
   private OwnedGraph ownedOrNull(GraphId graph) {
