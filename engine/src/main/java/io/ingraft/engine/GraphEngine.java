@@ -529,7 +529,7 @@ public final class GraphEngine implements AutoCloseable {
   private void collect(GraphId graph, OpenGraph handle) {
     long started = System.nanoTime();
     try {
-      GcReport report = gc.collect(graph, maintenance.retention().policy(), false);
+      GcReport report = gc.collect(handle.log(), maintenance.retention().policy(), false);
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       long versions = report.tables().stream().mapToLong(GcReport.TableGc::versionsRemoved).sum();
       long orphans = report.tables().stream().mapToLong(GcReport.TableGc::orphansRemoved).sum();

@@ -14,6 +14,7 @@ import io.ingraft.storage.table.VersionCleanup;
 import io.ingraft.storage.table.VersionCleanupResult;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,11 +57,20 @@ public final class GraphGc {
    *     is removed then, since what it protects is unknown
    */
   public GcReport collect(GraphId graph, RetentionPolicy policy, boolean dryRun) {
-    ManifestLog log = new ManifestLog(store, graph);
+    return collect(new ManifestLog(store, graph), policy, dryRun);
+  }
+
+  /**
+   * The same through {@code log}, a handle of the graph's manifest log that may have seen recent
+   * versions (the writer's own): it then finds the latest version without listing the history.
+   */
+  public GcReport collect(ManifestLog log, RetentionPolicy policy, boolean dryRun) {
+    GraphId graph = log.graph();
     Manifest latest = log.require();
     Instant now = clock.instant();
     List<Sidecar> pending = pendingSidecars(graph);
-    List<Long> versions = log.versions();
+    // Versions run unbroken from the oldest stored to the latest: no listing of the history.
+    List<Long> versions = range(log.oldestVersion(), latest.version());
     long oldestKept = oldestKept(log, versions, latest, policy, pending, now);
 
     // Per table, the lowest version anything kept may read or commit against: its pin in the
@@ -159,15 +169,30 @@ public final class GraphGc {
    */
   private static Manifest oldestKeptManifest(
       ManifestLog log, List<Long> versions, long oldestKept, Manifest latest) {
-    for (long v : versions) {
-      if (v >= oldestKept && v < latest.version()) {
-        Optional<Manifest> manifest = log.readIfExists(v);
-        if (manifest.isPresent()) {
-          return manifest.get();
-        }
+    for (long v = Math.max(oldestKept, versions.get(0)); v < latest.version(); v++) {
+      Optional<Manifest> manifest = log.readIfExists(v);
+      if (manifest.isPresent()) {
+        return manifest.get();
       }
     }
     return latest;
+  }
+
+  /** The versions {@code from} to {@code to}, as a list that holds none of them. */
+  private static List<Long> range(long from, long to) {
+    int size = Math.toIntExact(to - from + 1);
+    return new AbstractList<>() {
+      @Override
+      public Long get(int index) {
+        Objects.checkIndex(index, size);
+        return from + index;
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+    };
   }
 
   private List<Sidecar> pendingSidecars(GraphId graph) {
@@ -183,10 +208,8 @@ public final class GraphGc {
     List<ObjectInfo> dropped;
     if (dryRun) {
       dropped = new ArrayList<>();
-      for (long v : versions) {
-        if (v < oldestKept) {
-          store.stat(layout.manifestKey(v)).ifPresent(dropped::add);
-        }
+      for (long v = versions.get(0); v < oldestKept; v++) {
+        store.stat(layout.manifestKey(v)).ifPresent(dropped::add);
       }
     } else {
       dropped = log.dropBelow(oldestKept);

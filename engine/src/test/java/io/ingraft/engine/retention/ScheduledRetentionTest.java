@@ -74,9 +74,11 @@ class ScheduledRetentionTest {
       awaitTrue(
           () -> {
             engine.apply(G, List.of());
-            return log.versions().get(0) >= latest - 2
-                && lance.versions(PERSON).get(0) >= oldestKeptPin;
+            return log.versions().get(0) >= latest - 2;
           });
+      // Closing the engine waits for a run still going (the one that dropped those manifests goes
+      // on to the tables' versions), so what is checked below no longer moves.
+      engine.close();
 
       assertThat(log.versions()).containsExactly(latest - 2, latest - 1, latest);
       assertThat(lance.versions(PERSON))

@@ -190,10 +190,8 @@ public final class ManifestLog {
               + ")");
     }
     List<Long> doomed = new ArrayList<>();
-    for (long v : versions()) {
-      if (v < oldestKept) {
-        doomed.add(v);
-      }
+    for (long v = oldestVersion(); v < oldestKept; v++) {
+      doomed.add(v);
     }
     Optional<RetentionFloor> previous = floor();
     if (doomed.isEmpty()) {
@@ -224,7 +222,21 @@ public final class ManifestLog {
     return dropped;
   }
 
-  /** Every published version number, ascending. */
+  /**
+   * The oldest version stored, found without listing the history: the {@link RetentionFloor}'s
+   * oldest kept version (1 when nothing was ever dropped), lowered past the versions just below it
+   * that an interrupted {@link #dropBelow} left (it deletes oldest first, so they are one unbroken
+   * run up to the floor). Versions run unbroken from it to the latest.
+   */
+  public long oldestVersion() {
+    long oldest = floor().map(RetentionFloor::oldestKept).orElse(1L);
+    while (oldest > 1 && store.stat(layout.manifestKey(oldest - 1)).isPresent()) {
+      oldest--;
+    }
+    return oldest;
+  }
+
+  /** Every stored version number, ascending (a listing of the manifest folder). */
   public List<Long> versions() {
     List<Long> versions = new ArrayList<>();
     for (String key : store.list(layout.manifestDir())) {

@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -326,6 +328,33 @@ class ManifestLogTest {
     Manifest latest = stale.require();
     assertThat(latest.version()).isEqualTo(12);
     assertThat(latest.tables().get(PERSON).version()).isEqualTo(12);
+  }
+
+  @Test
+  void theOldestVersionIsFoundWithoutListingAndADropInterruptedPartWayIsFinished() {
+    Manifest v1 = created();
+    publishMore(v1, 11); // versions 1..12
+    ListCountingStore counting = new ListCountingStore(store);
+    ManifestLog seen = new ManifestLog(counting, GRAPH);
+    seen.require();
+    int listsBefore = counting.lists;
+    assertThat(seen.oldestVersion()).isEqualTo(1);
+
+    // A drop below 8 that stopped after deleting 1..4: the floor says 8, versions 5..7 are left.
+    GraphLayout layout = new GraphLayout(GRAPH);
+    Map<Long, byte[]> left = new HashMap<>();
+    for (long v = 5; v <= 7; v++) {
+      left.put(v, store.read(layout.manifestKey(v)));
+    }
+    seen.dropBelow(8);
+    left.forEach((v, bytes) -> store.put(layout.manifestKey(v), bytes));
+    assertThat(seen.oldestVersion()).as("lowered past what the interrupted drop left").isEqualTo(5);
+
+    // The next drop finishes it, and goes on to its own oldest kept version.
+    assertThat(seen.dropBelow(10)).hasSize(5);
+    assertThat(log.versions()).containsExactly(10L, 11L, 12L);
+    assertThat(seen.oldestVersion()).isEqualTo(10);
+    assertThat(counting.lists).as("no listing of the history").isEqualTo(listsBefore);
   }
 
   @Test
