@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ingraft.storage.object.LocalObjectStore;
 import io.ingraft.storage.object.ObjectInfo;
 import io.ingraft.storage.object.ObjectStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -16,16 +15,17 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Staged files that were never committed are found, and nothing committed is listed. */
 class UnreferencedDataFilesTest {
   private static final Schema SCHEMA =
       new Schema(List.of(Field.notNullable("id", ArrowType.Utf8.INSTANCE)));
 
+  @TempDir Path root;
+
   @Test
   void stagedButNeverCommittedFilesAreListed() throws Exception {
-    Path root =
-        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "orphans-");
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       String path = "graphs/g/nodes/N.lance";
@@ -52,8 +52,6 @@ class UnreferencedDataFilesTest {
 
   @Test
   void onlyOldFilesNoVersionReferencesAreFoundOlderThanTheCutoff() throws Exception {
-    Path root =
-        Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "orphans-");
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       String path = "graphs/g/nodes/N.lance";
