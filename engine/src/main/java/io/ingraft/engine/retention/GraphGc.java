@@ -69,8 +69,9 @@ public final class GraphGc {
     Manifest latest = log.require();
     Instant now = clock.instant();
     List<Sidecar> pending = pendingSidecars(graph);
-    // Versions run unbroken from the oldest stored to the latest: no listing of the history.
-    List<Long> versions = range(log.oldestVersion(), latest.version());
+    // Versions run unbroken from the oldest stored to the latest: no listing of the history. (A
+    // gc running at the same time may have raised the floor past the latest this one read.)
+    List<Long> versions = range(Math.min(log.oldestVersion(), latest.version()), latest.version());
     long oldestKept = oldestKept(log, versions, latest, policy, pending, now);
 
     // Per table, the lowest version anything kept may read or commit against: its pin in the
