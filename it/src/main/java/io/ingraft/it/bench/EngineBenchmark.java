@@ -29,15 +29,18 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * The engine benchmark (prints figures; never a timed test): batch apply rate through {@code
  * GraphEngine.apply} on one graph grown to each of N existing nodes (default 1M, then 10M), for
  * batches of 10k events of each kind: node upserts of new keys, node upserts of existing keys,
- * updates and deletes of existing nodes. Each kind runs {@value #ROUNDS} times per size (the median
- * is printed) with its CPU per event, the ratio to new-key upserts, and the targets of a write cost
- * that does not grow with the graph: existing-key batches at 0.7x the new-key rate or more, and the
- * same existing-key rate at every size (within 15%). Also the heap the owner's key index takes per
- * key and the time a new owner takes to rebuild it, and the raw staged-append rate of the same rows
- * (the ceiling) in the same run.
+ * updates and deletes of existing nodes. Each kind runs {@value #DEFAULT_ROUNDS} times per size
+ * after {@value #DEFAULT_WARMUP} unmeasured rounds ({@code rounds=N}, {@code warmup=N}; the median
+ * is printed: the first rounds of a JVM run at a third of the warm rate) with its CPU per event,
+ * the ratio to new-key upserts, and the targets of a write cost that does not grow with the graph:
+ * existing-key batches at 0.7x the new-key rate or more, and the same existing-key rate at every
+ * size (within 15%). Also the heap the owner's key index takes per key and the time a new owner
+ * takes to rebuild it, and the raw staged-append rate of the same rows (the ceiling) in the same
+ * run.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench} ({@code
- * -Dbench.args="<n1,n2,...>"} to change the sizes), on an otherwise idle machine.
+ * -Dbench.args="<n1,n2,...> [rounds=N] [warmup=N]"} to change the sizes and the rounds), on an
+ * otherwise idle machine.
  */
 public final class EngineBenchmark {
   static final String SCHEMA =
@@ -53,7 +56,8 @@ public final class EngineBenchmark {
   private static final GraphId GRAPH = GraphId.of("bench");
   private static final String SOURCE = "bench:0";
   private static final int BATCH = 10_000;
-  private static final int ROUNDS = 3;
+  private static final int DEFAULT_ROUNDS = 5;
+  private static final int DEFAULT_WARMUP = 10;
   private static final int LOAD_ROWS = 500_000;
   private static final String[] KINDS = {
     "upserts, new keys", "upserts, existing keys", "updates", "deletes"
@@ -67,26 +71,49 @@ public final class EngineBenchmark {
   private long offset;
   private int nextKey;
   private final java.util.BitSet deleted = new java.util.BitSet();
+  private final int rounds;
+  private final int warmup;
 
-  private EngineBenchmark(GraphEngine engine, TableStore tables) {
+  private EngineBenchmark(GraphEngine engine, TableStore tables, int rounds, int warmup) {
     this.engine = engine;
     this.tables = tables;
+    this.rounds = rounds;
+    this.warmup = warmup;
   }
 
   public static void main(String[] rawArgs) throws Exception {
     String[] args =
         java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
     int[] sizes =
-        java.util.Arrays.stream((args.length > 0 ? args[0] : "1000000,10000000").split(","))
+        java.util.Arrays.stream(
+                (args.length > 0 && !args[0].contains("=") ? args[0] : "1000000,10000000")
+                    .split(","))
             .mapToInt(v -> Integer.parseInt(v.trim().replace("_", "")))
             .toArray();
+    int rounds = DEFAULT_ROUNDS;
+    int warmup = DEFAULT_WARMUP;
+    for (String arg : args) {
+      if (arg.startsWith("rounds=")) {
+        rounds = Integer.parseInt(arg.substring("rounds=".length()));
+      } else if (arg.startsWith("warmup=")) {
+        warmup = Integer.parseInt(arg.substring("warmup=".length()));
+      } else if (arg.contains("=")) {
+        throw new IllegalArgumentException(
+            "unknown option " + arg + " (known: rounds=N, warmup=N)");
+      }
+    }
+    if (rounds < 1 || warmup < 1) {
+      throw new IllegalArgumentException("rounds and warmup must be at least 1");
+    }
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "engine-bench-");
     System.out.printf(
-        "Ingraft engine benchmark: sizes %s, root %s, %d cores, max heap %d MB, load average"
-            + " %.2f%n%n",
+        "Ingraft engine benchmark: sizes %s, %d rounds after %d unmeasured, root %s, %d cores,"
+            + " max heap %d MB, load average %.2f%n%n",
         java.util.Arrays.toString(sizes),
+        rounds,
+        warmup,
         root,
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
@@ -94,7 +121,7 @@ public final class EngineBenchmark {
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
-      new EngineBenchmark(engine, tables).run(sizes);
+      new EngineBenchmark(engine, tables, rounds, warmup).run(sizes);
     } finally {
       WorkDirectory.delete(root);
     }
@@ -192,32 +219,38 @@ public final class EngineBenchmark {
   }
 
   /**
-   * {@value #ROUNDS} rounds of one 10k batch of each kind, after one unmeasured round. Existing
-   * keys are spread over the first half of the keys (never deleted); deletes take distinct keys of
-   * the second half.
+   * {@link #rounds} rounds of one 10k batch of each kind, after {@link #warmup} unmeasured ones
+   * (the first also rebuilds the key index the growing loads dropped). Existing keys are spread
+   * over the first half of the keys (never deleted); deletes take distinct keys of the second half.
    */
   private Map<String, Figure> measure(int size) {
     Map<String, List<long[]>> samples = new LinkedHashMap<>();
     int deleteFrom = size / 2;
-    for (int round = -1; round < ROUNDS; round++) {
-      int salt = round + 2;
+    for (int round = 0; round < warmup + rounds; round++) {
+      int salt = round + 1;
       List<GraphEvent> fresh = new ArrayList<>(BATCH);
       for (int i = 0; i < BATCH; i++) {
         fresh.add(upsertEvent(person(nextKey++, salt)));
       }
+      // Each batch's events take consecutive source offsets, in the order the batches are
+      // applied: an event at or below an offset the graph already applied is skipped as a replay.
       List<GraphEvent> existing = new ArrayList<>(BATCH);
-      List<GraphEvent> updates = new ArrayList<>(BATCH);
-      List<GraphEvent> deletes = new ArrayList<>(BATCH);
       for (int i = 0; i < BATCH; i++) {
-        int key = live((int) (((long) (i + round * BATCH + BATCH) * 7919L) % (size / 2)));
+        int key = live((int) (((long) (i + round * BATCH) * 7919L) % (size / 2)));
         existing.add(upsertEvent(person(key, salt)));
-        int other = live((int) (((long) (i + round * BATCH + BATCH) * 104_729L + 1) % (size / 2)));
+      }
+      List<GraphEvent> updates = new ArrayList<>(BATCH);
+      for (int i = 0; i < BATCH; i++) {
+        int other = live((int) (((long) (i + round * BATCH) * 104_729L + 1) % (size / 2)));
         updates.add(
             event(
                 new EventBody.Mutation(
                     List.of(
                         new Op.UpdateNode(
                             "Person", "p" + other, Map.of("age", (long) (salt % 100)))))));
+      }
+      List<GraphEvent> deletes = new ArrayList<>(BATCH);
+      for (int i = 0; i < BATCH; i++) {
         deleted.set(deleteFrom);
         deletes.add(
             event(
@@ -227,7 +260,7 @@ public final class EngineBenchmark {
       List<List<GraphEvent>> batches = List.of(fresh, existing, updates, deletes);
       for (int k = 0; k < KINDS.length; k++) {
         long[] sample = time(batches.get(k));
-        if (round >= 0) {
+        if (round >= warmup) {
           samples.computeIfAbsent(KINDS[k], x -> new ArrayList<>()).add(sample);
         }
       }
@@ -235,13 +268,14 @@ public final class EngineBenchmark {
     Map<String, Figure> figures = new LinkedHashMap<>();
     samples.forEach(
         (kind, list) -> {
-          list.sort((a, b) -> Long.compare(a[0], b[0]));
-          long[] median = list.get(list.size() / 2);
+          List<long[]> sorted = new ArrayList<>(list);
+          sorted.sort((a, b) -> Long.compare(a[0], b[0]));
+          long[] median = sorted.get(sorted.size() / 2);
           figures.put(
               kind,
               new Figure(BATCH / (median[0] / 1e9), median[0] / 1e6, median[1] / 1e3 / BATCH));
           System.out.printf(
-              "  %,d nodes, %-24s rounds (ms): %s%n",
+              "  %,d nodes, %-24s rounds in order (ms): %s%n",
               size, kind, list.stream().map(s -> String.format("%.0f", s[0] / 1e6)).toList());
         });
     return figures;
@@ -333,16 +367,19 @@ public final class EngineBenchmark {
     return props;
   }
 
+  /** Every event of the batch applied: none rejected, none skipped as a replay. */
   private static void check(BatchResult result) {
-    long rejected = result.count(EventResult.Status.REJECTED);
-    if (rejected > 0) {
-      throw new IllegalStateException(
-          rejected
-              + " events rejected, first: "
-              + result.events().stream()
-                  .filter(e -> e.status() == EventResult.Status.REJECTED)
-                  .findFirst()
-                  .orElseThrow());
+    for (EventResult event : result.events()) {
+      if (event.status() != EventResult.Status.APPLIED) {
+        throw new IllegalStateException(
+            result.count(EventResult.Status.REJECTED)
+                + " events rejected and "
+                + result.count(EventResult.Status.SKIPPED)
+                + " skipped of "
+                + result.events().size()
+                + ", first: "
+                + event);
+      }
     }
   }
 }
