@@ -417,7 +417,8 @@ public final class TableReader {
     if (addresses.isEmpty()) {
       return rows;
     }
-    try (Dataset ds = lance.openAt(table, version)) {
+    try (LanceTables.Lease lease = lance.leaseAt(table, version)) {
+      Dataset ds = lease.dataset();
       List<String> columns = ds.getSchema().getFields().stream().map(Field::getName).toList();
       try (ArrowReader reader = ds.takeRows(addresses, columns)) {
         while (reader.loadNextBatch()) {
