@@ -82,8 +82,12 @@ public final class EngineBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
+    // -Dbench.args="a b" arrives as one argument: split it as a shell would.
     String[] args =
-        java.util.Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
+        java.util.Arrays.stream(rawArgs)
+            .flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
+            .filter(a -> !a.isBlank())
+            .toArray(String[]::new);
     int[] sizes =
         java.util.Arrays.stream(
                 (args.length > 0 && !args[0].contains("=") ? args[0] : "1000000,10000000")

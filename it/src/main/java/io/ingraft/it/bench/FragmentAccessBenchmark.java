@@ -31,10 +31,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * version). The median of five rounds after three unmeasured ones.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@fragment-bench}
- * ({@code -Dbench.args="<fragments,fragments,...>"} to change the table sizes).
+ * ({@code -Dbench.args="<fragments,fragments,...> [rows=N]"} to change the table sizes and the rows
+ * per fragment, at most Lance's 1,048,576 rows per file).
  */
 public final class FragmentAccessBenchmark {
-  private static final int ROWS_PER_FRAGMENT = 500_000;
   private static final int KEYS = 10_000;
   private static final int WARMUP = 3;
   private static final int ROUNDS = 5;
@@ -49,26 +49,46 @@ public final class FragmentAccessBenchmark {
                   FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
                   null)));
 
-  private FragmentAccessBenchmark() {}
+  private final TableStore tables;
+  private final int rowsPerFragment;
+
+  private FragmentAccessBenchmark(TableStore tables, int rowsPerFragment) {
+    this.tables = tables;
+    this.rowsPerFragment = rowsPerFragment;
+  }
 
   public static void main(String[] rawArgs) throws Exception {
-    String[] args = Arrays.stream(rawArgs).filter(a -> !a.isBlank()).toArray(String[]::new);
+    // -Dbench.args="a b" arrives as one argument: split it as a shell would.
+    String[] args =
+        Arrays.stream(rawArgs)
+            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
+            .filter(a -> !a.isBlank())
+            .toArray(String[]::new);
     int[] sizes =
         Arrays.stream((args.length > 0 ? args[0] : "1,10").split(","))
             .mapToInt(v -> Integer.parseInt(v.trim()))
             .toArray();
+    int rowsPerFragment = 500_000;
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].startsWith("rows=")) {
+        rowsPerFragment = Integer.parseInt(args[i].substring("rows=".length()).replace("_", ""));
+      } else {
+        throw new IllegalArgumentException("unknown option " + args[i] + " (known: rows=N)");
+      }
+    }
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "fragment-bench-");
     System.out.printf(
         "Ingraft fragment access benchmark: tables of %s fragments of %,d rows, %,d random keys,"
             + " median of %d rounds after %d%n%n",
-        Arrays.toString(sizes), ROWS_PER_FRAGMENT, KEYS, ROUNDS, WARMUP);
+        Arrays.toString(sizes), rowsPerFragment, KEYS, ROUNDS, WARMUP);
     List<String> lines = new ArrayList<>();
     try (LocalObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
+      FragmentAccessBenchmark benchmark = new FragmentAccessBenchmark(tables, rowsPerFragment);
       for (int fragments : sizes) {
-        lines.add(measure(tables, fragments));
+        lines.add(benchmark.measure(fragments));
       }
     } finally {
       WorkDirectory.delete(root);
@@ -79,12 +99,12 @@ public final class FragmentAccessBenchmark {
     lines.forEach(System.out::println);
   }
 
-  private static String measure(TableStore tables, int fragments) {
+  private String measure(int fragments) {
     String path = "fragments-" + fragments + ".lance";
     long version = tables.create(path, SCHEMA, "id");
     for (int f = 0; f < fragments; f++) {
-      List<Map<String, Object>> rows = new ArrayList<>(ROWS_PER_FRAGMENT);
-      for (int i = f * ROWS_PER_FRAGMENT; i < (f + 1) * ROWS_PER_FRAGMENT; i++) {
+      List<Map<String, Object>> rows = new ArrayList<>(rowsPerFragment);
+      for (int i = f * rowsPerFragment; i < (f + 1) * rowsPerFragment; i++) {
         rows.add(row(i));
       }
       try (VectorSchemaRoot batch = ArrowRows.toRoot(SCHEMA, rows, tables.allocator())) {
@@ -101,7 +121,7 @@ public final class FragmentAccessBenchmark {
       List<Object> keys = new ArrayList<>(KEYS);
       List<Long> addresses = new ArrayList<>(KEYS);
       for (int i = 0; i < KEYS; i++) {
-        String key = "p" + random.nextInt(fragments * ROWS_PER_FRAGMENT);
+        String key = "p" + random.nextInt(fragments * rowsPerFragment);
         keys.add(key);
         addresses.add(index.addressOf(key));
       }
@@ -127,7 +147,7 @@ public final class FragmentAccessBenchmark {
     return String.format(
         "%,-10d %,12d %14.1f %12.2f %18.1f %12.2f",
         fragments,
-        (long) fragments * ROWS_PER_FRAGMENT,
+        (long) fragments * rowsPerFragment,
         take,
         take / fragments,
         delete,
