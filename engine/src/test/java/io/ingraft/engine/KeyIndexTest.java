@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,6 +146,49 @@ class KeyIndexTest {
     Map<Object, Long> values = values(engine);
     assertThat(values).hasSize(40).doesNotContainKey("n3").containsEntry("n20", 7L);
     assertThat(engine.snapshot(G).edges("E", null)).isEmpty();
+    checkIndex(engine, "nodes/N", "id");
+    checkIndex(engine, "edges/E", "id");
+  }
+
+  @Test
+  void aBatchDeletingMoreNodesThanOneInListHoldsTakesExactlyTheirEdges() {
+    GraphEngine engine = engine(MaintenancePolicy.OFF);
+    engine.createGraph(G, SCHEMA);
+    int nodes = 3_000;
+    apply(engine, upserts(0, nodes, 0));
+    // A chain n0 -> n1 -> ... plus an edge from each node back to n0, in two batches (two
+    // fragments of the edge table).
+    List<List<Op>> edges = new ArrayList<>();
+    for (int i = 0; i + 1 < nodes; i++) {
+      edges.add(List.of(new Op.InsertEdge("E", "n" + i, "n" + (i + 1), Map.of(), "next" + i)));
+      edges.add(List.of(new Op.InsertEdge("E", "n" + (i + 1), "n0", Map.of(), "home" + (i + 1))));
+    }
+    apply(engine, edges.subList(0, nodes).toArray(List[]::new));
+    apply(engine, edges.subList(nodes, edges.size()).toArray(List[]::new));
+    // Delete n1000..n2499: 1,500 keys, more than one IN list of SqlLiterals.CHUNK holds.
+    List<Op> deletes = new ArrayList<>();
+    for (int i = 1_000; i < 2_500; i++) {
+      deletes.add(new Op.DeleteNode("N", "n" + i));
+    }
+    apply(engine, deletes);
+
+    Set<Object> left = new HashSet<>();
+    for (Map<String, Object> edge : engine.snapshot(G).edges("E", null)) {
+      left.add(edge.get("id"));
+    }
+    Set<Object> expected = new HashSet<>();
+    for (int i = 0; i + 1 < nodes; i++) {
+      boolean fromGone = i >= 1_000 && i < 2_500;
+      boolean toGone = i + 1 >= 1_000 && i + 1 < 2_500;
+      if (!fromGone && !toGone) {
+        expected.add("next" + i);
+      }
+      if (!toGone) {
+        expected.add("home" + (i + 1));
+      }
+    }
+    assertThat(left).isEqualTo(expected);
+    assertThat(values(engine)).hasSize(nodes - 1_500);
     checkIndex(engine, "nodes/N", "id");
     checkIndex(engine, "edges/E", "id");
   }

@@ -732,8 +732,24 @@ public final class BatchStaging {
           read(table.path, table.pinnedVersion, null).forEach(table::addCommitted);
           continue;
         }
-        fetchEdges(table, SchemaCatalog.EDGE_FROM, edgesFrom.get(type));
-        fetchEdges(table, SchemaCatalog.EDGE_TO, edgesTo.get(type));
+        Set<Object> from = edgesFrom.getOrDefault(type, Set.of());
+        Set<Object> to = edgesTo.getOrDefault(type, Set.of());
+        if (from.size() + to.size() > SqlLiterals.CHUNK) {
+          // One scan of the edges' ids and endpoints, matched in memory, instead of a scan per
+          // chunk of IN literals and per column: a batch deleting 10,000 nodes read the edge
+          // table twenty times. The rows carry the id and the endpoints, all staging reads of a
+          // committed edge.
+          tables
+              .readRowsWhereIn(
+                  table.path,
+                  table.pinnedVersion,
+                  Map.of(SchemaCatalog.EDGE_FROM, from, SchemaCatalog.EDGE_TO, to),
+                  List.of(SchemaCatalog.EDGE_ID, SchemaCatalog.EDGE_FROM, SchemaCatalog.EDGE_TO))
+              .forEach(table::addCommitted);
+        } else {
+          fetchEdges(table, SchemaCatalog.EDGE_FROM, from);
+          fetchEdges(table, SchemaCatalog.EDGE_TO, to);
+        }
         Set<Object> ids = edgeIds.get(type);
         if (ids != null) {
           // By address in the edge table's key index: a take, not a scan.

@@ -25,7 +25,11 @@ final class EdgeTableStaging {
   /** Every committed edge id at the pinned version (a view of {@link #index}). */
   final Set<Object> committedIds;
 
-  /** Committed edges fetched for this batch (those the batch's operations name). */
+  /**
+   * Committed edges fetched for this batch (those the batch's operations name), by id: each row
+   * holds at least the id and both endpoints (a large fetch reads only those), which is all that
+   * staging reads of a committed edge.
+   */
   final Map<String, Map<String, Object>> committed = new HashMap<>();
 
   private final Map<Object, Set<String>> committedByFrom = new HashMap<>();

@@ -39,8 +39,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * run.
  *
  * <p>Run: {@code mvn -B -q -DskipTests install && mvn -B -q -pl it exec:exec@engine-bench} ({@code
- * -Dbench.args="<n1,n2,...> [rounds=N] [warmup=N]"} to change the sizes and the rounds), on an
- * otherwise idle machine.
+ * -Dbench.args="<n1,n2,...> [rounds=N] [warmup=N] [edges=true]"} to change the sizes and the
+ * rounds, or to load a {@code Knows} edge from each node to the next with the nodes, so that the
+ * deletes cascade to two edges each), on an otherwise idle machine.
  */
 public final class EngineBenchmark {
   static final String SCHEMA =
@@ -73,12 +74,15 @@ public final class EngineBenchmark {
   private final java.util.BitSet deleted = new java.util.BitSet();
   private final int rounds;
   private final int warmup;
+  private final boolean edges;
 
-  private EngineBenchmark(GraphEngine engine, TableStore tables, int rounds, int warmup) {
+  private EngineBenchmark(
+      GraphEngine engine, TableStore tables, int rounds, int warmup, boolean edges) {
     this.engine = engine;
     this.tables = tables;
     this.rounds = rounds;
     this.warmup = warmup;
+    this.edges = edges;
   }
 
   public static void main(String[] rawArgs) throws Exception {
@@ -96,14 +100,17 @@ public final class EngineBenchmark {
             .toArray();
     int rounds = DEFAULT_ROUNDS;
     int warmup = DEFAULT_WARMUP;
+    boolean edges = false;
     for (String arg : args) {
       if (arg.startsWith("rounds=")) {
         rounds = Integer.parseInt(arg.substring("rounds=".length()));
       } else if (arg.startsWith("warmup=")) {
         warmup = Integer.parseInt(arg.substring("warmup=".length()));
+      } else if (arg.startsWith("edges=")) {
+        edges = Boolean.parseBoolean(arg.substring("edges=".length()));
       } else if (arg.contains("=")) {
         throw new IllegalArgumentException(
-            "unknown option " + arg + " (known: rounds=N, warmup=N)");
+            "unknown option " + arg + " (known: rounds=N, warmup=N, edges=true|false)");
       }
     }
     if (rounds < 1 || warmup < 1) {
@@ -113,9 +120,10 @@ public final class EngineBenchmark {
     Files.createDirectories(tmp);
     Path root = Files.createTempDirectory(tmp, "engine-bench-");
     System.out.printf(
-        "Ingraft engine benchmark: sizes %s, %d rounds after %d unmeasured, root %s, %d cores,"
+        "Ingraft engine benchmark: sizes %s%s, %d rounds after %d unmeasured, root %s, %d cores,"
             + " max heap %d MB, load average %.2f%n%n",
         java.util.Arrays.toString(sizes),
+        edges ? " with a Knows edge from each node to the next" : "",
         rounds,
         warmup,
         root,
@@ -125,7 +133,7 @@ public final class EngineBenchmark {
     try (ObjectStore store = new LocalObjectStore(root);
         TableStore tables = new TableStore(store)) {
       GraphEngine engine = new GraphEngine(store, tables, "bench", Clock.systemUTC());
-      new EngineBenchmark(engine, tables, rounds, warmup).run(sizes);
+      new EngineBenchmark(engine, tables, rounds, warmup, edges).run(sizes);
     } finally {
       WorkDirectory.delete(root);
     }
@@ -204,7 +212,11 @@ public final class EngineBenchmark {
     while (nextKey < size) {
       int n = Math.min(LOAD_ROWS, size - nextKey);
       List<Map<String, Object>> rows = new ArrayList<>(n);
+      List<Map<String, Object>> knows = new ArrayList<>(edges ? n : 0);
       for (int i = 0; i < n; i++) {
+        if (edges && i + 1 < n) {
+          knows.add(Map.of("from", "p" + nextKey, "to", "p" + (nextKey + 1), "id", "k" + nextKey));
+        }
         rows.add(person(nextKey++, 0));
       }
       added += n;
@@ -214,7 +226,10 @@ public final class EngineBenchmark {
               List.of(
                   event(
                       new EventBody.Load(
-                          EventBody.LoadMode.APPEND, Map.of("Person", rows), Map.of(), null)))));
+                          EventBody.LoadMode.APPEND,
+                          Map.of("Person", rows),
+                          edges ? Map.of("Knows", knows) : Map.of(),
+                          null)))));
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf(

@@ -153,6 +153,15 @@ public final class TableStore implements AutoCloseable {
     return reader.readRows(table, version, spec);
   }
 
+  /** See {@link TableReader#readRowsWhereIn}. */
+  public List<Map<String, Object>> readRowsWhereIn(
+      String table,
+      long version,
+      Map<String, ? extends Collection<?>> valuesByColumn,
+      List<String> columns) {
+    return reader.readRowsWhereIn(table, version, valuesByColumn, columns);
+  }
+
   /** See {@link TableReader#readRowsAt}. */
   public List<Map<String, Object>> readRowsAt(String table, long version, List<Long> addresses) {
     return reader.readRowsAt(table, version, addresses);

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.DateUnit;
@@ -804,6 +805,41 @@ abstract class TableStoreContractTest {
   long personTableWithTwoFragments() {
     long v2 = personTableWithThreeRows();
     return append(PERSON, v2, List.of(person("d", "Dan", 24), person("e", "Eve", 35)));
+  }
+
+  @Test
+  void rowsWhereInAreTheRowsInListsSelectAcrossFragmentsAndDeletions() {
+    long v = personTableWithTwoFragments();
+    v = append(PERSON, v, List.of(person("f", null, 24), person("g", "Ann", null)));
+    v =
+        tables.commit(
+            tables.stageDelete(PERSON, v, "id", List.of("b")), UUID.randomUUID(), Map.of());
+    List<String> all = List.of("id", "name", "age");
+
+    // "Bob" was deleted, "Zed" never existed, "f" has no name: none of them may come back.
+    List<Map<String, Object>> byName =
+        tables.readRowsWhereIn(PERSON, v, Map.of("name", Set.of("Ann", "Bob", "Dan", "Zed")), all);
+    assertThat(byName)
+        .containsExactlyInAnyOrderElementsOf(
+            tables.readRows(PERSON, v, ScanSpec.where("name IN ('Ann', 'Bob', 'Dan', 'Zed')")));
+    assertThat(byName).extracting(r -> r.get("id")).containsExactlyInAnyOrder("a", "d", "g");
+
+    // Two columns: a row matching either comes once; integers match as Integers; only the columns
+    // asked for are read; the version before the delete still has Bob (42).
+    Map<String, Set<?>> either = Map.of("name", Set.of("Ann"), "age", Set.of(24, 42, 31));
+    assertThat(tables.readRowsWhereIn(PERSON, v, either, List.of("id", "name", "age")))
+        .extracting(r -> r.get("id"))
+        .containsExactlyInAnyOrder("a", "d", "f", "g");
+    assertThat(
+            tables.readRowsWhereIn(PERSON, v - 1, Map.of("age", Set.of(42)), List.of("age", "id")))
+        .containsExactly(Map.of("age", 42, "id", "b"));
+    assertThat(tables.readRowsWhereIn(PERSON, v, Map.of("name", Set.of()), all)).isEmpty();
+    long latest = v;
+    assertThatThrownBy(
+            () ->
+                tables.readRowsWhereIn(
+                    PERSON, latest, Map.of("name", Set.of("Ann")), List.of("id")))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
