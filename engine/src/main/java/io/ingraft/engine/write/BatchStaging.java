@@ -732,24 +732,8 @@ public final class BatchStaging {
           read(table.path, table.pinnedVersion, null).forEach(table::addCommitted);
           continue;
         }
-        Set<Object> from = edgesFrom.getOrDefault(type, Set.of());
-        Set<Object> to = edgesTo.getOrDefault(type, Set.of());
-        if (from.size() + to.size() > SqlLiterals.CHUNK) {
-          // One scan of the edges' ids and endpoints, matched in memory, instead of a scan per
-          // chunk of IN literals and per column: a batch deleting 10,000 nodes read the edge
-          // table twenty times. The rows carry the id and the endpoints, all staging reads of a
-          // committed edge.
-          tables
-              .readRowsWhereIn(
-                  table.path,
-                  table.pinnedVersion,
-                  Map.of(SchemaCatalog.EDGE_FROM, from, SchemaCatalog.EDGE_TO, to),
-                  List.of(SchemaCatalog.EDGE_ID, SchemaCatalog.EDGE_FROM, SchemaCatalog.EDGE_TO))
-              .forEach(table::addCommitted);
-        } else {
-          fetchEdges(table, SchemaCatalog.EDGE_FROM, from);
-          fetchEdges(table, SchemaCatalog.EDGE_TO, to);
-        }
+        fetchEdges(
+            table, edgesFrom.getOrDefault(type, Set.of()), edgesTo.getOrDefault(type, Set.of()));
         Set<Object> ids = edgeIds.get(type);
         if (ids != null) {
           // By address in the edge table's key index: a take, not a scan.
@@ -767,13 +751,37 @@ public final class BatchStaging {
       }
     }
 
-    private void fetchEdges(EdgeTableStaging table, String column, Set<Object> values) {
-      if (values == null || values.isEmpty()) {
+    /**
+     * The committed edges leaving a node of {@code from} or entering one of {@code to}, in one
+     * scan: both lists in one filter while each holds at most {@link SqlLiterals#LONG_LIST} keys (a
+     * batch of 10,000 node deletes used to scan the edge table twenty times, once per column and
+     * chunk of 1,000), and past that the ids and endpoints of every edge matched in memory. Either
+     * way a row carries the id and the endpoints, all staging reads of a committed edge.
+     */
+    private void fetchEdges(EdgeTableStaging table, Set<Object> from, Set<Object> to) {
+      if (from.isEmpty() && to.isEmpty()) {
         return;
       }
-      for (String filter : SqlLiterals.inChunks(column, values)) {
-        read(table.path, table.pinnedVersion, filter).forEach(table::addCommitted);
+      List<Map<String, Object>> rows;
+      if (from.size() <= SqlLiterals.LONG_LIST && to.size() <= SqlLiterals.LONG_LIST) {
+        String filter =
+            from.isEmpty()
+                ? SqlLiterals.in(SchemaCatalog.EDGE_TO, to)
+                : to.isEmpty()
+                    ? SqlLiterals.in(SchemaCatalog.EDGE_FROM, from)
+                    : SqlLiterals.in(SchemaCatalog.EDGE_FROM, from)
+                        + " OR "
+                        + SqlLiterals.in(SchemaCatalog.EDGE_TO, to);
+        rows = read(table.path, table.pinnedVersion, filter);
+      } else {
+        rows =
+            tables.readRowsWhereIn(
+                table.path,
+                table.pinnedVersion,
+                Map.of(SchemaCatalog.EDGE_FROM, from, SchemaCatalog.EDGE_TO, to),
+                List.of(SchemaCatalog.EDGE_ID, SchemaCatalog.EDGE_FROM, SchemaCatalog.EDGE_TO));
       }
+      rows.forEach(table::addCommitted);
     }
 
     private List<Map<String, Object>> read(String path, long version, String filter) {
