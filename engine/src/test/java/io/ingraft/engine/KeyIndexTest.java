@@ -153,9 +153,8 @@ class KeyIndexTest {
   }
 
   /**
-   * A batch deleting more nodes than one IN list of {@code SqlLiterals.CHUNK} holds reads their
-   * edges in one scan: with one long list per endpoint column up to {@code SqlLiterals.LONG_LIST}
-   * keys (1,500 here), past it matched in memory (11,000).
+   * A batch deleting many nodes reads their edges in one scan: with one IN list per endpoint column
+   * up to {@code SqlLiterals.CHUNK} keys (1,500 here), past it matched in memory (11,000).
    */
   @ParameterizedTest
   @CsvSource({"3000, 1000, 2500", "24000, 2000, 13000"})

@@ -753,7 +753,7 @@ public final class BatchStaging {
 
     /**
      * The committed edges leaving a node of {@code from} or entering one of {@code to}, in one
-     * scan: both lists in one filter while each holds at most {@link SqlLiterals#LONG_LIST} keys (a
+     * scan: both lists in one filter while each holds at most {@link SqlLiterals#CHUNK} keys (a
      * batch of 10,000 node deletes used to scan the edge table twenty times, once per column and
      * chunk of 1,000), and past that the ids and endpoints of every edge matched in memory. Either
      * way a row carries the id and the endpoints, all staging reads of a committed edge.
@@ -763,7 +763,7 @@ public final class BatchStaging {
         return;
       }
       List<Map<String, Object>> rows;
-      if (from.size() <= SqlLiterals.LONG_LIST && to.size() <= SqlLiterals.LONG_LIST) {
+      if (from.size() <= SqlLiterals.CHUNK && to.size() <= SqlLiterals.CHUNK) {
         String filter =
             from.isEmpty()
                 ? SqlLiterals.in(SchemaCatalog.EDGE_TO, to)
