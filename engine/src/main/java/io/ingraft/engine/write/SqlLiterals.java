@@ -93,23 +93,16 @@ public final class SqlLiterals {
   /** {@code `column` IN (...)} predicates, one per chunk of at most {@link #CHUNK} values. */
   static List<String> inChunks(String column, Collection<?> values) {
     List<String> predicates = new ArrayList<>();
-    StringBuilder sb = null;
-    int n = 0;
+    List<Object> chunk = new ArrayList<>(Math.min(values.size(), CHUNK));
     for (Object value : values) {
-      if (sb == null) {
-        sb = new StringBuilder(column(column)).append(" IN (");
-      } else {
-        sb.append(", ");
-      }
-      sb.append(literal(value));
-      if (++n == CHUNK) {
-        predicates.add(sb.append(')').toString());
-        sb = null;
-        n = 0;
+      chunk.add(value);
+      if (chunk.size() == CHUNK) {
+        predicates.add(in(column, chunk));
+        chunk.clear();
       }
     }
-    if (sb != null) {
-      predicates.add(sb.append(')').toString());
+    if (!chunk.isEmpty()) {
+      predicates.add(in(column, chunk));
     }
     return predicates;
   }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -436,7 +437,7 @@ public final class TableReader {
     }
     try (LanceTables.Lease lease = lance.leaseAt(table, version)) {
       Schema schema = lease.dataset().getSchema();
-      Map<String, KeySet> sets = new java.util.LinkedHashMap<>();
+      Map<String, KeySet> sets = new LinkedHashMap<>();
       valuesByColumn.forEach(
           (column, values) -> {
             if (!values.isEmpty()) {
