@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -97,11 +96,7 @@ public final class CdcBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    String[] args =
-        Arrays.stream(rawArgs)
-            .filter(a -> !a.isBlank())
-            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
-            .toArray(String[]::new);
+    String[] args = BenchArguments.words(rawArgs);
     // key=value arguments are pipeline settings on top of the benchmark's.
     Map<String, String> overrides = new HashMap<>();
     List<String> positional = new ArrayList<>();

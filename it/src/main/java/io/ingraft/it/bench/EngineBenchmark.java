@@ -86,12 +86,7 @@ public final class EngineBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    // -Dbench.args="a b" arrives as one argument: split it as a shell would.
-    String[] args =
-        java.util.Arrays.stream(rawArgs)
-            .flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
-            .filter(a -> !a.isBlank())
-            .toArray(String[]::new);
+    String[] args = BenchArguments.words(rawArgs);
     int[] sizes =
         java.util.Arrays.stream(
                 (args.length > 0 && !args[0].contains("=") ? args[0] : "1000000,10000000")
@@ -353,10 +348,7 @@ public final class EngineBenchmark {
 
   /** Raw TableStore rate for the same rows (build, stage, commit), the engine's ceiling. */
   private double ceiling(int rows) {
-    var catalog =
-        new io.ingraft.engine.schema.SchemaCatalog(
-            io.ingraft.engine.schema.GraphSchema.parse(SCHEMA));
-    var schema = catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
+    org.apache.arrow.vector.types.pojo.Schema schema = personTableSchema();
     String path = "graphs/ceiling/nodes/Person.lance";
     long version = tables.create(path, schema, "id");
     long t0 = System.nanoTime();
@@ -372,12 +364,21 @@ public final class EngineBenchmark {
     return rows / ((System.nanoTime() - t0) / 1e9);
   }
 
+  /** The Lance table schema of {@link #SCHEMA}'s Person nodes. */
+  static org.apache.arrow.vector.types.pojo.Schema personTableSchema() {
+    var catalog =
+        new io.ingraft.engine.schema.SchemaCatalog(
+            io.ingraft.engine.schema.GraphSchema.parse(SCHEMA));
+    return catalog.nodeSchema(catalog.schema().nodeType("Person").orElseThrow());
+  }
+
   private GraphEvent event(EventBody body) {
     long at = offset++;
     return new GraphEvent(GRAPH.value(), "e" + at, new SourcePosition(SOURCE, at), null, body);
   }
 
-  private static Map<String, Object> person(int i, int generation) {
+  /** A Person row of {@link #SCHEMA} (also the fragment access benchmark's rows). */
+  static Map<String, Object> person(int i, int generation) {
     Map<String, Object> props = new HashMap<>(8);
     props.put("id", "p" + i);
     props.put("name", "person " + i);

@@ -9,16 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -38,16 +33,9 @@ public final class FragmentAccessBenchmark {
   private static final int KEYS = 10_000;
   private static final int WARMUP = 3;
   private static final int ROUNDS = 5;
-  private static final Schema SCHEMA =
-      new Schema(
-          List.of(
-              new Field("id", FieldType.notNullable(new ArrowType.Utf8()), null),
-              new Field("name", FieldType.nullable(new ArrowType.Utf8()), null),
-              new Field("age", FieldType.nullable(new ArrowType.Int(32, true)), null),
-              new Field(
-                  "score",
-                  FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-                  null)));
+
+  /** The engine benchmark's Person nodes, as a table. */
+  private static final Schema SCHEMA = EngineBenchmark.personTableSchema();
 
   private final TableStore tables;
   private final int rowsPerFragment;
@@ -58,12 +46,7 @@ public final class FragmentAccessBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    // -Dbench.args="a b" arrives as one argument: split it as a shell would.
-    String[] args =
-        Arrays.stream(rawArgs)
-            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
-            .filter(a -> !a.isBlank())
-            .toArray(String[]::new);
+    String[] args = BenchArguments.words(rawArgs);
     int[] sizes =
         Arrays.stream((args.length > 0 ? args[0] : "1,10").split(","))
             .mapToInt(v -> Integer.parseInt(v.trim()))
@@ -94,8 +77,8 @@ public final class FragmentAccessBenchmark {
       WorkDirectory.delete(root);
     }
     System.out.printf(
-        "%n%-10s %12s %14s %12s %18s %12s%n",
-        "fragments", "rows", "take 10k ms", "per frag", "deletions 10k ms", "per frag");
+        "%n%-10s %12s %14s %18s %12s%n",
+        "fragments", "rows", "take 10k ms", "deletions 10k ms", "per frag");
     lines.forEach(System.out::println);
   }
 
@@ -105,7 +88,7 @@ public final class FragmentAccessBenchmark {
     for (int f = 0; f < fragments; f++) {
       List<Map<String, Object>> rows = new ArrayList<>(rowsPerFragment);
       for (int i = f * rowsPerFragment; i < (f + 1) * rowsPerFragment; i++) {
-        rows.add(row(i));
+        rows.add(EngineBenchmark.person(i, 0));
       }
       try (VectorSchemaRoot batch = ArrowRows.toRoot(SCHEMA, rows, tables.allocator())) {
         version =
@@ -145,22 +128,8 @@ public final class FragmentAccessBenchmark {
         "%d fragments: take (ms) %s, deletion files (ms) %s, %d fragments touched%n",
         fragments, millis(takes), millis(deletions), touched);
     return String.format(
-        "%,-10d %,12d %14.1f %12.2f %18.1f %12.2f",
-        fragments,
-        (long) fragments * rowsPerFragment,
-        take,
-        take / fragments,
-        delete,
-        delete / Math.max(1, touched));
-  }
-
-  private static Map<String, Object> row(int i) {
-    Map<String, Object> row = new HashMap<>(8);
-    row.put("id", "p" + i);
-    row.put("name", "person " + i);
-    row.put("age", i % 100);
-    row.put("score", i / 10.0);
-    return row;
+        "%,-10d %,12d %14.1f %18.1f %12.2f",
+        fragments, (long) fragments * rowsPerFragment, take, delete, delete / Math.max(1, touched));
   }
 
   private static double median(long[] values) {

@@ -210,12 +210,7 @@ public final class PipelineBenchmark {
   }
 
   public static void main(String[] rawArgs) throws Exception {
-    // exec:exec passes an empty -Dbench.args as one blank argument.
-    String[] args =
-        Arrays.stream(rawArgs)
-            .filter(a -> !a.isBlank())
-            .flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
-            .toArray(String[]::new);
+    String[] args = BenchArguments.words(rawArgs);
     Options options = Options.parse(args);
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(tmp);
